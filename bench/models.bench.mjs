@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+/**
+ * Model benchmarks: GBM fit (200 trees, depth 6, 255 bins), logistic fit, batch prediction, on
+ *   - the fixture matrix (800 × 500 TF-IDF, ../shared/fixtures/sklearn),
+ *   - a synthetic 6k × (24 dense + 500 sparse at ~8 % density) matrix,
+ *   - the synthetic matrix replicated 10× with jitter (60k rows).
+ * When /usr/bin/python3 has xgboost / scikit-learn, bench/peers/models_peer.py runs on the SAME
+ * matrix (raw binary files in a temp dir) with the same parameters; ours, peer, ratio and the test
+ * AUC of both are printed side by side.
+ *
+ * Run after `npm run build`:  node bench/models.bench.mjs [--quick] [--json] [--no-peer] [--only=fixture,synthetic,x10]
+ * Timings: one warm-up run, then the median (and min–max) of --reps runs (default 5).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { denseMatrix, featureMatrix, selectRows } from '../dist/core/matrix.js';
+import { Rng } from '../dist/core/random.js';
+import { GradientBoosting } from '../dist/models/gbm/index.js';
+import { rocAuc } from '../dist/models/gbm/evaluation.js';
+import { LogisticRegression } from '../dist/models/logistic/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const opt = (name, dflt) => {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? a.slice(name.length + 3) : dflt;
+};
+const quick = flag('quick');
+const reps = Number(opt('reps', quick ? 3 : 5));
+const only = opt('only', 'fixture,synthetic,x10').split(',');
+const PY = '/usr/bin/python3';
+
+const GBM = { n_estimators: 200, max_depth: 6, learning_rate: 0.1, reg_lambda: 1, min_child_weight: 1, max_bins: 255 };
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function time(fn, n, warm = 1) {
+  let out;
+  for (let i = 0; i < warm; i++) out = await fn();
+  const ts = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    out = await fn();
+    ts.push((performance.now() - t0) / 1000);
+  }
+  return { times: ts, median: median(ts), min: Math.min(...ts), max: Math.max(...ts), out };
+}
+
+function fixtureMatrix() {
+  const dir = path.resolve(here, '../../shared/fixtures/sklearn');
+  const tf = JSON.parse(readFileSync(path.join(dir, 'tfidf-spam-pipeline.json'), 'utf8'));
+  const models = JSON.parse(readFileSync(path.join(dir, 'models.json'), 'utf8'));
+  const m = tf.matrix;
+  const [rows, cols] = m.shape;
+  const sparse = { rows, cols, indptr: Int32Array.from(m.indptr), indices: Int32Array.from(m.indices), data: Float64Array.from(m.data) };
+  return { X: featureMatrix(denseMatrix(rows, 0), sparse, tf.vocabulary), y: Uint8Array.from(models.y), nTrain: models.n_train };
+}
+
+/** 6k × (24 dense + 500 sparse), ~8 % sparse density, labels from a noisy logistic model. */
+function syntheticMatrix(rows = 6000, dc = 24, sc = 500, density = 0.08, seed = 42) {
+  const rng = new Rng(seed);
+  const dense = new Float64Array(rows * dc);
+  const indptr = new Int32Array(rows + 1);
+  const idx = [];
+  const val = [];
+  const wD = Array.from({ length: dc }, () => rng.normal() * 0.6);
+  const wS = Array.from({ length: sc }, () => (rng.next() < 0.2 ? rng.normal() * 2 : 0));
+  const y = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let z = -0.3;
+    for (let j = 0; j < dc; j++) {
+      // mixture of counts, lengths and ratios, some with exact zeros
+      const v = j % 3 === 0 ? Math.floor(rng.next() * 20) : j % 3 === 1 ? Math.log1p(rng.next() * 5000) : rng.next() < 0.3 ? 0 : rng.next();
+      dense[r * dc + j] = v;
+      z += wD[j] * (v - (j % 3 === 1 ? 7 : 0.5)) * 0.3;
+    }
+    for (let c = 0; c < sc; c++) {
+      if (rng.next() < density) {
+        const v = 0.05 + rng.next() * 0.5;
+        idx.push(c);
+        val.push(v);
+        z += wS[c] * v * 3;
+      }
+    }
+    indptr[r + 1] = idx.length;
+    y[r] = rng.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  }
+  const names = [...Array.from({ length: dc }, (_, j) => `d${j}`), ...Array.from({ length: sc }, (_, j) => `t${j}`)];
+  const X = featureMatrix(denseMatrix(rows, dc, dense), { rows, cols: sc, indptr, indices: Int32Array.from(idx), data: Float64Array.from(val) }, names);
+  return { X, y, nTrain: Math.floor(rows * 0.8) };
+}
+
+/** Replicates rows `times` times, multiplying every non-zero by (1 + 0.01·N(0,1)); shuffled rows. */
+function replicated(base, times, seed = 7) {
+  const rng = new Rng(seed);
+  const n = base.X.rows * times;
+  const order = rng.permutation(n);
+  const src = Array.from(order, (i) => i % base.X.rows);
+  const X = selectRows(base.X, src);
+  for (let i = 0; i < X.dense.data.length; i++) if (X.dense.data[i] !== 0) X.dense.data[i] *= 1 + 0.01 * rng.normal();
+  for (let i = 0; i < X.sparse.data.length; i++) X.sparse.data[i] *= 1 + 0.01 * rng.normal();
+  const y = Uint8Array.from(src, (r) => base.y[r]);
+  return { X, y, nTrain: Math.floor(n * 0.8) };
+}
+
+function split(ds) {
+  const tr = Array.from({ length: ds.nTrain }, (_, i) => i);
+  const te = Array.from({ length: ds.X.rows - ds.nTrain }, (_, i) => ds.nTrain + i);
+  return { train: { X: selectRows(ds.X, tr), y: ds.y.slice(0, ds.nTrain) }, test: { X: selectRows(ds.X, te), y: ds.y.slice(ds.nTrain) } };
+}
+
+function runPeer(ds, gbmReps, lrReps) {
+  if (flag('no-peer') || !existsSync(PY)) return null;
+  const probe = spawnSync(PY, ['-c', 'import sklearn, scipy, numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return null;
+  const dir = mkdtempSync(path.join(tmpdir(), 'models-bench-'));
+  try {
+    const { X } = ds;
+    const w = (name, arr) => writeFileSync(path.join(dir, name), Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
+    w('dense.f64', X.dense.data);
+    w('indptr.i32', X.sparse.indptr);
+    w('indices.i32', X.sparse.indices);
+    w('values.f64', X.sparse.data);
+    w('y.u8', ds.y);
+    const meta = {
+      rows: X.rows,
+      denseCols: X.dense.cols,
+      sparseCols: X.sparse.cols,
+      nTrain: ds.nTrain,
+      gbm: { ...GBM, max_bin: GBM.max_bins + 1 },
+      threads: [1, 2],
+      gbmReps,
+      logisticReps: lrReps,
+      logistic: { C: 1 },
+    };
+    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
+    const r = spawnSync(PY, [path.join(here, 'peers/models_peer.py'), dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) {
+      console.error(`peer failed: ${r.stderr.slice(-2000)}`);
+      return null;
+    }
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (s) => (s < 0.1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(3)} s`);
+const spread = (t) => `${fmt(t.median)} (${fmt(t.min)}–${fmt(t.max)})`;
+
+async function benchOne(name, ds, gbmReps) {
+  const { train, test } = split(ds);
+  const nnz = ds.X.sparse.indptr[ds.X.rows];
+  const row = { matrix: name, rows: ds.X.rows, cols: ds.X.dense.cols + ds.X.sparse.cols, sparseNnz: nnz };
+  console.error(`# ${name}: ${ds.X.rows} rows × ${row.cols} cols (${ds.X.dense.cols} dense + ${ds.X.sparse.cols} sparse, ${nnz} sparse non-zeros)`);
+  const gbm = await time(() => new GradientBoosting(GBM).fit(train, { seed: 1 }), gbmReps);
+  const gModel = gbm.out;
+  const gAuc = rocAuc(test.y, gModel.predictProba(test.X));
+  const lr = await time(() => new LogisticRegression({ C: 1 }).fit(train, { seed: 1 }), Math.max(reps, 5) + 2);
+  const lAuc = rocAuc(test.y, lr.out.predictProba(test.X));
+  const pred = await time(() => gModel.predictProba(ds.X), 5);
+  const lpred = await time(() => lr.out.predictProba(ds.X), 5);
+  Object.assign(row, {
+    gbm: { median_s: gbm.median, min_s: gbm.min, max_s: gbm.max, runs: gbm.times.length, auc: gAuc, trees: gModel.iterations },
+    logistic: { median_s: lr.median, min_s: lr.min, max_s: lr.max, runs: lr.times.length, auc: lAuc, iterations: lr.out.iterations },
+    gbm_predict_rows_per_s: ds.X.rows / pred.median,
+    logistic_predict_rows_per_s: ds.X.rows / lpred.median,
+  });
+  const peer = runPeer(ds, name === 'x10' ? 1 : quick ? 1 : 3, 5);
+  row.peer = peer;
+  const lines = [];
+  lines.push(`## ${name} (${ds.X.rows}×${row.cols}, train ${ds.nTrain})`);
+  lines.push(`GBM fit 200 trees d6: ours ${spread(gbm)}  test AUC ${gAuc.toFixed(5)}`);
+  if (peer) {
+    for (const t of [1, 2]) {
+      const p = peer[`xgboost_${t}t`];
+      if (!p) continue;
+      const m = median(p.times);
+      lines.push(`   xgboost ${peer.xgboost_version} hist ${t} thread(s): ${fmt(m)} (runs ${p.times.length})  AUC ${p.auc?.toFixed(5)}  → ours ${(m / gbm.median).toFixed(1)}× faster`);
+    }
+    if (peer.xgboost_error) lines.push(`   xgboost unavailable: ${peer.xgboost_error}`);
+  }
+  lines.push(`Logistic fit (C=1): ours ${spread(lr)}  iterations ${lr.out.iterations}  test AUC ${lAuc.toFixed(5)}`);
+  if (peer?.sklearn_logistic) {
+    const p = peer.sklearn_logistic;
+    const m = median(p.times);
+    lines.push(`   sklearn lbfgs: ${fmt(m)}  n_iter ${p.n_iter}  AUC ${p.auc?.toFixed(5)}  → ours ${(m / lr.median).toFixed(1)}× faster`);
+  }
+  lines.push(`Batch predict (all ${ds.X.rows} rows): GBM ${Math.round(row.gbm_predict_rows_per_s).toLocaleString('en')} rows/s, logistic ${Math.round(row.logistic_predict_rows_per_s).toLocaleString('en')} rows/s` +
+    (peer?.xgboost_2t ? `; xgboost ${Math.round(peer.xgboost_2t.predict_rows_per_s).toLocaleString('en')} rows/s` : ''));
+  console.log(lines.join('\n'));
+  return row;
+}
+
+const results = [];
+const syn = only.includes('synthetic') || only.includes('x10') ? syntheticMatrix() : null;
+if (only.includes('fixture')) results.push(await benchOne('fixture', fixtureMatrix(), reps));
+if (only.includes('synthetic') && syn) results.push(await benchOne('synthetic', syn, reps));
+if (only.includes('x10') && syn) results.push(await benchOne('x10', replicated(syn, 10), quick ? 1 : 3));
+if (flag('json')) console.log(JSON.stringify({ node: process.version, results }, null, 2));

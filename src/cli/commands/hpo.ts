@@ -1,0 +1,184 @@
+/**
+ * `train-spam hpo [run]` and `train-spam hpo merge`: step 4 from the command line.
+ * The only place that reads argv / env (JOB_COMPLETION_INDEX) / TTY state for HPO.
+ */
+import { Command, Option } from 'commander';
+import { TrainSpamError } from '../../core/errors.js';
+import {
+  jsonProgress, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, registryFamilies, runStudy, ttyProgress, writeStudyArtifacts,
+  type MetricName, type SchedulerOptions, type StudyResult, type ValidationOptions, METRIC_NAMES,
+} from '../../hpo/index.js';
+
+interface RunFlags {
+  data: string;
+  trials: string;
+  workers?: string;
+  searchSpace?: string;
+  scheduler: 'random' | 'asha';
+  seed: string;
+  shardIndex?: string;
+  shardCount: string;
+  journalDir?: string;
+  resume: boolean;
+  trialTimeout?: string;
+  out?: string;
+  metric: string;
+  tieBreak: string;
+  validation: string;
+  ashaMaxT: string;
+  ashaGracePeriod: string;
+  ashaReductionFactor: string;
+  ashaBrackets: string;
+  ashaMode: 'deterministic' | 'async';
+  ashaMetric: string;
+  workerMemoryMb?: string;
+  progress: 'auto' | 'tty' | 'json' | 'none';
+}
+
+function usage(message: string, flag: string): TrainSpamError {
+  return new TrainSpamError('INVALID_ARGUMENT', message, { parameter: flag, usage: true });
+}
+
+function int(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw usage(`${flag} must be an integer ≥ ${min}; got ${JSON.stringify(v)}`, flag);
+  return n;
+}
+
+function num(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw usage(`${flag} must be a number ≥ ${min}; got ${JSON.stringify(v)}`, flag);
+  return n;
+}
+
+function parseValidation(v: string): ValidationOptions {
+  const m = /^(holdout|kfold)(?::([0-9.]+))?$/.exec(v);
+  if (!m) throw usage(`--validation must be holdout[:fraction] or kfold[:k]; got ${JSON.stringify(v)}`, '--validation');
+  return m[1] === 'holdout' ? { kind: 'holdout', fraction: m[2] ? num('--validation', m[2], 0) : 0.2 } : { kind: 'kfold', k: m[2] ? int('--validation', m[2], 2) : 5 };
+}
+
+/** Shard index from --shard-index, else the Kubernetes Indexed Job's JOB_COMPLETION_INDEX, else 0. */
+export function resolveShardIndex(flag: string | undefined, env: NodeJS.ProcessEnv): number {
+  if (flag !== undefined) return int('--shard-index', flag, 0);
+  const v = env.JOB_COMPLETION_INDEX;
+  if (v !== undefined && v !== '') return int('JOB_COMPLETION_INDEX', v, 0);
+  return 0;
+}
+
+function summaryLines(r: StudyResult, artifacts?: { bestConfig: string; trialsCsv: string; trialsJson: string }): string {
+  const count = (s: string) => r.trials.filter((t) => t.state === s).length;
+  const lines = [
+    `hpo: ${r.state}; ${r.trials.length} trials (${count('completed')} completed, ${count('stopped')} stopped, ${count('failed')} failed${count('cancelled') ? `, ${count('cancelled')} cancelled` : ''}); ${r.totalIterations} iterations`,
+    r.best ? `best: trial ${r.best.trial} ${r.best.model} ${r.metric}=${r.bestScore?.toFixed(4)} params=${JSON.stringify(r.best.params)}` : 'best: none (no trial finished)',
+  ];
+  if (artifacts) lines.push(`artifacts: ${artifacts.bestConfig}, ${artifacts.trialsCsv}, ${artifacts.trialsJson}`);
+  return lines.join('\n') + '\n';
+}
+
+async function runAction(flags: RunFlags): Promise<void> {
+  const shardCount = int('--shard-count', flags.shardCount, 1);
+  const shardIndex = resolveShardIndex(flags.shardIndex, process.env);
+  if (shardIndex >= shardCount) throw usage(`shard index ${shardIndex} must be < --shard-count ${shardCount}`, '--shard-index');
+  if (flags.resume && !flags.journalDir) throw usage('--resume needs --journal-dir', '--resume');
+  if (!(METRIC_NAMES as readonly string[]).includes(flags.metric)) throw usage(`--metric must be one of ${METRIC_NAMES.join(', ')}`, '--metric');
+  const tieBreak = flags.tieBreak === 'none' ? null : (flags.tieBreak as MetricName);
+  if (tieBreak && !(METRIC_NAMES as readonly string[]).includes(tieBreak)) throw usage(`--tie-break must be none or one of ${METRIC_NAMES.join(', ')}`, '--tie-break');
+  const { X, y } = loadMatrix(flags.data);
+  if (!y) throw new TrainSpamError('INVALID_DATA', `matrix '${flags.data}' has no labels; HPO needs labelled training data`, { file: flags.data });
+  const space = flags.searchSpace ? loadSearchSpace(flags.searchSpace, paramSpecs(registryFamilies)) : undefined;
+  const scheduler: SchedulerOptions =
+    flags.scheduler === 'asha'
+      ? {
+          kind: 'asha',
+          maxT: num('--asha-max-t', flags.ashaMaxT, 0),
+          gracePeriod: num('--asha-grace-period', flags.ashaGracePeriod, 0),
+          reductionFactor: num('--asha-reduction-factor', flags.ashaReductionFactor, 1),
+          brackets: int('--asha-brackets', flags.ashaBrackets, 1),
+          deterministic: flags.ashaMode === 'deterministic',
+          metric: flags.ashaMetric,
+          mode: flags.ashaMetric.endsWith('loss') ? 'min' : 'max',
+        }
+      : { kind: 'fifo' };
+  const mode = flags.progress === 'auto' ? (process.stderr.isTTY ? 'tty' : 'json') : flags.progress;
+  const write = (s: string) => void process.stderr.write(s);
+  const progress = mode === 'tty' ? ttyProgress(write) : mode === 'json' ? jsonProgress(write) : undefined;
+  const ac = new AbortController();
+  const onSigint = () => {
+    if (ac.signal.aborted) process.exit(130); // a second Ctrl-C: leave now
+    process.stderr.write('\nhpo: interrupted; cancelling running trials (Ctrl-C again to quit at once)\n');
+    ac.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const result = await runStudy({
+      data: { X, y },
+      trials: int('--trials', flags.trials, 1),
+      seed: int('--seed', flags.seed, 0),
+      workers: flags.workers === undefined ? undefined : int('--workers', flags.workers, 1),
+      space,
+      scheduler,
+      metric: flags.metric as MetricName,
+      tieBreak,
+      validation: parseValidation(flags.validation),
+      shard: { index: shardIndex, count: shardCount },
+      journalDir: flags.journalDir,
+      resume: flags.resume,
+      trialTimeoutMs: flags.trialTimeout === undefined ? undefined : Math.round(num('--trial-timeout', flags.trialTimeout, 0) * 1000),
+      workerMemoryMb: flags.workerMemoryMb === undefined ? undefined : int('--worker-memory-mb', flags.workerMemoryMb, 16),
+      progress,
+      signal: ac.signal,
+    });
+    const outDir = flags.out ?? (shardCount === 1 ? flags.journalDir : undefined);
+    const artifacts = outDir ? writeStudyArtifacts(result, outDir) : undefined;
+    process.stdout.write(summaryLines(result, artifacts));
+    if (result.state === 'killed') process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+/** Registers `hpo` (default subcommand `run`) and `hpo merge`; returns the `hpo` command. */
+export function registerHpoCommands(program: Command): Command {
+  const hpo = program.command('hpo').description('Step 4: hyperparameter search (random search or ASHA on a worker-thread pool)');
+  hpo
+    .command('run', { isDefault: true })
+    .description('Run a study (or one shard of it) on the training feature matrix')
+    .requiredOption('--data <dir>', 'training feature matrix directory (matrix.json + arrays, with labels)')
+    .option('--trials <n>', 'total trials over all shards', '20')
+    .option('--workers <n>', 'worker threads (default: available cores)')
+    .option('--search-space <file>', 'search space as YAML or JSON (default: every model family, ranges from their paramSpec)')
+    .addOption(new Option('--scheduler <kind>', 'random search without early stopping, or ASHA').choices(['random', 'asha']).default('random'))
+    .option('--seed <n>', 'master seed', '42')
+    .option('--shard-index <i>', 'this shard (default: $JOB_COMPLETION_INDEX, else 0)')
+    .option('--shard-count <n>', 'number of shards', '1')
+    .option('--journal-dir <dir>', 'directory for the trial journal(s), shared by all shards')
+    .option('--resume', 'continue the journal in --journal-dir: re-run only unfinished trials', false)
+    .option('--trial-timeout <seconds>', 'fail a trial that runs longer than this')
+    .option('--out <dir>', 'artifact directory for best-config.json, trials.csv, trials.json (default: --journal-dir when unsharded)')
+    .option('--metric <name>', `validation metric to optimise (${METRIC_NAMES.join(', ')})`, 'f1')
+    .option('--tie-break <name>', 'second metric for ties, or none', 'auc')
+    .option('--validation <spec>', 'holdout[:fraction] or kfold[:k] of the training data', 'holdout:0.2')
+    .option('--asha-max-t <t>', 'ASHA max_t in normalised time (max_t = a fully trained trial)', '27')
+    .option('--asha-grace-period <t>', 'ASHA grace period (first rung)', '1')
+    .option('--asha-reduction-factor <rf>', 'ASHA reduction factor', '3')
+    .option('--asha-brackets <n>', 'ASHA brackets', '1')
+    .addOption(new Option('--asha-mode <mode>', 'deterministic (as if sequential) or async (Ray-like)').choices(['deterministic', 'async']).default('deterministic'))
+    .option('--asha-metric <name>', 'iteration-report metric ASHA compares at rungs', 'val_auc')
+    .option('--worker-memory-mb <mb>', 'heap limit per worker thread')
+    .addOption(new Option('--progress <mode>', 'progress output on stderr').choices(['auto', 'tty', 'json', 'none']).default('auto'))
+    .action(runAction);
+  hpo
+    .command('merge')
+    .description('Merge shard journals (journal-shard-<i>-of-<n>.jsonl) and pick the best trial')
+    .requiredOption('--journal-dir <dir>', 'directory holding every shard journal')
+    .option('--out <dir>', 'artifact directory (default: --journal-dir)')
+    .option('--allow-incomplete', 'merge even when shards are missing or unfinished', false)
+    .action((flags: { journalDir: string; out?: string; allowIncomplete: boolean }) => {
+      const result = mergeShards(flags.journalDir, { requireComplete: !flags.allowIncomplete });
+      const artifacts = writeStudyArtifacts(result, flags.out ?? flags.journalDir);
+      process.stdout.write(summaryLines(result, artifacts));
+    });
+  return hpo;
+}

@@ -1,0 +1,178 @@
+/**
+ * Kubeflow / Kubernetes commands:
+ *   train-spam compile-pipeline [--output f] [--image-tag t] [--registry r] [--mlflow-tracking-uri u]
+ *   train-spam kfp validate <file>
+ *   train-spam kfp run [--host h] [--pipeline-file f] [--param k=v ...]
+ *   train-spam hpo k8s-manifest --shards n [--output f] [--merge-output f] ...
+ * (`registerHpoK8sManifest` attaches to the `hpo` command defined elsewhere.)
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Command } from 'commander';
+import { TrainSpamError } from '../../core/errors.js';
+import { PIPELINE_DEFINITION, type ParamType, type ParamValue } from '../../pipeline/definition.js';
+import { compilePipeline, imageRef } from '../../kubeflow/compiler.js';
+import { emitPipelineYaml } from '../../kubeflow/yaml-emitter.js';
+import { validatePipelineYaml } from '../../kubeflow/validator.js';
+import { buildHpoManifests, manifestsToYaml } from '../../kubeflow/k8s-job.js';
+import { KfpClient } from '../../kubeflow/kfp-client.js';
+
+const usage = (message: string, details: Record<string, unknown> = {}) => new TrainSpamError('INVALID_ARGUMENT', message, { ...details, usage: true });
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text, 'utf8');
+  await rename(tmp, path);
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function intOption(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) throw usage(`${name} must be an integer in ${min}..${max}, got '${v}'`);
+    return n;
+  };
+}
+
+/** `name=value` pairs → typed run parameters (types from the pipeline definition). */
+export function parseRunParams(pairs: readonly string[]): Record<string, ParamValue> {
+  const types = new Map<string, ParamType>(PIPELINE_DEFINITION.params.map((p) => [p.name, p.type]));
+  const out: Record<string, ParamValue> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usage(`--param expects name=value, got '${pair}'`);
+    const name = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    const type = types.get(name);
+    if (!type) throw usage(`unknown pipeline parameter '${name}' (known: ${[...types.keys()].sort().join(', ')})`);
+    const bad = (what: string) => usage(`--param ${name}: expected ${what}, got '${raw}'`);
+    switch (type) {
+      case 'NUMBER_INTEGER':
+        if (!/^-?\d+$/.test(raw)) throw bad('an integer');
+        out[name] = Number(raw);
+        break;
+      case 'NUMBER_DOUBLE':
+        if (raw.trim() === '' || !Number.isFinite(Number(raw))) throw bad('a number');
+        out[name] = Number(raw);
+        break;
+      case 'BOOLEAN':
+        if (raw !== 'true' && raw !== 'false') throw bad('true or false');
+        out[name] = raw === 'true';
+        break;
+      case 'STRING':
+        out[name] = raw;
+        break;
+      default:
+        try {
+          out[name] = JSON.parse(raw) as ParamValue;
+        } catch {
+          throw bad('JSON');
+        }
+    }
+  }
+  return out;
+}
+
+export function registerKubeflowCommands(program: Command): void {
+  program
+    .command('compile-pipeline')
+    .description('Compile the pipeline to a Kubeflow Pipelines v2 YAML (PipelineSpec 2.1.0)')
+    .option('--output <file>', 'where to write the YAML', 'spam_detection_pipeline.yaml')
+    .option('--image-tag <tag>', 'tag of the three images (also the image_tag default)', process.env.IMAGE_TAG || 'dev')
+    .option('--registry <prefix>', 'registry/namespace prefix of the images, e.g. ghcr.io/acme', process.env.REGISTRY || '')
+    .option('--mlflow-tracking-uri <uri>', 'MLflow URI baked into the step env and the parameter default')
+    .action(async (o: { output: string; imageTag: string; registry: string; mlflowTrackingUri?: string }) => {
+      const spec = compilePipeline(PIPELINE_DEFINITION, { imageTag: o.imageTag, registry: o.registry, mlflowTrackingUri: o.mlflowTrackingUri });
+      const yaml = emitPipelineYaml(spec);
+      const issues = validatePipelineYaml(yaml);
+      if (issues.length) throw new TrainSpamError('INTERNAL', `compiled pipeline failed validation: ${issues[0].path}: ${issues[0].message}`, { issues });
+      await writeAtomic(o.output, yaml);
+      process.stdout.write(`wrote ${o.output} (${Object.keys(spec.components).length} components, images ${imageRef('<name>', o)})\n`);
+    });
+
+  const kfp = program.command('kfp').description('Kubeflow Pipelines: validate a compiled YAML, upload it and start a run');
+  kfp
+    .command('validate <file>')
+    .description('Check a pipeline YAML the way the KFP API server does, and stricter')
+    .action(async (file: string) => {
+      const issues = validatePipelineYaml(await readFile(file, 'utf8'));
+      if (issues.length) {
+        for (const i of issues) process.stderr.write(`${file}: ${i.path}: ${i.message}\n`);
+        throw new TrainSpamError('INVALID_DATA', `${file}: ${issues.length} problem(s)`, { issues: issues.length });
+      }
+      process.stdout.write(`${file}: valid\n`);
+    });
+  kfp
+    .command('run')
+    .description('Upload the compiled pipeline (or a new version of it) and start a run')
+    .option('--host <url>', 'KFP API endpoint (env KFP_HOST)', process.env.KFP_HOST)
+    .option('--pipeline-file <file>', 'compiled pipeline YAML', 'spam_detection_pipeline.yaml')
+    .option('--pipeline-name <name>', 'pipeline name in KFP', PIPELINE_DEFINITION.name)
+    .option('--run-name <name>', 'display name of the run')
+    .option('--param <name=value>', 'run parameter (repeatable)', collect, [] as string[])
+    .option('--namespace <ns>', 'Kubeflow profile namespace (env KFP_NAMESPACE)', process.env.KFP_NAMESPACE)
+    .option('--experiment-id <id>', 'KFP experiment id')
+    .option('--timeout-ms <ms>', 'connect/response timeout', intOption('--timeout-ms', 100, 600_000), 30_000)
+    .action(async (o: { host?: string; pipelineFile: string; pipelineName: string; runName?: string; param: string[]; namespace?: string; experimentId?: string; timeoutMs: number }) => {
+      if (!o.host) throw usage('KFP_HOST is not set: pass --host or set KFP_HOST (e.g. http://localhost:8888)');
+      const parameters = parseRunParams(o.param);
+      const yaml = await readFile(o.pipelineFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        throw new TrainSpamError('NOT_FOUND', `${o.pipelineFile}: ${e.code ?? e.message}; run \`train-spam compile-pipeline\` (or \`make compile-pipeline\`) first`);
+      });
+      const issues = validatePipelineYaml(yaml);
+      if (issues.length) throw new TrainSpamError('INVALID_DATA', `${o.pipelineFile} is not a valid pipeline: ${issues[0].path}: ${issues[0].message}`, { issues });
+      const client = new KfpClient({ host: o.host, token: process.env.KFP_TOKEN, namespace: o.namespace, timeoutMs: o.timeoutMs });
+      try {
+        const r = await client.uploadAndRun({
+          yaml, pipelineName: o.pipelineName, runName: o.runName ?? `${o.pipelineName}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+          parameters, description: PIPELINE_DEFINITION.description, experimentId: o.experimentId,
+        });
+        process.stdout.write(`pipeline ${r.pipelineId} version ${r.pipelineVersionId}\nrun ${r.runId}\n${r.runUrl}\n`);
+      } finally {
+        await client.close();
+      }
+    });
+}
+
+export function registerHpoK8sManifest(hpo: Command): void {
+  hpo
+    .command('k8s-manifest')
+    .description('Write Kubernetes manifests for sharded HPO: a PVC, an Indexed Job (one pod per shard) and the merge Job')
+    .requiredOption('--shards <n>', 'number of shards (pods)', intOption('--shards', 1, 1000))
+    .option('--output <file>', 'PVC + Indexed Job', 'hpo-job.yaml')
+    .option('--merge-output <file>', 'merge Job (apply after the shard Job completes); default: <output>-merge.yaml')
+    .option('--image <ref>', 'hpo-train image; default from --registry/--image-tag')
+    .option('--image-tag <tag>', 'image tag', process.env.IMAGE_TAG || 'dev')
+    .option('--registry <prefix>', 'registry prefix', process.env.REGISTRY || '')
+    .option('--name <name>', 'Job name', 'train-spam-hpo')
+    .option('--namespace <ns>', 'namespace')
+    .option('--trials <n>', 'total trials', intOption('--trials', 1, 1_000_000), 20)
+    .option('--seed <n>', 'master seed', intOption('--seed', 0, 2 ** 31 - 1), 42)
+    .option('--scheduler <s>', 'random or asha', 'random')
+    .option('--data <path>', 'training features on the shared volume', '/work/data/train_features')
+    .option('--journal-dir <dir>', 'shard journals: a directory on the shared volume or an object-store URI', '/work/journals')
+    .option('--storage-class <name>', 'storage class of the shared (ReadWriteMany) volume')
+    .option('--storage-size <q>', 'size of the shared volume', '5Gi')
+    .option('--cpu <q>', 'cpu per shard pod', '2')
+    .option('--memory <q>', 'memory request per shard pod (limit = 2x)', '4Gi')
+    .option('--backoff-limit-per-index <n>', 'retries per shard', intOption('--backoff-limit-per-index', 0, 100), 2)
+    .action(async (o: {
+      shards: number; output: string; mergeOutput?: string; image?: string; imageTag: string; registry: string; name: string; namespace?: string;
+      trials: number; seed: number; scheduler: string; data: string; journalDir: string; storageClass?: string; storageSize: string; cpu: string; memory: string; backoffLimitPerIndex: number;
+    }) => {
+      if (o.scheduler !== 'random' && o.scheduler !== 'asha') throw usage(`--scheduler must be random or asha, got '${o.scheduler}'`);
+      const m = buildHpoManifests({
+        shards: o.shards, image: o.image ?? imageRef('hpo-train', o), name: o.name, namespace: o.namespace, numTrials: o.trials, seed: o.seed,
+        scheduler: o.scheduler, dataPath: o.data, journalDir: o.journalDir, storageClassName: o.storageClass, storageSize: o.storageSize,
+        cpu: o.cpu, memory: o.memory, backoffLimitPerIndex: o.backoffLimitPerIndex,
+      });
+      const mergeOut = o.mergeOutput ?? o.output.replace(/(\.ya?ml)?$/, '-merge$1');
+      const ns = o.namespace ? ` -n ${o.namespace}` : '';
+      await writeAtomic(o.output, manifestsToYaml(m.pvc ? [m.pvc, m.shardJob] : [m.shardJob],
+        `train-spam sharded HPO: ${o.shards} shards.\nkubectl apply -f ${o.output}${ns} && kubectl wait --for=condition=complete --timeout=6h job/${m.shardJob.metadata.name}${ns}\nthen: kubectl apply -f ${mergeOut}${ns}`));
+      await writeAtomic(mergeOut, manifestsToYaml([m.mergeJob], `train-spam HPO merge: apply after job/${m.shardJob.metadata.name} is complete.`));
+      process.stdout.write(`wrote ${o.output} and ${mergeOut}\n`);
+    });
+}

@@ -1,0 +1,18 @@
+/** Builds the commander program from the command modules. */
+import { Command } from 'commander';
+import { registerDataCommands } from './commands/data.js';
+import { registerKubeflowCommands, registerHpoK8sManifest } from './commands/kubeflow.js';
+import { registerRunCommand } from './commands/run.js';
+
+export function buildProgram(): Command {
+  const program = new Command('train-spam')
+    .description('Train, evaluate, gate and promote an e-mail spam detector')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerRunCommand(program);
+  registerDataCommands(program);
+  registerKubeflowCommands(program);
+  const hpo = program.command('hpo').description('Step 4: hyperparameter search');
+  registerHpoK8sManifest(hpo);
+  return program;
+}

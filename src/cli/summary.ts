@@ -1,0 +1,43 @@
+/** The end-of-run summary: gates table, comparison, decision, where the report is. */
+import type { PipelineRunResult } from '../pipeline/runner.js';
+import { decisionOf } from '../pipeline/report.js';
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function num(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '–';
+  return Math.abs(v) >= 1000 || Number.isInteger(v) ? String(v) : v.toFixed(4);
+}
+
+export function formatSummary(r: PipelineRunResult): string {
+  const rec = r.record;
+  const lines: string[] = [];
+  if (rec.evaluation) {
+    const c = rec.evaluation.candidate;
+    lines.push(`model: ${rec.tuned?.kind ?? '?'}  test F1 ${c.f1.toFixed(4)}  AUC ${c.rocAuc.toFixed(4)}  precision ${c.precision.toFixed(4)}  recall ${c.recall.toFixed(4)}`);
+  }
+  if (rec.gates) {
+    lines.push('');
+    lines.push(`${pad('gate', 28)} ${pad('value', 10)} ${pad('rule', 14)} result`);
+    lines.push(`${'-'.repeat(28)} ${'-'.repeat(10)} ${'-'.repeat(14)} ------`);
+    for (const g of rec.gates.gates) {
+      lines.push(`${pad(g.name, 28)} ${pad(num(g.value), 10)} ${pad(`${g.comparator} ${num(g.threshold)}`, 14)} ${g.passed ? 'PASS' : 'FAIL'}`);
+    }
+  }
+  if (rec.comparison) {
+    const cmp = rec.comparison;
+    const d = cmp.status === 'first_model' ? 'no model in Staging (first model)' : `vs Staging v${cmp.staging?.version}: ΔF1 ${num(cmp.deltas.f1)}, ΔAUC ${num(cmp.deltas.auc)}`;
+    lines.push(`${pad('comparison', 28)} ${cmp.passed ? 'PASS' : 'FAIL'}  ${d}`);
+  }
+  const dec = decisionOf(rec);
+  lines.push('');
+  lines.push(`decision: ${dec.headline}`);
+  for (const why of dec.reasons) if (dec.outcome !== 'promoted') lines.push(`  - ${why}`);
+  const timings = rec.timings.map((t) => `${t.step} ${(t.durationMs / 1000).toFixed(2)}s`).join(', ');
+  if (timings) lines.push(`timings: ${timings} (total ${(rec.timings.reduce((s, t) => s + t.durationMs, 0) / 1000).toFixed(2)}s)`);
+  if (r.reportPath) lines.push(`report: ${r.reportPath}`);
+  lines.push(`exit code: ${r.exitCode}`);
+  return lines.join('\n');
+}

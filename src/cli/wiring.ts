@@ -1,0 +1,62 @@
+/** Adapters the commands share: logger, progress display, tracking from env + flags, Ctrl-C. */
+import { availableParallelism } from 'node:os';
+import { makeLogger, type Logger } from '../core/ports.js';
+import { jsonProgress, ttyProgress, type ProgressReporter } from '../hpo/progress.js';
+import { openTracking, type TrackingHandle } from '../tracking/factory.js';
+import { trackingConfigFromEnv } from '../tracking/config.js';
+import type { Tracking } from '../pipeline/context.js';
+import { invalidArgument } from '../core/errors.js';
+
+export function cliLogger(verbose = false): Logger {
+  return makeLogger((line) => process.stdout.write(line + '\n'), verbose ? 'debug' : 'info');
+}
+
+/** A rewritten progress line on a terminal; one JSON line per trial event otherwise. */
+export function cliProgress(): ProgressReporter {
+  return process.stderr.isTTY ? ttyProgress((s) => process.stderr.write(s)) : jsonProgress((line) => process.stderr.write(line + '\n'));
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return defaultWorkers();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw invalidArgument(`--workers '${text}' must be an integer in [1, 1024]`, { usage: true });
+  return n;
+}
+
+export interface CliTracking {
+  readonly tracking: Tracking;
+  readonly handle: TrackingHandle;
+}
+
+/** Tracking from MLFLOW_* env vars, with `--tracking-uri` winning; the local store by default. */
+export function cliTracking(trackingUri: string | undefined, logger: Logger): CliTracking {
+  const config = trackingConfigFromEnv(process.env, { trackingUri: trackingUri || undefined });
+  const handle = openTracking(config, { logger });
+  return { handle, tracking: { store: handle.store, registry: handle.registry, description: handle.describe() } };
+}
+
+/** First Ctrl-C aborts the signal (steps stop cleanly); a second one exits at once. */
+export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  let hits = 0;
+  const onSigint = () => {
+    hits++;
+    if (hits === 1) {
+      process.stderr.write('\ntrain-spam: interrupted; stopping running trials and closing the run (Ctrl-C again to exit now)\n');
+      ac.abort();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    },
+  };
+}

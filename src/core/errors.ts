@@ -1,0 +1,81 @@
+/**
+ * One error type for the whole project. Errors are data: a stable `code`, a human message and
+ * JSON-safe `details`, so they survive worker threads, journals and REST responses unchanged.
+ */
+
+/** Stable error codes. Add new codes here; never change the meaning of an existing one. */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT' // a parameter is out of range or of the wrong type
+  | 'INVALID_DATA' // input data is malformed (schema, NaN, shapes, ...)
+  | 'SCHEMA_MISMATCH' // a file/table does not have the expected columns/types
+  | 'NOT_FOUND' // a file, run, model, version ... does not exist
+  | 'ALREADY_EXISTS'
+  | 'IO_ERROR' // reading/writing a file failed
+  | 'FORMAT_ERROR' // a serialized artifact has an unknown version or bad layout
+  | 'TIMEOUT'
+  | 'CANCELLED'
+  | 'REMOTE_ERROR' // a remote server (MLflow, KFP) answered with an error
+  | 'NETWORK_ERROR'
+  | 'GATE_FAILED'
+  | 'SANITY_FAILED'
+  | 'OUT_OF_MEMORY'
+  | 'INTERNAL';
+
+export interface ErrorData {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+export class TrainSpamError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TrainSpamError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): ErrorData {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+
+  /** Rebuilds an error that crossed a thread or process boundary as plain data. */
+  static fromJSON(data: ErrorData): TrainSpamError {
+    return new TrainSpamError(data.code, data.message, data.details ?? {});
+  }
+}
+
+export function isTrainSpamError(e: unknown): e is TrainSpamError {
+  return e instanceof TrainSpamError;
+}
+
+/** Converts anything thrown into plain error data (for journals, worker messages, reports). */
+export function toErrorData(e: unknown): ErrorData {
+  if (e instanceof TrainSpamError) return e.toJSON();
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e && typeof (e as ErrorData).message === 'string') {
+    const c = (e as { code: unknown }).code;
+    if (typeof c === 'string' && KNOWN_CODES.has(c as ErrorCode)) {
+      return { code: c as ErrorCode, message: (e as ErrorData).message, details: (e as ErrorData).details ?? {} };
+    }
+  }
+  if (e instanceof RangeError && /allocation|memory/i.test(e.message)) {
+    return { code: 'OUT_OF_MEMORY', message: e.message };
+  }
+  if (e instanceof Error) return { code: 'INTERNAL', message: e.message, details: { name: e.name } };
+  return { code: 'INTERNAL', message: String(e) };
+}
+
+const KNOWN_CODES = new Set<ErrorCode>([
+  'INVALID_ARGUMENT', 'INVALID_DATA', 'SCHEMA_MISMATCH', 'NOT_FOUND', 'ALREADY_EXISTS', 'IO_ERROR',
+  'FORMAT_ERROR', 'TIMEOUT', 'CANCELLED', 'REMOTE_ERROR', 'NETWORK_ERROR', 'GATE_FAILED',
+  'SANITY_FAILED', 'OUT_OF_MEMORY', 'INTERNAL',
+]);
+
+/** Shorthands used across the code base. */
+export const invalidArgument = (message: string, details?: Record<string, unknown>) =>
+  new TrainSpamError('INVALID_ARGUMENT', message, details);
+export const invalidData = (message: string, details?: Record<string, unknown>) =>
+  new TrainSpamError('INVALID_DATA', message, details);

@@ -1,0 +1,17 @@
+/**
+ * A serialisable learned object: JSON-safe metadata plus named typed arrays. Fitted feature
+ * pipelines and fitted models both reduce to this; the artifact writer (io/) stores the metadata
+ * as JSON and the arrays as one binary blob. Loading never evaluates code.
+ */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+
+export type NumericArray = Float64Array | Float32Array | Int32Array | Uint32Array | Uint8Array | Int8Array | Uint16Array | Int16Array;
+
+export interface Payload {
+  /** What kind of object this is, e.g. 'model/gbm' or 'features/pipeline'. */
+  readonly kind: string;
+  /** Version of this kind's payload layout; readers reject versions they do not know. */
+  readonly version: number;
+  readonly meta: { [k: string]: JsonValue };
+  readonly arrays: Readonly<Record<string, NumericArray>>;
+}

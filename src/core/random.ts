@@ -1,0 +1,144 @@
+/**
+ * The only source of randomness in train-spam. Every stream derives from one master seed:
+ * `deriveSeed(master, 'trial', 7)` gives trial 7 its own seed, independent of how many other
+ * streams were drawn before (no shared global generator, no Math.random).
+ */
+
+/** 32-bit FNV-1a over a string, used to fold labels into seeds. */
+function fnv1a(str: string, h = 0x811c9dc5): number {
+  for (let i = 0; i < str.length; i++) {
+    h ^= str.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** SplitMix32 finaliser: a good avalanche for combining integers. */
+function mix32(x: number): number {
+  x = (x + 0x9e3779b9) | 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Derives a child seed (uint32) from a master seed and any number of labels. Pure and stable. */
+export function deriveSeed(master: number, ...labels: Array<string | number>): number {
+  let h = mix32(master >>> 0);
+  for (const label of labels) {
+    h = mix32(h ^ fnv1a(typeof label === 'number' ? `#${label}` : label));
+  }
+  return h;
+}
+
+/**
+ * xoshiro128** generator (32-bit state words, period 2^128 - 1). State is seeded through SplitMix32.
+ * Instances are cheap; create one per component from a derived seed.
+ */
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spareNormal: number | null = null;
+
+  constructor(seed: number) {
+    let s = seed >>> 0;
+    const next = () => (s = mix32(s));
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+
+  /** Uniform uint32. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result;
+  }
+
+  /** Uniform float in [0, 1) with 53 bits of randomness. */
+  next(): number {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** Uniform float in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  /** Uniform integer in [lo, hi] (inclusive), unbiased. */
+  int(lo: number, hi: number): number {
+    const range = hi - lo + 1;
+    if (!(range > 0) || !Number.isFinite(range)) throw new RangeError(`Rng.int: empty range [${lo}, ${hi}]`);
+    if (range > 0xffffffff) return lo + Math.floor(this.next() * range);
+    const limit = Math.floor(0x100000000 / range) * range;
+    let x: number;
+    do x = this.nextUint32();
+    while (x >= limit);
+    return lo + (x % range);
+  }
+
+  /** Standard normal (Box-Muller, caches the second value). */
+  normal(): number {
+    if (this.spareNormal !== null) {
+      const v = this.spareNormal;
+      this.spareNormal = null;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** In-place Fisher-Yates shuffle. */
+  shuffle<T>(arr: T[] | Int32Array | Uint32Array | Float64Array): typeof arr {
+    for (let i = arr.length - 1; i > 0; i--) {
+      const j = this.int(0, i);
+      const t = arr[i];
+      arr[i] = arr[j];
+      arr[j] = t as never;
+    }
+    return arr;
+  }
+
+  /** A random permutation of 0..n-1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    this.shuffle(p);
+    return p;
+  }
+
+  /** Choose one element uniformly. */
+  choice<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new RangeError('Rng.choice: empty list');
+    return items[this.int(0, items.length - 1)];
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** Convenience: a generator for a derived stream. */
+export function rngFor(master: number, ...labels: Array<string | number>): Rng {
+  return new Rng(deriveSeed(master, ...labels));
+}
+
+/** Stable 32-bit hash of a string (FNV-1a), exported for hashing ids deterministically. */
+export function hashString(s: string): number {
+  return fnv1a(s);
+}

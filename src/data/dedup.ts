@@ -1,0 +1,94 @@
+/**
+ * Exact-duplicate detection on the normalised body. Two e-mails are duplicates when their bodies
+ * are equal after lower-casing and collapsing every whitespace run to one space (and trimming).
+ * The subject is deliberately ignored: spam campaigns resend one body under many subjects, and
+ * a model that saw the body in training has seen the e-mail. Empty bodies are not grouped (there
+ * is no body text that could leak), so each empty-body e-mail stays its own group.
+ *
+ * Keys are 32-bit FNV-1a hashes of the normalised text; a hash hit is confirmed by comparing the
+ * normalised strings, so a collision never merges two different bodies.
+ */
+import { hashString } from '../core/random.js';
+
+/** Lower-case, collapse whitespace (including NBSP) to single spaces, trim. */
+export function normaliseBody(text: string): string {
+  return text.toLowerCase().replace(/[\s\u00a0]+/g, ' ').trim();
+}
+
+/** 32-bit FNV-1a of the normalised body. */
+export function bodyKey(text: string): number {
+  return hashString(normaliseBody(text));
+}
+
+export interface DuplicateGroups {
+  /** Group id per row (0..groupCount-1), numbered in order of first appearance. */
+  groupOf: Int32Array;
+  /** Rows per group. */
+  groupSize: Int32Array;
+  groupCount: number;
+  /** Groups with more than one row. */
+  duplicateGroups: number;
+  /** Rows that repeat an earlier row's body (sum over groups of size - 1): the redundant copies. */
+  duplicateRows: number;
+  /** Rows that belong to a group of size > 1 (originals included). */
+  rowsInDuplicateGroups: number;
+  /** Hash collisions between different bodies that the exact comparison separated. */
+  hashCollisions: number;
+}
+
+/** Groups rows with the same normalised body. `bodyAt(i)` returns row i's body text. */
+export function groupDuplicates(n: number, bodyAt: (i: number) => string): DuplicateGroups {
+  const groupOf = new Int32Array(n);
+  const sizes: number[] = [];
+  // hash → list of [normalised body, group id]; almost always one entry.
+  const byHash = new Map<number, Array<[string, number]>>();
+  let hashCollisions = 0;
+  for (let i = 0; i < n; i++) {
+    const norm = normaliseBody(bodyAt(i));
+    if (norm.length === 0) {
+      groupOf[i] = sizes.length;
+      sizes.push(1);
+      continue;
+    }
+    const h = hashString(norm);
+    let bucket = byHash.get(h);
+    if (bucket === undefined) {
+      bucket = [];
+      byHash.set(h, bucket);
+    }
+    let g = -1;
+    for (const [text, id] of bucket) {
+      if (text === norm) {
+        g = id;
+        break;
+      }
+    }
+    if (g < 0) {
+      if (bucket.length > 0) hashCollisions++;
+      g = sizes.length;
+      sizes.push(0);
+      bucket.push([norm, g]);
+    }
+    groupOf[i] = g;
+    sizes[g]++;
+  }
+  let duplicateGroups = 0;
+  let duplicateRows = 0;
+  let rowsInDuplicateGroups = 0;
+  for (const s of sizes) {
+    if (s > 1) {
+      duplicateGroups++;
+      duplicateRows += s - 1;
+      rowsInDuplicateGroups += s;
+    }
+  }
+  return {
+    groupOf,
+    groupSize: Int32Array.from(sizes),
+    groupCount: sizes.length,
+    duplicateGroups,
+    duplicateRows,
+    rowsInDuplicateGroups,
+    hashCollisions,
+  };
+}

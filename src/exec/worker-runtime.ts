@@ -1,0 +1,71 @@
+/**
+ * Worker-side half of the pool protocol. A worker entry file does
+ *
+ *   export default defineWorker<MyData, MyTask, MyResult, MyReport, MyReply>(async (task, ctx) => ...);
+ *
+ * `ctx.workerData` is the pool's workerData (cloned once per worker thread; typed arrays on
+ * SharedArrayBuffers inside it are shared, not copied). `ctx.notify` posts a message to the main
+ * thread; `ctx.ask` posts one and resolves with the main thread's reply. Whatever the handler
+ * throws comes back as a `{ ok: false, error }` outcome.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { toErrorData } from '../core/errors.js';
+import type { ReplyMessage, TaskEnvelope, TaskOutcome, WorkerMessage } from './protocol.js';
+
+export interface WorkerContext<W, R, D> {
+  readonly workerData: W;
+  readonly taskId: number;
+  notify(payload: R): void;
+  ask(payload: R): Promise<D>;
+}
+
+export type WorkerHandler<W, T, Res, R, D> = (task: T, ctx: WorkerContext<W, R, D>) => Promise<Res> | Res;
+
+function channel<R, D>(port: MessagePort): { notify(p: R): void; ask(p: R): Promise<D>; close(): void } {
+  let seq = 0;
+  const waiting = new Map<number, (d: D) => void>();
+  port.on('message', (m: ReplyMessage<D>) => {
+    const resolve = waiting.get(m.seq);
+    if (resolve) {
+      waiting.delete(m.seq);
+      resolve(m.payload);
+    }
+  });
+  return {
+    notify(payload: R) {
+      const msg: WorkerMessage<R> = { kind: 'notify', payload };
+      port.postMessage(msg);
+    },
+    ask(payload: R) {
+      const s = ++seq;
+      return new Promise<D>((resolve) => {
+        waiting.set(s, resolve);
+        const msg: WorkerMessage<R> = { kind: 'ask', seq: s, payload };
+        port.postMessage(msg);
+      });
+    },
+    close() {
+      const done: WorkerMessage<R> = { kind: 'done' };
+      port.postMessage(done);
+      port.close();
+    },
+  };
+}
+
+/** Wraps a handler into the function piscina calls with each TaskEnvelope. */
+export function defineWorker<W, T, Res, R = never, D = never>(
+  workerData: W,
+  handler: WorkerHandler<W, T, Res, R, D>,
+): (envelope: TaskEnvelope<T>) => Promise<TaskOutcome<Res>> {
+  return async (envelope: TaskEnvelope<T>): Promise<TaskOutcome<Res>> => {
+    const ch = channel<R, D>(envelope.port);
+    try {
+      const value = await handler(envelope.task, { workerData, taskId: envelope.taskId, notify: ch.notify, ask: ch.ask });
+      return { ok: true, value };
+    } catch (e) {
+      return { ok: false, error: toErrorData(e) };
+    } finally {
+      ch.close();
+    }
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The three stateless views computed from one e-mail record: text statistics, message structure and
+ * send time. Definitions (and what a missing value becomes) are documented in docs/features.md.
+ */
+import type { EmailRecord } from '../data/schema.js';
+import { emailText, VIEW_NAMES, type DenseFeatureView } from './view.js';
+
+const URL_RE = /https?:\/\/|(?<![\/\w.])www\./gi;
+const HREF_RE = /\bhref\s*=/gi;
+const IMG_RE = /<img\b/gi;
+
+/** Number of matches of a global regex (`String.prototype.match` leaves `lastIndex` at 0). */
+function countMatches(re: RegExp, s: string): number {
+  return s.match(re)?.length ?? 0;
+}
+
+function isSpace(c: number): boolean {
+  return c <= 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** One pass over the text; writes [words, nonSpaceChars, upper, letters, digits, exclamations, money] to out. */
+function scanText(s: string, out: Float64Array): void {
+  let words = 0;
+  let nonSpace = 0;
+  let upper = 0;
+  let letters = 0;
+  let digits = 0;
+  let bang = 0;
+  let money = 0;
+  let inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isSpace(c)) {
+      inWord = false;
+      continue;
+    }
+    nonSpace++;
+    if (!inWord) {
+      words++;
+      inWord = true;
+    }
+    if (c >= 65 && c <= 90) {
+      upper++;
+      letters++;
+    } else if (c >= 97 && c <= 122) letters++;
+    else if (c >= 48 && c <= 57) digits++;
+    else if (c === 33) bang++;
+    else if (c === 36 || c === 0x20ac || c === 0xa3 || c === 0xa5) money++;
+  }
+  out[0] = words;
+  out[1] = nonSpace;
+  out[2] = upper;
+  out[3] = letters;
+  out[4] = digits;
+  out[5] = bang;
+  out[6] = money;
+}
+
+export const TEXT_VIEW: DenseFeatureView = Object.freeze({
+  name: VIEW_NAMES.text,
+  features: Object.freeze([
+    'url_count', 'word_count', 'uppercase_ratio', 'exclamation_count',
+    'digit_ratio', 'avg_word_length', 'money_symbol_count', 'char_count',
+  ]),
+  compute(r: EmailRecord, out: Float64Array, o: number): void {
+    const s = emailText(r);
+    const t = new Float64Array(7);
+    scanText(s, t);
+    const [words, nonSpace, upper, letters, digits, bang, money] = t;
+    out[o] = countMatches(URL_RE, s);
+    out[o + 1] = words;
+    out[o + 2] = letters > 0 ? upper / letters : 0;
+    out[o + 3] = bang;
+    out[o + 4] = s.length > 0 ? digits / s.length : 0;
+    out[o + 5] = words > 0 ? nonSpace / words : 0;
+    out[o + 6] = money;
+    out[o + 7] = s.length;
+  },
+});
+
+export const STRUCTURAL_VIEW: DenseFeatureView = Object.freeze({
+  name: VIEW_NAMES.structural,
+  features: Object.freeze([
+    'has_html', 'subject_length', 'num_links_html', 'num_images',
+    'has_attachment', 'num_recipients', 'reply_to_differs', 'is_multipart',
+  ]),
+  compute(r: EmailRecord, out: Float64Array, o: number): void {
+    const html = r.body_html ?? '';
+    out[o] = r.has_html || r.body_html !== null ? 1 : 0;
+    out[o + 1] = (r.subject ?? '').length;
+    out[o + 2] = html.length > 0 ? countMatches(HREF_RE, html) : 0;
+    out[o + 3] = html.length > 0 ? countMatches(IMG_RE, html) : 0;
+    out[o + 4] = r.num_attachments > 0 ? 1 : 0;
+    out[o + 5] = Number.isFinite(r.num_recipients) && r.num_recipients > 0 ? r.num_recipients : 0;
+    out[o + 6] = r.reply_to !== null && r.reply_to !== '' && r.reply_to !== r.sender ? 1 : 0;
+    out[o + 7] = r.is_multipart ? 1 : 0;
+  },
+});
+
+const DAY_MS = 86_400_000;
+
+export const TEMPORAL_VIEW: DenseFeatureView = Object.freeze({
+  name: VIEW_NAMES.temporal,
+  features: Object.freeze(['hour_of_day', 'day_of_week', 'is_weekend', 'date_missing']),
+  compute(r: EmailRecord, out: Float64Array, o: number): void {
+    const t = r.event_timestamp;
+    if (t === null || !Number.isFinite(t)) {
+      out[o] = -1;
+      out[o + 1] = -1;
+      out[o + 2] = 0;
+      out[o + 3] = 1;
+      return;
+    }
+    const hour = Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000);
+    // 1970-01-01 was a Thursday (Monday = 0 → Thursday = 3).
+    const dow = ((Math.floor(t / DAY_MS) + 3) % 7 + 7) % 7;
+    out[o] = hour;
+    out[o + 1] = dow;
+    out[o + 2] = dow >= 5 ? 1 : 0;
+    out[o + 3] = 0;
+  },
+});

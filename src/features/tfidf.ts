@@ -1,0 +1,372 @@
+/**
+ * TF-IDF with scikit-learn `TfidfVectorizer` semantics (sklearn 1.2): default analyzer (see
+ * tokenizer.ts), vocabulary in code-point (alphabetical) order, min_df / max_df pruning, max_features
+ * by corpus term count, raw or sublinear tf (1 + ln tf), smooth idf ln((1+n)/(1+df)) + 1, l2 rows.
+ *
+ * `fitTfidf` returns a `FittedTfidf` (vocabulary + idf); only a fitted object can `transform`.
+ * max_features ties: sklearn keeps the terms with the largest total count through numpy's unstable
+ * argsort, so which of several equally frequent terms survive the cut-off is decided by that
+ * algorithm; numpy-argsort.ts reproduces it (numpy 1.24, the Debian reference), so ties resolve as
+ * in the reference (the shared spam-pipeline fixture has six terms tied at the 500th place).
+ */
+import { invalidArgument, invalidData, TrainSpamError } from '../core/errors.js';
+import type { CsrMatrix } from '../core/matrix.js';
+import { numpyArgsort } from './numpy-argsort.js';
+import { ENGLISH_STOP_WORDS } from './stop-words.js';
+import { TermTable } from './term-table.js';
+import { ScanBuffers, scanDocument } from './tokenizer.js';
+
+export interface TfidfOptions {
+  /** Lower-case before tokenizing (sklearn `lowercase`, default true). */
+  readonly lowercase: boolean;
+  /** 'english' = sklearn's list, or an explicit list, or null (default null, as sklearn). */
+  readonly stopWords: 'english' | readonly string[] | null;
+  /** Keep the terms with the largest total count (null = all; default null). */
+  readonly maxFeatures: number | null;
+  /** Terms in fewer documents are dropped: a count when ≥ 1 (integer), a proportion of documents when < 1. Default 1. */
+  readonly minDf: number;
+  /** Terms in more documents are dropped: a proportion when ≤ 1, a count when > 1 (integer). Default 1.0. */
+  readonly maxDf: number;
+  readonly useIdf: boolean;
+  readonly smoothIdf: boolean;
+  /** tf → 1 + ln(tf) (default false). */
+  readonly sublinearTf: boolean;
+  readonly norm: 'l2' | 'l1' | null;
+}
+
+export const TFIDF_DEFAULTS: TfidfOptions = Object.freeze({
+  lowercase: true,
+  stopWords: null,
+  maxFeatures: null,
+  minDf: 1,
+  maxDf: 1.0,
+  useIdf: true,
+  smoothIdf: true,
+  sublinearTf: false,
+  norm: 'l2' as const,
+});
+
+/** Fills defaults and validates; messages name the option. */
+export function resolveTfidfOptions(given: Partial<TfidfOptions> = {}): TfidfOptions {
+  const o: TfidfOptions = { ...TFIDF_DEFAULTS, ...stripUndefined(given) };
+  const bool = (k: keyof TfidfOptions) => {
+    if (typeof o[k] !== 'boolean') throw invalidArgument(`tfidf option '${k}' must be a boolean, got ${JSON.stringify(o[k])}`);
+  };
+  bool('lowercase');
+  bool('useIdf');
+  bool('smoothIdf');
+  bool('sublinearTf');
+  if (o.maxFeatures !== null && !(Number.isInteger(o.maxFeatures) && o.maxFeatures >= 1)) {
+    throw invalidArgument(`tfidf option 'maxFeatures' must be a positive integer or null, got ${o.maxFeatures}`);
+  }
+  checkDf('minDf', o.minDf, o.minDf >= 1);
+  checkDf('maxDf', o.maxDf, o.maxDf > 1);
+  if (o.norm !== null && o.norm !== 'l2' && o.norm !== 'l1') throw invalidArgument(`tfidf option 'norm' must be 'l2', 'l1' or null, got ${JSON.stringify(o.norm)}`);
+  const sw = o.stopWords;
+  if (!(sw === null || sw === 'english' || (Array.isArray(sw) && sw.every((w) => typeof w === 'string')))) {
+    throw invalidArgument(`tfidf option 'stopWords' must be 'english', a list of strings or null`);
+  }
+  return Object.freeze({ ...o, stopWords: Array.isArray(sw) ? Object.freeze([...sw]) : sw });
+}
+
+function checkDf(name: string, v: number, isCount: boolean): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalidArgument(`tfidf option '${name}' must be a finite number ≥ 0, got ${v}`);
+  if (isCount && !Number.isInteger(v)) throw invalidArgument(`tfidf option '${name}' = ${v} is read as a document count and must be an integer`);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function stopSet(sw: TfidfOptions['stopWords']): ReadonlySet<string> | null {
+  if (sw === null) return null;
+  return new Set(sw === 'english' ? ENGLISH_STOP_WORDS : sw);
+}
+
+/** A fitted vectorizer: vocabulary (column order) and idf weights. */
+export class FittedTfidf {
+  readonly vocabulary: readonly string[];
+  readonly idf: Float64Array;
+  readonly options: TfidfOptions;
+  private readonly table: TermTable;
+  private readonly scratch = new ScanBuffers();
+  private counts: Float64Array;
+  private touched: Int32Array;
+
+  /** Prefer `fitTfidf`; this validates a vocabulary/idf pair (e.g. read from a payload). */
+  constructor(vocabulary: readonly string[], idf: Float64Array, options: TfidfOptions) {
+    if (vocabulary.length !== idf.length) {
+      throw new TrainSpamError('FORMAT_ERROR', `tfidf: vocabulary has ${vocabulary.length} terms but idf has ${idf.length} values`);
+    }
+    const table = new TermTable(null, vocabulary.length);
+    for (let i = 0; i < vocabulary.length; i++) {
+      const t = vocabulary[i];
+      if (typeof t !== 'string' || t.length === 0) throw new TrainSpamError('FORMAT_ERROR', `tfidf: vocabulary entry ${i} is not a non-empty string`);
+      if (table.add(t) !== i) throw new TrainSpamError('FORMAT_ERROR', `tfidf: vocabulary term '${t}' appears twice`);
+      if (!Number.isFinite(idf[i]) || idf[i] <= 0) throw new TrainSpamError('FORMAT_ERROR', `tfidf: idf of '${t}' is ${idf[i]}; expected a positive finite number`);
+    }
+    this.vocabulary = Object.freeze([...vocabulary]);
+    this.idf = idf;
+    this.options = options;
+    this.table = table;
+    this.counts = new Float64Array(vocabulary.length);
+    this.touched = new Int32Array(vocabulary.length);
+  }
+
+  get numFeatures(): number {
+    return this.vocabulary.length;
+  }
+
+  /** Column index of a term, or -1. */
+  indexOf(term: string): number {
+    return this.table.get(term);
+  }
+
+  /** Rows = documents, columns = vocabulary. */
+  transform(docs: readonly string[]): CsrMatrix {
+    const sb = this.scratch;
+    const builder = new CsrBuilder(docs.length, this.vocabulary.length);
+    for (let d = 0; d < docs.length; d++) {
+      sb.n = 0;
+      scanDocument(docs[d], this.table, false, this.options.lowercase, sb);
+      builder.addRow(sb.ids, 0, sb.n, null, this.counts, this.touched, this.idf, this.options);
+    }
+    return builder.finish();
+  }
+}
+
+/** Learns vocabulary and idf from `docs`. */
+export function fitTfidf(docs: readonly string[], options: Partial<TfidfOptions> = {}): FittedTfidf {
+  return fitInternal(docs, resolveTfidfOptions(options), false).fitted;
+}
+
+/** fit + transform of the same documents, tokenizing each document once. */
+export function fitTransformTfidf(docs: readonly string[], options: Partial<TfidfOptions> = {}): { fitted: FittedTfidf; matrix: CsrMatrix } {
+  const r = fitInternal(docs, resolveTfidfOptions(options), true);
+  return { fitted: r.fitted, matrix: r.matrix as CsrMatrix };
+}
+
+function fitInternal(docs: readonly string[], o: TfidfOptions, keep: boolean): { fitted: FittedTfidf; matrix: CsrMatrix | null } {
+  const nDocs = docs.length;
+  if (nDocs === 0) throw invalidData('tfidf: no documents to fit; expected at least one');
+  const table = new TermTable(stopSet(o.stopWords), 1 << 14);
+  const sb = new ScanBuffers();
+  const docStart = keep ? new Int32Array(nDocs + 1) : null;
+  let tf: Float64Array = new Float64Array(1 << 14);
+  let df: Int32Array = new Int32Array(1 << 14);
+  let last: Int32Array = new Int32Array(1 << 14).fill(-1);
+  for (let d = 0; d < nDocs; d++) {
+    const doc = docs[d];
+    if (typeof doc !== 'string') throw invalidData(`tfidf: document ${d} is ${doc === null ? 'null' : typeof doc}; expected a string`, { row: d });
+    const from = keep ? sb.n : 0;
+    if (!keep) sb.n = 0;
+    scanDocument(doc, table, true, o.lowercase, sb);
+    if (table.size > tf.length) {
+      let cap = tf.length;
+      while (cap < table.size) cap *= 2;
+      tf = growF64(tf, cap);
+      df = growI32(df, cap, 0);
+      last = growI32(last, cap, -1);
+    }
+    countDoc(sb.ids, from, sb.n, d, tf, df, last);
+    if (docStart) docStart[d + 1] = sb.n;
+  }
+  const cols = selectVocabulary(table, tf, df, nDocs, o);
+  const vocabulary = cols.map((id) => table.terms[id]);
+  const idf = new Float64Array(cols.length);
+  for (let j = 0; j < cols.length; j++) {
+    const dfj = df[cols[j]];
+    idf[j] = !o.useIdf ? 1 : o.smoothIdf ? Math.log((nDocs + 1) / (dfj + 1)) + 1 : Math.log(nDocs / dfj) + 1;
+  }
+  const fitted = new FittedTfidf(vocabulary, idf, o);
+  if (!docStart) return { fitted, matrix: null };
+  const colOf = new Int32Array(table.size).fill(-1);
+  for (let j = 0; j < cols.length; j++) colOf[cols[j]] = j;
+  const builder = new CsrBuilder(nDocs, cols.length);
+  const counts = new Float64Array(cols.length);
+  const touched = new Int32Array(cols.length);
+  for (let d = 0; d < nDocs; d++) builder.addRow(sb.ids, docStart[d], docStart[d + 1], colOf, counts, touched, idf, o);
+  return { fitted, matrix: builder.finish() };
+}
+
+function countDoc(ids: Int32Array, from: number, to: number, d: number, tf: Float64Array, df: Int32Array, last: Int32Array): void {
+  for (let k = from; k < to; k++) {
+    const id = ids[k];
+    tf[id] += 1;
+    if (last[id] !== d) {
+      last[id] = d;
+      df[id] += 1;
+    }
+  }
+}
+
+/** Term ids of the vocabulary in column (code-point) order, after df pruning and max_features. */
+function selectVocabulary(table: TermTable, tf: Float64Array, df: Int32Array, nDocs: number, o: TfidfOptions): number[] {
+  const high = o.maxDf <= 1 ? o.maxDf * nDocs : o.maxDf;
+  const low = o.minDf >= 1 ? o.minDf : o.minDf * nDocs;
+  if (high < low) throw invalidArgument(`tfidf: maxDf (${o.maxDf}) corresponds to fewer documents than minDf (${o.minDf}) over ${nDocs} documents`);
+  let seen = 0;
+  let cand: number[] = [];
+  for (let id = 0; id < table.size; id++) {
+    if (table.stop[id] !== 0 || df[id] === 0) continue;
+    seen++;
+    if (df[id] <= high && df[id] >= low) cand.push(id);
+  }
+  if (seen === 0) throw invalidData('tfidf: empty vocabulary; the documents contain no tokens or only stop words');
+  if (cand.length === 0) throw invalidData(`tfidf: after pruning with minDf=${o.minDf} and maxDf=${o.maxDf}, no terms remain; lower minDf or raise maxDf`);
+  const terms = table.terms;
+  const k = o.maxFeatures;
+  if (k !== null && cand.length > k) {
+    // sklearn: (-tfs[mask]).argsort()[:max_features] over the alphabetical columns, numpy's
+    // unstable quicksort deciding among equal counts; the kept columns stay alphabetical.
+    const vals = new Float64Array(cand.length);
+    for (let i = 0; i < cand.length; i++) vals[i] = tf[cand[i]];
+    vals.sort();
+    const cut = vals[vals.length - k];
+    if (vals[vals.length - k - 1] !== cut) {
+      // No tie at the cut-off: the kept set is the top k whatever the order; sort only those.
+      cand = cand.filter((id) => tf[id] >= cut);
+    } else {
+      cand = sortByCodePoint(cand, terms);
+      const neg = new Float64Array(cand.length);
+      for (let i = 0; i < cand.length; i++) neg[i] = -tf[cand[i]];
+      const order = numpyArgsort(neg);
+      const keep = new Uint8Array(cand.length);
+      for (let i = 0; i < k; i++) keep[order[i]] = 1;
+      return cand.filter((_, i) => keep[i] === 1);
+    }
+  }
+  return sortByCodePoint(cand, terms);
+}
+
+/** Term ids ordered by their terms in code-point order (native string sort unless a surrogate is involved). */
+function sortByCodePoint(ids: number[], terms: readonly string[]): number[] {
+  let surrogate = false;
+  const strs: string[] = new Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const t = terms[ids[i]];
+    strs[i] = t;
+    if (!surrogate) {
+      for (let j = 0; j < t.length; j++) {
+        if (t.charCodeAt(j) >= 0xd800) {
+          surrogate = true;
+          break;
+        }
+      }
+    }
+  }
+  if (surrogate) return ids.slice().sort((a, b) => compareCodePoints(terms[a], terms[b]));
+  const idOf = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) idOf.set(strs[i], ids[i]);
+  strs.sort();
+  return strs.map((t) => idOf.get(t) as number);
+}
+
+/** Orders strings by Unicode code point, as Python compares str (JS `<` compares UTF-16 units). */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      if (x >= 0xd800 && y >= 0xd800) return fixUnit(x) - fixUnit(y);
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+function fixUnit(u: number): number {
+  if (u >= 0xe000) return u - 0x800;
+  if (u >= 0xd800 && u <= 0xdfff) return u + 0x2000;
+  return u;
+}
+
+function growF64(a: Float64Array, cap: number): Float64Array {
+  const b = new Float64Array(cap);
+  b.set(a);
+  return b;
+}
+
+function growI32(a: Int32Array, cap: number, fill: number): Int32Array {
+  const b = new Int32Array(cap);
+  if (fill !== 0) b.fill(fill, a.length);
+  b.set(a);
+  return b;
+}
+
+/** Builds CSR rows from token-id streams: counts, tf weighting, idf, row norm. */
+class CsrBuilder {
+  private indptr: Int32Array;
+  private indices: Int32Array;
+  private data: Float64Array;
+  private row = 0;
+  private nnz = 0;
+
+  constructor(private readonly rows: number, private readonly cols: number) {
+    this.indptr = new Int32Array(rows + 1);
+    const est = Math.max(16, rows * 16);
+    this.indices = new Int32Array(est);
+    this.data = new Float64Array(est);
+  }
+
+  /** ids[from..to) are term ids; `colOf` maps them to columns (null = already columns; -1 = dropped). */
+  addRow(ids: Int32Array, from: number, to: number, colOf: Int32Array | null, counts: Float64Array, touched: Int32Array, idf: Float64Array, o: TfidfOptions): void {
+    const k = gatherCounts(ids, from, to, colOf, counts, touched);
+    if (this.nnz + k > this.indices.length) {
+      let cap = this.indices.length * 2;
+      while (cap < this.nnz + k) cap *= 2;
+      const ind = new Int32Array(cap);
+      ind.set(this.indices.subarray(0, this.nnz));
+      const dat = new Float64Array(cap);
+      dat.set(this.data.subarray(0, this.nnz));
+      this.indices = ind;
+      this.data = dat;
+    }
+    const t = touched.subarray(0, k);
+    t.sort();
+    writeRow(t, k, counts, idf, o.sublinearTf, o.norm === 'l2' ? 2 : o.norm === 'l1' ? 1 : 0, this.indices, this.data, this.nnz);
+    this.nnz += k;
+    this.indptr[++this.row] = this.nnz;
+  }
+
+  finish(): CsrMatrix {
+    if (this.row !== this.rows) throw new TrainSpamError('INTERNAL', `tfidf: built ${this.row} rows, expected ${this.rows}`);
+    return {
+      rows: this.rows,
+      cols: this.cols,
+      indptr: this.indptr,
+      indices: this.indices.slice(0, this.nnz),
+      data: this.data.slice(0, this.nnz),
+    };
+  }
+}
+
+function gatherCounts(ids: Int32Array, from: number, to: number, colOf: Int32Array | null, counts: Float64Array, touched: Int32Array): number {
+  let k = 0;
+  for (let i = from; i < to; i++) {
+    const c = colOf === null ? ids[i] : colOf[ids[i]];
+    if (c < 0) continue;
+    if (counts[c] === 0) touched[k++] = c;
+    counts[c] += 1;
+  }
+  return k;
+}
+
+function writeRow(cols: Int32Array, k: number, counts: Float64Array, idf: Float64Array, sublinear: boolean, norm: number, indices: Int32Array, data: Float64Array, at: number): void {
+  let acc = 0;
+  for (let i = 0; i < k; i++) {
+    const c = cols[i];
+    const tf = counts[c];
+    counts[c] = 0;
+    const v = (sublinear ? Math.log(tf) + 1 : tf) * idf[c];
+    indices[at + i] = c;
+    data[at + i] = v;
+    acc += norm === 2 ? v * v : Math.abs(v);
+  }
+  if (norm === 0 || acc === 0) return;
+  const div = norm === 2 ? Math.sqrt(acc) : acc;
+  for (let i = 0; i < k; i++) data[at + i] /= div;
+}

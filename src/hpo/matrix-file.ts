@@ -1,0 +1,91 @@
+/**
+ * A feature matrix (+ labels) saved as a directory, for `train-spam hpo --data <dir>`:
+ *   matrix.json   { format: 'train-spam/matrix', version: 1, rows, denseCols, sparseCols, nnz, featureNames, labels }
+ *   dense.f64     rows·denseCols float64, row-major      indptr.i32   rows+1 int32
+ *   indices.i32   nnz int32                               values.f64   nnz float64
+ *   labels.u8     rows uint8 (0/1), when labels is true
+ * All little-endian (the byte order of every platform Node runs on here).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TrainSpamError } from '../core/errors.js';
+import { denseMatrix, featureMatrix, type FeatureMatrix } from '../core/matrix.js';
+
+const FORMAT = 'train-spam/matrix';
+const VERSION = 1;
+
+interface Header {
+  format: string;
+  version: number;
+  rows: number;
+  denseCols: number;
+  sparseCols: number;
+  nnz: number;
+  featureNames: string[];
+  labels: boolean;
+}
+
+function bytes(a: ArrayBufferView): Buffer {
+  return Buffer.from(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength);
+}
+
+export function saveMatrix(dir: string, X: FeatureMatrix, y?: Uint8Array): void {
+  mkdirSync(dir, { recursive: true });
+  const header: Header = {
+    format: FORMAT,
+    version: VERSION,
+    rows: X.rows,
+    denseCols: X.dense.cols,
+    sparseCols: X.sparse.cols,
+    nnz: X.sparse.indices.length,
+    featureNames: [...X.featureNames],
+    labels: y !== undefined,
+  };
+  writeFileSync(join(dir, 'dense.f64'), bytes(X.dense.data));
+  writeFileSync(join(dir, 'indptr.i32'), bytes(X.sparse.indptr));
+  writeFileSync(join(dir, 'indices.i32'), bytes(X.sparse.indices));
+  writeFileSync(join(dir, 'values.f64'), bytes(X.sparse.data));
+  if (y) writeFileSync(join(dir, 'labels.u8'), bytes(y));
+  writeFileSync(join(dir, 'matrix.json'), JSON.stringify(header) + '\n');
+}
+
+function readTyped<T extends Float64Array | Int32Array | Uint8Array>(
+  dir: string,
+  name: string,
+  Ctor: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  length: number,
+): T {
+  const file = join(dir, name);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    throw new TrainSpamError('NOT_FOUND', `matrix file '${file}' cannot be read: ${(e as Error).message}`, { file });
+  }
+  if (buf.byteLength !== length * Ctor.BYTES_PER_ELEMENT) {
+    throw new TrainSpamError('FORMAT_ERROR', `matrix file '${file}' has ${buf.byteLength} bytes; expected ${length * Ctor.BYTES_PER_ELEMENT} (${length} values)`, { file });
+  }
+  const ab = new ArrayBuffer(buf.byteLength);
+  new Uint8Array(ab).set(buf);
+  return new Ctor(ab);
+}
+
+export function loadMatrix(dir: string): { X: FeatureMatrix; y: Uint8Array | null } {
+  const hfile = join(dir, 'matrix.json');
+  let h: Header;
+  try {
+    h = JSON.parse(readFileSync(hfile, 'utf8')) as Header;
+  } catch (e) {
+    throw new TrainSpamError('NOT_FOUND', `'${hfile}' cannot be read as a matrix header: ${(e as Error).message}`, { file: hfile });
+  }
+  if (h.format !== FORMAT || h.version !== VERSION) {
+    throw new TrainSpamError('FORMAT_ERROR', `'${hfile}': format ${JSON.stringify(h.format)} version ${h.version}; expected '${FORMAT}' version ${VERSION}`, { file: hfile });
+  }
+  const dense = readTyped(dir, 'dense.f64', Float64Array, h.rows * h.denseCols);
+  const indptr = readTyped(dir, 'indptr.i32', Int32Array, h.rows + 1);
+  const indices = readTyped(dir, 'indices.i32', Int32Array, h.nnz);
+  const values = readTyped(dir, 'values.f64', Float64Array, h.nnz);
+  const y = h.labels ? readTyped(dir, 'labels.u8', Uint8Array, h.rows) : null;
+  const X = featureMatrix(denseMatrix(h.rows, h.denseCols, dense), { rows: h.rows, cols: h.sparseCols, indptr, indices, data: values }, h.featureNames);
+  return { X, y };
+}

@@ -1,0 +1,173 @@
+/**
+ * Study results: the trials table, the best trial, and the artifacts written from them
+ * (best-config.json, trials.csv, trials.json). Pure except `writeStudyArtifacts`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ErrorData } from '../core/errors.js';
+import type { JsonValue } from '../core/payload.js';
+import type { ModelKind } from '../models/contract.js';
+import type { TrialConfig } from './space.js';
+import type { StudyHeader, StudyState, TrialEndState, TrialRecord } from './store/events.js';
+
+export interface TrialRow {
+  readonly trial: number;
+  readonly seed: number;
+  readonly model: ModelKind;
+  readonly params: Readonly<Record<string, JsonValue>>;
+  readonly bracket: number;
+  readonly state: TrialEndState | 'running';
+  readonly score: number | null;
+  readonly tieBreak: number | null;
+  readonly metrics: Readonly<Record<string, number>> | null;
+  /** Iterations trained (from the result; the last reported iteration for failed trials). */
+  readonly iterations: number;
+  readonly reports: number;
+  readonly durationMs: number | null;
+  readonly error: ErrorData | null;
+}
+
+export interface StudyResult {
+  /** 'incomplete': some trials did not finish (a merge of unfinished shards). */
+  readonly state: 'completed' | 'killed' | 'incomplete';
+  readonly seed: number;
+  readonly plannedTrials: number;
+  readonly metric: string;
+  readonly mode: 'max' | 'min';
+  readonly tieBreak: string | null;
+  /** Shard indices covered by this result (all of 0..shardCount-1 after a full merge). */
+  readonly shards: readonly number[];
+  readonly shardCount: number;
+  readonly best: TrialRow | null;
+  readonly bestConfig: TrialConfig | null;
+  readonly bestScore: number | null;
+  /** Every trial, by index. */
+  readonly trials: readonly TrialRow[];
+  /** Sum of iterations trained over all trials (the compute spent). */
+  readonly totalIterations: number;
+}
+
+export function toRow(t: TrialRecord): TrialRow {
+  const result = t.state === 'completed' || t.state === 'stopped' ? t.result : t.state === 'failed' ? t.result : undefined;
+  return {
+    trial: t.trial,
+    seed: t.seed,
+    model: t.config.model,
+    params: t.config.params,
+    bracket: t.bracket,
+    state: t.state,
+    score: result ? result.score : null,
+    tieBreak: result ? result.tieBreak : null,
+    metrics: result ? result.metrics : null,
+    iterations: result ? result.iterations : t.lastIteration,
+    reports: t.reports,
+    durationMs: t.state === 'running' ? null : t.durationMs,
+    error: t.state === 'failed' ? t.error : null,
+  };
+}
+
+function better(a: TrialRow, b: TrialRow, mode: 'max' | 'min', tieMode: 'max' | 'min'): boolean {
+  const s = mode === 'max' ? 1 : -1;
+  const sa = s * (a.score as number);
+  const sb = s * (b.score as number);
+  if (sa !== sb) return sa > sb;
+  const ta = a.tieBreak ?? -Infinity;
+  const tb = b.tieBreak ?? -Infinity;
+  const t = tieMode === 'max' ? 1 : -1;
+  if (ta !== tb) return t * ta > t * tb;
+  return a.trial < b.trial;
+}
+
+/**
+ * The best trial: highest (or lowest, for mode 'min') score among completed trials, then the
+ * tie-break metric, then the lower trial index. Trials stopped early by ASHA count only when no
+ * trial completed (their configs were not trained to their full budget).
+ */
+export function pickBest(rows: readonly TrialRow[], mode: 'max' | 'min', tieMode: 'max' | 'min' = 'max'): TrialRow | null {
+  const scored = (state: string) => rows.filter((r) => r.state === state && r.score !== null && Number.isFinite(r.score));
+  let pool = scored('completed');
+  if (pool.length === 0) pool = scored('stopped');
+  let best: TrialRow | null = null;
+  for (const r of pool) if (best === null || better(r, best, mode, tieMode)) best = r;
+  return best;
+}
+
+export function summarize(
+  header: StudyHeader,
+  states: readonly StudyState[],
+  shards: readonly number[],
+  state: StudyResult['state'],
+  tieMode: 'max' | 'min' = 'max',
+): StudyResult {
+  const rows: TrialRow[] = [];
+  for (const s of states) for (const t of s.trials.values()) rows.push(toRow(t));
+  rows.sort((a, b) => a.trial - b.trial);
+  const best = pickBest(rows, header.mode, tieMode);
+  return {
+    state,
+    seed: header.seed,
+    plannedTrials: header.trials,
+    metric: header.metric,
+    mode: header.mode,
+    tieBreak: header.tieBreak,
+    shards: [...shards].sort((a, b) => a - b),
+    shardCount: header.shardCount,
+    best,
+    bestConfig: best ? { model: best.model, params: best.params } : null,
+    bestScore: best ? best.score : null,
+    trials: rows,
+    totalIterations: rows.reduce((a, r) => a + r.iterations, 0),
+  };
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The trials table as CSV: fixed columns, then one column per metric and per parameter (sorted). */
+export function trialsCsv(rows: readonly TrialRow[]): string {
+  const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].sort();
+  const paramNames = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort();
+  const head = ['trial', 'seed', 'model', 'bracket', 'state', 'score', 'tie_break', 'iterations', 'reports', 'duration_ms', 'error_code', 'error_message', ...metricNames.map((m) => `metric.${m}`), ...paramNames.map((p) => `param.${p}`)];
+  const lines = [head.join(',')];
+  for (const r of rows) {
+    lines.push(
+      [r.trial, r.seed, r.model, r.bracket, r.state, r.score, r.tieBreak, r.iterations, r.reports, r.durationMs, r.error?.code, r.error?.message, ...metricNames.map((m) => r.metrics?.[m]), ...paramNames.map((p) => r.params[p])]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+export interface ArtifactPaths {
+  readonly bestConfig: string;
+  readonly trialsCsv: string;
+  readonly trialsJson: string;
+}
+
+/** Writes best-config.json, trials.csv and trials.json into `dir`. */
+export function writeStudyArtifacts(result: StudyResult, dir: string): ArtifactPaths {
+  mkdirSync(dir, { recursive: true });
+  const paths = { bestConfig: join(dir, 'best-config.json'), trialsCsv: join(dir, 'trials.csv'), trialsJson: join(dir, 'trials.json') };
+  const best = {
+    model: result.bestConfig?.model ?? null,
+    params: result.bestConfig?.params ?? null,
+    trial: result.best?.trial ?? null,
+    seed: result.best?.seed ?? null,
+    metric: result.metric,
+    mode: result.mode,
+    score: result.bestScore,
+    tie_break: result.tieBreak,
+    tie_break_score: result.best?.tieBreak ?? null,
+    study_seed: result.seed,
+    state: result.state,
+  };
+  writeFileSync(paths.bestConfig, JSON.stringify(best, null, 2) + '\n');
+  writeFileSync(paths.trialsCsv, trialsCsv(result.trials));
+  const { trials, ...summary } = result;
+  writeFileSync(paths.trialsJson, JSON.stringify({ ...summary, trials }, null, 2) + '\n');
+  return paths;
+}

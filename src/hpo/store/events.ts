@@ -1,0 +1,160 @@
+/**
+ * Study events (what a TrialStore records) and the pure reducer that rebuilds study state from
+ * them. The journal is exactly this list, one JSON object per line.
+ */
+import type { ErrorData } from '../../core/errors.js';
+import type { JsonValue } from '../../core/payload.js';
+import type { RungRecord } from '../scheduler.js';
+import type { TrialConfig } from '../space.js';
+
+export const JOURNAL_VERSION = 1;
+
+/** Everything that must match for a journal to be resumed or merged with another shard. */
+export interface StudyHeader {
+  readonly version: number;
+  readonly seed: number;
+  readonly trials: number;
+  readonly shardIndex: number;
+  readonly shardCount: number;
+  readonly metric: string;
+  readonly mode: 'max' | 'min';
+  readonly tieBreak: string | null;
+  /** Scheduler settings as JSON (kind + parameters). */
+  readonly scheduler: JsonValue;
+  /** Validation settings as JSON. */
+  readonly validation: JsonValue;
+  /** The search space, JSON long form. */
+  readonly space: JsonValue;
+}
+
+/** Final states of a trial. 'cancelled' (Ctrl-C) is re-run on resume like an unfinished trial. */
+export type TrialEndState = 'completed' | 'stopped' | 'failed' | 'cancelled';
+
+export interface TrialMetrics {
+  readonly score: number;
+  readonly tieBreak: number | null;
+  /** All validation metrics (f1, auc, precision, recall, accuracy, log_loss). */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly iterations: number;
+}
+
+export type StudyEvent =
+  | { readonly type: 'study'; readonly header: StudyHeader; readonly at: number }
+  | {
+      readonly type: 'trial_start';
+      readonly trial: number;
+      readonly seed: number;
+      readonly config: TrialConfig;
+      readonly bracket: number;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'report';
+      readonly trial: number;
+      readonly iteration: number;
+      readonly time: number;
+      readonly metrics: Readonly<Record<string, number>>;
+      readonly decision: 'continue' | 'stop';
+      readonly at: number;
+    }
+  | ({ readonly type: 'rung'; readonly at: number } & RungRecord)
+  | {
+      readonly type: 'trial_end';
+      readonly trial: number;
+      readonly state: TrialEndState;
+      readonly result?: TrialMetrics;
+      readonly error?: ErrorData;
+      readonly durationMs: number;
+      readonly at: number;
+    }
+  | { readonly type: 'study_end'; readonly state: 'completed' | 'killed'; readonly at: number };
+
+/** Lifecycle of one trial as a discriminated union. */
+export type TrialState =
+  | { readonly state: 'running' }
+  | { readonly state: 'completed' | 'stopped'; readonly result: TrialMetrics; readonly durationMs: number }
+  | { readonly state: 'failed'; readonly error: ErrorData; readonly result?: TrialMetrics; readonly durationMs: number }
+  | { readonly state: 'cancelled'; readonly durationMs: number };
+
+export type TrialRecord = {
+  readonly trial: number;
+  readonly seed: number;
+  readonly config: TrialConfig;
+  readonly bracket: number;
+  readonly reports: number;
+  /** Scheduler time reached (sum over trials = compute spent, in scheduler units). */
+  readonly time: number;
+  /** Last iteration reported. */
+  readonly lastIteration: number;
+} & TrialState;
+
+export interface StudyState {
+  readonly header: StudyHeader | null;
+  readonly trials: ReadonlyMap<number, TrialRecord>;
+  readonly rungs: readonly RungRecord[];
+  readonly ended: 'completed' | 'killed' | null;
+}
+
+export const emptyState = (): StudyState => ({ header: null, trials: new Map(), rungs: [], ended: null });
+
+/** A trial that ended for good (cancelled and running trials are re-run on resume). */
+export function isFinished(t: TrialRecord): boolean {
+  return t.state === 'completed' || t.state === 'stopped' || t.state === 'failed';
+}
+
+/** Pure reducer (returns a new state; the maps are copied on write). */
+export function applyEvent(s: StudyState, e: StudyEvent): StudyState {
+  switch (e.type) {
+    case 'study':
+      return { ...s, header: e.header, ended: null };
+    case 'study_end':
+      return { ...s, ended: e.state };
+    case 'trial_start': {
+      const trials = new Map(s.trials);
+      trials.set(e.trial, { trial: e.trial, seed: e.seed, config: e.config, bracket: e.bracket, reports: 0, time: 0, lastIteration: 0, state: 'running' });
+      // a re-run starts afresh: forget rung records from an earlier, unfinished attempt
+      const rungs = s.rungs.some((r) => r.trial === e.trial) ? s.rungs.filter((r) => r.trial !== e.trial) : s.rungs;
+      return { ...s, trials, rungs };
+    }
+    case 'report': {
+      const t = s.trials.get(e.trial);
+      if (!t) return s;
+      const trials = new Map(s.trials);
+      trials.set(e.trial, { ...t, reports: t.reports + 1, time: Math.max(t.time, e.time), lastIteration: e.iteration });
+      return { ...s, trials };
+    }
+    case 'rung': {
+      const { type: _t, at: _a, ...rec } = e;
+      return { ...s, rungs: [...s.rungs, rec] };
+    }
+    case 'trial_end': {
+      const t = s.trials.get(e.trial);
+      if (!t) return s;
+      const base = { trial: t.trial, seed: t.seed, config: t.config, bracket: t.bracket, reports: t.reports, time: t.time, lastIteration: t.lastIteration };
+      let next: TrialRecord;
+      if (e.state === 'cancelled') next = { ...base, state: 'cancelled', durationMs: e.durationMs };
+      else if (e.state === 'failed') {
+        next = { ...base, state: 'failed', error: e.error ?? { code: 'INTERNAL', message: 'unknown error' }, durationMs: e.durationMs, ...(e.result ? { result: e.result } : {}) };
+      } else next = { ...base, state: e.state, result: e.result as TrialMetrics, durationMs: e.durationMs };
+      const trials = new Map(s.trials);
+      trials.set(e.trial, next);
+      return { ...s, trials };
+    }
+  }
+}
+
+export function replay(events: Iterable<StudyEvent>): StudyState {
+  let s = emptyState();
+  for (const e of events) s = applyEvent(s, e);
+  return s;
+}
+
+/**
+ * State to resume from: finished trials and their rung records are kept; running or cancelled
+ * trials are forgotten (they will be re-run from scratch with the same seed and config).
+ */
+export function resumableState(s: StudyState): StudyState {
+  const trials = new Map<number, TrialRecord>();
+  for (const [i, t] of s.trials) if (isFinished(t)) trials.set(i, t);
+  return { header: s.header, trials, rungs: s.rungs.filter((r) => trials.has(r.trial)), ended: null };
+}

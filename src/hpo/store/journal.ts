@@ -1,0 +1,135 @@
+/**
+ * Append-only JSONL journal of study events.
+ *
+ * Durability: every event is written with one synchronous write(2) of `JSON + '\n'` (so a process
+ * killed with SIGKILL loses at most the line being written: the page cache keeps the rest);
+ * `trial_end`, `study` and `study_end` are followed by fsync, which makes every earlier line
+ * durable too (power loss loses at most the reports of running trials, which a resume re-runs).
+ *
+ * Reading is tolerant of a torn last line (a kill during a write): an unparsable final line
+ * without a trailing newline is dropped, and the file is truncated to the last complete line
+ * before new events are appended. An unparsable line elsewhere is a FORMAT_ERROR naming the line.
+ */
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { TrainSpamError } from '../../core/errors.js';
+import { applyEvent, emptyState, type StudyEvent, type StudyState } from './events.js';
+import type { TrialStore } from './store.js';
+
+const DURABLE = new Set<StudyEvent['type']>(['study', 'trial_end', 'study_end']);
+
+export interface JournalRead {
+  readonly events: StudyEvent[];
+  /** Byte length of the complete, valid prefix (where appends continue). */
+  readonly validBytes: number;
+  /** True when a torn final line was dropped. */
+  readonly tornTail: boolean;
+}
+
+/** Parses journal text; tolerant of a torn last line only. */
+export function parseJournal(text: string, file = '<journal>'): JournalRead {
+  const events: StudyEvent[] = [];
+  let pos = 0;
+  let line = 0;
+  while (pos < text.length) {
+    line++;
+    const nl = text.indexOf('\n', pos);
+    const end = nl < 0 ? text.length : nl;
+    const raw = text.slice(pos, end);
+    if (raw.trim() !== '') {
+      let ev: unknown;
+      try {
+        ev = JSON.parse(raw);
+      } catch {
+        ev = undefined;
+      }
+      const ok = ev !== null && typeof ev === 'object' && typeof (ev as { type?: unknown }).type === 'string';
+      if (!ok) {
+        if (nl < 0) return { events, validBytes: Buffer.byteLength(text.slice(0, pos)), tornTail: true };
+        throw new TrainSpamError('FORMAT_ERROR', `journal ${file}: line ${line} is not a JSON event; the journal is corrupt before its last line`, { file, line });
+      }
+      events.push(ev as StudyEvent);
+    }
+    if (nl < 0) {
+      // a complete JSON object whose newline was not written: keep it, newline added on append
+      return { events, validBytes: Buffer.byteLength(text), tornTail: false };
+    }
+    pos = nl + 1;
+  }
+  return { events, validBytes: Buffer.byteLength(text), tornTail: false };
+}
+
+export function readJournal(file: string): JournalRead {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TrainSpamError('NOT_FOUND', `journal '${file}' cannot be read: ${(e as Error).message}`, { file });
+  }
+  return parseJournal(text, file);
+}
+
+export interface JournalOptions {
+  /** 'create' fails when the file exists; 'resume' replays it; 'overwrite' starts afresh. */
+  readonly mode: 'create' | 'resume' | 'overwrite';
+}
+
+export class JournalTrialStore implements TrialStore {
+  private fd: number | null;
+  private readonly list: StudyEvent[] = [];
+  private current: StudyState = emptyState();
+  private needsNewline = false;
+
+  constructor(readonly file: string, options: JournalOptions) {
+    mkdirSync(dirname(file), { recursive: true });
+    const exists = existsSync(file);
+    if (exists && options.mode === 'create') {
+      throw new TrainSpamError('ALREADY_EXISTS', `journal '${file}' already exists; pass --resume to continue it or choose another --journal-dir`, { file });
+    }
+    if (options.mode === 'resume' && exists) {
+      const read = readJournal(file);
+      for (const e of read.events) {
+        this.list.push(e);
+        this.current = applyEvent(this.current, e);
+      }
+      this.fd = openSync(file, 'r+');
+      ftruncateSync(this.fd, read.validBytes);
+      closeSync(this.fd);
+      const text = readFileSync(file, 'utf8');
+      this.needsNewline = text.length > 0 && !text.endsWith('\n');
+      this.fd = openSync(file, 'a');
+    } else {
+      this.fd = openSync(file, 'w');
+      fsyncSync(this.fd);
+    }
+  }
+
+  append(event: StudyEvent): void {
+    if (this.fd === null) throw new TrainSpamError('IO_ERROR', `journal '${this.file}' is closed`, { file: this.file });
+    const line = (this.needsNewline ? '\n' : '') + JSON.stringify(event) + '\n';
+    this.needsNewline = false;
+    try {
+      writeSync(this.fd, line);
+      if (DURABLE.has(event.type)) fsyncSync(this.fd);
+    } catch (e) {
+      throw new TrainSpamError('IO_ERROR', `journal '${this.file}': append failed: ${(e as Error).message}`, { file: this.file });
+    }
+    this.list.push(event);
+    this.current = applyEvent(this.current, event);
+  }
+
+  get state(): StudyState {
+    return this.current;
+  }
+
+  get events(): readonly StudyEvent[] {
+    return this.list;
+  }
+
+  async close(): Promise<void> {
+    if (this.fd === null) return;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = null;
+  }
+}

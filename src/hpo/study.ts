@@ -1,0 +1,348 @@
+/**
+ * Study orchestration: `runStudy(options) → StudyResult`.
+ *
+ * The study is the only stateful part of hpo, and its state lives in a TrialStore: the searcher
+ * (pure in the trial index) proposes configs, the scheduler (pure over rung records) answers each
+ * report, the runner executes trials (worker pool or in-process), hooks and the progress reporter
+ * observe. Trials are launched in index order with at most `runner.concurrency` in flight.
+ */
+import { join } from 'node:path';
+import { invalidArgument, type ErrorData } from '../core/errors.js';
+import type { JsonValue } from '../core/payload.js';
+import type { Clock } from '../core/ports.js';
+import type { IterationDecision, TrainingData } from '../models/contract.js';
+import { defaultSpace, registryFamilies, type ModelFamilies } from './families.js';
+import { defaultWorkerCount } from '../exec/pool.js';
+import { silentProgress, type BestSoFar, type ProgressCounts, type ProgressReporter } from './progress.js';
+import { pickBest, summarize, toRow, type StudyResult, type TrialRow } from './results.js';
+import { inlineRunner, poolRunner, type TrialRunner } from './runner.js';
+import { ashaScheduler, fifoScheduler, normalizedTime, readyToDecide, type AshaOptions, type RungRecord, type Scheduler } from './scheduler.js';
+import { randomSearcher, shardTrials } from './searcher.js';
+import { searchSpaceToJson } from './space-file.js';
+import type { SearchSpace, TrialConfig } from './space.js';
+import { JOURNAL_VERSION, isFinished, type StudyHeader, type TrialEndState } from './store/events.js';
+import { JournalTrialStore } from './store/journal.js';
+import { MemoryTrialStore, type TrialStore } from './store/store.js';
+import { METRIC_MODE, checkMetricName, type MetricName, type TrialProgress, type TrialTask } from './trial.js';
+import { DEFAULT_VALIDATION, makeFolds, type ValidationOptions } from './validation.js';
+
+export type SchedulerOptions =
+  | { readonly kind: 'fifo' }
+  | ({
+      readonly kind: 'asha';
+      /** Metric read from iteration reports (default 'val_auc'; every family reports it). */
+      readonly metric?: string;
+    } & AshaOptions);
+
+export interface TrialStartEvent {
+  readonly trial: number;
+  readonly seed: number;
+  readonly config: TrialConfig;
+  readonly bracket: number;
+}
+export interface TrialReportEvent {
+  readonly trial: number;
+  readonly iteration: number;
+  readonly time: number;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly decision: IterationDecision;
+}
+
+/**
+ * Tracking hooks (e.g. one nested MLflow run per trial). Start/end hooks are awaited; report
+ * hooks are not. A hook that throws never fails the study: the error is reported as a warning
+ * through `onHookError` (default: ignored).
+ */
+export interface StudyHooks {
+  onTrialStart?(e: TrialStartEvent): void | Promise<void>;
+  onTrialReport?(e: TrialReportEvent): void | Promise<void>;
+  onTrialEnd?(row: TrialRow): void | Promise<void>;
+  onHookError?(hook: 'onTrialStart' | 'onTrialReport' | 'onTrialEnd', error: ErrorData): void;
+}
+
+export interface StudyOptions {
+  /** Training data only (the test split never enters a study); validation folds are cut from it. */
+  readonly data: TrainingData;
+  /** Model registry port (createEstimator + paramSpecFor; default: src/models/registry.ts). The default space comes from it. */
+  readonly families?: ModelFamilies;
+  /** Total trials over all shards (default 20). */
+  readonly trials?: number;
+  /** Master seed (default 0). */
+  readonly seed?: number;
+  /** Default: defaultSpace(families). */
+  readonly space?: SearchSpace;
+  /** Default { kind: 'fifo' } (random search without early stopping). */
+  readonly scheduler?: SchedulerOptions;
+  /** Default 'f1' (at threshold 0.5); direction from METRIC_MODE. */
+  readonly metric?: MetricName;
+  /** Default 'auc'; null for none. */
+  readonly tieBreak?: MetricName | null;
+  /** Default stratified holdout of 20 %. */
+  readonly validation?: ValidationOptions;
+  /** 'pool' (worker threads, default) or 'inline' (this thread). */
+  readonly executor?: 'pool' | 'inline';
+  /** Trials running at once (default: available cores). */
+  readonly workers?: number;
+  /** Compiled worker entry (default dist/workers/trial-worker.js). */
+  readonly workerFile?: string | URL;
+  /** Module the worker imports createEstimator from (default: the models registry). */
+  readonly familiesModule?: string | URL;
+  /** Per-trial wall-clock limit in ms (none by default). */
+  readonly trialTimeoutMs?: number;
+  /** Heap limit of each worker thread in MB (none by default). */
+  readonly workerMemoryMb?: number;
+  /** This process runs trials i with i % count === index (default 0 of 1). */
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** Journal directory (shared by shards); without it the store is in memory. */
+  readonly journalDir?: string;
+  /** Continue the journal in journalDir: finished trials are kept, the others re-run. */
+  readonly resume?: boolean;
+  /** Alternative to journalDir: any TrialStore. */
+  readonly store?: TrialStore;
+  readonly hooks?: StudyHooks;
+  readonly progress?: ProgressReporter;
+  /** Abort = Ctrl-C: running trials are cancelled, the journal flushed, the study marked killed. */
+  readonly signal?: AbortSignal;
+  readonly clock?: Clock;
+}
+
+export const DEFAULT_TRIALS = 20;
+export const DEFAULT_ASHA_METRIC = 'val_auc';
+
+export function journalFileName(shardIndex: number, shardCount: number): string {
+  return `journal-shard-${shardIndex}-of-${shardCount}.jsonl`;
+}
+
+const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
+
+function schedulerJson(s: SchedulerOptions, seed: number): JsonValue {
+  if (s.kind === 'fifo') return { kind: 'fifo' };
+  const a = ashaScheduler({ ...s, seed: s.seed ?? seed }).config;
+  return { kind: 'asha', metric: s.metric ?? DEFAULT_ASHA_METRIC, ...a };
+}
+
+function firstDifference(a: JsonValue, b: JsonValue, path = ''): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const d = firstDifference((a as Record<string, JsonValue>)[k] ?? null, (b as Record<string, JsonValue>)[k] ?? null, path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+  }
+  return path || '(root)';
+}
+
+/** Throws when a journal's header does not match this study's settings. */
+export function checkHeader(found: StudyHeader, expected: StudyHeader, file: string): void {
+  const d = firstDifference(found as unknown as JsonValue, expected as unknown as JsonValue);
+  if (d) {
+    throw invalidArgument(`journal '${file}' was written with different settings ('${d}' differs); resume with the same flags or use another --journal-dir`, { file, field: d });
+  }
+}
+
+export async function runStudy(options: StudyOptions): Promise<StudyResult> {
+  const clock = options.clock ?? systemClock;
+  const seed = options.seed ?? 0;
+  const trials = options.trials ?? DEFAULT_TRIALS;
+  if (!Number.isInteger(trials) || trials < 1) throw invalidArgument(`trials = ${trials}; expected an integer ≥ 1`, { parameter: 'trials' });
+  const shard = options.shard ?? { index: 0, count: 1 };
+  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
+    throw invalidArgument(`shard ${shard.index} of ${shard.count}; expected integers 0 ≤ index < count`, { parameter: 'shard' });
+  }
+  const metric = checkMetricName(options.metric ?? 'f1');
+  const tieBreak = options.tieBreak === undefined ? 'auc' : options.tieBreak === null ? null : checkMetricName(options.tieBreak, 'tie-break metric');
+  const mode = METRIC_MODE[metric];
+  const tieMode = tieBreak ? METRIC_MODE[tieBreak] : 'max';
+  const validation = options.validation ?? DEFAULT_VALIDATION;
+  const schedOpts: SchedulerOptions = options.scheduler ?? { kind: 'fifo' };
+  if (schedOpts.kind === 'asha' && validation.kind === 'kfold') {
+    throw invalidArgument('the asha scheduler needs a holdout validation split; k-fold is supported with the fifo scheduler only', { parameter: 'validation' });
+  }
+  const scheduler: Scheduler = schedOpts.kind === 'asha' ? ashaScheduler({ ...schedOpts, seed: schedOpts.seed ?? seed }) : fifoScheduler();
+  const ashaCfg = schedOpts.kind === 'asha' ? ashaScheduler({ ...schedOpts, seed: schedOpts.seed ?? seed }).config : null;
+  const rungMetric = schedOpts.kind === 'asha' ? (schedOpts.metric ?? DEFAULT_ASHA_METRIC) : null;
+  const families = options.families ?? registryFamilies;
+  const space = options.space ?? defaultSpace(families);
+  const searcher = randomSearcher(space, seed);
+
+  const header: StudyHeader = {
+    version: JOURNAL_VERSION,
+    seed,
+    trials,
+    shardIndex: shard.index,
+    shardCount: shard.count,
+    metric,
+    mode,
+    tieBreak,
+    scheduler: schedulerJson(schedOpts, seed),
+    validation: { ...validation },
+    space: searchSpaceToJson(space),
+  };
+
+  // ---- store
+  let store: TrialStore;
+  if (options.store) store = options.store;
+  else if (options.journalDir) {
+    store = new JournalTrialStore(join(options.journalDir, journalFileName(shard.index, shard.count)), { mode: options.resume ? 'resume' : 'create' });
+  } else store = new MemoryTrialStore();
+  const storeName = store instanceof JournalTrialStore ? store.file : '<memory>';
+  try {
+    if (store.state.header) checkHeader(store.state.header, header, storeName);
+    else store.append({ type: 'study', header, at: clock.now() });
+
+    const mine = shardTrials(trials, shard.index, shard.count);
+    const todo = mine.filter((i) => {
+      const t = store.state.trials.get(i);
+      return !t || !isFinished(t);
+    });
+    const launched = new Set<number>();
+    const ended = new Set<number>();
+    for (const i of mine) if (!todo.includes(i)) ended.add(i);
+
+    // Rung records visible to decisions: finished trials from a replayed journal, and trials
+    // launched in this session (stale records of an interrupted attempt are ignored).
+    const visibleRungs = (): RungRecord[] => store.state.rungs.filter((r) => ended.has(r.trial) || launched.has(r.trial));
+
+    const counts = (): ProgressCounts => {
+      let completed = 0;
+      let stopped = 0;
+      let failed = 0;
+      let running = 0;
+      for (const i of mine) {
+        const t = store.state.trials.get(i);
+        if (!t) continue;
+        if (t.state === 'completed') completed++;
+        else if (t.state === 'stopped') stopped++;
+        else if (t.state === 'failed') failed++;
+        else if (t.state === 'running' && launched.has(i)) running++;
+      }
+      return { total: mine.length, done: completed + stopped + failed, running, completed, stopped, failed };
+    };
+    const bestSoFar = (): BestSoFar | null => {
+      const rows = mine.flatMap((i) => {
+        const t = store.state.trials.get(i);
+        return t && isFinished(t) ? [toRow(t)] : [];
+      });
+      const b = pickBest(rows, mode, tieMode);
+      return b && b.score !== null ? { trial: b.trial, metric, score: b.score } : null;
+    };
+    const progress = options.progress ?? silentProgress;
+    const hooks = options.hooks ?? {};
+    const callHook = async <A>(name: 'onTrialStart' | 'onTrialReport' | 'onTrialEnd', arg: A): Promise<void> => {
+      const fn = hooks[name] as ((a: A) => void | Promise<void>) | undefined;
+      if (!fn) return;
+      try {
+        await fn.call(hooks, arg);
+      } catch (e) {
+        hooks.onHookError?.(name, { code: 'INTERNAL', message: (e as Error)?.message ?? String(e) });
+      }
+    };
+
+    // ---- deterministic-mode waiting: re-checked whenever rung records or trial ends change
+    const waiters = new Set<() => boolean>();
+    const changed = () => {
+      for (const w of [...waiters]) if (w()) waiters.delete(w);
+    };
+    const until = (ready: () => boolean) =>
+      new Promise<void>((resolve) => {
+        if (ready()) return resolve();
+        waiters.add(() => (ready() ? (resolve(), true) : false));
+      });
+
+    const signal = options.signal;
+    signal?.addEventListener('abort', changed, { once: true });
+    const decide = async (i: number, bracket: number, p: TrialProgress): Promise<IterationDecision> => {
+      const time = ashaCfg ? normalizedTime(p.iteration, p.budget ?? undefined, ashaCfg.maxT) : p.budget ? p.iteration / p.budget : p.iteration;
+      const raw = rungMetric ? p.metrics[rungMetric] : undefined;
+      const report = { trial: i, bracket, time, value: typeof raw === 'number' && Number.isFinite(raw) ? raw : undefined };
+      if (scheduler.deterministic && scheduler.kind !== 'fifo') {
+        const m = scheduler.pendingMilestone(visibleRungs(), report);
+        if (m !== null) {
+          await until(() => signal?.aborted === true || readyToDecide(visibleRungs(), report, m, mine, (j) => ended.has(j), scheduler.bracketOf));
+        }
+      }
+      if (signal?.aborted) return 'stop';
+      const outcome = scheduler.decide(visibleRungs(), report);
+      store.append({ type: 'report', trial: i, iteration: p.iteration, time, metrics: p.metrics, decision: outcome.decision, at: clock.now() });
+      for (const r of outcome.newRecords) store.append({ type: 'rung', ...r, at: clock.now() });
+      if (outcome.newRecords.length) changed();
+      void callHook('onTrialReport', { trial: i, iteration: p.iteration, time, metrics: p.metrics, decision: outcome.decision });
+      if (outcome.decision === 'stop' && p.budget !== null && p.iteration < p.budget) {
+        progress.event({ type: 'trial_stop_decision', trial: i, iteration: p.iteration, counts: counts(), best: bestSoFar() });
+      }
+      return outcome.decision;
+    };
+
+    // ---- runner
+    const folds = makeFolds(options.data, validation, seed);
+    const executor = options.executor ?? 'pool';
+    const concurrency = Math.max(1, Math.min(options.workers ?? defaultWorkerCount(), Math.max(1, todo.length)));
+    const runner: TrialRunner =
+      executor === 'inline'
+        ? inlineRunner({ concurrency, folds, families })
+        : poolRunner({
+            workers: concurrency,
+            folds,
+            workerFile: options.workerFile,
+            familiesModule: options.familiesModule,
+            resourceLimits: options.workerMemoryMb ? { maxOldGenerationSizeMb: options.workerMemoryMb } : undefined,
+          });
+
+    const runOne = async (i: number): Promise<void> => {
+      const s = searcher.suggest(i);
+      const bracket = scheduler.bracketOf(i);
+      launched.add(i);
+      store.append({ type: 'trial_start', trial: i, seed: s.seed, config: s.config, bracket, at: clock.now() });
+      progress.event({ type: 'trial_start', trial: i, model: s.config.model, params: s.config.params, counts: counts(), best: bestSoFar() });
+      await callHook('onTrialStart', { trial: i, seed: s.seed, config: s.config, bracket });
+      const task: TrialTask = { trial: i, seed: s.seed, model: s.config.model, params: s.config.params, metric, tieBreak, interactive: scheduler.kind !== 'fifo' };
+      const t0 = clock.monotonic();
+      const out = await runner.run(task, {
+        signal,
+        timeoutMs: options.trialTimeoutMs,
+        onReport: (p) => (p.fold === 0 || scheduler.kind === 'fifo' ? decide(i, bracket, p) : 'continue'),
+      });
+      const durationMs = Math.round(clock.monotonic() - t0);
+      let state: TrialEndState;
+      if (out.ok) state = out.value.stopped ? 'stopped' : 'completed';
+      else state = out.error.code === 'CANCELLED' && signal?.aborted ? 'cancelled' : 'failed';
+      store.append(
+        out.ok
+          ? { type: 'trial_end', trial: i, state, result: { score: out.value.score, tieBreak: out.value.tieBreak, metrics: out.value.metrics, iterations: out.value.iterations }, durationMs, at: clock.now() }
+          : { type: 'trial_end', trial: i, state, error: out.error, durationMs, at: clock.now() },
+      );
+      ended.add(i);
+      changed();
+      const row = toRow(store.state.trials.get(i)!);
+      progress.event({ type: 'trial_end', trial: i, state, score: row.score, iterations: row.iterations, error: row.error, counts: counts(), best: bestSoFar() });
+      if (state !== 'cancelled') await callHook('onTrialEnd', row);
+    };
+
+    // ---- launch in index order, at most `concurrency` in flight
+    try {
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < todo.length && !signal?.aborted) {
+          const i = todo[next++];
+          await runOne(i);
+        }
+      };
+      // Each lane takes the next index when it frees up, so trials start in index order.
+      await Promise.all(Array.from({ length: runner.concurrency }, lane));
+    } finally {
+      changed();
+      await runner.close();
+    }
+
+    const killed = signal?.aborted === true;
+    store.append({ type: 'study_end', state: killed ? 'killed' : 'completed', at: clock.now() });
+    progress.event({ type: 'study_end', state: killed ? 'killed' : 'completed', counts: counts(), best: bestSoFar() });
+    progress.close();
+    const state = store.state;
+    const mineSet = new Set(mine);
+    const own = { ...state, trials: new Map([...state.trials].filter(([i]) => mineSet.has(i))) };
+    return summarize(header, [own], [shard.index], killed ? 'killed' : 'completed', tieMode);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Validation splits of the TRAINING data for HPO (the test split never reaches a study):
+ * a seeded stratified holdout (default: 20 % of each class) or stratified k-fold.
+ * Folds are built once in the main thread and shared with the workers (see study.ts).
+ */
+import { invalidArgument } from '../core/errors.js';
+import { assertBinaryLabels, selectRows, type FeatureMatrix } from '../core/matrix.js';
+import { Rng, deriveSeed } from '../core/random.js';
+import type { TrainingData } from '../models/contract.js';
+
+export type ValidationOptions = { readonly kind: 'holdout'; readonly fraction: number } | { readonly kind: 'kfold'; readonly k: number };
+
+export const DEFAULT_VALIDATION: ValidationOptions = { kind: 'holdout', fraction: 0.2 };
+
+export interface Fold {
+  readonly train: TrainingData;
+  readonly valid: TrainingData;
+}
+
+export function checkValidationOptions(v: ValidationOptions): void {
+  if (v.kind === 'holdout') {
+    if (!(v.fraction > 0 && v.fraction < 1)) throw invalidArgument(`validation fraction = ${v.fraction}; expected a number in (0, 1)`, { parameter: 'fraction' });
+  } else if (v.kind === 'kfold') {
+    if (!Number.isInteger(v.k) || v.k < 2) throw invalidArgument(`validation k = ${v.k}; expected an integer ≥ 2`, { parameter: 'k' });
+  } else throw invalidArgument(`validation kind = ${JSON.stringify((v as { kind: unknown }).kind)}; expected 'holdout' or 'kfold'`);
+}
+
+/** Fold id (0..k-1) per row: classes shuffled separately, then dealt round-robin. */
+function assignFolds(y: Uint8Array, k: number, seed: number): Int32Array {
+  const fold = new Int32Array(y.length);
+  for (const cls of [0, 1]) {
+    const idx: number[] = [];
+    for (let i = 0; i < y.length; i++) if (y[i] === cls) idx.push(i);
+    new Rng(deriveSeed(seed, 'kfold', cls)).shuffle(idx);
+    idx.forEach((row, j) => (fold[row] = j % k));
+  }
+  return fold;
+}
+
+/** Row indices of a stratified holdout: round(fraction · n_c) rows of each class, at least one. */
+export function holdoutRows(y: Uint8Array, fraction: number, seed: number): { train: number[]; valid: number[] } {
+  const isValid = new Uint8Array(y.length);
+  for (const cls of [0, 1]) {
+    const idx: number[] = [];
+    for (let i = 0; i < y.length; i++) if (y[i] === cls) idx.push(i);
+    new Rng(deriveSeed(seed, 'holdout', cls)).shuffle(idx);
+    const n = Math.min(idx.length - 1, Math.max(1, Math.round(fraction * idx.length)));
+    for (let j = 0; j < n; j++) isValid[idx[j]] = 1;
+  }
+  const train: number[] = [];
+  const valid: number[] = [];
+  for (let i = 0; i < y.length; i++) (isValid[i] ? valid : train).push(i);
+  return { train, valid };
+}
+
+function take(X: FeatureMatrix, y: Uint8Array, rows: number[]): TrainingData {
+  const ys = new Uint8Array(rows.length);
+  rows.forEach((r, i) => (ys[i] = y[r]));
+  return { X: selectRows(X, rows), y: ys };
+}
+
+/** The folds of a study (one for holdout). Rows stay in ascending order inside each part. */
+export function makeFolds(data: TrainingData, v: ValidationOptions, seed: number): Fold[] {
+  checkValidationOptions(v);
+  const { X, y } = data;
+  if (X.rows !== y.length) throw invalidArgument(`training data has ${X.rows} rows but ${y.length} labels`);
+  assertBinaryLabels(y, 'hpo training labels');
+  const s = deriveSeed(seed, 'validation');
+  if (v.kind === 'holdout') {
+    const { train, valid } = holdoutRows(y, v.fraction, s);
+    return [{ train: take(X, y, train), valid: take(X, y, valid) }];
+  }
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) pos += y[i];
+  if (Math.min(pos, y.length - pos) < v.k) {
+    throw invalidArgument(`k-fold with k=${v.k} needs at least ${v.k} rows of each class; the smaller class has ${Math.min(pos, y.length - pos)}`);
+  }
+  const fold = assignFolds(y, v.k, s);
+  const out: Fold[] = [];
+  for (let f = 0; f < v.k; f++) {
+    const train: number[] = [];
+    const valid: number[] = [];
+    for (let i = 0; i < y.length; i++) (fold[i] === f ? valid : train).push(i);
+    out.push({ train: take(X, y, train), valid: take(X, y, valid) });
+  }
+  return out;
+}

@@ -1,0 +1,381 @@
+/**
+ * Thin adapter over hyparquet (+ hyparquet-compressors) and hyparquet-writer. Everything else in
+ * train-spam reads and writes parquet through this module:
+ *
+ * - `openParquet(path)` → schema (column name, physical/logical type, nullability), row groups;
+ * - `readColumns(source, names, range?)` → column arrays (timestamps as UTC ms numbers, INT64 as
+ *   numbers when safe, strings as strings), and `iterateRowGroups` to stream a large file;
+ * - `ParquetFileWriter` to write column tables in row groups, streaming (one row group in memory),
+ *   into a temp file renamed into place on `close()` (nothing half-written on failure).
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetScan } from 'hyparquet';
+import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { ParquetWriter, fileWriter } from 'hyparquet-writer';
+import { TrainSpamError } from '../core/errors.js';
+
+/** The column types this project writes, and the normalised kinds it reads. */
+export type ColumnType = 'STRING' | 'INT32' | 'INT64' | 'BOOLEAN' | 'DOUBLE' | 'FLOAT' | 'TIMESTAMP' | 'BYTE_ARRAY';
+
+export interface ParquetColumnInfo {
+  name: string;
+  /** Normalised kind: STRING, INT32, INT64, BOOLEAN, DOUBLE, FLOAT, TIMESTAMP, BYTE_ARRAY, or OTHER. */
+  kind: ColumnType | 'OTHER';
+  physicalType: string;
+  /** Logical / converted type name as written (e.g. STRING, TIMESTAMP, UTF8, TIMESTAMP_MICROS). */
+  logicalType: string | null;
+  /** TIMESTAMP unit, when kind = TIMESTAMP. */
+  timeUnit?: 'MILLIS' | 'MICROS' | 'NANOS';
+  /** TIMESTAMP: true when stored as UTC instants (a time zone was set), false for naive timestamps. */
+  isAdjustedToUTC?: boolean;
+  nullable: boolean;
+}
+
+export interface ParquetSource {
+  path: string;
+  file: AsyncBuffer;
+  metadata: FileMetaData;
+  numRows: number;
+  columns: ParquetColumnInfo[];
+  /** Row ranges of the row groups, in file order. */
+  rowGroups: Array<{ rowStart: number; rowEnd: number }>;
+}
+
+/** Returns the parquet source or throws TrainSpamError naming the file: NOT_FOUND, IO_ERROR (empty, truncated, not parquet). */
+export async function openParquet(filePath: string): Promise<ParquetSource> {
+  let size: number;
+  try {
+    const st = await fsp.stat(filePath);
+    if (!st.isFile()) throw new TrainSpamError('IO_ERROR', `${filePath}: not a regular file`, { file: filePath });
+    size = st.size;
+  } catch (e) {
+    if (e instanceof TrainSpamError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TrainSpamError(code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR', `${filePath}: cannot open: ${(e as Error).message}`, {
+      file: filePath,
+    });
+  }
+  if (size === 0) throw new TrainSpamError('IO_ERROR', `${filePath}: the file is empty (0 bytes), not a parquet file`, { file: filePath });
+  const file = await asyncBufferFromFile(filePath);
+  const head = new Uint8Array(await file.slice(0, Math.min(4, size)));
+  const tail = new Uint8Array(await file.slice(Math.max(0, size - 4), size));
+  const magic = (b: Uint8Array) => b.length === 4 && b[0] === 0x50 && b[1] === 0x41 && b[2] === 0x52 && b[3] === 0x31;
+  if (!magic(head)) {
+    throw new TrainSpamError('IO_ERROR', `${filePath}: not a parquet file (no PAR1 magic at the start)`, { file: filePath });
+  }
+  if (size < 12 || !magic(tail)) {
+    throw new TrainSpamError('IO_ERROR', `${filePath}: truncated or corrupt parquet file (no PAR1 footer; ${size} bytes)`, {
+      file: filePath,
+    });
+  }
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (e) {
+    throw new TrainSpamError('IO_ERROR', `${filePath}: corrupt parquet metadata: ${(e as Error).message}`, { file: filePath });
+  }
+  const columns = describeColumns(metadata.schema);
+  const rowGroups: Array<{ rowStart: number; rowEnd: number }> = [];
+  let start = 0;
+  for (const rg of metadata.row_groups) {
+    const n = Number(rg.num_rows);
+    rowGroups.push({ rowStart: start, rowEnd: start + n });
+    start += n;
+  }
+  return { path: filePath, file, metadata, numRows: Number(metadata.num_rows), columns, rowGroups };
+}
+
+function describeColumns(schema: SchemaElement[]): ParquetColumnInfo[] {
+  const out: ParquetColumnInfo[] = [];
+  // Top-level children only (nested columns are reported as OTHER).
+  let i = 1;
+  const rootChildren = schema[0]?.num_children ?? 0;
+  for (let c = 0; c < rootChildren && i < schema.length; c++) {
+    const el = schema[i];
+    out.push(describe(el));
+    i += 1 + countDescendants(schema, i);
+  }
+  return out;
+}
+
+function countDescendants(schema: SchemaElement[], i: number): number {
+  const n = schema[i].num_children ?? 0;
+  let total = 0;
+  let j = i + 1;
+  for (let k = 0; k < n; k++) {
+    const d = 1 + countDescendants(schema, j);
+    total += d;
+    j += d;
+  }
+  return total;
+}
+
+function describe(el: SchemaElement): ParquetColumnInfo {
+  const lt = el.logical_type;
+  const ct = el.converted_type ?? null;
+  const base = { name: el.name, physicalType: String(el.type ?? 'GROUP'), nullable: el.repetition_type !== 'REQUIRED' };
+  if (el.num_children) return { ...base, kind: 'OTHER', logicalType: lt?.type ?? ct };
+  if (lt?.type === 'TIMESTAMP' || ct === 'TIMESTAMP_MILLIS' || ct === 'TIMESTAMP_MICROS') {
+    const unit = lt?.type === 'TIMESTAMP' ? lt.unit : ct === 'TIMESTAMP_MILLIS' ? 'MILLIS' : 'MICROS';
+    const utc = lt?.type === 'TIMESTAMP' ? lt.isAdjustedToUTC : true;
+    return { ...base, kind: 'TIMESTAMP', logicalType: 'TIMESTAMP', timeUnit: unit, isAdjustedToUTC: utc };
+  }
+  if (el.type === 'INT96') return { ...base, kind: 'TIMESTAMP', logicalType: 'INT96', timeUnit: 'NANOS', isAdjustedToUTC: true };
+  if (el.type === 'BYTE_ARRAY') {
+    const isString = lt?.type === 'STRING' || ct === 'UTF8' || lt?.type === 'ENUM' || ct === 'ENUM' || lt?.type === 'JSON';
+    return { ...base, kind: isString ? 'STRING' : 'BYTE_ARRAY', logicalType: lt?.type ?? ct };
+  }
+  const logical = lt?.type ?? ct;
+  if (el.type === 'INT32' && (logical === null || logical === 'INTEGER' || /^U?INT_/.test(String(logical)))) {
+    return { ...base, kind: 'INT32', logicalType: logical };
+  }
+  if (el.type === 'INT64' && (logical === null || logical === 'INTEGER' || /^U?INT_/.test(String(logical)))) {
+    return { ...base, kind: 'INT64', logicalType: logical };
+  }
+  if (el.type === 'BOOLEAN' || el.type === 'DOUBLE' || el.type === 'FLOAT') {
+    return { ...base, kind: el.type, logicalType: logical };
+  }
+  return { ...base, kind: 'OTHER', logicalType: logical };
+}
+
+/** Timestamps come back as UTC epoch milliseconds (numbers), never Date objects. */
+const PARSERS = {
+  timestampFromMilliseconds: (v: bigint) => Number(v),
+  timestampFromMicroseconds: (v: bigint) => Number(v / 1000n),
+  timestampFromNanoseconds: (v: bigint) => Number(v / 1000000n),
+};
+
+export type ColumnArrays = Record<string, unknown[]>;
+
+/** Reads whole columns (or the rows [rowStart, rowEnd)). Missing names → SCHEMA_MISMATCH naming the file. */
+export async function readColumns(
+  source: ParquetSource,
+  names: readonly string[],
+  range: { rowStart?: number; rowEnd?: number } = {},
+): Promise<ColumnArrays> {
+  for (const n of names) {
+    if (!source.columns.some((c) => c.name === n)) {
+      throw new TrainSpamError('SCHEMA_MISMATCH', `${source.path}: no column "${n}" (columns: ${source.columns.map((c) => c.name).join(', ')})`, {
+        file: source.path,
+        column: n,
+      });
+    }
+  }
+  const rowStart = range.rowStart ?? 0;
+  const rowEnd = Math.min(range.rowEnd ?? source.numRows, source.numRows);
+  const out: ColumnArrays = {};
+  for (const n of names) out[n] = [];
+  if (rowEnd <= rowStart) return out;
+  try {
+    const scan = await parquetScan({
+      file: source.file,
+      metadata: source.metadata,
+      columns: [...names],
+      compressors,
+      parsers: PARSERS,
+    });
+    for (const rg of source.rowGroups) {
+      const s = Math.max(rg.rowStart, rowStart);
+      const e = Math.min(rg.rowEnd, rowEnd);
+      if (e <= s) continue;
+      for (const n of names) {
+        const info = source.columns.find((c) => c.name === n)!;
+        const data = await scan.readColumn({ column: n, rowStart: s, rowEnd: e });
+        appendNormalised(out[n], data as ArrayLike<unknown>, info);
+      }
+    }
+  } catch (e) {
+    if (e instanceof TrainSpamError) throw e;
+    throw new TrainSpamError('IO_ERROR', `${source.path}: cannot read columns ${names.join(', ')}: ${(e as Error).message}`, {
+      file: source.path,
+      columns: [...names],
+    });
+  }
+  return out;
+}
+
+function appendNormalised(target: unknown[], data: ArrayLike<unknown>, info: ParquetColumnInfo): void {
+  const n = data.length;
+  if (info.kind === 'INT64' || info.kind === 'INT32' || info.kind === 'TIMESTAMP') {
+    for (let i = 0; i < n; i++) {
+      const v = data[i];
+      target.push(typeof v === 'bigint' ? bigintToNumber(v) : v === undefined ? null : v);
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = data[i];
+    target.push(v === undefined ? null : v);
+  }
+}
+
+function bigintToNumber(v: bigint): number {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : n; // precision loss beyond 2^53 is accepted (ids/sizes never get there)
+}
+
+/** Streams a file row group by row group (bounded memory). */
+export async function* iterateRowGroups(
+  source: ParquetSource,
+  names: readonly string[],
+): AsyncGenerator<{ rowStart: number; rowEnd: number; columns: ColumnArrays }> {
+  for (const rg of source.rowGroups) {
+    if (rg.rowEnd === rg.rowStart) continue;
+    const columns = await readColumns(source, names, rg);
+    yield { rowStart: rg.rowStart, rowEnd: rg.rowEnd, columns };
+  }
+}
+
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+  nullable?: boolean;
+}
+
+export interface WriterOptions {
+  /** Compression codec: SNAPPY (default), GZIP, UNCOMPRESSED. */
+  codec?: 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED';
+  /** Key/value metadata stored in the footer. */
+  metadata?: Record<string, string>;
+}
+
+function schemaFor(specs: readonly ColumnSpec[]): SchemaElement[] {
+  const schema: SchemaElement[] = [{ name: 'root', num_children: specs.length }];
+  for (const c of specs) {
+    const repetition_type = c.nullable === false ? 'REQUIRED' : 'OPTIONAL';
+    switch (c.type) {
+      case 'STRING':
+        schema.push({ name: c.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type });
+        break;
+      case 'TIMESTAMP':
+        schema.push({
+          name: c.name,
+          type: 'INT64',
+          converted_type: 'TIMESTAMP_MILLIS',
+          logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+          repetition_type,
+        });
+        break;
+      default:
+        schema.push({ name: c.name, type: c.type, repetition_type });
+    }
+  }
+  return schema;
+}
+
+/**
+ * Streaming writer: `writeRowGroup(columns)` encodes one row group and flushes it to a temp file
+ * next to the target; `close()` writes the footer and renames the temp file into place; `abort()`
+ * (or any failure) removes the temp file. TIMESTAMP values are epoch ms numbers (or null).
+ */
+export class ParquetFileWriter {
+  private readonly tmpPath: string;
+  private readonly writer: ParquetWriter;
+  private readonly specs: readonly ColumnSpec[];
+  private done = false;
+  rows = 0;
+
+  private constructor(readonly targetPath: string, specs: readonly ColumnSpec[], tmpPath: string, writer: ParquetWriter) {
+    this.specs = specs;
+    this.tmpPath = tmpPath;
+    this.writer = writer;
+  }
+
+  static async create(targetPath: string, specs: readonly ColumnSpec[], options: WriterOptions = {}): Promise<ParquetFileWriter> {
+    await fsp.mkdir(path.dirname(path.resolve(targetPath)), { recursive: true });
+    const tmpPath = `${targetPath}.tmp-${process.pid}-${Date.now()}`;
+    try {
+      const writer = new ParquetWriter({
+        writer: fileWriter(tmpPath),
+        schema: schemaFor(specs) as never,
+        codec: options.codec ?? 'SNAPPY',
+        // hyparquet-compressors only decompresses; SNAPPY is built into the writer, GZIP comes from zlib.
+        compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gzipSync(input)) },
+        kvMetadata: options.metadata ? Object.entries(options.metadata).map(([key, value]) => ({ key, value })) : undefined,
+        createdBy: 'train-spam (hyparquet-writer)',
+      });
+      return new ParquetFileWriter(targetPath, specs, tmpPath, writer);
+    } catch (e) {
+      await fsp.rm(tmpPath, { force: true });
+      throw new TrainSpamError('IO_ERROR', `${targetPath}: cannot create parquet file: ${(e as Error).message}`, { file: targetPath });
+    }
+  }
+
+  /** Writes one row group. Every column of the spec must be present with the same length. */
+  async writeRowGroup(columns: Record<string, ArrayLike<unknown>>): Promise<void> {
+    if (this.done) throw new TrainSpamError('INTERNAL', `${this.targetPath}: writer already closed`);
+    const n = columns[this.specs[0].name]?.length ?? 0;
+    const columnData = this.specs.map((s) => {
+      const data = columns[s.name];
+      if (!data || data.length !== n) {
+        throw new TrainSpamError('INVALID_DATA', `${this.targetPath}: column "${s.name}" has ${data?.length ?? 0} values; expected ${n}`, {
+          file: this.targetPath,
+          column: s.name,
+        });
+      }
+      return { name: s.name, data: toWritable(data, s.type) as never };
+    });
+    if (n === 0) return;
+    try {
+      await this.writer.write({ columnData, rowGroupSize: n });
+    } catch (e) {
+      await this.abort();
+      throw new TrainSpamError('IO_ERROR', `${this.targetPath}: writing a row group failed: ${(e as Error).message}`, { file: this.targetPath });
+    }
+    this.rows += n;
+  }
+
+  /** Finishes the file and renames it into place. */
+  async close(): Promise<void> {
+    if (this.done) return;
+    try {
+      await this.writer.finish();
+      await fsp.rename(this.tmpPath, this.targetPath);
+    } catch (e) {
+      await this.abort();
+      throw new TrainSpamError('IO_ERROR', `${this.targetPath}: finishing the parquet file failed: ${(e as Error).message}`, {
+        file: this.targetPath,
+      });
+    }
+    this.done = true;
+  }
+
+  /** Discards the temp file; the target is left untouched. */
+  async abort(): Promise<void> {
+    this.done = true;
+    await fsp.rm(this.tmpPath, { force: true });
+  }
+}
+
+function toWritable(data: ArrayLike<unknown>, type: ColumnType): unknown[] | ArrayLike<unknown> {
+  if (type === 'INT64') return Array.from(data, (v) => (v === null || v === undefined ? null : BigInt(v as number)));
+  if (type === 'TIMESTAMP') return Array.from(data, (v) => (v === null || v === undefined ? null : BigInt(Math.round(v as number))));
+  return Array.isArray(data) ? data : Array.from(data);
+}
+
+/** Writes a whole column table at once, in row groups of `rowGroupSize` rows, atomically. */
+export async function writeParquet(
+  targetPath: string,
+  specs: readonly ColumnSpec[],
+  columns: Record<string, ArrayLike<unknown>>,
+  options: WriterOptions & { rowGroupSize?: number } = {},
+): Promise<void> {
+  const n = columns[specs[0].name]?.length ?? 0;
+  const size = Math.max(1, options.rowGroupSize ?? 1000);
+  const w = await ParquetFileWriter.create(targetPath, specs, options);
+  try {
+    for (let start = 0; start < n || (start === 0 && n === 0); start += size) {
+      if (n === 0) break;
+      const slice: Record<string, ArrayLike<unknown>> = {};
+      for (const s of specs) slice[s.name] = Array.prototype.slice.call(columns[s.name], start, Math.min(n, start + size));
+      await w.writeRowGroup(slice);
+    }
+    await w.close();
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+}

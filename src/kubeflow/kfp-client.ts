@@ -1,0 +1,174 @@
+/**
+ * A small Kubeflow Pipelines REST client (API v2beta1) on undici: upload a compiled pipeline (or a
+ * new version of an existing one) and start a run. Errors are TrainSpamErrors: NETWORK_ERROR when
+ * KFP_HOST cannot be reached (with what to check), REMOTE_ERROR with the server's message otherwise.
+ */
+import { createHash } from 'node:crypto';
+import { Agent, request, type Dispatcher } from 'undici';
+import { TrainSpamError } from '../core/errors.js';
+
+export interface KfpClientOptions {
+  /** e.g. `http://localhost:8888` (after `kubectl port-forward svc/ml-pipeline 8888:8888 -n kubeflow`). */
+  readonly host: string;
+  /** Bearer token (multi-user Kubeflow behind an auth proxy). */
+  readonly token?: string;
+  /** Kubeflow profile namespace (multi-user mode). */
+  readonly namespace?: string;
+  readonly timeoutMs?: number;
+  readonly dispatcher?: Dispatcher;
+}
+
+export interface RunStarted {
+  readonly pipelineId: string;
+  readonly pipelineVersionId: string;
+  readonly runId: string;
+  /** Link to the run in the KFP UI (same host). */
+  readonly runUrl: string;
+}
+
+type Json = Record<string, unknown>;
+
+export class KfpClient {
+  private readonly base: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+
+  constructor(private readonly opts: KfpClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(opts.host);
+    } catch {
+      throw new TrainSpamError('INVALID_ARGUMENT', `KFP_HOST '${opts.host}' is not a URL (expected e.g. http://localhost:8888)`, { usage: true });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TrainSpamError('INVALID_ARGUMENT', `KFP_HOST '${opts.host}' must be http:// or https://`, { usage: true });
+    }
+    this.base = url.toString().replace(/\/+$/, '');
+    const timeout = opts.timeoutMs ?? 30_000;
+    this.ownsDispatcher = !opts.dispatcher;
+    this.dispatcher = opts.dispatcher ?? new Agent({ connect: { timeout }, headersTimeout: timeout, bodyTimeout: timeout });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  /** GET /apis/v2beta1/healthz: fails fast with a clear message when KFP is not reachable. */
+  healthz(): Promise<Json> {
+    return this.call('GET', '/apis/v2beta1/healthz');
+  }
+
+  /** Uploads a new pipeline; returns its id (the upload also creates its first version). */
+  async uploadPipeline(yaml: string, name: string, description = ''): Promise<string> {
+    const q = this.query({ name, display_name: name, description });
+    const res = await this.call('POST', `/apis/v2beta1/pipelines/upload?${q}`, multipart(yaml, `${name}.yaml`));
+    return requireString(res, 'pipeline_id', 'upload pipeline');
+  }
+
+  async uploadPipelineVersion(yaml: string, pipelineId: string, versionName: string): Promise<string> {
+    const q = this.query({ pipelineid: pipelineId, name: versionName, display_name: versionName });
+    const res = await this.call('POST', `/apis/v2beta1/pipelines/upload_version?${q}`, multipart(yaml, `${versionName}.yaml`));
+    return requireString(res, 'pipeline_version_id', 'upload pipeline version');
+  }
+
+  /** The pipeline id for a name, or null. */
+  async findPipeline(name: string): Promise<string | null> {
+    try {
+      const res = await this.call('GET', `/apis/v2beta1/pipelines/names/${encodeURIComponent(name)}?${this.query({})}`);
+      return typeof res.pipeline_id === 'string' ? res.pipeline_id : null;
+    } catch (e) {
+      if (e instanceof TrainSpamError && e.details.status === 404) return null;
+      throw e;
+    }
+  }
+
+  async listVersions(pipelineId: string): Promise<{ id: string; name: string }[]> {
+    const res = await this.call('GET', `/apis/v2beta1/pipelines/${encodeURIComponent(pipelineId)}/versions?page_size=100&sort_by=${encodeURIComponent('created_at desc')}`);
+    const list = Array.isArray(res.pipeline_versions) ? (res.pipeline_versions as Json[]) : [];
+    return list.map((v) => ({ id: String(v.pipeline_version_id ?? ''), name: String(v.display_name ?? v.name ?? '') }));
+  }
+
+  async createRun(args: { displayName: string; pipelineId: string; pipelineVersionId: string; parameters: Json; experimentId?: string }): Promise<string> {
+    const body = {
+      display_name: args.displayName,
+      pipeline_version_reference: { pipeline_id: args.pipelineId, pipeline_version_id: args.pipelineVersionId },
+      runtime_config: { parameters: args.parameters },
+      ...(args.experimentId ? { experiment_id: args.experimentId } : {}),
+    };
+    const res = await this.call('POST', '/apis/v2beta1/runs', { contentType: 'application/json', body: JSON.stringify(body) });
+    return requireString(res, 'run_id', 'create run');
+  }
+
+  /**
+   * Upload (a new pipeline, or a new version named after the YAML's hash when the name exists)
+   * and start a run with the given parameters.
+   */
+  async uploadAndRun(args: { yaml: string; pipelineName: string; runName: string; parameters: Json; description?: string; experimentId?: string }): Promise<RunStarted> {
+    await this.healthz();
+    const versionName = `${args.pipelineName}-${createHash('sha256').update(args.yaml).digest('hex').slice(0, 12)}`;
+    let pipelineId = await this.findPipeline(args.pipelineName);
+    let pipelineVersionId: string;
+    if (pipelineId === null) {
+      pipelineId = await this.uploadPipeline(args.yaml, args.pipelineName, args.description);
+      const versions = await this.listVersions(pipelineId);
+      if (!versions.length) throw new TrainSpamError('REMOTE_ERROR', `KFP created pipeline ${pipelineId} without a version`);
+      pipelineVersionId = versions[0].id;
+    } else {
+      const existing = (await this.listVersions(pipelineId)).find((v) => v.name === versionName);
+      pipelineVersionId = existing ? existing.id : await this.uploadPipelineVersion(args.yaml, pipelineId, versionName);
+    }
+    const runId = await this.createRun({ displayName: args.runName, pipelineId, pipelineVersionId, parameters: args.parameters, experimentId: args.experimentId });
+    return { pipelineId, pipelineVersionId, runId, runUrl: `${this.base}/#/runs/details/${runId}` };
+  }
+
+  private query(q: Record<string, string>): string {
+    const all = { ...q, ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}) };
+    return new URLSearchParams(Object.entries(all).filter(([, v]) => v !== '')).toString();
+  }
+
+  private async call(method: 'GET' | 'POST', path: string, payload?: { contentType: string; body: string | Buffer }): Promise<Json> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    if (payload) headers['content-type'] = payload.contentType;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(this.base + path, { method, headers, body: payload?.body, dispatcher: this.dispatcher });
+    } catch (e) {
+      const err = e as { code?: string; message?: string; cause?: { code?: string } };
+      const code = err.code ?? err.cause?.code ?? 'UNKNOWN';
+      throw new TrainSpamError(
+        'NETWORK_ERROR',
+        `Kubeflow Pipelines at ${this.base} is not reachable (${code}: ${err.message ?? e}). Check KFP_HOST; for a cluster install run ` +
+          '`kubectl port-forward -n kubeflow svc/ml-pipeline 8888:8888` and use KFP_HOST=http://localhost:8888',
+        { host: this.base, code, path },
+      );
+    }
+    const text = await res.body.text();
+    let json: Json = {};
+    if (text.trim()) {
+      try {
+        json = JSON.parse(text) as Json;
+      } catch {
+        json = { raw: text.slice(0, 500) };
+      }
+    }
+    if (res.statusCode >= 400) {
+      const msg = typeof json.message === 'string' ? json.message : typeof json.error_message === 'string' ? json.error_message : text.slice(0, 300);
+      throw new TrainSpamError('REMOTE_ERROR', `KFP ${method} ${path.split('?')[0]} failed with HTTP ${res.statusCode}: ${msg}`, { status: res.statusCode, host: this.base });
+    }
+    return json;
+  }
+}
+
+function requireString(res: Json, key: string, what: string): string {
+  const v = res[key];
+  if (typeof v !== 'string' || !v) throw new TrainSpamError('REMOTE_ERROR', `KFP ${what}: response has no ${key}`, { response: res });
+  return v;
+}
+
+/** multipart/form-data with one `uploadfile` part (what the KFP upload endpoints read). */
+export function multipart(content: string, filename: string): { contentType: string; body: Buffer } {
+  const boundary = `train-spam-${createHash('sha256').update(content).digest('hex').slice(0, 24)}`;
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="uploadfile"; filename="${filename.replace(/"/g, '')}"\r\nContent-Type: application/x-yaml\r\n\r\n`;
+  return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat([Buffer.from(head), Buffer.from(content), Buffer.from(`\r\n--${boundary}--\r\n`)]) };
+}

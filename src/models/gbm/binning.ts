@@ -1,0 +1,223 @@
+/**
+ * Quantile binning, fitted on the training matrix and reused for every other matrix.
+ *
+ * Per feature, zero has a bin of its own (the matrix stores no zeros in its sparse block, and
+ * missing values cannot occur: NaN is rejected at the boundary), and the non-zero values are cut
+ * into at most `maxBins` bins holding about equally many training values (negative and positive
+ * values share the budget in proportion to their counts). With no more distinct values than bins,
+ * every distinct value gets its own bin. Bin edges are midpoints between neighbouring training
+ * values; `upper[b]` is the largest value of bin b, so
+ *     bin(v) = the first b with v ≤ upper[b],   and   bin(v) ≤ t  ⟺  v ≤ upper[t].
+ * That equivalence lets a tree trained on bins predict from raw values with the threshold upper[t].
+ *
+ * Bins of all features are numbered globally: feature f owns [offset[f], offset[f + 1]).
+ */
+import type { FeatureMatrix } from '../../core/matrix.js';
+
+export interface BinMapper {
+  readonly numFeatures: number;
+  /** Length numFeatures + 1. */
+  readonly offset: Int32Array;
+  /** Upper bound of each global bin; the last bin of every feature is +Infinity. */
+  readonly upper: Float64Array;
+  /** Local index of the zero bin of each feature. */
+  readonly zeroBin: Int32Array;
+}
+
+/** Matrix entries as global bins: a CSR of non-zero entries (zeros are implicit, in the zero bin). */
+export interface BinnedRows {
+  readonly rows: number;
+  /** Length rows + 1. */
+  readonly rowPtr: Int32Array;
+  /** Global bin of each non-zero entry, ascending within a row. */
+  readonly bins: Int32Array;
+}
+
+/** Column-wise copy of the non-zero values of a matrix (dense block zeros skipped). */
+function nonZeroColumns(X: FeatureMatrix): { start: Int32Array; values: Float64Array } {
+  const dc = X.dense.cols;
+  const F = dc + X.sparse.cols;
+  const n = X.rows;
+  const count = new Int32Array(F + 1);
+  const dd = X.dense.data;
+  for (let i = 0; i < n; i++) {
+    const base = i * dc;
+    for (let j = 0; j < dc; j++) if (dd[base + j] !== 0) count[j + 1]++;
+  }
+  const { indptr, indices, data } = X.sparse;
+  const nnz = indptr[n];
+  for (let k = 0; k < nnz; k++) if (data[k] !== 0) count[dc + indices[k] + 1]++;
+  for (let f = 0; f < F; f++) count[f + 1] += count[f];
+  const start = count;
+  const fill = start.slice(0, F);
+  const values = new Float64Array(start[F]);
+  for (let i = 0; i < n; i++) {
+    const base = i * dc;
+    for (let j = 0; j < dc; j++) {
+      const v = dd[base + j];
+      if (v !== 0) values[fill[j]++] = v;
+    }
+  }
+  for (let k = 0; k < nnz; k++) {
+    const v = data[k];
+    if (v !== 0) values[fill[dc + indices[k]]++] = v;
+  }
+  return { start, values };
+}
+
+/**
+ * Groups sorted distinct values (with counts) into at most `budget` bins of about equal count.
+ * Writes the index of the last distinct value of each bin into `ends`; returns the number of bins.
+ */
+function groupQuantiles(counts: number[], budget: number, ends: number[]): number {
+  const m = counts.length;
+  ends.length = 0;
+  if (m === 0) return 0;
+  if (m <= budget) {
+    for (let i = 0; i < m; i++) ends.push(i);
+    return m;
+  }
+  let remaining = 0;
+  for (let i = 0; i < m; i++) remaining += counts[i];
+  let binsLeft = budget;
+  let acc = 0;
+  for (let i = 0; i < m; i++) {
+    acc += counts[i];
+    const valuesLeft = m - i - 1;
+    const target = remaining / binsLeft;
+    if (i === m - 1 || acc >= target || valuesLeft < binsLeft) {
+      if (i === m - 1 || binsLeft > 1) {
+        ends.push(i);
+        remaining -= acc;
+        acc = 0;
+        binsLeft--;
+      }
+    }
+  }
+  if (ends[ends.length - 1] !== m - 1) ends.push(m - 1);
+  return ends.length;
+}
+
+/** Fits the bin mapper on training data. `maxBins` counts non-zero-value bins (zero gets one more). */
+export function fitBins(X: FeatureMatrix, maxBins: number): BinMapper {
+  const F = X.dense.cols + X.sparse.cols;
+  const { start, values } = nonZeroColumns(X);
+  const offset = new Int32Array(F + 1);
+  const zeroBin = new Int32Array(F);
+  const uppers: number[] = [];
+  const negVals: number[] = [];
+  const negCounts: number[] = [];
+  const posVals: number[] = [];
+  const posCounts: number[] = [];
+  const ends: number[] = [];
+  for (let f = 0; f < F; f++) {
+    const col = values.subarray(start[f], start[f + 1]).slice().sort();
+    negVals.length = negCounts.length = posVals.length = posCounts.length = 0;
+    for (let k = 0; k < col.length; ) {
+      const v = col[k];
+      let c = 0;
+      while (k < col.length && col[k] === v) {
+        k++;
+        c++;
+      }
+      if (v < 0) {
+        negVals.push(v);
+        negCounts.push(c);
+      } else {
+        posVals.push(v);
+        posCounts.push(c);
+      }
+    }
+    let nNeg = 0;
+    for (const c of negCounts) nNeg += c;
+    const nPos = col.length - nNeg;
+    let bNeg = 0;
+    let bPos = 0;
+    if (negVals.length + posVals.length <= maxBins) {
+      bNeg = negVals.length;
+      bPos = posVals.length;
+    } else {
+      bNeg = nNeg === 0 ? 0 : Math.min(maxBins - (nPos > 0 ? 1 : 0), Math.max(1, Math.round((maxBins * nNeg) / col.length)));
+      bPos = maxBins - bNeg;
+    }
+    offset[f] = uppers.length;
+    // Negative bins: edges at midpoints; the last negative bin ends halfway to zero.
+    const kn = groupQuantiles(negCounts, bNeg, ends);
+    for (let b = 0; b < kn; b++) {
+      const last = negVals[ends[b]];
+      const next = b + 1 < kn ? negVals[ends[b] + 1] : 0;
+      uppers.push((last + next) / 2);
+    }
+    zeroBin[f] = kn;
+    const kp = groupQuantiles(posCounts, bPos, ends);
+    uppers.push(kp > 0 ? posVals[0] / 2 : Infinity);
+    for (let b = 0; b < kp; b++) {
+      const last = posVals[ends[b]];
+      uppers.push(b + 1 < kp ? (last + posVals[ends[b] + 1]) / 2 : Infinity);
+    }
+  }
+  offset[F] = uppers.length;
+  return { numFeatures: F, offset, upper: Float64Array.from(uppers), zeroBin };
+}
+
+/** Global bin of value v for feature f (binary search over the feature's upper bounds). */
+export function binOf(upper: Float64Array, lo: number, hi: number, v: number): number {
+  let a = lo;
+  let b = hi - 1; // the last bin is +Infinity, so the answer lies in [lo, hi - 1]
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (v <= upper[mid]) b = mid;
+    else a = mid + 1;
+  }
+  return a;
+}
+
+/** Maps a matrix onto the fitted bins (non-zero entries only). */
+export function binRows(X: FeatureMatrix, mapper: BinMapper): BinnedRows {
+  const n = X.rows;
+  const dc = X.dense.cols;
+  const dd = X.dense.data;
+  const { indptr, indices, data } = X.sparse;
+  const { offset, upper } = mapper;
+  let nnz = 0;
+  for (let i = 0; i < n * dc; i++) if (dd[i] !== 0) nnz++;
+  for (let k = 0; k < indptr[n]; k++) if (data[k] !== 0) nnz++;
+  const rowPtr = new Int32Array(n + 1);
+  const bins = new Int32Array(nnz);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const base = i * dc;
+    for (let j = 0; j < dc; j++) {
+      const v = dd[base + j];
+      if (v !== 0) bins[pos++] = binOf(upper, offset[j], offset[j + 1], v);
+    }
+    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
+      const v = data[k];
+      if (v !== 0) {
+        const f = dc + indices[k];
+        bins[pos++] = binOf(upper, offset[f], offset[f + 1], v);
+      }
+    }
+    rowPtr[i + 1] = pos;
+  }
+  return { rows: n, rowPtr, bins };
+}
+
+/**
+ * Local bin of feature f in one binned row: the entry whose global bin lies in [lo, hi), found by
+ * binary search, or the zero bin when the row has no entry for f.
+ */
+export function rowBin(bins: Int32Array, from: number, to: number, lo: number, hi: number, zeroLocal: number): number {
+  let a = from;
+  let b = to;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (bins[mid] < lo) a = mid + 1;
+    else b = mid;
+  }
+  if (a < to) {
+    const g = bins[a];
+    if (g < hi) return g - lo;
+  }
+  return zeroLocal;
+}

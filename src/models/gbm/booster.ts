@@ -1,0 +1,223 @@
+/**
+ * Histogram gradient boosting for binary classification: `GradientBoosting` (validated
+ * hyperparameters) → `fit` → `FittedGbm`. One boosting round = gradients from the objective →
+ * row/feature sampling → one tree from the tree learner → margin updates → validation metrics,
+ * early stopping and the iteration hook.
+ */
+import { invalidArgument } from '../../core/errors.js';
+import { assertFinite, numCols, type FeatureMatrix } from '../../core/matrix.js';
+import { resolveParams } from '../../core/params.js';
+import type { JsonValue, Payload } from '../../core/payload.js';
+import { Rng, deriveSeed } from '../../core/random.js';
+import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js';
+import { binRows, fitBins } from './binning.js';
+import { checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from './checks.js';
+import { meanLogLossFromMargin, rocAuc } from './evaluation.js';
+import { addTreeBinned, forestMargins, ForestBuilder, type FlatForest } from './forest.js';
+import { logisticGradients, logit, sigmoid } from './objective.js';
+import { gbmParamSpec, type GbmParams } from './params.js';
+import { TreeLearner } from './tree.js';
+
+const OWNER = 'gbm';
+export const GBM_PAYLOAD_KIND = 'model/gbm';
+export const GBM_PAYLOAD_VERSION = 1;
+
+/** Knobs that are not hyperparameters (tests and benchmarks). */
+export interface GbmInternals {
+  /** Histogram subtraction (default true); false builds every histogram directly. */
+  readonly subtraction?: boolean;
+  /** Histogram buffers kept by open leaves under lossguide (default 16). */
+  readonly histogramCap?: number;
+}
+
+export class GradientBoosting implements Estimator {
+  readonly kind = 'gbm' as const;
+  readonly paramSpec = gbmParamSpec;
+  readonly params: GbmParams;
+
+  constructor(
+    params: Readonly<Record<string, unknown>> = {},
+    private readonly internals: GbmInternals = {},
+  ) {
+    this.params = resolveParams(OWNER, gbmParamSpec, params);
+  }
+
+  async fit(data: TrainingData, options: FitOptions): Promise<FittedGbm> {
+    const p = this.params;
+    checkTrainingData(OWNER, data);
+    const { X, y } = data;
+    const val = options.validation;
+    if (val) checkValidationData(OWNER, val, X.dense.cols, X.sparse.cols);
+    if (p.early_stopping_rounds > 0 && !val) {
+      throw invalidArgument(`${OWNER}: parameter 'early_stopping_rounds' = ${p.early_stopping_rounds} needs validation data (FitOptions.validation)`, {
+        parameter: 'early_stopping_rounds',
+      });
+    }
+    throwIfAborted(OWNER, options.signal);
+
+    const n = X.rows;
+    const F = numCols(X);
+    const mapper = fitBins(X, p.max_bins);
+    const train = binRows(X, mapper);
+    const valBinned = val ? binRows(val.X, mapper) : null;
+    const learner = new TreeLearner(mapper, train, {
+      maxDepth: p.max_depth,
+      numLeaves: p.num_leaves,
+      lossguide: p.grow_policy === 'lossguide',
+      lambda: p.reg_lambda,
+      minChildWeight: p.min_child_weight,
+      minSplitGain: p.min_split_gain,
+      learningRate: p.learning_rate,
+      subtraction: this.internals.subtraction ?? true,
+      histogramCap: this.internals.histogramCap ?? 16,
+    });
+    const forest = new ForestBuilder();
+    const baseMargin = logit(p.base_score);
+    const margin = new Float64Array(n).fill(baseMargin);
+    const valMargin = val ? new Float64Array(val.X.rows).fill(baseMargin) : null;
+    const grad = new Float64Array(n);
+    const hess = new Float64Array(n);
+    const rowRng = new Rng(deriveSeed(options.seed, 'gbm', 'rows'));
+    const colRng = new Rng(deriveSeed(options.seed, 'gbm', 'columns'));
+    const mask = new Uint8Array(F).fill(1);
+    const outOfSample = new Uint8Array(n);
+    const rows = learner.rows;
+    const esr = p.early_stopping_rounds;
+    let bestLoss = Infinity;
+    let bestRound = 0;
+    let rounds = 0;
+
+    for (let t = 1; t <= p.n_estimators; t++) {
+      throwIfAborted(OWNER, options.signal);
+      logisticGradients(margin, y, p.scale_pos_weight, grad, hess);
+      let count = 0;
+      if (p.subsample < 1) {
+        for (let r = 0; r < n; r++) {
+          if (rowRng.next() < p.subsample) {
+            rows[count++] = r;
+            outOfSample[r] = 0;
+          } else outOfSample[r] = 1;
+        }
+        if (count === 0) {
+          const r = rowRng.int(0, n - 1);
+          rows[count++] = r;
+          outOfSample[r] = 0;
+        }
+      } else {
+        for (let r = 0; r < n; r++) rows[r] = r;
+        count = n;
+      }
+      if (p.colsample_bytree < 1) {
+        const k = Math.max(1, Math.round(p.colsample_bytree * F));
+        const perm = colRng.permutation(F);
+        mask.fill(0);
+        for (let i = 0; i < k; i++) mask[perm[i]] = 1;
+      }
+      const root = learner.grow(count, grad, hess, mask, margin, forest);
+      rounds = t;
+      const view = p.subsample < 1 || valMargin ? forest.view() : null;
+      if (p.subsample < 1 && view) addTreeBinned(root, view, mapper.offset, mapper.zeroBin, train.rowPtr, train.bins, margin, outOfSample);
+      let valLoss = NaN;
+      if (val && valMargin && valBinned && view) {
+        addTreeBinned(root, view, mapper.offset, mapper.zeroBin, valBinned.rowPtr, valBinned.bins, valMargin, null);
+        valLoss = meanLogLossFromMargin(val.y, valMargin);
+        if (valLoss < bestLoss) {
+          bestLoss = valLoss;
+          bestRound = t;
+        }
+      }
+      const stopEarly = esr > 0 && t - bestRound >= esr;
+      const last = stopEarly || t === p.n_estimators;
+      if (isReportDue(options, t, last ? t : p.n_estimators)) {
+        const metrics: Record<string, number> = { train_loss: meanLogLossFromMargin(y, margin) };
+        if (val && valMargin) {
+          metrics.val_loss = valLoss;
+          metrics.val_auc = rocAuc(val.y, valMargin);
+        }
+        if ((await report(options, t, metrics)) === 'stop') break;
+      }
+      if (stopEarly) break;
+    }
+    const keep = esr > 0 && bestRound > 0 ? bestRound : rounds;
+    return new FittedGbm({ ...p }, X.dense.cols, X.sparse.cols, baseMargin, forest.snapshot(keep), rounds, esr > 0 ? bestRound : null);
+  }
+}
+
+export class FittedGbm implements Fitted {
+  readonly kind = 'gbm' as const;
+  readonly numFeatures: number;
+  /** Trees kept (the best round under early stopping). */
+  readonly iterations: number;
+
+  constructor(
+    readonly params: Readonly<Record<string, unknown>>,
+    readonly denseCols: number,
+    readonly sparseCols: number,
+    /** Margin before the first tree: logit(base_score). */
+    readonly baseMargin: number,
+    readonly forest: FlatForest,
+    /** Rounds actually trained (≥ iterations under early stopping). */
+    readonly roundsTrained: number,
+    /** Best validation round (1-based) when early stopping was on, else null. */
+    readonly bestIteration: number | null,
+  ) {
+    this.numFeatures = denseCols + sparseCols;
+    this.iterations = forest.roots.length;
+  }
+
+  get numNodes(): number {
+    return this.forest.feature.length;
+  }
+
+  /** Raw margins (log-odds). */
+  predictMargin(X: FeatureMatrix): Float64Array {
+    checkLayout(OWNER, X, this.denseCols, this.sparseCols);
+    assertFinite(X);
+    const f = this.forest;
+    const out = new Float64Array(X.rows);
+    const scratch = new Float64Array(this.numFeatures);
+    const { indptr, indices, data } = X.sparse;
+    forestMargins(f.roots, f.feature, f.threshold, f.left, f.right, f.value, X.rows, X.dense.data, this.denseCols, indptr, indices, data, this.baseMargin, scratch, out);
+    return out;
+  }
+
+  predictProba(X: FeatureMatrix): Float64Array {
+    const m = this.predictMargin(X);
+    for (let i = 0; i < m.length; i++) m[i] = sigmoid(m[i]);
+    return m;
+  }
+
+  /** Total split gain per feature (dense columns first), summed over all trees. */
+  featureImportance(): Float64Array {
+    const imp = new Float64Array(this.numFeatures);
+    const { feature, gain } = this.forest;
+    for (let i = 0; i < feature.length; i++) if (feature[i] >= 0) imp[feature[i]] += gain[i];
+    return imp;
+  }
+
+  toPayload(): Payload {
+    const f = this.forest;
+    return {
+      kind: GBM_PAYLOAD_KIND,
+      version: GBM_PAYLOAD_VERSION,
+      meta: {
+        params: this.params as { [k: string]: JsonValue },
+        denseCols: this.denseCols,
+        sparseCols: this.sparseCols,
+        baseMargin: this.baseMargin,
+        roundsTrained: this.roundsTrained,
+        bestIteration: this.bestIteration,
+      },
+      arrays: {
+        roots: f.roots.slice(),
+        feature: f.feature.slice(),
+        bin: f.bin.slice(),
+        threshold: f.threshold.slice(),
+        left: f.left.slice(),
+        right: f.right.slice(),
+        value: f.value.slice(),
+        gain: f.gain.slice(),
+      },
+    };
+  }
+}

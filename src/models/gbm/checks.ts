@@ -1,0 +1,66 @@
+/**
+ * Boundary checks and the iteration-report plumbing shared by the GBM and logistic models.
+ */
+import { TrainSpamError, invalidData } from '../../core/errors.js';
+import { assertBinaryLabels, assertFinite, type FeatureMatrix } from '../../core/matrix.js';
+import type { FitOptions, IterationDecision, TrainingData } from '../contract.js';
+
+/** Rejects empty data, NaN/Infinity, non-0/1 labels, a single class and label/row count mismatches. */
+export function checkTrainingData(owner: string, data: TrainingData, what = 'training data'): void {
+  const { X, y } = data;
+  if (X.rows === 0) throw invalidData(`${owner}: ${what} has zero rows; expected at least one row per class`);
+  if (y.length !== X.rows) throw invalidData(`${owner}: ${what} has ${X.rows} rows but ${y.length} labels`, { rows: X.rows, labels: y.length });
+  if (X.dense.cols + X.sparse.cols === 0) throw invalidData(`${owner}: ${what} has no feature columns`);
+  assertFinite(X);
+  assertBinaryLabels(y, `${owner}: ${what} labels`);
+}
+
+/** Validation data may hold a single class (AUC is then left out of reports), but must match the training layout. */
+export function checkValidationData(owner: string, data: TrainingData, denseCols: number, sparseCols: number): void {
+  const { X, y } = data;
+  if (X.rows === 0) throw invalidData(`${owner}: validation data has zero rows`);
+  if (y.length !== X.rows) throw invalidData(`${owner}: validation data has ${X.rows} rows but ${y.length} labels`);
+  checkLayout(owner, X, denseCols, sparseCols, 'validation data');
+  assertFinite(X);
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] !== 0 && y[i] !== 1) throw invalidData(`${owner}: validation label at row ${i} is ${y[i]}; expected 0 or 1`, { row: i });
+  }
+}
+
+/** The matrix must have exactly the training column layout (dense block, then sparse block). */
+export function checkLayout(owner: string, X: FeatureMatrix, denseCols: number, sparseCols: number, what = 'prediction input'): void {
+  if (X.dense.cols !== denseCols || X.sparse.cols !== sparseCols) {
+    throw invalidData(
+      `${owner}: ${what} has ${X.dense.cols + X.sparse.cols} features (${X.dense.cols} dense + ${X.sparse.cols} sparse); ` +
+        `the model was trained on ${denseCols + sparseCols} (${denseCols} dense + ${sparseCols} sparse)`,
+      { expected: denseCols + sparseCols, got: X.dense.cols + X.sparse.cols },
+    );
+  }
+}
+
+export function throwIfAborted(owner: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new TrainSpamError('CANCELLED', `${owner}: training was cancelled`);
+}
+
+/** Keeps only finite metrics (the report contract), so NaN AUCs on one-class validation sets drop out. */
+export function finiteMetrics(m: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(m).sort()) if (Number.isFinite(m[k])) out[k] = m[k];
+  return out;
+}
+
+/** Whether iteration `it` (1-based) of at most `last` is reported under `reportEvery`. */
+export function isReportDue(options: FitOptions, it: number, last: number): boolean {
+  if (!options.onIteration) return false;
+  const every = options.reportEvery && options.reportEvery > 0 ? Math.floor(options.reportEvery) : 1;
+  return it % every === 0 || it === last;
+}
+
+/** Calls the hook, awaiting only when it returned a promise. */
+export async function report(options: FitOptions, iteration: number, metrics: Record<string, number>): Promise<IterationDecision> {
+  const hook = options.onIteration;
+  if (!hook) return 'continue';
+  const r = hook({ iteration, metrics: finiteMetrics(metrics) });
+  const d = r instanceof Promise ? await r : r;
+  return d === 'stop' ? 'stop' : 'continue';
+}

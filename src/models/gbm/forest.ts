@@ -1,0 +1,211 @@
+/**
+ * Trees flattened into typed arrays (one set of arrays for the whole ensemble), plus the two
+ * traversals: on raw feature values (prediction) and on binned rows (training-time updates of
+ * rows outside the subsample and of the validation set; both give identical routes, see binning.ts).
+ *
+ * Node n is a leaf when feature[n] < 0; otherwise rows with value ≤ threshold[n] (equivalently
+ * local bin ≤ bin[n]) go to left[n], the others to right[n]. Node indices are absolute.
+ */
+import { rowBin } from './binning.js';
+
+export interface FlatForest {
+  /** Root node of each tree. */
+  readonly roots: Int32Array;
+  readonly feature: Int32Array;
+  readonly bin: Int32Array;
+  readonly threshold: Float64Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  /** Leaf value (already multiplied by the learning rate); 0 for inner nodes. */
+  readonly value: Float64Array;
+  /** Split gain of inner nodes (0 for leaves); used for feature importance. */
+  readonly gain: Float64Array;
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as { new (n: number): T })(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** Growable forest used during training. */
+export class ForestBuilder {
+  private feature = new Int32Array(1024);
+  private bin = new Int32Array(1024);
+  private threshold = new Float64Array(1024);
+  private left = new Int32Array(1024);
+  private right = new Int32Array(1024);
+  private value = new Float64Array(1024);
+  private gain = new Float64Array(1024);
+  private roots: number[] = [];
+  private count = 0;
+
+  get numTrees(): number {
+    return this.roots.length;
+  }
+
+  get numNodes(): number {
+    return this.count;
+  }
+
+  /** Starts a tree; returns its root node. */
+  beginTree(): number {
+    const id = this.addNode();
+    this.roots.push(id);
+    return id;
+  }
+
+  addNode(): number {
+    const id = this.count++;
+    if (id >= this.feature.length) {
+      const n = id + 1;
+      this.feature = grow(this.feature, n);
+      this.bin = grow(this.bin, n);
+      this.threshold = grow(this.threshold, n);
+      this.left = grow(this.left, n);
+      this.right = grow(this.right, n);
+      this.value = grow(this.value, n);
+      this.gain = grow(this.gain, n);
+    }
+    this.feature[id] = -1;
+    this.bin[id] = 0;
+    this.threshold[id] = 0;
+    this.left[id] = -1;
+    this.right[id] = -1;
+    this.value[id] = 0;
+    this.gain[id] = 0;
+    return id;
+  }
+
+  setSplit(id: number, feature: number, bin: number, threshold: number, left: number, right: number, gain: number): void {
+    this.feature[id] = feature;
+    this.bin[id] = bin;
+    this.threshold[id] = threshold;
+    this.left[id] = left;
+    this.right[id] = right;
+    this.gain[id] = gain;
+  }
+
+  setLeaf(id: number, value: number): void {
+    this.feature[id] = -1;
+    this.value[id] = value;
+  }
+
+  /** Live views (valid until the next addNode). */
+  view(): FlatForest {
+    const n = this.count;
+    return {
+      roots: Int32Array.from(this.roots),
+      feature: this.feature.subarray(0, n),
+      bin: this.bin.subarray(0, n),
+      threshold: this.threshold.subarray(0, n),
+      left: this.left.subarray(0, n),
+      right: this.right.subarray(0, n),
+      value: this.value.subarray(0, n),
+      gain: this.gain.subarray(0, n),
+    };
+  }
+
+  /** A compact copy holding the first `trees` trees (trees are stored contiguously, in order). */
+  snapshot(trees: number): FlatForest {
+    const t = Math.min(trees, this.roots.length);
+    const n = t < this.roots.length ? this.roots[t] : this.count;
+    return {
+      roots: Int32Array.from(this.roots.slice(0, t)),
+      feature: this.feature.slice(0, n),
+      bin: this.bin.slice(0, n),
+      threshold: this.threshold.slice(0, n),
+      left: this.left.slice(0, n),
+      right: this.right.slice(0, n),
+      value: this.value.slice(0, n),
+      gain: this.gain.slice(0, n),
+    };
+  }
+}
+
+/** Leaf value of one tree for a binned row. */
+export function treeValueBinned(
+  root: number,
+  feature: Int32Array,
+  splitBin: Int32Array,
+  left: Int32Array,
+  right: Int32Array,
+  value: Float64Array,
+  offset: Int32Array,
+  zeroBin: Int32Array,
+  bins: Int32Array,
+  from: number,
+  to: number,
+): number {
+  let node = root;
+  let f = feature[node];
+  while (f >= 0) {
+    const b = rowBin(bins, from, to, offset[f], offset[f + 1], zeroBin[f]);
+    node = b <= splitBin[node] ? left[node] : right[node];
+    f = feature[node];
+  }
+  return value[node];
+}
+
+/** Adds one tree's output to margin[r] for every binned row r (or only rows with skip[r] = 0). */
+export function addTreeBinned(
+  root: number,
+  forest: FlatForest,
+  offset: Int32Array,
+  zeroBin: Int32Array,
+  rowPtr: Int32Array,
+  bins: Int32Array,
+  margin: Float64Array,
+  skip: Uint8Array | null,
+): void {
+  const { feature, bin, left, right, value } = forest;
+  const n = margin.length;
+  for (let r = 0; r < n; r++) {
+    if (skip !== null && skip[r] !== 0) continue;
+    margin[r] += treeValueBinned(root, feature, bin, left, right, value, offset, zeroBin, bins, rowPtr[r], rowPtr[r + 1]);
+  }
+}
+
+/**
+ * Sum of all trees for rows given as a dense block + CSR block. Each row is scattered into a dense
+ * scratch vector (sparse entries written, then reset), so every split reads its feature in O(1).
+ */
+export function forestMargins(
+  roots: Int32Array,
+  feature: Int32Array,
+  threshold: Float64Array,
+  left: Int32Array,
+  right: Int32Array,
+  value: Float64Array,
+  rows: number,
+  dense: Float64Array,
+  dc: number,
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float64Array,
+  base: number,
+  x: Float64Array,
+  out: Float64Array,
+): void {
+  const T = roots.length;
+  for (let r = 0; r < rows; r++) {
+    const db = r * dc;
+    for (let j = 0; j < dc; j++) x[j] = dense[db + j];
+    const k0 = indptr[r];
+    const k1 = indptr[r + 1];
+    for (let k = k0; k < k1; k++) x[dc + indices[k]] = values[k];
+    let s = base;
+    for (let t = 0; t < T; t++) {
+      let node = roots[t];
+      let f = feature[node];
+      while (f >= 0) {
+        node = x[f] <= threshold[node] ? left[node] : right[node];
+        f = feature[node];
+      }
+      s += value[node];
+    }
+    for (let k = k0; k < k1; k++) x[dc + indices[k]] = 0;
+    out[r] = s;
+  }
+}

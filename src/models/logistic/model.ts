@@ -1,0 +1,186 @@
+/**
+ * Logistic regression: `LogisticRegression` (validated hyperparameters) → `fit` → `FittedLogistic`.
+ * L2 uses L-BFGS with a strong-Wolfe line search; L1 / elastic-net use OWL-QN (see lbfgs.ts).
+ * Works on the dense + CSR feature matrix as is: no standardisation, no densifying, so results
+ * match scikit-learn's `LogisticRegression` on the same raw matrix.
+ */
+import { TrainSpamError } from '../../core/errors.js';
+import { assertFinite, type FeatureMatrix } from '../../core/matrix.js';
+import { resolveParams } from '../../core/params.js';
+import type { JsonValue, Payload } from '../../core/payload.js';
+import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js';
+import { checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from '../gbm/checks.js';
+import { meanLogLossFromMargin, rocAuc } from '../gbm/evaluation.js';
+import { QuasiNewton } from './lbfgs.js';
+import { dataLossGrad, margins, sigmoid } from './loss.js';
+import { logisticParamSpec, type LogisticParams } from './params.js';
+
+const OWNER = 'logistic';
+export const LOGISTIC_PAYLOAD_KIND = 'model/logistic';
+export const LOGISTIC_PAYLOAD_VERSION = 1;
+
+export class LogisticRegression implements Estimator {
+  readonly kind = 'logistic' as const;
+  readonly paramSpec = logisticParamSpec;
+  readonly params: LogisticParams;
+
+  constructor(params: Readonly<Record<string, unknown>> = {}) {
+    this.params = resolveParams(OWNER, logisticParamSpec, params);
+  }
+
+  async fit(data: TrainingData, options: FitOptions): Promise<FittedLogistic> {
+    const p = this.params;
+    checkTrainingData(OWNER, data);
+    const { X, y } = data;
+    const dc = X.dense.cols;
+    const sc = X.sparse.cols;
+    const val = options.validation;
+    if (val) checkValidationData(OWNER, val, dc, sc);
+    throwIfAborted(OWNER, options.signal);
+
+    const n = X.rows;
+    const d = dc + sc;
+    const sw = classWeights(y, p.class_weight === 'balanced');
+    let swSum = 0;
+    for (let i = 0; i < n; i++) swSum += sw[i];
+    const rho = p.penalty === 'l2' ? 0 : p.penalty === 'l1' ? 1 : p.l1_ratio;
+    const l2 = 1 - rho;
+    const C = p.C;
+    const fitIntercept = p.fit_intercept;
+    let l1: Float64Array | null = null;
+    if (rho > 0) {
+      l1 = new Float64Array(d + 1);
+      for (let j = 0; j < d; j++) l1[j] = rho;
+    }
+    const dense = X.dense.data;
+    const { indptr, indices, data: values } = X.sparse;
+    let lastDataLoss = 0;
+    const fun = (theta: Float64Array, grad: Float64Array): number => {
+      let pen = 0;
+      for (let j = 0; j < d; j++) {
+        const w = theta[j];
+        grad[j] = l2 * w;
+        pen += w * w;
+      }
+      grad[d] = 0;
+      lastDataLoss = dataLossGrad(n, dense, dc, indptr, indices, values, y, sw, C, theta, d, fitIntercept, grad);
+      // Solve on objective / C (scikit-learn 1.2's scaling: Σ s_i·logloss_i + ‖w‖²/(2C)), so tol and
+      // the relative-decrease test mean what they mean there and the iterates follow the same path.
+      const inv = 1 / C;
+      for (let j = 0; j <= d; j++) grad[j] *= inv;
+      return (0.5 * l2 * pen + lastDataLoss) * inv;
+    };
+    const l1Scaled = l1 ? l1.map((v) => v / C) : null;
+    const solver = new QuasiNewton(fun, new Float64Array(d + 1), { gtol: p.tol, l1: l1Scaled });
+    const valMargin = val ? new Float64Array(val.X.rows) : null;
+    let converged = solver.isConverged();
+    let iterations = 0;
+    while (!converged && iterations < p.max_iter) {
+      throwIfAborted(OWNER, options.signal);
+      const outcome = solver.step();
+      if (outcome === 'failed' && solver.iterations === iterations) break;
+      iterations = solver.iterations;
+      converged = outcome === 'converged';
+      const last = outcome !== 'continue' || iterations >= p.max_iter;
+      if (isReportDue(options, iterations, last ? iterations : p.max_iter)) {
+        // lastDataLoss belongs to the last evaluation, which the line search accepted.
+        const metrics: Record<string, number> = { train_loss: lastDataLoss / (C * swSum), objective: solver.objective() * C };
+        if (val && valMargin) {
+          const vx = val.X;
+          margins(vx.rows, vx.dense.data, dc, vx.sparse.indptr, vx.sparse.indices, vx.sparse.data, solver.x, solver.x[d], valMargin);
+          metrics.val_loss = meanLogLossFromMargin(val.y, valMargin);
+          metrics.val_auc = rocAuc(val.y, valMargin);
+        }
+        if ((await report(options, iterations, metrics)) === 'stop') break;
+      }
+      if (outcome !== 'continue') break;
+    }
+    const coef = solver.x.slice(0, d);
+    const intercept = fitIntercept ? solver.x[d] : 0;
+    return new FittedLogistic({ ...p }, dc, sc, coef, intercept, iterations, converged);
+  }
+}
+
+/** Per-row weights: 1, or n / (2 · n_class) for 'balanced' (scikit-learn's formula). */
+function classWeights(y: Uint8Array, balanced: boolean): Float64Array {
+  const n = y.length;
+  const sw = new Float64Array(n).fill(1);
+  if (!balanced) return sw;
+  let pos = 0;
+  for (let i = 0; i < n; i++) pos += y[i];
+  const wPos = n / (2 * pos);
+  const wNeg = n / (2 * (n - pos));
+  for (let i = 0; i < n; i++) sw[i] = y[i] === 1 ? wPos : wNeg;
+  return sw;
+}
+
+export class FittedLogistic implements Fitted {
+  readonly kind = 'logistic' as const;
+  readonly numFeatures: number;
+
+  constructor(
+    readonly params: Readonly<Record<string, unknown>>,
+    readonly denseCols: number,
+    readonly sparseCols: number,
+    /** Coefficients: dense columns first, then sparse columns. */
+    readonly coef: Float64Array,
+    readonly intercept: number,
+    readonly iterations: number,
+    /** Whether the solver met `tol` (false: stopped by max_iter, a stall or the iteration hook). */
+    readonly converged: boolean,
+  ) {
+    this.numFeatures = denseCols + sparseCols;
+  }
+
+  /** Raw margins X·w + b. */
+  decisionFunction(X: FeatureMatrix): Float64Array {
+    checkLayout(OWNER, X, this.denseCols, this.sparseCols);
+    assertFinite(X);
+    const out = new Float64Array(X.rows);
+    margins(X.rows, X.dense.data, this.denseCols, X.sparse.indptr, X.sparse.indices, X.sparse.data, this.coef, this.intercept, out);
+    return out;
+  }
+
+  predictProba(X: FeatureMatrix): Float64Array {
+    const z = this.decisionFunction(X);
+    for (let i = 0; i < z.length; i++) z[i] = sigmoid(z[i]);
+    return z;
+  }
+
+  toPayload(): Payload {
+    return {
+      kind: LOGISTIC_PAYLOAD_KIND,
+      version: LOGISTIC_PAYLOAD_VERSION,
+      meta: {
+        params: this.params as { [k: string]: JsonValue },
+        denseCols: this.denseCols,
+        sparseCols: this.sparseCols,
+        intercept: this.intercept,
+        iterations: this.iterations,
+        converged: this.converged,
+      },
+      arrays: { coef: this.coef.slice() },
+    };
+  }
+}
+
+/** Rebuilds a fitted model from `toPayload()` output, validating kind, version and shapes. */
+export function logisticFromPayload(payload: Payload): FittedLogistic {
+  const bad = (why: string) => new TrainSpamError('FORMAT_ERROR', `${OWNER} payload: ${why}`, { kind: payload.kind, version: payload.version });
+  if (payload.kind !== LOGISTIC_PAYLOAD_KIND) throw bad(`kind is '${payload.kind}', expected '${LOGISTIC_PAYLOAD_KIND}'`);
+  if (payload.version !== LOGISTIC_PAYLOAD_VERSION) throw bad(`version ${payload.version} is not supported (expected ${LOGISTIC_PAYLOAD_VERSION})`);
+  const m = payload.meta;
+  const dc = m.denseCols;
+  const sc = m.sparseCols;
+  const b = m.intercept;
+  if (typeof dc !== 'number' || typeof sc !== 'number' || !Number.isInteger(dc) || !Number.isInteger(sc) || dc < 0 || sc < 0) {
+    throw bad('denseCols / sparseCols must be non-negative integers');
+  }
+  if (typeof b !== 'number' || !Number.isFinite(b)) throw bad('intercept must be a finite number');
+  const coef = payload.arrays.coef;
+  if (!(coef instanceof Float64Array) || coef.length !== dc + sc) throw bad(`coef must be a Float64Array of length ${dc + sc}`);
+  for (let j = 0; j < coef.length; j++) if (!Number.isFinite(coef[j])) throw bad(`coef[${j}] is not finite`);
+  const params = m.params && typeof m.params === 'object' && !Array.isArray(m.params) ? (m.params as Record<string, unknown>) : {};
+  const iterations = typeof m.iterations === 'number' ? m.iterations : 0;
+  return new FittedLogistic(resolveParams(OWNER, logisticParamSpec, params), dc, sc, coef.slice(), b, iterations, m.converged === true);
+}

@@ -1,0 +1,105 @@
+/**
+ * The one place that chooses and initialises the TensorFlow.js backend.
+ *
+ * Order: `tensorflow` (from `@tensorflow/tfjs-node`, an optional package loaded by dynamic import
+ * when it is installed) → `wasm` (`@tensorflow/tfjs-backend-wasm`, SIMD, ~3× faster than `cpu`
+ * here) → `cpu` (pure JS, always present). A caller may name a preferred backend; the others stay
+ * as fall-backs.
+ *
+ * TensorFlow.js keeps its engine (registered backends, the active backend, tensor registry) in a
+ * process-wide global, so the choice is process-wide too. This module therefore caches ONE
+ * promise per process (the documented exception to "no module-level mutable state"): the first
+ * call decides the backend; later calls get the same runtime, whatever they ask for, and can read
+ * `backend` to see what they got. Switching backends while a model trains would corrupt it.
+ *
+ * No `node:*` imports: the wasm binaries are located with `import.meta.resolve` and handed to
+ * `setWasmPaths` as a `file://` URL prefix, which the Emscripten loader reads in Node.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { TrainSpamError } from '../../core/errors.js';
+
+export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type Tf = typeof tf;
+
+export interface TfRuntime {
+  readonly tf: Tf;
+  /** The backend that is active. */
+  readonly backend: TfBackendName;
+  /** Backends tried before this one, with why each was not used. */
+  readonly skipped: ReadonlyArray<{ readonly backend: TfBackendName; readonly reason: string }>;
+}
+
+const ORDER: readonly TfBackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+let cached: Promise<TfRuntime> | null = null;
+
+/**
+ * The initialised TensorFlow.js runtime (cached per process; the first call decides).
+ * @param preferred backend to try first (e.g. 'cpu' to force the reference backend).
+ */
+export function tfRuntime(preferred?: TfBackendName): Promise<TfRuntime> {
+  if (cached === null) {
+    cached = initRuntime(preferred).catch((e: unknown) => {
+      cached = null; // let a later call retry instead of caching the failure
+      throw e;
+    });
+  }
+  return cached;
+}
+
+async function initRuntime(preferred?: TfBackendName): Promise<TfRuntime> {
+  const order = preferred ? [preferred, ...ORDER.filter((b) => b !== preferred)] : [...ORDER];
+  const skipped: Array<{ backend: TfBackendName; reason: string }> = [];
+  for (const name of order) {
+    try {
+      const reason = await tryBackend(name);
+      if (reason === null) return { tf, backend: name, skipped };
+      skipped.push({ backend: name, reason });
+    } catch (e) {
+      skipped.push({ backend: name, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  throw new TrainSpamError('INTERNAL', `no TensorFlow.js backend could be initialised: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`, {
+    skipped,
+  });
+}
+
+/** Returns null on success, else a reason. */
+async function tryBackend(name: TfBackendName): Promise<string | null> {
+  if (name === 'tensorflow') {
+    // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
+    const spec = '@tensorflow/tfjs-node';
+    try {
+      await import(spec);
+    } catch {
+      return 'package @tensorflow/tfjs-node is not installed';
+    }
+    if (tf.findBackend('tensorflow') === null) return '@tensorflow/tfjs-node loaded but registered no backend (version mismatch?)';
+  }
+  if (name === 'wasm') {
+    let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
+    try {
+      wasm = await import('@tensorflow/tfjs-backend-wasm');
+    } catch {
+      return 'package @tensorflow/tfjs-backend-wasm is not installed';
+    }
+    const prefix = wasmDirectory();
+    if (prefix !== null) wasm.setWasmPaths(prefix);
+  }
+  const ok = await tf.setBackend(name);
+  if (!ok) return `tf.setBackend('${name}') failed`;
+  await tf.ready();
+  return tf.getBackend() === name ? null : `active backend is '${tf.getBackend()}'`;
+}
+
+/** `file://…/dist/` of the installed wasm backend, or null when it cannot be resolved here. */
+function wasmDirectory(): string | null {
+  try {
+    const resolve = (import.meta as { resolve?: (s: string) => string }).resolve;
+    if (typeof resolve !== 'function') return null;
+    const main = resolve('@tensorflow/tfjs-backend-wasm');
+    return new URL('./', main).href;
+  } catch {
+    return null;
+  }
+}

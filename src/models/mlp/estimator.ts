@@ -1,0 +1,67 @@
+/**
+ * The MLP estimator: validated hyperparameters; `fit` checks the data, fits the dense-block
+ * scaler, trains on TensorFlow.js (backend.ts picks the backend) and returns a `FittedMlp`.
+ */
+import { TrainSpamError, invalidArgument, invalidData } from '../../core/errors.js';
+import { assertBinaryLabels, assertFinite, numCols } from '../../core/matrix.js';
+import { resolveParams } from '../../core/params.js';
+import type { Estimator, FitOptions, TrainingData } from '../contract.js';
+import { tfRuntime, type TfBackendName } from './backend.js';
+import { FittedMlp } from './fitted.js';
+import { fitScaler } from './network.js';
+import { mlpParamSpec, type MlpParams } from './params.js';
+import { trainMlp } from './trainer.js';
+
+export interface MlpOptions {
+  /** Backend to try first when this process has not initialised TensorFlow.js yet (see backend.ts). */
+  readonly backend?: TfBackendName;
+}
+
+export class MlpClassifier implements Estimator {
+  readonly kind = 'mlp' as const;
+  readonly paramSpec = mlpParamSpec;
+  readonly params: Readonly<MlpParams>;
+
+  constructor(
+    params: Readonly<Record<string, unknown>> = {},
+    private readonly options: MlpOptions = {},
+  ) {
+    this.params = resolveParams('mlp', mlpParamSpec, params);
+  }
+
+  async fit(data: TrainingData, options: FitOptions): Promise<FittedMlp> {
+    checkFitInput(data, options);
+    if (options.signal?.aborted) {
+      throw new TrainSpamError('CANCELLED', 'mlp fit was cancelled before it started');
+    }
+    const rt = await tfRuntime(this.options.backend);
+    const scaler = fitScaler(data.X);
+    const { network, iterations } = await trainMlp(rt, data, this.params, scaler, options);
+    return new FittedMlp(this.params, network, iterations);
+  }
+}
+
+function checkFitInput(data: TrainingData, options: FitOptions): void {
+  const { X, y } = data;
+  if (!Number.isFinite(options.seed)) throw invalidArgument(`mlp fit: seed is ${options.seed}; expected a finite number`, { parameter: 'seed' });
+  if (options.reportEvery !== undefined && !(Number.isInteger(options.reportEvery) && options.reportEvery >= 1)) {
+    throw invalidArgument(`mlp fit: reportEvery is ${options.reportEvery}; expected an integer >= 1`, { parameter: 'reportEvery' });
+  }
+  if (y.length !== X.rows) throw invalidData(`mlp fit: ${X.rows} feature rows but ${y.length} labels`);
+  assertBinaryLabels(y, 'mlp fit labels');
+  if (numCols(X) === 0) throw invalidData('mlp fit: the feature matrix has no columns');
+  assertFinite(X);
+  const val = options.validation;
+  if (val) {
+    if (val.X.dense.cols !== X.dense.cols || val.X.sparse.cols !== X.sparse.cols) {
+      throw invalidData(
+        `mlp fit: validation matrix has ${val.X.dense.cols} dense + ${val.X.sparse.cols} sparse columns; training has ${X.dense.cols} + ${X.sparse.cols}`,
+      );
+    }
+    if (val.y.length !== val.X.rows) throw invalidData(`mlp fit: validation has ${val.X.rows} feature rows but ${val.y.length} labels`);
+    for (let i = 0; i < val.y.length; i++) {
+      if (val.y[i] !== 0 && val.y[i] !== 1) throw invalidData(`mlp fit validation labels: row ${i} has label ${val.y[i]}; expected 0 or 1`, { row: i });
+    }
+    assertFinite(val.X);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The MLP's learned numbers and its inference pass, in plain TypeScript (no tfjs): a fitted MLP
+ * needs no backend, predicts synchronously, holds no tensors, and its first layer walks the CSR
+ * block directly, so prediction costs O(rows · (dense cols + nnz/row) · units) instead of a dense
+ * 524-wide product. Training (trainer.ts) runs on TensorFlow.js and exports these arrays.
+ */
+import { invalidData } from '../../core/errors.js';
+import { numCols, type FeatureMatrix } from '../../core/matrix.js';
+import type { Rng } from '../../core/random.js';
+
+export type Activation = 'relu' | 'tanh';
+
+/** One dense layer: y = x · kernel + bias, kernel row-major [inputs, units] (tfjs layout). */
+export interface DenseLayer {
+  readonly inputs: number;
+  readonly units: number;
+  readonly kernel: Float32Array;
+  readonly bias: Float32Array;
+}
+
+/** Standardisation of the dense block, fitted on the training rows: (x - mean) / scale. */
+export interface DenseScaler {
+  readonly mean: Float64Array;
+  /** Standard deviation, 1 where a column is constant. */
+  readonly scale: Float64Array;
+}
+
+export interface MlpNetwork {
+  /** Hidden layers then the 1-unit output layer. */
+  readonly layers: readonly DenseLayer[];
+  readonly activation: Activation;
+  readonly scaler: DenseScaler;
+  readonly denseCols: number;
+  readonly sparseCols: number;
+}
+
+export function fitScaler(X: FeatureMatrix): DenseScaler {
+  const { rows, cols, data } = X.dense;
+  const mean = new Float64Array(cols);
+  const scale = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mean[c] += data[r * cols + c];
+  for (let c = 0; c < cols; c++) mean[c] /= rows;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const d = data[r * cols + c] - mean[c];
+      scale[c] += d * d;
+    }
+  }
+  for (let c = 0; c < cols; c++) {
+    const sd = Math.sqrt(scale[c] / rows);
+    scale[c] = sd > 1e-12 && Number.isFinite(sd) ? sd : 1;
+  }
+  return { mean, scale };
+}
+
+/** He-uniform (relu) or Glorot-uniform (tanh, output) kernel, zero bias, drawn from `rng`. */
+export function initLayer(inputs: number, units: number, scheme: 'he' | 'glorot', rng: Rng): DenseLayer {
+  const limit = scheme === 'he' ? Math.sqrt(6 / inputs) : Math.sqrt(6 / (inputs + units));
+  const kernel = new Float32Array(inputs * units);
+  for (let i = 0; i < kernel.length; i++) kernel[i] = rng.uniform(-limit, limit);
+  return { inputs, units, kernel, bias: new Float32Array(units) };
+}
+
+/** Throws INVALID_DATA unless X has the column layout the network was trained on. */
+export function checkLayout(net: MlpNetwork, X: FeatureMatrix, what: string): void {
+  if (X.dense.cols !== net.denseCols || X.sparse.cols !== net.sparseCols) {
+    throw invalidData(
+      `${what}: feature matrix has ${numCols(X)} columns (${X.dense.cols} dense + ${X.sparse.cols} sparse); ` +
+        `the model was trained on ${net.denseCols + net.sparseCols} (${net.denseCols} dense + ${net.sparseCols} sparse)`,
+      { expectedDense: net.denseCols, expectedSparse: net.sparseCols, gotDense: X.dense.cols, gotSparse: X.sparse.cols },
+    );
+  }
+}
+
+/** P(class 1) for every row of X (float64 arithmetic over the float32 weights). */
+export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
+  const out = new Float64Array(X.rows);
+  const { layers, activation, scaler } = net;
+  const dc = X.dense.cols;
+  const dense = X.dense.data;
+  const { indptr, indices, data } = X.sparse;
+  const widest = Math.max(...layers.map((l) => l.units));
+  let cur = new Float64Array(widest);
+  let next = new Float64Array(widest);
+  const first = layers[0];
+  for (let r = 0; r < X.rows; r++) {
+    // First layer: dense block standardised, sparse block walked as CSR.
+    const u0 = first.units;
+    const k0 = first.kernel;
+    for (let o = 0; o < u0; o++) cur[o] = first.bias[o];
+    for (let c = 0; c < dc; c++) {
+      const v = (dense[r * dc + c] - scaler.mean[c]) / scaler.scale[c];
+      if (v === 0) continue;
+      const base = c * u0;
+      for (let o = 0; o < u0; o++) cur[o] += v * k0[base + o];
+    }
+    for (let p = indptr[r]; p < indptr[r + 1]; p++) {
+      const v = data[p];
+      if (v === 0) continue;
+      const base = (dc + indices[p]) * u0;
+      for (let o = 0; o < u0; o++) cur[o] += v * k0[base + o];
+    }
+    let width = u0;
+    for (let li = 1; li < layers.length; li++) {
+      activate(cur, width, activation);
+      const L = layers[li];
+      const k = L.kernel;
+      for (let o = 0; o < L.units; o++) next[o] = L.bias[o];
+      for (let i = 0; i < width; i++) {
+        const v = cur[i];
+        if (v === 0) continue;
+        const base = i * L.units;
+        for (let o = 0; o < L.units; o++) next[o] += v * k[base + o];
+      }
+      const t = cur;
+      cur = next;
+      next = t;
+      width = L.units;
+    }
+    out[r] = sigmoid(cur[0]);
+  }
+  return out;
+}
+
+function activate(h: Float64Array, n: number, a: Activation): void {
+  if (a === 'relu') {
+    for (let i = 0; i < n; i++) if (h[i] < 0) h[i] = 0;
+  } else {
+    for (let i = 0; i < n; i++) h[i] = Math.tanh(h[i]);
+  }
+}
+
+function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}

@@ -1,0 +1,191 @@
+/**
+ * The MLP training loop on TensorFlow.js: Adam on a class-weighted logistic loss, rows reshuffled
+ * each epoch with our seeded Rng, inverted-dropout masks drawn from our Rng (tfjs' own dropout
+ * would reuse one mask when given a fixed seed), the 524-wide batch densified on the fly from
+ * the CSR block. Every tensor is created inside `tidy` or disposed in `finally`.
+ */
+import { TrainSpamError } from '../../core/errors.js';
+import type { FeatureMatrix } from '../../core/matrix.js';
+import { rngFor } from '../../core/random.js';
+import { logLoss, rocAuc } from '../../metrics/index.js';
+import type { FitOptions, IterationDecision, TrainingData } from '../contract.js';
+import type { TfRuntime } from './backend.js';
+import { forwardProba, initLayer, type DenseLayer, type DenseScaler, type MlpNetwork } from './network.js';
+import type { MlpParams } from './params.js';
+
+export interface TrainOutcome {
+  readonly network: MlpNetwork;
+  readonly iterations: number;
+}
+
+type Tensor = import('@tensorflow/tfjs').Tensor;
+type Variable = import('@tensorflow/tfjs').Variable;
+
+function cancelled(): TrainSpamError {
+  return new TrainSpamError('CANCELLED', 'mlp fit was cancelled by its abort signal');
+}
+
+/**
+ * Writes rows perm[start..start+bs) of X, standardised, into `out` (bs × cols, row-major) and
+ * its transpose into `outT` (cols × bs): the kernel gradient Xᵀ·dY is then a plain product, which
+ * the wasm backend runs several times faster than a transposed one.
+ */
+function fillBatch(X: FeatureMatrix, scaler: DenseScaler, perm: Int32Array, start: number, bs: number, out: Float32Array, outT: Float32Array): void {
+  const dc = X.dense.cols;
+  const cols = dc + X.sparse.cols;
+  out.fill(0, 0, bs * cols);
+  outT.fill(0, 0, bs * cols);
+  const { indptr, indices, data } = X.sparse;
+  for (let i = 0; i < bs; i++) {
+    const r = perm[start + i];
+    const o = i * cols;
+    for (let c = 0; c < dc; c++) {
+      const v = (X.dense.data[r * dc + c] - scaler.mean[c]) / scaler.scale[c];
+      out[o + c] = v;
+      outT[c * bs + i] = v;
+    }
+    for (let p = indptr[r]; p < indptr[r + 1]; p++) {
+      const c = dc + indices[p];
+      out[o + c] = data[p];
+      outT[c * bs + i] = data[p];
+    }
+  }
+}
+
+export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpParams, scaler: DenseScaler, options: FitOptions): Promise<TrainOutcome> {
+  const { tf } = rt;
+  const { X, y } = data;
+  const n = X.rows;
+  const cols = X.dense.cols + X.sparse.cols;
+  const seed = options.seed;
+  const reportEvery = options.reportEvery ?? 1;
+  const signal = options.signal;
+
+  // Class weights for the loss.
+  let nPos = 0;
+  for (let i = 0; i < n; i++) nPos += y[i];
+  const w1 = params.class_weight === 'balanced' ? n / (2 * nPos) : 1;
+  const w0 = params.class_weight === 'balanced' ? n / (2 * (n - nPos)) : 1;
+
+  // Seeded initialisation, one stream per layer.
+  const sizes = [...params.hidden_layers, 1];
+  const init: DenseLayer[] = [];
+  let inputs = cols;
+  sizes.forEach((units, i) => {
+    const scheme = i < sizes.length - 1 && params.activation === 'relu' ? 'he' : 'glorot';
+    init.push(initLayer(inputs, units, scheme, rngFor(seed, 'mlp', 'init', i)));
+    inputs = units;
+  });
+
+  const shuffleRng = rngFor(seed, 'mlp', 'shuffle');
+  const dropoutRng = rngFor(seed, 'mlp', 'dropout');
+  const p = params.dropout;
+  const keepScale = 1 / (1 - p);
+  const bsMax = Math.min(params.batch_size, n);
+  const xBuf = new Float32Array(bsMax * cols);
+  const xtBuf = new Float32Array(bsMax * cols);
+  const yBuf = new Float32Array(bsMax);
+  const wBuf = new Float32Array(bsMax);
+  const maskBufs = params.hidden_layers.map((u) => new Float32Array(bsMax * u));
+
+  const kernels: Variable[] = [];
+  const biases: Variable[] = [];
+  const optimizer = tf.train.adam(params.learning_rate);
+  const snapshot = (): MlpNetwork => ({
+    layers: init.map((l, i) => ({
+      inputs: l.inputs,
+      units: l.units,
+      kernel: Float32Array.from(kernels[i].dataSync() as Float32Array),
+      bias: Float32Array.from(biases[i].dataSync() as Float32Array),
+    })),
+    activation: params.activation,
+    scaler,
+    denseCols: X.dense.cols,
+    sparseCols: X.sparse.cols,
+  });
+
+  try {
+    for (const l of init) {
+      // tidy frees the initial-value tensors; variables survive tidy and are disposed in finally.
+      kernels.push(tf.tidy(() => tf.variable(tf.tensor2d(l.kernel, [l.inputs, l.units]), true)));
+      biases.push(tf.tidy(() => tf.variable(tf.tensor1d(l.bias), true)));
+    }
+    const varList = [...kernels, ...biases];
+    let epoch = 0;
+    while (epoch < params.epochs) {
+      if (signal?.aborted) throw cancelled();
+      const perm = shuffleRng.permutation(n);
+      let lossSum = 0;
+      for (let start = 0; start < n; start += bsMax) {
+        const bs = Math.min(bsMax, n - start);
+        fillBatch(X, scaler, perm, start, bs, xBuf, xtBuf);
+        for (let i = 0; i < bs; i++) {
+          const lab = y[perm[start + i]];
+          yBuf[i] = lab;
+          wBuf[i] = lab === 1 ? w1 : w0;
+        }
+        if (p > 0) {
+          for (const m of maskBufs) for (let i = 0; i < m.length; i++) m[i] = dropoutRng.next() < p ? 0 : keepScale;
+        }
+        const cost = tf.tidy(() => {
+          const xs = tf.tensor2d(xBuf.subarray(0, bs * cols), [bs, cols]);
+          const xsT = tf.tensor2d(xtBuf.subarray(0, bs * cols), [cols, bs]);
+          // First layer x·W with dW = xᵀ·dy from the pre-transposed batch (x needs no gradient).
+          const inputLayer = tf.customGrad((w) => ({
+            value: tf.matMul(xs, w as Tensor),
+            gradFunc: (dy: Tensor) => [tf.matMul(xsT, dy)],
+          }));
+          const ys = tf.tensor1d(yBuf.subarray(0, bs));
+          const ws = tf.tensor1d(wBuf.subarray(0, bs));
+          const masks = p > 0 ? params.hidden_layers.map((u, i) => tf.tensor2d(maskBufs[i].subarray(0, bs * u), [bs, u])) : [];
+          return optimizer.minimize(() => {
+            let h: Tensor = xs;
+            for (let li = 0; li < kernels.length; li++) {
+              h = tf.add(li === 0 ? inputLayer(kernels[0]) : tf.matMul(h, kernels[li]), biases[li]);
+              if (li < kernels.length - 1) {
+                h = params.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
+                if (p > 0) h = tf.mul(h, masks[li]);
+              }
+            }
+            const z = tf.reshape(h, [bs]);
+            // Stable logistic loss from logits: max(z,0) - z·y + log(1 + exp(-|z|)).
+            const perRow = tf.add(tf.sub(tf.relu(z), tf.mul(z, ys)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+            let loss: Tensor = tf.div(tf.sum(tf.mul(perRow, ws)), bs);
+            if (params.l2 > 0) {
+              for (const k of kernels) loss = tf.add(loss, tf.mul(params.l2, tf.sum(tf.square(k))));
+            }
+            return loss as import('@tensorflow/tfjs').Scalar;
+          }, true, varList) as Tensor;
+        });
+        if (cost) {
+          lossSum += (cost.dataSync()[0] as number) * bs;
+          cost.dispose();
+        }
+        if (signal?.aborted) throw cancelled();
+      }
+      epoch++;
+      const last = epoch === params.epochs;
+      if (options.onIteration && (epoch % reportEvery === 0 || last)) {
+        const metrics: Record<string, number> = { train_loss: lossSum / n };
+        if (options.validation) Object.assign(metrics, validationMetrics(snapshot(), options.validation));
+        for (const [k, v] of Object.entries(metrics)) if (!Number.isFinite(v)) delete metrics[k];
+        const decision: IterationDecision | void = await options.onIteration({ iteration: epoch, metrics });
+        if (decision === 'stop') break;
+      }
+    }
+    return { network: snapshot(), iterations: epoch };
+  } finally {
+    for (const v of kernels) v.dispose();
+    for (const v of biases) v.dispose();
+    optimizer.dispose();
+  }
+}
+
+function validationMetrics(net: MlpNetwork, val: TrainingData): Record<string, number> {
+  const proba = forwardProba(net, val.X);
+  const out: Record<string, number> = { val_loss: logLoss(val.y, proba) };
+  let pos = 0;
+  for (let i = 0; i < val.y.length; i++) pos += val.y[i];
+  if (pos > 0 && pos < val.y.length) out.val_auc = rocAuc(val.y, proba);
+  return out;
+}

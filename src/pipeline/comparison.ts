@@ -1,0 +1,142 @@
+/**
+ * Step 7 policy: compare the candidate with the model in Staging, both scored on the same test set.
+ * Pure: the caller loads the staging artifact, scores it and passes the numbers (or the load error).
+ *
+ * - staging null                 → status 'first_model' (passes)
+ * - staging { loadError }        → status 'failed' with the error in the reasons (never throws)
+ * - staging metrics not finite   → status 'failed'
+ * - otherwise pass unless a metric drops by more than its maximum regression:
+ *     candidate − staging < −maxRegression − 1e-12
+ *   (the 1e-12 slack makes an exact 0.05 drop pass despite binary rounding).
+ */
+import type { ErrorData } from '../core/errors.js';
+import { TrainSpamError } from '../core/errors.js';
+
+export interface ComparisonThresholds {
+  /** max_f1_regression */
+  readonly maxF1Regression: number;
+  /** max_auc_regression */
+  readonly maxAucRegression: number;
+}
+
+export const DEFAULT_COMPARISON_THRESHOLDS: Readonly<ComparisonThresholds> = Object.freeze({
+  maxF1Regression: 0.05,
+  maxAucRegression: 0.05,
+});
+
+export interface ModelScores {
+  readonly f1: number;
+  readonly auc: number;
+}
+
+export interface StagingScores extends ModelScores {
+  /** registry version of the staging model */
+  readonly version: string;
+  /** anything else the caller wants recorded (run id, logged metrics, ...) */
+  readonly [extra: string]: unknown;
+}
+
+export type StagingInput = null | StagingScores | { readonly loadError: ErrorData; readonly version?: string };
+
+export interface ComparisonInput {
+  readonly candidate: ModelScores;
+  readonly staging: StagingInput;
+}
+
+export type ComparisonStatus = 'first_model' | 'passed' | 'failed';
+
+export interface ComparisonResult {
+  readonly status: ComparisonStatus;
+  /** status !== 'failed' */
+  readonly passed: boolean;
+  readonly reasons: string[];
+  /** candidate − staging; null when there is no usable staging model */
+  readonly deltas: { readonly f1: number | null; readonly auc: number | null };
+  readonly candidate: ModelScores;
+  readonly staging: { readonly version: string | null; readonly f1: number | null; readonly auc: number | null } | null;
+  readonly thresholds: ComparisonThresholds;
+}
+
+const SLACK = 1e-12;
+
+function checkThresholds(t: ComparisonThresholds): void {
+  for (const [key, name] of [
+    ['maxF1Regression', 'max_f1_regression'],
+    ['maxAucRegression', 'max_auc_regression'],
+  ] as const) {
+    const v = t[key];
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
+      throw new TrainSpamError('INVALID_ARGUMENT', `${name} is ${String(v)}; expected a number in [0, 1]`, { parameter: name, value: String(v) });
+    }
+  }
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+export function compareWithStaging(
+  input: ComparisonInput,
+  thresholds: ComparisonThresholds = DEFAULT_COMPARISON_THRESHOLDS,
+): ComparisonResult {
+  checkThresholds(thresholds);
+  const { candidate, staging } = input;
+  const base = { candidate: { f1: candidate.f1, auc: candidate.auc }, thresholds: { ...thresholds } };
+  const reasons: string[] = [];
+  for (const m of ['f1', 'auc'] as const) {
+    if (!finite(candidate[m])) reasons.push(`candidate ${m} is ${String(candidate[m])}, not a finite number`);
+  }
+
+  if (staging === null) {
+    if (reasons.length) return { status: 'failed', passed: false, reasons, deltas: { f1: null, auc: null }, staging: null, ...base };
+    return {
+      status: 'first_model',
+      passed: true,
+      reasons: ['no model in Staging: this is the first model'],
+      deltas: { f1: null, auc: null },
+      staging: null,
+      ...base,
+    };
+  }
+
+  if ('loadError' in staging) {
+    const raw = (staging as { loadError: unknown }).loadError as Partial<ErrorData> | null | undefined;
+    const err = raw && typeof raw === 'object' ? raw : undefined;
+    const version = typeof staging.version === 'string' ? staging.version : null;
+    reasons.push(
+      `the Staging model${version ? ` (version ${version})` : ''} could not be loaded or scored: [${err?.code ?? 'INTERNAL'}] ${err?.message ?? String(raw)}`,
+    );
+    return { status: 'failed', passed: false, reasons, deltas: { f1: null, auc: null }, staging: { version, f1: null, auc: null }, ...base };
+  }
+
+  const limits = { f1: thresholds.maxF1Regression, auc: thresholds.maxAucRegression };
+  const deltas: { f1: number | null; auc: number | null } = { f1: null, auc: null };
+  for (const m of ['f1', 'auc'] as const) {
+    const s = staging[m];
+    if (!finite(s)) {
+      reasons.push(`Staging model ${m} is ${String(s)}, not a finite number`);
+      continue;
+    }
+    if (!finite(candidate[m])) continue;
+    const d = candidate[m] - s;
+    deltas[m] = d;
+    if (d < -limits[m] - SLACK) {
+      reasons.push(`${m} drops by ${(-d).toFixed(4)} (candidate ${candidate[m].toFixed(4)} vs Staging ${s.toFixed(4)}); at most ${limits[m]} allowed`);
+    }
+  }
+  const stagingSummary = {
+    version: typeof staging.version === 'string' ? staging.version : null,
+    f1: finite(staging.f1) ? staging.f1 : null,
+    auc: finite(staging.auc) ? staging.auc : null,
+  };
+  if (reasons.length) return { status: 'failed', passed: false, reasons, deltas, staging: stagingSummary, ...base };
+  const fmt = (d: number) => (d >= 0 ? '+' : '') + d.toFixed(4);
+  return {
+    status: 'passed',
+    passed: true,
+    reasons: [
+      `F1 ${fmt(deltas.f1!)} and AUC ${fmt(deltas.auc!)} vs Staging version ${stagingSummary.version ?? '?'} (allowed drop ${limits.f1} / ${limits.auc})`,
+    ],
+    deltas,
+    staging: stagingSummary,
+    ...base,
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * The in-process pipeline: the eight steps in order on one RunContext, one parent tracking run,
+ * the HTML report at the end. Exit status: 0 promoted, 2 gates/comparison failed, 1 error.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TrainSpamError, toErrorData } from '../core/errors.js';
+import type { ExperimentId, RunId } from '../core/ids.js';
+import type { Clock, Logger } from '../core/ports.js';
+import type { ProgressReporter } from '../hpo/progress.js';
+import { renderHtmlReport, writeHtmlFile } from '../report/index.js';
+import { dataPreparation, type DataPreparationOptions } from './steps/data-preparation.js';
+import { featureRetrieval } from './steps/feature-retrieval.js';
+import { baselineTraining } from './steps/baseline-training.js';
+import { hpoTuning, type HpoStepOptions } from './steps/hpo-tuning.js';
+import { modelEvaluation } from './steps/model-evaluation.js';
+import { modelValidation } from './steps/model-validation.js';
+import { modelComparison } from './steps/model-comparison.js';
+import { modelPromotion } from './steps/model-promotion.js';
+import { systemClock, type RunContext, type Tracking } from './context.js';
+import type { PipelineParams } from './params.js';
+import { buildReportData, decisionOf, type RunRecord } from './report.js';
+
+export interface RunPipelineOptions {
+  readonly params: PipelineParams;
+  readonly logger: Logger;
+  readonly progress: ProgressReporter;
+  readonly tracking: Tracking | null;
+  /** Root for per-run output folders (default ./runs). */
+  readonly outRoot?: string;
+  readonly workers: number;
+  readonly signal?: AbortSignal;
+  readonly clock?: Clock;
+  readonly data?: DataPreparationOptions;
+  readonly hpo?: HpoStepOptions;
+}
+
+export interface PipelineRunResult {
+  readonly exitCode: 0 | 1 | 2 | 130;
+  readonly runId: string;
+  readonly outDir: string;
+  readonly reportPath: string | null;
+  readonly record: RunRecord;
+}
+
+export const EXIT_PROMOTED = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_REJECTED = 2;
+export const EXIT_INTERRUPTED = 130;
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
+
+export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunResult> {
+  const clock = o.clock ?? systemClock;
+  const signal = o.signal ?? new AbortController().signal;
+  const startedAt = new Date(clock.now());
+  let runId: RunId | null = null;
+  let experimentId: ExperimentId | null = null;
+  if (o.tracking) {
+    const exp = await o.tracking.store.getOrCreateExperiment(o.params.mlflow_experiment_name);
+    experimentId = exp.experimentId;
+    const info = await o.tracking.store.createRun({
+      experimentId,
+      runName: `pipeline-${stamp(startedAt)}`,
+      tags: { 'train-spam.pipeline': 'spam-detection', 'mlflow.source.name': 'train-spam run', 'mlflow.source.type': 'LOCAL' },
+    });
+    runId = info.runId;
+    const params: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(o.params)) params[k] = v as string | number;
+    params.workers = o.workers;
+    await o.tracking.store.logParams(runId, params);
+  }
+  const idText = runId ?? `local-${stamp(startedAt)}`;
+  const outDir = resolve(o.outRoot ?? 'runs', idText);
+  mkdirSync(outDir, { recursive: true });
+  const ctx: RunContext = {
+    params: o.params,
+    logger: o.logger,
+    clock,
+    signal,
+    outDir,
+    tracking: o.tracking,
+    runId,
+    experimentId,
+    progress: o.progress,
+    workers: o.workers,
+  };
+  if (o.tracking) o.logger.log('info', `tracking: ${o.tracking.description}, run ${runId}`);
+  const record: RunRecord = { runId: idText, startedAt: startedAt.toISOString(), params: o.params, timings: [] };
+
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    if (signal.aborted) throw new TrainSpamError('CANCELLED', `interrupted before step ${name}`);
+    const t0 = clock.monotonic();
+    o.logger.log('info', `── ${name}`);
+    try {
+      const out = await fn();
+      const ms = clock.monotonic() - t0;
+      record.timings.push({ step: name, durationMs: ms, status: 'ok' });
+      if (o.tracking && runId) await o.tracking.store.logMetric(runId, `step.${name}.seconds`, ms / 1000);
+      return out;
+    } catch (e) {
+      record.timings.push({ step: name, durationMs: clock.monotonic() - t0, status: 'failed' });
+      throw e;
+    }
+  };
+
+  let exitCode: PipelineRunResult['exitCode'] = EXIT_ERROR;
+  try {
+    const data = (record.data = await step('data-preparation', () => dataPreparation(ctx, o.data)));
+    const features = (record.features = await step('feature-retrieval', () => featureRetrieval(ctx, data)));
+    const baseline = (record.baseline = await step('baseline-training', () => baselineTraining(ctx, features.train)));
+    const tuned = (record.tuned = await step('hpo-tuning', () => hpoTuning(ctx, features, o.hpo)));
+    const evaluation = (record.evaluation = await step('model-evaluation', () =>
+      modelEvaluation(ctx, { model: tuned.model, baseline: baseline.model, test: features.test, testRecords: data.test, artifactDir: tuned.artifactDir }),
+    ));
+    const gates = (record.gates = await step('model-validation', () => modelValidation(ctx, evaluation, data.trainTestOverlap)));
+    const comparison = (record.comparison = await step('model-comparison', () =>
+      modelComparison(ctx, { candidate: { f1: evaluation.candidate.f1, auc: evaluation.candidate.rocAuc }, testRecords: data.test, testLabels: features.test.y }),
+    ));
+    const promotion = (record.promotion = await step('model-promotion', () => modelPromotion(ctx, gates, comparison)));
+    exitCode = promotion.status === 'skipped' && (!gates.passed || !comparison.passed) ? EXIT_REJECTED : EXIT_PROMOTED;
+  } catch (e) {
+    const err = toErrorData(e);
+    record.error = { code: err.code, message: err.message };
+    exitCode = err.code === 'CANCELLED' ? EXIT_INTERRUPTED : EXIT_ERROR;
+    o.logger.log('error', `${err.code}: ${err.message}`);
+  }
+
+  let reportPath: string | null = null;
+  try {
+    const html = renderHtmlReport(buildReportData(record, new Date(clock.now()).toISOString()));
+    reportPath = await writeHtmlFile(join(outDir, 'report.html'), html);
+    if (o.tracking && runId) {
+      await o.tracking.store.logArtifact(runId, reportPath, 'report');
+      await o.tracking.store.setTag(runId, 'train-spam.decision', decisionOf(record).outcome);
+    }
+  } catch (e) {
+    o.logger.log('warn', `report: could not write the HTML report: ${toErrorData(e).message}`);
+  }
+  if (o.tracking && runId) {
+    const status = exitCode === EXIT_INTERRUPTED ? 'KILLED' : exitCode === EXIT_ERROR ? 'FAILED' : 'FINISHED';
+    await o.tracking.store.endRun(runId, status);
+  }
+  return { exitCode, runId: idText, outDir, reportPath, record };
+}

@@ -1,0 +1,135 @@
+/**
+ * Step 4: the HPO study over logistic regression, GBM and MLP on the training split (validation
+ * cut from it), each trial a nested tracking run; then the best configuration is refitted on the
+ * whole training split and saved with the feature pipeline as one model artifact.
+ */
+import { join } from 'node:path';
+import { TrainSpamError } from '../../core/errors.js';
+import { deriveSeed } from '../../core/random.js';
+import type { RunId } from '../../core/ids.js';
+import type { ModelKind } from '../../models/contract.js';
+import { createEstimator, paramSpecFor } from '../../models/registry.js';
+import { ITERATION_PARAM } from '../../hpo/families.js';
+import { runStudy, type StudyHooks, type StudyOptions } from '../../hpo/study.js';
+import type { StudyResult, TrialRow } from '../../hpo/results.js';
+import { writeStudyArtifacts } from '../../hpo/results.js';
+import { SpamScorer, saveScorer } from '../../serving/scorer.js';
+import { logStepMetrics, type RunContext } from '../context.js';
+import type { FeatureSet, TunedModel } from '../state.js';
+
+export interface HpoStepOptions {
+  /** Overrides for the study (search space, scheduler details, timeouts, executor). */
+  readonly study?: Partial<StudyOptions>;
+}
+
+/** Nested tracking runs, one per trial, under the pipeline run. */
+function trackingHooks(ctx: RunContext): StudyHooks | undefined {
+  const t = ctx.tracking;
+  if (!t || !ctx.runId || !ctx.experimentId) return undefined;
+  const parent = ctx.runId;
+  const experimentId = ctx.experimentId;
+  const runs = new Map<number, Promise<RunId>>();
+  return {
+    onTrialStart: async (e) => {
+      const created = t.store
+        .createRun({ experimentId, parentRunId: parent, runName: `trial-${String(e.trial).padStart(3, '0')}-${e.config.model}`, tags: { 'train-spam.trial': String(e.trial) } })
+        .then(async (info) => {
+          const params: Record<string, string | number | boolean> = { model: e.config.model, seed: e.seed, bracket: e.bracket };
+          for (const [k, v] of Object.entries(e.config.params)) params[k] = typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean);
+          await t.store.logParams(info.runId, params);
+          return info.runId;
+        });
+      runs.set(e.trial, created);
+      await created;
+    },
+    onTrialReport: async (e) => {
+      const id = await runs.get(e.trial);
+      if (!id) return;
+      const points = Object.entries(e.metrics).map(([key, value]) => ({ key, value, step: e.iteration }));
+      if (points.length) await t.store.logMetrics(id, points);
+    },
+    onTrialEnd: async (row: TrialRow) => {
+      const id = await runs.get(row.trial);
+      if (!id) return;
+      const metrics = Object.entries(row.metrics ?? {}).map(([key, value]) => ({ key: `final_${key}`, value }));
+      metrics.push({ key: 'iterations', value: row.iterations });
+      await t.store.logMetrics(id, metrics);
+      await t.store.setTag(id, 'train-spam.trial_state', row.state);
+      if (row.error) await t.store.setTag(id, 'train-spam.error', `${row.error.code}: ${row.error.message}`.slice(0, 4000));
+      await t.store.endRun(id, row.state === 'failed' ? 'FAILED' : row.state === 'cancelled' ? 'KILLED' : 'FINISHED');
+    },
+    onHookError: (hook, error) => ctx.logger.log('warn', `hpo: tracking hook ${hook} failed: ${error.message}`),
+  };
+}
+
+/** Best params with the iteration budget cut to what the best trial actually trained (early stop). */
+export function refitParams(best: TrialRow): Record<string, unknown> {
+  const params: Record<string, unknown> = { ...best.params };
+  const iterParam = ITERATION_PARAM[best.model];
+  const budget = params[iterParam];
+  if (typeof budget === 'number' && best.iterations > 0 && best.iterations < budget) params[iterParam] = best.iterations;
+  return params;
+}
+
+export async function runHpoStudy(ctx: RunContext, features: FeatureSet, options: HpoStepOptions = {}): Promise<StudyResult> {
+  const p = ctx.params;
+  return runStudy({
+    data: { X: features.train.X, y: features.train.y },
+    families: { createEstimator, paramSpecFor },
+    trials: p.num_hpo_trials,
+    seed: p.seed,
+    scheduler: p.hpo_scheduler === 'asha' ? { kind: 'asha' } : { kind: 'fifo' },
+    workers: ctx.workers,
+    journalDir: join(ctx.outDir, 'hpo'),
+    hooks: trackingHooks(ctx),
+    progress: ctx.progress,
+    signal: ctx.signal,
+    clock: ctx.clock,
+    ...options.study,
+  });
+}
+
+export async function hpoTuning(ctx: RunContext, features: FeatureSet, options: HpoStepOptions = {}): Promise<TunedModel> {
+  const study = await runHpoStudy(ctx, features, options);
+  const best = study.best;
+  if (!best) {
+    const failed = study.trials.filter((t) => t.state === 'failed');
+    const why = failed[0]?.error ? ` (first error: ${failed[0].error.code}: ${failed[0].error.message})` : '';
+    throw new TrainSpamError('INTERNAL', `hpo: no trial finished (${study.trials.length} trials, ${failed.length} failed)${why}`);
+  }
+  const artifacts = writeStudyArtifacts(study, join(ctx.outDir, 'hpo'));
+  ctx.logger.log(
+    'info',
+    `hpo: ${study.trials.length} trials (${count(study, 'completed')} completed, ${count(study, 'stopped')} stopped early, ${count(study, 'failed')} failed); best trial ${best.trial}: ${best.model} ${study.metric}=${best.score?.toFixed(4)}`,
+  );
+  const params = refitParams(best);
+  const kind: ModelKind = best.model;
+  const model = await createEstimator(kind, params).fit({ X: features.train.X, y: features.train.y }, { seed: deriveSeed(ctx.params.seed, 'final-model'), signal: ctx.signal });
+  const artifactDir = join(ctx.outDir, 'model');
+  await saveScorer(artifactDir, new SpamScorer(features.pipeline, model), {
+    model_kind: kind,
+    params: JSON.parse(JSON.stringify(params)),
+    best_trial: best.trial,
+    validation_score: best.score,
+    metric: study.metric,
+    seed: ctx.params.seed,
+  });
+  await logStepMetrics(ctx, 'hpo', {
+    trials: study.trials.length,
+    completed: count(study, 'completed'),
+    stopped: count(study, 'stopped'),
+    failed: count(study, 'failed'),
+    best_score: best.score ?? NaN,
+    total_iterations: study.totalIterations,
+  });
+  if (ctx.tracking && ctx.runId) {
+    await ctx.tracking.store.logParams(ctx.runId, { best_model: kind, best_params: JSON.stringify(params) });
+    await ctx.tracking.store.logArtifacts(ctx.runId, artifactDir, 'model');
+    for (const f of Object.values(artifacts)) await ctx.tracking.store.logArtifact(ctx.runId, f, 'hpo');
+  }
+  return { model, kind, params, study, artifactDir };
+}
+
+function count(s: StudyResult, state: string): number {
+  return s.trials.filter((t) => t.state === state).length;
+}

@@ -1,0 +1,96 @@
+/**
+ * Step 7: score the model the registry holds in Staging on the same test set as the candidate.
+ * No Staging model → "first model" (pass); one that cannot be loaded → this gate fails, no crash.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { asRunId } from '../../core/ids.js';
+import { TrainSpamError, isTrainSpamError, toErrorData } from '../../core/errors.js';
+import type { EmailRecord } from '../../data/schema.js';
+import { evaluateBinary } from '../../metrics/evaluation.js';
+import type { ModelRegistry, ModelVersion, TrackingStore } from '../../tracking/contract.js';
+import { loadScorer } from '../../serving/scorer.js';
+import { compareWithStaging, type ComparisonResult, type StagingInput } from '../comparison.js';
+import { logStepMetrics, type RunContext } from '../context.js';
+
+export const STAGING_ALIAS = 'staging';
+
+/** The version behind the `staging` alias, else the latest in the legacy stage `Staging`, else null. */
+export async function findStagingVersion(registry: ModelRegistry, name: string): Promise<ModelVersion | null> {
+  const model = await registry.getRegisteredModel(name);
+  if (!model) return null;
+  const byAlias = await registry.getVersionByAlias(name, STAGING_ALIAS);
+  if (byAlias) return byAlias;
+  const latest = await registry.getLatestVersions(name, ['Staging']);
+  return latest[0] ?? null;
+}
+
+/** Resolves a version's `source` to a local artifact directory (downloading `runs:/` sources). */
+export async function fetchVersionArtifact(store: TrackingStore, version: ModelVersion, scratch: string): Promise<string> {
+  const src = version.source;
+  const m = /^runs:\/([^/]+)\/(.+)$/.exec(src);
+  if (m) return store.downloadArtifacts(asRunId(m[1]), m[2], scratch);
+  if (src.startsWith('file://')) return fileURLToPath(src);
+  if (src.startsWith('/') && existsSync(src)) return src;
+  throw new TrainSpamError('NOT_FOUND', `model version ${version.name} v${version.version}: cannot fetch its source '${src}' (expected runs:/<run_id>/<path> or a local path)`);
+}
+
+export interface ComparisonInputs {
+  readonly candidate: { f1: number; auc: number };
+  readonly testRecords: readonly EmailRecord[];
+  readonly testLabels: Uint8Array;
+}
+
+export async function modelComparison(ctx: RunContext, input: ComparisonInputs): Promise<ComparisonResult> {
+  const thresholds = { maxF1Regression: ctx.params.max_f1_regression, maxAucRegression: ctx.params.max_auc_regression };
+  let staging: StagingInput = null;
+  if (ctx.tracking) {
+    const version = await findStagingVersion(ctx.tracking.registry, ctx.params.model_name);
+    if (version) staging = await scoreStaging(ctx, version, input);
+  }
+  const result = compareWithStaging({ candidate: input.candidate, staging }, thresholds);
+  const detail =
+    result.status === 'first_model'
+      ? 'no model in Staging: first model'
+      : `against Staging v${result.staging?.version}: ΔF1 ${fmt(result.deltas.f1)}, ΔAUC ${fmt(result.deltas.auc)}`;
+  ctx.logger.log('info', `comparison: ${result.status} (${detail})${result.reasons.length ? ': ' + result.reasons.join('; ') : ''}`);
+  await logStepMetrics(ctx, 'comparison', {
+    passed: result.passed ? 1 : 0,
+    ...(result.deltas.f1 !== null ? { delta_f1: result.deltas.f1 } : {}),
+    ...(result.deltas.auc !== null ? { delta_auc: result.deltas.auc } : {}),
+  });
+  return result;
+}
+
+async function scoreStaging(ctx: RunContext, version: ModelVersion, input: ComparisonInputs): Promise<StagingInput> {
+  const t = ctx.tracking!;
+  const scratch = mkdtempSync(join(tmpdir(), 'train-spam-staging-'));
+  try {
+    const dir = await fetchVersionArtifact(t.store, version, scratch);
+    const scorer = await loadScorer(dir);
+    const scores = scorer.scoreRecords(input.testRecords);
+    const ev = evaluateBinary(input.testLabels, scores);
+    let logged: Record<string, number> = {};
+    if (version.runId) {
+      try {
+        const run = await t.store.getRun(asRunId(version.runId));
+        for (const k of ['test.f1', 'test.roc_auc']) if (run.data.metrics[k]) logged[k] = run.data.metrics[k].value;
+      } catch (e) {
+        if (!(isTrainSpamError(e) && e.code === 'NOT_FOUND')) throw e;
+        logged = {};
+      }
+    }
+    return { version: version.version, f1: ev.f1, auc: ev.rocAuc, runId: version.runId, loggedMetrics: logged };
+  } catch (e) {
+    ctx.logger.log('warn', `comparison: the Staging model v${version.version} could not be loaded: ${toErrorData(e).message}`);
+    return { loadError: toErrorData(e), version: version.version };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function fmt(v: number | null): string {
+  return v === null ? 'n/a' : (v >= 0 ? '+' : '') + v.toFixed(4);
+}

@@ -1,0 +1,77 @@
+/**
+ * Step 8: only when every gate and the comparison passed, register a version whose source is the
+ * run's model artifact, tag it with the gate and comparison results, move the `staging` alias to
+ * it and set the legacy stage `Staging` (archiving the previous one) where the server supports it.
+ * Re-running for the same run finds the version it created instead of making a second one.
+ */
+import { isTrainSpamError } from '../../core/errors.js';
+import type { ModelVersion } from '../../tracking/contract.js';
+import type { ComparisonResult } from '../comparison.js';
+import type { GateReport } from '../gates.js';
+import type { RunContext } from '../context.js';
+import type { PromotionResult } from '../state.js';
+import { STAGING_ALIAS } from './model-comparison.js';
+
+export const MODEL_ARTIFACT_PATH = 'model';
+
+export function promotionTags(gates: GateReport, comparison: ComparisonResult): Record<string, string> {
+  const tags: Record<string, string> = {
+    'train-spam.gates_passed': String(gates.passed),
+    'train-spam.comparison': comparison.status,
+  };
+  for (const g of gates.gates) {
+    tags[`gate.${g.name}`] = `${g.passed ? 'pass' : 'fail'} value=${g.value ?? 'null'} ${g.comparator} ${g.threshold ?? 'null'}`;
+  }
+  if (comparison.deltas.f1 !== null) tags['comparison.delta_f1'] = comparison.deltas.f1.toFixed(6);
+  if (comparison.deltas.auc !== null) tags['comparison.delta_auc'] = comparison.deltas.auc.toFixed(6);
+  if (comparison.staging?.version) tags['comparison.staging_version'] = comparison.staging.version;
+  tags['test.f1'] = comparison.candidate.f1.toFixed(6);
+  tags['test.roc_auc'] = comparison.candidate.auc.toFixed(6);
+  return tags;
+}
+
+export async function modelPromotion(ctx: RunContext, gates: GateReport, comparison: ComparisonResult): Promise<PromotionResult> {
+  const name = ctx.params.model_name;
+  if (!gates.passed || !comparison.passed) {
+    const reasons = [
+      ...gates.gates.filter((g) => !g.passed).map((g) => g.message),
+      ...(comparison.passed ? [] : comparison.reasons),
+    ];
+    ctx.logger.log('info', `promotion: skipped, nothing registered (${reasons.join('; ')})`);
+    return { status: 'skipped', modelName: name, version: null, reason: reasons.join('; ') };
+  }
+  if (!ctx.tracking || !ctx.runId) {
+    return { status: 'skipped', modelName: name, version: null, reason: 'tracking is off: no registry to promote to' };
+  }
+  const { registry } = ctx.tracking;
+  const runId = ctx.runId;
+  await registry.createRegisteredModel(name, { description: 'E-mail spam detector trained by train-spam' });
+  const existing = await registry.searchModelVersions(`name='${name}' and run_id='${runId}'`);
+  let version: ModelVersion;
+  let status: PromotionResult['status'];
+  if (existing.length > 0) {
+    version = existing.sort((a, b) => Number(a.version) - Number(b.version))[0];
+    status = 'already_promoted';
+  } else {
+    version = await registry.createModelVersion({
+      name,
+      source: `runs:/${runId}/${MODEL_ARTIFACT_PATH}`,
+      runId,
+      tags: { ...promotionTags(gates, comparison), 'train-spam.image_tag': ctx.params.image_tag },
+      description: `train-spam run ${runId}`,
+    });
+    status = 'promoted';
+  }
+  await registry.setAlias(name, STAGING_ALIAS, version.version);
+  try {
+    await registry.transitionStage(name, version.version, 'Staging', true);
+  } catch (e) {
+    // Stages are deprecated in MLflow ≥ 2.9; a server without them still has the alias.
+    if (!isTrainSpamError(e) || e.code === 'NETWORK_ERROR') throw e;
+    ctx.logger.log('warn', `promotion: the server did not accept the legacy stage transition (${e.message}); the '${STAGING_ALIAS}' alias is set`);
+  }
+  if (ctx.tracking && ctx.runId) await ctx.tracking.store.setTag(ctx.runId, 'train-spam.registered_version', `${name}/${version.version}`);
+  const verb = status === 'promoted' ? 'registered' : 'already registered as';
+  ctx.logger.log('info', `promotion: ${verb} ${name} v${version.version}; alias '${STAGING_ALIAS}' and stage Staging point to it`);
+  return { status, modelName: name, version: version.version, reason: status === 'promoted' ? 'all gates and the comparison passed' : 'this run was promoted before' };
+}

@@ -1,0 +1,66 @@
+/** The five evaluation plots, from metric results to rendered SVG + PNG. */
+import type { TopLevelSpec } from 'vega-lite';
+import type { CalibrationCurve, ConfusionMatrix, Labels, PrCurve, RocCurve, Scores } from '../metrics/index.js';
+import {
+  calibrationSpec,
+  confusionMatrixSpec,
+  prCurveSpec,
+  rocCurveSpec,
+  scoreDistributionSpec,
+  scoreHistogram,
+} from './plot-specs.js';
+import { renderVegaLite, type RenderOptions, type RenderedPlot } from './render.js';
+
+/** What the plots need; a `BinaryEvaluation` from metrics/evaluation.ts satisfies it. */
+export interface PlotEvaluation {
+  readonly threshold: number;
+  readonly n: number;
+  readonly nPositive: number;
+  readonly confusion: ConfusionMatrix;
+  readonly rocAuc: number;
+  readonly averagePrecision: number;
+  readonly rocCurve: RocCurve;
+  readonly prCurve: PrCurve;
+  readonly calibration: CalibrationCurve;
+}
+
+export interface PlotSpec {
+  readonly name: string;
+  readonly title: string;
+  readonly spec: TopLevelSpec;
+}
+
+/** Names (file stems) in output order. */
+export const PLOT_NAMES = ['confusion_matrix', 'roc_curve', 'pr_curve', 'calibration', 'score_distribution'] as const;
+
+export function evaluationPlotSpecs(evaluation: PlotEvaluation, labels: Labels, scores: Scores): PlotSpec[] {
+  return [
+    { name: 'confusion_matrix', title: 'Confusion matrix', spec: confusionMatrixSpec(evaluation.confusion, evaluation.threshold) },
+    { name: 'roc_curve', title: 'ROC curve', spec: rocCurveSpec(evaluation.rocCurve, evaluation.rocAuc) },
+    {
+      name: 'pr_curve',
+      title: 'Precision-recall curve',
+      spec: prCurveSpec(evaluation.prCurve, evaluation.averagePrecision, evaluation.nPositive / evaluation.n),
+    },
+    { name: 'calibration', title: 'Calibration curve', spec: calibrationSpec(evaluation.calibration) },
+    {
+      name: 'score_distribution',
+      title: 'Score distribution by class',
+      spec: scoreDistributionSpec(scoreHistogram(labels, scores), evaluation.threshold),
+    },
+  ];
+}
+
+/** Renders every evaluation plot (sequentially; each takes a few tens of milliseconds). */
+export async function renderEvaluationPlots(
+  evaluation: PlotEvaluation,
+  labels: Labels,
+  scores: Scores,
+  options: RenderOptions = {},
+): Promise<RenderedPlot[]> {
+  const out: RenderedPlot[] = [];
+  for (const p of evaluationPlotSpecs(evaluation, labels, scores)) {
+    out.push(await renderVegaLite(p.name, p.title, p.spec, options));
+  }
+  return out;
+}

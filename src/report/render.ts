@@ -1,0 +1,51 @@
+/**
+ * Headless rendering: a Vega-Lite spec is compiled with vega-lite, rendered to SVG by a vega View
+ * (renderer "none", no DOM, no canvas) and rasterised to PNG by resvg with the shipped font only.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { TrainSpamError } from '../core/errors.js';
+import { FONT_FAMILY, fontFiles } from './fonts.js';
+
+export interface RenderedPlot {
+  /** file-safe name, e.g. "roc_curve" */
+  readonly name: string;
+  readonly title: string;
+  readonly svg: string;
+  readonly png: Uint8Array;
+}
+
+export interface RenderOptions {
+  /** PNG scale factor over the SVG size (default 2 for crisp text) */
+  readonly pngScale?: number;
+}
+
+/** Renders a Vega-Lite spec to SVG text and PNG bytes. */
+export async function renderVegaLite(name: string, title: string, spec: TopLevelSpec, options: RenderOptions = {}): Promise<RenderedPlot> {
+  let svg: string;
+  try {
+    // vega tags the data objects it ingests: work on a copy so the caller's spec stays plain JSON
+    const compiled = compile(structuredClone(spec)).spec;
+    const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+    try {
+      svg = await view.toSVG();
+    } finally {
+      view.finalize();
+    }
+  } catch (e) {
+    throw new TrainSpamError('INTERNAL', `plot ${name}: vega could not render the spec: ${(e as Error).message}`, { plot: name }, { cause: e });
+  }
+  const png = svgToPng(svg, options.pngScale ?? 2);
+  return { name, title, svg, png };
+}
+
+/** Rasterises SVG with resvg using only the shipped font files (system fonts off). */
+export function svgToPng(svg: string, scale = 2): Uint8Array {
+  const resvg = new Resvg(svg, {
+    font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: FONT_FAMILY },
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+  });
+  return new Uint8Array(resvg.render().asPng());
+}

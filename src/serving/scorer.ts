@@ -1,0 +1,79 @@
+/**
+ * Scoring: one model artifact (fitted feature pipeline + fitted model) turns raw RFC-822 e-mails
+ * or parsed records into P(spam). The same object serves the evaluation latency measurement, the
+ * comparison against the Staging model and `train-spam predict`.
+ */
+import { TrainSpamError } from '../core/errors.js';
+import { parseEmail, type RawMessage } from '../data/mime.js';
+import type { EmailRecord } from '../data/schema.js';
+import type { JsonValue } from '../core/payload.js';
+import { featurePipelineFromPayload } from '../features/pipeline-payload.js';
+import type { FittedFeaturePipeline } from '../features/pipeline.js';
+import type { Fitted } from '../models/contract.js';
+import { fittedFromPayload } from '../models/registry.js';
+import { loadModelArtifact, saveModelArtifact, type ArtifactMetadata, type ModelArtifact } from '../io/model-artifact.js';
+
+export class SpamScorer {
+  constructor(
+    readonly features: FittedFeaturePipeline,
+    readonly model: Fitted,
+    readonly metadata: ArtifactMetadata = {},
+  ) {}
+
+  /** Batch scoring of parsed records. */
+  scoreRecords(records: readonly EmailRecord[]): Float64Array {
+    return this.model.predictProba(this.features.transform(records));
+  }
+
+  /** One raw message → P(spam): MIME parsing, the five feature views, the model. */
+  async scoreRaw(raw: RawMessage, emailId = 'input'): Promise<number> {
+    const record = await parseEmail(raw, { email_id: emailId, label: 0, source_group: 'serving' });
+    return this.scoreRecords([record])[0];
+  }
+
+  toArtifact(metadata: ArtifactMetadata = this.metadata): ModelArtifact {
+    return { featurePipeline: this.features.toPayload(), model: this.model.toPayload(), metadata };
+  }
+}
+
+export function scorerFromArtifact(artifact: ModelArtifact): SpamScorer {
+  const features = featurePipelineFromPayload(artifact.featurePipeline);
+  const model = fittedFromPayload(artifact.model);
+  if (model.numFeatures !== features.numFeatures) {
+    throw new TrainSpamError('FORMAT_ERROR', `model artifact is inconsistent: the model expects ${model.numFeatures} features but its feature pipeline makes ${features.numFeatures}`);
+  }
+  return new SpamScorer(features, model, artifact.metadata);
+}
+
+export async function loadScorer(dir: string): Promise<SpamScorer> {
+  return scorerFromArtifact(await loadModelArtifact(dir));
+}
+
+export async function saveScorer(dir: string, scorer: SpamScorer, metadata: { [k: string]: JsonValue } = {}): Promise<void> {
+  await saveModelArtifact(dir, scorer.toArtifact({ ...scorer.metadata, ...metadata }), { overwrite: true });
+}
+
+/**
+ * Re-creates an RFC-822 message from a processed record, for measuring the raw-to-probability
+ * latency when the source table holds parsed fields rather than the original message.
+ */
+export function recordToRfc822(r: EmailRecord): string {
+  const lines: string[] = [];
+  if (r.sender) lines.push(`From: ${r.sender}`);
+  if (r.reply_to) lines.push(`Reply-To: ${r.reply_to}`);
+  const rcpt = Math.max(1, r.num_recipients);
+  lines.push(`To: ${Array.from({ length: rcpt }, (_, i) => `user${i}@example.org`).join(', ')}`);
+  lines.push(`Subject: ${r.subject.replace(/[\r\n]+/g, ' ')}`);
+  if (r.event_timestamp !== null) lines.push(`Date: ${new Date(r.event_timestamp).toUTCString().replace('GMT', '+0000')}`);
+  lines.push(`Message-ID: <${r.email_id.replace(/[^A-Za-z0-9.-]/g, '_')}@train-spam>`);
+  lines.push('MIME-Version: 1.0');
+  if (r.body_html !== null) {
+    const b = 'ts-boundary-1';
+    lines.push(`Content-Type: multipart/alternative; boundary="${b}"`, '');
+    lines.push(`--${b}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', r.body_text);
+    lines.push(`--${b}`, 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', r.body_html, `--${b}--`, '');
+  } else {
+    lines.push('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', r.body_text, '');
+  }
+  return lines.join('\r\n');
+}

@@ -1,0 +1,99 @@
+/**
+ * Tracking configuration, read like MLflow's own clients do, then overridden by explicit options
+ * (CLI flags win over the environment):
+ *   MLFLOW_TRACKING_URI            http(s)://… → REST client; a path or file: URI → local store;
+ *                                  unset → local store at ./mlruns
+ *   MLFLOW_REGISTRY_URI            registry backend (default: the tracking URI)
+ *   MLFLOW_EXPERIMENT_NAME         experiment for pipeline runs (default 'train-spam')
+ *   MLFLOW_TRACKING_TOKEN          bearer token
+ *   MLFLOW_TRACKING_USERNAME/PASSWORD  basic auth (ignored when a token is set)
+ *   MLFLOW_TRACKING_INSECURE_TLS   'true' skips TLS certificate verification
+ *   MLFLOW_HTTP_REQUEST_TIMEOUT    seconds per attempt (default 30)
+ *   MLFLOW_HTTP_REQUEST_MAX_RETRIES  retries after the first attempt (default 4)
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TrainSpamError } from '../core/errors.js';
+import type { LongValuePolicy } from './contract.js';
+import { redactUrl } from './redact.js';
+
+export const DEFAULT_EXPERIMENT_NAME = 'train-spam';
+export const DEFAULT_LOCAL_ROOT = 'mlruns';
+
+export interface TrackingConfig {
+  readonly trackingUri?: string;
+  readonly registryUri?: string;
+  readonly experimentName?: string;
+  readonly token?: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly insecureTls?: boolean;
+  readonly timeoutMs?: number;
+  /** Retries after the first attempt. */
+  readonly maxRetries?: number;
+  readonly longValues?: LongValuePolicy;
+  /** Base directory for relative local paths (default: process.cwd()). */
+  readonly cwd?: string;
+}
+
+export type Backend = { readonly kind: 'local'; readonly root: string } | { readonly kind: 'mlflow'; readonly url: string };
+
+function truthy(v: string | undefined): boolean | undefined {
+  if (v === undefined || v === '') return undefined;
+  return /^(1|true|yes|on)$/i.test(v.trim());
+}
+
+function positive(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new TrainSpamError('INVALID_ARGUMENT', `${name}='${v}' must be a non-negative number`, { name });
+  return n;
+}
+
+/** Environment first, then every defined field of `overrides` on top. */
+export function trackingConfigFromEnv(env: Readonly<Record<string, string | undefined>>, overrides: TrackingConfig = {}): TrackingConfig {
+  const timeoutS = positive('MLFLOW_HTTP_REQUEST_TIMEOUT', env.MLFLOW_HTTP_REQUEST_TIMEOUT);
+  const fromEnv: TrackingConfig = {
+    trackingUri: env.MLFLOW_TRACKING_URI || undefined,
+    registryUri: env.MLFLOW_REGISTRY_URI || undefined,
+    experimentName: env.MLFLOW_EXPERIMENT_NAME || undefined,
+    token: env.MLFLOW_TRACKING_TOKEN || undefined,
+    username: env.MLFLOW_TRACKING_USERNAME || undefined,
+    password: env.MLFLOW_TRACKING_PASSWORD || undefined,
+    insecureTls: truthy(env.MLFLOW_TRACKING_INSECURE_TLS),
+    timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
+    maxRetries: positive('MLFLOW_HTTP_REQUEST_MAX_RETRIES', env.MLFLOW_HTTP_REQUEST_MAX_RETRIES),
+  };
+  const merged: Record<string, unknown> = { ...fromEnv };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
+  for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
+  return merged as TrackingConfig;
+}
+
+/** Decides the backend of a URI: http(s) → MLflow REST; none, a path or `file:` → local store. */
+export function resolveBackend(uri: string | undefined, cwd: string = process.cwd()): Backend {
+  if (!uri || !uri.trim()) return { kind: 'local', root: path.resolve(cwd, DEFAULT_LOCAL_ROOT) };
+  const u = uri.trim();
+  if (/^https?:\/\//i.test(u)) return { kind: 'mlflow', url: u };
+  if (/^file:/i.test(u)) {
+    const p = /^file:\/\//i.test(u) ? fileURLToPath(u) : decodeURIComponent(u.slice('file:'.length));
+    return { kind: 'local', root: path.resolve(cwd, p) };
+  }
+  if (/^[a-z][a-z0-9+.-]+:/i.test(u)) {
+    throw new TrainSpamError('INVALID_ARGUMENT', `tracking URI scheme of '${redactUrl(u)}' is not supported; use http(s)://, file: or a directory path`, {
+      uri: redactUrl(u),
+    });
+  }
+  return { kind: 'local', root: path.resolve(cwd, u) };
+}
+
+/** The configuration as text safe for logs and reports (no token, password or URL user-info). */
+export function describeConfig(c: TrackingConfig): string {
+  const parts = [`tracking=${c.trackingUri ? redactUrl(c.trackingUri) : `./${DEFAULT_LOCAL_ROOT}`}`];
+  if (c.registryUri) parts.push(`registry=${redactUrl(c.registryUri)}`);
+  parts.push(`experiment=${c.experimentName ?? DEFAULT_EXPERIMENT_NAME}`);
+  if (c.token) parts.push('auth=bearer');
+  else if (c.username) parts.push('auth=basic');
+  if (c.insecureTls) parts.push('insecure-tls');
+  return parts.join(' ');
+}

@@ -1,0 +1,122 @@
+/**
+ * File primitives for the local store, safe under concurrent writers (threads and processes):
+ * - `atomicWrite`: temp file + rename, so readers never see a torn file;
+ * - `writeOnce`: temp file + link (fails with EEXIST), so a write-once file is created complete;
+ * - `appendText`: one O_APPEND write per call, so concurrent appends never interleave lines.
+ * Temp files live in a "scratch dir" chosen by the caller where MLflow ignores plain files
+ * (the root, an experiment dir, a run dir, a model dir, a version dir).
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { TrainSpamError } from '../../core/errors.js';
+
+export function ioError(op: string, file: string, e: unknown): TrainSpamError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return new TrainSpamError('IO_ERROR', `tracking: cannot ${op} '${file}': ${(e as Error)?.message ?? String(e)}`, {
+    file,
+    errno: code ?? null,
+  });
+}
+
+export function errno(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException)?.code;
+}
+
+function tempName(scratchDir: string): string {
+  return path.join(scratchDir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+export async function atomicWrite(file: string, content: string | Uint8Array, scratchDir: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = tempName(scratchDir);
+  try {
+    await fs.writeFile(tmp, content);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw ioError('write', file, e);
+  }
+}
+
+/** Creates `file` with `content` unless it exists; returns the existing content otherwise. */
+export async function writeOnce(file: string, content: string, scratchDir: string): Promise<{ created: boolean; existing?: string }> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = tempName(scratchDir);
+  try {
+    await fs.writeFile(tmp, content);
+    try {
+      await fs.link(tmp, file);
+      return { created: true };
+    } catch (e) {
+      if (errno(e) !== 'EEXIST') throw e;
+      return { created: false, existing: await fs.readFile(file, 'utf8') };
+    }
+  } catch (e) {
+    throw ioError('write', file, e);
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+export async function appendText(file: string, text: string): Promise<void> {
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.appendFile(file, text, { flag: 'a' });
+  } catch (e) {
+    throw ioError('append to', file, e);
+  }
+}
+
+export async function readOptional(file: string): Promise<string | null> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return null;
+    throw ioError('read', file, e);
+  }
+}
+
+export async function listEntries(dir: string): Promise<{ dirs: string[]; files: string[] }> {
+  try {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    const dirs: string[] = [];
+    const files: string[] = [];
+    for (const e of entries) {
+      if (e.isDirectory()) dirs.push(e.name);
+      else if (e.isFile() && !e.name.startsWith('.tmp-')) files.push(e.name);
+    }
+    return { dirs: dirs.sort(), files: files.sort() };
+  } catch (e) {
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return { dirs: [], files: [] };
+    throw ioError('list', dir, e);
+  }
+}
+
+/** All files under `dir` as `/`-joined keys (MLflow stores key `a/b` as nested dirs). */
+export async function listKeyFiles(dir: string, prefix = ''): Promise<string[]> {
+  const { dirs, files } = await listEntries(dir);
+  const out = files.map((f) => prefix + f);
+  for (const d of dirs) out.push(...(await listKeyFiles(path.join(dir, d), `${prefix}${d}/`)));
+  return out.sort();
+}
+
+/** `mkdir` without `recursive`: true when this call created it, false when it already existed. */
+export async function mkdirExclusive(dir: string): Promise<boolean> {
+  try {
+    await fs.mkdir(dir);
+    return true;
+  } catch (e) {
+    if (errno(e) === 'EEXIST') return false;
+    throw ioError('create directory', dir, e);
+  }
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * The embedded local `ModelRegistry` under `<root>/models/` (MLflow FileStore registry layout):
+ * `<name>/meta.yaml`, `<name>/tags/<k>`, `<name>/aliases/<alias>` (content = version),
+ * `<name>/version-<n>/meta.yaml`, `<name>/version-<n>/tags/<k>`.
+ * Version numbers are claimed with an exclusive `mkdir` of `version-<n>` (retry with n+1 on
+ * EEXIST), so concurrent processes never get the same number. Readers skip a version dir whose
+ * `meta.yaml` is not written yet.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { TrainSpamError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/ports.js';
+import { limitValue, type BatchContext } from '../batch.js';
+import {
+  MODEL_STAGES, type CreateModelVersionOptions, type LongValuePolicy, type ModelRegistry, type ModelStage, type ModelVersion,
+  type RegisteredModel,
+} from '../contract.js';
+import { normalizeStage, validateAlias, validateKey, validateModelName, validateVersion } from '../validation.js';
+import { atomicWrite, listEntries, mkdirExclusive, readOptional } from './files.js';
+import { LocalLayout } from './layout.js';
+import { dumpMeta, metaNumber, metaString, parseMeta, type Meta } from './meta-yaml.js';
+import { readValueFiles } from './run-files.js';
+import { matches, parseFilter, type Field } from './search-filter.js';
+
+export interface LocalRegistryOptions {
+  readonly root?: string;
+  readonly now?: () => number;
+  readonly logger?: Logger;
+  readonly longValues?: LongValuePolicy;
+}
+
+const VERSION_ATTRIBUTES = new Set(['name', 'run_id', 'version', 'current_stage', 'source', 'source_path']);
+
+export class LocalModelRegistry implements ModelRegistry {
+  readonly kind = 'local';
+  readonly layout: LocalLayout;
+  private readonly now: () => number;
+  private readonly ctx: BatchContext;
+
+  constructor(options: LocalRegistryOptions = {}) {
+    this.layout = new LocalLayout(options.root ?? 'mlruns');
+    this.now = options.now ?? Date.now;
+    this.ctx = { now: this.now, longValues: options.longValues ?? 'truncate', logger: options.logger ?? silentLogger };
+  }
+
+  private async readModelMeta(name: string): Promise<Meta | null> {
+    const file = path.join(this.layout.modelDir(name), 'meta.yaml');
+    const text = await readOptional(file);
+    return text === null ? null : parseMeta(text, file);
+  }
+
+  private async requireModel(name: string): Promise<Meta> {
+    validateModelName(name);
+    const meta = await this.readModelMeta(name);
+    if (!meta) throw new TrainSpamError('NOT_FOUND', `registered model '${name}' not found`, { name });
+    return meta;
+  }
+
+  private async aliases(name: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const dir = path.join(this.layout.modelDir(name), 'aliases');
+    for (const f of (await listEntries(dir)).files) {
+      const v = await readOptional(path.join(dir, f));
+      if (v !== null) out[f] = v.trim();
+    }
+    return out;
+  }
+
+  private async readVersion(name: string, version: string, withAliases: boolean): Promise<ModelVersion | null> {
+    const dir = this.layout.versionDir(name, version);
+    const text = await readOptional(path.join(dir, 'meta.yaml'));
+    if (text === null) return null;
+    const m = parseMeta(text, path.join(dir, 'meta.yaml'));
+    const stage = metaString(m, 'current_stage', 'None');
+    if (stage === 'Deleted_Internal') return null;
+    const aliases = withAliases ? Object.entries(await this.aliases(name)).filter(([, v]) => v === version).map(([a]) => a).sort() : [];
+    return {
+      name: metaString(m, 'name', name),
+      version: metaString(m, 'version', version),
+      creationTimestamp: metaNumber(m, 'creation_timestamp') ?? 0,
+      lastUpdatedTimestamp: metaNumber(m, 'last_updated_timestamp') ?? 0,
+      currentStage: normalizeStage(stage),
+      description: metaString(m, 'description'),
+      source: metaString(m, 'source'),
+      runId: metaString(m, 'run_id'),
+      status: metaString(m, 'status', 'READY'),
+      tags: await readValueFiles(path.join(dir, 'tags')),
+      aliases,
+    };
+  }
+
+  private async versionNumbers(name: string): Promise<number[]> {
+    const { dirs } = await listEntries(this.layout.modelDir(name));
+    return dirs.map((d) => /^version-(\d+)$/.exec(d)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
+  }
+
+  private async allVersions(name: string, withAliases = false): Promise<ModelVersion[]> {
+    const out: ModelVersion[] = [];
+    for (const n of await this.versionNumbers(name)) {
+      const v = await this.readVersion(name, String(n), withAliases);
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  private latestPerStage(versions: readonly ModelVersion[], stages: readonly ModelStage[]): ModelVersion[] {
+    const out: ModelVersion[] = [];
+    for (const s of stages) {
+      const inStage = versions.filter((v) => v.currentStage === s);
+      if (inStage.length) out.push(inStage.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a)));
+    }
+    return out;
+  }
+
+  async createRegisteredModel(name: string, options: { description?: string; tags?: Readonly<Record<string, string>> } = {}): Promise<RegisteredModel> {
+    validateModelName(name);
+    for (const k of Object.keys(options.tags ?? {})) validateKey('tag', k);
+    await mkdir(this.layout.modelsDir(), { recursive: true });
+    const dir = this.layout.modelDir(name);
+    if (await mkdirExclusive(dir)) {
+      const now = this.now();
+      for (const [k, v] of Object.entries(options.tags ?? {})) {
+        await atomicWrite(this.layout.keyFile(path.join(dir, 'tags'), k), limitValue('tag', k, v, this.ctx), dir);
+      }
+      const meta = { aliases: {}, creation_timestamp: now, description: options.description ?? '', last_updated_timestamp: now, name };
+      await atomicWrite(path.join(dir, 'meta.yaml'), dumpMeta(meta), dir);
+    }
+    for (let i = 0; i < 200; i++) {
+      const m = await this.getRegisteredModel(name);
+      if (m) return m;
+      await new Promise((r) => setTimeout(r, 5)); // another writer is between mkdir and meta.yaml
+    }
+    throw new TrainSpamError('IO_ERROR', `registered model dir '${dir}' exists without meta.yaml`, { name });
+  }
+
+  async getRegisteredModel(name: string): Promise<RegisteredModel | null> {
+    validateModelName(name);
+    const m = await this.readModelMeta(name);
+    if (!m) return null;
+    return {
+      name: metaString(m, 'name', name),
+      creationTimestamp: metaNumber(m, 'creation_timestamp') ?? 0,
+      lastUpdatedTimestamp: metaNumber(m, 'last_updated_timestamp') ?? 0,
+      description: metaString(m, 'description'),
+      tags: await readValueFiles(path.join(this.layout.modelDir(name), 'tags')),
+      aliases: await this.aliases(name),
+      latestVersions: this.latestPerStage(await this.allVersions(name, true), MODEL_STAGES),
+    };
+  }
+
+  async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
+    await this.requireModel(name);
+    validateKey('tag', key);
+    const dir = this.layout.modelDir(name);
+    await atomicWrite(this.layout.keyFile(path.join(dir, 'tags'), key), limitValue('tag', key, value, this.ctx), dir);
+  }
+
+  async createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion> {
+    const { name } = options;
+    await this.requireModel(name);
+    if (!options.source) throw new TrainSpamError('INVALID_ARGUMENT', 'model version source must not be empty', { name });
+    const tags = Object.entries(options.tags ?? {}).map(([k, v]) => {
+      validateKey('tag', k);
+      return [k, limitValue('tag', k, v, this.ctx)] as const;
+    });
+    const existing = await this.versionNumbers(name);
+    let n = (existing.length ? existing[existing.length - 1] : 0) + 1;
+    while (!(await mkdirExclusive(this.layout.versionDir(name, n)))) n++;
+    const dir = this.layout.versionDir(name, n);
+    const now = this.now();
+    for (const [k, v] of tags) await atomicWrite(this.layout.keyFile(path.join(dir, 'tags'), k), v, dir);
+    const meta = {
+      aliases: [],
+      creation_timestamp: now,
+      current_stage: 'None',
+      description: options.description ?? '',
+      last_updated_timestamp: now,
+      name,
+      run_id: options.runId ?? '',
+      run_link: '',
+      source: options.source,
+      status: 'READY',
+      status_message: null,
+      storage_location: options.source,
+      user_id: null,
+      version: n,
+    };
+    await atomicWrite(path.join(dir, 'meta.yaml'), dumpMeta(meta), dir);
+    return (await this.readVersion(name, String(n), true))!;
+  }
+
+  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    validateModelName(name);
+    validateVersion(version);
+    const v = await this.readVersion(name, version, true);
+    if (!v) throw new TrainSpamError('NOT_FOUND', `model version '${name}' v${version} not found`, { name, version });
+    return v;
+  }
+
+  async searchModelVersions(filter: string, options: { maxResults?: number } = {}): Promise<ModelVersion[]> {
+    const clauses = parseFilter(filter, VERSION_ATTRIBUTES);
+    const byName = clauses.find((c) => c.field.kind === 'attribute' && c.field.key === 'name' && c.op === '=');
+    const names = byName ? [String(byName.value)] : (await listEntries(this.layout.modelsDir())).dirs;
+    const out: ModelVersion[] = [];
+    for (const name of names.sort()) {
+      if (/[\0/\\]/.test(name) || name === '.' || name === '..' || !(await this.readModelMeta(name))) continue;
+      for (const v of await this.allVersions(name)) if (matches(clauses, (f) => versionField(v, f))) out.push(v);
+    }
+    out.sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : Number(b.version) - Number(a.version)));
+    return out.slice(0, options.maxResults ?? 10000);
+  }
+
+  private async updateVersionMeta(name: string, version: string, patch: Meta): Promise<void> {
+    const dir = this.layout.versionDir(name, version);
+    const text = await readOptional(path.join(dir, 'meta.yaml'));
+    if (text === null) throw new TrainSpamError('NOT_FOUND', `model version '${name}' v${version} not found`, { name, version });
+    const meta = parseMeta(text, path.join(dir, 'meta.yaml'));
+    await atomicWrite(path.join(dir, 'meta.yaml'), dumpMeta({ ...meta, ...patch, last_updated_timestamp: this.now() }), dir);
+  }
+
+  async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
+    await this.getModelVersion(name, version);
+    validateKey('tag', key);
+    const dir = this.layout.versionDir(name, version);
+    await atomicWrite(this.layout.keyFile(path.join(dir, 'tags'), key), limitValue('tag', key, value, this.ctx), dir);
+  }
+
+  async setAlias(name: string, alias: string, version: string): Promise<void> {
+    validateAlias(alias);
+    await this.getModelVersion(name, version);
+    const dir = this.layout.modelDir(name);
+    await atomicWrite(path.join(dir, 'aliases', alias), version, dir);
+  }
+
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    await this.requireModel(name);
+    validateAlias(alias);
+    await rm(path.join(this.layout.modelDir(name), 'aliases', alias), { force: true });
+  }
+
+  async getVersionByAlias(name: string, alias: string): Promise<ModelVersion | null> {
+    await this.requireModel(name);
+    validateAlias(alias);
+    const v = await readOptional(path.join(this.layout.modelDir(name), 'aliases', alias));
+    if (v === null) return null;
+    return this.readVersion(name, v.trim(), true);
+  }
+
+  async transitionStage(name: string, version: string, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion> {
+    const target = normalizeStage(stage);
+    await this.getModelVersion(name, version);
+    if (archiveExisting && (target === 'Staging' || target === 'Production')) {
+      for (const v of await this.allVersions(name)) {
+        if (v.version !== version && v.currentStage === target) await this.updateVersionMeta(name, v.version, { current_stage: 'Archived' });
+      }
+    }
+    await this.updateVersionMeta(name, version, { current_stage: target });
+    return this.getModelVersion(name, version);
+  }
+
+  async getLatestVersions(name: string, stages?: readonly ModelStage[]): Promise<ModelVersion[]> {
+    await this.requireModel(name);
+    const wanted = stages && stages.length ? stages.map(normalizeStage) : MODEL_STAGES;
+    return this.latestPerStage(await this.allVersions(name), wanted);
+  }
+
+  async getDownloadUri(name: string, version: string): Promise<string> {
+    return (await this.getModelVersion(name, version)).source;
+  }
+
+  async close(): Promise<void> {
+    /* nothing held open */
+  }
+}
+
+function versionField(v: ModelVersion, f: Field): string | number | undefined {
+  if (f.kind === 'tag') return v.tags[f.key];
+  if (f.kind !== 'attribute') return undefined;
+  const map: Record<string, string | number> = {
+    name: v.name, run_id: v.runId, version: Number(v.version), current_stage: v.currentStage, source: v.source, source_path: v.source,
+  };
+  return map[f.key];
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { WorkerPool } from '../../../src/exec/pool.js';
+import { ensureBuilt } from './ensure-build.js';
+
+const WORKER = new URL('./echo-worker.mjs', import.meta.url);
+
+describe('exec WorkerPool (piscina, real threads)', () => {
+  const shared = new Int32Array(new SharedArrayBuffer(64));
+  let pool: WorkerPool<{ shared: Int32Array }, Record<string, unknown>, unknown, unknown, unknown>;
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    pool = new WorkerPool({ workerFile: WORKER, workers: 2, workerData: { shared }, resourceLimits: { maxOldGenerationSizeMb: 64 } });
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it('runs tasks and returns their results', async () => {
+    const out = await pool.run({ op: 'echo', value: [1, 'a'] });
+    expect(out).toMatchObject({ ok: true, value: { echo: [1, 'a'] } });
+    expect(pool.size).toBe(2);
+  });
+
+  it('shares workerData SharedArrayBuffers without copying: worker writes are visible here', async () => {
+    const rs = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => pool.run({ op: 'write-shared', index: i, value: 100 + i })));
+    for (const r of rs) expect(r).toMatchObject({ ok: true, value: { isShared: true } });
+    expect([...shared.slice(0, 6)]).toEqual([100, 101, 102, 103, 104, 105]);
+  });
+
+  it('relays ask/notify messages over the per-task port', async () => {
+    const notes: unknown[] = [];
+    const out = await pool.run({ op: 'ask', count: 3 }, { onMessage: (p, expectsReply) => (expectsReply ? `answer ${(p as { i: number }).i}` : void notes.push(p)) });
+    expect(out).toEqual({ ok: true, value: ['answer 0', 'answer 1', 'answer 2'] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(notes).toEqual([{ done: true }]);
+  });
+
+  it('returns thrown errors as data with their code', async () => {
+    expect(await pool.run({ op: 'throw' })).toEqual({ ok: false, error: { code: 'INVALID_DATA', message: 'bad input row 3', details: { row: 3 } } });
+  });
+
+  it('times out a hung task by terminating its thread; the pool keeps working', async () => {
+    const out = await pool.run({ op: 'hang' }, { timeoutMs: 300 });
+    expect(out).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+    expect(await pool.run({ op: 'echo', value: 1 })).toMatchObject({ ok: true });
+  });
+
+  it('reports a worker that runs out of memory as OUT_OF_MEMORY', async () => {
+    const out = await pool.run({ op: 'oom' });
+    expect(out).toMatchObject({ ok: false, error: { code: 'OUT_OF_MEMORY' } });
+    expect(await pool.run({ op: 'echo', value: 2 })).toMatchObject({ ok: true, value: { echo: 2 } });
+  });
+
+  it('cancels a running task through an AbortSignal', async () => {
+    const ac = new AbortController();
+    const p = pool.run({ op: 'hang' }, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 100);
+    expect(await p).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    const pre = new AbortController();
+    pre.abort();
+    expect(await pool.run({ op: 'echo', value: 3 }, { signal: pre.signal })).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+  });
+});

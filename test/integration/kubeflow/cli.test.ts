@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { parseRunParams, registerHpoK8sManifest, registerKubeflowCommands } from '../../../src/cli/commands/kubeflow.js';
+import { checkManifest } from '../../../src/kubeflow/k8s-job.js';
+import { validatePipelineYaml } from '../../../src/kubeflow/validator.js';
+import { parseAllDocuments } from 'yaml';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'train-spam-kfp-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function program(): Command {
+  const p = new Command('train-spam').exitOverride();
+  registerKubeflowCommands(p);
+  const hpo = p.command('hpo').description('stand-in for the lead\'s hpo command');
+  registerHpoK8sManifest(hpo);
+  return p;
+}
+async function run(args: string[]): Promise<string> {
+  const out: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out.push(String(s)); return true; });
+  try {
+    await program().parseAsync(args, { from: 'user' });
+  } finally {
+    spy.mockRestore();
+  }
+  return out.join('');
+}
+
+describe('train-spam compile-pipeline', () => {
+  it('writes the same bytes as the golden file for the same options', async () => {
+    const out = join(tmp, 'p.yaml');
+    const msg = await run(['compile-pipeline', '--output', out, '--image-tag', '0.1.0', '--registry', 'registry.example.com/ml', '--mlflow-tracking-uri', 'http://mlflow.mlflow.svc.cluster.local:5000']);
+    expect(msg).toContain(`wrote ${out}`);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toBe(readFileSync(resolve(here, '../../golden/kubeflow/spam_detection_pipeline.yaml'), 'utf8'));
+    expect(validatePipelineYaml(text)).toEqual([]);
+    await run(['kfp', 'validate', out]);
+  });
+  it('kfp validate fails on a broken file', async () => {
+    const out = join(tmp, 'p2.yaml');
+    await run(['compile-pipeline', '--output', out, '--image-tag', 'x']);
+    const broken = join(tmp, 'broken.yaml');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(broken, readFileSync(out, 'utf8').replace('schemaVersion: 2.1.0', 'schemaVersion: 2.0.0'));
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await expect(run(['kfp', 'validate', broken])).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    } finally {
+      err.mockRestore();
+    }
+  });
+});
+
+describe('train-spam hpo k8s-manifest', () => {
+  it('writes the Indexed Job and the merge Job, both valid', async () => {
+    const out = join(tmp, 'hpo-job.yaml');
+    await run(['hpo', 'k8s-manifest', '--shards', '5', '--output', out, '--image-tag', '9.9.9', '--registry', 'r.example/x']);
+    const docs = parseAllDocuments(readFileSync(out, 'utf8')).map((d) => d.toJS() as { kind: string; spec: { completions?: number } });
+    expect(docs.map((d) => d.kind)).toEqual(['PersistentVolumeClaim', 'Job']);
+    expect(docs[1].spec.completions).toBe(5);
+    for (const d of docs) expect(checkManifest(d)).toEqual([]);
+    const merge = parseAllDocuments(readFileSync(join(tmp, 'hpo-job-merge.yaml'), 'utf8')).map((d) => d.toJS());
+    expect(merge).toHaveLength(1);
+    expect(checkManifest(merge[0])).toEqual([]);
+    expect(readFileSync(out, 'utf8')).toContain('image: r.example/x/train-spam-hpo-train:9.9.9');
+  });
+  it('rejects a bad --shards as a usage error', async () => {
+    await expect(run(['hpo', 'k8s-manifest', '--shards', '0'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', details: { usage: true } });
+  });
+});
+
+describe('train-spam kfp run', () => {
+  it('says clearly that KFP_HOST is missing', async () => {
+    const saved = process.env.KFP_HOST;
+    delete process.env.KFP_HOST;
+    try {
+      await expect(run(['kfp', 'run'])).rejects.toThrow(/KFP_HOST is not set/);
+    } finally {
+      if (saved !== undefined) process.env.KFP_HOST = saved;
+    }
+  });
+  it('parses typed run parameters and rejects unknown or ill-typed ones', () => {
+    expect(parseRunParams(['num_hpo_trials=40', 'f1_threshold=0.9', 'model_name=a=b', 'entity_data_path='])).toEqual({
+      num_hpo_trials: 40, f1_threshold: 0.9, model_name: 'a=b', entity_data_path: '',
+    });
+    expect(() => parseRunParams(['nope=1'])).toThrow(/unknown pipeline parameter 'nope'/);
+    expect(() => parseRunParams(['num_hpo_trials=4.5'])).toThrow(/expected an integer/);
+    expect(() => parseRunParams(['f1_threshold=abc'])).toThrow(/expected a number/);
+    expect(() => parseRunParams(['noequals'])).toThrow(/name=value/);
+  });
+});

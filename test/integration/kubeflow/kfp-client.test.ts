@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KfpClient, multipart } from '../../../src/kubeflow/kfp-client.js';
+import { TrainSpamError } from '../../../src/core/errors.js';
+
+interface Seen { method: string; path: string; query: Record<string, string>; headers: IncomingMessage['headers']; body: string }
+
+/** A loopback stand-in for the KFP API server (the endpoints and fields the client uses). */
+function fakeKfp(state: { pipelines: Map<string, string>; versions: Map<string, { id: string; name: string }[]>; fail?: number }) {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url!, 'http://x');
+      const s: Seen = { method: req.method!, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: Buffer.concat(chunks).toString() };
+      seen.push(s);
+      const reply = (code: number, body: unknown) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+      if (state.fail) return reply(state.fail, { error_message: 'boom from server', code: 13 });
+      let m: RegExpExecArray | null;
+      if (s.path === '/apis/v2beta1/healthz') return reply(200, { multi_user: false });
+      if ((m = /^\/apis\/v2beta1\/pipelines\/names\/(.+)$/.exec(s.path))) {
+        const id = state.pipelines.get(decodeURIComponent(m[1]));
+        return id ? reply(200, { pipeline_id: id }) : reply(404, { error_message: 'not found' });
+      }
+      if (s.path === '/apis/v2beta1/pipelines/upload' && s.method === 'POST') {
+        const id = `p${state.pipelines.size + 1}`;
+        state.pipelines.set(s.query.name, id);
+        state.versions.set(id, [{ id: `${id}-v1`, name: s.query.name }]);
+        return reply(200, { pipeline_id: id, display_name: s.query.name });
+      }
+      if (s.path === '/apis/v2beta1/pipelines/upload_version' && s.method === 'POST') {
+        const list = state.versions.get(s.query.pipelineid)!;
+        const v = { id: `${s.query.pipelineid}-v${list.length + 1}`, name: s.query.name };
+        list.unshift(v);
+        return reply(200, { pipeline_version_id: v.id });
+      }
+      if ((m = /^\/apis\/v2beta1\/pipelines\/([^/]+)\/versions$/.exec(s.path))) {
+        return reply(200, { pipeline_versions: (state.versions.get(m[1]) ?? []).map((v) => ({ pipeline_version_id: v.id, display_name: v.name })) });
+      }
+      if (s.path === '/apis/v2beta1/runs' && s.method === 'POST') return reply(200, { run_id: 'run-42' });
+      return reply(404, { error_message: `no route ${s.path}` });
+    });
+  });
+  return { server, seen };
+}
+
+const listen = (server: Server) => new Promise<number>((ok) => server.listen(0, '127.0.0.1', () => ok((server.address() as AddressInfo).port)));
+
+describe('KfpClient against a loopback server', () => {
+  const state = { pipelines: new Map<string, string>(), versions: new Map<string, { id: string; name: string }[]>(), fail: 0 };
+  const { server, seen } = fakeKfp(state);
+  let host = '';
+  beforeAll(async () => { host = `http://127.0.0.1:${await listen(server)}`; });
+  afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+
+  it('uploads a new pipeline and starts a run with typed parameters', async () => {
+    const client = new KfpClient({ host, token: 'tok', namespace: 'team-a' });
+    try {
+      const r = await client.uploadAndRun({ yaml: 'pipelineInfo:\n  name: x\n', pipelineName: 'spam-detection-pipeline', runName: 'run-a', parameters: { num_hpo_trials: 40, model_name: 'm' } });
+      expect(r).toEqual({ pipelineId: 'p1', pipelineVersionId: 'p1-v1', runId: 'run-42', runUrl: `${host}/#/runs/details/run-42` });
+    } finally {
+      await client.close();
+    }
+    const upload = seen.find((s) => s.path === '/apis/v2beta1/pipelines/upload')!;
+    expect(upload.query).toMatchObject({ name: 'spam-detection-pipeline', namespace: 'team-a' });
+    expect(upload.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(upload.body).toContain('name="uploadfile"; filename="spam-detection-pipeline.yaml"');
+    expect(upload.body).toContain('pipelineInfo:\n  name: x\n');
+    expect(upload.headers.authorization).toBe('Bearer tok');
+    const run = seen.find((s) => s.path === '/apis/v2beta1/runs')!;
+    expect(JSON.parse(run.body)).toEqual({
+      display_name: 'run-a',
+      pipeline_version_reference: { pipeline_id: 'p1', pipeline_version_id: 'p1-v1' },
+      runtime_config: { parameters: { num_hpo_trials: 40, model_name: 'm' } },
+    });
+  });
+
+  it('uploads a new version when the pipeline exists, and reuses an identical one', async () => {
+    const client = new KfpClient({ host });
+    try {
+      const r1 = await client.uploadAndRun({ yaml: 'v: 2\n', pipelineName: 'spam-detection-pipeline', runName: 'b', parameters: {} });
+      expect(r1.pipelineId).toBe('p1');
+      expect(r1.pipelineVersionId).toBe('p1-v2');
+      const uv = seen.filter((s) => s.path === '/apis/v2beta1/pipelines/upload_version');
+      expect(uv).toHaveLength(1);
+      expect(uv[0].query.name).toMatch(/^spam-detection-pipeline-[0-9a-f]{12}$/);
+      const r2 = await client.uploadAndRun({ yaml: 'v: 2\n', pipelineName: 'spam-detection-pipeline', runName: 'c', parameters: {} });
+      expect(r2.pipelineVersionId).toBe('p1-v2');
+      expect(seen.filter((s) => s.path === '/apis/v2beta1/pipelines/upload_version')).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('turns an HTTP error into REMOTE_ERROR with the server message', async () => {
+    state.fail = 500;
+    const client = new KfpClient({ host });
+    try {
+      const e = await client.healthz().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(TrainSpamError);
+      expect((e as TrainSpamError).code).toBe('REMOTE_ERROR');
+      expect((e as TrainSpamError).message).toMatch(/HTTP 500: boom from server/);
+    } finally {
+      state.fail = 0;
+      await client.close();
+    }
+  });
+});
+
+describe('KfpClient when KFP_HOST is not reachable', () => {
+  it('fails with NETWORK_ERROR naming the host and what to do (closed loopback port)', async () => {
+    const s = createServer();
+    const port = await listen(s);
+    await new Promise<void>((ok) => s.close(() => ok()));
+    const client = new KfpClient({ host: `http://127.0.0.1:${port}`, timeoutMs: 2000 });
+    try {
+      const e = (await client.uploadAndRun({ yaml: 'x', pipelineName: 'p', runName: 'r', parameters: {} }).catch((x: unknown) => x)) as TrainSpamError;
+      expect(e).toBeInstanceOf(TrainSpamError);
+      expect(e.code).toBe('NETWORK_ERROR');
+      expect(e.message).toContain(`http://127.0.0.1:${port}`);
+      expect(e.message).toMatch(/ECONNREFUSED/);
+      expect(e.message).toMatch(/KFP_HOST/);
+    } finally {
+      await client.close();
+    }
+  });
+  it('rejects a host that is not an http(s) URL', () => {
+    expect(() => new KfpClient({ host: 'localhost:8888' })).toThrow(/http/);
+    expect(() => new KfpClient({ host: 'not a url' })).toThrow(/not a URL/);
+  });
+  it('multipart body is well-formed and deterministic', () => {
+    const a = multipart('abc', 'f.yaml');
+    expect(a).toEqual(multipart('abc', 'f.yaml'));
+    const boundary = /boundary=(.+)$/.exec(a.contentType)![1];
+    expect(a.body.toString()).toBe(`--${boundary}\r\nContent-Disposition: form-data; name="uploadfile"; filename="f.yaml"\r\nContent-Type: application/x-yaml\r\n\r\nabc\r\n--${boundary}--\r\n`);
+  });
+});

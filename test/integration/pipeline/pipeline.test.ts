@@ -1,0 +1,162 @@
+/**
+ * The in-process pipeline end to end on the 240-e-mail pyarrow fixture (raw RFC-822 shape), with a
+ * local tracking store in a temp folder: exit codes, promotion, idempotence, comparison against
+ * the first run's Staging model, a corrupt Staging artifact, and nothing registered on failure.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/core/ports.js';
+import { silentProgress } from '../../../src/hpo/progress.js';
+import { resolvePipelineParams, type PipelineParams } from '../../../src/pipeline/params.js';
+import { runPipeline, type PipelineRunResult } from '../../../src/pipeline/runner.js';
+import { openTracking, type TrackingHandle } from '../../../src/tracking/factory.js';
+import { modelPromotion } from '../../../src/pipeline/steps/model-promotion.js';
+import type { RunContext } from '../../../src/pipeline/context.js';
+import { systemClock } from '../../../src/pipeline/context.js';
+
+const FIXTURE = resolve(__dirname, '../../../../shared/fixtures/parquet/emails-snappy.parquet');
+
+let root: string;
+let handle: TrackingHandle;
+
+function params(over: Record<string, unknown> = {}): PipelineParams {
+  return resolvePipelineParams({
+    entity_data_path: FIXTURE,
+    num_hpo_trials: 3,
+    seed: 7,
+    // 240 e-mails: loose quality gates; the gate logic itself is tested in test/unit/gates.
+    f1_threshold: 0.5,
+    min_auc_roc: 0.5,
+    min_precision: 0.5,
+    min_recall: 0.5,
+    max_inference_time_ms: 1000,
+    ...over,
+  });
+}
+
+async function run(over: Record<string, unknown> = {}): Promise<PipelineRunResult> {
+  return runPipeline({
+    params: params(over),
+    logger: silentLogger,
+    progress: silentProgress,
+    tracking: { store: handle.store, registry: handle.registry, description: 'test' },
+    outRoot: join(root, 'runs'),
+    workers: 1,
+    hpo: { study: { executor: 'inline' } },
+  });
+}
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'train-spam-pipeline-'));
+  handle = openTracking({ trackingUri: join(root, 'mlruns') });
+});
+
+afterAll(async () => {
+  await handle.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('pipeline end to end (local store)', () => {
+  let first: PipelineRunResult;
+
+  it('a first run executes all 8 steps, promotes version 1 and writes the report', async () => {
+    first = await run();
+    expect(first.record.error).toBeUndefined();
+    expect(first.record.timings.map((t) => t.step)).toEqual([
+      'data-preparation', 'feature-retrieval', 'baseline-training', 'hpo-tuning',
+      'model-evaluation', 'model-validation', 'model-comparison', 'model-promotion',
+    ]);
+    expect(first.exitCode).toBe(0);
+    expect(first.record.comparison?.status).toBe('first_model');
+    expect(first.record.promotion?.status).toBe('promoted');
+    expect(first.record.promotion?.version).toBe('1');
+    const staging = await handle.registry.getVersionByAlias('spam-detector', 'staging');
+    expect(staging?.version).toBe('1');
+    expect(staging?.currentStage).toBe('Staging');
+    expect(first.reportPath && statSync(first.reportPath).size).toBeGreaterThan(1000);
+    const html = readFileSync(first.reportPath!, 'utf8');
+    expect(html).toContain('Promoted spam-detector v1');
+    // every trial is a nested run under the pipeline run
+    const exp = await handle.store.getExperimentByName('spam-detection');
+    const children = await handle.store.searchRuns({ experimentIds: [exp!.experimentId], filter: `tags.mlflow.parentRunId = '${first.runId}'` });
+    expect(children).toHaveLength(3);
+  }, 120_000);
+
+  it('re-running promotion for the same run does not create a second version', async () => {
+    const rec = first.record;
+    const ctx = {
+      params: rec.params,
+      logger: silentLogger,
+      clock: systemClock,
+      signal: new AbortController().signal,
+      outDir: first.outDir,
+      tracking: { store: handle.store, registry: handle.registry, description: 'test' },
+      runId: first.runId,
+      experimentId: null,
+      progress: silentProgress,
+      workers: 1,
+    } as unknown as RunContext;
+    const again = await modelPromotion(ctx, rec.gates!, rec.comparison!);
+    expect(again.status).toBe('already_promoted');
+    expect(again.version).toBe('1');
+    const versions = await handle.registry.searchModelVersions("name='spam-detector'");
+    expect(versions).toHaveLength(1);
+  });
+
+  it('a second run is compared against the Staging model on the same test set', async () => {
+    const second = await run();
+    expect(second.record.comparison?.status).toBe('passed');
+    expect(second.record.comparison?.staging?.version).toBe('1');
+    // same seed, same data: the same model, so no regression at all
+    expect(second.record.comparison?.deltas.f1).toBeCloseTo(0, 12);
+    expect(second.exitCode).toBe(0);
+    expect(second.record.promotion?.version).toBe('2');
+    const v1 = await handle.registry.getModelVersion('spam-detector', '1');
+    expect(v1.currentStage).toBe('Archived');
+  }, 120_000);
+
+  it('failed gates exit with 2 and register nothing', async () => {
+    const before = (await handle.registry.searchModelVersions("name='spam-detector'")).length;
+    const r = await run({ f1_threshold: 0.999 });
+    expect(r.exitCode).toBe(2);
+    expect(r.record.promotion?.status).toBe('skipped');
+    expect(r.record.gates?.gates.find((g) => g.name === 'f1')?.passed).toBe(false);
+    expect((await handle.registry.searchModelVersions("name='spam-detector'")).length).toBe(before);
+  }, 120_000);
+
+  it('a corrupt Staging artifact fails the comparison clearly instead of crashing', async () => {
+    const staging = await handle.registry.getVersionByAlias('spam-detector', 'staging');
+    const runId = /^runs:\/([^/]+)\//.exec(staging!.source)![1];
+    // find the stored artifact of that run and damage it
+    const bins: string[] = [];
+    const walk = (d: string) => {
+      for (const n of readdirSync(d)) {
+        const p = join(d, n);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (n === 'arrays.bin' && p.includes(runId)) bins.push(p);
+      }
+    };
+    walk(join(root, 'mlruns'));
+    expect(bins.length).toBeGreaterThan(0);
+    for (const b of bins) writeFileSync(b, Buffer.from('not the arrays'));
+    const before = (await handle.registry.searchModelVersions("name='spam-detector'")).length;
+    const r = await run();
+    expect(r.record.error).toBeUndefined();
+    expect(r.record.comparison?.status).toBe('failed');
+    expect(r.record.comparison?.reasons.join(' ')).toMatch(/load|artifact|arrays/i);
+    expect(r.exitCode).toBe(2);
+    expect((await handle.registry.searchModelVersions("name='spam-detector'")).length).toBe(before);
+  }, 120_000);
+
+  it('a bad entity file is a clear error with exit code 1 and no model version', async () => {
+    const before = (await handle.registry.searchModelVersions("name='spam-detector'")).length;
+    const bad = resolve(__dirname, '../../../../shared/fixtures/parquet/bad-missing-label.parquet');
+    const r = await run({ entity_data_path: bad });
+    expect(r.exitCode).toBe(1);
+    expect(r.record.error?.message).toContain('bad-missing-label.parquet');
+    expect(r.record.error?.message).toContain('label');
+    expect((await handle.registry.searchModelVersions("name='spam-detector'")).length).toBe(before);
+  });
+});

@@ -1,0 +1,54 @@
+/** The analyzer against sklearn's on Unicode edge cases (accents, final sigma, Kelvin sign, astral letters, marks). */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { compareCodePoints, fitTfidf } from '../../../src/features/tfidf.js';
+import { tokenize } from '../../../src/features/tokenizer.js';
+import { ENGLISH_STOP_WORDS } from '../../../src/features/stop-words.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fx = JSON.parse(readFileSync(path.resolve(here, '../../fixtures/features/unicode-tokens.json'), 'utf8')) as {
+  docs: string[];
+  tokens: string[][];
+  vocabulary: string[];
+  idf: number[];
+};
+const stopFixture = JSON.parse(readFileSync(path.resolve(here, '../../../../shared/fixtures/sklearn/english-stop-words.json'), 'utf8')) as { words: string[] };
+
+describe('tokenize (sklearn default analyzer)', () => {
+  it.each(fx.docs.map((d, i) => [i, d] as const))('doc %i gives sklearn tokens', (i, d) => {
+    expect(tokenize(d)).toEqual(fx.tokens[i]);
+  });
+
+  it('fits the same vocabulary (code-point order) and idf on the Unicode docs', () => {
+    const f = fitTfidf(fx.docs);
+    expect([...f.vocabulary]).toEqual(fx.vocabulary);
+    f.idf.forEach((v, i) => expect(Math.abs(v - fx.idf[i])).toBeLessThan(1e-9));
+  });
+
+  it('ASCII fast path and Unicode path agree on ASCII tokens', () => {
+    const ascii = 'Hello WORLD foo_bar 42 x y2k';
+    expect(tokenize(ascii + ' é')).toEqual([...tokenize(ascii)]);
+  });
+
+  it('drops stop words only when asked, after lower-casing', () => {
+    const stop = new Set(ENGLISH_STOP_WORDS);
+    expect(tokenize('The cat AND the Hat')).toEqual(['the', 'cat', 'and', 'the', 'hat']);
+    expect(tokenize('The cat AND the Hat', { stopWords: stop })).toEqual(['cat', 'hat']);
+    expect(tokenize('ABC', { lowercase: false })).toEqual(['ABC']);
+  });
+
+  it('stop-word list equals the sklearn fixture', () => {
+    expect([...ENGLISH_STOP_WORDS]).toEqual(stopFixture.words);
+  });
+
+  it('compareCodePoints orders astral characters after U+E000..U+FFFF like Python', () => {
+    const a = '\uffe0x';
+    const b = '😀';
+    expect(a < b).toBe(false); // UTF-16 order puts the surrogate first
+    expect(compareCodePoints(a, b)).toBeLessThan(0);
+    expect(compareCodePoints('ab', 'abc')).toBeLessThan(0);
+    expect(compareCodePoints('b', 'a')).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { TrainSpamError } from '../../../src/core/errors.js';
+import { DEFAULT_GATE_THRESHOLDS, evaluateGates, resolveGateThresholds, type GateInput } from '../../../src/pipeline/gates.js';
+
+const GATE_NAMES = [
+  'f1',
+  'roc_auc',
+  'precision',
+  'recall',
+  'inference_time_p99_ms',
+  'no_nan_scores',
+  'predictions_not_constant',
+  'both_classes_predicted',
+  'no_train_test_overlap',
+  'baseline_beaten',
+];
+
+function passing(): GateInput {
+  return {
+    metrics: { f1: 0.95, rocAuc: 0.98, precision: 0.94, recall: 0.96 },
+    latencyP99Ms: 2.5,
+    scores: Float64Array.from([0.1, 0.9, 0.2, 0.8, 0.7]),
+    trainTestOverlap: 0,
+    baseline: { metric: 'f1', baselineValue: 0.7, candidateValue: 0.95 },
+  };
+}
+
+function failedNames(input: GateInput): string[] {
+  return evaluateGates(input).gates.filter((g) => !g.passed).map((g) => g.name);
+}
+
+describe('evaluateGates', () => {
+  it('defaults are the documented seed thresholds', () => {
+    expect(DEFAULT_GATE_THRESHOLDS).toEqual({ f1Threshold: 0.85, minAucRoc: 0.9, minPrecision: 0.8, minRecall: 0.8, maxInferenceTimeMs: 10 });
+  });
+
+  it('a good candidate passes every gate, all gates listed with value, threshold, comparator', () => {
+    const r = evaluateGates(passing());
+    expect(r.passed).toBe(true);
+    expect(r.gates.map((g) => g.name)).toEqual(GATE_NAMES);
+    expect(r.gates.find((g) => g.name === 'f1')).toMatchObject({ value: 0.95, threshold: 0.85, comparator: '>=', passed: true });
+    expect(r.gates.find((g) => g.name === 'inference_time_p99_ms')).toMatchObject({ value: 2.5, threshold: 10, comparator: '<=' });
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+
+  const single: Array<[string, (i: GateInput) => GateInput]> = [
+    ['f1', (i) => ({ ...i, metrics: { ...i.metrics, f1: 0.8499 } })],
+    ['roc_auc', (i) => ({ ...i, metrics: { ...i.metrics, rocAuc: 0.89 } })],
+    ['precision', (i) => ({ ...i, metrics: { ...i.metrics, precision: 0.79 } })],
+    ['recall', (i) => ({ ...i, metrics: { ...i.metrics, recall: 0.7999 } })],
+    ['inference_time_p99_ms', (i) => ({ ...i, latencyP99Ms: 10.01 })],
+    ['no_nan_scores', (i) => ({ ...i, scores: [0.1, 0.9, NaN, 0.8] })],
+    ['predictions_not_constant', (i) => ({ ...i, scores: [0.4999999, 0.5000001, 0.5] })],
+    ['both_classes_predicted', (i) => ({ ...i, scores: [0.6, 0.7, 0.9] })],
+    ['no_train_test_overlap', (i) => ({ ...i, trainTestOverlap: 3 })],
+    ['baseline_beaten', (i) => ({ ...i, baseline: { metric: 'f1', baselineValue: 0.95, candidateValue: 0.95 } })],
+  ];
+
+  it.each(single)('gate %s can fail alone', (name, mutate) => {
+    const input = mutate(passing());
+    expect(failedNames(input)).toEqual([name]);
+    const report = evaluateGates(input);
+    expect(report.passed).toBe(false);
+    expect(report.gates.find((g) => g.name === name)!.message).toMatch(/FAILED|not a finite/);
+  });
+
+  it('exactly constant scores fail the spread gate (and, necessarily, both_classes_predicted)', () => {
+    const r = evaluateGates({ ...passing(), scores: [0.4, 0.4] });
+    expect(r.gates.find((g) => g.name === 'predictions_not_constant')).toMatchObject({ value: 0, passed: false });
+    expect(failedNames({ ...passing(), scores: [0.4, 0.4] })).toEqual(['predictions_not_constant', 'both_classes_predicted']);
+  });
+
+  it('thresholds are inclusive (value equal to threshold passes) except the strict ones', () => {
+    const i = passing();
+    const r = evaluateGates({ ...i, metrics: { f1: 0.85, rocAuc: 0.9, precision: 0.8, recall: 0.8 }, latencyP99Ms: 10 });
+    expect(r.passed).toBe(true);
+  });
+
+  it('a NaN metric fails its gate with value null and never passes', () => {
+    const r = evaluateGates({ ...passing(), metrics: { ...passing().metrics, rocAuc: NaN } });
+    const g = r.gates.find((x) => x.name === 'roc_auc')!;
+    expect(g).toMatchObject({ value: null, passed: false });
+    expect(g.message).toMatch(/not a finite number/);
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+
+  it('an unknown baseline value fails baseline_beaten with threshold null', () => {
+    const r = evaluateGates({ ...passing(), baseline: { metric: 'f1', baselineValue: NaN, candidateValue: 0.9 } });
+    expect(r.gates.find((g) => g.name === 'baseline_beaten')).toMatchObject({ threshold: null, passed: false });
+  });
+
+  it('empty score arrays fail the sanity gates instead of passing vacuously', () => {
+    const failed = failedNames({ ...passing(), scores: [] });
+    expect(failed).toEqual(['predictions_not_constant', 'both_classes_predicted']);
+  });
+
+  it('custom thresholds are applied and validated', () => {
+    const t = resolveGateThresholds({ f1Threshold: 0.96 });
+    expect(t.minAucRoc).toBe(0.9);
+    expect(evaluateGates(passing(), t).gates.find((g) => g.name === 'f1')!.passed).toBe(false);
+    expect(() => resolveGateThresholds({ minRecall: 1.2 })).toThrow(/min_recall is 1.2/);
+    expect(() => resolveGateThresholds({ maxInferenceTimeMs: 0 })).toThrow(TrainSpamError);
+    expect(() => evaluateGates(passing(), { ...DEFAULT_GATE_THRESHOLDS, minPrecision: NaN })).toThrow(/min_precision/);
+  });
+});

@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { replay, resumableState, type StudyEvent, type StudyHeader } from '../../../src/hpo/store/events.js';
+import { JournalTrialStore, parseJournal, readJournal } from '../../../src/hpo/store/journal.js';
+import { MemoryTrialStore } from '../../../src/hpo/store/store.js';
+
+const header: StudyHeader = {
+  version: 1, seed: 1, trials: 3, shardIndex: 0, shardCount: 1, metric: 'f1', mode: 'max', tieBreak: 'auc',
+  scheduler: { kind: 'fifo' }, validation: { kind: 'holdout', fraction: 0.2 }, space: { model: {} },
+};
+const cfg = { model: 'gbm' as const, params: { a: 1 } };
+const result = { score: 0.9, tieBreak: 0.95, metrics: { f1: 0.9 }, iterations: 5 };
+const events: StudyEvent[] = [
+  { type: 'study', header, at: 0 },
+  { type: 'trial_start', trial: 0, seed: 10, config: cfg, bracket: 0, at: 1 },
+  { type: 'report', trial: 0, iteration: 1, time: 1, metrics: { val_auc: 0.7 }, decision: 'continue', at: 2 },
+  { type: 'rung', trial: 0, bracket: 0, milestone: 1, value: 0.7, at: 2 },
+  { type: 'trial_start', trial: 1, seed: 11, config: cfg, bracket: 0, at: 3 },
+  { type: 'rung', trial: 1, bracket: 0, milestone: 1, value: 0.6, at: 4 },
+  { type: 'trial_end', trial: 0, state: 'completed', result, durationMs: 5, at: 5 },
+  { type: 'trial_start', trial: 2, seed: 12, config: cfg, bracket: 0, at: 6 },
+  { type: 'trial_end', trial: 2, state: 'failed', error: { code: 'TIMEOUT', message: 'slow' }, durationMs: 5, at: 7 },
+];
+
+describe('study state reducer', () => {
+  it('replays events into trial records and rung records', () => {
+    const s = replay(events);
+    expect(s.header).toEqual(header);
+    expect(s.trials.get(0)).toMatchObject({ state: 'completed', result, reports: 1, lastIteration: 1 });
+    expect(s.trials.get(1)).toMatchObject({ state: 'running' });
+    expect(s.trials.get(2)).toMatchObject({ state: 'failed', error: { code: 'TIMEOUT' } });
+    expect(s.rungs).toHaveLength(2);
+  });
+
+  it('resumable state keeps finished trials and their rungs only', () => {
+    const r = resumableState(replay(events));
+    expect([...r.trials.keys()].sort()).toEqual([0, 2]);
+    expect(r.rungs).toEqual([{ trial: 0, bracket: 0, milestone: 1, value: 0.7 }]);
+  });
+
+  it('a re-started trial forgets the rung records of its earlier attempt', () => {
+    const s = replay([...events, { type: 'trial_start', trial: 1, seed: 11, config: cfg, bracket: 0, at: 9 }]);
+    expect(s.rungs.map((r) => r.trial)).toEqual([0]);
+  });
+
+  it('memory store reduces as it appends', () => {
+    const m = new MemoryTrialStore();
+    for (const e of events) m.append(e);
+    expect(m.state).toEqual(replay(events));
+    expect(m.events).toHaveLength(events.length);
+  });
+});
+
+describe('JSONL journal', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'hpo-journal-'));
+
+  it('writes one JSON line per event and replays them', async () => {
+    const file = join(dir(), 'j.jsonl');
+    const j = new JournalTrialStore(file, { mode: 'create' });
+    for (const e of events) j.append(e);
+    await j.close();
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(events.length);
+    expect(readJournal(file).events).toEqual(events);
+    expect(() => new JournalTrialStore(file, { mode: 'create' })).toThrow(/already exists; pass --resume/);
+  });
+
+  it('tolerates a torn last line and truncates it before appending', async () => {
+    const file = join(dir(), 'j.jsonl');
+    writeFileSync(file, events.slice(0, 4).map((e) => JSON.stringify(e) + '\n').join(''));
+    const torn = JSON.stringify(events[4]);
+    appendFileSync(file, torn.slice(0, torn.length - 9));
+    const read = readJournal(file);
+    expect(read.tornTail).toBe(true);
+    expect(read.events).toEqual(events.slice(0, 4));
+    const j = new JournalTrialStore(file, { mode: 'resume' });
+    expect(j.events).toEqual(events.slice(0, 4));
+    j.append(events[4]);
+    await j.close();
+    expect(readJournal(file)).toMatchObject({ tornTail: false, events: events.slice(0, 5) });
+  });
+
+  it('keeps a complete last record that lacks its newline', async () => {
+    const file = join(dir(), 'j.jsonl');
+    writeFileSync(file, events.slice(0, 3).map((e) => JSON.stringify(e)).join('\n'));
+    const j = new JournalTrialStore(file, { mode: 'resume' });
+    j.append(events[3]);
+    await j.close();
+    expect(readJournal(file).events).toEqual(events.slice(0, 4));
+  });
+
+  it('rejects corruption before the last line, naming the line', () => {
+    const text = [JSON.stringify(events[0]), '{oops', JSON.stringify(events[1]), ''].join('\n');
+    expect(() => parseJournal(text, 'x.jsonl')).toThrow(/x\.jsonl: line 2 is not a JSON event/);
+  });
+});

@@ -1,0 +1,206 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mergeShards } from '../../../src/hpo/shards.js';
+import { choice, constant, randint, uniform, type SearchSpace } from '../../../src/hpo/space.js';
+import { readJournal } from '../../../src/hpo/store/journal.js';
+import { journalFileName, runStudy, type StudyOptions } from '../../../src/hpo/study.js';
+import { writeStudyArtifacts } from '../../../src/hpo/results.js';
+import { comparable, fakeFamilies, toyData } from './helpers.js';
+
+const data = toyData(240, 5);
+const tmp = () => mkdtempSync(join(tmpdir(), 'hpo-study-'));
+const base: StudyOptions = { data, families: fakeFamilies, executor: 'inline', trials: 12, seed: 7 };
+const delayed: SearchSpace = {
+  families: {
+    gbm: { quality: uniform(0, 1), n_estimators: randint(6, 13), delay_ms: constant(1) },
+    mlp: { quality: uniform(0, 1), epochs: randint(6, 13), delay_ms: constant(1) },
+  },
+};
+
+describe('runStudy (in-process runner, fake estimators)', () => {
+  it('random search gives identical trials for 1 and 3 concurrent trials', async () => {
+    const a = await runStudy({ ...base, workers: 1, space: delayed });
+    const b = await runStudy({ ...base, workers: 3, space: delayed });
+    expect(a.state).toBe('completed');
+    expect(a.trials).toHaveLength(12);
+    expect(a.trials.every((t) => t.state === 'completed')).toBe(true);
+    expect(comparable(b.trials)).toEqual(comparable(a.trials));
+    expect(b.best).toEqual({ ...a.best, durationMs: b.best!.durationMs });
+    // best = highest val F1 among completed trials
+    const maxF1 = Math.max(...a.trials.map((t) => t.score ?? -1));
+    expect(a.bestScore).toBe(maxF1);
+    expect(a.bestConfig).toEqual({ model: a.best!.model, params: a.best!.params });
+  });
+
+  it('a different seed gives different configs', async () => {
+    const a = await runStudy({ ...base, trials: 4 });
+    const b = await runStudy({ ...base, trials: 4, seed: 8 });
+    expect(a.trials.map((t) => t.params)).not.toEqual(b.trials.map((t) => t.params));
+  });
+
+  it('deterministic ASHA gives identical decisions for 1, 2 and 4 concurrent trials, and stops some trials', async () => {
+    const opts: StudyOptions = { ...base, trials: 16, space: delayed, scheduler: { kind: 'asha', maxT: 9, gracePeriod: 1, reductionFactor: 3 } };
+    const one = await runStudy({ ...opts, workers: 1 });
+    const two = await runStudy({ ...opts, workers: 2 });
+    const four = await runStudy({ ...opts, workers: 4 });
+    expect(comparable(two.trials)).toEqual(comparable(one.trials));
+    expect(comparable(four.trials)).toEqual(comparable(one.trials));
+    const stopped = one.trials.filter((t) => t.state === 'stopped');
+    expect(stopped.length).toBeGreaterThan(3);
+    expect(one.trials.filter((t) => t.state === 'completed').length).toBeGreaterThan(0);
+    const fifo = await runStudy({ ...opts, scheduler: { kind: 'fifo' }, workers: 2 });
+    expect(one.totalIterations).toBeLessThan(fifo.totalIterations * 0.8);
+    // a stopped trial never trains its full budget
+    for (const t of stopped) expect(t.iterations).toBeLessThan((t.params.n_estimators ?? t.params.epochs) as number);
+  });
+
+  it('asynchronous ASHA finishes every trial; with one worker it equals the deterministic mode', async () => {
+    const opts: StudyOptions = { ...base, trials: 10, space: delayed };
+    const asyncOne = await runStudy({ ...opts, workers: 1, scheduler: { kind: 'asha', maxT: 9, deterministic: false } });
+    const detOne = await runStudy({ ...opts, workers: 1, scheduler: { kind: 'asha', maxT: 9, deterministic: true } });
+    expect(comparable(asyncOne.trials)).toEqual(comparable(detOne.trials));
+    const asyncThree = await runStudy({ ...opts, workers: 3, scheduler: { kind: 'asha', maxT: 9, deterministic: false } });
+    expect(asyncThree.trials.every((t) => t.state === 'completed' || t.state === 'stopped')).toBe(true);
+  });
+
+  it('records failing and timed-out trials with their errors and goes on', async () => {
+    const space: SearchSpace = {
+      families: { gbm: { quality: uniform(0, 1), n_estimators: randint(4, 8), fail: choice(['none', 'none', 'throw', 'throw_at']), delay_ms: choice([0, 0, 200]) } },
+    };
+    const r = await runStudy({ ...base, trials: 12, space, workers: 2, trialTimeoutMs: 100 });
+    expect(r.state).toBe('completed');
+    const failed = r.trials.filter((t) => t.state === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const t of failed) {
+      expect(t.error).not.toBeNull();
+      if (t.params.fail === 'throw') expect(t.error).toMatchObject({ code: 'INVALID_DATA', message: expect.stringContaining('asked to fail') });
+      else if (t.params.fail === 'throw_at' && t.params.delay_ms === 0) expect(t.error!.message).toMatch(/iteration 3/);
+    }
+    const slow = r.trials.filter((t) => t.params.fail === 'none' && t.params.delay_ms === 200);
+    expect(slow.length).toBeGreaterThan(0);
+    for (const t of slow) expect(t.error?.code).toBe('TIMEOUT');
+    const ok = r.trials.filter((t) => t.params.fail === 'none' && t.params.delay_ms === 0);
+    expect(ok.length).toBeGreaterThan(0);
+    for (const t of ok) expect(t.state).toBe('completed');
+    expect(r.best && r.best.state).toBe('completed');
+  });
+
+  it.each([
+    ['random search', { kind: 'fifo' } as const],
+    ['deterministic ASHA', { kind: 'asha', maxT: 9 } as const],
+  ])('%s: resume after a crash (journal cut mid-line) equals the uninterrupted run, re-running only unfinished trials', async (_n, scheduler) => {
+    const opts: StudyOptions = { ...base, trials: 10, space: delayed, workers: 2, scheduler };
+    const full = await runStudy({ ...opts, journalDir: tmp() });
+    const dir = tmp();
+    await runStudy({ ...opts, journalDir: dir });
+    const file = join(dir, journalFileName(0, 1));
+    const text = readFileSync(file, 'utf8');
+    // cut inside the line of the 5th trial_end: as if killed while writing it
+    let pos = -1;
+    for (let k = 0; k < 5; k++) pos = text.indexOf('"type":"trial_end"', pos + 1);
+    truncateSync(file, Buffer.byteLength(text.slice(0, pos + 10)));
+    expect(statSync(file).size).toBeLessThan(text.length);
+    const before = readJournal(file);
+    expect(before.tornTail).toBe(true);
+    const finishedBefore = new Set(before.events.filter((e) => e.type === 'trial_end').map((e) => (e as { trial: number }).trial));
+    expect(finishedBefore.size).toBe(4);
+    const resumed = await runStudy({ ...opts, journalDir: dir, resume: true });
+    expect(comparable(resumed.trials)).toEqual(comparable(full.trials));
+    expect(resumed.best?.trial).toBe(full.best?.trial);
+    const after = readJournal(file).events.slice(before.events.length);
+    const rerun = after.filter((e) => e.type === 'trial_start').map((e) => (e as { trial: number }).trial);
+    for (const t of finishedBefore) expect(rerun).not.toContain(t);
+    expect(rerun.length).toBe(10 - finishedBefore.size);
+    await expect(runStudy({ ...opts, seed: 99, journalDir: dir, resume: true })).rejects.toThrow(/different settings \('(seed|scheduler.seed)' differs\)/);
+  });
+
+  it('sharded random search over 3 shards merges to the unsharded result', async () => {
+    const opts: StudyOptions = { ...base, trials: 11, workers: 2 };
+    const whole = await runStudy(opts);
+    const dir = tmp();
+    const parts = [];
+    for (let k = 0; k < 3; k++) parts.push(await runStudy({ ...opts, shard: { index: k, count: 3 }, journalDir: dir }));
+    expect(parts[1].trials.map((t) => t.trial)).toEqual([1, 4, 7, 10]);
+    const merged = mergeShards(dir);
+    expect(merged.state).toBe('completed');
+    expect(merged.shards).toEqual([0, 1, 2]);
+    expect(comparable(merged.trials)).toEqual(comparable(whole.trials));
+    expect(merged.best?.trial).toBe(whole.best?.trial);
+    expect(merged.bestConfig).toEqual(whole.bestConfig);
+  });
+
+  it('mergeShards reports missing and unfinished shards', async () => {
+    const dir = tmp();
+    await runStudy({ ...base, trials: 4, shard: { index: 0, count: 2 }, journalDir: dir });
+    expect(() => mergeShards(dir)).toThrow(/lacks the journals of shard\(s\) 1 of 2/);
+    expect(mergeShards(dir, { requireComplete: false }).state).toBe('incomplete');
+    expect(() => mergeShards(tmp())).toThrow(/no shard journals/);
+  });
+
+  it('abort cancels running trials, marks the study killed, and a resume completes it', async () => {
+    const dir = tmp();
+    const ac = new AbortController();
+    let ends = 0;
+    const opts: StudyOptions = { ...base, trials: 8, space: delayed, workers: 2 };
+    const killed = await runStudy({ ...opts, journalDir: dir, signal: ac.signal, hooks: { onTrialEnd: () => void (++ends === 2 && ac.abort()) } });
+    expect(killed.state).toBe('killed');
+    expect(killed.trials.some((t) => t.state === 'cancelled')).toBe(true);
+    const events = readJournal(join(dir, journalFileName(0, 1))).events;
+    expect(events[events.length - 1]).toMatchObject({ type: 'study_end', state: 'killed' });
+    const resumed = await runStudy({ ...opts, journalDir: dir, resume: true });
+    const full = await runStudy(opts);
+    expect(resumed.state).toBe('completed');
+    expect(comparable(resumed.trials)).toEqual(comparable(full.trials));
+  });
+
+  it('calls the tracking hooks per trial and survives a throwing hook', async () => {
+    const calls: string[] = [];
+    const hookErrors: string[] = [];
+    const r = await runStudy({
+      ...base,
+      trials: 3,
+      workers: 1,
+      hooks: {
+        onTrialStart: (e) => void calls.push(`start ${e.trial} ${e.config.model}`),
+        onTrialReport: (e) => {
+          if (e.iteration === 1) calls.push(`report ${e.trial}`);
+        },
+        onTrialEnd: (row) => {
+          calls.push(`end ${row.trial} ${row.state}`);
+          if (row.trial === 1) throw new Error('tracking down');
+        },
+        onHookError: (hook, e) => void hookErrors.push(`${hook}: ${e.message}`),
+      },
+    });
+    expect(r.state).toBe('completed');
+    expect(calls.filter((c) => c.startsWith('start'))).toHaveLength(3);
+    expect(calls.filter((c) => c.startsWith('report'))).toHaveLength(3);
+    expect(calls.filter((c) => c.startsWith('end'))).toEqual(['end 0 completed', 'end 1 completed', 'end 2 completed']);
+    expect(hookErrors).toEqual(['onTrialEnd: tracking down']);
+  });
+
+  it('scores on a validation split of the training data; k-fold averages folds', async () => {
+    const hold = await runStudy({ ...base, trials: 2, workers: 1 });
+    const kfold = await runStudy({ ...base, trials: 2, workers: 1, validation: { kind: 'kfold', k: 3 } });
+    expect(kfold.trials[0].params).toEqual(hold.trials[0].params);
+    expect(kfold.trials[0].iterations).toBe(3 * hold.trials[0].iterations);
+    for (const t of hold.trials) expect(Object.keys(t.metrics!)).toEqual(['accuracy', 'auc', 'average_precision', 'f1', 'log_loss', 'precision', 'recall']);
+    await expect(runStudy({ ...base, scheduler: { kind: 'asha' }, validation: { kind: 'kfold', k: 3 } })).rejects.toThrow(/holdout/);
+  });
+
+  it('writes the best config and the trials table as artifacts', async () => {
+    const r = await runStudy({ ...base, trials: 3, workers: 1 });
+    const dir = tmp();
+    const p = writeStudyArtifacts(r, dir);
+    const best = JSON.parse(readFileSync(p.bestConfig, 'utf8'));
+    expect(best).toMatchObject({ model: r.bestConfig!.model, params: r.bestConfig!.params, score: r.bestScore, metric: 'f1' });
+    const csv = readFileSync(p.trialsCsv, 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(4);
+    expect(csv[0]).toMatch(/^trial,seed,model,bracket,state,score,/);
+    expect(csv[0]).toContain('param.quality');
+    expect(JSON.parse(readFileSync(p.trialsJson, 'utf8')).trials).toHaveLength(3);
+    expect(existsSync(p.trialsJson)).toBe(true);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildExecutorOutput, classificationMetricsMetadata, inputArtifactPaths, localPathOf, parseExecutorInput,
+} from '../../../src/kubeflow/executor-io.js';
+
+const input = parseExecutorInput(JSON.stringify({
+  inputs: {
+    artifacts: { journals: { artifacts: [{ name: 'a', uri: 'minio://mlpipeline/v2/artifacts/run/hpo-tuning/1/journal' }, { uri: 's3://b/k' }] } },
+    parameterValues: { seed: 42 },
+  },
+  outputs: { artifacts: { hpo_metrics: { artifacts: [{ uri: 'minio://mlpipeline/x/hpo_metrics' }] } }, outputFile: '/tmp/kfp_outputs/output_metadata.json' },
+}));
+
+describe('executor input/output', () => {
+  it('maps list-artifact URIs to the launcher mounts', () => {
+    expect(inputArtifactPaths(input, 'journals')).toEqual(['/minio/mlpipeline/v2/artifacts/run/hpo-tuning/1/journal', '/s3/b/k']);
+    expect(localPathOf('gs://b/o')).toBe('/gcs/b/o');
+    expect(() => localPathOf('http://x/y')).toThrow(/no local mount/);
+    expect(() => inputArtifactPaths(input, 'nope')).toThrow(/no artifact input 'nope'/);
+    expect(() => parseExecutorInput('[1]')).toThrow(/JSON object/);
+    expect(() => parseExecutorInput('{')).toThrow(/not JSON/);
+  });
+  it('builds an ExecutorOutput with metadata, URIs and the output parameters', () => {
+    const out = JSON.parse(buildExecutorOutput({
+      artifacts: { hpo_metrics: { best_f1: 0.93, trials: 20 } },
+      parameterValues: { best_params: '{"model":"gbm"}' },
+      executorInput: input,
+    }));
+    expect(out).toEqual({
+      artifacts: { hpo_metrics: { artifacts: [{ name: 'hpo_metrics', uri: 'minio://mlpipeline/x/hpo_metrics', metadata: { best_f1: 0.93, trials: 20 } }] } },
+      parameterValues: { best_params: '{"model":"gbm"}' },
+    });
+  });
+  it('classification metrics in the shape the KFP UI reads', () => {
+    const md = classificationMetricsMetadata(['ham', 'spam'], [[90, 10], [5, 95]], [{ threshold: 0.5, falsePositiveRate: 0.1, recall: 0.95 }]);
+    expect(md).toEqual({
+      confusionMatrix: { annotationSpecs: [{ displayName: 'ham' }, { displayName: 'spam' }], rows: [{ row: [90, 10] }, { row: [5, 95] }] },
+      confidenceMetrics: [{ confidenceThreshold: 0.5, falsePositiveRate: 0.1, recall: 0.95 }],
+    });
+    expect(() => classificationMetricsMetadata(['a', 'b'], [[1, 2]], [])).toThrow(/2x2/);
+  });
+});

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { TrainSpamError } from '../../../src/core/errors.js';
+import { rocAuc } from '../../../src/metrics/index.js';
+import type { IterationReport } from '../../../src/models/contract.js';
+import { syntheticData } from '../../../src/models/conformance.js';
+import { MlpClassifier, mlpFromPayload, tfRuntime, type FittedMlp } from '../../../src/models/mlp/index.js';
+
+const train = syntheticData({ rows: 300, seed: 1, denseCols: 5, sparseCols: 40 });
+const val = syntheticData({ rows: 150, seed: 2, denseCols: 5, sparseCols: 40 });
+const small = { hidden_layers: [12, 6], epochs: 5, batch_size: 50, learning_rate: 0.01, dropout: 0.2, l2: 1e-4 };
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return e instanceof TrainSpamError ? e.code : `not a TrainSpamError: ${String(e)}`;
+  }
+  return 'no error';
+}
+
+describe('tfjs backend selection', () => {
+  it('initialises once per process, preferring tfjs-node, then wasm', async () => {
+    const a = await tfRuntime();
+    const b = await tfRuntime('cpu'); // the first call decided; later preferences are ignored
+    expect(b).toBe(a);
+    expect(['tensorflow', 'wasm']).toContain(a.backend);
+    expect(tf.getBackend()).toBe(a.backend);
+    if (a.backend === 'wasm') expect(a.skipped.map((s) => s.backend)).toEqual(['tensorflow']);
+  });
+});
+
+describe('MLP training', () => {
+  it('frees every tensor it creates (fit with validation, dropout, l2; a cancelled fit; a throwing callback)', async () => {
+    await tfRuntime();
+    const before = tf.memory().numTensors;
+    const f = await new MlpClassifier(small).fit(train, { seed: 3, validation: val, onIteration: () => 'continue' });
+    expect(f.iterations).toBe(5);
+    expect(tf.memory().numTensors).toBe(before);
+
+    const ac = new AbortController();
+    const code = await codeOf(new MlpClassifier(small).fit(train, { seed: 3, signal: ac.signal, onIteration: (r) => void (r.iteration === 2 && ac.abort()) }));
+    expect(code).toBe('CANCELLED');
+    expect(tf.memory().numTensors).toBe(before);
+
+    await expect(
+      new MlpClassifier(small).fit(train, {
+        seed: 3,
+        onIteration: () => {
+          throw new Error('boom');
+        },
+      }),
+    ).rejects.toThrow('boom');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('reports train loss every epoch and validation loss/AUC when validation is given; reportEvery thins reports', async () => {
+    const reports: IterationReport[] = [];
+    await new MlpClassifier({ ...small, epochs: 7 }).fit(train, { seed: 4, validation: val, reportEvery: 3, onIteration: (r) => void reports.push(r) });
+    expect(reports.map((r) => r.iteration)).toEqual([3, 6, 7]);
+    for (const r of reports) expect(Object.keys(r.metrics).sort()).toEqual(['train_loss', 'val_auc', 'val_loss']);
+    expect(reports[2].metrics.train_loss).toBeLessThan(reports[0].metrics.train_loss);
+    const noVal: IterationReport[] = [];
+    await new MlpClassifier({ ...small, epochs: 2 }).fit(train, { seed: 4, onIteration: (r) => void noVal.push(r) });
+    expect(noVal.map((r) => Object.keys(r.metrics))).toEqual([['train_loss'], ['train_loss']]);
+  });
+
+  it('val_auc reported at the last epoch equals the AUC of the returned model', async () => {
+    const reports: IterationReport[] = [];
+    const f = await new MlpClassifier(small).fit(train, { seed: 5, validation: val, onIteration: (r) => void reports.push(r) });
+    expect(reports[reports.length - 1].metrics.val_auc).toBe(rocAuc(val.y, f.predictProba(val.X)));
+  });
+
+  it('an async onIteration resolving to stop ends training', async () => {
+    const f = await new MlpClassifier({ ...small, epochs: 50 }).fit(train, {
+      seed: 5,
+      onIteration: async (r) => (r.iteration === 3 ? 'stop' : 'continue'),
+    });
+    expect(f.iterations).toBe(3);
+  });
+
+  it('is deterministic per seed and depends on the seed', async () => {
+    const fit = (seed: number) => new MlpClassifier(small).fit(train, { seed });
+    const [a, b, c] = await Promise.all([fit(9), fit(9), fit(10)]);
+    expect(a.predictProba(val.X)).toEqual(b.predictProba(val.X));
+    expect(a.predictProba(val.X)).not.toEqual(c.predictProba(val.X));
+  });
+
+  it('learns: held-out AUC well above chance, for relu and tanh', async () => {
+    for (const activation of ['relu', 'tanh']) {
+      const f = await new MlpClassifier({ ...small, activation, epochs: 15 }).fit(train, { seed: 6 });
+      expect(rocAuc(val.y, f.predictProba(val.X))).toBeGreaterThan(0.8);
+    }
+  });
+
+  it("class_weight 'balanced' raises the minority class's predicted probability", async () => {
+    // Keep every negative but only a fifth of the positives.
+    const keep: number[] = [];
+    for (let i = 0; i < train.X.rows; i++) if (train.y[i] === 0 || i % 5 === 0) keep.push(i);
+    const { selectRows } = await import('../../../src/core/matrix.js');
+    const X = selectRows(train.X, keep);
+    const y = Uint8Array.from(keep, (i) => train.y[i]);
+    const mean = (f: FittedMlp) => f.predictProba(val.X).reduce((s, v) => s + v, 0) / val.X.rows;
+    const plain = await new MlpClassifier({ ...small, epochs: 10 }).fit({ X, y }, { seed: 2 });
+    const balanced = await new MlpClassifier({ ...small, epochs: 10, class_weight: 'balanced' }).fit({ X, y }, { seed: 2 });
+    expect(mean(balanced)).toBeGreaterThan(mean(plain) + 0.05);
+  });
+
+  it('the TypeScript inference pass equals the tfjs graph on the exported weights', async () => {
+    const f = await new MlpClassifier({ ...small, activation: 'tanh' }).fit(train, { seed: 8 });
+    const net = f.network;
+    const X = val.X;
+    const cols = X.dense.cols + X.sparse.cols;
+    const dense = new Float32Array(X.rows * cols);
+    for (let r = 0; r < X.rows; r++) {
+      for (let c = 0; c < X.dense.cols; c++) dense[r * cols + c] = (X.dense.data[r * X.dense.cols + c] - net.scaler.mean[c]) / net.scaler.scale[c];
+      for (let p = X.sparse.indptr[r]; p < X.sparse.indptr[r + 1]; p++) dense[r * cols + X.dense.cols + X.sparse.indices[p]] = X.sparse.data[p];
+    }
+    const viaTf = tf.tidy(() => {
+      let h: tf.Tensor = tf.tensor2d(dense, [X.rows, cols]);
+      net.layers.forEach((l, i) => {
+        h = tf.add(tf.matMul(h, tf.tensor2d(l.kernel, [l.inputs, l.units])), tf.tensor1d(l.bias));
+        if (i < net.layers.length - 1) h = tf.tanh(h);
+      });
+      return tf.sigmoid(h).dataSync();
+    });
+    const ours = f.predictProba(X);
+    for (let i = 0; i < X.rows; i++) expect(Math.abs(ours[i] - viaTf[i])).toBeLessThan(1e-5);
+  });
+});
+
+describe('MLP payload', () => {
+  it('stores float32 weights per layer, the scaler and the architecture', async () => {
+    const f = await new MlpClassifier(small).fit(train, { seed: 1 });
+    const p = f.toPayload();
+    expect(p.kind).toBe('model/mlp');
+    expect(Object.keys(p.arrays).sort()).toEqual(
+      ['layer0.bias', 'layer0.kernel', 'layer1.bias', 'layer1.kernel', 'layer2.bias', 'layer2.kernel', 'scaler.mean', 'scaler.scale'],
+    );
+    expect(p.arrays['layer0.kernel']).toBeInstanceOf(Float32Array);
+    expect(p.arrays['layer0.kernel'].length).toBe(45 * 12);
+    expect(p.arrays['layer2.kernel'].length).toBe(6);
+    expect(p.arrays['scaler.mean']).toBeInstanceOf(Float64Array);
+    expect(p.meta.units).toEqual([12, 6, 1]);
+    expect(p.meta.iterations).toBe(5);
+  });
+
+  it('rejects damaged payloads with FORMAT_ERROR naming the problem', async () => {
+    const p = (await new MlpClassifier(small).fit(train, { seed: 1 })).toPayload();
+    const { ['layer1.bias']: _dropped, ...rest } = p.arrays;
+    expect(() => mlpFromPayload({ ...p, arrays: rest })).toThrow(/layer1\.bias' is missing/);
+    expect(() => mlpFromPayload({ ...p, arrays: { ...p.arrays, 'layer0.kernel': new Float32Array(3) } })).toThrow(/layer0\.kernel' has 3 values; expected 540/);
+    expect(() => mlpFromPayload({ ...p, arrays: { ...p.arrays, 'scaler.mean': new Float32Array(5) } })).toThrow(/Float32Array; expected Float64Array/);
+    expect(() => mlpFromPayload({ ...p, meta: { ...p.meta, units: [12, 6, 2] } })).toThrow(/output layer has 2 units/);
+    expect(() => mlpFromPayload({ ...p, meta: { ...p.meta, params: { epochs: -1 } } })).toThrow(/epochs/);
+    try {
+      mlpFromPayload({ ...p, meta: { ...p.meta, denseCols: 'x' } });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as TrainSpamError).code).toBe('FORMAT_ERROR');
+    }
+  });
+});
