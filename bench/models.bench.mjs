@@ -3,16 +3,21 @@
  * Model benchmarks: GBM fit (200 trees, depth 6, 255 bins), logistic fit, batch prediction, on
  *   - the fixture matrix (800 × 500 TF-IDF, ../shared/fixtures/sklearn),
  *   - a synthetic 6k × (24 dense + 500 sparse at ~8 % density) matrix,
- *   - the synthetic matrix replicated 10× with jitter (60k rows).
+ *   - the synthetic matrix replicated 10× with jitter (60k rows),
+ *   - the real SpamAssassin matrix (24 dense + 500 TF-IDF columns from the feature pipeline) when
+ *     datasets/processed/emails/all_emails.parquet exists (`train-spam prepare` writes it); rows are
+ *     shuffled with a fixed seed, 80 % train.
  * When /usr/bin/python3 has xgboost / scikit-learn, bench/peers/models_peer.py runs on the SAME
  * matrix (raw binary files in a temp dir) with the same parameters; ours, peer, ratio and the test
  * AUC of both are printed side by side.
  *
- * Run after `npm run build`:  node bench/models.bench.mjs [--quick] [--json] [--no-peer] [--only=fixture,synthetic,x10]
+ * Run after `npm run build`:  node bench/models.bench.mjs [--quick] [--json] [--no-peer] [--only=fixture,spam,synthetic,x10]
+ *   [--save-spam=DIR [--save-only]] writes the SpamAssassin matrix as raw files; [--spam-from=DIR] reads it back
+ *   (to benchmark on a machine without the corpus or node_modules).
  * Timings: one warm-up run, then the median (and min–max) of --reps runs (default 5).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +36,7 @@ const opt = (name, dflt) => {
 };
 const quick = flag('quick');
 const reps = Number(opt('reps', quick ? 3 : 5));
-const only = opt('only', 'fixture,synthetic,x10').split(',');
+const only = opt('only', 'fixture,spam,synthetic,x10').split(',');
 const PY = '/usr/bin/python3';
 
 const GBM = { n_estimators: 200, max_depth: 6, learning_rate: 0.1, reg_lambda: 1, min_child_weight: 1, max_bins: 255 };
@@ -110,6 +115,51 @@ function replicated(base, times, seed = 7) {
   return { X, y, nTrain: Math.floor(n * 0.8) };
 }
 
+/** Writes a matrix + labels as raw little-endian files (the peer's exchange format). */
+function saveMatrix(ds, dir) {
+  mkdirSync(dir, { recursive: true });
+  const { X } = ds;
+  const w = (name, arr) => writeFileSync(path.join(dir, name), Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
+  w('dense.f64', X.dense.data);
+  w('indptr.i32', X.sparse.indptr);
+  w('indices.i32', X.sparse.indices);
+  w('values.f64', X.sparse.data);
+  w('y.u8', ds.y);
+  return { rows: X.rows, denseCols: X.dense.cols, sparseCols: X.sparse.cols, nTrain: ds.nTrain };
+}
+
+/** Reads a matrix written by saveMatrix (plus matrix.json with its shape). */
+function loadMatrix(dir) {
+  const meta = JSON.parse(readFileSync(path.join(dir, 'matrix.json'), 'utf8'));
+  const r = (name, T) => {
+    const b = readFileSync(path.join(dir, name));
+    return new T(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const names = Array.from({ length: meta.denseCols + meta.sparseCols }, (_, i) => `f${i}`);
+  const X = featureMatrix(
+    denseMatrix(meta.rows, meta.denseCols, r('dense.f64', Float64Array)),
+    { rows: meta.rows, cols: meta.sparseCols, indptr: r('indptr.i32', Int32Array), indices: r('indices.i32', Int32Array), data: r('values.f64', Float64Array) },
+    names,
+  );
+  return { X, y: r('y.u8', Uint8Array), nTrain: meta.nTrain };
+}
+
+/** The SpamAssassin corpus through the project's feature pipeline (null when not prepared). */
+async function spamMatrix() {
+  const saved = opt('spam-from', '');
+  if (saved) return loadMatrix(saved);
+  const file = path.resolve(here, '../datasets/processed/emails/all_emails.parquet');
+  if (!existsSync(file)) return null;
+  const { loadEmailTable } = await import('../dist/io/email-table.js');
+  const { fitTransformFeaturePipeline } = await import('../dist/features/pipeline.js');
+  const { records } = await loadEmailTable(file);
+  const order = new Rng(2024).permutation(records.length);
+  const shuffled = Array.from(order, (i) => records[i]);
+  const labels = Uint8Array.from(shuffled, (r) => (r.label ? 1 : 0));
+  const { matrix } = fitTransformFeaturePipeline(shuffled, labels);
+  return { X: matrix, y: labels, nTrain: Math.floor(records.length * 0.8) };
+}
+
 function split(ds) {
   const tr = Array.from({ length: ds.nTrain }, (_, i) => i);
   const te = Array.from({ length: ds.X.rows - ds.nTrain }, (_, i) => ds.nTrain + i);
@@ -122,13 +172,8 @@ function runPeer(ds, gbmReps, lrReps) {
   if (probe.status !== 0) return null;
   const dir = mkdtempSync(path.join(tmpdir(), 'models-bench-'));
   try {
+    saveMatrix(ds, dir);
     const { X } = ds;
-    const w = (name, arr) => writeFileSync(path.join(dir, name), Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
-    w('dense.f64', X.dense.data);
-    w('indptr.i32', X.sparse.indptr);
-    w('indices.i32', X.sparse.indices);
-    w('values.f64', X.sparse.data);
-    w('y.u8', ds.y);
     const meta = {
       rows: X.rows,
       denseCols: X.dense.cols,
@@ -138,7 +183,7 @@ function runPeer(ds, gbmReps, lrReps) {
       threads: [1, 2],
       gbmReps,
       logisticReps: lrReps,
-      logistic: { C: 1 },
+      logistic: { C: 1, max_iter: 100 },
     };
     writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
     const r = spawnSync(PY, [path.join(here, 'peers/models_peer.py'), dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -202,6 +247,13 @@ async function benchOne(name, ds, gbmReps) {
 const results = [];
 const syn = only.includes('synthetic') || only.includes('x10') ? syntheticMatrix() : null;
 if (only.includes('fixture')) results.push(await benchOne('fixture', fixtureMatrix(), reps));
+if (only.includes('spam')) {
+  const spam = await spamMatrix().catch((e) => (console.error(`spam matrix unavailable: ${e.message}`), null));
+  const saveTo = opt('save-spam', '');
+  if (spam && saveTo) writeFileSync(path.join(saveTo, 'matrix.json'), JSON.stringify(saveMatrix(spam, saveTo)));
+  if (spam && !flag('save-only')) results.push(await benchOne('spam', spam, reps));
+  if (!spam) console.error('# spam: datasets/processed/emails/all_emails.parquet not found (run train-spam prepare); skipped');
+}
 if (only.includes('synthetic') && syn) results.push(await benchOne('synthetic', syn, reps));
 if (only.includes('x10') && syn) results.push(await benchOne('x10', replicated(syn, 10), quick ? 1 : 3));
 if (flag('json')) console.log(JSON.stringify({ node: process.version, results }, null, 2));

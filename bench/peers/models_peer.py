@@ -65,7 +65,7 @@ def main():
         result['xgboost_error'] = str(e)
     from sklearn.linear_model import LogisticRegression
     C = meta['logistic']['C']
-    times, lr = timed(lambda: LogisticRegression(C=C, max_iter=1000).fit(Xtr, ytr), meta.get('logisticReps', 5))
+    times, lr = timed(lambda: LogisticRegression(C=C, max_iter=meta['logistic'].get('max_iter', 100)).fit(Xtr, ytr), meta.get('logisticReps', 5))
     auc = float(roc_auc_score(yte, lr.predict_proba(Xte)[:, 1])) if len(set(yte.tolist())) == 2 else None
     result['sklearn_logistic'] = {'times': times, 'auc': auc, 'n_iter': int(lr.n_iter_[0])}
     print(json.dumps(result))

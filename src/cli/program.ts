@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDataCommands } from './commands/data.js';
 import { registerKubeflowCommands, registerHpoK8sManifest } from './commands/kubeflow.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerStepCommand } from './commands/step.js';
 
 export function buildProgram(): Command {
   const program = new Command('train-spam')
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerRunCommand(program);
+  registerStepCommand(program);
   registerDataCommands(program);
   registerKubeflowCommands(program);
   const hpo = program.command('hpo').description('Step 4: hyperparameter search');

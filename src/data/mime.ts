@@ -7,6 +7,7 @@
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Email } from 'postal-mime';
 import { TrainSpamError } from '../core/errors.js';
+import { withConcatBlob } from './concat-blob.js';
 import { parseMailDate } from './date.js';
 import { htmlToText } from './html-text.js';
 import type { EmailRecord } from './schema.js';
@@ -24,7 +25,7 @@ export type RawMessage = string | Uint8Array;
 export async function parseEmail(raw: RawMessage, meta: MessageMeta): Promise<EmailRecord> {
   let email: Email;
   try {
-    email = await PostalMime.parse(raw);
+    email = await withConcatBlob(() => PostalMime.parse(raw));
   } catch (e) {
     throw new TrainSpamError(
       'INVALID_DATA',

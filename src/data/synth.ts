@@ -14,7 +14,8 @@ import type { EmailRecord } from './schema.js';
 /** A weighted choice table: items with cumulative weights. */
 export interface Weighted<T> {
   items: T[];
-  cum: number[];
+  /** Cumulative weights (a Float64Array keeps the sampler's loads monomorphic). */
+  cum: Float64Array;
 }
 
 export interface SynthClassModel {
@@ -156,7 +157,7 @@ function fitClass(rows: readonly EmailRecord[], o: FitOptions): SynthClassModel 
 function topWeighted<K extends string | number>(counts: Map<K, number>, k: number): Weighted<K> {
   const entries = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, k);
   let acc = 0;
-  return { items: entries.map(([key]) => key), cum: entries.map(([, c]) => (acc += c)) };
+  return { items: entries.map(([key]) => key), cum: Float64Array.from(entries, ([, c]) => (acc += c)) };
 }
 
 /** Every ⌈n/max⌉-th value, deterministic. */
@@ -179,30 +180,34 @@ function slug(word: string): string {
 }
 
 function bodyText(m: SynthClassModel, rng: Rng, words: number, urls: number, domain: string): string {
-  const out: string[] = [];
+  let out = '';
   let prev = -1;
   let lineLen = 0;
-  const urlAt = new Set<number>();
-  for (let u = 0; u < urls; u++) urlAt.add(rng.int(0, Math.max(0, words - 1)));
+  // URL positions, sorted, so the loop checks one index at a time.
+  const urlAt: number[] = [];
+  for (let u = 0; u < urls; u++) urlAt.push(rng.int(0, Math.max(0, words - 1)));
+  urlAt.sort((a, b) => a - b);
+  let nextUrl = 0;
   for (let i = 0; i < words; i++) {
     let word: string;
-    if (urlAt.has(i)) {
+    if (nextUrl < urlAt.length && urlAt[nextUrl] === i) {
+      while (nextUrl < urlAt.length && urlAt[nextUrl] === i) nextUrl++;
       word = `http://www.${domain}/${slug(pick(m.body, rng))}`;
       prev = -1;
     } else {
       const succ = prev >= 0 ? m.successors[prev] : undefined;
-      const id = succ && succ.items.length > 0 && rng.next() < 0.75 ? pick(succ, rng) : pickIndex(m.body, rng);
+      const id = succ !== undefined && succ.items.length > 0 && rng.next() < 0.75 ? succ.items[pickIndex(succ, rng)] : pickIndex(m.body, rng);
       word = m.body.items[id];
       prev = id;
     }
-    out.push(word);
+    out += word;
     lineLen += word.length + 1;
     if (lineLen > 64) {
-      out.push(rng.next() < 0.12 ? '\n\n' : '\n');
+      out += rng.next() < 0.12 ? '\n\n' : '\n';
       lineLen = 0;
-    } else out.push(' ');
+    } else if (i + 1 < words) out += ' ';
   }
-  return out.join('').trim();
+  return out.trim();
 }
 
 /** Index drawn with probability proportional to its weight (binary search on the cumulative weights). */

@@ -5,7 +5,6 @@
 import type { EmailRecord } from '../data/schema.js';
 import { emailText, VIEW_NAMES, type DenseFeatureView } from './view.js';
 
-const URL_RE = /https?:\/\/|(?<![\/\w.])www\./gi;
 const HREF_RE = /\bhref\s*=/gi;
 const IMG_RE = /<img\b/gi;
 
@@ -18,8 +17,28 @@ function isSpace(c: number): boolean {
   return c <= 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
-/** One pass over the text; writes [words, nonSpaceChars, upper, letters, digits, exclamations, money] to out. */
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+/** Case-insensitive ASCII match of `word` (lower-case) at s[i..]. */
+function matchesAt(s: string, i: number, word: string): boolean {
+  if (i + word.length > s.length) return false;
+  for (let k = 0; k < word.length; k++) if (lower(s.charCodeAt(i + k)) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+function isUrlWordChar(c: number): boolean {
+  // '/', '.', ASCII letters/digits/underscore: a `www.` preceded by these is part of a longer token or URL
+  return c === 47 || c === 46 || c === 95 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/**
+ * One pass over the text; writes [urls, words, nonSpaceChars, upper, letters, digits, exclamations, money].
+ * URLs: `http://` or `https://` (any case), or `www.` not preceded by '/', '.', or an ASCII word char.
+ */
 function scanText(s: string, out: Float64Array): void {
+  let urls = 0;
   let words = 0;
   let nonSpace = 0;
   let upper = 0;
@@ -28,9 +47,12 @@ function scanText(s: string, out: Float64Array): void {
   let bang = 0;
   let money = 0;
   let inWord = false;
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (isSpace(c)) {
+    if (c > 32 && c < 127) {
+      // printable ASCII: the common case
+    } else if (isSpace(c)) {
       inWord = false;
       continue;
     }
@@ -39,21 +61,27 @@ function scanText(s: string, out: Float64Array): void {
       words++;
       inWord = true;
     }
-    if (c >= 65 && c <= 90) {
+    if (c >= 97 && c <= 122) {
+      letters++;
+      if (c === 104 && matchesAt(s, i, 'http') && (matchesAt(s, i + 4, '://') || matchesAt(s, i + 4, 's://'))) urls++;
+      else if (c === 119 && matchesAt(s, i, 'www.') && (i === 0 || !isUrlWordChar(s.charCodeAt(i - 1)))) urls++;
+    } else if (c >= 65 && c <= 90) {
       upper++;
       letters++;
-    } else if (c >= 97 && c <= 122) letters++;
-    else if (c >= 48 && c <= 57) digits++;
+      if (c === 72 && matchesAt(s, i, 'http') && (matchesAt(s, i + 4, '://') || matchesAt(s, i + 4, 's://'))) urls++;
+      else if (c === 87 && matchesAt(s, i, 'www.') && (i === 0 || !isUrlWordChar(s.charCodeAt(i - 1)))) urls++;
+    } else if (c >= 48 && c <= 57) digits++;
     else if (c === 33) bang++;
     else if (c === 36 || c === 0x20ac || c === 0xa3 || c === 0xa5) money++;
   }
-  out[0] = words;
-  out[1] = nonSpace;
-  out[2] = upper;
-  out[3] = letters;
-  out[4] = digits;
-  out[5] = bang;
-  out[6] = money;
+  out[0] = urls;
+  out[1] = words;
+  out[2] = nonSpace;
+  out[3] = upper;
+  out[4] = letters;
+  out[5] = digits;
+  out[6] = bang;
+  out[7] = money;
 }
 
 export const TEXT_VIEW: DenseFeatureView = Object.freeze({
@@ -62,12 +90,12 @@ export const TEXT_VIEW: DenseFeatureView = Object.freeze({
     'url_count', 'word_count', 'uppercase_ratio', 'exclamation_count',
     'digit_ratio', 'avg_word_length', 'money_symbol_count', 'char_count',
   ]),
-  compute(r: EmailRecord, out: Float64Array, o: number): void {
-    const s = emailText(r);
-    const t = new Float64Array(7);
+  compute(r: EmailRecord, out: Float64Array, o: number, text?: string): void {
+    const s = text ?? emailText(r);
+    const t = new Float64Array(8);
     scanText(s, t);
-    const [words, nonSpace, upper, letters, digits, bang, money] = t;
-    out[o] = countMatches(URL_RE, s);
+    const [urls, words, nonSpace, upper, letters, digits, bang, money] = t;
+    out[o] = urls;
     out[o + 1] = words;
     out[o + 2] = letters > 0 ? upper / letters : 0;
     out[o + 3] = bang;

@@ -46,18 +46,19 @@ export class FittedFeaturePipeline {
     return this.featureNames.length;
   }
 
-  /** Dense block only (24 columns per record), row-major. */
-  denseFeatures(records: readonly EmailRecord[]): Float64Array {
+  /** Dense block only (24 columns per record), row-major. `texts[i]` = emailText(records[i]) when already built. */
+  denseFeatures(records: readonly EmailRecord[], texts?: readonly string[]): Float64Array {
     const dc = this.denseCols;
     const out = new Float64Array(records.length * dc);
-    for (let i = 0; i < records.length; i++) writeDense(this.denseViews, records[i], out, i * dc);
+    for (let i = 0; i < records.length; i++) writeDense(this.denseViews, records[i], out, i * dc, texts ? texts[i] : undefined);
     return out;
   }
 
   /** Raw records → matrix (24 dense + TF-IDF sparse). Labels are never read. */
   transform(records: readonly EmailRecord[]): FeatureMatrix {
-    const dense = this.denseFeatures(records);
-    const sparse = this.tfidf.transform(records.map(emailText));
+    const texts = records.map(emailText);
+    const dense = this.denseFeatures(records, texts);
+    const sparse = this.tfidf.transform(texts);
     return featureMatrix(denseMatrix(records.length, this.denseCols, dense), sparse, this.featureNames);
   }
 
@@ -90,10 +91,10 @@ export class FittedFeaturePipeline {
 export const PIPELINE_PAYLOAD_KIND = 'features/pipeline';
 export const PIPELINE_PAYLOAD_VERSION = 1;
 
-function writeDense(views: readonly DenseFeatureView[], r: EmailRecord, out: Float64Array, at: number): void {
+function writeDense(views: readonly DenseFeatureView[], r: EmailRecord, out: Float64Array, at: number, text: string | undefined): void {
   let o = at;
   for (const v of views) {
-    v.compute(r, out, o);
+    v.compute(r, out, o, text);
     o += v.features.length;
   }
 }
@@ -129,8 +130,9 @@ export function fitTransformFeaturePipeline(
 ): { pipeline: FittedFeaturePipeline; matrix: FeatureMatrix } {
   if (trainRecords.length === 0) throw invalidData('fitTransformFeaturePipeline: no training records');
   const labels = resolveLabels(trainRecords, trainLabels);
-  const { fitted, matrix: sparse } = fitTransformTfidf(trainRecords.map(emailText), { ...PIPELINE_TFIDF_DEFAULTS, ...(options.tfidf ?? {}) });
+  const texts = trainRecords.map(emailText);
+  const { fitted, matrix: sparse } = fitTransformTfidf(texts, { ...PIPELINE_TFIDF_DEFAULTS, ...(options.tfidf ?? {}) });
   const pipeline = new FittedFeaturePipeline(fitted, buildSenderHistory(trainRecords, labels, senderPseudoCount(options)));
-  const dense = pipeline.denseFeatures(trainRecords);
+  const dense = pipeline.denseFeatures(trainRecords, texts);
   return { pipeline, matrix: featureMatrix(denseMatrix(trainRecords.length, pipeline.denseCols, dense), sparse, pipeline.featureNames) };
 }

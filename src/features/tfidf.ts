@@ -241,7 +241,10 @@ function selectVocabulary(table: TermTable, tf: Float64Array, df: Int32Array, nD
   return sortByCodePoint(cand, terms);
 }
 
-/** Term ids ordered by their terms in code-point order (native string sort unless a surrogate is involved). */
+/**
+ * Term ids ordered by their terms in code-point order. UTF-16 order differs from code-point order
+ * only between a surrogate and U+E000..U+FFFF, so without surrogates the native string sort is exact.
+ */
 function sortByCodePoint(ids: number[], terms: readonly string[]): number[] {
   let surrogate = false;
   const strs: string[] = new Array(ids.length);
@@ -250,7 +253,8 @@ function sortByCodePoint(ids: number[], terms: readonly string[]): number[] {
     strs[i] = t;
     if (!surrogate) {
       for (let j = 0; j < t.length; j++) {
-        if (t.charCodeAt(j) >= 0xd800) {
+        const c = t.charCodeAt(j);
+        if (c >= 0xd800 && c <= 0xdfff) {
           surrogate = true;
           break;
         }

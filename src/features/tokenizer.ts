@@ -3,22 +3,75 @@
  * token pattern `(?u)\b\w\w+\b`, i.e. every maximal run of two or more Unicode word characters
  * (Python's `\w`: letters, digits/numerics and `_`), then drop stop words.
  *
- * Fast path: a char-code scanner over ASCII text that lower-cases and hashes as it goes and looks
- * tokens up in a `TermTable` without building strings. A document holding any non-ASCII code unit
- * is re-scanned on the Unicode path: `String.prototype.toLowerCase` (the same full case mapping as
- * Python's `str.lower`, final sigma included) and a word-character table equal to Python's `\w`
- * (`[\p{L}\p{N}_]`; the two agree on every code point assigned in Unicode 14), counting token
- * length in code points as Python does.
+ * Fast path: a char-code scanner that lower-cases, classifies and hashes each UTF-16 unit through
+ * one 64K-entry table and looks tokens up in a `TermTable` without building strings. The table
+ * holds, per BMP unit, its lower-case form when that is a word character (else 0); it is exact for
+ * every unit whose full lower-case mapping is one context-free unit. The few that are not
+ * (U+0130 'İ' → two units, U+03A3 'Σ' with its final-sigma rule) and surrogates (astral code points)
+ * send the document to the full path: `String.prototype.toLowerCase` (the same full case mapping as
+ * Python's `str.lower`) then a code-point scan. Word characters are Python's `\w` exactly, as a
+ * range table read from CPython (word-ranges.ts; equal to `[\p{L}\p{N}_]` on Unicode 14), token
+ * length counted in code points as Python does.
  */
 import { HASH_SEED, TermTable } from './term-table.js';
+import { PY_WORD_RANGES } from './word-ranges.js';
 
 /** ASCII code → lower-cased code when the char is a word char ([A-Za-z0-9_]), else 0. */
 const ASCII_WORD_LOWER: Uint16Array = buildAsciiTable(true);
 /** ASCII code → the same code when the char is a word char, else 0 (lowercase: false). */
 const ASCII_WORD_KEEP: Uint16Array = buildAsciiTable(false);
-/** BMP code unit → 1 when it is a word char (Python `\w`); surrogates are 0. */
+/** BMP code unit → 1 when it is a word char (Python `\w`, from PY_WORD_RANGES); surrogates are 0. */
 const BMP_WORD: Uint8Array = buildBmpTable();
-const ASTRAL_WORD = /^[\p{L}\p{N}_]$/u;
+/** Fast-path tables: unit → lower-cased word unit, 0 = not a word char, BAIL = needs the full path. */
+const BAIL = 1;
+const FAST_LOWER: Uint16Array = buildFastTable(true);
+const FAST_KEEP: Uint16Array = buildKeepTable();
+
+/** lowercase: false — each word unit maps to itself; surrogates take the full path. */
+function buildKeepTable(): Uint16Array {
+  const t = new Uint16Array(65536);
+  for (let c = 0; c < 65536; c++) t[c] = BMP_WORD[c] !== 0 ? c : 0;
+  t.fill(BAIL, 0xd800, 0xe000);
+  return t;
+}
+
+function buildFastTable(lower: boolean): Uint16Array {
+  const t = new Uint16Array(65536);
+  const chunk = 4096;
+  for (let base = 0; base < 65536; base += chunk) {
+    const units: number[] = new Array(chunk);
+    for (let i = 0; i < chunk; i++) {
+      const c = base + i;
+      units[i] = c >= 0xd800 && c <= 0xdfff ? 32 : c;
+    }
+    const s = String.fromCharCode.apply(null, units);
+    const l = lower ? s.toLowerCase() : s;
+    const aligned = l.length === s.length;
+    for (let i = 0; i < chunk; i++) {
+      const c = base + i;
+      if ((c >= 0xd800 && c <= 0xdfff) || (lower && c === 0x03a3)) {
+        t[c] = BAIL;
+        continue;
+      }
+      let lc: number;
+      if (aligned) lc = l.charCodeAt(i);
+      else {
+        const x = lower ? String.fromCharCode(c).toLowerCase() : String.fromCharCode(c);
+        if (x.length !== 1) {
+          t[c] = BAIL;
+          continue;
+        }
+        lc = x.charCodeAt(0);
+      }
+      t[c] = lc < 128 ? (isAsciiWord(lc) ? lc : 0) : BMP_WORD[lc] !== 0 ? lc : 0;
+    }
+  }
+  return t;
+}
+
+function isAsciiWord(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
 
 function buildAsciiTable(lower: boolean): Uint16Array {
   const t = new Uint16Array(128);
@@ -31,21 +84,23 @@ function buildAsciiTable(lower: boolean): Uint16Array {
 
 function buildBmpTable(): Uint8Array {
   const t = new Uint8Array(65536);
-  const chunk = 4096;
-  const re = /[\p{L}\p{N}_]+/gu;
-  for (let base = 0; base < 65536; base += chunk) {
-    const units: number[] = new Array(chunk);
-    for (let i = 0; i < chunk; i++) {
-      const c = base + i;
-      units[i] = c >= 0xd800 && c <= 0xdfff ? 32 : c;
-    }
-    const s = String.fromCharCode.apply(null, units);
-    re.lastIndex = 0;
-    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-      for (let k = 0; k < m[0].length; k++) t[base + m.index + k] = 1;
-    }
-  }
+  const r = PY_WORD_RANGES;
+  for (let k = 0; k < r.length && r[k] < 65536; k += 2) t.fill(1, r[k], Math.min(r[k + 1], 65535) + 1);
   return t;
+}
+
+/** Python `\w` for any code point (binary search over PY_WORD_RANGES). */
+function isWordCodePoint(cp: number): boolean {
+  const r = PY_WORD_RANGES;
+  let lo = 0;
+  let hi = r.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cp < r[2 * mid]) hi = mid - 1;
+    else if (cp > r[2 * mid + 1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 /** Reusable scratch space for scanning: a token buffer and a growing id stream. */
@@ -79,22 +134,42 @@ export class ScanBuffers {
  */
 export function scanDocument(doc: string, table: TermTable, intern: boolean, lowercase: boolean, sb: ScanBuffers): void {
   sb.reserve(doc.length);
-  const ascii = lowercase ? ASCII_WORD_LOWER : ASCII_WORD_KEEP;
-  const n = scanAscii(doc, ascii, sb.buf, table, intern, sb.ids, sb.n);
+  const n = scanFast(doc, lowercase ? FAST_LOWER : FAST_KEEP, sb.buf, table, intern, sb.ids, sb.n);
   if (n >= 0) {
     sb.n = n;
     return;
   }
+  const ascii = lowercase ? ASCII_WORD_LOWER : ASCII_WORD_KEEP;
   const text = lowercase ? doc.toLowerCase() : doc;
   sb.reserve(text.length);
   sb.n = scanUnicode(text, ascii, BMP_WORD, sb.buf, table, intern, sb.ids, sb.n);
 }
 
 /**
- * ASCII-only scanner; returns the new stream length, or -1 at the first non-ASCII code unit.
- * The hash-table probe is inlined over the table's arrays (held in locals, refreshed after an insert).
+ * Looks buf[0..len) (hash h) up in the table's arrays: the term id, or -(slot + 1) of the empty
+ * slot where it would be inserted. Small enough for V8 to inline into the scanners.
  */
-function scanAscii(doc: string, ascii: Uint16Array, buf: Uint16Array, table: TermTable, intern: boolean, out: Int32Array, n0: number): number {
+function probe(slots: Int32Array, mask: number, hashes: Int32Array, lens: Int32Array, starts: Int32Array, pool: Uint16Array, buf: Uint16Array, len: number, h: number): number {
+  let s = h & mask;
+  for (;;) {
+    const v = slots[s];
+    if (v === 0) return -(s + 1);
+    const j = v - 1;
+    if (hashes[j] === h && lens[j] === len) {
+      const o = starts[j];
+      let k = 0;
+      while (k < len && pool[o + k] === buf[k]) k++;
+      if (k === len) return j;
+    }
+    s = (s + 1) & mask;
+  }
+}
+
+/**
+ * Table-driven scanner; returns the new stream length, or -1 at the first unit that needs the full
+ * path. The hash-table probe runs over the table's arrays (held in locals, refreshed after an insert).
+ */
+function scanFast(doc: string, fast: Uint16Array, buf: Uint16Array, table: TermTable, intern: boolean, out: Int32Array, n0: number): number {
   let slots = table.slots;
   let mask = table.mask;
   let hashes = table.hash;
@@ -107,34 +182,17 @@ function scanAscii(doc: string, ascii: Uint16Array, buf: Uint16Array, table: Ter
   let h = HASH_SEED;
   const end = doc.length;
   for (let i = 0; i <= end; i++) {
-    const c = i < end ? doc.charCodeAt(i) : 32;
-    if (c >= 128) return -1;
-    const w = ascii[c];
-    if (w !== 0) {
+    const w = i < end ? fast[doc.charCodeAt(i)] : 0;
+    if (w > BAIL) {
       buf[len++] = w;
       h = Math.imul(h ^ w, 0x01000193);
       continue;
     }
+    if (w === BAIL) return -1;
     if (len >= 2) {
-      let s = h & mask;
-      let id = -1;
-      for (;;) {
-        const v = slots[s];
-        if (v === 0) break;
-        const j = v - 1;
-        if (hashes[j] === h && lens[j] === len) {
-          const o = starts[j];
-          let k = 0;
-          while (k < len && pool[o + k] === buf[k]) k++;
-          if (k === len) {
-            id = j;
-            break;
-          }
-        }
-        s = (s + 1) & mask;
-      }
+      let id = probe(slots, mask, hashes, lens, starts, pool, buf, len, h);
       if (id < 0 && intern) {
-        id = table.insertAt(s, buf, len, h);
+        id = table.insertAt(-id - 1, buf, len, h);
         slots = table.slots;
         mask = table.mask;
         hashes = table.hash;
@@ -153,6 +211,13 @@ function scanAscii(doc: string, ascii: Uint16Array, buf: Uint16Array, table: Ter
 
 /** Unicode-aware scanner over already lower-cased text; token length counted in code points. */
 function scanUnicode(text: string, ascii: Uint16Array, bmp: Uint8Array, buf: Uint16Array, table: TermTable, intern: boolean, out: Int32Array, n0: number): number {
+  let slots = table.slots;
+  let mask = table.mask;
+  let hashes = table.hash;
+  let lens = table.len;
+  let starts = table.start;
+  let pool = table.pool;
+  let stop = table.stop;
   let n = n0;
   let len = 0;
   let cps = 0;
@@ -168,7 +233,7 @@ function scanUnicode(text: string, ascii: Uint16Array, bmp: Uint8Array, buf: Uin
       const d = text.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
         pair = true;
-        word = ASTRAL_WORD.test(text.slice(i, i + 2));
+        word = isWordCodePoint(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
       }
     } else {
       word = bmp[c] !== 0;
@@ -185,8 +250,18 @@ function scanUnicode(text: string, ascii: Uint16Array, bmp: Uint8Array, buf: Uin
       cps++;
     } else {
       if (cps >= 2) {
-        const id = intern ? table.intern(buf, len, h) : table.lookup(buf, len, h);
-        if (id >= 0 && table.stop[id] === 0) out[n++] = id;
+        let id = probe(slots, mask, hashes, lens, starts, pool, buf, len, h);
+        if (id < 0 && intern) {
+          id = table.insertAt(-id - 1, buf, len, h);
+          slots = table.slots;
+          mask = table.mask;
+          hashes = table.hash;
+          lens = table.len;
+          starts = table.start;
+          pool = table.pool;
+          stop = table.stop;
+        }
+        if (id >= 0 && stop[id] === 0) out[n++] = id;
       }
       len = 0;
       cps = 0;

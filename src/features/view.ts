@@ -10,8 +10,11 @@ export interface DenseFeatureView {
   readonly name: string;
   /** Feature names inside the view, in column order (the matrix name is `${view}__${feature}`). */
   readonly features: readonly string[];
-  /** Writes the record's values to out[offset .. offset + features.length). Pure; never reads the label. */
-  compute(record: EmailRecord, out: Float64Array, offset: number): void;
+  /**
+   * Writes the record's values to out[offset .. offset + features.length). Pure; never reads the
+   * label. `text` is `emailText(record)` when the caller already built it (saves a copy).
+   */
+  compute(record: EmailRecord, out: Float64Array, offset: number, text?: string): void;
 }
 
 /** Description of a view in a fitted pipeline (names only). */

@@ -7,16 +7,12 @@
  */
 import type { ParamSpec } from '../core/params.js';
 import type { Estimator, ModelKind } from '../models/contract.js';
-import { createEstimator, paramSpecFor } from '../models/registry.js';
 import { MODEL_KINDS, defaultSearchSpace, type Condition, type Domain, type ParamSpace, type SearchSpace } from './space.js';
 
 export interface ModelFamilies {
   createEstimator(kind: ModelKind, params: Readonly<Record<string, unknown>>): Estimator;
   paramSpecFor(kind: ModelKind): ParamSpec;
 }
-
-/** The real models (src/models/registry.ts). */
-export const registryFamilies: ModelFamilies = { createEstimator, paramSpecFor };
 
 /** Parameter holding the number of training iterations of each family (ASHA's time budget). */
 export const ITERATION_PARAM: Readonly<Record<ModelKind, string>> = {

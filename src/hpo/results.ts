@@ -66,7 +66,8 @@ export function toRow(t: TrialRecord): TrialRow {
   };
 }
 
-function better(a: TrialRow, b: TrialRow, mode: 'max' | 'min', tieMode: 'max' | 'min'): boolean {
+/** True when a ranks above b (score, then tie-break, then lower index). */
+export function better(a: TrialRow, b: TrialRow, mode: 'max' | 'min', tieMode: 'max' | 'min'): boolean {
   const s = mode === 'max' ? 1 : -1;
   const sa = s * (a.score as number);
   const sb = s * (b.score as number);

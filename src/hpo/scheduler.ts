@@ -78,7 +78,7 @@ export function fifoScheduler(): Scheduler {
 export interface AshaOptions {
   /** Scheduler time at which a trial is complete (default 27). */
   readonly maxT?: number;
-  /** First rung (default 1). */
+  /** First rung (default 1, as Ray: rungs at 1/27, 1/9 and 1/3 of a trial's budget when max_t is 27). */
   readonly gracePeriod?: number;
   /** Keep the top 1/rf at each rung (default 3). */
   readonly reductionFactor?: number;

@@ -11,10 +11,10 @@ import { invalidArgument, type ErrorData } from '../core/errors.js';
 import type { JsonValue } from '../core/payload.js';
 import type { Clock } from '../core/ports.js';
 import type { IterationDecision, TrainingData } from '../models/contract.js';
-import { defaultSpace, registryFamilies, type ModelFamilies } from './families.js';
+import { defaultSpace, type ModelFamilies } from './families.js';
 import { defaultWorkerCount } from '../exec/pool.js';
 import { silentProgress, type BestSoFar, type ProgressCounts, type ProgressReporter } from './progress.js';
-import { pickBest, summarize, toRow, type StudyResult, type TrialRow } from './results.js';
+import { better, summarize, toRow, type StudyResult, type TrialRow } from './results.js';
 import { inlineRunner, poolRunner, type TrialRunner } from './runner.js';
 import { ashaScheduler, fifoScheduler, normalizedTime, readyToDecide, type AshaOptions, type RungRecord, type Scheduler } from './scheduler.js';
 import { randomSearcher, shardTrials } from './searcher.js';
@@ -161,7 +161,8 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   const scheduler: Scheduler = schedOpts.kind === 'asha' ? ashaScheduler({ ...schedOpts, seed: schedOpts.seed ?? seed }) : fifoScheduler();
   const ashaCfg = schedOpts.kind === 'asha' ? ashaScheduler({ ...schedOpts, seed: schedOpts.seed ?? seed }).config : null;
   const rungMetric = schedOpts.kind === 'asha' ? (schedOpts.metric ?? DEFAULT_ASHA_METRIC) : null;
-  const families = options.families ?? registryFamilies;
+  // loaded lazily: the registry pulls in TensorFlow.js
+  const families = options.families ?? (await import('./registry-families.js')).registryFamilies;
   const space = options.space ?? defaultSpace(families);
   const searcher = randomSearcher(space, seed);
 
@@ -203,27 +204,30 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     // launched in this session (stale records of an interrupted attempt are ignored).
     const visibleRungs = (): RungRecord[] => store.state.rungs.filter((r) => ended.has(r.trial) || launched.has(r.trial));
 
-    const counts = (): ProgressCounts => {
-      let completed = 0;
-      let stopped = 0;
-      let failed = 0;
-      let running = 0;
-      for (const i of mine) {
-        const t = store.state.trials.get(i);
-        if (!t) continue;
-        if (t.state === 'completed') completed++;
-        else if (t.state === 'stopped') stopped++;
-        else if (t.state === 'failed') failed++;
-        else if (t.state === 'running' && launched.has(i)) running++;
-      }
-      return { total: mine.length, done: completed + stopped + failed, running, completed, stopped, failed };
+    // progress counters and best-so-far, kept incrementally (O(1) per event)
+    const tally = { completed: 0, stopped: 0, failed: 0, running: 0 };
+    const bestOf: { completed: TrialRow | null; stopped: TrialRow | null } = { completed: null, stopped: null };
+    const account = (i: number) => {
+      const t = store.state.trials.get(i);
+      if (!t || !isFinished(t)) return;
+      tally[t.state as 'completed' | 'stopped' | 'failed']++;
+      if (t.state !== 'completed' && t.state !== 'stopped') return;
+      const row = toRow(t);
+      if (row.score === null || !Number.isFinite(row.score)) return;
+      const cur = bestOf[t.state];
+      if (cur === null || better(row, cur, mode, tieMode)) bestOf[t.state] = row;
     };
+    for (const i of ended) account(i);
+    const counts = (): ProgressCounts => ({
+      total: mine.length,
+      done: tally.completed + tally.stopped + tally.failed,
+      running: tally.running,
+      completed: tally.completed,
+      stopped: tally.stopped,
+      failed: tally.failed,
+    });
     const bestSoFar = (): BestSoFar | null => {
-      const rows = mine.flatMap((i) => {
-        const t = store.state.trials.get(i);
-        return t && isFinished(t) ? [toRow(t)] : [];
-      });
-      const b = pickBest(rows, mode, tieMode);
+      const b = bestOf.completed ?? bestOf.stopped;
       return b && b.score !== null ? { trial: b.trial, metric, score: b.score } : null;
     };
     const progress = options.progress ?? silentProgress;
@@ -278,7 +282,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     const executor = options.executor ?? 'pool';
     const concurrency = Math.max(1, Math.min(options.workers ?? defaultWorkerCount(), Math.max(1, todo.length)));
     const runner: TrialRunner =
-      executor === 'inline'
+      executor === 'inline' || todo.length === 0 // nothing left to run (a resumed, finished study): no threads
         ? inlineRunner({ concurrency, folds, families })
         : poolRunner({
             workers: concurrency,
@@ -292,6 +296,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       const s = searcher.suggest(i);
       const bracket = scheduler.bracketOf(i);
       launched.add(i);
+      tally.running++;
       store.append({ type: 'trial_start', trial: i, seed: s.seed, config: s.config, bracket, at: clock.now() });
       progress.event({ type: 'trial_start', trial: i, model: s.config.model, params: s.config.params, counts: counts(), best: bestSoFar() });
       await callHook('onTrialStart', { trial: i, seed: s.seed, config: s.config, bracket });
@@ -312,6 +317,8 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
           : { type: 'trial_end', trial: i, state, error: out.error, durationMs, at: clock.now() },
       );
       ended.add(i);
+      tally.running--;
+      account(i);
       changed();
       const row = toRow(store.state.trials.get(i)!);
       progress.event({ type: 'trial_end', trial: i, state, score: row.score, iterations: row.iterations, error: row.error, counts: counts(), best: bestSoFar() });
@@ -330,6 +337,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       // Each lane takes the next index when it frees up, so trials start in index order.
       await Promise.all(Array.from({ length: runner.concurrency }, lane));
     } finally {
+      signal?.removeEventListener('abort', changed);
       changed();
       await runner.close();
     }

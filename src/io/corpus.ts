@@ -65,11 +65,16 @@ export async function listCorpus(dataDir = corpusDataDir()): Promise<CorpusEntry
 }
 
 /** Parquet column specs of the processed table (EMAIL_COLUMNS). */
-export const EMAIL_COLUMN_SPECS: ColumnSpec[] = EMAIL_COLUMNS.map(([name, type]) => ({
-  name,
-  type,
-  nullable: ['sender', 'sender_domain', 'reply_to', 'body_html', 'event_timestamp'].includes(name),
-}));
+export const EMAIL_COLUMN_SPECS: ColumnSpec[] = EMAIL_COLUMNS.map(([name, type]) => {
+  // Long, mostly unique text: no dictionary, no min/max statistics (both cost time and help nobody).
+  const longText = name === 'body_text' || name === 'body_html' || name === 'subject';
+  return {
+    name,
+    type,
+    nullable: ['sender', 'sender_domain', 'reply_to', 'body_html', 'event_timestamp'].includes(name),
+    ...(longText ? { encoding: 'PLAIN' as const, statistics: false } : {}),
+  };
+});
 
 export interface PrepareOptions {
   /** Output file (default datasets/processed/emails/all_emails.parquet, relative to cwd). */

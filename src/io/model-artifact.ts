@@ -2,6 +2,11 @@
  * The versioned, self-contained model artifact: one directory holding the fitted feature pipeline
  * and the fitted model, so a single artifact scores raw e-mails.
  *
+ * The same directory format holds any set of named payloads (`savePayloads` / `loadPayloads`):
+ * a model artifact is the case with exactly the slots `featurePipeline` and `model`; a feature
+ * pipeline artifact (the `feature_pipeline` output of the feature-retrieval step) has the slot
+ * `featurePipeline` only.
+ *
  *   <dir>/artifact.json  format name + version, created_at, user metadata, both payloads' kind,
  *                        version and JSON meta, and a manifest of every typed array
  *                        (payload, name, dtype, offset, length, byteLength, shape, sha256)
@@ -45,8 +50,10 @@ export interface SaveArtifactOptions {
   readonly createdAt?: Date;
 }
 
-type Slot = 'featurePipeline' | 'model';
-const SLOTS: readonly Slot[] = ['featurePipeline', 'model'];
+/** Payload slot names: identifiers such as `featurePipeline`, `model`. */
+type Slot = string;
+const MODEL_SLOTS: readonly Slot[] = ['featurePipeline', 'model'];
+const SLOT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 export interface ArrayEntry {
   readonly payload: Slot;
@@ -130,12 +137,21 @@ function checkPayload(p: Payload, slot: Slot): void {
 
 /** Builds the manifest and the binary blob (deterministic for equal inputs and createdAt). */
 export function encodeModelArtifact(artifact: ModelArtifact, createdAt: Date): { manifest: ArtifactManifest; bin: Uint8Array } {
-  checkPayload(artifact.featurePipeline, 'featurePipeline');
-  checkPayload(artifact.model, 'model');
-  checkJson(artifact.metadata, 'metadata');
+  return encodePayloads({ featurePipeline: artifact.featurePipeline, model: artifact.model }, artifact.metadata, createdAt);
+}
+
+/** Builds the manifest and the blob for any named payloads (slots in the given key order). */
+export function encodePayloads(slots: Readonly<Record<string, Payload>>, metadata: ArtifactMetadata, createdAt: Date): { manifest: ArtifactManifest; bin: Uint8Array } {
+  const names = Object.keys(slots);
+  if (names.length === 0) throw invalidArgument('model artifact: at least one payload is required');
+  for (const slot of names) {
+    if (!SLOT_NAME.test(slot)) throw invalidArgument(`model artifact: payload slot name '${slot}' must be an identifier (letters, digits, _)`);
+    checkPayload(slots[slot], slot);
+  }
+  checkJson(metadata, 'metadata');
   const pending: Array<{ slot: Slot; name: string; bytes: Uint8Array; dtype: DType; length: number }> = [];
-  for (const slot of SLOTS) {
-    const arrays = artifact[slot].arrays;
+  for (const slot of names) {
+    const arrays = slots[slot].arrays;
     for (const name of Object.keys(arrays).sort()) {
       const a = arrays[name];
       pending.push({ slot, name, dtype: dtypeOf(a) as DType, length: a.length, bytes: new Uint8Array(a.buffer, a.byteOffset, a.byteLength) });
@@ -150,13 +166,15 @@ export function encodeModelArtifact(artifact: ModelArtifact, createdAt: Date): {
   const bin = new Uint8Array(size);
   pending.forEach((p, i) => bin.set(p.bytes, entries[i].offset));
   const payloadMeta = (p: Payload) => ({ kind: p.kind, version: p.version, meta: p.meta });
+  const payloads: ArtifactManifest['payloads'] = {};
+  for (const slot of names) payloads[slot] = payloadMeta(slots[slot]);
   const manifest: ArtifactManifest = {
     format: ARTIFACT_FORMAT,
     formatVersion: ARTIFACT_FORMAT_VERSION,
     createdAt: createdAt.toISOString(),
     byteOrder: 'little',
-    metadata: artifact.metadata,
-    payloads: { featurePipeline: payloadMeta(artifact.featurePipeline), model: payloadMeta(artifact.model) },
+    metadata,
+    payloads,
     arrays: entries,
     bin: { file: ARRAYS_BIN, byteLength: size },
   };
@@ -191,9 +209,22 @@ function ioError(what: string, e: unknown): TrainSpamError {
  * the manifest written to artifact.json.
  */
 export async function saveModelArtifact(dir: string, artifact: ModelArtifact, options: SaveArtifactOptions = {}): Promise<ArtifactManifest> {
+  return savePayloads(dir, { featurePipeline: artifact.featurePipeline, model: artifact.model }, artifact.metadata, options);
+}
+
+/**
+ * Writes any named payloads in the artifact directory format, atomically. Returns the manifest.
+ * (`saveModelArtifact` is this with the slots `featurePipeline` and `model`.)
+ */
+export async function savePayloads(
+  dir: string,
+  slots: Readonly<Record<string, Payload>>,
+  metadata: ArtifactMetadata = {},
+  options: SaveArtifactOptions = {},
+): Promise<ArtifactManifest> {
   assertLittleEndian();
   const target = resolve(dir);
-  const { manifest, bin } = encodeModelArtifact(artifact, options.createdAt ?? new Date());
+  const { manifest, bin } = encodePayloads(slots, metadata, options.createdAt ?? new Date());
   if (!options.overwrite && (await exists(target))) {
     throw new TrainSpamError('ALREADY_EXISTS', `model artifact directory ${target} already exists (pass overwrite to replace it)`, { dir: target });
   }
@@ -230,8 +261,11 @@ function nonNegInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }
 
-/** Validates the parsed artifact.json; `file` names it in errors. */
-export function parseManifest(json: unknown, file: string): ArtifactManifest {
+/**
+ * Validates the parsed artifact.json; `file` names it in errors. `requiredSlots` (default the
+ * model artifact's two) must be present; any other well-formed slot is accepted.
+ */
+export function parseManifest(json: unknown, file: string, requiredSlots: readonly string[] = MODEL_SLOTS): ArtifactManifest {
   if (!isObject(json)) throw formatError(file, 'expected a JSON object');
   if (json.format !== ARTIFACT_FORMAT) throw formatError(file, `format is ${JSON.stringify(json.format)}; expected '${ARTIFACT_FORMAT}'`);
   if (json.formatVersion !== ARTIFACT_FORMAT_VERSION) {
@@ -243,9 +277,11 @@ export function parseManifest(json: unknown, file: string): ArtifactManifest {
   if (typeof json.createdAt !== 'string' || Number.isNaN(Date.parse(json.createdAt))) throw formatError(file, 'createdAt is not an ISO-8601 time');
   if (!isObject(json.metadata)) throw formatError(file, 'metadata must be an object');
   if (!isObject(json.payloads)) throw formatError(file, 'payloads must be an object');
-  for (const slot of SLOTS) {
+  for (const slot of requiredSlots) if (!isObject(json.payloads[slot])) throw formatError(file, `payloads.${slot} is missing`);
+  for (const slot of Object.keys(json.payloads)) {
     const p = json.payloads[slot];
-    if (!isObject(p)) throw formatError(file, `payloads.${slot} is missing`);
+    if (!SLOT_NAME.test(slot)) throw formatError(file, `payload slot name ${JSON.stringify(slot)} is not an identifier`);
+    if (!isObject(p)) throw formatError(file, `payloads.${slot} must be an object`);
     if (typeof p.kind !== 'string' || p.kind === '') throw formatError(file, `payloads.${slot}.kind must be a non-empty string`);
     if (!Number.isInteger(p.version) || (p.version as number) < 1) throw formatError(file, `payloads.${slot}.version must be an integer >= 1`);
     if (!isObject(p.meta)) throw formatError(file, `payloads.${slot}.meta must be an object`);
@@ -259,7 +295,9 @@ export function parseManifest(json: unknown, file: string): ArtifactManifest {
   json.arrays.forEach((e: unknown, i: number) => {
     const at = `arrays[${i}]`;
     if (!isObject(e)) throw formatError(file, `${at} must be an object`);
-    if (e.payload !== 'featurePipeline' && e.payload !== 'model') throw formatError(file, `${at}.payload must be 'featurePipeline' or 'model'`);
+    if (typeof e.payload !== 'string' || !isObject((json.payloads as Record<string, unknown>)[e.payload])) {
+      throw formatError(file, `${at}.payload ${JSON.stringify(e.payload)} is not one of the payloads (${Object.keys(json.payloads as object).join(', ')})`);
+    }
     if (typeof e.name !== 'string') throw formatError(file, `${at}.name must be a string`);
     const id = `${e.payload}/${e.name}`;
     if (seen.has(id)) throw formatError(file, `array ${id} is listed twice`);
@@ -284,6 +322,28 @@ export function parseManifest(json: unknown, file: string): ArtifactManifest {
  * FORMAT_ERROR naming the file for anything missing, corrupt, truncated or of another version.
  */
 export async function loadModelArtifact(dir: string): Promise<LoadedModelArtifact> {
+  const loaded = await loadPayloads(dir, MODEL_SLOTS);
+  return {
+    formatVersion: loaded.formatVersion,
+    createdAt: loaded.createdAt,
+    metadata: loaded.metadata,
+    featurePipeline: loaded.slots.featurePipeline,
+    model: loaded.slots.model,
+  };
+}
+
+export interface LoadedPayloads {
+  readonly slots: Readonly<Record<string, Payload>>;
+  readonly metadata: ArtifactMetadata;
+  readonly formatVersion: number;
+  readonly createdAt: string;
+}
+
+/**
+ * Reads and validates any payload directory written by `savePayloads`; `requiredSlots` must be
+ * present (FORMAT_ERROR naming the missing one otherwise). Same checks as `loadModelArtifact`.
+ */
+export async function loadPayloads(dir: string, requiredSlots: readonly string[] = []): Promise<LoadedPayloads> {
   assertLittleEndian();
   const root = resolve(dir);
   if (!(await exists(root))) throw new TrainSpamError('NOT_FOUND', `model artifact directory ${root} does not exist`, { dir: root });
@@ -301,7 +361,7 @@ export async function loadModelArtifact(dir: string): Promise<LoadedModelArtifac
   } catch (e) {
     throw formatError(jsonFile, `is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  const manifest = parseManifest(parsed, jsonFile);
+  const manifest = parseManifest(parsed, jsonFile, requiredSlots);
   let bin: Buffer;
   try {
     bin = await readFile(binFile);
@@ -314,7 +374,8 @@ export async function loadModelArtifact(dir: string): Promise<LoadedModelArtifac
       expected: manifest.bin.byteLength,
     });
   }
-  const arrays: Record<Slot, Record<string, NumericArray>> = { featurePipeline: {}, model: {} };
+  const arrays: Record<Slot, Record<string, NumericArray>> = {};
+  for (const slot of Object.keys(manifest.payloads)) arrays[slot] = {};
   for (const e of manifest.arrays) {
     const bytes = bin.subarray(e.offset, e.offset + e.byteLength);
     const digest = sha256(bytes);
@@ -327,12 +388,7 @@ export async function loadModelArtifact(dir: string): Promise<LoadedModelArtifac
     copy.set(bytes);
     arrays[e.payload][e.name] = new DTYPES[e.dtype](copy.buffer, 0, e.length);
   }
-  const payload = (slot: Slot): Payload => ({ ...manifest.payloads[slot], arrays: arrays[slot] });
-  return {
-    formatVersion: manifest.formatVersion,
-    createdAt: manifest.createdAt,
-    metadata: manifest.metadata,
-    featurePipeline: payload('featurePipeline'),
-    model: payload('model'),
-  };
+  const slots: Record<string, Payload> = {};
+  for (const slot of Object.keys(manifest.payloads)) slots[slot] = { ...manifest.payloads[slot], arrays: arrays[slot] };
+  return { formatVersion: manifest.formatVersion, createdAt: manifest.createdAt, metadata: manifest.metadata, slots };
 }

@@ -202,7 +202,8 @@ function appendNormalised(target: unknown[], data: ArrayLike<unknown>, info: Par
   if (info.kind === 'INT64' || info.kind === 'INT32' || info.kind === 'TIMESTAMP') {
     for (let i = 0; i < n; i++) {
       const v = data[i];
-      target.push(typeof v === 'bigint' ? bigintToNumber(v) : v === undefined ? null : v);
+      // INT64 → number: exact up to 2^53 (ids, sizes and ms timestamps never get near it).
+      target.push(typeof v === 'bigint' ? Number(v) : v === undefined ? null : v);
     }
     return;
   }
@@ -210,11 +211,6 @@ function appendNormalised(target: unknown[], data: ArrayLike<unknown>, info: Par
     const v = data[i];
     target.push(v === undefined ? null : v);
   }
-}
-
-function bigintToNumber(v: bigint): number {
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : n; // precision loss beyond 2^53 is accepted (ids/sizes never get there)
 }
 
 /** Streams a file row group by row group (bounded memory). */
@@ -233,6 +229,10 @@ export interface ColumnSpec {
   name: string;
   type: ColumnType;
   nullable?: boolean;
+  /** 'PLAIN' skips the dictionary attempt (faster for columns of mostly unique long strings). */
+  encoding?: 'PLAIN';
+  /** Write min/max statistics (default true). */
+  statistics?: boolean;
 }
 
 export interface WriterOptions {
@@ -316,7 +316,12 @@ export class ParquetFileWriter {
           column: s.name,
         });
       }
-      return { name: s.name, data: toWritable(data, s.type) as never };
+      return {
+        name: s.name,
+        data: toWritable(data, s.type) as never,
+        ...(s.encoding ? { encoding: s.encoding } : {}),
+        ...(s.statistics === false ? { statistics: false } : {}),
+      };
     });
     if (n === 0) return;
     try {
@@ -367,8 +372,7 @@ export async function writeParquet(
   const size = Math.max(1, options.rowGroupSize ?? 1000);
   const w = await ParquetFileWriter.create(targetPath, specs, options);
   try {
-    for (let start = 0; start < n || (start === 0 && n === 0); start += size) {
-      if (n === 0) break;
+    for (let start = 0; start < n; start += size) {
       const slice: Record<string, ArrayLike<unknown>> = {};
       for (const s of specs) slice[s.name] = Array.prototype.slice.call(columns[s.name], start, Math.min(n, start + size));
       await w.writeRowGroup(slice);

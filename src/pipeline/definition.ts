@@ -268,11 +268,14 @@ export const PIPELINE_STEPS: readonly StepDef[] = [
     resources: res('2', '2', '4Gi', '8Gi'),
     inputs: {
       parameters: [samePipelineParam('seed'), ...MLFLOW_INPUTS],
-      artifacts: [fromStep('train_features', 'system.Dataset', 'feature-retrieval', 'train_features', 'Training features.')],
+      artifacts: [
+        fromStep('train_features', 'system.Dataset', 'feature-retrieval', 'train_features', 'Training features.'),
+        fromStep('feature_pipeline', 'system.Artifact', 'feature-retrieval', 'feature_pipeline', 'Fitted feature views, saved with the model so the model artifact scores raw e-mails.'),
+      ],
     },
     outputs: {
       parameters: [],
-      artifacts: [outA('model', 'system.Model', 'Baseline model.'), outA('metrics', 'system.Metrics', 'Baseline validation metrics.')],
+      artifacts: [outA('model', 'system.Model', 'Baseline model (feature pipeline + model).'), outA('metrics', 'system.Metrics', 'Baseline validation metrics.')],
     },
   },
   {
@@ -303,13 +306,16 @@ export const PIPELINE_STEPS: readonly StepDef[] = [
         samePipelineParam('seed'),
         ...MLFLOW_INPUTS,
       ],
-      artifacts: [fromStep('train_features', 'system.Dataset', 'feature-retrieval', 'train_features', 'Training features.')],
+      artifacts: [
+        fromStep('train_features', 'system.Dataset', 'feature-retrieval', 'train_features', 'Training features.'),
+        fromStep('feature_pipeline', 'system.Artifact', 'feature-retrieval', 'feature_pipeline', 'Fitted feature views, saved with the model so the model artifact scores raw e-mails.'),
+      ],
     },
     outputs: {
       parameters: [outP('best_score', 'NUMBER_DOUBLE', 'Best validation score of this shard.')],
       artifacts: [
         outA('journal', 'system.Artifact', 'Append-only trial journal of this shard.'),
-        outA('shard_model', 'system.Model', 'Best model of this shard.'),
+        outA('shard_model', 'system.Model', 'Best configuration of this shard refitted on the whole training split (feature pipeline + model).'),
         outA('shard_metrics', 'system.Metrics', 'Shard summary: trials done/failed/stopped, best score.'),
       ],
     },
@@ -350,6 +356,7 @@ export const PIPELINE_STEPS: readonly StepDef[] = [
         fromStep('model', 'system.Model', 'hpo-merge', 'best_model', 'Model to evaluate.'),
         fromStep('baseline_model', 'system.Model', 'baseline-training', 'model', 'Baseline for the report.'),
         fromStep('test_features', 'system.Dataset', 'feature-retrieval', 'test_features', 'Test features.'),
+        fromStep('test_data', 'system.Dataset', 'data-preparation', 'test_data', 'Test e-mails: raw-e-mail latency and the train/test overlap.'),
       ],
     },
     outputs: {
@@ -387,7 +394,10 @@ export const PIPELINE_STEPS: readonly StepDef[] = [
     resources: res('500m', '1', '1Gi', '2Gi'),
     inputs: {
       parameters: [samePipelineParam('model_name'), samePipelineParam('max_f1_regression'), samePipelineParam('max_auc_regression'), ...MLFLOW_INPUTS],
-      artifacts: [fromStep('evaluation', 'system.Artifact', 'model-evaluation', 'evaluation', 'Evaluation JSON.')],
+      artifacts: [
+        fromStep('evaluation', 'system.Artifact', 'model-evaluation', 'evaluation', 'Evaluation JSON.'),
+        fromStep('test_data', 'system.Dataset', 'data-preparation', 'test_data', 'Test e-mails, to score the Staging model with its own feature pipeline.'),
+      ],
     },
     outputs: {
       parameters: [outP('decision', 'STRING', "'promote' or 'reject'.")],

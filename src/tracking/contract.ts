@@ -129,7 +129,8 @@ export interface TrackingStore {
   readonly kind: string;
 
   // experiments
-  /** Returns the active experiment with this name, creating it if needed (safe under races). */
+  /** Returns the active experiment with this name, creating it if needed (safe under races).
+   * `tags` are applied only when this call creates the experiment. */
   getOrCreateExperiment(name: string, options?: { tags?: Readonly<Record<string, string>> }): Promise<Experiment>;
   getExperimentByName(name: string): Promise<Experiment | null>;
   getExperiment(experimentId: ExperimentId): Promise<Experiment>;

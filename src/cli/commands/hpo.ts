@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
 import {
-  jsonProgress, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, registryFamilies, runStudy, ttyProgress, writeStudyArtifacts,
+  jsonProgress, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, runStudy, ttyProgress, writeStudyArtifacts,
   type MetricName, type SchedulerOptions, type StudyResult, type ValidationOptions, METRIC_NAMES,
 } from '../../hpo/index.js';
 
@@ -85,6 +85,7 @@ async function runAction(flags: RunFlags): Promise<void> {
   if (tieBreak && !(METRIC_NAMES as readonly string[]).includes(tieBreak)) throw usage(`--tie-break must be none or one of ${METRIC_NAMES.join(', ')}`, '--tie-break');
   const { X, y } = loadMatrix(flags.data);
   if (!y) throw new TrainSpamError('INVALID_DATA', `matrix '${flags.data}' has no labels; HPO needs labelled training data`, { file: flags.data });
+  const { registryFamilies } = await import('../../hpo/registry-families.js');
   const space = flags.searchSpace ? loadSearchSpace(flags.searchSpace, paramSpecs(registryFamilies)) : undefined;
   const scheduler: SchedulerOptions =
     flags.scheduler === 'asha'

@@ -102,50 +102,64 @@ export function isFinished(t: TrialRecord): boolean {
   return t.state === 'completed' || t.state === 'stopped' || t.state === 'failed';
 }
 
-/** Pure reducer (returns a new state; the maps are copied on write). */
-export function applyEvent(s: StudyState, e: StudyEvent): StudyState {
+/** State as kept inside a store: the same shape, updated in place (O(1) per event). */
+export interface MutableStudyState {
+  header: StudyHeader | null;
+  trials: Map<number, TrialRecord>;
+  rungs: RungRecord[];
+  ended: 'completed' | 'killed' | null;
+}
+
+/** Applies one event in place. */
+export function applyEventInPlace(s: MutableStudyState, e: StudyEvent): void {
   switch (e.type) {
     case 'study':
-      return { ...s, header: e.header, ended: null };
+      s.header = e.header;
+      s.ended = null;
+      return;
     case 'study_end':
-      return { ...s, ended: e.state };
-    case 'trial_start': {
-      const trials = new Map(s.trials);
-      trials.set(e.trial, { trial: e.trial, seed: e.seed, config: e.config, bracket: e.bracket, reports: 0, time: 0, lastIteration: 0, state: 'running' });
+      s.ended = e.state;
+      return;
+    case 'trial_start':
+      s.trials.set(e.trial, { trial: e.trial, seed: e.seed, config: e.config, bracket: e.bracket, reports: 0, time: 0, lastIteration: 0, state: 'running' });
       // a re-run starts afresh: forget rung records from an earlier, unfinished attempt
-      const rungs = s.rungs.some((r) => r.trial === e.trial) ? s.rungs.filter((r) => r.trial !== e.trial) : s.rungs;
-      return { ...s, trials, rungs };
-    }
+      if (s.rungs.some((r) => r.trial === e.trial)) s.rungs = s.rungs.filter((r) => r.trial !== e.trial);
+      return;
     case 'report': {
       const t = s.trials.get(e.trial);
-      if (!t) return s;
-      const trials = new Map(s.trials);
-      trials.set(e.trial, { ...t, reports: t.reports + 1, time: Math.max(t.time, e.time), lastIteration: e.iteration });
-      return { ...s, trials };
+      if (t) s.trials.set(e.trial, { ...t, reports: t.reports + 1, time: Math.max(t.time, e.time), lastIteration: e.iteration });
+      return;
     }
     case 'rung': {
       const { type: _t, at: _a, ...rec } = e;
-      return { ...s, rungs: [...s.rungs, rec] };
+      s.rungs.push(rec);
+      return;
     }
     case 'trial_end': {
       const t = s.trials.get(e.trial);
-      if (!t) return s;
+      if (!t) return;
       const base = { trial: t.trial, seed: t.seed, config: t.config, bracket: t.bracket, reports: t.reports, time: t.time, lastIteration: t.lastIteration };
       let next: TrialRecord;
       if (e.state === 'cancelled') next = { ...base, state: 'cancelled', durationMs: e.durationMs };
       else if (e.state === 'failed') {
         next = { ...base, state: 'failed', error: e.error ?? { code: 'INTERNAL', message: 'unknown error' }, durationMs: e.durationMs, ...(e.result ? { result: e.result } : {}) };
       } else next = { ...base, state: e.state, result: e.result as TrialMetrics, durationMs: e.durationMs };
-      const trials = new Map(s.trials);
-      trials.set(e.trial, next);
-      return { ...s, trials };
+      s.trials.set(e.trial, next);
+      return;
     }
   }
 }
 
+/** Pure reducer: a new state (copies the collections; use stores for long event streams). */
+export function applyEvent(s: StudyState, e: StudyEvent): StudyState {
+  const m: MutableStudyState = { header: s.header, trials: new Map(s.trials), rungs: [...s.rungs], ended: s.ended };
+  applyEventInPlace(m, e);
+  return m;
+}
+
 export function replay(events: Iterable<StudyEvent>): StudyState {
-  let s = emptyState();
-  for (const e of events) s = applyEvent(s, e);
+  const s: MutableStudyState = { header: null, trials: new Map(), rungs: [], ended: null };
+  for (const e of events) applyEventInPlace(s, e);
   return s;
 }
 

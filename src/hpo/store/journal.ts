@@ -13,7 +13,7 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
-import { applyEvent, emptyState, type StudyEvent, type StudyState } from './events.js';
+import { applyEventInPlace, type MutableStudyState, type StudyEvent, type StudyState } from './events.js';
 import type { TrialStore } from './store.js';
 
 const DURABLE = new Set<StudyEvent['type']>(['study', 'trial_end', 'study_end']);
@@ -77,7 +77,7 @@ export interface JournalOptions {
 export class JournalTrialStore implements TrialStore {
   private fd: number | null;
   private readonly list: StudyEvent[] = [];
-  private current: StudyState = emptyState();
+  private readonly current: MutableStudyState = { header: null, trials: new Map(), rungs: [], ended: null };
   private needsNewline = false;
 
   constructor(readonly file: string, options: JournalOptions) {
@@ -90,7 +90,7 @@ export class JournalTrialStore implements TrialStore {
       const read = readJournal(file);
       for (const e of read.events) {
         this.list.push(e);
-        this.current = applyEvent(this.current, e);
+        applyEventInPlace(this.current, e);
       }
       this.fd = openSync(file, 'r+');
       ftruncateSync(this.fd, read.validBytes);
@@ -115,7 +115,7 @@ export class JournalTrialStore implements TrialStore {
       throw new TrainSpamError('IO_ERROR', `journal '${this.file}': append failed: ${(e as Error).message}`, { file: this.file });
     }
     this.list.push(event);
-    this.current = applyEvent(this.current, event);
+    applyEventInPlace(this.current, event);
   }
 
   get state(): StudyState {

@@ -4,7 +4,7 @@
  * `MemoryTrialStore` (one process) and `JournalTrialStore` (append-only JSONL file, for resume
  * after a crash and for shards running in several pods).
  */
-import { applyEvent, emptyState, type StudyEvent, type StudyState } from './events.js';
+import { applyEventInPlace, type MutableStudyState, type StudyEvent, type StudyState } from './events.js';
 
 export interface TrialStore {
   /** Appends one event. Journal stores write it before returning (see journal.ts for durability). */
@@ -19,16 +19,15 @@ export interface TrialStore {
 
 export class MemoryTrialStore implements TrialStore {
   private readonly list: StudyEvent[] = [];
-  private current: StudyState;
+  private readonly current: MutableStudyState = { header: null, trials: new Map(), rungs: [], ended: null };
 
   constructor(initial: readonly StudyEvent[] = []) {
-    this.current = emptyState();
     for (const e of initial) this.append(e);
   }
 
   append(event: StudyEvent): void {
     this.list.push(event);
-    this.current = applyEvent(this.current, event);
+    applyEventInPlace(this.current, event);
   }
 
   get state(): StudyState {

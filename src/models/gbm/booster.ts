@@ -13,7 +13,7 @@ import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js
 import { binRows, fitBins } from './binning.js';
 import { checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from './checks.js';
 import { meanLogLossFromMargin, rocAuc } from './evaluation.js';
-import { addTreeBinned, forestMargins, ForestBuilder, type FlatForest } from './forest.js';
+import { addTreeBinned, forestMargins, ForestBuilder, PREDICT_BLOCK, type FlatForest } from './forest.js';
 import { logisticGradients, logit, sigmoid } from './objective.js';
 import { gbmParamSpec, type GbmParams } from './params.js';
 import { TreeLearner } from './tree.js';
@@ -175,9 +175,9 @@ export class FittedGbm implements Fitted {
     assertFinite(X);
     const f = this.forest;
     const out = new Float64Array(X.rows);
-    const scratch = new Float64Array(this.numFeatures);
+    const scratch = new Float64Array(PREDICT_BLOCK * this.numFeatures);
     const { indptr, indices, data } = X.sparse;
-    forestMargins(f.roots, f.feature, f.threshold, f.left, f.right, f.value, X.rows, X.dense.data, this.denseCols, indptr, indices, data, this.baseMargin, scratch, out);
+    forestMargins(f.roots, f.feature, f.threshold, f.left, f.right, f.value, X.rows, X.dense.data, this.denseCols, indptr, indices, data, this.baseMargin, this.numFeatures, scratch, out);
     return out;
   }
 

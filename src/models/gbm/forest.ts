@@ -167,9 +167,14 @@ export function addTreeBinned(
   }
 }
 
+/** Rows scored together: the trees are walked tree-major over a block of rows, so one tree's nodes stay in cache and the walks of different rows overlap. */
+export const PREDICT_BLOCK = 64;
+
 /**
- * Sum of all trees for rows given as a dense block + CSR block. Each row is scattered into a dense
- * scratch vector (sparse entries written, then reset), so every split reads its feature in O(1).
+ * Sum of all trees for rows given as a dense block + CSR block. Rows are handled in blocks of
+ * PREDICT_BLOCK: each row of the block is scattered into its own dense scratch vector (sparse
+ * entries written, later reset), then every tree is walked for every row of the block, reading
+ * features in O(1). `x` must hold PREDICT_BLOCK · numFeatures zeros.
  */
 export function forestMargins(
   roots: Int32Array,
@@ -185,27 +190,36 @@ export function forestMargins(
   indices: Int32Array,
   values: Float64Array,
   base: number,
+  numFeatures: number,
   x: Float64Array,
   out: Float64Array,
 ): void {
   const T = roots.length;
-  for (let r = 0; r < rows; r++) {
-    const db = r * dc;
-    for (let j = 0; j < dc; j++) x[j] = dense[db + j];
-    const k0 = indptr[r];
-    const k1 = indptr[r + 1];
-    for (let k = k0; k < k1; k++) x[dc + indices[k]] = values[k];
-    let s = base;
-    for (let t = 0; t < T; t++) {
-      let node = roots[t];
-      let f = feature[node];
-      while (f >= 0) {
-        node = x[f] <= threshold[node] ? left[node] : right[node];
-        f = feature[node];
-      }
-      s += value[node];
+  for (let r0 = 0; r0 < rows; r0 += PREDICT_BLOCK) {
+    const r1 = Math.min(rows, r0 + PREDICT_BLOCK);
+    for (let r = r0; r < r1; r++) {
+      const xb = (r - r0) * numFeatures;
+      const db = r * dc;
+      for (let j = 0; j < dc; j++) x[xb + j] = dense[db + j];
+      for (let k = indptr[r]; k < indptr[r + 1]; k++) x[xb + dc + indices[k]] = values[k];
+      out[r] = base;
     }
-    for (let k = k0; k < k1; k++) x[dc + indices[k]] = 0;
-    out[r] = s;
+    for (let t = 0; t < T; t++) {
+      const root = roots[t];
+      for (let r = r0; r < r1; r++) {
+        const xb = (r - r0) * numFeatures;
+        let node = root;
+        let f = feature[node];
+        while (f >= 0) {
+          node = x[xb + f] <= threshold[node] ? left[node] : right[node];
+          f = feature[node];
+        }
+        out[r] += value[node];
+      }
+    }
+    for (let r = r0; r < r1; r++) {
+      const xb = (r - r0) * numFeatures + dc;
+      for (let k = indptr[r]; k < indptr[r + 1]; k++) x[xb + indices[k]] = 0;
+    }
   }
 }

@@ -1,79 +1,129 @@
 /**
- * Gradient/hessian histograms over global bins, built from the non-zero entries only (each
- * feature's zero bin is never written: split finding derives it from the node totals).
+ * Gradient/hessian histograms of tree nodes, built from the non-zero entries only (each feature's
+ * zero bin is never stored: split finding derives it from the node totals).
  *
- * A histogram is a Float64Array of 2 · totalBins values (gradient, hessian interleaved) plus a
- * bitset `mark` of the bins that received rows (16-bit words: bit tricks stay inside int32
- * range, so V8 never deoptimises on -(-2^31)). Only marked bins are visited by split finding,
- * subtraction and clearing, so a node's cost follows the bins it uses, not all bins ("compact
- * per-node histograms" without a sparse data structure). Buffers are reused from a pool; a
- * released buffer is cleared through its marks, so it never needs a full memset.
+ * A node's histogram is compact: the list of its non-empty global bins in ascending order with
+ * their gradient and hessian sums (`NodeHistogram`). Everything that reads or combines histograms
+ * (split search, subtraction) walks these lists sequentially, so a node costs what it uses, not
+ * all bins of all features (PERFORMANCE.md: one big histogram per node made subtraction useless).
+ *
+ * Building goes through one dense scratch accumulator (2 · totalBins values) plus a bitset of the
+ * bins touched; compaction walks the bitset in order, copies the touched bins into the list and
+ * clears them, so the scratch is never memset. Bitset words are 16 bits so `bits & -bits` stays
+ * inside int32 (no V8 deoptimisation on -(-2^31)).
  *
  * Kernels are top-level functions over typed arrays (monomorphic, no closures).
  */
 
-/** Accumulates rows[begin, end) into hist/mark. */
-export function buildHistogram(
+export class NodeHistogram {
+  length = 0;
+  readonly bins: Int32Array;
+  readonly grad: Float64Array;
+  readonly hess: Float64Array;
+
+  constructor(capacity: number) {
+    this.bins = new Int32Array(capacity);
+    this.grad = new Float64Array(capacity);
+    this.hess = new Float64Array(capacity);
+  }
+}
+
+/**
+ * Bins are processed in blocks of 2^BLOCK_SHIFT (16,384 bins = 256 KiB of accumulator), so the
+ * scattered updates of one pass stay inside the L2 cache instead of roaming the whole accumulator.
+ */
+export const BLOCK_SHIFT = 14;
+
+/**
+ * Per-row block boundaries: ptr[r * (B + 1) + k] is the first entry of row r whose bin is ≥
+ * k << BLOCK_SHIFT (k = 0..B; entry B is the row end). Entries are ascending within a row.
+ */
+export function rowBlockPointers(rowPtr: Int32Array, bins: Int32Array, rows: number, B: number): Int32Array {
+  const B1 = B + 1;
+  const ptr = new Int32Array(rows * B1);
+  for (let r = 0; r < rows; r++) {
+    let k = rowPtr[r];
+    const end = rowPtr[r + 1];
+    const base = r * B1;
+    for (let blk = 0; blk < B; blk++) {
+      ptr[base + blk] = k;
+      const limit = (blk + 1) << BLOCK_SHIFT;
+      while (k < end && bins[k] < limit) k++;
+    }
+    ptr[base + B] = end;
+  }
+  return ptr;
+}
+
+/** Accumulates the entries of block `blk` of rows[begin, end) into the scratch accumulator and its bitset. */
+export function accumulateRows(
   rows: Int32Array,
   begin: number,
   end: number,
-  rowPtr: Int32Array,
+  blockPtr: Int32Array,
+  B1: number,
+  blk: number,
   bins: Int32Array,
   grad: Float64Array,
   hess: Float64Array,
-  hist: Float64Array,
+  acc: Float64Array,
   mark: Uint16Array,
 ): void {
   for (let i = begin; i < end; i++) {
     const r = rows[i];
     const g = grad[r];
     const h = hess[r];
-    const kEnd = rowPtr[r + 1];
-    for (let k = rowPtr[r]; k < kEnd; k++) {
+    const q = r * B1 + blk;
+    const kEnd = blockPtr[q + 1];
+    for (let k = blockPtr[q]; k < kEnd; k++) {
       const b = bins[k];
       const p = b << 1;
-      hist[p] += g;
-      hist[p + 1] += h;
+      acc[p] += g;
+      acc[p + 1] += h;
       mark[b >>> 4] |= 1 << (b & 15);
     }
   }
 }
 
 /**
- * parent ← parent − child over the parent's marked bins (the child's marks are a subset). Bins the
- * child took completely (remaining hessian at round-off level: ≤ 1e-11 of the parent's) are zeroed
- * and unmarked, so the larger child's histogram stays as compact as a directly built one; without
- * this the larger child would inherit all of its parent's bins at every level.
+ * Histogram of all rows from the entries sorted by bin (`entryRow` within [binStart[b], binStart[b+1])):
+ * a sequential sweep that emits the list in order, with no scatter and no compaction. Per bin the
+ * rows are added in ascending order, exactly as `accumulateRows` would, so results are identical.
  */
-export function subtractHistogram(parent: Float64Array, parentMark: Uint16Array, child: Float64Array): void {
-  const words = parentMark.length;
-  for (let w = 0; w < words; w++) {
-    let bits = parentMark[w];
-    if (bits === 0) continue;
-    let keep = bits;
-    while (bits !== 0) {
-      const t = bits & -bits;
-      const b = (w << 4) + 31 - Math.clz32(t);
-      bits ^= t;
-      const p = b << 1;
-      const hp = parent[p + 1];
-      const h = hp - child[p + 1];
-      if (h <= 1e-11 * hp) {
-        parent[p] = 0;
-        parent[p + 1] = 0;
-        keep ^= t;
-      } else {
-        parent[p] -= child[p];
-        parent[p + 1] = h;
-      }
+export function sweepAllRows(
+  binStart: Int32Array,
+  entryRow: Int32Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  outBins: Int32Array,
+  outGrad: Float64Array,
+  outHess: Float64Array,
+): number {
+  const total = binStart.length - 1;
+  let n = 0;
+  for (let b = 0; b < total; b++) {
+    const s = binStart[b];
+    const e = binStart[b + 1];
+    if (s === e) continue;
+    let g = 0;
+    let h = 0;
+    for (let k = s; k < e; k++) {
+      const r = entryRow[k];
+      g += grad[r];
+      h += hess[r];
     }
-    parentMark[w] = keep;
+    outBins[n] = b;
+    outGrad[n] = g;
+    outHess[n] = h;
+    n++;
   }
+  return n;
 }
 
-/** Zeroes the marked bins and the marks. */
-export function clearHistogram(hist: Float64Array, mark: Uint16Array): void {
+/** Moves the touched bins of the scratch into the lists (ascending), clearing the scratch. Returns the length. */
+export function compactScratch(acc: Float64Array, mark: Uint16Array, outBins: Int32Array, outGrad: Float64Array, outHess: Float64Array): number {
   const words = mark.length;
+  let n = 0;
   for (let w = 0; w < words; w++) {
     let bits = mark[w];
     if (bits === 0) continue;
@@ -81,25 +131,97 @@ export function clearHistogram(hist: Float64Array, mark: Uint16Array): void {
       const t = bits & -bits;
       const b = (w << 4) + 31 - Math.clz32(t);
       bits ^= t;
-      hist[b << 1] = 0;
-      hist[(b << 1) + 1] = 0;
+      const p = b << 1;
+      outBins[n] = b;
+      outGrad[n] = acc[p];
+      outHess[n] = acc[p + 1];
+      acc[p] = 0;
+      acc[p + 1] = 0;
+      n++;
     }
     mark[w] = 0;
   }
+  return n;
 }
 
-/** One histogram buffer. */
-export interface Histogram {
-  readonly hist: Float64Array;
-  readonly mark: Uint16Array;
+/**
+ * parent ← parent − child, in place (the child's bins are a subset of the parent's; both lists
+ * are ascending). Bins the child took completely (remaining hessian at round-off level, ≤ 1e-11 of
+ * the parent's) are dropped, so the larger child's list is as compact as a directly built one.
+ * Returns the new length.
+ */
+export function subtractLists(
+  pBins: Int32Array,
+  pGrad: Float64Array,
+  pHess: Float64Array,
+  pLen: number,
+  cBins: Int32Array,
+  cGrad: Float64Array,
+  cHess: Float64Array,
+  cLen: number,
+): number {
+  let w = 0;
+  let j = 0;
+  for (let i = 0; i < pLen; i++) {
+    const b = pBins[i];
+    let g = pGrad[i];
+    let h = pHess[i];
+    if (j < cLen && cBins[j] === b) {
+      const h2 = h - cHess[j];
+      g -= cGrad[j];
+      j++;
+      if (h2 <= 1e-11 * h) continue;
+      h = h2;
+    }
+    pBins[w] = b;
+    pGrad[w] = g;
+    pHess[w] = h;
+    w++;
+  }
+  return w;
 }
 
-/** Reusable histogram buffers, allocated on first need and kept for the whole fit. */
+/** Scratch accumulator + list buffers for one binned matrix, allocated on first need and reused for the whole fit. */
 export class HistogramPool {
-  private readonly free: Histogram[] = [];
+  private readonly free: NodeHistogram[] = [];
   private allocated = 0;
+  readonly acc: Float64Array;
+  readonly mark: Uint16Array;
 
-  constructor(private readonly totalBins: number) {}
+  private readonly blocks: number;
+  private readonly blockPtr: Int32Array;
+
+  constructor(
+    private readonly totalBins: number,
+    rowPtr: Int32Array,
+    private readonly bins: Int32Array,
+    rows: number,
+  ) {
+    this.acc = new Float64Array(totalBins * 2);
+    this.mark = new Uint16Array((totalBins + 15) >>> 4);
+    this.blocks = Math.max(1, (totalBins + (1 << BLOCK_SHIFT) - 1) >>> BLOCK_SHIFT);
+    this.blockPtr = rowBlockPointers(rowPtr, bins, rows, this.blocks);
+    // Entries sorted by bin (counting sort; rows stay ascending within a bin) for the root sweep.
+    const binStart = new Int32Array(totalBins + 1);
+    const nnz = rowPtr[rows];
+    for (let k = 0; k < nnz; k++) binStart[bins[k] + 1]++;
+    for (let b = 0; b < totalBins; b++) binStart[b + 1] += binStart[b];
+    const fill = binStart.slice(0, totalBins);
+    const entryRow = new Int32Array(nnz);
+    for (let r = 0; r < rows; r++) for (let k = rowPtr[r]; k < rowPtr[r + 1]; k++) entryRow[fill[bins[k]]++] = r;
+    this.binStart = binStart;
+    this.entryRow = entryRow;
+  }
+
+  private readonly binStart: Int32Array;
+  private readonly entryRow: Int32Array;
+
+  /** Histogram of every row of the matrix (the root without row subsampling), by the sorted sweep. */
+  buildAll(grad: Float64Array, hess: Float64Array): NodeHistogram {
+    const h = this.acquire();
+    h.length = sweepAllRows(this.binStart, this.entryRow, grad, hess, h.bins, h.grad, h.hess);
+    return h;
+  }
 
   get size(): number {
     return this.allocated;
@@ -110,15 +232,32 @@ export class HistogramPool {
     return this.allocated - this.free.length;
   }
 
-  acquire(): Histogram {
+  acquire(): NodeHistogram {
     const h = this.free.pop();
-    if (h) return h;
+    if (h) {
+      h.length = 0;
+      return h;
+    }
     this.allocated++;
-    return { hist: new Float64Array(this.totalBins * 2), mark: new Uint16Array((this.totalBins + 15) >>> 4) };
+    return new NodeHistogram(this.totalBins);
   }
 
-  release(h: Histogram): void {
-    clearHistogram(h.hist, h.mark);
+  release(h: NodeHistogram): void {
+    h.length = 0;
     this.free.push(h);
+  }
+
+  /** Builds the histogram of rows[begin, end) (of the matrix given at construction) into a fresh buffer. */
+  build(rows: Int32Array, begin: number, end: number, grad: Float64Array, hess: Float64Array): NodeHistogram {
+    const h = this.acquire();
+    const B = this.blocks;
+    for (let blk = 0; blk < B; blk++) accumulateRows(rows, begin, end, this.blockPtr, B + 1, blk, this.bins, grad, hess, this.acc, this.mark);
+    h.length = compactScratch(this.acc, this.mark, h.bins, h.grad, h.hess);
+    return h;
+  }
+
+  /** parent ← parent − child (see subtractLists). */
+  subtract(parent: NodeHistogram, child: NodeHistogram): void {
+    parent.length = subtractLists(parent.bins, parent.grad, parent.hess, parent.length, child.bins, child.grad, child.hess, child.length);
   }
 }

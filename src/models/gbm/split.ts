@@ -1,15 +1,17 @@
 /**
- * Best split of one node from its histogram (XGBoost's exact-greedy-on-bins rule):
+ * Best split of one node from its compact histogram (XGBoost's greedy rule on bins):
  *   gain = GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ),  both children need hessian sum ≥ min_child_weight.
  * A split "after local bin t" sends bins ≤ t (values ≤ upper[t]) left.
  *
- * Only marked bins are visited. The zero bin's sums are never stored; the scan avoids needing
- * them: bins below zero are scanned upwards accumulating the left side, bins above zero downwards
- * accumulating the right side, and the split right after the zero bin uses the positive-side total.
- * Candidates are evaluated only after non-empty bins (hessian above a tiny epsilon), so empty bins
- * (and the round-off left by histogram subtraction) never move a threshold.
- * Ties keep the first candidate in (feature, scan) order, so results are deterministic.
+ * The histogram lists only non-empty bins, ascending, so each feature is one contiguous segment.
+ * The zero bin's sums are never stored; the scan does not need them: bins below zero are scanned
+ * upwards accumulating the left side, bins above zero downwards accumulating the right side, and
+ * the split right after the zero bin uses the positive-side total. Candidates sit only after
+ * non-empty bins, so thresholds never depend on empty bins. Ties keep the first candidate in
+ * (feature, scan) order, so results are deterministic.
  */
+
+const PREFILTER = 1 - 1e-12;
 
 export class SplitResult {
   gain = 0;
@@ -26,14 +28,6 @@ export class SplitResult {
     this.gradLeft = 0;
     this.hessLeft = 0;
   }
-
-  copyFrom(o: SplitResult): void {
-    this.gain = o.gain;
-    this.feature = o.feature;
-    this.bin = o.bin;
-    this.gradLeft = o.gradLeft;
-    this.hessLeft = o.hessLeft;
-  }
 }
 
 /**
@@ -41,8 +35,10 @@ export class SplitResult {
  * `featureMask[f]` = 1 for features this tree may use.
  */
 export function findBestSplit(
-  hist: Float64Array,
-  mark: Uint16Array,
+  bins: Int32Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  len: number,
   offset: Int32Array,
   zeroBin: Int32Array,
   featureMask: Uint8Array,
@@ -58,86 +54,81 @@ export function findBestSplit(
   const eps = 1e-12 * H;
   const parentScore = (G * G) / (H + lambda);
   let bestGain = minGain;
-  for (let f = 0; f < F; f++) {
-    if (featureMask[f] === 0) continue;
+  // A candidate can only win when GL²/a + GR²/c > bestGain + parentScore (a = HL+λ, c = HR+λ > 0),
+  // i.e. GL²·c + GR²·a > (bestGain + parentScore)·a·c: tested without division, with a relative
+  // slack of 1e-12 so round-off never rejects a candidate the exact test would take.
+  let threshold = (bestGain + parentScore) * PREFILTER;
+  let k = 0;
+  for (let f = 0; f < F && k < len; f++) {
+    const hiB = offset[f + 1];
+    const k0 = k;
+    while (k < len && bins[k] < hiB) k++;
+    if (k === k0 || featureMask[f] === 0) continue;
     const lo = offset[f];
-    const hi = offset[f + 1];
-    if (hi - lo < 2) continue;
     const zb = lo + zeroBin[f];
-    // Negative side, upwards: bins [lo, zb).
+    // Negative side, upwards.
     let gl = 0;
     let hl = 0;
-    if (zb > lo) {
-      const wEnd = (zb - 1) >>> 4;
-      for (let w = lo >>> 4; w <= wEnd; w++) {
-        let bits = mark[w];
-        while (bits !== 0) {
-          const t = bits & -bits;
-          bits ^= t;
-          const b = (w << 4) + 31 - Math.clz32(t);
-          if (b < lo) continue;
-          if (b >= zb) break;
-          const hb = hist[(b << 1) + 1];
-          gl += hist[b << 1];
-          hl += hb;
-          if (hb > eps) {
-            const hr = H - hl;
-            if (hr > eps && hl >= minChildWeight && hr >= minChildWeight) {
-              const gr = G - gl;
-              const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-              if (gain > bestGain) {
-                bestGain = gain;
-                out.gain = gain;
-                out.feature = f;
-                out.bin = b - lo;
-                out.gradLeft = gl;
-                out.hessLeft = hl;
-              }
-            }
+    let j = k0;
+    for (; j < k && bins[j] < zb; j++) {
+      const hb = hess[j];
+      gl += grad[j];
+      hl += hb;
+      if (hb > eps) {
+        const hr = H - hl;
+        if (hr > eps && hl >= minChildWeight && hr >= minChildWeight) {
+          const gr = G - gl;
+          const a = hl + lambda;
+          const c = hr + lambda;
+          // Division-free prefilter (see below), then the exact gain.
+          if (gl * gl * c + gr * gr * a <= threshold * a * c) continue;
+          const gain = (gl * gl) / a + (gr * gr) / c - parentScore;
+          if (gain > bestGain) {
+            threshold = (gain + parentScore) * PREFILTER;
+            bestGain = gain;
+            out.gain = gain;
+            out.feature = f;
+            out.bin = bins[j] - lo;
+            out.gradLeft = gl;
+            out.hessLeft = hl;
           }
         }
       }
     }
-    // Positive side, downwards: bins (zb, hi).
+    const firstPos = j;
+    // Positive side, downwards.
     let gr = 0;
     let hr = 0;
-    if (hi - 1 > zb) {
-      const wStart = (hi - 1) >>> 4;
-      const wEnd = (zb + 1) >>> 4;
-      for (let w = wStart; w >= wEnd; w--) {
-        let bits = mark[w];
-        while (bits !== 0) {
-          const bit = 31 - Math.clz32(bits);
-          bits ^= 1 << bit;
-          const b = (w << 4) + bit;
-          if (b >= hi) continue;
-          if (b <= zb) break;
-          const hb = hist[(b << 1) + 1];
-          if (hb > eps && hr > eps) {
-            const hlc = H - hr;
-            if (hlc >= minChildWeight && hr >= minChildWeight) {
-              const glc = G - gr;
-              const gain = (glc * glc) / (hlc + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-              if (gain > bestGain) {
-                bestGain = gain;
-                out.gain = gain;
-                out.feature = f;
-                out.bin = b - lo;
-                out.gradLeft = glc;
-                out.hessLeft = hlc;
-              }
+    for (let i = k - 1; i >= firstPos; i--) {
+      const hb = hess[i];
+      if (hb > eps && hr >= minChildWeight && hr > eps) {
+        const hlc = H - hr;
+        if (hlc >= minChildWeight) {
+          const glc = G - gr;
+          const a = hlc + lambda;
+          const c = hr + lambda;
+          if (glc * glc * c + gr * gr * a > threshold * a * c) {
+            const gain = (glc * glc) / a + (gr * gr) / c - parentScore;
+            if (gain > bestGain) {
+              threshold = (gain + parentScore) * PREFILTER;
+              bestGain = gain;
+              out.gain = gain;
+              out.feature = f;
+              out.bin = bins[i] - lo;
+              out.gradLeft = glc;
+              out.hessLeft = hlc;
             }
           }
-          gr += hist[b << 1];
-          hr += hb;
         }
       }
+      gr += grad[i];
+      hr += hb;
     }
     // Right after the zero bin: left = negatives + zero, right = all positives.
     const hz = H - hl - hr;
-    if (hz > eps && hr > eps) {
+    if (hz > eps && hr > eps && hr >= minChildWeight) {
       const hlc = H - hr;
-      if (hlc >= minChildWeight && hr >= minChildWeight) {
+      if (hlc >= minChildWeight) {
         const glc = G - gr;
         const gain = (glc * glc) / (hlc + lambda) + (gr * gr) / (hr + lambda) - parentScore;
         if (gain > bestGain) {

@@ -17,7 +17,7 @@
 import type { BinMapper, BinnedRows } from './binning.js';
 import { rowBin } from './binning.js';
 import type { ForestBuilder } from './forest.js';
-import { buildHistogram, HistogramPool, subtractHistogram, type Histogram } from './histogram.js';
+import { HistogramPool, type NodeHistogram } from './histogram.js';
 import { findBestSplit, SplitResult } from './split.js';
 
 export interface TreeConfig {
@@ -58,6 +58,16 @@ export function partitionRows(
   return l;
 }
 
+/** Non-zero entries of rows[begin, end). */
+function entryCount(rows: Int32Array, begin: number, end: number, rowPtr: Int32Array): number {
+  let n = 0;
+  for (let i = begin; i < end; i++) {
+    const r = rows[i];
+    n += rowPtr[r + 1] - rowPtr[r];
+  }
+  return n;
+}
+
 /** Adds `v` to margin[rows[i]] for i in [begin, end). */
 function addToRows(rows: Int32Array, begin: number, end: number, margin: Float64Array, v: number): void {
   for (let i = begin; i < end; i++) margin[rows[i]] += v;
@@ -70,7 +80,7 @@ interface OpenLeaf {
   depth: number;
   G: number;
   H: number;
-  hist: Histogram | null;
+  hist: NodeHistogram | null;
   split: SplitResult;
 }
 
@@ -93,7 +103,7 @@ export class TreeLearner {
   ) {
     this.rows = new Int32Array(data.rows);
     this.tmp = new Int32Array(data.rows);
-    this.pool = new HistogramPool(mapper.offset[mapper.numFeatures]);
+    this.pool = new HistogramPool(mapper.offset[mapper.numFeatures], data.rowPtr, data.bins, data.rows);
     for (let d = 0; d <= cfg.maxDepth; d++) this.splits.push(new SplitResult());
   }
 
@@ -123,7 +133,7 @@ export class TreeLearner {
       this.makeLeaf(root, 0, count, G, H);
       return root;
     }
-    const h = this.build(0, count);
+    const h = count === this.data.rows ? this.pool.buildAll(grad, hess) : this.build(0, count);
     if (this.cfg.lossguide) this.growLossguide(root, count, G, H, h);
     else this.growDepthwise(root, 0, count, 0, G, H, h);
     this.forest = null;
@@ -134,11 +144,8 @@ export class TreeLearner {
     return depth < this.cfg.maxDepth && end - begin >= 2 && H >= 2 * this.cfg.minChildWeight;
   }
 
-  private build(begin: number, end: number): Histogram {
-    const h = this.pool.acquire();
-    const { rowPtr, bins } = this.data;
-    buildHistogram(this.rows, begin, end, rowPtr, bins, this.grad, this.hess, h.hist, h.mark);
-    return h;
+  private build(begin: number, end: number): NodeHistogram {
+    return this.pool.build(this.rows, begin, end, this.grad, this.hess);
   }
 
   private makeLeaf(node: number, begin: number, end: number, G: number, H: number): void {
@@ -147,10 +154,10 @@ export class TreeLearner {
     addToRows(this.rows, begin, end, this.margin, v);
   }
 
-  private findSplit(h: Histogram, G: number, H: number, out: SplitResult): void {
+  private findSplit(h: NodeHistogram, G: number, H: number, out: SplitResult): void {
     const { offset, zeroBin } = this.mapper;
     const c = this.cfg;
-    findBestSplit(h.hist, h.mark, offset, zeroBin, this.mask, G, H, c.lambda, c.minChildWeight, c.minSplitGain, out);
+    findBestSplit(h.bins, h.grad, h.hess, h.length, offset, zeroBin, this.mask, G, H, c.lambda, c.minChildWeight, c.minSplitGain, out);
   }
 
   /** Partitions the node by `split`, records the split; returns [mid, leftNode, rightNode]. */
@@ -171,24 +178,25 @@ export class TreeLearner {
    * larger child's buffer or released.
    */
   private childHistograms(
-    parent: Histogram | null,
+    parent: NodeHistogram | null,
     begin: number,
     mid: number,
     end: number,
     needLeft: boolean,
     needRight: boolean,
-  ): [Histogram | null, Histogram | null] {
+  ): [NodeHistogram | null, NodeHistogram | null] {
     const pool = this.pool;
     if (!needLeft && !needRight) {
       if (parent) pool.release(parent);
       return [null, null];
     }
-    const leftSmaller = mid - begin <= end - mid;
+    // "Smaller" by stored entries: building costs one update per non-zero entry.
+    const leftSmaller = entryCount(this.rows, begin, mid, this.data.rowPtr) <= entryCount(this.rows, mid, end, this.data.rowPtr);
     if (parent && this.cfg.subtraction) {
       const small = leftSmaller ? this.build(begin, mid) : this.build(mid, end);
-      subtractHistogram(parent.hist, parent.mark, small.hist);
-      let hl: Histogram | null = leftSmaller ? small : parent;
-      let hr: Histogram | null = leftSmaller ? parent : small;
+      this.pool.subtract(parent, small);
+      let hl: NodeHistogram | null = leftSmaller ? small : parent;
+      let hr: NodeHistogram | null = leftSmaller ? parent : small;
       if (!needLeft) {
         pool.release(hl);
         hl = null;
@@ -203,7 +211,7 @@ export class TreeLearner {
     return [needLeft ? this.build(begin, mid) : null, needRight ? this.build(mid, end) : null];
   }
 
-  private growDepthwise(node: number, begin: number, end: number, depth: number, G: number, H: number, h: Histogram): void {
+  private growDepthwise(node: number, begin: number, end: number, depth: number, G: number, H: number, h: NodeHistogram): void {
     const split = this.splits[depth];
     this.findSplit(h, G, H, split);
     if (split.feature < 0) {
@@ -225,7 +233,7 @@ export class TreeLearner {
     else this.makeLeaf(right, mid, end, GR, HR);
   }
 
-  private openLeaf(node: number, begin: number, end: number, depth: number, G: number, H: number, hist: Histogram | null): OpenLeaf {
+  private openLeaf(node: number, begin: number, end: number, depth: number, G: number, H: number, hist: NodeHistogram | null): OpenLeaf {
     const split = new SplitResult();
     if (hist) {
       this.findSplit(hist, G, H, split);
@@ -237,7 +245,7 @@ export class TreeLearner {
     return { node, begin, end, depth, G, H, hist, split };
   }
 
-  private growLossguide(root: number, count: number, G: number, H: number, h: Histogram): void {
+  private growLossguide(root: number, count: number, G: number, H: number, h: NodeHistogram): void {
     // G, H: totals of the root (its children's sums come from the splits).
     const open: OpenLeaf[] = [this.openLeaf(root, 0, count, 0, G, H, h)];
     let leaves = 1;

@@ -71,8 +71,8 @@ async function tryBackend(name: TfBackendName): Promise<string | null> {
     const spec = '@tensorflow/tfjs-node';
     try {
       await import(spec);
-    } catch {
-      return 'package @tensorflow/tfjs-node is not installed';
+    } catch (e) {
+      return importFailure(spec, e);
     }
     if (tf.findBackend('tensorflow') === null) return '@tensorflow/tfjs-node loaded but registered no backend (version mismatch?)';
   }
@@ -80,8 +80,8 @@ async function tryBackend(name: TfBackendName): Promise<string | null> {
     let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
     try {
       wasm = await import('@tensorflow/tfjs-backend-wasm');
-    } catch {
-      return 'package @tensorflow/tfjs-backend-wasm is not installed';
+    } catch (e) {
+      return importFailure('@tensorflow/tfjs-backend-wasm', e);
     }
     const prefix = wasmDirectory();
     if (prefix !== null) wasm.setWasmPaths(prefix);
@@ -90,6 +90,12 @@ async function tryBackend(name: TfBackendName): Promise<string | null> {
   if (!ok) return `tf.setBackend('${name}') failed`;
   await tf.ready();
   return tf.getBackend() === name ? null : `active backend is '${tf.getBackend()}'`;
+}
+
+function importFailure(pkg: string, e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return `package ${pkg} is not installed`;
+  return `package ${pkg} failed to load: ${e instanceof Error ? e.message : String(e)}`;
 }
 
 /** `file://…/dist/` of the installed wasm backend, or null when it cannot be resolved here. */

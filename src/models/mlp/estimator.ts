@@ -30,7 +30,7 @@ export class MlpClassifier implements Estimator {
   }
 
   async fit(data: TrainingData, options: FitOptions): Promise<FittedMlp> {
-    checkFitInput(data, options);
+    checkFitInput(data, options, this.params);
     if (options.signal?.aborted) {
       throw new TrainSpamError('CANCELLED', 'mlp fit was cancelled before it started');
     }
@@ -41,7 +41,7 @@ export class MlpClassifier implements Estimator {
   }
 }
 
-function checkFitInput(data: TrainingData, options: FitOptions): void {
+function checkFitInput(data: TrainingData, options: FitOptions, params: Readonly<MlpParams>): void {
   const { X, y } = data;
   if (!Number.isFinite(options.seed)) throw invalidArgument(`mlp fit: seed is ${options.seed}; expected a finite number`, { parameter: 'seed' });
   if (options.reportEvery !== undefined && !(Number.isInteger(options.reportEvery) && options.reportEvery >= 1)) {
@@ -52,6 +52,11 @@ function checkFitInput(data: TrainingData, options: FitOptions): void {
   if (numCols(X) === 0) throw invalidData('mlp fit: the feature matrix has no columns');
   assertFinite(X);
   const val = options.validation;
+  if (params.early_stopping_rounds > 0 && !val) {
+    throw invalidArgument(`mlp: parameter 'early_stopping_rounds' = ${params.early_stopping_rounds} needs validation data (FitOptions.validation)`, {
+      parameter: 'early_stopping_rounds',
+    });
+  }
   if (val) {
     if (val.X.dense.cols !== X.dense.cols || val.X.sparse.cols !== X.sparse.cols) {
       throw invalidData(

@@ -99,6 +99,9 @@ export function mlpFromPayload(p: Payload): FittedMlp {
     throw formatError(`meta.units is ${JSON.stringify(units)}; expected at least two positive integers`);
   }
   if (units[units.length - 1] !== 1) throw formatError(`the output layer has ${String(units[units.length - 1])} units; expected 1`);
+  if (JSON.stringify(units.slice(0, -1)) !== JSON.stringify(params.hidden_layers) || activation !== params.activation) {
+    throw formatError(`meta.units ${JSON.stringify(units)} / activation '${activation}' disagree with params.hidden_layers ${JSON.stringify(params.hidden_layers)} / '${params.activation}'`);
+  }
   const layers: DenseLayer[] = [];
   let inputs = denseCols + sparseCols;
   for (let i = 0; i < units.length; i++) {

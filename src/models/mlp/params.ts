@@ -70,6 +70,13 @@ export const mlpParamSpec = {
     default: 'none',
     search: ['none', 'balanced'],
   },
+  early_stopping_rounds: {
+    type: 'int',
+    description: 'Stop when validation log loss has not improved for this many epochs and keep the best epoch (0 = off; needs validation data).',
+    default: 0,
+    min: 0,
+    max: 10000,
+  },
 } as const satisfies ParamSpec;
 
 export type MlpParams = ParamsOf<typeof mlpParamSpec>;

@@ -2,7 +2,12 @@
  * The MLP training loop on TensorFlow.js: Adam on a class-weighted logistic loss, rows reshuffled
  * each epoch with our seeded Rng, inverted-dropout masks drawn from our Rng (tfjs' own dropout
  * would reuse one mask when given a fixed seed), the 524-wide batch densified on the fly from
- * the CSR block. Every tensor is created inside `tidy` or disposed in `finally`.
+ * the CSR block (with its transpose, so the first kernel's gradient is a plain product). Every
+ * tensor is created inside `tidy` or disposed in `finally`.
+ *
+ * Measured alternative, not taken: computing the first layer and its kernel gradient in TypeScript
+ * over the CSR non-zeros (8× fewer multiply-adds) cost ~50% more CPU time per fit on the wasm
+ * backend than the densified batch through XNNPACK (2.7 s vs 4.1 s, 10 epochs, 6k × 524).
  */
 import { TrainSpamError } from '../../core/errors.js';
 import type { FeatureMatrix } from '../../core/matrix.js';
@@ -112,6 +117,9 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
     }
     const varList = [...kernels, ...biases];
     let epoch = 0;
+    const early = params.early_stopping_rounds;
+    let best: { loss: number; epoch: number; network: MlpNetwork } | null = null;
+    let stopEarly = false;
     while (epoch < params.epochs) {
       if (signal?.aborted) throw cancelled();
       const perm = shuffleRng.permutation(n);
@@ -164,15 +172,26 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
         if (signal?.aborted) throw cancelled();
       }
       epoch++;
-      const last = epoch === params.epochs;
-      if (options.onIteration && (epoch % reportEvery === 0 || last)) {
-        const metrics: Record<string, number> = { train_loss: lossSum / n };
-        if (options.validation) Object.assign(metrics, validationMetrics(snapshot(), options.validation));
+      let valMetrics: Record<string, number> | null = null;
+      if (early > 0 && options.validation) {
+        const net = snapshot();
+        valMetrics = validationMetrics(net, options.validation);
+        if (best === null || valMetrics.val_loss < best.loss) best = { loss: valMetrics.val_loss, epoch, network: net };
+        else if (epoch - best.epoch >= early) stopEarly = true;
+      }
+      // The last epoch (planned or early-stopped) is always reported.
+      const due = options.onIteration !== undefined && (epoch % reportEvery === 0 || epoch === params.epochs || stopEarly);
+      if (due && options.validation && valMetrics === null) valMetrics = validationMetrics(snapshot(), options.validation);
+      if (due) {
+        const metrics: Record<string, number> = { train_loss: lossSum / n, ...valMetrics };
         for (const [k, v] of Object.entries(metrics)) if (!Number.isFinite(v)) delete metrics[k];
-        const decision: IterationDecision | void = await options.onIteration({ iteration: epoch, metrics });
+        const decision: IterationDecision | void = await options.onIteration!({ iteration: epoch, metrics });
         if (decision === 'stop') break;
       }
+      if (stopEarly) break;
     }
+    // With early stopping the model is the best validation epoch seen.
+    if (best !== null) return { network: best.network, iterations: best.epoch };
     return { network: snapshot(), iterations: epoch };
   } finally {
     for (const v of kernels) v.dispose();

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/random.js';
 import type { RunId } from '../../core/ids.js';
-import type { ModelKind } from '../../models/contract.js';
+import type { JsonValue } from '../../core/payload.js';
+import type { Fitted, ModelKind } from '../../models/contract.js';
 import { createEstimator, paramSpecFor } from '../../models/registry.js';
 import { ITERATION_PARAM } from '../../hpo/families.js';
 import { runStudy, type StudyHooks, type StudyOptions } from '../../hpo/study.js';
@@ -71,7 +72,7 @@ export function refitParams(best: TrialRow): Record<string, unknown> {
   return params;
 }
 
-export async function runHpoStudy(ctx: RunContext, features: FeatureSet, options: HpoStepOptions = {}): Promise<StudyResult> {
+export async function runHpoStudy(ctx: RunContext, features: Pick<FeatureSet, 'train'>, options: HpoStepOptions = {}): Promise<StudyResult> {
   const p = ctx.params;
   return runStudy({
     data: { X: features.train.X, y: features.train.y },
@@ -89,23 +90,39 @@ export async function runHpoStudy(ctx: RunContext, features: FeatureSet, options
   });
 }
 
-export async function hpoTuning(ctx: RunContext, features: FeatureSet, options: HpoStepOptions = {}): Promise<TunedModel> {
-  const study = await runHpoStudy(ctx, features, options);
+/** The best trial of a study; INTERNAL error naming the first failure when no trial finished. */
+export function bestTrialOf(study: StudyResult): TrialRow {
   const best = study.best;
   if (!best) {
     const failed = study.trials.filter((t) => t.state === 'failed');
     const why = failed[0]?.error ? ` (first error: ${failed[0].error.code}: ${failed[0].error.message})` : '';
     throw new TrainSpamError('INTERNAL', `hpo: no trial finished (${study.trials.length} trials, ${failed.length} failed)${why}`);
   }
-  const artifacts = writeStudyArtifacts(study, join(ctx.outDir, 'hpo'));
-  ctx.logger.log(
-    'info',
-    `hpo: ${study.trials.length} trials (${count(study, 'completed')} completed, ${count(study, 'stopped')} stopped early, ${count(study, 'failed')} failed); best trial ${best.trial}: ${best.model} ${study.metric}=${best.score?.toFixed(4)}`,
-  );
+  return best;
+}
+
+export interface RefittedModel {
+  readonly model: Fitted;
+  readonly kind: ModelKind;
+  readonly params: Record<string, unknown>;
+  readonly best: TrialRow;
+}
+
+/**
+ * Refits the study's best configuration on the whole training split and saves it with the feature
+ * pipeline as one model artifact at `artifactDir` (`extraMetadata` is added to its metadata).
+ */
+export async function refitBest(
+  ctx: RunContext,
+  features: Pick<FeatureSet, 'pipeline' | 'train'>,
+  study: StudyResult,
+  artifactDir: string,
+  extraMetadata: { [k: string]: JsonValue } = {},
+): Promise<RefittedModel> {
+  const best = bestTrialOf(study);
   const params = refitParams(best);
   const kind: ModelKind = best.model;
   const model = await createEstimator(kind, params).fit({ X: features.train.X, y: features.train.y }, { seed: deriveSeed(ctx.params.seed, 'final-model'), signal: ctx.signal });
-  const artifactDir = join(ctx.outDir, 'model');
   await saveScorer(artifactDir, new SpamScorer(features.pipeline, model), {
     model_kind: kind,
     params: JSON.parse(JSON.stringify(params)),
@@ -113,20 +130,52 @@ export async function hpoTuning(ctx: RunContext, features: FeatureSet, options: 
     validation_score: best.score,
     metric: study.metric,
     seed: ctx.params.seed,
+    ...extraMetadata,
   });
-  await logStepMetrics(ctx, 'hpo', {
+  return { model, kind, params, best };
+}
+
+/** One log line for a finished study. */
+export function studySummaryLine(study: StudyResult, best: TrialRow): string {
+  return `hpo: ${study.trials.length} trials (${count(study, 'completed')} completed, ${count(study, 'stopped')} stopped early, ${count(study, 'failed')} failed); best trial ${best.trial}: ${best.model} ${study.metric}=${best.score?.toFixed(4)}`;
+}
+
+/** The study's scalar summary (what the step logs and what the KFP Metrics artifact shows). */
+export function studyMetrics(study: StudyResult): Record<string, number> {
+  return {
     trials: study.trials.length,
     completed: count(study, 'completed'),
     stopped: count(study, 'stopped'),
     failed: count(study, 'failed'),
-    best_score: best.score ?? NaN,
+    best_score: study.best?.score ?? NaN,
     total_iterations: study.totalIterations,
-  });
+  };
+}
+
+/** Logs the study summary, the chosen configuration, the model artifact and the study files to the step's run. */
+export async function logStudyOutcome(
+  ctx: RunContext,
+  study: StudyResult,
+  chosen: { kind: string; params: Readonly<Record<string, unknown>> },
+  artifactDir: string | null,
+  studyFiles: readonly string[],
+): Promise<void> {
+  await logStepMetrics(ctx, 'hpo', studyMetrics(study));
   if (ctx.tracking && ctx.runId) {
-    await ctx.tracking.store.logParams(ctx.runId, { best_model: kind, best_params: JSON.stringify(params) });
-    await ctx.tracking.store.logArtifacts(ctx.runId, artifactDir, 'model');
-    for (const f of Object.values(artifacts)) await ctx.tracking.store.logArtifact(ctx.runId, f, 'hpo');
+    await ctx.tracking.store.logParams(ctx.runId, { best_model: chosen.kind, best_params: JSON.stringify(chosen.params) });
+    if (artifactDir) await ctx.tracking.store.logArtifacts(ctx.runId, artifactDir, 'model');
+    for (const f of studyFiles) await ctx.tracking.store.logArtifact(ctx.runId, f, 'hpo');
   }
+}
+
+export async function hpoTuning(ctx: RunContext, features: FeatureSet, options: HpoStepOptions = {}): Promise<TunedModel> {
+  const study = await runHpoStudy(ctx, features, options);
+  const best = bestTrialOf(study);
+  const artifacts = writeStudyArtifacts(study, join(ctx.outDir, 'hpo'));
+  ctx.logger.log('info', studySummaryLine(study, best));
+  const artifactDir = join(ctx.outDir, 'model');
+  const { model, kind, params } = await refitBest(ctx, features, study, artifactDir);
+  await logStudyOutcome(ctx, study, { kind, params }, artifactDir, Object.values(artifacts));
   return { model, kind, params, study, artifactDir };
 }
 

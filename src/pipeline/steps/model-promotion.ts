@@ -30,7 +30,19 @@ export function promotionTags(gates: GateReport, comparison: ComparisonResult): 
   return tags;
 }
 
-export async function modelPromotion(ctx: RunContext, gates: GateReport, comparison: ComparisonResult): Promise<PromotionResult> {
+/** Version tag holding the sha256 of the model artifact's artifact.json (idempotence across KFP retries). */
+export const ARTIFACT_SHA_TAG = 'train-spam.artifact_sha256';
+
+export interface PromotionOptions {
+  /**
+   * sha256 of the model artifact's artifact.json. When given, a version of this model carrying the
+   * same sha tag is reused (a retried container step has a new run id, the same artifact), and new
+   * versions get the tag.
+   */
+  readonly artifactSha256?: string;
+}
+
+export async function modelPromotion(ctx: RunContext, gates: GateReport, comparison: ComparisonResult, options: PromotionOptions = {}): Promise<PromotionResult> {
   const name = ctx.params.model_name;
   if (!gates.passed || !comparison.passed) {
     const reasons = [
@@ -46,7 +58,9 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   const { registry } = ctx.tracking;
   const runId = ctx.runId;
   await registry.createRegisteredModel(name, { description: 'E-mail spam detector trained by train-spam' });
+  const sha = options.artifactSha256;
   const existing = await registry.searchModelVersions(`name='${name}' and run_id='${runId}'`);
+  if (existing.length === 0 && sha) existing.push(...(await registry.searchModelVersions(`name='${name}' and tags.\`${ARTIFACT_SHA_TAG}\` = '${sha}'`)));
   let version: ModelVersion;
   let status: PromotionResult['status'];
   if (existing.length > 0) {
@@ -57,7 +71,7 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
       name,
       source: `runs:/${runId}/${MODEL_ARTIFACT_PATH}`,
       runId,
-      tags: { ...promotionTags(gates, comparison), 'train-spam.image_tag': ctx.params.image_tag },
+      tags: { ...promotionTags(gates, comparison), 'train-spam.image_tag': ctx.params.image_tag, ...(sha ? { [ARTIFACT_SHA_TAG]: sha } : {}) },
       description: `train-spam run ${runId}`,
     });
     status = 'promoted';
@@ -73,5 +87,5 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   if (ctx.tracking && ctx.runId) await ctx.tracking.store.setTag(ctx.runId, 'train-spam.registered_version', `${name}/${version.version}`);
   const verb = status === 'promoted' ? 'registered' : 'already registered as';
   ctx.logger.log('info', `promotion: ${verb} ${name} v${version.version}; alias '${STAGING_ALIAS}' and stage Staging point to it`);
-  return { status, modelName: name, version: version.version, reason: status === 'promoted' ? 'all gates and the comparison passed' : 'this run was promoted before' };
+  return { status, modelName: name, version: version.version, reason: status === 'promoted' ? 'all gates and the comparison passed' : 'this run (or this model artifact) was promoted before' };
 }

@@ -242,7 +242,7 @@ export class LocalModelRegistry implements ModelRegistry {
     await this.requireModel(name);
     validateAlias(alias);
     const v = await readOptional(path.join(this.layout.modelDir(name), 'aliases', alias));
-    if (v === null) return null;
+    if (v === null || !/^\d+$/.test(v.trim())) return null;
     return this.readVersion(name, v.trim(), true);
   }
 

@@ -14,7 +14,7 @@ import type {
   ArtifactEntry, CreateRunOptions, DatasetInput, Experiment, LogBatchInput, LongValuePolicy, Metric, MetricInput, ParamValue,
   Run, RunInfo, SearchRunsOptions, TerminalRunStatus, TrackingStore, UpdateRunOptions,
 } from '../contract.js';
-import { validateId } from '../validation.js';
+import { validateId, validateKey } from '../validation.js';
 import * as art from './artifacts.js';
 import * as exps from './experiments.js';
 import { appendText, atomicWrite, listEntries, mkdirExclusive, writeOnce } from './files.js';
@@ -166,6 +166,7 @@ export class LocalTrackingStore implements TrackingStore {
     const view = options.viewType ?? 'ACTIVE_ONLY';
     const runs: Run[] = [];
     for (const expId of options.experimentIds) {
+      validateId('experiment', expId);
       const { dirs } = await listEntries(this.layout.experimentDir(expId));
       for (const d of dirs) {
         if (RESERVED_EXPERIMENT_DIRS.has(d)) continue;
@@ -219,11 +220,15 @@ export class LocalTrackingStore implements TrackingStore {
   }
 
   async getMetricHistory(runId: RunId, key: string): Promise<Metric[]> {
-    prepareBatch({ metrics: [{ key, value: 0, timestamp: 0 }] }, this.batchCtx); // validates the key
+    validateKey('metric', key);
     return rf.readMetricHistory(this.layout, await this.locate(runId), runId, key);
   }
 
   async logInputs(runId: RunId, datasets: readonly DatasetInput[]): Promise<void> {
+    for (const d of datasets) {
+      if (!d.name || !d.digest) throw new TrainSpamError('INVALID_ARGUMENT', 'dataset input needs a name and a digest', { name: d.name ?? null });
+      for (const k of Object.keys(d.tags ?? {})) validateKey('tag', k);
+    }
     const { exp } = await this.activeRun(runId);
     for (const d of datasets) await rf.writeInput(this.layout, exp, runId, d);
   }

@@ -7,6 +7,8 @@
  * - other 5xx, resets and timeouts after the request was sent: only for idempotent calls (GETs,
  *   log-batch with client-fixed timestamps, set-tag, update, alias, transition-stage, artifact
  *   PUT, get-or-create creates), never for `runs/create` and `model-versions/create`;
+ * - a JSON 500 INTERNAL_ERROR (a handled server exception, e.g. a FileStore param conflict) is
+ *   retried at most once, and not at all where the caller marks it deterministic;
  * - 4xx other than 429: never.
  */
 export interface RetryPolicy {

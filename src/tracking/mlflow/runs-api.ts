@@ -112,6 +112,9 @@ export async function getMetricHistory(t: MlflowTransport, runId: RunId, key: st
 export async function logInputs(t: MlflowTransport, runId: RunId, datasets: readonly DatasetInput[]): Promise<void> {
   validateId('run', runId);
   if (!datasets.length) return;
-  for (const d of datasets) for (const k of Object.keys(d.tags ?? {})) validateKey('tag', k);
+  for (const d of datasets) {
+    if (!d.name || !d.digest) throw new TrainSpamError('INVALID_ARGUMENT', 'dataset input needs a name and a digest', { name: d.name ?? null });
+    for (const k of Object.keys(d.tags ?? {})) validateKey('tag', k);
+  }
   await t.json({ method: 'POST', path: `${API}/runs/log-inputs`, json: { run_id: runId, datasets: datasets.map(fromDatasetInput) }, idempotent: true });
 }

@@ -70,7 +70,12 @@ export class MlflowTransport {
   private readonly ownsDispatcher: boolean;
 
   constructor(options: TransportOptions) {
-    const url = new URL(options.baseUrl);
+    let url: URL;
+    try {
+      url = new URL(options.baseUrl);
+    } catch {
+      throw new TrainSpamError('INVALID_ARGUMENT', `MLflow tracking URI '${redactUrl(options.baseUrl)}' is not a valid URL`, {});
+    }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new TrainSpamError('INVALID_ARGUMENT', `MLflow tracking URI must be http(s), got '${redactUrl(options.baseUrl)}'`, {});
     }
@@ -125,6 +130,7 @@ export class MlflowTransport {
       body = spec.bytes;
     }
     if (this.authHeader) headers.authorization = this.authHeader;
+    let internalErrors = 0;
     for (let attempt = 1; ; attempt++) {
       let res: RawResponse;
       // undici's own timers tick coarsely (~0.5 s); a plain timer bounds the whole attempt
@@ -157,7 +163,10 @@ export class MlflowTransport {
       }
       if (res.status >= 200 && res.status < 300) return res;
       const { errorCode, message } = parseErrorBody(res);
-      if (attempt < this.policy.maxAttempts && shouldRetryStatus(res.status, spec.idempotent, spec.retryInternalError ?? true, errorCode)) {
+      // a handled server exception (JSON 500 INTERNAL_ERROR) is usually deterministic: retry it once
+      if (errorCode === 'INTERNAL_ERROR') internalErrors++;
+      const retryInternal = (spec.retryInternalError ?? true) && internalErrors <= 1;
+      if (attempt < this.policy.maxAttempts && shouldRetryStatus(res.status, spec.idempotent, retryInternal, errorCode)) {
         await this.pause(spec, attempt, parseRetryAfter(res.headers['retry-after'], this.now()), `HTTP ${res.status}`);
         continue;
       }

@@ -84,6 +84,13 @@ describe('shared parquet fixtures (pyarrow 25)', () => {
     });
   }
 
+  it('streams by row group and reports progress', async () => {
+    const calls: Array<[number, number]> = [];
+    const t = await loadEmailTable(path.join(FIXTURES, 'emails-zstd-v2pages-small-rowgroups.parquet'), { onProgress: (d, n) => calls.push([d, n]) });
+    expect(t.summary.rowGroups).toBe(5);
+    expect(calls).toEqual([[50, 240], [100, 240], [150, 240], [200, 240], [240, 240]]);
+  });
+
   it('decodes encoded-word subjects given as overrides', async () => {
     const t = await loadEmailTable(path.join(FIXTURES, 'emails-snappy.parquet'));
     const jp = t.records.find((r) => r.email_id === 'hard-ham-1/00039');

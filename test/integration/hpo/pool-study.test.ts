@@ -47,4 +47,13 @@ describe('runStudy on the worker-thread pool (compiled dist/, fake estimators)',
     for (const t of byFail('oom')) expect(t.error).toMatchObject({ code: 'OUT_OF_MEMORY' });
     expect(r.best?.params.fail).toBe('none');
   });
+
+  it('trials in worker threads read the folds from SharedArrayBuffers (not copies)', async () => {
+    const shared: SearchSpace = { families: { gbm: { quality: uniform(0, 1), n_estimators: randint(3, 5), fail: constant('require_shared') } } };
+    const pooled = await runStudy({ ...base, space: shared, trials: 2, workers: 2 });
+    expect(pooled.trials.map((t) => t.state)).toEqual(['completed', 'completed']);
+    // the in-process runner hands plain arrays to fit: the same check fails there
+    const inline = await runStudy({ ...base, space: shared, trials: 1, executor: 'inline' });
+    expect(inline.trials[0].error?.message).toMatch(/not on a SharedArrayBuffer/);
+  });
 });

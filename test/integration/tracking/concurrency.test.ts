@@ -15,23 +15,22 @@ import { LocalTrackingStore } from '../../../src/tracking/local/local-store.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Transpiles src/core and src/tracking to plain JS in `out` so child processes can import them. */
+/**
+ * Transpiles the local store and everything it imports (relative imports followed from the two
+ * entry files) to plain JS under `out`, so child processes can import them.
+ */
 async function transpileTree(out: string): Promise<void> {
-  for (const dir of ['src/core', 'src/tracking']) {
-    const walk = async (rel: string): Promise<void> => {
-      for (const e of await readdir(path.join(REPO, rel), { withFileTypes: true })) {
-        const r = path.join(rel, e.name);
-        if (e.isDirectory()) await walk(r);
-        else if (e.name.endsWith('.ts')) {
-          const js = ts.transpileModule(await readFile(path.join(REPO, r), 'utf8'), {
-            compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-          }).outputText;
-          await mkdir(path.join(out, path.dirname(r)), { recursive: true });
-          await writeFile(path.join(out, r.replace(/\.ts$/, '.js')), js);
-        }
-      }
-    };
-    await walk(dir);
+  const todo = ['src/tracking/local/local-store.ts', 'src/tracking/local/local-registry.ts'];
+  const done = new Set<string>();
+  while (todo.length) {
+    const rel = todo.pop()!;
+    if (done.has(rel)) continue;
+    done.add(rel);
+    const src = await readFile(path.join(REPO, rel), 'utf8');
+    for (const m of src.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) todo.push(path.join(path.dirname(rel), `${m[1]}.ts`));
+    const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, isolatedModules: true } }).outputText;
+    await mkdir(path.join(out, path.dirname(rel)), { recursive: true });
+    await writeFile(path.join(out, rel.replace(/\.ts$/, '.js')), js);
   }
   await writeFile(path.join(out, 'package.json'), '{"type":"module"}');
   await symlink(path.join(REPO, 'node_modules'), path.join(out, 'node_modules'));

@@ -148,6 +148,24 @@ describe('replay: experiments and runs', () => {
     expect(strict.srv.received).toHaveLength(0);
   });
 
+  it('FileStore servers: a param conflict is a 500 INTERNAL_ERROR, retried once only', async () => {
+    const conflict = loadExchange('filestore-backend/036-runs-log-batch-param-conflict.json');
+    const { store, srv, sleeps } = await replay([conflict, conflict, conflict]);
+    const e = await caught(store.logParams(asRunId('9641517d1c5142b284f846be9ab3b668'), { lr: '0.02' }));
+    expect(e.code).toBe('REMOTE_ERROR');
+    expect(e.details).toMatchObject({ httpStatus: 500, errorCode: 'INTERNAL_ERROR', attempts: 2 });
+    expect(srv.received).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('FileStore servers: model-versions/create is not resent after a 500', async () => {
+    const missing = loadExchange('filestore-backend/100-mv-create-missing-model.json');
+    const { registry, srv } = await replay([missing, missing]);
+    const e = await caught(registry.createModelVersion({ name: 'no-such-model', source: 'runs:/9641517d1c5142b284f846be9ab3b668/model', runId: '9641517d1c5142b284f846be9ab3b668' }));
+    expect(e.code).toBe('REMOTE_ERROR');
+    expect(srv.received).toHaveLength(1);
+  });
+
   it('treats an unknown route (HTML 404) as a remote error, not as a missing entity', async () => {
     const html404 = withRequest(S('065-unknown-endpoint.json'), 'GET', `/api/2.0/mlflow/runs/get?run_id=${RUN}`);
     const { store } = await replay([html404]);

@@ -24,7 +24,7 @@ export function paramSpecFor(kind) {
     quality: { type: 'float', description: 'prediction quality', default: 0.5, min: 0, max: 1, search: { low: 0, high: 1 } },
     [BUDGET[kind]]: { type: 'int', description: 'iterations', default: 9, min: 1, max: 1000, search: { low: 3, high: 12 } },
     delay_ms: { type: 'float', description: 'sleep per iteration', default: 0, min: 0 },
-    fail: { type: 'enum', description: 'failure mode', values: ['none', 'throw', 'hang', 'oom', 'throw_at'], default: 'none' },
+    fail: { type: 'enum', description: 'failure mode', values: ['none', 'throw', 'hang', 'oom', 'throw_at', 'require_shared'], default: 'none' },
   };
 }
 
@@ -42,6 +42,9 @@ export function createEstimator(kind, given) {
     params,
     async fit(data, options) {
       if (params.fail === 'throw') throw Object.assign(new Error(`fake ${kind}: asked to fail`), { code: 'INVALID_DATA', details: { fake: true } });
+      if (params.fail === 'require_shared' && !(data.X.dense.data.buffer instanceof SharedArrayBuffer && data.y.buffer instanceof SharedArrayBuffer)) {
+        throw Object.assign(new Error('training data is not on a SharedArrayBuffer'), { code: 'INVALID_DATA' });
+      }
       if (params.fail === 'hang') for (;;) {} // never returns: only a thread termination ends it
       if (params.fail === 'oom') {
         const keep = [];

@@ -37,14 +37,14 @@ describe('ASHA (Ray Tune semantics, pure)', () => {
   });
 
   it('mode min flips the comparison', () => {
-    const s = ashaScheduler({ maxT: 27, mode: 'min', deterministic: false });
+    const s = ashaScheduler({ maxT: 27, gracePeriod: 1, mode: 'min', deterministic: false });
     const records = [rec(0, 1, 0.1), rec(1, 1, 0.2), rec(2, 1, 0.3)];
     expect(s.decide(records, { trial: 3, bracket: 0, time: 1, value: 0.12 }).decision).toBe('continue');
     expect(s.decide(records, { trial: 3, bracket: 0, time: 1, value: 0.29 }).decision).toBe('stop');
   });
 
   it('judges only the largest unrecorded milestone reached, once per milestone', () => {
-    const s = ashaScheduler({ maxT: 27, deterministic: false });
+    const s = ashaScheduler({ maxT: 27, gracePeriod: 1, deterministic: false });
     // time jumps to 4: milestone 3 is judged (1 is skipped, as in Ray)
     expect(s.decide([], { trial: 0, bracket: 0, time: 4, value: 1 }).newRecords).toEqual([rec(0, 3, 1)]);
     // already recorded at 3 and not yet at 9: nothing to decide
@@ -54,20 +54,20 @@ describe('ASHA (Ray Tune semantics, pure)', () => {
   });
 
   it('stops at max_t and continues on reports without the metric', () => {
-    const s = ashaScheduler({ maxT: 27, deterministic: false });
+    const s = ashaScheduler({ maxT: 27, gracePeriod: 1, deterministic: false });
     expect(s.decide([], { trial: 0, bracket: 0, time: 27, value: 1 })).toEqual({ decision: 'stop', newRecords: [] });
     expect(s.decide([rec(1, 1, 9)], { trial: 0, bracket: 0, time: 1, value: undefined })).toEqual({ decision: 'continue', newRecords: [] });
   });
 
   it('keeps brackets separate', () => {
-    const s = ashaScheduler({ maxT: 27, brackets: 2, deterministic: false });
+    const s = ashaScheduler({ maxT: 27, gracePeriod: 1, brackets: 2, deterministic: false });
     expect(s.decide([rec(0, 3, 9, 0)], { trial: 1, bracket: 1, time: 3, value: 1 }).decision).toBe('continue');
     expect(s.decide([rec(0, 3, 9, 1)], { trial: 1, bracket: 1, time: 3, value: 1 }).decision).toBe('stop');
   });
 
   it('deterministic mode ignores records of higher-index trials', () => {
-    const det = ashaScheduler({ maxT: 27, deterministic: true });
-    const asy = ashaScheduler({ maxT: 27, deterministic: false });
+    const det = ashaScheduler({ maxT: 27, gracePeriod: 1, deterministic: true });
+    const asy = ashaScheduler({ maxT: 27, gracePeriod: 1, deterministic: false });
     const records = [rec(5, 1, 0.9)];
     expect(det.decide(records, { trial: 2, bracket: 0, time: 1, value: 0.1 }).decision).toBe('continue');
     expect(asy.decide(records, { trial: 2, bracket: 0, time: 1, value: 0.1 }).decision).toBe('stop');
@@ -82,8 +82,8 @@ describe('ASHA (Ray Tune semantics, pure)', () => {
   });
 
   it('assigns brackets from the seed with Ray\'s probabilities, reproducibly', () => {
-    const s = ashaScheduler({ maxT: 81, brackets: 3, seed: 11 });
-    const t = ashaScheduler({ maxT: 81, brackets: 3, seed: 11 });
+    const s = ashaScheduler({ maxT: 81, gracePeriod: 1, brackets: 3, seed: 11 });
+    const t = ashaScheduler({ maxT: 81, gracePeriod: 1, brackets: 3, seed: 11 });
     const got = Array.from({ length: 3000 }, (_, i) => s.bracketOf(i));
     expect(got).toEqual(Array.from({ length: 3000 }, (_, i) => t.bracketOf(i)));
     // sizes 5, 4, 3 → p ∝ 1, e^-1, e^-2 → 0.665, 0.245, 0.090

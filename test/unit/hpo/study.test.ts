@@ -58,10 +58,10 @@ describe('runStudy (in-process runner, fake estimators)', () => {
 
   it('asynchronous ASHA finishes every trial; with one worker it equals the deterministic mode', async () => {
     const opts: StudyOptions = { ...base, trials: 10, space: delayed };
-    const asyncOne = await runStudy({ ...opts, workers: 1, scheduler: { kind: 'asha', maxT: 9, deterministic: false } });
-    const detOne = await runStudy({ ...opts, workers: 1, scheduler: { kind: 'asha', maxT: 9, deterministic: true } });
+    const asyncOne = await runStudy({ ...opts, workers: 1, scheduler: { kind: 'asha', maxT: 9, gracePeriod: 1, deterministic: false } });
+    const detOne = await runStudy({ ...opts, workers: 1, scheduler: { kind: 'asha', maxT: 9, gracePeriod: 1, deterministic: true } });
     expect(comparable(asyncOne.trials)).toEqual(comparable(detOne.trials));
-    const asyncThree = await runStudy({ ...opts, workers: 3, scheduler: { kind: 'asha', maxT: 9, deterministic: false } });
+    const asyncThree = await runStudy({ ...opts, workers: 3, scheduler: { kind: 'asha', maxT: 9, gracePeriod: 1, deterministic: false } });
     expect(asyncThree.trials.every((t) => t.state === 'completed' || t.state === 'stopped')).toBe(true);
   });
 

@@ -103,15 +103,18 @@ describe('model artifact round trip', () => {
     expect(await readFile(join(a, 'artifact.json'), 'utf8')).toBe(await readFile(join(b, 'artifact.json'), 'utf8'));
   });
 
-  it('handles arrays that are views into larger buffers', async () => {
+  it('handles arrays that are views into larger buffers or live on SharedArrayBuffers', async () => {
     const big = new Float64Array([1, 2, 3, 4, 5, 6]);
+    const shared = new Int32Array(new SharedArrayBuffer(12));
+    shared.set([7, -8, 9]);
     const art: ModelArtifact = {
       featurePipeline: { kind: 'features/pipeline', version: 1, meta: {}, arrays: { view: big.subarray(2, 5) } },
-      model: { kind: 'model/x', version: 1, meta: {}, arrays: { bytes: new Uint8Array(big.buffer, 3, 5) } },
+      model: { kind: 'model/x', version: 1, meta: {}, arrays: { bytes: new Uint8Array(big.buffer, 3, 5), shared } },
       metadata: {},
     };
     const back = await loadModelArtifact(await saved('views', art));
     expect(Array.from(back.featurePipeline.arrays.view)).toEqual([3, 4, 5]);
+    expect(Array.from(back.model.arrays.shared)).toEqual([7, -8, 9]);
     expect(Array.from(back.model.arrays.bytes)).toEqual(Array.from(new Uint8Array(big.buffer, 3, 5)));
   });
 

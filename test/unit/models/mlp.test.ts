@@ -79,6 +79,22 @@ describe('MLP training', () => {
     expect(f.iterations).toBe(3);
   });
 
+  it('early_stopping_rounds keeps the epoch with the best validation loss', async () => {
+    const reports: IterationReport[] = [];
+    // A large step and no regularisation overfit the 300 rows quickly.
+    const params = { hidden_layers: [64], epochs: 60, batch_size: 32, learning_rate: 0.05, dropout: 0, early_stopping_rounds: 3 };
+    const f = await new MlpClassifier(params).fit(train, { seed: 2, validation: val, onIteration: (r) => void reports.push(r) });
+    const losses = reports.map((r) => r.metrics.val_loss);
+    const bestEpoch = losses.indexOf(Math.min(...losses)) + 1;
+    expect(reports.length).toBeLessThan(60);
+    expect(reports.length).toBe(bestEpoch + 3);
+    expect(f.iterations).toBe(bestEpoch);
+    const { logLoss } = await import('../../../src/metrics/index.js');
+    expect(logLoss(val.y, f.predictProba(val.X))).toBe(losses[bestEpoch - 1]);
+    const err = (await new MlpClassifier(params).fit(train, { seed: 2 }).catch((e: unknown) => e)) as TrainSpamError;
+    expect([err.code, err.details.parameter]).toEqual(['INVALID_ARGUMENT', 'early_stopping_rounds']);
+  });
+
   it('is deterministic per seed and depends on the seed', async () => {
     const fit = (seed: number) => new MlpClassifier(small).fit(train, { seed });
     const [a, b, c] = await Promise.all([fit(9), fit(9), fit(10)]);
@@ -152,6 +168,7 @@ describe('MLP payload', () => {
     expect(() => mlpFromPayload({ ...p, arrays: { ...p.arrays, 'layer0.kernel': new Float32Array(3) } })).toThrow(/layer0\.kernel' has 3 values; expected 540/);
     expect(() => mlpFromPayload({ ...p, arrays: { ...p.arrays, 'scaler.mean': new Float32Array(5) } })).toThrow(/Float32Array; expected Float64Array/);
     expect(() => mlpFromPayload({ ...p, meta: { ...p.meta, units: [12, 6, 2] } })).toThrow(/output layer has 2 units/);
+    expect(() => mlpFromPayload({ ...p, meta: { ...p.meta, units: [12, 1] } })).toThrow(/disagree with params\.hidden_layers/);
     expect(() => mlpFromPayload({ ...p, meta: { ...p.meta, params: { epochs: -1 } } })).toThrow(/epochs/);
     try {
       mlpFromPayload({ ...p, meta: { ...p.meta, denseCols: 'x' } });

@@ -1,0 +1,43 @@
+import type { Summary } from './stats.mjs';
+export const REGRESSION_THRESHOLD: number;
+export type Better = 'lower' | 'higher';
+export interface Figure {
+  readonly id: string;
+  readonly label: string;
+  readonly unit: string;
+  readonly better: Better;
+  readonly ours: Summary | null;
+  readonly peer: Summary | null;
+  readonly note?: string;
+}
+export interface BenchData {
+  readonly rows: number;
+  readonly trainRows: number;
+  readonly testRows: number;
+}
+export interface BenchResults {
+  readonly mode: 'full' | 'quick';
+  readonly data: BenchData | null;
+  readonly figures: readonly Figure[];
+}
+export type RowStatus = 'regression' | 'improvement' | 'ok' | 'new' | 'missing';
+export interface ComparisonRow {
+  readonly id: string;
+  readonly label: string;
+  readonly unit: string;
+  readonly status: RowStatus;
+  readonly current: number | null;
+  readonly baseline: number | null;
+  readonly change: number | null;
+  readonly overlap: boolean | null;
+}
+export interface Comparison {
+  readonly comparable: boolean;
+  readonly reason: string | null;
+  readonly rows: readonly ComparisonRow[];
+  readonly regressions?: readonly string[];
+}
+export function speedRatio(figure: Pick<Figure, 'better' | 'ours' | 'peer'>): number | null;
+export function cpuRatio(figure: Pick<Figure, 'better' | 'ours' | 'peer'>): number | null;
+export function slowdown(better: Better, current: number, baseline: number): number | null;
+export function compareToBaseline(current: BenchResults, baseline: BenchResults | null, threshold?: number): Comparison;

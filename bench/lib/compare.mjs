@@ -1,0 +1,75 @@
+/**
+ * Result comparison: the ratio of the peer to us per figure, and regressions of a run against a
+ * stored baseline. Pure functions over the results JSON (see bench/README.md for its shape).
+ */
+
+/** Default regression threshold: 10 % worse than the baseline's median. */
+export const REGRESSION_THRESHOLD = 0.1;
+
+/**
+ * How much faster we are than the peer on one figure: > 1 = we are faster (or have the higher
+ * throughput). null when either side is missing or a median is not positive.
+ */
+export function speedRatio(figure) {
+  const o = figure.ours?.median;
+  const p = figure.peer?.median;
+  if (!(o > 0) || !(p > 0)) return null;
+  return figure.better === 'higher' ? o / p : p / o;
+}
+
+/**
+ * The same ratio on process CPU time (peer / ours), for figures where both sides measured it
+ * (single-process kernels); less sensitive to other load than wall time. null otherwise.
+ */
+export function cpuRatio(figure) {
+  const o = figure.ours?.cpu?.median;
+  const p = figure.peer?.cpu?.median;
+  if (!(o > 0) || !(p > 0) || figure.better === 'higher') return null;
+  return p / o;
+}
+
+/**
+ * Relative slow-down of `current` against `baseline` (medians): 0.25 = 25 % worse, −0.2 = 20 %
+ * better. For 'lower'-is-better figures (times) current/baseline − 1; for 'higher' (rates)
+ * baseline/current − 1, so both directions read the same way.
+ */
+export function slowdown(better, current, baseline) {
+  if (!(current > 0) || !(baseline > 0)) return null;
+  return better === 'higher' ? baseline / current - 1 : current / baseline - 1;
+}
+
+/**
+ * Compares our side of every figure with a baseline results object. Runs of different modes
+ * (quick vs full) or different data are not comparable: `comparable` false with the reason, no rows.
+ * Row status: 'regression' (worse by more than the threshold), 'improvement' (better by more),
+ * 'ok', 'new' (no baseline figure), 'missing' (in the baseline, not measured now).
+ * `overlap` says whether the min–max ranges of both runs overlap (a flagged change with
+ * overlapping ranges may be noise; rerun before acting on it).
+ */
+export function compareToBaseline(current, baseline, threshold = REGRESSION_THRESHOLD) {
+  if (!baseline) return { comparable: false, reason: 'no baseline', rows: [] };
+  if (current.mode !== baseline.mode) return { comparable: false, reason: `baseline is a ${baseline.mode} run, this is a ${current.mode} run`, rows: [] };
+  const key = (d) => (d ? `${d.rows}/${d.trainRows}/${d.testRows}` : '');
+  if (key(current.data) !== key(baseline.data)) {
+    return { comparable: false, reason: `different data (baseline ${key(baseline.data)} rows/train/test, now ${key(current.data)})`, rows: [] };
+  }
+  const base = new Map(baseline.figures.map((f) => [f.id, f]));
+  const rows = [];
+  for (const f of current.figures) {
+    const b = base.get(f.id);
+    base.delete(f.id);
+    if (!f.ours) continue;
+    if (!b || !b.ours) {
+      rows.push({ id: f.id, label: f.label, unit: f.unit, status: 'new', current: f.ours.median, baseline: null, change: null, overlap: null });
+      continue;
+    }
+    const change = slowdown(f.better, f.ours.median, b.ours.median);
+    const status = change === null ? 'ok' : change > threshold ? 'regression' : change < -threshold / (1 + threshold) ? 'improvement' : 'ok';
+    const overlap = f.ours.min <= b.ours.max && b.ours.min <= f.ours.max;
+    rows.push({ id: f.id, label: f.label, unit: f.unit, status, current: f.ours.median, baseline: b.ours.median, change, overlap });
+  }
+  for (const b of base.values()) {
+    if (b.ours) rows.push({ id: b.id, label: b.label, unit: b.unit, status: 'missing', current: null, baseline: b.ours.median, change: null, overlap: null });
+  }
+  return { comparable: true, reason: null, rows, regressions: rows.filter((r) => r.status === 'regression').map((r) => r.id) };
+}

@@ -1,0 +1,74 @@
+/**
+ * The Python reference (bench/peers/pipeline_peer.py): availability probe, export of our split
+ * and dense features to a temp dir, one run, its JSON back.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const PEER_SCRIPT = path.resolve(here, '../peers/pipeline_peer.py');
+export const DEFAULT_PYTHON = '/usr/bin/python3';
+
+/** null when usable, else why not. */
+export function peerUnavailable(python = DEFAULT_PYTHON) {
+  if (!existsSync(python)) return `${python} not found`;
+  const r = spawnSync(python, ['-c', 'import sklearn, xgboost, scipy, numpy, joblib; print(sklearn.__version__, xgboost.__version__)'], { encoding: 'utf8' });
+  if (r.status !== 0) return `${python} cannot import sklearn + xgboost (${(r.stderr || '').trim().split('\n').pop()})`;
+  return null;
+}
+
+function denseRows(X) {
+  return Array.from(X.dense.data);
+}
+
+function emailText(r) {
+  return (r.subject ?? '') + '\n' + (r.body_text ?? '');
+}
+
+/** Writes input.json (our split, our 24 dense features, the texts, the raw test e-mails). */
+export function writePeerInput(dir, m, shared, o) {
+  const { data, features, validIdx } = shared;
+  const side = (records, set, raw) => ({
+    ids: records.map((r) => r.email_id),
+    y: Array.from(set.y),
+    texts: records.map(emailText),
+    dense: denseRows(set.X),
+    ...(raw ? { raw: records.slice(0, o.latencyEmails).map(m.scorer.recordToRfc822) } : {}),
+  });
+  const input = {
+    denseCols: features.train.X.dense.cols,
+    train: side(data.train, features.train, false),
+    test: side(data.test, features.test, true),
+    validIdx: Array.from(validIdx),
+    trials: o.trials,
+    seed: o.seed,
+    workers: o.workers,
+    reps: o.reps,
+    gbmReps: o.gbmReps,
+    e2eReps: o.e2eReps,
+    aucSize: o.aucSize,
+    latencyEmails: o.latencyEmails,
+    quick: o.quick,
+  };
+  writeFileSync(path.join(dir, 'input.json'), JSON.stringify(input));
+}
+
+/** Runs the peer on our data; returns its parsed JSON, or { error }. */
+export function runPeer(m, shared, o) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'train-spam-bench-peer-'));
+  try {
+    writePeerInput(dir, m, shared, o);
+    const r = spawnSync(o.python ?? DEFAULT_PYTHON, [PEER_SCRIPT, dir], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      env: { ...process.env, OMP_NUM_THREADS: String(o.workers), OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    });
+    if (r.status !== 0) return { error: `peer exited ${r.status}: ${(r.stderr || '').slice(-2000)}` };
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

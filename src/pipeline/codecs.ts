@@ -1,0 +1,294 @@
+/**
+ * Save/load of the artifacts the steps hand to each other when each runs in its own container
+ * (`train-spam step <name>`). In process the same values travel as objects (state.ts); here each
+ * becomes a file or directory at the path Kubeflow gives:
+ *
+ * | artifact                         | layout                                                         |
+ * | -------------------------------- | -------------------------------------------------------------- |
+ * | e-mail split (system.Dataset)    | dir: `emails.parquet` (EMAIL_COLUMNS) + `split.json`           |
+ * | feature matrix (system.Dataset)  | dir: matrix files (hpo/matrix-file.ts, with labels) + `ids.json` |
+ * | feature pipeline (system.Artifact) | payload dir (io/model-artifact.ts) with the slot `featurePipeline` |
+ * | model (system.Model)             | model artifact dir: feature pipeline + model (serving/scorer.ts) |
+ * | evaluation / gate / comparison   | one JSON file each                                             |
+ *
+ * JSON files keep non-finite numbers (NaN, ±Infinity) as `{"$number": "NaN"}` so they round-trip.
+ * Every reader validates what it needs and names the file in its error.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { TrainSpamError } from '../core/errors.js';
+import type { EmailRecord } from '../data/schema.js';
+import type { SplitSummary } from '../data/split.js';
+import { featurePipelineFromPayload } from '../features/pipeline-payload.js';
+import type { FittedFeaturePipeline } from '../features/pipeline.js';
+import { loadMatrix, saveMatrix } from '../hpo/matrix-file.js';
+import { EMAIL_COLUMN_SPECS, toColumns } from '../io/corpus.js';
+import { loadEmailTable } from '../io/email-table.js';
+import { loadPayloads, savePayloads } from '../io/model-artifact.js';
+import { writeParquet } from '../io/parquet.js';
+import type { BinaryEvaluation } from '../metrics/evaluation.js';
+import type { LatencySummary } from '../metrics/latency.js';
+import type { ComparisonResult } from './comparison.js';
+import type { GateReport } from './gates.js';
+import type { Evaluation, LabelledMatrix, PreparedData } from './state.js';
+
+export const EMAILS_FILE = 'emails.parquet';
+export const SPLIT_FILE = 'split.json';
+export const IDS_FILE = 'ids.json';
+
+// ---------------------------------------------------------------- JSON
+
+function formatError(file: string, message: string): TrainSpamError {
+  return new TrainSpamError('FORMAT_ERROR', `${file}: ${message}`, { file });
+}
+
+/** JSON text with non-finite numbers tagged and typed arrays as lists (2-space indent). */
+export function toJsonText(value: unknown): string {
+  return (
+    JSON.stringify(
+      value,
+      function (_key, v: unknown) {
+        if (typeof v === 'number' && !Number.isFinite(v)) return { $number: String(v) };
+        if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+        return v;
+      },
+      2,
+    ) + '\n'
+  );
+}
+
+/** Parses `toJsonText` output (restores the tagged non-finite numbers). */
+export function fromJsonText(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text, (_key, v: unknown) => {
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        const keys = Object.keys(v);
+        const tag = (v as { $number?: unknown }).$number;
+        if (keys.length === 1 && (tag === 'NaN' || tag === 'Infinity' || tag === '-Infinity')) return Number(tag);
+      }
+      return v;
+    });
+  } catch (e) {
+    throw formatError(file, `is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Writes a JSON file atomically, creating the parent directories. */
+export async function writeJsonFile(file: string, value: unknown): Promise<void> {
+  await writeTextFile(file, toJsonText(value));
+}
+
+/** Writes a text file atomically (temporary sibling + rename), creating the parent directories. */
+export async function writeTextFile(file: string, text: string): Promise<void> {
+  const target = resolve(file);
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, text, 'utf8');
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new TrainSpamError('IO_ERROR', `cannot write ${target}: ${(e as Error).message}`, { file: target });
+  }
+}
+
+export async function readJsonFile(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new TrainSpamError('NOT_FOUND', `${what} ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+  }
+  return fromJsonText(text, file);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks `{ format, version }` and the listed fields; returns the object. */
+function checkDoc(v: unknown, file: string, format: string, version: number, fields: Record<string, 'object' | 'array' | 'number' | 'boolean' | 'string'>): Record<string, unknown> {
+  if (!isObject(v)) throw formatError(file, 'expected a JSON object');
+  if (v.format !== format || v.version !== version) {
+    throw formatError(file, `format ${JSON.stringify(v.format)} version ${JSON.stringify(v.version)}; expected '${format}' version ${version}`);
+  }
+  for (const [k, type] of Object.entries(fields)) {
+    const x = v[k];
+    const ok = type === 'object' ? isObject(x) : type === 'array' ? Array.isArray(x) : typeof x === type;
+    if (!ok) throw formatError(file, `field '${k}' must be ${type === 'array' ? 'a list' : `a${type === 'object' ? 'n' : ''} ${type}`}`);
+  }
+  return v;
+}
+
+function requireDir(dir: string, what: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new TrainSpamError('NOT_FOUND', `${what} ${resolve(dir)} is not a directory (expected the output of an earlier step)`, { dir });
+  }
+}
+
+// ---------------------------------------------------------------- e-mail splits
+
+const SPLIT_FORMAT = 'train-spam/email-split';
+
+/** What `split.json` records beside the e-mails (PreparedData minus the rows). */
+export interface EmailSplitInfo {
+  readonly role: 'train' | 'test';
+  readonly rows: number;
+  readonly split: SplitSummary;
+  readonly source: PreparedData['source'];
+  readonly digest: string;
+  readonly trainTestOverlap: number;
+}
+
+export async function saveEmailDataset(dir: string, records: readonly EmailRecord[], info: Omit<EmailSplitInfo, 'rows'>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeParquet(join(dir, EMAILS_FILE), EMAIL_COLUMN_SPECS, toColumns(records), { metadata: { 'train-spam.split': info.role } });
+  await writeJsonFile(join(dir, SPLIT_FILE), { format: SPLIT_FORMAT, version: 1, ...info, rows: records.length });
+}
+
+export async function loadEmailDataset(dir: string): Promise<{ records: EmailRecord[]; info: EmailSplitInfo }> {
+  requireDir(dir, 'e-mail dataset');
+  const file = join(dir, SPLIT_FILE);
+  const doc = checkDoc(await readJsonFile(file, 'split summary'), file, SPLIT_FORMAT, 1, {
+    role: 'string', rows: 'number', split: 'object', source: 'object', digest: 'string', trainTestOverlap: 'number',
+  });
+  const table = await loadEmailTable(join(dir, EMAILS_FILE));
+  if (table.records.length !== doc.rows) {
+    throw formatError(join(dir, EMAILS_FILE), `has ${table.records.length} rows; ${SPLIT_FILE} says ${doc.rows as number}`);
+  }
+  const { format: _f, version: _v, ...info } = doc;
+  return { records: table.records, info: info as unknown as EmailSplitInfo };
+}
+
+// ---------------------------------------------------------------- feature matrices
+
+export async function saveFeatureDataset(dir: string, m: LabelledMatrix): Promise<void> {
+  saveMatrix(dir, m.X, m.y);
+  await writeJsonFile(join(dir, IDS_FILE), m.ids);
+}
+
+export async function loadFeatureDataset(dir: string): Promise<LabelledMatrix> {
+  requireDir(dir, 'feature dataset');
+  const { X, y } = loadMatrix(dir);
+  if (!y) throw formatError(join(dir, 'matrix.json'), 'has no labels; the steps need labelled matrices');
+  const file = join(dir, IDS_FILE);
+  const ids = await readJsonFile(file, 'row ids');
+  if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) throw formatError(file, 'expected a JSON list of e-mail ids');
+  if (ids.length !== X.rows) throw formatError(file, `lists ${ids.length} ids for a ${X.rows}-row matrix`);
+  return { X, y, ids: ids as string[] };
+}
+
+// ---------------------------------------------------------------- feature pipeline
+
+const FEATURE_SLOT = 'featurePipeline';
+
+export async function saveFeaturePipeline(dir: string, pipeline: FittedFeaturePipeline): Promise<void> {
+  await mkdir(dirname(resolve(dir)), { recursive: true });
+  await savePayloads(dir, { [FEATURE_SLOT]: pipeline.toPayload() }, { artifact: 'feature-pipeline', num_features: pipeline.numFeatures }, { overwrite: true });
+}
+
+export async function loadFeaturePipeline(dir: string): Promise<FittedFeaturePipeline> {
+  const loaded = await loadPayloads(dir, [FEATURE_SLOT]);
+  return featurePipelineFromPayload(loaded.slots[FEATURE_SLOT]);
+}
+
+// ---------------------------------------------------------------- evaluation
+
+const EVALUATION_FORMAT = 'train-spam/evaluation';
+
+/** Everything the later steps need from model-evaluation (the `evaluation` artifact). */
+export interface EvaluationDoc {
+  readonly candidate: BinaryEvaluation;
+  readonly baseline: BinaryEvaluation;
+  /** Candidate test scores, in the order of `ids`. */
+  readonly scores: number[];
+  readonly labels: number[];
+  readonly ids: string[];
+  readonly latency: LatencySummary;
+  readonly batchPerSecond: number;
+  readonly trainTestOverlap: number;
+  /** The model artifact's metadata (kind, params, best trial, ...). */
+  readonly model: Record<string, unknown>;
+}
+
+export function evaluationDoc(ev: Evaluation, test: LabelledMatrix, trainTestOverlap: number, model: Record<string, unknown>): EvaluationDoc {
+  return {
+    candidate: ev.candidate,
+    baseline: ev.baseline,
+    scores: Array.from(ev.scores),
+    labels: Array.from(test.y),
+    ids: [...test.ids],
+    latency: ev.latency,
+    batchPerSecond: ev.batchPerSecond,
+    trainTestOverlap,
+    model,
+  };
+}
+
+/** The in-process `Evaluation` the gate step reads (plots are not carried). */
+export function evaluationFromDoc(doc: EvaluationDoc): Evaluation {
+  return {
+    candidate: doc.candidate,
+    baseline: doc.baseline,
+    scores: Float64Array.from(doc.scores),
+    latency: doc.latency,
+    batchPerSecond: doc.batchPerSecond,
+    plotFiles: [],
+    plots: [],
+  };
+}
+
+export async function saveEvaluation(file: string, doc: EvaluationDoc): Promise<void> {
+  await writeJsonFile(file, { format: EVALUATION_FORMAT, version: 1, ...doc });
+}
+
+export async function loadEvaluation(file: string): Promise<EvaluationDoc> {
+  const doc = checkDoc(await readJsonFile(file, 'evaluation'), file, EVALUATION_FORMAT, 1, {
+    candidate: 'object', baseline: 'object', scores: 'array', labels: 'array', ids: 'array', latency: 'object', batchPerSecond: 'number', trainTestOverlap: 'number', model: 'object',
+  });
+  const n = (doc.scores as unknown[]).length;
+  if ((doc.labels as unknown[]).length !== n || (doc.ids as unknown[]).length !== n) {
+    throw formatError(file, `scores (${n}), labels (${(doc.labels as unknown[]).length}) and ids (${(doc.ids as unknown[]).length}) differ in length`);
+  }
+  for (const k of ['f1', 'rocAuc', 'precision', 'recall', 'threshold'] as const) {
+    if (typeof (doc.candidate as Record<string, unknown>)[k] !== 'number') throw formatError(file, `candidate.${k} must be a number`);
+  }
+  if (typeof (doc.latency as Record<string, unknown>).p99Ms !== 'number') throw formatError(file, 'latency.p99Ms must be a number');
+  const { format: _f, version: _v, ...rest } = doc;
+  return rest as unknown as EvaluationDoc;
+}
+
+// ---------------------------------------------------------------- gate and comparison reports
+
+const GATES_FORMAT = 'train-spam/gate-report';
+const COMPARISON_FORMAT = 'train-spam/comparison';
+
+export async function saveGateReport(file: string, report: GateReport): Promise<void> {
+  await writeJsonFile(file, { format: GATES_FORMAT, version: 1, ...report });
+}
+
+export async function loadGateReport(file: string): Promise<GateReport> {
+  const doc = checkDoc(await readJsonFile(file, 'gate report'), file, GATES_FORMAT, 1, { passed: 'boolean', gates: 'array', thresholds: 'object' });
+  const { format: _f, version: _v, ...rest } = doc;
+  return rest as unknown as GateReport;
+}
+
+/** The comparison artifact: the result plus the decision the KFP condition reads. */
+export interface ComparisonDoc extends ComparisonResult {
+  readonly decision: 'promote' | 'reject';
+}
+
+export async function saveComparison(file: string, result: ComparisonResult): Promise<ComparisonDoc> {
+  const doc: ComparisonDoc = { ...result, decision: result.passed ? 'promote' : 'reject' };
+  await writeJsonFile(file, { format: COMPARISON_FORMAT, version: 1, ...doc });
+  return doc;
+}
+
+export async function loadComparison(file: string): Promise<ComparisonDoc> {
+  const doc = checkDoc(await readJsonFile(file, 'comparison report'), file, COMPARISON_FORMAT, 1, {
+    status: 'string', passed: 'boolean', reasons: 'array', deltas: 'object', candidate: 'object', thresholds: 'object', decision: 'string',
+  });
+  const { format: _f, version: _v, ...rest } = doc;
+  return rest as unknown as ComparisonDoc;
+}

@@ -1,0 +1,430 @@
+/**
+ * One pipeline step as a container runs it (`train-spam step <name>`): thin adapters from the
+ * artifact paths Kubeflow hands the step to the SAME step functions the in-process runner calls
+ * (steps/*.ts), and from their results back to files (codecs.ts).
+ *
+ * The caller (cli/commands/step.ts) parses the flags declared in definition.ts into a
+ * `StepInvocation`, and turns the returned `StepOutcome` into output-parameter files and the KFP
+ * ExecutorOutput. Each MLflow step opens tracking itself and records its work in its own run
+ * (tagged with the step name and the KFP run id), since containers share no parent run.
+ */
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, copyFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { TrainSpamError, invalidArgument, isTrainSpamError, toErrorData } from '../core/errors.js';
+import { numCols } from '../core/matrix.js';
+import type { Clock, Logger } from '../core/ports.js';
+import type { FittedFeaturePipeline } from '../features/pipeline.js';
+import { journalFileName } from '../hpo/study.js';
+import { mergeShards } from '../hpo/shards.js';
+import { trialsCsv } from '../hpo/results.js';
+import type { ProgressReporter } from '../hpo/progress.js';
+import { ARTIFACT_JSON } from '../io/model-artifact.js';
+import { renderHtmlReport } from '../report/index.js';
+import { SpamScorer, loadScorer, saveScorer } from '../serving/scorer.js';
+import {
+  evaluationDoc, evaluationFromDoc, loadComparison, loadEmailDataset, loadEvaluation, loadFeatureDataset, loadFeaturePipeline, loadGateReport,
+  readJsonFile, saveComparison, saveEmailDataset, saveEvaluation, saveFeatureDataset, saveFeaturePipeline, saveGateReport, writeJsonFile, writeTextFile,
+} from './codecs.js';
+import { logStepMetrics, systemClock, type RunContext, type Tracking } from './context.js';
+import { shardIndices, type ParamValue, type StepDef, type StepName } from './definition.js';
+import { resolvePipelineParams, type PipelineParams } from './params.js';
+import { buildReportData } from './report.js';
+import type { LabelledMatrix } from './state.js';
+import { dataPreparation } from './steps/data-preparation.js';
+import { featureRetrieval } from './steps/feature-retrieval.js';
+import { baselineTraining } from './steps/baseline-training.js';
+import { bestTrialOf, logStudyOutcome, refitBest, runHpoStudy, studyMetrics, studySummaryLine, type HpoStepOptions } from './steps/hpo-tuning.js';
+import { modelEvaluation } from './steps/model-evaluation.js';
+import { modelValidation } from './steps/model-validation.js';
+import { modelComparison } from './steps/model-comparison.js';
+import { MODEL_ARTIFACT_PATH, modelPromotion } from './steps/model-promotion.js';
+
+/** A parsed `train-spam step <name>` command line. */
+export interface StepInvocation {
+  readonly step: StepDef;
+  /** Input parameters by declared name, typed (`num_trials: 20`). */
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** Input artifact paths by declared name. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** Collected list inputs (from the ExecutorInput) by declared name. */
+  readonly lists: Readonly<Record<string, readonly string[]>>;
+  /** Output artifact paths by declared name. */
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+/** Metadata of a metrics output, in plain terms (the CLI turns it into the KFP shape). */
+export type MetricsMetadata =
+  | { readonly kind: 'metrics'; readonly values: Readonly<Record<string, number>> }
+  | {
+      readonly kind: 'classification';
+      readonly labels: readonly string[];
+      readonly matrix: readonly (readonly number[])[];
+      readonly roc: readonly { threshold: number; falsePositiveRate: number; recall: number }[];
+    };
+
+export interface StepOutcome {
+  /** Output parameter values by declared name. */
+  readonly parameters: Record<string, ParamValue>;
+  /** Metadata of the system.Metrics / system.ClassificationMetrics outputs, by output name. */
+  readonly metadata: Record<string, MetricsMetadata>;
+  /** One line for the log. */
+  readonly summary: string;
+}
+
+export interface OpenedTracking {
+  readonly tracking: Tracking;
+  close(): Promise<void>;
+}
+
+export interface StepDeps {
+  readonly logger: Logger;
+  readonly progress: ProgressReporter;
+  readonly workers: number;
+  /** Opens tracking from `--mlflow-tracking-uri` (empty: the MLFLOW_* environment). */
+  readonly openTracking: (uri: string) => OpenedTracking;
+  /** KFP run id (env KFP_RUN_ID), recorded as a tag on the step's MLflow run. */
+  readonly kfpRunId?: string;
+  /** HPO overrides (tests: `{ study: { executor: 'inline' } }`). */
+  readonly hpo?: HpoStepOptions;
+  readonly clock?: Clock;
+  readonly signal?: AbortSignal;
+  /** Where scratch directories go (default: the OS temp dir). */
+  readonly scratchRoot?: string;
+}
+
+type Adapter = (ctx: RunContext, inv: StepInvocation, deps: StepDeps) => Promise<StepOutcome>;
+
+/** Runs one step; throws a TrainSpamError on bad input or a failed step. */
+export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<StepOutcome> {
+  const adapter = ADAPTERS[inv.step.name];
+  const params = stepParams(inv);
+  const clock = deps.clock ?? systemClock;
+  // Kubeflow hands paths whose parent directories may not exist yet
+  for (const p of Object.values(inv.outputs)) await mkdir(dirname(resolve(p)), { recursive: true });
+  const scratch = await mkdtemp(join(deps.scratchRoot ?? tmpdir(), `train-spam-${inv.step.name}-`));
+  let opened: OpenedTracking | null = null;
+  let runId: RunContext['runId'] = null;
+  try {
+    let experimentId: RunContext['experimentId'] = null;
+    if (inv.step.mlflow) {
+      opened = deps.openTracking(params.mlflow_tracking_uri);
+      const store = opened.tracking.store;
+      experimentId = (await store.getOrCreateExperiment(params.mlflow_experiment_name)).experimentId;
+      const info = await store.createRun({
+        experimentId,
+        runName: `${inv.step.name}-${new Date(clock.now()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`,
+        tags: {
+          'train-spam.pipeline': 'spam-detection',
+          'train-spam.step': inv.step.name,
+          'mlflow.source.name': `train-spam step ${inv.step.name}`,
+          'mlflow.source.type': 'JOB',
+          ...(deps.kfpRunId ? { 'train-spam.kfp_run_id': deps.kfpRunId } : {}),
+        },
+      });
+      runId = info.runId;
+      const logged: Record<string, string | number | boolean> = {};
+      for (const [k, v] of Object.entries(inv.params)) if (k !== 'mlflow_tracking_uri') logged[k] = typeof v === 'object' ? JSON.stringify(v) : v;
+      if (Object.keys(logged).length) await store.logParams(runId, logged);
+      deps.logger.log('info', `tracking: ${opened.tracking.description}, run ${runId}`);
+    }
+    const ctx: RunContext = {
+      params,
+      logger: deps.logger,
+      clock,
+      signal: deps.signal ?? new AbortController().signal,
+      outDir: scratch,
+      tracking: opened?.tracking ?? null,
+      runId,
+      experimentId,
+      progress: deps.progress,
+      workers: deps.workers,
+    };
+    const outcome = await adapter(ctx, inv, deps);
+    if (opened && runId) await opened.tracking.store.endRun(runId, 'FINISHED');
+    deps.logger.log('info', `${inv.step.name}: ${outcome.summary}`);
+    return outcome;
+  } catch (e) {
+    if (opened && runId) {
+      const code = toErrorData(e).code;
+      await opened.tracking.store.endRun(runId, code === 'CANCELLED' ? 'KILLED' : 'FAILED').catch(() => undefined);
+    }
+    throw e;
+  } finally {
+    await opened?.close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The step's parameters mapped onto the pipeline parameters they come from, validated. */
+export function stepParams(inv: StepInvocation): PipelineParams {
+  const overrides: Record<string, unknown> = {};
+  const flagOf = new Map<string, string>();
+  for (const def of inv.step.inputs.parameters) {
+    if (def.source.kind !== 'pipeline' || !(def.name in inv.params)) continue;
+    overrides[def.source.param] = inv.params[def.name];
+    flagOf.set(def.source.param, `--${def.name.replace(/_/g, '-')}`);
+  }
+  try {
+    return resolvePipelineParams(overrides);
+  } catch (e) {
+    const flag = isTrainSpamError(e) ? flagOf.get(String(e.details.parameter)) : undefined;
+    if (flag && isTrainSpamError(e)) throw new TrainSpamError(e.code, `${flag}: ${e.message}`, { ...e.details, flag, usage: true });
+    throw e;
+  }
+}
+
+function input(inv: StepInvocation, name: string): string {
+  const p = inv.inputs[name];
+  if (p === undefined) throw new TrainSpamError('INTERNAL', `step ${inv.step.name}: no path for input artifact '${name}'`);
+  return p;
+}
+function output(inv: StepInvocation, name: string): string {
+  const p = inv.outputs[name];
+  if (p === undefined) throw new TrainSpamError('INTERNAL', `step ${inv.step.name}: no path for output artifact '${name}'`);
+  return p;
+}
+function intParam(inv: StepInvocation, name: string): number {
+  const v = inv.params[name];
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidArgument(`--${name.replace(/_/g, '-')} must be an integer, got ${JSON.stringify(v)}`, { usage: true, flag: name });
+  return v;
+}
+
+function checkWidth(pipeline: FittedFeaturePipeline, m: LabelledMatrix, what: string): void {
+  if (pipeline.numFeatures !== numCols(m.X)) {
+    throw new TrainSpamError('INVALID_DATA', `${what} has ${numCols(m.X)} feature columns but the feature pipeline makes ${pipeline.numFeatures}: the artifacts come from different feature-retrieval runs`);
+  }
+}
+
+function sameIds(a: readonly string[], b: readonly string[], what: string): void {
+  if (a.length !== b.length || a.some((x, i) => x !== b[i])) {
+    throw new TrainSpamError('INVALID_DATA', `${what}: the e-mail ids differ (${a.length} vs ${b.length} rows); the artifacts come from different data-preparation runs`);
+  }
+}
+
+async function writeMetricsFile(path: string, values: Record<string, number>): Promise<MetricsMetadata> {
+  await writeJsonFile(path, values);
+  return { kind: 'metrics', values };
+}
+
+async function logModelDir(ctx: RunContext, dir: string): Promise<void> {
+  if (ctx.tracking && ctx.runId) await ctx.tracking.store.logArtifacts(ctx.runId, dir, MODEL_ARTIFACT_PATH);
+}
+
+/** At most `max` points of a curve, evenly spaced by index, first and last kept. */
+export function thinCurve<T>(points: readonly T[], max = 201): T[] {
+  if (points.length <= max) return [...points];
+  const out: T[] = [];
+  for (let k = 0; k < max; k++) out.push(points[Math.round((k * (points.length - 1)) / (max - 1))]);
+  return out;
+}
+
+// ---------------------------------------------------------------- adapters
+
+const dataPreparationStep: Adapter = async (ctx, inv) => {
+  const data = await dataPreparation(ctx);
+  const info = { split: data.split, source: data.source, digest: data.digest, trainTestOverlap: data.trainTestOverlap };
+  await saveEmailDataset(output(inv, 'train_data'), data.train, { role: 'train', ...info });
+  await saveEmailDataset(output(inv, 'test_data'), data.test, { role: 'test', ...info });
+  return { parameters: {}, metadata: {}, summary: `${data.train.length} train / ${data.test.length} test e-mails written` };
+};
+
+const featureRetrievalStep: Adapter = async (ctx, inv) => {
+  const train = await loadEmailDataset(input(inv, 'train_data'));
+  const test = await loadEmailDataset(input(inv, 'test_data'));
+  const f = await featureRetrieval(ctx, { train: train.records, test: test.records });
+  await saveFeatureDataset(output(inv, 'train_features'), f.train);
+  await saveFeatureDataset(output(inv, 'test_features'), f.test);
+  await saveFeaturePipeline(output(inv, 'feature_pipeline'), f.pipeline);
+  return { parameters: {}, metadata: {}, summary: `${f.pipeline.numFeatures} features for ${f.train.X.rows} train / ${f.test.X.rows} test e-mails` };
+};
+
+const baselineTrainingStep: Adapter = async (ctx, inv) => {
+  const train = await loadFeatureDataset(input(inv, 'train_features'));
+  const pipeline = await loadFeaturePipeline(input(inv, 'feature_pipeline'));
+  checkWidth(pipeline, train, 'train_features');
+  const r = await baselineTraining(ctx, train);
+  const v = r.validation;
+  const modelDir = output(inv, 'model');
+  await saveScorer(modelDir, new SpamScorer(pipeline, r.model), { model_kind: 'logistic', params: {}, role: 'baseline', seed: ctx.params.seed });
+  await logModelDir(ctx, modelDir);
+  const metrics = await writeMetricsFile(output(inv, 'metrics'), { val_f1: v.f1, val_auc: v.auc, val_precision: v.precision, val_recall: v.recall });
+  return { parameters: {}, metadata: { metrics }, summary: `baseline validation F1 ${v.f1.toFixed(4)}, AUC ${v.auc.toFixed(4)}` };
+};
+
+const hpoPlanStep: Adapter = async (ctx) => {
+  const list = shardIndices(ctx.params.hpo_shards);
+  return { parameters: { shard_indices: list }, metadata: {}, summary: `shards ${JSON.stringify(list)}` };
+};
+
+const hpoTuningStep: Adapter = async (ctx, inv, deps) => {
+  const index = intParam(inv, 'shard_index');
+  const count = ctx.params.hpo_shards;
+  if (index < 0 || index >= count) throw invalidArgument(`--shard-index ${index} must be in [0, ${count - 1}] for --shard-count ${count}`, { usage: true, flag: '--shard-index' });
+  const train = await loadFeatureDataset(input(inv, 'train_features'));
+  const pipeline = await loadFeaturePipeline(input(inv, 'feature_pipeline'));
+  checkWidth(pipeline, train, 'train_features');
+  const journalDir = output(inv, 'journal');
+  await mkdir(journalDir, { recursive: true });
+  // a retried attempt at the same path continues its journal (finished trials are kept)
+  const resume = existsSync(join(journalDir, journalFileName(index, count)));
+  const study = await runHpoStudy(ctx, { train }, { study: { ...deps.hpo?.study, shard: { index, count }, journalDir, resume } });
+  const best = bestTrialOf(study);
+  ctx.logger.log('info', `shard ${index}/${count}: ${studySummaryLine(study, best)}`);
+  const modelDir = output(inv, 'shard_model');
+  const refit = await refitBest(ctx, { pipeline, train }, study, modelDir, { shard_index: index, shard_count: count });
+  await logStudyOutcome(ctx, study, refit, modelDir, []);
+  const metrics = await writeMetricsFile(output(inv, 'shard_metrics'), { ...studyMetrics(study), best_trial: best.trial, shard_index: index });
+  return {
+    parameters: { best_score: best.score ?? NaN },
+    metadata: { shard_metrics: metrics },
+    summary: `shard ${index} of ${count}: best trial ${best.trial} (${best.model}) ${study.metric}=${best.score?.toFixed(4)}`,
+  };
+};
+
+/** Copies every shard journal (files, or directories holding them) into one directory. */
+async function gatherJournals(paths: readonly string[], into: string): Promise<void> {
+  await mkdir(into, { recursive: true });
+  const pattern = /^journal-shard-\d+-of-\d+\.jsonl$/;
+  for (const p of paths) {
+    let info;
+    try {
+      info = await stat(p);
+    } catch {
+      throw new TrainSpamError('NOT_FOUND', `shard journal ${p} does not exist`, { path: p });
+    }
+    const files = info.isDirectory() ? (await readdir(p)).filter((n) => pattern.test(n)).map((n) => join(p, n)) : [p];
+    if (files.length === 0) throw new TrainSpamError('NOT_FOUND', `shard journal directory ${p} holds no journal-shard-<i>-of-<n>.jsonl`, { path: p });
+    for (const f of files) {
+      if (!pattern.test(basename(f))) throw new TrainSpamError('INVALID_DATA', `shard journal ${f}: expected a file named journal-shard-<i>-of-<n>.jsonl`, { path: f });
+      if (existsSync(join(into, basename(f)))) throw new TrainSpamError('INVALID_DATA', `two shard journals are named ${basename(f)}`, { path: f });
+      await copyFile(f, join(into, basename(f)));
+    }
+  }
+}
+
+async function artifactMetadata(dir: string): Promise<Record<string, unknown>> {
+  const doc = await readJsonFile(join(dir, ARTIFACT_JSON), 'model artifact');
+  const meta = (doc as { metadata?: unknown }).metadata;
+  return meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : {};
+}
+
+const hpoMergeStep: Adapter = async (ctx, inv) => {
+  const journals = inv.lists.journals ?? [];
+  const models = inv.lists.shard_models ?? [];
+  const dir = join(ctx.outDir, 'journals');
+  await gatherJournals(journals, dir);
+  const study = mergeShards(dir);
+  const best = bestTrialOf(study);
+  ctx.logger.log('info', studySummaryLine(study, best));
+  let chosen: string | null = null;
+  for (const m of models) if ((await artifactMetadata(m)).best_trial === best.trial) chosen = m;
+  if (!chosen) {
+    throw new TrainSpamError('NOT_FOUND', `none of the ${models.length} shard models was refitted from the best trial ${best.trial}; the shard models and journals come from different runs`);
+  }
+  const outModel = resolve(output(inv, 'best_model'));
+  await rm(outModel, { recursive: true, force: true });
+  await cp(chosen, outModel, { recursive: true });
+  const scorer = await loadScorer(outModel); // validates the copy (checksums, feature count)
+  const params = (scorer.metadata.params ?? {}) as Record<string, unknown>;
+  const trialsFile = output(inv, 'trials');
+  await writeTextFile(trialsFile, trialsCsv(study.trials));
+  await logStudyOutcome(ctx, study, { kind: best.model, params }, outModel, [trialsFile]);
+  const metrics = await writeMetricsFile(output(inv, 'hpo_metrics'), { ...studyMetrics(study), best_trial: best.trial, shards: study.shardCount });
+  return {
+    parameters: { best_params: JSON.stringify({ model: best.model, params }) },
+    metadata: { hpo_metrics: metrics },
+    summary: `best trial ${best.trial} (${best.model}) ${study.metric}=${best.score?.toFixed(4)} over ${study.trials.length} trials in ${study.shardCount} shards`,
+  };
+};
+
+const modelEvaluationStep: Adapter = async (ctx, inv) => {
+  const modelDir = input(inv, 'model');
+  const scorer = await loadScorer(modelDir);
+  const baseline = await loadScorer(input(inv, 'baseline_model'));
+  const test = await loadFeatureDataset(input(inv, 'test_features'));
+  const data = await loadEmailDataset(input(inv, 'test_data'));
+  checkWidth(scorer.features, test, 'test_features');
+  checkWidth(baseline.features, test, 'test_features (baseline model)');
+  sameIds(test.ids, data.records.map((r) => r.email_id), 'test_features vs test_data');
+  const ev = await modelEvaluation(ctx, { model: scorer.model, baseline: baseline.model, test, testRecords: data.records, artifactDir: modelDir });
+  await saveEvaluation(output(inv, 'evaluation'), evaluationDoc(ev, test, data.info.trainTestOverlap, scorer.metadata));
+  const c = ev.candidate;
+  const values = {
+    f1: c.f1, roc_auc: c.rocAuc, precision: c.precision, recall: c.recall, accuracy: c.accuracy, average_precision: c.averagePrecision,
+    log_loss: c.logLoss, brier: c.brier, baseline_f1: ev.baseline.f1, baseline_roc_auc: ev.baseline.rocAuc,
+    latency_p50_ms: ev.latency.p50Ms, latency_p99_ms: ev.latency.p99Ms, batch_per_second: ev.batchPerSecond,
+  };
+  const metrics = await writeMetricsFile(output(inv, 'metrics'), values);
+  const roc = thinCurve(c.rocCurve.fpr.map((fpr, i) => ({
+    // sklearn's first threshold is +inf ("nothing is spam"); KFP wants a number
+    threshold: Math.min(1, c.rocCurve.thresholds[i]),
+    falsePositiveRate: fpr,
+    recall: c.rocCurve.tpr[i],
+  })));
+  const classification: MetricsMetadata = { kind: 'classification', labels: ['ham', 'spam'], matrix: c.confusionMatrix, roc };
+  await writeJsonFile(output(inv, 'classification_metrics'), { labels: classification.labels, confusionMatrix: c.confusionMatrix, roc });
+  const report = buildReportData({ runId: ctx.runId ?? 'kfp-step', startedAt: new Date(ctx.clock.now()).toISOString(), params: ctx.params, evaluation: ev, timings: [] }, new Date(ctx.clock.now()).toISOString());
+  const html = renderHtmlReport({
+    ...report,
+    title: `train-spam evaluation (${String(scorer.metadata.model_kind ?? 'model')})`,
+    model: { ...report.model, kind: typeof scorer.metadata.model_kind === 'string' ? scorer.metadata.model_kind : null, params: JSON.stringify(scorer.metadata.params ?? null) },
+    decision: { outcome: 'not_promoted', headline: 'Evaluation only: the validation gates, the comparison and the promotion run in the next steps', reasons: [], modelName: ctx.params.model_name },
+  });
+  const reportFile = output(inv, 'report');
+  await writeTextFile(reportFile, html);
+  if (ctx.tracking && ctx.runId) await ctx.tracking.store.logArtifact(ctx.runId, reportFile, 'report');
+  return {
+    parameters: { f1_score: c.f1, auc_roc: c.rocAuc },
+    metadata: { metrics, classification_metrics: classification },
+    summary: `test F1 ${c.f1.toFixed(4)}, AUC ${c.rocAuc.toFixed(4)}, p99 latency ${ev.latency.p99Ms.toFixed(3)} ms`,
+  };
+};
+
+const modelValidationStep: Adapter = async (ctx, inv) => {
+  const doc = await loadEvaluation(input(inv, 'evaluation'));
+  const report = await modelValidation(ctx, evaluationFromDoc(doc), doc.trainTestOverlap);
+  await saveGateReport(output(inv, 'gate_report'), report);
+  const failed = report.gates.filter((g) => !g.passed).map((g) => g.name);
+  return { parameters: { passed: report.passed }, metadata: {}, summary: report.passed ? 'every gate passed' : `gates failed: ${failed.join(', ')} (passed=false)` };
+};
+
+const modelComparisonStep: Adapter = async (ctx, inv) => {
+  const doc = await loadEvaluation(input(inv, 'evaluation'));
+  const data = await loadEmailDataset(input(inv, 'test_data'));
+  sameIds(doc.ids, data.records.map((r) => r.email_id), 'evaluation vs test_data');
+  const result = await modelComparison(ctx, { candidate: { f1: doc.candidate.f1, auc: doc.candidate.rocAuc }, testRecords: data.records, testLabels: Uint8Array.from(doc.labels) });
+  const saved = await saveComparison(output(inv, 'comparison_report'), result);
+  return { parameters: { decision: saved.decision }, metadata: {}, summary: `${result.status}: ${saved.decision}` };
+};
+
+const modelPromotionStep: Adapter = async (ctx, inv) => {
+  const gates = await loadGateReport(input(inv, 'gate_report'));
+  const comparison = await loadComparison(input(inv, 'comparison_report'));
+  const evaluation = await loadEvaluation(input(inv, 'evaluation'));
+  const modelDir = input(inv, 'model');
+  await loadScorer(modelDir); // a broken artifact is never registered
+  const sha = createHash('sha256').update(await readFile(join(modelDir, ARTIFACT_JSON))).digest('hex');
+  if (gates.passed && comparison.passed && ctx.tracking && ctx.runId) {
+    // the registered source is runs:/<this run>/model; the test metrics let a later comparison read them
+    await logModelDir(ctx, modelDir);
+    await logStepMetrics(ctx, 'test', { f1: evaluation.candidate.f1, roc_auc: evaluation.candidate.rocAuc });
+  }
+  const r = await modelPromotion(ctx, gates, comparison, { artifactSha256: sha });
+  return { parameters: { model_version: r.version ?? '' }, metadata: {}, summary: `${r.status}${r.version ? ` ${r.modelName} v${r.version}` : ''}: ${r.reason}` };
+};
+
+const ADAPTERS: Record<StepName, Adapter> = {
+  'data-preparation': dataPreparationStep,
+  'feature-retrieval': featureRetrievalStep,
+  'baseline-training': baselineTrainingStep,
+  'hpo-plan': hpoPlanStep,
+  'hpo-tuning': hpoTuningStep,
+  'hpo-merge': hpoMergeStep,
+  'model-evaluation': modelEvaluationStep,
+  'model-validation': modelValidationStep,
+  'model-comparison': modelComparisonStep,
+  'model-promotion': modelPromotionStep,
+};

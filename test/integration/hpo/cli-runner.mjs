@@ -1,0 +1,13 @@
+// Runs `train-spam hpo ...` from the compiled command module (the lead wires it into program.ts).
+import { Command } from 'commander';
+import { registerHpoCommands } from '../../../dist/cli/commands/hpo.js';
+
+const program = new Command('train-spam').exitOverride();
+registerHpoCommands(program);
+program.parseAsync(process.argv).then(
+  () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
+  (e) => {
+    process.stderr.write(`error [${e.code}]: ${e.message}\n`);
+    process.exit(1);
+  },
+);

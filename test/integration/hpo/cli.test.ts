@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerHpoCommands, resolveShardIndex } from '../../../src/cli/commands/hpo.js';
+import { saveMatrix } from '../../../src/hpo/matrix-file.js';
+import { loadMatrix } from '../../../src/hpo/matrix-file.js';
+import { ensureBuilt } from '../exec/ensure-build.js';
+import { toyData } from '../../unit/hpo/helpers.js';
+
+const SPACE = `
+model:
+  logistic:
+    C: { loguniform: [0.01, 100] }
+    max_iter: 50
+  gbm:
+    n_estimators: { quniform: [5, 15, 5] }
+    max_depth: { randint: [2, 4] }
+`;
+
+async function cli(args: string[]): Promise<string> {
+  const program = new Command('train-spam').exitOverride();
+  const hpo = registerHpoCommands(program);
+  expect(hpo.name()).toBe('hpo');
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    await program.parseAsync(['node', 'train-spam', ...args]);
+  } finally {
+    spy.mockRestore();
+    err.mockRestore();
+  }
+  return out;
+}
+
+describe('train-spam hpo (real models, compiled worker)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hpo-cli-'));
+  const data = join(dir, 'matrix');
+  const space = join(dir, 'space.yaml');
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    const { X, y } = toyData(300, 9);
+    saveMatrix(data, X, y);
+    writeFileSync(space, SPACE);
+  }, 240_000);
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
+  it('saves and loads a matrix directory', () => {
+    const { X, y } = loadMatrix(data);
+    const ref = toyData(300, 9);
+    expect(X.rows).toBe(300);
+    expect([...X.dense.data]).toEqual([...ref.X.dense.data]);
+    expect([...y!]).toEqual([...ref.y]);
+  });
+
+  it('runs a study as plain `hpo`, writes artifacts, then merges shards', async () => {
+    const out = await cli(['hpo', '--data', data, '--trials', '4', '--workers', '2', '--search-space', space, '--seed', '5', '--journal-dir', join(dir, 'j1'), '--progress', 'json']);
+    expect(out).toMatch(/hpo: completed; 4 trials/);
+    const best = JSON.parse(readFileSync(join(dir, 'j1', 'best-config.json'), 'utf8'));
+    expect(['logistic', 'gbm']).toContain(best.model);
+    expect(best.score).toBeGreaterThan(0.5);
+    expect(readdirSync(join(dir, 'j1')).sort()).toEqual(['best-config.json', 'journal-shard-0-of-1.jsonl', 'trials.csv', 'trials.json']);
+
+    const shards = join(dir, 'shards');
+    await cli(['hpo', 'run', '--data', data, '--trials', '4', '--workers', '1', '--search-space', space, '--seed', '5', '--journal-dir', shards, '--shard-index', '0', '--shard-count', '2', '--progress', 'none']);
+    await expect(cli(['hpo', 'merge', '--journal-dir', shards])).rejects.toThrow(/lacks the journals of shard\(s\) 1 of 2/);
+    process.env.JOB_COMPLETION_INDEX = '1';
+    try {
+      await cli(['hpo', '--data', data, '--trials', '4', '--workers', '1', '--search-space', space, '--seed', '5', '--journal-dir', shards, '--shard-count', '2', '--progress', 'none']);
+    } finally {
+      delete process.env.JOB_COMPLETION_INDEX;
+    }
+    const merged = await cli(['hpo', 'merge', '--journal-dir', shards]);
+    expect(merged).toMatch(/hpo: completed; 4 trials/);
+    const mergedBest = JSON.parse(readFileSync(join(shards, 'best-config.json'), 'utf8'));
+    expect(mergedBest).toMatchObject({ model: best.model, params: best.params, score: best.score, trial: best.trial });
+  });
+
+  it('rejects a bad search space with the path of the bad node', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'model:\n  gbm:\n    max_depth: { randint: [0, 4] }\n');
+    await expect(cli(['hpo', '--data', data, '--trials', '1', '--search-space', bad])).rejects.toThrow(/at 'model\.gbm\.max_depth'.*an integer in \[1, 30\]/);
+  });
+
+  it('reads the shard index from JOB_COMPLETION_INDEX unless --shard-index is given', () => {
+    expect(resolveShardIndex(undefined, { JOB_COMPLETION_INDEX: '3' })).toBe(3);
+    expect(resolveShardIndex('1', { JOB_COMPLETION_INDEX: '3' })).toBe(1);
+    expect(resolveShardIndex(undefined, {})).toBe(0);
+    expect(() => resolveShardIndex(undefined, { JOB_COMPLETION_INDEX: 'x' })).toThrow(/JOB_COMPLETION_INDEX must be an integer/);
+  });
+});

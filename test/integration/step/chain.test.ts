@@ -1,0 +1,258 @@
+/**
+ * Every containerised step, one after another, the way Kubeflow wires them: each step's flags come
+ * from `stepFlags(step)` (definition.ts), input artifact paths are the producing step's output
+ * paths, the two HPO shards are separate invocations and hpo-merge gets their outputs through an
+ * ExecutorInput. 240-e-mail fixture, local tracking store in a temp dir, inline HPO executor.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/core/ports.js';
+import { silentProgress } from '../../../src/hpo/progress.js';
+import { PIPELINE_DEFINITION, getStep, stepFlags, type StepDef, type StepName } from '../../../src/pipeline/definition.js';
+import { executeStep } from '../../../src/cli/commands/step.js';
+import type { StepDeps } from '../../../src/pipeline/step-runner.js';
+import { openTracking, type TrackingHandle } from '../../../src/tracking/factory.js';
+import {
+  loadComparison, loadEmailDataset, loadEvaluation, loadFeatureDataset, loadFeaturePipeline, loadGateReport,
+} from '../../../src/pipeline/codecs.js';
+import { loadScorer } from '../../../src/serving/scorer.js';
+import { ARTIFACT_SHA_TAG } from '../../../src/pipeline/steps/model-promotion.js';
+
+const FIXTURE = resolve(__dirname, '../../../../shared/fixtures/parquet/emails-snappy.parquet');
+
+let root: string;
+let handles: TrackingHandle[] = [];
+let inspect: TrackingHandle;
+
+/** Pipeline parameter values of this run (the KFP run form). */
+const RUN: Record<string, string> = {
+  entity_data_path: FIXTURE,
+  test_split_ratio: '0.2',
+  seed: '7',
+  num_hpo_trials: '4',
+  hpo_shards: '2',
+  hpo_scheduler: 'random',
+  f1_threshold: '0.5',
+  min_auc_roc: '0.5',
+  min_precision: '0.5',
+  min_recall: '0.5',
+  max_inference_time_ms: '1000',
+  max_f1_regression: '0.05',
+  max_auc_regression: '0.05',
+  model_name: 'spam-detector',
+  mlflow_tracking_uri: '',
+  mlflow_experiment_name: 'kfp-steps',
+  image_tag: '0.1.0-test',
+};
+
+const art = (task: string, name: string) => join(root, 'artifacts', task, name);
+const paramFile = (task: string, name: string) => join(root, 'params', task, name);
+const execOut = (task: string) => join(root, 'executor', task, 'output.json');
+const shardTask = (k: number) => `hpo-tuning-${k}`;
+
+function deps(): StepDeps {
+  return {
+    logger: silentLogger,
+    progress: silentProgress,
+    workers: 1,
+    hpo: { study: { executor: 'inline' } },
+    kfpRunId: 'kfp-run-123',
+    openTracking: (uri) => {
+      const h = openTracking({ trackingUri: uri });
+      handles.push(h);
+      return { tracking: { store: h.store, registry: h.registry, description: 'test store' }, close: () => h.close() };
+    },
+  };
+}
+
+/** The argv Kubeflow would build for `step` (task name for output paths, shard index for hpo-tuning). */
+function argvFor(step: StepDef, task = step.name, shard?: number, over: Record<string, string> = {}): string[] {
+  const argv: string[] = [];
+  const run: Record<string, string> = { ...RUN, mlflow_tracking_uri: join(root, 'mlruns'), ...over };
+  for (const f of stepFlags(step)) {
+    let v: string;
+    if (f.role === 'param') {
+      const def = step.inputs.parameters.find((p) => p.name === f.name)!;
+      const src = def.source;
+      if (src.kind === 'pipeline') v = run[src.param];
+      else if (src.kind === 'shard-index') v = String(shard);
+      else v = readFileSync(paramFile(src.step, src.output), 'utf8');
+    } else if (f.role === 'in-artifact') {
+      const src = step.inputs.artifacts.find((a) => a.name === f.name)!.source;
+      v = art(src.step, src.output);
+    } else if (f.role === 'out-artifact') v = art(task, f.name);
+    else if (f.role === 'out-param') v = paramFile(task, f.name);
+    else if (f.role === 'executor-output') v = execOut(task);
+    else {
+      // the Collected lists of hpo-merge, and an output URI the launcher would give
+      const shards = JSON.parse(readFileSync(paramFile('hpo-plan', 'shard_indices'), 'utf8')) as number[];
+      const list = (output: string) => ({ artifacts: shards.map((k) => ({ name: output, uri: art(shardTask(k), output) })) });
+      v = JSON.stringify({
+        inputs: { artifacts: { journals: list('journal'), shard_models: list('shard_model') } },
+        outputs: { artifacts: { hpo_metrics: { artifacts: [{ name: 'hpo_metrics', uri: 'minio://mlpipeline/v2/artifacts/run/hpo-merge/hpo_metrics' }] } } },
+      });
+    }
+    argv.push(f.flag, v);
+  }
+  return argv;
+}
+
+async function step(name: StepName, shard?: number, over?: Record<string, string>) {
+  const def = getStep(PIPELINE_DEFINITION, name)!;
+  const task = shard === undefined ? name : shardTask(shard);
+  return executeStep(name, argvFor(def, task, shard, over), deps());
+}
+
+const readParam = (task: string, name: string) => readFileSync(paramFile(task, name), 'utf8');
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'train-spam-steps-'));
+});
+
+afterAll(async () => {
+  for (const h of handles) await h.close();
+  await inspect?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('the containerised steps, chained as Kubeflow runs them', () => {
+  it('runs all ten steps and leaves loadable artifacts at every output path', async () => {
+    await step('data-preparation');
+    const train = await loadEmailDataset(art('data-preparation', 'train_data'));
+    const test = await loadEmailDataset(art('data-preparation', 'test_data'));
+    expect(train.records.length + test.records.length).toBe(240);
+    expect(test.records.length).toBeGreaterThan(30);
+    expect(train.info.role).toBe('train');
+    expect(test.info.digest).toMatch(/^[0-9a-f]{64}$/);
+    const trainIds = new Set(train.records.map((r) => r.email_id));
+    expect(test.records.some((r) => trainIds.has(r.email_id))).toBe(false);
+
+    await step('feature-retrieval');
+    const trainF = await loadFeatureDataset(art('feature-retrieval', 'train_features'));
+    const testF = await loadFeatureDataset(art('feature-retrieval', 'test_features'));
+    const fp = await loadFeaturePipeline(art('feature-retrieval', 'feature_pipeline'));
+    expect(trainF.ids).toEqual(train.records.map((r) => r.email_id));
+    expect(testF.X.rows).toBe(test.records.length);
+    expect(fp.numFeatures).toBe(trainF.X.dense.cols + trainF.X.sparse.cols);
+    // the saved pipeline reproduces the saved matrix
+    expect(Array.from(fp.transform(test.records).dense.data)).toEqual(Array.from(testF.X.dense.data));
+
+    await step('baseline-training');
+    const baseline = await loadScorer(art('baseline-training', 'model'));
+    expect(baseline.model.kind).toBe('logistic');
+    expect(readJson(art('baseline-training', 'metrics')).val_auc).toBeGreaterThan(0.6);
+    expect(readJson(execOut('baseline-training')).artifacts.metrics.artifacts[0].metadata.val_f1).toBeTypeOf('number');
+
+    await step('hpo-plan');
+    expect(readParam('hpo-plan', 'shard_indices')).toBe('[0,1]');
+
+    for (const k of [0, 1]) {
+      await step('hpo-tuning', k);
+      expect(existsSync(join(art(shardTask(k), 'journal'), `journal-shard-${k}-of-2.jsonl`))).toBe(true);
+      const m = await loadScorer(art(shardTask(k), 'shard_model'));
+      expect(m.metadata.shard_index).toBe(k);
+      expect(Number(readParam(shardTask(k), 'best_score'))).toBe(m.metadata.validation_score);
+      expect(readJson(execOut(shardTask(k))).artifacts.shard_metrics.artifacts[0].metadata.trials).toBe(2);
+    }
+
+    await step('hpo-merge');
+    const best = await loadScorer(art('hpo-merge', 'best_model'));
+    const shardScores = [0, 1].map((k) => Number(readParam(shardTask(k), 'best_score')));
+    expect(best.metadata.validation_score).toBe(Math.max(...shardScores));
+    const bestParams = JSON.parse(readParam('hpo-merge', 'best_params'));
+    expect(bestParams.model).toBe(best.metadata.model_kind);
+    const csv = readFileSync(art('hpo-merge', 'trials'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(1 + 4);
+    const mergeOut = readJson(execOut('hpo-merge'));
+    expect(mergeOut.artifacts.hpo_metrics.artifacts[0]).toMatchObject({ uri: expect.stringMatching(/^minio:/), metadata: { trials: 4 } });
+    expect(mergeOut.parameterValues.best_params).toBe(readParam('hpo-merge', 'best_params'));
+
+    await step('model-evaluation');
+    const ev = await loadEvaluation(art('model-evaluation', 'evaluation'));
+    expect(ev.ids).toEqual(testF.ids);
+    expect(ev.scores).toHaveLength(testF.X.rows);
+    expect(ev.latency.count).toBe(testF.X.rows);
+    expect(ev.trainTestOverlap).toBe(test.info.trainTestOverlap);
+    expect(Number(readParam('model-evaluation', 'f1_score'))).toBe(ev.candidate.f1);
+    expect(readFileSync(art('model-evaluation', 'report'), 'utf8')).toMatch(/<html[\s\S]*<\/html>/i);
+    const evalOut = readJson(execOut('model-evaluation'));
+    expect(evalOut.parameterValues).toEqual({ f1_score: ev.candidate.f1, auc_roc: ev.candidate.rocAuc });
+    expect(evalOut.artifacts.metrics.artifacts[0].metadata).toMatchObject({ f1: ev.candidate.f1, roc_auc: ev.candidate.rocAuc });
+    const cm = evalOut.artifacts.classification_metrics.artifacts[0].metadata;
+    expect(cm.confusionMatrix.annotationSpecs).toEqual([{ displayName: 'ham' }, { displayName: 'spam' }]);
+    expect(cm.confusionMatrix.rows.map((r: { row: number[] }) => r.row)).toEqual(ev.candidate.confusionMatrix);
+    expect(cm.confidenceMetrics.length).toBeGreaterThan(2);
+    for (const p of cm.confidenceMetrics) expect(p.confidenceThreshold).toBeLessThanOrEqual(1);
+
+    await step('model-validation');
+    expect(readParam('model-validation', 'passed')).toBe('true');
+    expect((await loadGateReport(art('model-validation', 'gate_report'))).gates.length).toBeGreaterThan(5);
+
+    await step('model-comparison');
+    expect(readParam('model-comparison', 'decision')).toBe('promote');
+    expect((await loadComparison(art('model-comparison', 'comparison_report'))).status).toBe('first_model');
+
+    await step('model-promotion');
+    expect(readParam('model-promotion', 'model_version')).toBe('1');
+
+    inspect = openTracking({ trackingUri: join(root, 'mlruns') });
+    const staging = await inspect.registry.getVersionByAlias('spam-detector', 'staging');
+    expect(staging?.version).toBe('1');
+    expect(staging?.tags[ARTIFACT_SHA_TAG]).toMatch(/^[0-9a-f]{64}$/);
+    expect(staging?.tags['train-spam.image_tag']).toBe('0.1.0-test');
+    // the registered source downloads to an artifact that scores raw e-mails
+    const runId = /^runs:\/([^/]+)\/model$/.exec(staging!.source)![1];
+    const dl = await inspect.store.downloadArtifacts(runId as never, 'model', join(root, 'download'));
+    const scorer = await loadScorer(dl);
+    expect(scorer.scoreRecords(test.records.slice(0, 3))).toHaveLength(3);
+    // one MLflow run per MLflow step (and one nested run per trial), tagged with the step and the KFP run
+    const exp = await inspect.store.getExperimentByName('kfp-steps');
+    const runs = await inspect.store.searchRuns({ experimentIds: [exp!.experimentId], filter: "tags.`train-spam.kfp_run_id` = 'kfp-run-123'" });
+    const steps = runs.map((r) => r.data.tags['train-spam.step']).sort();
+    expect(steps).toEqual(['baseline-training', 'hpo-merge', 'hpo-tuning', 'hpo-tuning', 'model-comparison', 'model-evaluation', 'model-promotion']);
+    expect(runs.every((r) => r.info.status === 'FINISHED')).toBe(true);
+  }, 180_000);
+
+  it('a retried promotion (new MLflow run, same artifact) reuses version 1', async () => {
+    await step('model-promotion');
+    expect(readParam('model-promotion', 'model_version')).toBe('1');
+    expect(await inspect.registry.searchModelVersions("name='spam-detector'")).toHaveLength(1);
+  }, 60_000);
+
+  it('a retried HPO shard at the same output path resumes its journal instead of failing', async () => {
+    const before = readFileSync(join(art(shardTask(1), 'journal'), 'journal-shard-1-of-2.jsonl'), 'utf8');
+    await step('hpo-tuning', 1);
+    const after = readFileSync(join(art(shardTask(1), 'journal'), 'journal-shard-1-of-2.jsonl'), 'utf8');
+    // finished trials are not re-run: no new trial_start events
+    const starts = (t: string) => t.split('\n').filter((l) => l.includes('"trial_start"')).length;
+    expect(starts(after)).toBe(starts(before));
+  }, 60_000);
+
+  it('failing gates are not an error: passed=false, exit normally', async () => {
+    await step('model-validation', undefined, { f1_threshold: '0.9999' });
+    expect(readParam('model-validation', 'passed')).toBe('false');
+    const report = await loadGateReport(art('model-validation', 'gate_report'));
+    expect(report.gates.find((g) => g.name === 'f1')?.passed).toBe(false);
+  });
+
+  it('a second comparison scores the Staging model with its own feature pipeline on the test split', async () => {
+    await step('model-comparison');
+    const c = await loadComparison(art('model-comparison', 'comparison_report'));
+    expect(c.status).toBe('passed');
+    expect(c.staging?.version).toBe('1');
+    // the same model as Staging: no regression
+    expect(c.deltas.f1).toBeCloseTo(0, 12);
+    expect(readParam('model-comparison', 'decision')).toBe('promote');
+  }, 60_000);
+
+  it('a missing input artifact is an error naming the path', async () => {
+    const def = getStep(PIPELINE_DEFINITION, 'model-validation')!;
+    const argv = argvFor(def);
+    argv[argv.indexOf('--in-evaluation') + 1] = join(root, 'nope', 'evaluation');
+    await expect(executeStep('model-validation', argv, deps())).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining(join(root, 'nope')) });
+    expect(statSync(art('model-validation', 'gate_report')).isFile()).toBe(true);
+  });
+});

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import type { ParamSpec } from '../../../src/core/params.js';
+import { TrainSpamError } from '../../../src/core/errors.js';
+import { selectRows } from '../../../src/core/matrix.js';
+import { rocAuc } from '../../../src/models/gbm/evaluation.js';
+import { QuasiNewton } from '../../../src/models/logistic/lbfgs.js';
+import { LogisticRegression, logisticFromPayload, logisticParamSpec } from '../../../src/models/logistic/index.js';
+import { makeData, withValue } from './gbm-data.js';
+
+const train = makeData(500, 1);
+const valid = makeData(300, 2);
+
+describe('QuasiNewton', () => {
+  it('L-BFGS minimises a badly scaled quadratic to the gradient tolerance', () => {
+    const scale = [1, 10, 100, 1000, 0.1];
+    const target = [1, -2, 3, 0.5, -4];
+    const f = (x: Float64Array, g: Float64Array) => {
+      let s = 0;
+      for (let i = 0; i < 5; i++) {
+        const d = x[i] - target[i];
+        s += 0.5 * scale[i] * d * d;
+        g[i] = scale[i] * d;
+      }
+      return s;
+    };
+    const q = new QuasiNewton(f, new Float64Array(5), { gtol: 1e-10, ftol: 0 });
+    for (let i = 0; i < 200 && q.step() === 'continue'; i++);
+    for (let i = 0; i < 5; i++) expect(q.x[i]).toBeCloseTo(target[i], 8);
+  });
+
+  it('OWL-QN finds the exact soft-threshold solution with zeros', () => {
+    // minimise ½‖x − t‖² + λ‖x‖₁: solution sign(t)·max(|t| − λ, 0)
+    const t = [3, -0.5, 0.2, -2, 0];
+    const lam = 1;
+    const f = (x: Float64Array, g: Float64Array) => {
+      let s = 0;
+      for (let i = 0; i < 5; i++) {
+        s += 0.5 * (x[i] - t[i]) ** 2;
+        g[i] = x[i] - t[i];
+      }
+      return s;
+    };
+    const q = new QuasiNewton(f, new Float64Array(5), { gtol: 1e-12, ftol: 0, l1: new Float64Array(5).fill(lam) });
+    for (let i = 0; i < 200 && q.step() === 'continue'; i++);
+    const want = t.map((v) => Math.sign(v) * Math.max(Math.abs(v) - lam, 0));
+    for (let i = 0; i < 5; i++) {
+      if (want[i] === 0) expect(q.x[i]).toBe(0);
+      else expect(q.x[i]).toBeCloseTo(want[i], 8);
+    }
+  });
+});
+
+describe('LogisticRegression', () => {
+  it('learns and reaches the stationarity condition of its objective', async () => {
+    const m = await new LogisticRegression({ C: 1, tol: 1e-8 }).fit(train, { seed: 1 });
+    expect(m.converged).toBe(true);
+    expect(rocAuc(valid.y, m.predictProba(valid.X))).toBeGreaterThan(0.8);
+  });
+
+  it('larger C means a weaker penalty (larger coefficients)', async () => {
+    const norm = (c: Float64Array) => Math.sqrt(c.reduce((s, v) => s + v * v, 0));
+    const a = await new LogisticRegression({ C: 0.01 }).fit(train, { seed: 1 });
+    const b = await new LogisticRegression({ C: 10 }).fit(train, { seed: 1 });
+    expect(norm(b.coef)).toBeGreaterThan(norm(a.coef) * 2);
+  });
+
+  it('l1 and elasticnet produce exact zeros; l1 more of them', async () => {
+    const zeros = (c: Float64Array) => c.filter((v) => v === 0).length;
+    const l1 = await new LogisticRegression({ C: 0.05, penalty: 'l1', tol: 1e-8 }).fit(train, { seed: 1 });
+    const en = await new LogisticRegression({ C: 0.05, penalty: 'elasticnet', l1_ratio: 0.5, tol: 1e-8 }).fit(train, { seed: 1 });
+    const l2 = await new LogisticRegression({ C: 0.05 }).fit(train, { seed: 1 });
+    expect(zeros(l1.coef)).toBeGreaterThan(5);
+    expect(zeros(l1.coef)).toBeGreaterThanOrEqual(zeros(en.coef));
+    expect(zeros(l2.coef)).toBe(0);
+    expect(rocAuc(valid.y, l1.predictProba(valid.X))).toBeGreaterThan(0.75);
+  });
+
+  it("class_weight 'balanced' shifts probabilities towards the minority class", async () => {
+    // make positives rare
+    const keep: number[] = [];
+    for (let i = 0; i < train.X.rows; i++) if (train.y[i] === 0 || i % 5 === 0) keep.push(i);
+    const X = selectRows(train.X, keep);
+    const y = Uint8Array.from(keep, (i) => train.y[i]);
+    const a = await new LogisticRegression({}).fit({ X, y }, { seed: 1 });
+    const b = await new LogisticRegression({ class_weight: 'balanced' }).fit({ X, y }, { seed: 1 });
+    const mean = (p: Float64Array) => p.reduce((s, v) => s + v, 0) / p.length;
+    expect(mean(b.predictProba(valid.X))).toBeGreaterThan(mean(a.predictProba(valid.X)) + 0.05);
+  });
+
+  it('fit_intercept false keeps the intercept at 0', async () => {
+    const m = await new LogisticRegression({ fit_intercept: false }).fit(train, { seed: 1 });
+    expect(m.intercept).toBe(0);
+  });
+
+  it('reports each solver step with train/val metrics, and stops on request', async () => {
+    const seen: number[] = [];
+    const m = await new LogisticRegression({ C: 10, tol: 1e-10 }).fit(train, {
+      seed: 1,
+      validation: valid,
+      onIteration: (r) => {
+        seen.push(r.iteration);
+        expect(Object.keys(r.metrics).sort()).toEqual(['objective', 'train_loss', 'val_auc', 'val_loss']);
+        return r.iteration === 4 ? 'stop' : 'continue';
+      },
+    });
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(m.iterations).toBe(4);
+    expect(m.converged).toBe(false);
+  });
+
+  it('is deterministic and round-trips through its payload', async () => {
+    const a = await new LogisticRegression({ C: 2 }).fit(train, { seed: 1 });
+    const b = await new LogisticRegression({ C: 2 }).fit(train, { seed: 99 });
+    expect(a.coef).toEqual(b.coef);
+    const c = logisticFromPayload(a.toPayload());
+    expect(c.predictProba(valid.X)).toEqual(a.predictProba(valid.X));
+    expect(() => logisticFromPayload({ ...a.toPayload(), kind: 'model/gbm' })).toThrow(TrainSpamError);
+  });
+
+  it('rejects bad hyperparameters and bad data', async () => {
+    expect(() => new LogisticRegression({ C: 0 })).toThrow(/'C'.*\(0, inf\)/);
+    expect(() => new LogisticRegression({ penalty: 'l3' })).toThrow(/'penalty'/);
+    expect(() => new LogisticRegression({ l1_ratio: 2 })).toThrow(/'l1_ratio'.*\[0, 1\]/);
+    expect(() => new LogisticRegression({ max_iter: 0 })).toThrow(/'max_iter'/);
+    const lr = new LogisticRegression();
+    await expect(lr.fit({ X: withValue(train.X, { dense: [5, 2] }, NaN), y: train.y }, { seed: 1 })).rejects.toThrow(/row 5/);
+    await expect(lr.fit({ X: selectRows(train.X, []), y: new Uint8Array(0) }, { seed: 1 })).rejects.toThrow(/zero rows/);
+    await expect(lr.fit({ X: train.X, y: new Uint8Array(train.X.rows).fill(1) }, { seed: 1 })).rejects.toThrow(/one class/);
+    const m = await lr.fit(train, { seed: 1 });
+    expect(() => m.predictProba(makeData(10, 3, 5, 30).X)).toThrow(/features/);
+    expect(() => m.predictProba(withValue(valid.X, { sparseIndex: 2 }, -Infinity))).toThrow(TrainSpamError);
+    for (const [name, def] of Object.entries(logisticParamSpec as ParamSpec)) {
+      if ((def.type === 'float' || def.type === 'int') && 'search' in def && def.search) {
+        if (def.min !== undefined) expect(def.search.low, name).toBeGreaterThanOrEqual(def.min);
+        if (def.max !== undefined) expect(def.search.high, name).toBeLessThanOrEqual(def.max);
+      }
+    }
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * `train-spam step <name>`: flag parsing driven by the pipeline definition, usage errors (exit 64),
+ * output-parameter text and the ExecutorOutput shape of Metrics / ClassificationMetrics.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PIPELINE_DEFINITION, getStep, stepFlags, type StepDef } from '../../../src/pipeline/definition.js';
+import { executeStep, formatParamValue, kfpMetadata, parseParamValue, parseStepArgs, stepUsage } from '../../../src/cli/commands/step.js';
+import { buildExecutorOutput } from '../../../src/kubeflow/executor-io.js';
+import { exitCodeFor } from '../../../src/cli/exit-codes.js';
+import { buildProgram } from '../../../src/cli/program.js';
+import { silentLogger } from '../../../src/core/ports.js';
+import { silentProgress } from '../../../src/hpo/progress.js';
+import { stepParams, thinCurve, type StepDeps } from '../../../src/pipeline/step-runner.js';
+
+const root = mkdtempSync(join(tmpdir(), 'train-spam-step-args-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const step = (name: string) => getStep(PIPELINE_DEFINITION, name)!;
+
+/** A valid argv for any step: typed sample values for params, paths for the rest. */
+function validArgv(s: StepDef): string[] {
+  const argv: string[] = [];
+  for (const f of stepFlags(s)) {
+    const sample = f.type === 'NUMBER_INTEGER' ? '1' : f.type === 'NUMBER_DOUBLE' ? '0.5' : f.type === 'BOOLEAN' ? 'true' : f.type === 'LIST' ? '[1]' : f.role === 'param' ? 'text' : `/tmp/x/${f.name || f.role}`;
+    argv.push(f.flag, sample);
+  }
+  return argv;
+}
+
+function usageError(fn: () => unknown): { message: string; code: string; details: Record<string, unknown> } {
+  try {
+    fn();
+  } catch (e) {
+    expect(exitCodeFor(e)).toBe(64);
+    return e as never;
+  }
+  throw new Error('expected a usage error');
+}
+
+const noDeps: StepDeps = {
+  logger: silentLogger,
+  progress: silentProgress,
+  workers: 1,
+  openTracking: () => {
+    throw new Error('not used');
+  },
+};
+
+describe('flag parsing from the definition', () => {
+  it('parses every step\'s declared flags into typed params and paths', () => {
+    for (const s of PIPELINE_DEFINITION.steps) {
+      const parsed = parseStepArgs(s, validArgv(s));
+      expect(Object.keys(parsed.params).sort()).toEqual(s.inputs.parameters.map((p) => p.name).sort());
+      expect(Object.keys(parsed.inputs).sort()).toEqual(s.inputs.artifacts.filter((a) => !a.list).map((a) => a.name).sort());
+      expect(Object.keys(parsed.outputs).sort()).toEqual(s.outputs.artifacts.map((a) => a.name).sort());
+      expect(Object.keys(parsed.outParams).sort()).toEqual(s.outputs.parameters.map((p) => p.name).sort());
+    }
+    const t = parseStepArgs(step('hpo-tuning'), validArgv(step('hpo-tuning')));
+    expect(t.params.num_trials).toBe(1);
+    expect(t.params.scheduler).toBe('text');
+    expect(t.inputs.feature_pipeline).toBe('/tmp/x/feature_pipeline');
+    expect(t.executorOutput).toBe('/tmp/x/executor-output');
+    expect(parseStepArgs(step('hpo-merge'), validArgv(step('hpo-merge'))).executorInput).toBe('/tmp/x/executor-input');
+  });
+
+  it('a missing flag is a usage error naming it', () => {
+    const argv = validArgv(step('model-validation'));
+    const i = argv.indexOf('--min-recall');
+    argv.splice(i, 2);
+    const e = usageError(() => parseStepArgs(step('model-validation'), argv));
+    expect(e.message).toMatch(/missing flag --min-recall/);
+    expect(e.details).toMatchObject({ usage: true, flag: '--min-recall' });
+  });
+
+  it('an unknown flag, a flag without value, a repeated flag and --flag=value are usage errors', () => {
+    const s = step('hpo-plan');
+    expect(usageError(() => parseStepArgs(s, [...validArgv(s), '--num-trials', '3'])).message).toMatch(/unknown flag "--num-trials"; expected: --shard-count --out-param-shard-indices/);
+    expect(usageError(() => parseStepArgs(s, ['--shard-count'])).message).toMatch(/--shard-count needs a value/);
+    expect(usageError(() => parseStepArgs(s, ['--shard-count', '2', '--shard-count', '3'])).message).toMatch(/given twice/);
+    expect(usageError(() => parseStepArgs(s, ['--shard-count=2'])).message).toMatch(/not '--flag=value'/);
+    expect(usageError(() => parseStepArgs(s, ['--shard-count', '2', '--out-param-shard-indices', ''])).message).toMatch(/needs a non-empty path/);
+  });
+
+  it('values are checked against the declared type, the message names the flag', () => {
+    const s = step('data-preparation');
+    const bad = (flag: string, value: string) => {
+      const argv = validArgv(s);
+      argv[argv.indexOf(flag) + 1] = value;
+      return usageError(() => parseStepArgs(s, argv));
+    };
+    expect(bad('--seed', 'abc').message).toBe('--seed: expected an integer, got "abc"');
+    expect(bad('--seed', '1.5').message).toMatch(/--seed: expected an integer/);
+    expect(bad('--test-split-ratio', 'x').message).toMatch(/--test-split-ratio: expected a number/);
+    expect(bad('--test-split-ratio', '').message).toMatch(/expected a number/);
+    expect(usageError(() => parseParamValue('--passed', 'BOOLEAN', 'yes')).message).toMatch(/true or false/);
+    expect(usageError(() => parseParamValue('--x', 'LIST', '[1,')).message).toMatch(/expected JSON/);
+    expect(parseParamValue('--x', 'STRING', '')).toBe('');
+    expect(parseParamValue('--x', 'NUMBER_DOUBLE', '1e-3')).toBe(0.001);
+  });
+
+  it('range checks of the pipeline parameters name the step flag (exit 64)', () => {
+    const s = step('hpo-tuning');
+    const parsed = parseStepArgs(s, validArgv(s));
+    const e = usageError(() => stepParams({ step: s, params: { ...parsed.params, num_trials: 0, scheduler: 'random' }, inputs: {}, outputs: {}, lists: {} }));
+    expect(e.message).toMatch(/^--num-trials: parameter 'num_hpo_trials' = 0 is out of range/);
+    const sched = usageError(() => stepParams({ step: s, params: { ...parsed.params, scheduler: 'grid' }, inputs: {}, outputs: {}, lists: {} }));
+    expect(sched.message).toMatch(/^--scheduler: .*'random' or 'asha'/);
+  });
+
+  it('unknown step names and bad values surface through executeStep and the program (exit 64)', async () => {
+    await expect(executeStep('hpo-tune', [], noDeps)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', details: { usage: true }, message: expect.stringMatching(/unknown step "hpo-tune"; steps: data-preparation, /) });
+    const program = buildProgram();
+    program.exitOverride();
+    const err = await program.parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', 'two', '--out-param-shard-indices', join(root, 'p')]).catch((e) => e);
+    expect(exitCodeFor(err)).toBe(64);
+    expect(err.message).toMatch(/--shard-count: expected an integer/);
+  });
+
+  it('the program runs hpo-plan end to end and writes the LIST output parameter as JSON', async () => {
+    const program = buildProgram();
+    program.exitOverride();
+    const file = join(root, 'plan', 'nested', 'shard_indices');
+    await program.parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', '3', '--out-param-shard-indices', file]);
+    expect(readFileSync(file, 'utf8')).toBe('[0,1,2]');
+  });
+
+  it('usage text lists every declared flag', () => {
+    const text = stepUsage(step('model-evaluation'));
+    for (const f of stepFlags(step('model-evaluation'))) expect(text).toContain(f.flag);
+  });
+});
+
+describe('output parameters and the ExecutorOutput', () => {
+  it('output parameter text: BOOLEAN true/false, numbers in decimal, STRING raw, LIST/STRUCT JSON', () => {
+    expect(formatParamValue('BOOLEAN', false)).toBe('false');
+    expect(formatParamValue('NUMBER_DOUBLE', 0.25)).toBe('0.25');
+    expect(formatParamValue('NUMBER_INTEGER', 3)).toBe('3');
+    expect(formatParamValue('STRING', 'promote')).toBe('promote');
+    expect(formatParamValue('STRING', '{"model":"gbm"}')).toBe('{"model":"gbm"}');
+    expect(formatParamValue('LIST', [0, 1])).toBe('[0,1]');
+    expect(formatParamValue('STRUCT', { a: 1 })).toBe('{"a":1}');
+  });
+
+  it('system.Metrics metadata: scalar values by name, non-finite values left out', () => {
+    expect(kfpMetadata({ kind: 'metrics', values: { f1: 0.9, log_loss: NaN, auc: 0.95 } })).toEqual({ auc: 0.95, f1: 0.9 });
+  });
+
+  it('system.ClassificationMetrics metadata: confusion matrix with labels and the ROC points', () => {
+    const meta = kfpMetadata({
+      kind: 'classification',
+      labels: ['ham', 'spam'],
+      matrix: [[30, 2], [3, 13]],
+      roc: [{ threshold: 1, falsePositiveRate: 0, recall: 0 }, { threshold: 0.5, falsePositiveRate: 0.06, recall: 0.81 }],
+    });
+    expect(meta).toEqual({
+      confusionMatrix: { annotationSpecs: [{ displayName: 'ham' }, { displayName: 'spam' }], rows: [{ row: [30, 2] }, { row: [3, 13] }] },
+      confidenceMetrics: [
+        { confidenceThreshold: 1, falsePositiveRate: 0, recall: 0 },
+        { confidenceThreshold: 0.5, falsePositiveRate: 0.06, recall: 0.81 },
+      ],
+    });
+    const out = JSON.parse(buildExecutorOutput({ artifacts: { classification_metrics: meta }, parameterValues: { f1_score: 0.84 } }));
+    expect(out).toEqual({ artifacts: { classification_metrics: { artifacts: [{ name: 'classification_metrics', metadata: meta }] } }, parameterValues: { f1_score: 0.84 } });
+  });
+
+  it('ROC curves are thinned to at most 201 points keeping both ends', () => {
+    const pts = Array.from({ length: 1000 }, (_, i) => i);
+    const thin = thinCurve(pts);
+    expect(thin).toHaveLength(201);
+    expect([thin[0], thin[200]]).toEqual([0, 999]);
+    expect(thinCurve([1, 2, 3])).toEqual([1, 2, 3]);
+  });
+});
