@@ -64,7 +64,8 @@ export function compareToBaseline(current, baseline, threshold = REGRESSION_THRE
       continue;
     }
     const change = slowdown(f.better, f.ours.median, b.ours.median);
-    const status = change === null ? 'ok' : change > threshold ? 'regression' : change < -threshold / (1 + threshold) ? 'improvement' : 'ok';
+    // 1e-9: a change of exactly the threshold is not flagged despite floating-point rounding
+    const status = change === null ? 'ok' : change > threshold + 1e-9 ? 'regression' : change < -threshold / (1 + threshold) - 1e-9 ? 'improvement' : 'ok';
     const overlap = f.ours.min <= b.ours.max && b.ours.min <= f.ours.max;
     rows.push({ id: f.id, label: f.label, unit: f.unit, status, current: f.ours.median, baseline: b.ours.median, change, overlap });
   }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDataCommands } from './commands/data.js';
 import { registerKubeflowCommands, registerHpoK8sManifest } from './commands/kubeflow.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { registerStepCommand } from './commands/step.js';
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerStepCommand(program);
   registerDataCommands(program);
   registerKubeflowCommands(program);
+  registerBenchCommand(program);
   const hpo = program.command('hpo').description('Step 4: hyperparameter search');
   registerHpoK8sManifest(hpo);
   return program;

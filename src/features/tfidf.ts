@@ -243,29 +243,33 @@ function selectVocabulary(table: TermTable, tf: Float64Array, df: Int32Array, nD
 
 /**
  * Term ids ordered by their terms in code-point order. UTF-16 order differs from code-point order
- * only between a surrogate and U+E000..U+FFFF, so without surrogates the native string sort is exact.
+ * only between a surrogate and U+E000..U+FFFF, so terms holding a unit ≥ U+D800 are sorted under a
+ * key with those units remapped (fixUnit, order-preserving by code point); then one native sort.
  */
 function sortByCodePoint(ids: number[], terms: readonly string[]): number[] {
-  let surrogate = false;
-  const strs: string[] = new Array(ids.length);
+  const keys: string[] = new Array(ids.length);
+  const idOf = new Map<string, number>();
   for (let i = 0; i < ids.length; i++) {
     const t = terms[ids[i]];
-    strs[i] = t;
-    if (!surrogate) {
-      for (let j = 0; j < t.length; j++) {
-        const c = t.charCodeAt(j);
-        if (c >= 0xd800 && c <= 0xdfff) {
-          surrogate = true;
-          break;
-        }
+    let k = t;
+    for (let j = 0; j < t.length; j++) {
+      if (t.charCodeAt(j) >= 0xd800) {
+        k = codePointKey(t);
+        break;
       }
     }
+    keys[i] = k;
+    idOf.set(k, ids[i]);
   }
-  if (surrogate) return ids.slice().sort((a, b) => compareCodePoints(terms[a], terms[b]));
-  const idOf = new Map<string, number>();
-  for (let i = 0; i < ids.length; i++) idOf.set(strs[i], ids[i]);
-  strs.sort();
-  return strs.map((t) => idOf.get(t) as number);
+  keys.sort();
+  return keys.map((k) => idOf.get(k) as number);
+}
+
+/** A string whose UTF-16 order equals the code-point order of `t` (units ≥ U+D800 remapped). */
+function codePointKey(t: string): string {
+  let k = '';
+  for (let j = 0; j < t.length; j++) k += String.fromCharCode(fixUnit(t.charCodeAt(j)));
+  return k;
 }
 
 /** Orders strings by Unicode code point, as Python compares str (JS `<` compares UTF-16 units). */

@@ -65,7 +65,8 @@ export function parseParamValue(flag: string, type: ParamType | string, text: st
     case 'STRING':
       return text;
     case 'NUMBER_INTEGER':
-      if (!/^-?\d+$/.test(text.trim())) throw bad('an integer');
+      // '3.0' is accepted: a ParallelFor item from a JSON list may be rendered as a float
+      if (!/^-?\d+(\.0*)?$/.test(text.trim())) throw bad('an integer');
       return Number(text);
     case 'NUMBER_DOUBLE': {
       const v = Number(text);

@@ -68,7 +68,7 @@ function deps(): StepDeps {
 }
 
 /** The argv Kubeflow would build for `step` (task name for output paths, shard index for hpo-tuning). */
-function argvFor(step: StepDef, task = step.name, shard?: number, over: Record<string, string> = {}): string[] {
+function argvFor(step: StepDef, task: string = step.name, shard?: number, over: Record<string, string> = {}): string[] {
   const argv: string[] = [];
   const run: Record<string, string> = { ...RUN, mlflow_tracking_uri: join(root, 'mlruns'), ...over };
   for (const f of stepFlags(step)) {

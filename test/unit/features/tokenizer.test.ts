@@ -43,6 +43,11 @@ describe('tokenize (sklearn default analyzer)', () => {
     expect([...ENGLISH_STOP_WORDS]).toEqual(stopFixture.words);
   });
 
+  it('vocabulary columns follow code-point order when astral and U+E000..U+FFFF terms meet', () => {
+    const f = fitTfidf(['\uff41\uff42 zz', '𝐀𝐁 yy', '\uf900\uf901 xx', 'ab 𝐀𝐀']);
+    expect([...f.vocabulary]).toEqual(['ab', 'xx', 'yy', 'zz', '\uf900\uf901', '\uff41\uff42', '𝐀𝐀', '𝐀𝐁']);
+  });
+
   it('compareCodePoints orders astral characters after U+E000..U+FFFF like Python', () => {
     const a = '\uffe0x';
     const b = '😀';

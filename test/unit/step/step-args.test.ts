@@ -93,6 +93,7 @@ describe('flag parsing from the definition', () => {
     };
     expect(bad('--seed', 'abc').message).toBe('--seed: expected an integer, got "abc"');
     expect(bad('--seed', '1.5').message).toMatch(/--seed: expected an integer/);
+    expect(parseParamValue('--shard-index', 'NUMBER_INTEGER', '1.0')).toBe(1);
     expect(bad('--test-split-ratio', 'x').message).toMatch(/--test-split-ratio: expected a number/);
     expect(bad('--test-split-ratio', '').message).toMatch(/expected a number/);
     expect(usageError(() => parseParamValue('--passed', 'BOOLEAN', 'yes')).message).toMatch(/true or false/);
@@ -172,5 +173,33 @@ describe('output parameters and the ExecutorOutput', () => {
     expect(thin).toHaveLength(201);
     expect([thin[0], thin[200]]).toEqual([0, 999]);
     expect(thinCurve([1, 2, 3])).toEqual([1, 2, 3]);
+  });
+});
+
+describe('HPO worker threads in a pod', () => {
+  it('at most the step\'s cpu limit; TRAIN_SPAM_WORKERS overrides', async () => {
+    const { cpuCount, stepWorkers } = await import('../../../src/cli/commands/step.js');
+    expect([cpuCount('2'), cpuCount('500m'), cpuCount('2500m'), cpuCount('weird')]).toEqual([2, 1, 2, 1]);
+    expect(stepWorkers(step('hpo-tuning'), {})).toBeLessThanOrEqual(2);
+    expect(stepWorkers(step('hpo-tuning'), { TRAIN_SPAM_WORKERS: '5' })).toBe(5);
+  });
+});
+
+describe('--executor-input', () => {
+  const merge = step('hpo-merge');
+  const argvWith = (value: string) => {
+    const argv = validArgv(merge);
+    argv[argv.indexOf('--executor-input') + 1] = value;
+    return argv;
+  };
+  it('a value that is neither JSON nor a readable file is a usage error', async () => {
+    const e = await executeStep('hpo-merge', argvWith(join(root, 'no-such-file')), noDeps).catch((x) => x);
+    expect(exitCodeFor(e)).toBe(64);
+    expect(e.message).toMatch(/--executor-input: .* is neither ExecutorInput JSON nor a readable file/);
+  });
+  it('an ExecutorInput without the Collected list names the missing input', async () => {
+    await expect(executeStep('hpo-merge', argvWith('{"inputs": {"artifacts": {"shard_models": {"artifacts": []}}}}'), noDeps)).rejects.toMatchObject({
+      code: 'NOT_FOUND', message: expect.stringMatching(/no artifact input 'journals'/),
+    });
   });
 });
