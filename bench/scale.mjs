@@ -25,7 +25,7 @@ const root = path.resolve(here, '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const sizes = opt('--sizes', '10000,100000').split(',').map((s) => Number(s.replace(/_/g, '')));
-const trees = Number(opt('--trees', '50'));
+const trees = Number(opt('--trees', '50')); // 0: no GBM fit
 const dir = opt('--dir', '/tmp/train-spam-scale');
 const seed = opt('--seed', '42');
 const log = (s) => process.stderr.write(`scale: ${s}\n`);

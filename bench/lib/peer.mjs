@@ -48,6 +48,7 @@ export function writePeerInput(dir, m, shared, o) {
     workers: o.workers,
     reps: o.reps,
     gbmReps: o.gbmReps,
+    peerGbmReps: o.peerGbmReps,
     e2eReps: o.e2eReps,
     aucSize: o.aucSize,
     latencyEmails: o.latencyEmails,

@@ -4,7 +4,7 @@
  * (notify / ask) to `onMessage`, and turns every failure into a `TaskOutcome` with error data:
  *
  * - the handler threw            → the worker's own error data (code preserved)
- * - `timeoutMs` elapsed           → TIMEOUT   (the worker thread is terminated and replaced)
+ * - `timeoutMs` elapsed since the worker started the task → TIMEOUT (thread terminated, replaced)
  * - `signal` aborted              → CANCELLED (likewise)
  * - the thread ran out of memory  → OUT_OF_MEMORY (`resourceLimits` caps each worker's heap)
  * - the thread crashed otherwise  → INTERNAL
@@ -43,6 +43,8 @@ export interface RunOptions<R, D> {
 
 /** Upper bound on the wait for a task's `done` message after its result arrived. */
 const DONE_GRACE_MS = 2000;
+/** A task whose thread has not started it after this long fails with TIMEOUT (only with a time limit). */
+const START_LIMIT_MS = 120_000;
 
 export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism());
@@ -98,14 +100,25 @@ export class WorkerPool<W, T, Res, R = never, D = never> {
     const onAbort = () => stop({ code: 'CANCELLED', message: 'task cancelled' });
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      options.timeoutMs !== undefined && options.timeoutMs > 0
-        ? setTimeout(() => stop({ code: 'TIMEOUT', message: `task exceeded its time limit of ${options.timeoutMs} ms`, details: { timeoutMs: options.timeoutMs } }), options.timeoutMs)
-        : null;
+    // The time limit runs from the worker's `started` message, so waiting for a (replacement)
+    // thread to boot does not count; a thread that never starts the task fails after START_LIMIT_MS.
+    const limited = options.timeoutMs !== undefined && options.timeoutMs > 0;
+    let timer: ReturnType<typeof setTimeout> | null = limited
+      ? setTimeout(() => stop({ code: 'TIMEOUT', message: `worker did not start the task within ${START_LIMIT_MS} ms`, details: { timeoutMs: options.timeoutMs } }), START_LIMIT_MS)
+      : null;
+    const startClock = () => {
+      if (!limited) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => stop({ code: 'TIMEOUT', message: `task exceeded its time limit of ${options.timeoutMs} ms`, details: { timeoutMs: options.timeoutMs } }), options.timeoutMs);
+    };
     let markDone: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (markDone = resolve));
     port1.on('message', (m: WorkerMessage<R>) => {
       const handler = options.onMessage;
+      if (m.kind === 'started') {
+        startClock();
+        return;
+      }
       if (m.kind === 'done') {
         markDone();
         return;

@@ -21,6 +21,8 @@ export interface TaskEnvelope<T> {
 export type WorkerMessage<R> =
   | { readonly kind: 'notify'; readonly payload: R }
   | { readonly kind: 'ask'; readonly seq: number; readonly payload: R }
+  /** First message of a task: the worker thread is running it (the time limit starts here). */
+  | { readonly kind: 'started' }
   /** Last message of a task: everything posted before it has arrived (ports keep order). */
   | { readonly kind: 'done' };
 

@@ -59,6 +59,8 @@ export function defineWorker<W, T, Res, R = never, D = never>(
 ): (envelope: TaskEnvelope<T>) => Promise<TaskOutcome<Res>> {
   return async (envelope: TaskEnvelope<T>): Promise<TaskOutcome<Res>> => {
     const ch = channel<R, D>(envelope.port);
+    const started: WorkerMessage<R> = { kind: 'started' };
+    envelope.port.postMessage(started);
     try {
       const value = await handler(envelope.task, { workerData, taskId: envelope.taskId, notify: ch.notify, ask: ch.ask });
       return { ok: true, value };

@@ -1,8 +1,12 @@
 /**
  * Logistic regression: `LogisticRegression` (validated hyperparameters) → `fit` → `FittedLogistic`.
  * L2 uses L-BFGS with a strong-Wolfe line search; L1 / elastic-net use OWL-QN (see lbfgs.ts).
- * Works on the dense + CSR feature matrix as is: no standardisation, no densifying, so results
- * match scikit-learn's `LogisticRegression` on the same raw matrix.
+ * Works on the dense + CSR feature matrix without densifying it. With `scale_dense` (default) the
+ * dense columns are standardised for the solve (their ranges span 1 to 1e5 on e-mail features,
+ * which stalls any quasi-Newton method and makes one C mean different things per column); the
+ * coefficients are mapped back so the fitted model predicts on the raw matrix. The sparse block
+ * (TF-IDF, already l2-normalised) is never scaled, so with no dense columns or `scale_dense:
+ * false` results match scikit-learn's `LogisticRegression` on the same raw matrix.
  */
 import { TrainSpamError } from '../../core/errors.js';
 import { assertFinite, type FeatureMatrix } from '../../core/matrix.js';
@@ -52,7 +56,8 @@ export class LogisticRegression implements Estimator {
       l1 = new Float64Array(d + 1);
       for (let j = 0; j < d; j++) l1[j] = rho;
     }
-    const dense = X.dense.data;
+    const scaler = p.scale_dense && dc > 0 ? denseScaler(X.dense.data, n, dc, fitIntercept) : null;
+    const dense = scaler ? scaleDense(X.dense.data, n, dc, scaler) : X.dense.data;
     const { indptr, indices, data: values } = X.sparse;
     let lastDataLoss = 0;
     const fun = (theta: Float64Array, grad: Float64Array): number => {
@@ -87,7 +92,8 @@ export class LogisticRegression implements Estimator {
         const metrics: Record<string, number> = { train_loss: lastDataLoss / (C * swSum), objective: solver.objective() * C };
         if (val && valMargin) {
           const vx = val.X;
-          margins(vx.rows, vx.dense.data, dc, vx.sparse.indptr, vx.sparse.indices, vx.sparse.data, solver.x, solver.x[d], valMargin);
+          const raw = toRawSpace(solver.x, d, dc, fitIntercept, scaler);
+          margins(vx.rows, vx.dense.data, dc, vx.sparse.indptr, vx.sparse.indices, vx.sparse.data, raw, raw[d], valMargin);
           metrics.val_loss = meanLogLossFromMargin(val.y, valMargin);
           metrics.val_auc = rocAuc(val.y, valMargin);
         }
@@ -95,10 +101,62 @@ export class LogisticRegression implements Estimator {
       }
       if (outcome !== 'continue') break;
     }
-    const coef = solver.x.slice(0, d);
-    const intercept = fitIntercept ? solver.x[d] : 0;
+    const raw = toRawSpace(solver.x, d, dc, fitIntercept, scaler);
+    const coef = raw.slice(0, d);
+    const intercept = fitIntercept ? raw[d] : 0;
     return new FittedLogistic({ ...p }, dc, sc, coef, intercept, iterations, converged);
   }
+}
+
+interface DenseScaler {
+  readonly mean: Float64Array;
+  readonly scale: Float64Array;
+}
+
+/** Column means (0 without an intercept: centring would need one) and standard deviations (1 for constant columns). */
+function denseScaler(dense: Float64Array, n: number, dc: number, center: boolean): DenseScaler {
+  const mean = new Float64Array(dc);
+  const sq = new Float64Array(dc);
+  for (let i = 0; i < n; i++) {
+    const o = i * dc;
+    for (let j = 0; j < dc; j++) mean[j] += dense[o + j];
+  }
+  for (let j = 0; j < dc; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++) {
+    const o = i * dc;
+    for (let j = 0; j < dc; j++) {
+      const v = dense[o + j] - mean[j];
+      sq[j] += v * v;
+    }
+  }
+  const scale = new Float64Array(dc);
+  for (let j = 0; j < dc; j++) {
+    const sd = Math.sqrt(sq[j] / n);
+    scale[j] = sd > 1e-12 ? sd : 1;
+  }
+  if (!center) mean.fill(0);
+  return { mean, scale };
+}
+
+function scaleDense(dense: Float64Array, n: number, dc: number, s: DenseScaler): Float64Array {
+  const out = new Float64Array(n * dc);
+  for (let i = 0; i < n; i++) {
+    const o = i * dc;
+    for (let j = 0; j < dc; j++) out[o + j] = (dense[o + j] - s.mean[j]) / s.scale[j];
+  }
+  return out;
+}
+
+/** Coefficients of the standardised problem → coefficients on the raw matrix (intercept at index d). */
+function toRawSpace(theta: Float64Array, d: number, dc: number, fitIntercept: boolean, s: DenseScaler | null): Float64Array {
+  const raw = theta.slice(0, d + 1);
+  if (!fitIntercept) raw[d] = 0;
+  if (!s) return raw;
+  for (let j = 0; j < dc; j++) {
+    raw[j] = theta[j] / s.scale[j];
+    if (fitIntercept) raw[d] -= raw[j] * s.mean[j];
+  }
+  return raw;
 }
 
 /** Per-row weights: 1, or n / (2 · n_class) for 'balanced' (scikit-learn's formula). */

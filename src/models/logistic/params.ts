@@ -54,6 +54,11 @@ export const logisticParamSpec = {
     minExclusive: true,
     max: 1,
   },
+  scale_dense: {
+    type: 'bool',
+    description: 'standardise the dense columns for the solve (coefficients are mapped back to the raw features); the sparse TF-IDF block is never scaled',
+    default: true,
+  },
   fit_intercept: {
     type: 'bool',
     description: 'learn an (unpenalised) intercept',

@@ -26,6 +26,18 @@ export default defineWorker(workerData, async (task, ctx) => {
       const keep = [];
       for (;;) keep.push(new Array(1e6).fill(keep.length));
     }
+    case 'rendezvous': {
+      // both tasks must be running at the same time for either to pass the barrier
+      const view = workerData.shared;
+      Atomics.add(view, 15, 1);
+      const deadline = Date.now() + 20_000;
+      while (Atomics.load(view, 15) < task.parties) {
+        if (Date.now() > deadline) throw Object.assign(new Error('no concurrent peer'), { code: 'TIMEOUT' });
+        Atomics.wait(view, 15, Atomics.load(view, 15), 50);
+      }
+      Atomics.notify(view, 15);
+      return { met: true };
+    }
     case 'noop':
       return null;
     default:

@@ -28,6 +28,11 @@ describe('exec WorkerPool (piscina, real threads)', () => {
     expect([...shared.slice(0, 6)]).toEqual([100, 101, 102, 103, 104, 105]);
   });
 
+  it('runs tasks on separate threads at the same time (a two-party barrier in shared memory)', async () => {
+    const rs = await Promise.all([pool.run({ op: 'rendezvous', parties: 2 }), pool.run({ op: 'rendezvous', parties: 2 })]);
+    expect(rs).toEqual([{ ok: true, value: { met: true } }, { ok: true, value: { met: true } }]);
+  });
+
   it('relays ask/notify messages over the per-task port', async () => {
     const notes: unknown[] = [];
     const out = await pool.run({ op: 'ask', count: 3 }, { onMessage: (p, expectsReply) => (expectsReply ? `answer ${(p as { i: number }).i}` : void notes.push(p)) });

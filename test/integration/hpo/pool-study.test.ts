@@ -37,7 +37,7 @@ describe('runStudy on the worker-thread pool (compiled dist/, fake estimators)',
     const failing: SearchSpace = {
       families: { gbm: { quality: uniform(0, 1), n_estimators: randint(3, 6), fail: choice(['none', 'throw', 'hang', 'oom']) } },
     };
-    const r = await runStudy({ ...base, space: failing, trials: 10, workers: 2, trialTimeoutMs: 1500, workerMemoryMb: 48 });
+    const r = await runStudy({ ...base, space: failing, trials: 10, workers: 2, trialTimeoutMs: 3000, workerMemoryMb: 48 });
     expect(r.state).toBe('completed');
     const byFail = (f: string) => r.trials.filter((t) => t.params.fail === f);
     for (const f of ['none', 'throw', 'hang', 'oom']) expect(byFail(f).length, f).toBeGreaterThan(0);
