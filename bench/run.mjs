@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareToBaseline } from './lib/compare.mjs';
 import { formatComparison, formatFigureTable, formatNotes, formatQuality } from './lib/table.mjs';
-import { ROOT, compactSpace, loadDist, measureEndToEnd, measureKernels, measureWorkerScaling, prepareShared } from './lib/ours.mjs';
+import { DIST, ROOT, compactSpace, loadDist, measureEndToEnd, measureKernels, measureWorkerScaling, prepareShared } from './lib/ours.mjs';
 import { DEFAULT_PYTHON, peerUnavailable, runPeer } from './lib/peer.mjs';
 import { machineInfo, resultFileName } from './lib/machine.mjs';
 
@@ -91,9 +91,9 @@ function figure(id, label, unit, better, ours, peer, note) {
 export async function runBench(o) {
   const s = settings(o);
   const dataPath = path.resolve(o.data ?? path.join(ROOT, 'datasets/processed/emails/all_emails.parquet'));
-  if (!existsSync(path.join(ROOT, 'dist/pipeline/runner.js'))) throw new Error('bench: dist/ is missing; run `npm run build` first');
+  if (!existsSync(path.join(DIST, 'pipeline/runner.js'))) throw new Error(`bench: ${DIST}/pipeline/runner.js is missing; run 'npm run build' first`);
   ensureData(dataPath);
-  const machineStart = machineInfo();
+  const machineStart = { ...machineInfo(), dist: path.relative(ROOT, DIST) || '.' };
   const m = await loadDist();
   log(`${o.quick ? 'quick' : 'full'} run on ${machineStart.hostname} (${machineStart.cores} cores, node ${machineStart.node}, load ${machineStart.loadavg.join(' ')})`);
   const shared = await prepareShared(m, { dataPath, workers: o.workers });

@@ -11,7 +11,12 @@ import { summarize, timeRuns, toRate, quantileSorted } from './stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../..');
-const dist = (p) => pathToFileURL(path.join(ROOT, 'dist', p)).href;
+/**
+ * The compiled tree the bench imports: dist/, or TRAIN_SPAM_BENCH_DIST (a snapshot copy of dist/
+ * inside the repository, so that a rebuild during a long run cannot change the code under test).
+ */
+export const DIST = path.resolve(process.env.TRAIN_SPAM_BENCH_DIST ?? path.join(ROOT, 'dist'));
+const dist = (p) => pathToFileURL(path.join(DIST, p)).href;
 
 /** Imports of the compiled modules the bench uses (one place, so a missing build fails early). */
 export async function loadDist() {

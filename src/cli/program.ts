@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDataCommands } from './commands/data.js';
 import { registerKubeflowCommands, registerHpoK8sManifest } from './commands/kubeflow.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerHpoCommands } from './commands/hpo.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerStepCommand } from './commands/step.js';
 
@@ -16,7 +17,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerKubeflowCommands(program);
   registerBenchCommand(program);
-  const hpo = program.command('hpo').description('Step 4: hyperparameter search');
+  const hpo = registerHpoCommands(program);
   registerHpoK8sManifest(hpo);
   return program;
 }

@@ -79,6 +79,8 @@ export interface StudyOptions {
   readonly tieBreak?: MetricName | null;
   /** Default stratified holdout of 20 %. */
   readonly validation?: ValidationOptions;
+  /** Group id per training row (duplicate bodies): a group never straddles train and validation. */
+  readonly groups?: Int32Array;
   /** 'pool' (worker threads, default) or 'inline' (this thread). */
   readonly executor?: 'pool' | 'inline';
   /** Trials running at once (default: available cores). */
@@ -278,7 +280,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     };
 
     // ---- runner
-    const folds = makeFolds(options.data, validation, seed);
+    const folds = makeFolds(options.data, validation, seed, options.groups);
     const executor = options.executor ?? 'pool';
     const concurrency = Math.max(1, Math.min(options.workers ?? defaultWorkerCount(), Math.max(1, todo.length)));
     const runner: TrialRunner =

@@ -7,6 +7,7 @@ import { invalidArgument } from '../core/errors.js';
 import { assertBinaryLabels, selectRows, type FeatureMatrix } from '../core/matrix.js';
 import { Rng, deriveSeed } from '../core/random.js';
 import type { TrainingData } from '../models/contract.js';
+import { stratifiedGroupSplit } from '../data/split.js';
 
 export type ValidationOptions = { readonly kind: 'holdout'; readonly fraction: number } | { readonly kind: 'kfold'; readonly k: number };
 
@@ -59,13 +60,50 @@ function take(X: FeatureMatrix, y: Uint8Array, rows: number[]): TrainingData {
   return { X: selectRows(X, rows), y: ys };
 }
 
-/** The folds of a study (one for holdout). Rows stay in ascending order inside each part. */
-export function makeFolds(data: TrainingData, v: ValidationOptions, seed: number): Fold[] {
+/**
+ * Fold id per row when rows come in groups (duplicate bodies): whole groups are shuffled per class
+ * (the label of the group's first row) and dealt round-robin, so a group never straddles folds.
+ */
+function assignGroupFolds(y: Uint8Array, groups: Int32Array, k: number, seed: number): Int32Array {
+  const firstRow = new Map<number, number>();
+  for (let i = 0; i < groups.length; i++) if (!firstRow.has(groups[i])) firstRow.set(groups[i], i);
+  const groupFold = new Map<number, number>();
+  for (const cls of [0, 1]) {
+    const ids = [...firstRow.entries()].filter(([, row]) => y[row] === cls).map(([g]) => g).sort((a, b) => a - b);
+    new Rng(deriveSeed(seed, 'kfold-groups', cls)).shuffle(ids);
+    ids.forEach((g, j) => groupFold.set(g, j % k));
+  }
+  const fold = new Int32Array(y.length);
+  for (let i = 0; i < y.length; i++) fold[i] = groupFold.get(groups[i])!;
+  return fold;
+}
+
+function checkGroups(groups: Int32Array, n: number): number {
+  if (groups.length !== n) throw invalidArgument(`validation groups: ${groups.length} group ids for ${n} training rows`, { parameter: 'groups' });
+  let max = -1;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isInteger(groups[i]) || groups[i] < 0) throw invalidArgument(`validation groups: row ${i} has group id ${groups[i]}; expected an integer >= 0`, { parameter: 'groups' });
+    if (groups[i] > max) max = groups[i];
+  }
+  return max + 1;
+}
+
+/**
+ * The folds of a study (one for holdout). Rows stay in ascending order inside each part. With
+ * `groups` (a group id per row, e.g. duplicate-body groups) a group lies wholly in train or in
+ * validation, so a memorised duplicate never inflates a validation score.
+ */
+export function makeFolds(data: TrainingData, v: ValidationOptions, seed: number, groups?: Int32Array): Fold[] {
   checkValidationOptions(v);
   const { X, y } = data;
   if (X.rows !== y.length) throw invalidArgument(`training data has ${X.rows} rows but ${y.length} labels`);
   assertBinaryLabels(y, 'hpo training labels');
   const s = deriveSeed(seed, 'validation');
+  const groupCount = groups ? checkGroups(groups, y.length) : 0;
+  if (v.kind === 'holdout' && groups) {
+    const split = stratifiedGroupSplit(y, { groupOf: groups, groupCount }, { testRatio: v.fraction, seed: s });
+    return [{ train: take(X, y, Array.from(split.trainIdx)), valid: take(X, y, Array.from(split.testIdx)) }];
+  }
   if (v.kind === 'holdout') {
     const { train, valid } = holdoutRows(y, v.fraction, s);
     return [{ train: take(X, y, train), valid: take(X, y, valid) }];
@@ -75,7 +113,7 @@ export function makeFolds(data: TrainingData, v: ValidationOptions, seed: number
   if (Math.min(pos, y.length - pos) < v.k) {
     throw invalidArgument(`k-fold with k=${v.k} needs at least ${v.k} rows of each class; the smaller class has ${Math.min(pos, y.length - pos)}`);
   }
-  const fold = assignFolds(y, v.k, s);
+  const fold = groups ? assignGroupFolds(y, groups, v.k, s) : assignFolds(y, v.k, s);
   const out: Fold[] = [];
   for (let f = 0; f < v.k; f++) {
     const train: number[] = [];

@@ -36,6 +36,8 @@ import type { Evaluation, LabelledMatrix, PreparedData } from './state.js';
 export const EMAILS_FILE = 'emails.parquet';
 export const SPLIT_FILE = 'split.json';
 export const IDS_FILE = 'ids.json';
+/** Duplicate-body group per row (training features only). */
+export const GROUPS_FILE = 'groups.json';
 
 // ---------------------------------------------------------------- JSON
 
@@ -166,6 +168,7 @@ export async function loadEmailDataset(dir: string): Promise<{ records: EmailRec
 export async function saveFeatureDataset(dir: string, m: LabelledMatrix): Promise<void> {
   saveMatrix(dir, m.X, m.y);
   await writeJsonFile(join(dir, IDS_FILE), m.ids);
+  if (m.groups) await writeJsonFile(join(dir, GROUPS_FILE), Array.from(m.groups));
 }
 
 export async function loadFeatureDataset(dir: string): Promise<LabelledMatrix> {
@@ -176,7 +179,13 @@ export async function loadFeatureDataset(dir: string): Promise<LabelledMatrix> {
   const ids = await readJsonFile(file, 'row ids');
   if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) throw formatError(file, 'expected a JSON list of e-mail ids');
   if (ids.length !== X.rows) throw formatError(file, `lists ${ids.length} ids for a ${X.rows}-row matrix`);
-  return { X, y, ids: ids as string[] };
+  const groupsFile = join(dir, GROUPS_FILE);
+  if (!existsSync(groupsFile)) return { X, y, ids: ids as string[] };
+  const groups = await readJsonFile(groupsFile, 'duplicate groups');
+  if (!Array.isArray(groups) || groups.length !== X.rows || !groups.every((g) => Number.isInteger(g) && g >= 0)) {
+    throw formatError(groupsFile, `expected a JSON list of ${X.rows} non-negative integer group ids`);
+  }
+  return { X, y, ids: ids as string[], groups: Int32Array.from(groups as number[]) };
 }
 
 // ---------------------------------------------------------------- feature pipeline

@@ -26,6 +26,8 @@ export interface LabelledMatrix {
   readonly X: FeatureMatrix;
   readonly y: Uint8Array;
   readonly ids: readonly string[];
+  /** Duplicate-body group per row (training split): validation cuts keep groups whole. */
+  readonly groups?: Int32Array;
 }
 
 export interface FeatureSet {

@@ -23,7 +23,7 @@ export function validationMetrics(model: Fitted, valid: TrainingData): Validatio
 export async function baselineTraining(ctx: RunContext, train: LabelledMatrix, sanityFloorAuc = SANITY_FLOOR_AUC): Promise<BaselineResult> {
   const seed = deriveSeed(ctx.params.seed, 'baseline');
   // The same validation cut as the HPO study (derived from the master seed), so scores compare.
-  const [fold] = makeFolds({ X: train.X, y: train.y }, { kind: 'holdout', fraction: 0.2 }, ctx.params.seed);
+  const [fold] = makeFolds({ X: train.X, y: train.y }, { kind: 'holdout', fraction: 0.2 }, ctx.params.seed, train.groups);
   const estimator = createEstimator('logistic', {});
   const model = await estimator.fit(fold.train, { seed, signal: ctx.signal });
   const validation = validationMetrics(model, fold.valid);

@@ -1,6 +1,7 @@
 /** Step 2: fit the five feature views on the training split, build both matrices point-in-time. */
 import { fitTransformFeaturePipeline } from '../../features/pipeline.js';
 import type { EmailRecord } from '../../data/schema.js';
+import { groupDuplicates } from '../../data/dedup.js';
 import { logStepMetrics, type RunContext } from '../context.js';
 import type { FeatureSet, PreparedData } from '../state.js';
 
@@ -23,7 +24,7 @@ export async function featureRetrieval(ctx: RunContext, data: Pick<PreparedData,
   await logStepMetrics(ctx, 'features', { num_features: pipeline.numFeatures, tfidf_nnz: nnz, fit_transform_ms: ms });
   return {
     pipeline,
-    train: { X: trainX, y: labelsOf(data.train), ids: data.train.map((r) => r.email_id) },
+    train: { X: trainX, y: labelsOf(data.train), ids: data.train.map((r) => r.email_id), groups: groupDuplicates(data.train.length, (i) => data.train[i].body_text).groupOf },
     test: { X: testX, y: labelsOf(data.test), ids: data.test.map((r) => r.email_id) },
   };
 }

@@ -76,6 +76,7 @@ export async function runHpoStudy(ctx: RunContext, features: Pick<FeatureSet, 't
   const p = ctx.params;
   return runStudy({
     data: { X: features.train.X, y: features.train.y },
+    groups: features.train.groups,
     families: { createEstimator, paramSpecFor },
     trials: p.num_hpo_trials,
     seed: p.seed,
