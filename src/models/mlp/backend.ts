@@ -15,11 +15,12 @@
  * No `node:*` imports: the wasm binaries are located with `import.meta.resolve` and handed to
  * `setWasmPaths` as a `file://` URL prefix, which the Emscripten loader reads in Node.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as TfModule from '@tensorflow/tfjs';
 import { TrainSpamError } from '../../core/errors.js';
 
 export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
-export type Tf = typeof tf;
+/** TensorFlow.js is loaded on first use only: code that never trains an MLP never pays for it. */
+export type Tf = typeof TfModule;
 
 export interface TfRuntime {
   readonly tf: Tf;
@@ -48,11 +49,12 @@ export function tfRuntime(preferred?: TfBackendName): Promise<TfRuntime> {
 }
 
 async function initRuntime(preferred?: TfBackendName): Promise<TfRuntime> {
+  const tf: Tf = await import('@tensorflow/tfjs');
   const order = preferred ? [preferred, ...ORDER.filter((b) => b !== preferred)] : [...ORDER];
   const skipped: Array<{ backend: TfBackendName; reason: string }> = [];
   for (const name of order) {
     try {
-      const reason = await tryBackend(name);
+      const reason = await tryBackend(tf, name);
       if (reason === null) return { tf, backend: name, skipped };
       skipped.push({ backend: name, reason });
     } catch (e) {
@@ -65,7 +67,7 @@ async function initRuntime(preferred?: TfBackendName): Promise<TfRuntime> {
 }
 
 /** Returns null on success, else a reason. */
-async function tryBackend(name: TfBackendName): Promise<string | null> {
+async function tryBackend(tf: Tf, name: TfBackendName): Promise<string | null> {
   if (name === 'tensorflow') {
     // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
     const spec = '@tensorflow/tfjs-node';
