@@ -13,7 +13,7 @@ import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js
 import { binRows, fitBins } from './binning.js';
 import { checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from './checks.js';
 import { meanLogLossFromMargin, rocAuc } from './evaluation.js';
-import { addTreeBinned, forestMargins, ForestBuilder, PREDICT_BLOCK, type FlatForest } from './forest.js';
+import { addTreeBinned, forestMargins, ForestBuilder, layoutMargins, PREDICT_BLOCK, predictLayout, type FlatForest, type PredictLayout } from './forest.js';
 import { logisticGradients, logit, sigmoid } from './objective.js';
 import { gbmParamSpec, type GbmParams } from './params.js';
 import { TreeLearner } from './tree.js';
@@ -148,6 +148,8 @@ export class FittedGbm implements Fitted {
   readonly numFeatures: number;
   /** Trees kept (the best round under early stopping). */
   readonly iterations: number;
+  /** Branch-free prediction layout, built on first prediction (null: the forest does not allow it). */
+  private layout: PredictLayout | null | undefined = undefined;
 
   constructor(
     readonly params: Readonly<Record<string, unknown>>,
@@ -177,6 +179,12 @@ export class FittedGbm implements Fitted {
     const out = new Float64Array(X.rows);
     const scratch = new Float64Array(PREDICT_BLOCK * this.numFeatures);
     const { indptr, indices, data } = X.sparse;
+    if (this.layout === undefined) this.layout = predictLayout(f);
+    const L = this.layout;
+    if (L) {
+      layoutMargins(L.roots, L.depth, L.feature, L.left, L.threshold, L.value, X.rows, X.dense.data, this.denseCols, indptr, indices, data, this.baseMargin, this.numFeatures, scratch, out);
+      return out;
+    }
     forestMargins(f.roots, f.feature, f.threshold, f.left, f.right, f.value, X.rows, X.dense.data, this.denseCols, indptr, indices, data, this.baseMargin, this.numFeatures, scratch, out);
     return out;
   }

@@ -223,3 +223,133 @@ export function forestMargins(
     }
   }
 }
+
+/**
+ * The forest re-laid out for branch-free batch prediction: inner nodes keep their feature and
+ * threshold and `left` (the right child is always left + 1); leaves point to themselves with
+ * feature 0 and threshold +Infinity, so one step `node = left[node] + (x[feature[node]] > threshold[node])`
+ * leaves a leaf where it is. Each tree is then walked exactly `depth[t]` steps with no data-dependent
+ * branch, and several rows can be walked in lock step (their load chains overlap).
+ */
+export interface PredictLayout {
+  readonly roots: Int32Array;
+  /** Depth of each tree (steps from the root to its deepest leaf). */
+  readonly depth: Int32Array;
+  readonly feature: Int32Array;
+  readonly left: Int32Array;
+  readonly threshold: Float64Array;
+  readonly value: Float64Array;
+}
+
+/** Builds the layout, or null when some inner node's right child is not left + 1 (then use forestMargins). */
+export function predictLayout(f: FlatForest): PredictLayout | null {
+  const n = f.feature.length;
+  const feature = new Int32Array(n);
+  const left = new Int32Array(n);
+  const threshold = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (f.feature[i] >= 0) {
+      if (f.right[i] !== f.left[i] + 1) return null;
+      feature[i] = f.feature[i];
+      left[i] = f.left[i];
+      threshold[i] = f.threshold[i];
+    } else {
+      feature[i] = 0;
+      left[i] = i;
+      threshold[i] = Infinity;
+    }
+  }
+  const T = f.roots.length;
+  const depth = new Int32Array(T);
+  const nodeDepth = new Int32Array(n);
+  const stack: number[] = [];
+  for (let t = 0; t < T; t++) {
+    let d = 0;
+    stack.push(f.roots[t]);
+    nodeDepth[f.roots[t]] = 0;
+    while (stack.length > 0) {
+      const i = stack.pop() as number;
+      if (nodeDepth[i] > d) d = nodeDepth[i];
+      if (f.feature[i] >= 0) {
+        nodeDepth[f.left[i]] = nodeDepth[i] + 1;
+        nodeDepth[f.right[i]] = nodeDepth[i] + 1;
+        stack.push(f.left[i], f.right[i]);
+      }
+    }
+    depth[t] = d;
+  }
+  return { roots: f.roots, depth, feature, left, threshold, value: f.value };
+}
+
+/**
+ * Same sums as forestMargins (identical additions in identical order) over a PredictLayout: per
+ * block of PREDICT_BLOCK rows scattered into dense scratch vectors, every tree walks four rows
+ * in lock step for depth[t] branch-free steps.
+ */
+export function layoutMargins(
+  roots: Int32Array,
+  depth: Int32Array,
+  feature: Int32Array,
+  left: Int32Array,
+  threshold: Float64Array,
+  value: Float64Array,
+  rows: number,
+  dense: Float64Array,
+  dc: number,
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float64Array,
+  base: number,
+  numFeatures: number,
+  x: Float64Array,
+  out: Float64Array,
+): void {
+  const T = roots.length;
+  for (let r0 = 0; r0 < rows; r0 += PREDICT_BLOCK) {
+    const r1 = Math.min(rows, r0 + PREDICT_BLOCK);
+    for (let r = r0; r < r1; r++) {
+      const xb = (r - r0) * numFeatures;
+      const db = r * dc;
+      for (let j = 0; j < dc; j++) x[xb + j] = dense[db + j];
+      for (let k = indptr[r]; k < indptr[r + 1]; k++) x[xb + dc + indices[k]] = values[k];
+      out[r] = base;
+    }
+    const n = r1 - r0;
+    const n4 = n & ~3;
+    for (let t = 0; t < T; t++) {
+      const root = roots[t];
+      const D = depth[t];
+      let i = 0;
+      for (; i < n4; i += 4) {
+        const xa = i * numFeatures;
+        const xb = xa + numFeatures;
+        const xc = xb + numFeatures;
+        const xd = xc + numFeatures;
+        let a = root;
+        let b = root;
+        let c = root;
+        let e = root;
+        for (let d = 0; d < D; d++) {
+          a = left[a] + (x[xa + feature[a]] > threshold[a] ? 1 : 0);
+          b = left[b] + (x[xb + feature[b]] > threshold[b] ? 1 : 0);
+          c = left[c] + (x[xc + feature[c]] > threshold[c] ? 1 : 0);
+          e = left[e] + (x[xd + feature[e]] > threshold[e] ? 1 : 0);
+        }
+        out[r0 + i] += value[a];
+        out[r0 + i + 1] += value[b];
+        out[r0 + i + 2] += value[c];
+        out[r0 + i + 3] += value[e];
+      }
+      for (; i < n; i++) {
+        const xa = i * numFeatures;
+        let a = root;
+        for (let d = 0; d < D; d++) a = left[a] + (x[xa + feature[a]] > threshold[a] ? 1 : 0);
+        out[r0 + i] += value[a];
+      }
+    }
+    for (let r = r0; r < r1; r++) {
+      const xb = (r - r0) * numFeatures + dc;
+      for (let k = indptr[r]; k < indptr[r + 1]; k++) x[xb + indices[k]] = 0;
+    }
+  }
+}

@@ -145,6 +145,63 @@ export function compactScratch(acc: Float64Array, mark: Uint16Array, outBins: In
 }
 
 /**
+ * Like compactScratch, but leaves the sums in the accumulator (only the bitset is cleared), so
+ * `subtractScratch` can read the child's sums by bin; `clearScratch` zeroes them afterwards.
+ */
+export function compactKeep(acc: Float64Array, mark: Uint16Array, outBins: Int32Array, outGrad: Float64Array, outHess: Float64Array): number {
+  const words = mark.length;
+  let n = 0;
+  for (let w = 0; w < words; w++) {
+    let bits = mark[w];
+    if (bits === 0) continue;
+    while (bits !== 0) {
+      const t = bits & -bits;
+      const b = (w << 4) + 31 - Math.clz32(t);
+      bits ^= t;
+      const p = b << 1;
+      outBins[n] = b;
+      outGrad[n] = acc[p];
+      outHess[n] = acc[p + 1];
+      n++;
+    }
+    mark[w] = 0;
+  }
+  return n;
+}
+
+/**
+ * parent ← parent − child where the child's sums are still in the accumulator (`compactKeep`):
+ * bins the child does not hold read zeros there, so every parent entry takes the same two
+ * subtractions with no merge walk and no data-dependent branch (the write cursor advances by the
+ * keep flag). Same arithmetic and the same dropping rule as subtractLists, so identical results.
+ */
+export function subtractScratch(pBins: Int32Array, pGrad: Float64Array, pHess: Float64Array, pLen: number, acc: Float64Array): number {
+  let w = 0;
+  for (let i = 0; i < pLen; i++) {
+    const b = pBins[i];
+    const p = b << 1;
+    const h = pHess[i];
+    const ch = acc[p + 1];
+    const h2 = h - ch;
+    pBins[w] = b;
+    pGrad[w] = pGrad[i] - acc[p];
+    pHess[w] = h2;
+    // Kept unless the child took the bin completely (ch = 0 exactly when the child lacks it: h2 = h > 0).
+    w += h2 <= 1e-11 * h ? 0 : 1;
+  }
+  return w;
+}
+
+/** Zeroes the accumulator at the bins of a list. */
+export function clearScratch(acc: Float64Array, bins: Int32Array, len: number): void {
+  for (let i = 0; i < len; i++) {
+    const p = bins[i] << 1;
+    acc[p] = 0;
+    acc[p + 1] = 0;
+  }
+}
+
+/**
  * parent ← parent − child, in place (the child's bins are a subset of the parent's; both lists
  * are ascending). Bins the child took completely (remaining hessian at round-off level, ≤ 1e-11 of
  * the parent's) are dropped, so the larger child's list is as compact as a directly built one.
@@ -253,6 +310,22 @@ export class HistogramPool {
     const B = this.blocks;
     for (let blk = 0; blk < B; blk++) accumulateRows(rows, begin, end, this.blockPtr, B + 1, blk, this.bins, grad, hess, this.acc, this.mark);
     h.length = compactScratch(this.acc, this.mark, h.bins, h.grad, h.hess);
+    return h;
+  }
+
+  /**
+   * Builds the histogram of rows[begin, end) (a child of `parent`) and subtracts it from `parent`
+   * in place; returns the child. Equals `build` followed by `subtract`, reading the child's sums
+   * from the accumulator instead of merging the two lists.
+   */
+  buildSubtract(parent: NodeHistogram, rows: Int32Array, begin: number, end: number, grad: Float64Array, hess: Float64Array): NodeHistogram {
+    const h = this.acquire();
+    const B = this.blocks;
+    const acc = this.acc;
+    for (let blk = 0; blk < B; blk++) accumulateRows(rows, begin, end, this.blockPtr, B + 1, blk, this.bins, grad, hess, acc, this.mark);
+    h.length = compactKeep(acc, this.mark, h.bins, h.grad, h.hess);
+    parent.length = subtractScratch(parent.bins, parent.grad, parent.hess, parent.length, acc);
+    clearScratch(acc, h.bins, h.length);
     return h;
   }
 

@@ -193,8 +193,9 @@ export class TreeLearner {
     // "Smaller" by stored entries: building costs one update per non-zero entry.
     const leftSmaller = entryCount(this.rows, begin, mid, this.data.rowPtr) <= entryCount(this.rows, mid, end, this.data.rowPtr);
     if (parent && this.cfg.subtraction) {
-      const small = leftSmaller ? this.build(begin, mid) : this.build(mid, end);
-      this.pool.subtract(parent, small);
+      const small = leftSmaller
+        ? pool.buildSubtract(parent, this.rows, begin, mid, this.grad, this.hess)
+        : pool.buildSubtract(parent, this.rows, mid, end, this.grad, this.hess);
       let hl: NodeHistogram | null = leftSmaller ? small : parent;
       let hr: NodeHistogram | null = leftSmaller ? parent : small;
       if (!needLeft) {

@@ -4,6 +4,7 @@ import { selectRows } from '../../../src/core/matrix.js';
 import { TrainSpamError } from '../../../src/core/errors.js';
 import { binOf, binRows, fitBins } from '../../../src/models/gbm/binning.js';
 import { rocAuc } from '../../../src/models/gbm/evaluation.js';
+import { forestMargins, layoutMargins, PREDICT_BLOCK, predictLayout } from '../../../src/models/gbm/forest.js';
 import { HistogramPool } from '../../../src/models/gbm/histogram.js';
 import { GradientBoosting, gbmFromPayload, gbmParamSpec, type FittedGbm } from '../../../src/models/gbm/index.js';
 import { makeData, withValue } from './gbm-data.js';
@@ -74,6 +75,33 @@ describe('histograms', () => {
       expect(parent.bins[i]).toBe(direct.bins[i]);
       expect(parent.grad[i]).toBeCloseTo(direct.grad[i], 10);
       expect(parent.hess[i]).toBeCloseTo(direct.hess[i], 10);
+    }
+  });
+
+  it('buildSubtract (child sums read from the accumulator) equals build + list subtraction exactly', () => {
+    const m = fitBins(train.X, 255);
+    const data = binRows(train.X, m);
+    const total = m.offset[m.numFeatures];
+    const pool = new HistogramPool(total, data.rowPtr, data.bins, data.rows);
+    const n = data.rows;
+    const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
+    const hess = Float64Array.from({ length: n }, (_, i) => 0.1 + 0.1 * Math.cos(i) ** 2);
+    const rows = Int32Array.from({ length: n }, (_, i) => i);
+    for (const [b, e] of [[0, 37], [37, 300], [450, n]]) {
+      const p1 = pool.build(rows, 0, n, grad, hess);
+      const p2 = pool.build(rows, 0, n, grad, hess);
+      const c1 = pool.build(rows, b, e, grad, hess);
+      pool.subtract(p1, c1);
+      const c2 = pool.buildSubtract(p2, rows, b, e, grad, hess);
+      expect(Array.from(c2.bins.subarray(0, c2.length))).toEqual(Array.from(c1.bins.subarray(0, c1.length)));
+      expect(p2.length).toBe(p1.length);
+      expect(p2.bins.subarray(0, p2.length)).toEqual(p1.bins.subarray(0, p1.length));
+      expect(p2.grad.subarray(0, p2.length)).toEqual(p1.grad.subarray(0, p1.length));
+      expect(p2.hess.subarray(0, p2.length)).toEqual(p1.hess.subarray(0, p1.length));
+      // The accumulator is left clean: a fresh build still matches.
+      const again = pool.build(rows, b, e, grad, hess);
+      expect(again.grad.subarray(0, again.length)).toEqual(c1.grad.subarray(0, c1.length));
+      for (const h of [p1, p2, c1, c2, again]) pool.release(h);
     }
   });
 
@@ -191,6 +219,32 @@ describe('GradientBoosting', () => {
     left[inner] = inner; // a cycle
     expect(() => gbmFromPayload({ ...bad, arrays: { ...bad.arrays, left } })).toThrow(TrainSpamError);
     expect(() => gbmFromPayload({ ...bad, version: 99 })).toThrow(/version 99/);
+  });
+
+  it('branch-free layout prediction equals the generic traversal; forests without adjacent children fall back', async () => {
+    const m = await new GradientBoosting({ ...base, max_depth: 5 }).fit(train, { seed: 2 });
+    const f = m.forest;
+    const X = valid.X;
+    const F = m.numFeatures;
+    const { indptr, indices, data } = X.sparse;
+    const generic = new Float64Array(X.rows);
+    forestMargins(f.roots, f.feature, f.threshold, f.left, f.right, f.value, X.rows, X.dense.data, X.dense.cols, indptr, indices, data, 0.25, F, new Float64Array(PREDICT_BLOCK * F), generic);
+    const L = predictLayout(f);
+    expect(L).not.toBeNull();
+    if (!L) return;
+    expect(Math.max(...L.depth)).toBeLessThanOrEqual(5);
+    const fast = new Float64Array(X.rows);
+    layoutMargins(L.roots, L.depth, L.feature, L.left, L.threshold, L.value, X.rows, X.dense.data, X.dense.cols, indptr, indices, data, 0.25, F, new Float64Array(PREDICT_BLOCK * F), fast);
+    expect(fast).toEqual(generic);
+    // Swap the children of one inner node (and its test): same predictions, but no layout.
+    const p = m.toPayload();
+    const left = (p.arrays.left as Int32Array).slice();
+    const right = (p.arrays.right as Int32Array).slice();
+    const inner = Array.from(f.feature).findIndex((v) => v >= 0);
+    [left[inner], right[inner]] = [right[inner], left[inner]];
+    expect(predictLayout({ ...f, left, right })).toBeNull();
+    const swapped = gbmFromPayload({ ...p, arrays: { ...p.arrays, left, right } });
+    expect(swapped.predictMargin(X)).not.toEqual(m.predictMargin(X));
   });
 
   it('training-time margins (binned) equal prediction from raw values', async () => {
