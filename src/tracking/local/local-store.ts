@@ -8,10 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { TrainSpamError } from '../../core/errors.js';
 import type { ExperimentId, RunId } from '../../core/ids.js';
+import { BatchLogging } from '../batch-logging.js';
 import { silentLogger, type Logger } from '../../core/ports.js';
 import { prepareBatch, type BatchContext } from '../batch.js';
 import type {
-  ArtifactEntry, CreateRunOptions, DatasetInput, Experiment, LogBatchInput, LongValuePolicy, Metric, MetricInput, ParamValue,
+  ArtifactEntry, CreateRunOptions, DatasetInput, Experiment, LogBatchInput, LongValuePolicy, Metric,
   Run, RunInfo, SearchRunsOptions, TerminalRunStatus, TrackingStore, UpdateRunOptions,
 } from '../contract.js';
 import { validateId, validateKey } from '../validation.js';
@@ -35,7 +36,7 @@ export interface LocalStoreOptions {
 
 const RUN_ATTRIBUTES = new Set(['status', 'run_name', 'start_time', 'end_time', 'run_id', 'user_id', 'lifecycle_stage', 'artifact_uri']);
 
-export class LocalTrackingStore implements TrackingStore {
+export class LocalTrackingStore extends BatchLogging implements TrackingStore {
   readonly kind = 'local';
   readonly layout: LocalLayout;
   private readonly now: () => number;
@@ -45,6 +46,7 @@ export class LocalTrackingStore implements TrackingStore {
   private readonly runExperiments = new Map<string, string>();
 
   constructor(options: LocalStoreOptions = {}) {
+    super();
     this.layout = new LocalLayout(options.root ?? 'mlruns');
     this.now = options.now ?? Date.now;
     this.batchCtx = { now: this.now, longValues: options.longValues ?? 'truncate', logger: options.logger ?? silentLogger };
@@ -201,22 +203,6 @@ export class LocalTrackingStore implements TrackingStore {
     const byKey = new Map<string, string>();
     for (const m of prepared.metrics) byKey.set(m.key, (byKey.get(m.key) ?? '') + formatMetricLine(m));
     await inParallel([...byKey], ([key, lines]) => appendText(this.layout.keyFile(this.layout.metricsDir(exp, runId), key), lines));
-  }
-
-  logParams(runId: RunId, params: Readonly<Record<string, ParamValue>>): Promise<void> {
-    return this.logBatch(runId, { params });
-  }
-
-  logMetrics(runId: RunId, metrics: readonly MetricInput[]): Promise<void> {
-    return this.logBatch(runId, { metrics });
-  }
-
-  logMetric(runId: RunId, key: string, value: number, step?: number): Promise<void> {
-    return this.logBatch(runId, { metrics: [{ key, value, step }] });
-  }
-
-  setTag(runId: RunId, key: string, value: string): Promise<void> {
-    return this.logBatch(runId, { tags: { [key]: value } });
   }
 
   async getMetricHistory(runId: RunId, key: string): Promise<Metric[]> {

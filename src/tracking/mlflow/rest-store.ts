@@ -1,9 +1,10 @@
 /** `TrackingStore` over MLflow's REST API: composes the endpoint modules on one transport. */
 import type { ExperimentId, RunId } from '../../core/ids.js';
+import { BatchLogging } from '../batch-logging.js';
 import { silentLogger, type Logger } from '../../core/ports.js';
 import type { BatchContext } from '../batch.js';
 import type {
-  ArtifactEntry, CreateRunOptions, DatasetInput, Experiment, LogBatchInput, LongValuePolicy, Metric, MetricInput, ParamValue, Run,
+  ArtifactEntry, CreateRunOptions, DatasetInput, Experiment, LogBatchInput, LongValuePolicy, Metric, Run,
   RunInfo, SearchRunsOptions, TerminalRunStatus, TrackingStore, UpdateRunOptions,
 } from '../contract.js';
 import * as artifacts from './artifacts-api.js';
@@ -20,7 +21,7 @@ export interface RestStoreOptions {
   readonly ownsTransport?: boolean;
 }
 
-export class MlflowTrackingStore implements TrackingStore {
+export class MlflowTrackingStore extends BatchLogging implements TrackingStore {
   readonly kind = 'mlflow';
   private readonly ctx: BatchContext;
   /** run id → proxied artifact base path (a run's artifact URI never changes). */
@@ -30,6 +31,7 @@ export class MlflowTrackingStore implements TrackingStore {
     readonly transport: MlflowTransport,
     private readonly options: RestStoreOptions = {},
   ) {
+    super();
     this.ctx = { now: options.now ?? Date.now, longValues: options.longValues ?? 'truncate', logger: options.logger ?? silentLogger };
   }
 
@@ -66,18 +68,6 @@ export class MlflowTrackingStore implements TrackingStore {
 
   logBatch(runId: RunId, batch: LogBatchInput): Promise<void> {
     return runs.logBatch(this.transport, runId, batch, this.ctx);
-  }
-  logParams(runId: RunId, params: Readonly<Record<string, ParamValue>>): Promise<void> {
-    return this.logBatch(runId, { params });
-  }
-  logMetrics(runId: RunId, metrics: readonly MetricInput[]): Promise<void> {
-    return this.logBatch(runId, { metrics });
-  }
-  logMetric(runId: RunId, key: string, value: number, step?: number): Promise<void> {
-    return this.logBatch(runId, { metrics: [{ key, value, step }] });
-  }
-  setTag(runId: RunId, key: string, value: string): Promise<void> {
-    return this.logBatch(runId, { tags: { [key]: value } });
   }
   getMetricHistory(runId: RunId, key: string): Promise<Metric[]> {
     return runs.getMetricHistory(this.transport, runId, key);
