@@ -13,7 +13,7 @@ export const mlpParamSpec = {
     maxLength: 4,
     itemMin: 1,
     itemMax: 2048,
-    search: [[32], [64], [128], [128, 64], [256, 128]],
+    search: [[32], [64], [128], [128, 64]],
   },
   activation: {
     type: 'enum',
@@ -46,7 +46,7 @@ export const mlpParamSpec = {
     default: 20,
     min: 1,
     max: 10000,
-    search: { low: 5, high: 60 },
+    search: { low: 5, high: 30 },
   },
   batch_size: {
     type: 'int',
@@ -54,7 +54,7 @@ export const mlpParamSpec = {
     default: 128,
     min: 1,
     max: 65536,
-    search: { low: 32, high: 512, log: true },
+    search: { low: 64, high: 512, log: true },
   },
   l2: {
     type: 'float',
