@@ -1,4 +1,4 @@
-// Runs `train-spam hpo ...` from the compiled command module (the lead wires it into program.ts).
+// Runs `train-spam hpo ...` from the compiled command module, as src/cli/program.ts wires it.
 import { Command } from 'commander';
 import { registerHpoCommands } from '../../../dist/cli/commands/hpo.js';
 

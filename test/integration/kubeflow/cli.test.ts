@@ -16,7 +16,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function program(): Command {
   const p = new Command('train-spam').exitOverride();
   registerKubeflowCommands(p);
-  const hpo = p.command('hpo').description('stand-in for the lead\'s hpo command');
+  const hpo = p.command('hpo').description('stand-in for the hpo command of src/cli/program.ts');
   registerHpoK8sManifest(hpo);
   return p;
 }
