@@ -140,17 +140,18 @@ export function stratifiedGroupSplit(
   };
 }
 
-/** Convenience: groups e-mails by normalised body_text and splits them. */
+/** Convenience: groups e-mails by normalised body_text and splits them; also returns the group of each row. */
 export function splitEmails(
   emails: ReadonlyArray<{ label: number; body_text: string }>,
   options: SplitOptions = {},
-): SplitResult {
+): SplitResult & { groupOf: Int32Array } {
   const groups = groupDuplicates(emails.length, (i) => emails[i].body_text);
-  return stratifiedGroupSplit(
+  const split = stratifiedGroupSplit(
     emails.map((e) => e.label),
     groups,
     options,
   );
+  return { ...split, groupOf: groups.groupOf };
 }
 
 /** One line for the CLI / logs: class balance, duplicates, sizes. */

@@ -20,6 +20,8 @@ export interface PreparedData {
   readonly digest: string;
   /** Test e-mails whose normalised body also occurs in train (0 for a grouped split). */
   readonly trainTestOverlap: number;
+  /** Duplicate-body group of each training row (from the split's grouping). */
+  readonly trainGroups?: Int32Array;
 }
 
 export interface LabelledMatrix {

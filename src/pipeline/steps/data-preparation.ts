@@ -39,6 +39,7 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
     source: { file: s.file, rows: s.rows, spam: s.spam, ham: s.ham, nullTimestamps: s.nullTimestamps },
     digest: digestOf(records),
     trainTestOverlap: overlap,
+    trainGroups: restrictGroups(split.groupOf, split.trainIdx),
   };
   await logStepMetrics(ctx, 'data', {
     rows: s.rows,
@@ -64,6 +65,26 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
     ]);
   }
   return prepared;
+}
+
+/**
+ * The groups of the rows `rows` (ascending), renumbered 0.. in order of first appearance. Groups
+ * never straddle the split, so for the training rows this equals grouping the training e-mails
+ * afresh, without normalising every body a second time.
+ */
+export function restrictGroups(groupOf: Int32Array, rows: Int32Array): Int32Array {
+  const renumber = new Map<number, number>();
+  const out = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const g = groupOf[rows[i]];
+    let id = renumber.get(g);
+    if (id === undefined) {
+      id = renumber.size;
+      renumber.set(g, id);
+    }
+    out[i] = id;
+  }
+  return out;
 }
 
 /** sha256 over the ids and labels, in order: the same file and rows give the same digest. */

@@ -11,7 +11,7 @@ export function labelsOf(records: readonly EmailRecord[]): Uint8Array {
   return y;
 }
 
-export async function featureRetrieval(ctx: RunContext, data: Pick<PreparedData, 'train' | 'test'>): Promise<FeatureSet> {
+export async function featureRetrieval(ctx: RunContext, data: Pick<PreparedData, 'train' | 'test' | 'trainGroups'>): Promise<FeatureSet> {
   const t0 = ctx.clock.monotonic();
   const { pipeline, matrix: trainX } = fitTransformFeaturePipeline(data.train);
   const testX = pipeline.transform(data.test);
@@ -24,7 +24,7 @@ export async function featureRetrieval(ctx: RunContext, data: Pick<PreparedData,
   await logStepMetrics(ctx, 'features', { num_features: pipeline.numFeatures, tfidf_nnz: nnz, fit_transform_ms: ms });
   return {
     pipeline,
-    train: { X: trainX, y: labelsOf(data.train), ids: data.train.map((r) => r.email_id), groups: groupDuplicates(data.train.length, (i) => data.train[i].body_text).groupOf },
+    train: { X: trainX, y: labelsOf(data.train), ids: data.train.map((r) => r.email_id), groups: data.trainGroups ?? groupDuplicates(data.train.length, (i) => data.train[i].body_text).groupOf },
     test: { X: testX, y: labelsOf(data.test), ids: data.test.map((r) => r.email_id) },
   };
 }
