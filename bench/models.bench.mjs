@@ -20,14 +20,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { denseMatrix, featureMatrix, selectRows } from '../dist/core/matrix.js';
-import { Rng } from '../dist/core/random.js';
-import { GradientBoosting } from '../dist/models/gbm/index.js';
-import { rocAuc } from '../dist/models/gbm/evaluation.js';
-import { LogisticRegression } from '../dist/models/logistic/index.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// The compiled tree: TRAIN_SPAM_BENCH_DIST (relative to the repository root) or dist/.
+const distDir = path.resolve(here, '..', process.env.TRAIN_SPAM_BENCH_DIST ?? 'dist');
+const imp = (p) => import(pathToFileURL(path.join(distDir, p)).href);
+const { denseMatrix, featureMatrix, selectRows } = await imp('core/matrix.js');
+const { Rng } = await imp('core/random.js');
+const { GradientBoosting } = await imp('models/gbm/index.js');
+const { rocAuc } = await imp('models/gbm/evaluation.js');
+const { LogisticRegression } = await imp('models/logistic/index.js');
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
 const opt = (name, dflt) => {
@@ -150,8 +153,8 @@ async function spamMatrix() {
   if (saved) return loadMatrix(saved);
   const file = path.resolve(here, '../datasets/processed/emails/all_emails.parquet');
   if (!existsSync(file)) return null;
-  const { loadEmailTable } = await import('../dist/io/email-table.js');
-  const { fitTransformFeaturePipeline } = await import('../dist/features/pipeline.js');
+  const { loadEmailTable } = await imp('io/email-table.js');
+  const { fitTransformFeaturePipeline } = await imp('features/pipeline.js');
   const { records } = await loadEmailTable(file);
   const order = new Rng(2024).permutation(records.length);
   const shuffled = Array.from(order, (i) => records[i]);

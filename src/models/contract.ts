@@ -5,6 +5,7 @@
 import type { FeatureMatrix } from '../core/matrix.js';
 import type { ParamSpec } from '../core/params.js';
 import type { Payload } from '../core/payload.js';
+import type { GbmKernel } from './gbm/kernel.js';
 
 export type ModelKind = 'logistic' | 'gbm' | 'mlp';
 
@@ -38,6 +39,15 @@ export interface FitOptions {
   readonly reportEvery?: number;
   /** Aborting rejects fit with a CANCELLED error. */
   readonly signal?: AbortSignal;
+  /**
+   * Compute kernels injected by a higher layer (`gbm`: the native addon loaded by
+   * src/exec/native-gbm.ts). Absent: each model uses its TypeScript code. Results are identical.
+   */
+  readonly kernels?: FitKernels;
+}
+
+export interface FitKernels {
+  readonly gbm?: GbmKernel;
 }
 
 export interface Fitted {

@@ -15,6 +15,7 @@ import { checkLayout, checkTrainingData, checkValidationData, isReportDue, repor
 import { meanLogLossFromMargin, rocAuc } from './evaluation.js';
 import { addTreeBinned, forestMargins, ForestBuilder, layoutMargins, PREDICT_BLOCK, predictLayout, type FlatForest, type PredictLayout } from './forest.js';
 import { logisticGradients, logit, sigmoid } from './objective.js';
+import { typescriptKernel } from './kernel.js';
 import { gbmParamSpec, type GbmParams } from './params.js';
 import { TreeLearner } from './tree.js';
 
@@ -60,6 +61,7 @@ export class GradientBoosting implements Estimator {
     const mapper = fitBins(X, p.max_bins);
     const train = binRows(X, mapper);
     const valBinned = val ? binRows(val.X, mapper) : null;
+    const kernel = options.kernels?.gbm ?? typescriptKernel;
     const learner = new TreeLearner(mapper, train, {
       maxDepth: p.max_depth,
       numLeaves: p.num_leaves,
@@ -70,7 +72,7 @@ export class GradientBoosting implements Estimator {
       learningRate: p.learning_rate,
       subtraction: this.internals.subtraction ?? true,
       histogramCap: this.internals.histogramCap ?? 16,
-    });
+    }, kernel);
     const forest = new ForestBuilder();
     const baseMargin = logit(p.base_score);
     const margin = new Float64Array(n).fill(baseMargin);
@@ -139,7 +141,9 @@ export class GradientBoosting implements Estimator {
       if (stopEarly) break;
     }
     const keep = esr > 0 && bestRound > 0 ? bestRound : rounds;
-    return new FittedGbm({ ...p }, X.dense.cols, X.sparse.cols, baseMargin, forest.snapshot(keep), rounds, esr > 0 ? bestRound : null);
+    const fitted = new FittedGbm({ ...p }, X.dense.cols, X.sparse.cols, baseMargin, forest.snapshot(keep), rounds, esr > 0 ? bestRound : null);
+    fitted.kernel = kernel.name;
+    return fitted;
   }
 }
 
@@ -148,6 +152,8 @@ export class FittedGbm implements Fitted {
   readonly numFeatures: number;
   /** Trees kept (the best round under early stopping). */
   readonly iterations: number;
+  /** The compute kernel that trained this model ('typescript' | 'native'); null when restored from a payload. Not serialised. */
+  kernel: string | null = null;
   /** Branch-free prediction layout, built on first prediction (null: the forest does not allow it). */
   private layout: PredictLayout | null | undefined = undefined;
 

@@ -13,25 +13,37 @@
 
 const PREFILTER = 1 - 1e-12;
 
-export class SplitResult {
-  gain = 0;
-  feature = -1;
-  /** Local bin: left iff bin ≤ bin. */
-  bin = -1;
-  gradLeft = 0;
-  hessLeft = 0;
+/** Layout of a split result: [gain, feature, local bin, gradLeft, hessLeft] (what kernels write). */
+export const SPLIT_GAIN = 0;
+export const SPLIT_FEATURE = 1;
+export const SPLIT_BIN = 2;
+export const SPLIT_GRAD_LEFT = 3;
+export const SPLIT_HESS_LEFT = 4;
 
-  reset(): void {
-    this.gain = 0;
-    this.feature = -1;
-    this.bin = -1;
-    this.gradLeft = 0;
-    this.hessLeft = 0;
+export class SplitResult {
+  readonly out = new Float64Array(5);
+
+  get gain(): number {
+    return this.out[SPLIT_GAIN];
+  }
+  get feature(): number {
+    return this.out[SPLIT_FEATURE];
+  }
+  /** Local bin: left iff bin ≤ bin. */
+  get bin(): number {
+    return this.out[SPLIT_BIN];
+  }
+  get gradLeft(): number {
+    return this.out[SPLIT_GRAD_LEFT];
+  }
+  get hessLeft(): number {
+    return this.out[SPLIT_HESS_LEFT];
   }
 }
 
 /**
- * Writes the best split with gain > minGain into `out` (out.feature = -1 when there is none).
+ * Writes the best split with gain > minGain into `out` ([gain, feature, local bin, gradLeft,
+ * hessLeft]; feature = -1 when there is none).
  * `featureMask[f]` = 1 for features this tree may use.
  */
 export function findBestSplit(
@@ -47,9 +59,13 @@ export function findBestSplit(
   lambda: number,
   minChildWeight: number,
   minGain: number,
-  out: SplitResult,
+  out: Float64Array,
 ): void {
-  out.reset();
+  out[0] = 0;
+  out[1] = -1;
+  out[2] = -1;
+  out[3] = 0;
+  out[4] = 0;
   const F = zeroBin.length;
   const eps = 1e-12 * H;
   const parentScore = (G * G) / (H + lambda);
@@ -86,11 +102,11 @@ export function findBestSplit(
           if (gain > bestGain) {
             threshold = (gain + parentScore) * PREFILTER;
             bestGain = gain;
-            out.gain = gain;
-            out.feature = f;
-            out.bin = bins[j] - lo;
-            out.gradLeft = gl;
-            out.hessLeft = hl;
+            out[0] = gain;
+            out[1] = f;
+            out[2] = bins[j] - lo;
+            out[3] = gl;
+            out[4] = hl;
           }
         }
       }
@@ -112,11 +128,11 @@ export function findBestSplit(
             if (gain > bestGain) {
               threshold = (gain + parentScore) * PREFILTER;
               bestGain = gain;
-              out.gain = gain;
-              out.feature = f;
-              out.bin = bins[i] - lo;
-              out.gradLeft = glc;
-              out.hessLeft = hlc;
+              out[0] = gain;
+              out[1] = f;
+              out[2] = bins[i] - lo;
+              out[3] = glc;
+              out[4] = hlc;
             }
           }
         }
@@ -133,11 +149,11 @@ export function findBestSplit(
         const gain = (glc * glc) / (hlc + lambda) + (gr * gr) / (hr + lambda) - parentScore;
         if (gain > bestGain) {
           bestGain = gain;
-          out.gain = gain;
-          out.feature = f;
-          out.bin = zb - lo;
-          out.gradLeft = glc;
-          out.hessLeft = hlc;
+          out[0] = gain;
+          out[1] = f;
+          out[2] = zb - lo;
+          out[3] = glc;
+          out[4] = hlc;
         }
       }
     }

@@ -15,10 +15,11 @@
  *   buffers are in use; a leaf split without one builds both children directly.
  */
 import type { BinMapper, BinnedRows } from './binning.js';
-import { rowBin } from './binning.js';
 import type { ForestBuilder } from './forest.js';
-import { HistogramPool, type NodeHistogram } from './histogram.js';
-import { findBestSplit, SplitResult } from './split.js';
+import type { NodeHistogram } from './histogram.js';
+import { HistogramPool } from './histogram-pool.js';
+import { typescriptKernel, type GbmKernel } from './kernel.js';
+import { SplitResult } from './split.js';
 
 export interface TreeConfig {
   readonly maxDepth: number;
@@ -32,30 +33,6 @@ export interface TreeConfig {
   /** Use histogram subtraction (tests turn it off to compare with direct builds). */
   readonly subtraction: boolean;
   readonly histogramCap: number;
-}
-
-/** Stable in-place partition of rows[begin, end) by the split; returns the first right position. */
-export function partitionRows(
-  rows: Int32Array,
-  begin: number,
-  end: number,
-  tmp: Int32Array,
-  rowPtr: Int32Array,
-  bins: Int32Array,
-  lo: number,
-  hi: number,
-  zeroLocal: number,
-  splitBin: number,
-): number {
-  let l = begin;
-  let t = 0;
-  for (let i = begin; i < end; i++) {
-    const r = rows[i];
-    if (rowBin(bins, rowPtr[r], rowPtr[r + 1], lo, hi, zeroLocal) <= splitBin) rows[l++] = r;
-    else tmp[t++] = r;
-  }
-  for (let i = 0; i < t; i++) rows[l + i] = tmp[i];
-  return l;
 }
 
 /** Non-zero entries of rows[begin, end). */
@@ -89,6 +66,7 @@ export class TreeLearner {
   readonly rows: Int32Array;
   private readonly tmp: Int32Array;
   private readonly pool: HistogramPool;
+  private readonly kernel: GbmKernel;
   private readonly splits: SplitResult[] = [];
   private grad: Float64Array = new Float64Array(0);
   private hess: Float64Array = new Float64Array(0);
@@ -100,10 +78,12 @@ export class TreeLearner {
     private readonly mapper: BinMapper,
     private readonly data: BinnedRows,
     private readonly cfg: TreeConfig,
+    kernel: GbmKernel = typescriptKernel,
   ) {
+    this.kernel = kernel;
     this.rows = new Int32Array(data.rows);
     this.tmp = new Int32Array(data.rows);
-    this.pool = new HistogramPool(mapper.offset[mapper.numFeatures], data.rowPtr, data.bins, data.rows);
+    this.pool = new HistogramPool(mapper.offset[mapper.numFeatures], data.rowPtr, data.bins, data.rows, kernel);
     for (let d = 0; d <= cfg.maxDepth; d++) this.splits.push(new SplitResult());
   }
 
@@ -157,7 +137,7 @@ export class TreeLearner {
   private findSplit(h: NodeHistogram, G: number, H: number, out: SplitResult): void {
     const { offset, zeroBin } = this.mapper;
     const c = this.cfg;
-    findBestSplit(h.bins, h.grad, h.hess, h.length, offset, zeroBin, this.mask, G, H, c.lambda, c.minChildWeight, c.minSplitGain, out);
+    this.kernel.findBestSplit(h.bins, h.grad, h.hess, h.length, offset, zeroBin, this.mask, G, H, c.lambda, c.minChildWeight, c.minSplitGain, out.out);
   }
 
   /** Partitions the node by `split`, records the split; returns [mid, leftNode, rightNode]. */
@@ -165,7 +145,7 @@ export class TreeLearner {
     const { offset, zeroBin, upper } = this.mapper;
     const f = split.feature;
     const lo = offset[f];
-    const mid = partitionRows(this.rows, begin, end, this.tmp, this.data.rowPtr, this.data.bins, lo, offset[f + 1], zeroBin[f], split.bin);
+    const mid = this.kernel.partitionRows(this.rows, begin, end, this.tmp, this.data.rowPtr, this.data.bins, lo, offset[f + 1], zeroBin[f], split.bin);
     const forest = this.forest as ForestBuilder;
     const left = forest.addNode();
     const right = forest.addNode();

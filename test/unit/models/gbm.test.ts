@@ -5,9 +5,10 @@ import { TrainSpamError } from '../../../src/core/errors.js';
 import { binOf, binRows, fitBins } from '../../../src/models/gbm/binning.js';
 import { rocAuc } from '../../../src/models/gbm/evaluation.js';
 import { forestMargins, layoutMargins, PREDICT_BLOCK, predictLayout } from '../../../src/models/gbm/forest.js';
-import { HistogramPool } from '../../../src/models/gbm/histogram.js';
+import { HistogramPool } from '../../../src/models/gbm/histogram-pool.js';
 import { GradientBoosting, gbmFromPayload, gbmParamSpec, type FittedGbm } from '../../../src/models/gbm/index.js';
 import { makeData, withValue } from './gbm-data.js';
+import { KERNELS } from './gbm-kernels.js';
 
 const train = makeData(600, 1);
 const valid = makeData(300, 2);
@@ -55,216 +56,226 @@ describe('binning', () => {
   });
 });
 
-describe('histograms', () => {
-  it('subtraction (parent − smaller child) equals the directly built larger child', () => {
-    const m = fitBins(train.X, 255);
-    const data = binRows(train.X, m);
-    const total = m.offset[m.numFeatures];
-    const pool = new HistogramPool(total, data.rowPtr, data.bins, data.rows);
-    const n = data.rows;
-    const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
-    const hess = Float64Array.from({ length: n }, (_, i) => 0.1 + 0.1 * Math.cos(i) ** 2);
-    const rows = Int32Array.from({ length: n }, (_, i) => i);
-    const parent = pool.build(rows, 0, n, grad, hess);
-    const mid = 180;
-    const small = pool.build(rows, 0, mid, grad, hess);
-    const direct = pool.build(rows, mid, n, grad, hess);
-    pool.subtract(parent, small);
-    expect(parent.length).toBe(direct.length);
-    for (let i = 0; i < direct.length; i++) {
-      expect(parent.bins[i]).toBe(direct.bins[i]);
-      expect(parent.grad[i]).toBeCloseTo(direct.grad[i], 10);
-      expect(parent.hess[i]).toBeCloseTo(direct.hess[i], 10);
-    }
-  });
-
-  it('buildSubtract (child sums read from the accumulator) equals build + list subtraction exactly', () => {
-    const m = fitBins(train.X, 255);
-    const data = binRows(train.X, m);
-    const total = m.offset[m.numFeatures];
-    const pool = new HistogramPool(total, data.rowPtr, data.bins, data.rows);
-    const n = data.rows;
-    const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
-    const hess = Float64Array.from({ length: n }, (_, i) => 0.1 + 0.1 * Math.cos(i) ** 2);
-    const rows = Int32Array.from({ length: n }, (_, i) => i);
-    for (const [b, e] of [[0, 37], [37, 300], [450, n]]) {
-      const p1 = pool.build(rows, 0, n, grad, hess);
-      const p2 = pool.build(rows, 0, n, grad, hess);
-      const c1 = pool.build(rows, b, e, grad, hess);
-      pool.subtract(p1, c1);
-      const c2 = pool.buildSubtract(p2, rows, b, e, grad, hess);
-      expect(Array.from(c2.bins.subarray(0, c2.length))).toEqual(Array.from(c1.bins.subarray(0, c1.length)));
-      expect(p2.length).toBe(p1.length);
-      expect(p2.bins.subarray(0, p2.length)).toEqual(p1.bins.subarray(0, p1.length));
-      expect(p2.grad.subarray(0, p2.length)).toEqual(p1.grad.subarray(0, p1.length));
-      expect(p2.hess.subarray(0, p2.length)).toEqual(p1.hess.subarray(0, p1.length));
-      // The accumulator is left clean: a fresh build still matches.
-      const again = pool.build(rows, b, e, grad, hess);
-      expect(again.grad.subarray(0, again.length)).toEqual(c1.grad.subarray(0, c1.length));
-      for (const h of [p1, p2, c1, c2, again]) pool.release(h);
-    }
-  });
-
-  it('a model trained with subtraction equals one trained with direct builds', async () => {
-    const a = await new GradientBoosting(base).fit(train, { seed: 3 });
-    const b = await new GradientBoosting(base, { subtraction: false }).fit(train, { seed: 3 });
-    expect(a.forest.feature).toEqual(b.forest.feature);
-    const pa = a.predictProba(valid.X);
-    const pb = b.predictProba(valid.X);
-    for (let i = 0; i < pa.length; i++) expect(pa[i]).toBeCloseTo(pb[i], 9);
-  });
-});
-
-describe('GradientBoosting', () => {
-  it('learns: validation AUC well above chance, depthwise and lossguide', async () => {
-    for (const grow_policy of ['depthwise', 'lossguide'] as const) {
-      const m = await new GradientBoosting({ ...base, grow_policy, num_leaves: 12 }).fit(train, { seed: 1 });
-      expect(rocAuc(valid.y, m.predictProba(valid.X))).toBeGreaterThan(0.8);
-    }
-  });
-
-  it('depthwise respects max_depth; lossguide respects num_leaves', async () => {
-    const d = await new GradientBoosting({ ...base, max_depth: 2 }).fit(train, { seed: 1 });
-    const f = d.forest;
-    for (let t = 0; t < f.roots.length; t++) {
-      const end = t + 1 < f.roots.length ? f.roots[t + 1] : f.feature.length;
-      expect(end - f.roots[t]).toBeLessThanOrEqual(7);
-    }
-    const l = await new GradientBoosting({ ...base, grow_policy: 'lossguide', num_leaves: 5, max_depth: 10 }).fit(train, { seed: 1 });
-    const g = l.forest;
-    let deep = false;
-    for (let t = 0; t < g.roots.length; t++) {
-      const end = t + 1 < g.roots.length ? g.roots[t + 1] : g.feature.length;
-      let leaves = 0;
-      for (let i = g.roots[t]; i < end; i++) if (g.feature[i] < 0) leaves++;
-      expect(leaves).toBeLessThanOrEqual(5);
-      if (end - g.roots[t] === 9) deep = true;
-    }
-    expect(deep).toBe(true);
-  });
-
-  it('is deterministic for a seed; subsample and colsample seeds matter', async () => {
-    const params = { ...base, subsample: 0.7, colsample_bytree: 0.5 };
-    const a = await new GradientBoosting(params).fit(train, { seed: 11 });
-    const b = await new GradientBoosting(params).fit(train, { seed: 11 });
-    const c = await new GradientBoosting(params).fit(train, { seed: 12 });
-    expect(sameForest(a, b)).toBe(true);
-    expect(a.predictProba(valid.X)).toEqual(b.predictProba(valid.X));
-    expect(sameForest(a, c)).toBe(false);
-    // Without sampling the seed does not matter.
-    const d = await new GradientBoosting(base).fit(train, { seed: 1 });
-    const e = await new GradientBoosting(base).fit(train, { seed: 2 });
-    expect(sameForest(d, e)).toBe(true);
-  });
-
-  it('colsample restricts each tree to its drawn features', async () => {
-    const m = await new GradientBoosting({ ...base, colsample_bytree: 0.1, n_estimators: 10 }).fit(train, { seed: 5 });
-    const f = m.forest;
-    const k = Math.round(0.1 * m.numFeatures);
-    for (let t = 0; t < f.roots.length; t++) {
-      const end = t + 1 < f.roots.length ? f.roots[t + 1] : f.feature.length;
-      const used = new Set<number>();
-      for (let i = f.roots[t]; i < end; i++) if (f.feature[i] >= 0) used.add(f.feature[i]);
-      expect(used.size).toBeLessThanOrEqual(k);
-    }
-  });
-
-  it('early stopping stops and keeps the best round', async () => {
-    const reports: number[] = [];
-    const m = await new GradientBoosting({ n_estimators: 400, max_depth: 6, learning_rate: 0.5, early_stopping_rounds: 5 }).fit(train, {
-      seed: 1,
-      validation: valid,
-      onIteration: (r) => {
-        reports.push(r.metrics.val_loss);
-      },
+describe.each(KERNELS)('%s kernel', (kernelName, kernel, K) => {
+  describe('histograms', () => {
+    it('subtraction (parent − smaller child) equals the directly built larger child', () => {
+      const m = fitBins(train.X, 255);
+      const data = binRows(train.X, m);
+      const total = m.offset[m.numFeatures];
+      const pool = new HistogramPool(total, data.rowPtr, data.bins, data.rows, kernel);
+      const n = data.rows;
+      const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
+      const hess = Float64Array.from({ length: n }, (_, i) => 0.1 + 0.1 * Math.cos(i) ** 2);
+      const rows = Int32Array.from({ length: n }, (_, i) => i);
+      const parent = pool.build(rows, 0, n, grad, hess);
+      const mid = 180;
+      const small = pool.build(rows, 0, mid, grad, hess);
+      const direct = pool.build(rows, mid, n, grad, hess);
+      pool.subtract(parent, small);
+      expect(parent.length).toBe(direct.length);
+      for (let i = 0; i < direct.length; i++) {
+        expect(parent.bins[i]).toBe(direct.bins[i]);
+        expect(parent.grad[i]).toBeCloseTo(direct.grad[i], 10);
+        expect(parent.hess[i]).toBeCloseTo(direct.hess[i], 10);
+      }
     });
-    expect(m.roundsTrained).toBeLessThan(400);
-    expect(m.bestIteration).not.toBeNull();
-    expect(m.roundsTrained - (m.bestIteration as number)).toBe(5);
-    expect(m.iterations).toBe(m.bestIteration);
-    const best = Math.min(...reports);
-    expect(reports[(m.bestIteration as number) - 1]).toBe(best);
-  });
 
-  it("onIteration 'stop' ends training at that round; reports carry finite metrics", async () => {
-    const seen: number[] = [];
-    const m = await new GradientBoosting({ ...base, n_estimators: 50 }).fit(train, {
-      seed: 1,
-      validation: valid,
-      onIteration: async (r) => {
-        seen.push(r.iteration);
-        for (const v of Object.values(r.metrics)) expect(Number.isFinite(v)).toBe(true);
-        expect(Object.keys(r.metrics).sort()).toEqual(['train_loss', 'val_auc', 'val_loss']);
-        return r.iteration === 7 ? 'stop' : 'continue';
-      },
+    it('buildSubtract (child sums read from the accumulator) equals build + list subtraction exactly', () => {
+      const m = fitBins(train.X, 255);
+      const data = binRows(train.X, m);
+      const total = m.offset[m.numFeatures];
+      const pool = new HistogramPool(total, data.rowPtr, data.bins, data.rows, kernel);
+      const n = data.rows;
+      const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
+      const hess = Float64Array.from({ length: n }, (_, i) => 0.1 + 0.1 * Math.cos(i) ** 2);
+      const rows = Int32Array.from({ length: n }, (_, i) => i);
+      for (const [b, e] of [[0, 37], [37, 300], [450, n]]) {
+        const p1 = pool.build(rows, 0, n, grad, hess);
+        const p2 = pool.build(rows, 0, n, grad, hess);
+        const c1 = pool.build(rows, b, e, grad, hess);
+        pool.subtract(p1, c1);
+        const c2 = pool.buildSubtract(p2, rows, b, e, grad, hess);
+        expect(Array.from(c2.bins.subarray(0, c2.length))).toEqual(Array.from(c1.bins.subarray(0, c1.length)));
+        expect(p2.length).toBe(p1.length);
+        expect(p2.bins.subarray(0, p2.length)).toEqual(p1.bins.subarray(0, p1.length));
+        expect(p2.grad.subarray(0, p2.length)).toEqual(p1.grad.subarray(0, p1.length));
+        expect(p2.hess.subarray(0, p2.length)).toEqual(p1.hess.subarray(0, p1.length));
+        // The accumulator is left clean: a fresh build still matches.
+        const again = pool.build(rows, b, e, grad, hess);
+        expect(again.grad.subarray(0, again.length)).toEqual(c1.grad.subarray(0, c1.length));
+        for (const h of [p1, p2, c1, c2, again]) pool.release(h);
+      }
     });
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(m.iterations).toBe(7);
-  });
 
-  it('reportEvery reports every n rounds and the last one', async () => {
-    const seen: number[] = [];
-    await new GradientBoosting({ ...base, n_estimators: 10 }).fit(train, { seed: 1, reportEvery: 4, onIteration: (r) => void seen.push(r.iteration) });
-    expect(seen).toEqual([4, 8, 10]);
-  });
-
-  it('payload round trip predicts identically', async () => {
-    const m = await new GradientBoosting({ ...base, subsample: 0.8 }).fit(train, { seed: 4 });
-    const copy = gbmFromPayload(m.toPayload());
-    expect(copy.predictProba(valid.X)).toEqual(m.predictProba(valid.X));
-    expect(copy.iterations).toBe(m.iterations);
-    const bad = m.toPayload();
-    const left = (bad.arrays.left as Int32Array).slice();
-    const inner = Array.from(m.forest.feature).findIndex((f) => f >= 0);
-    left[inner] = inner; // a cycle
-    expect(() => gbmFromPayload({ ...bad, arrays: { ...bad.arrays, left } })).toThrow(TrainSpamError);
-    expect(() => gbmFromPayload({ ...bad, version: 99 })).toThrow(/version 99/);
-  });
-
-  it('branch-free layout prediction equals the generic traversal; forests without adjacent children fall back', async () => {
-    const m = await new GradientBoosting({ ...base, max_depth: 5 }).fit(train, { seed: 2 });
-    const f = m.forest;
-    const X = valid.X;
-    const F = m.numFeatures;
-    const { indptr, indices, data } = X.sparse;
-    const generic = new Float64Array(X.rows);
-    forestMargins(f.roots, f.feature, f.threshold, f.left, f.right, f.value, X.rows, X.dense.data, X.dense.cols, indptr, indices, data, 0.25, F, new Float64Array(PREDICT_BLOCK * F), generic);
-    const L = predictLayout(f);
-    expect(L).not.toBeNull();
-    if (!L) return;
-    expect(Math.max(...L.depth)).toBeLessThanOrEqual(5);
-    const fast = new Float64Array(X.rows);
-    layoutMargins(L.roots, L.depth, L.feature, L.left, L.threshold, L.value, X.rows, X.dense.data, X.dense.cols, indptr, indices, data, 0.25, F, new Float64Array(PREDICT_BLOCK * F), fast);
-    expect(fast).toEqual(generic);
-    // Swap the children of one inner node (and its test): same predictions, but no layout.
-    const p = m.toPayload();
-    const left = (p.arrays.left as Int32Array).slice();
-    const right = (p.arrays.right as Int32Array).slice();
-    const inner = Array.from(f.feature).findIndex((v) => v >= 0);
-    [left[inner], right[inner]] = [right[inner], left[inner]];
-    expect(predictLayout({ ...f, left, right })).toBeNull();
-    const swapped = gbmFromPayload({ ...p, arrays: { ...p.arrays, left, right } });
-    expect(swapped.predictMargin(X)).not.toEqual(m.predictMargin(X));
-  });
-
-  it('training-time margins (binned) equal prediction from raw values', async () => {
-    const seen: number[] = [];
-    const m = await new GradientBoosting({ ...base, n_estimators: 12 }).fit(train, {
-      seed: 1,
-      validation: valid,
-      onIteration: (r) => void seen.push(r.metrics.val_loss),
+    it('a model trained with subtraction equals one trained with direct builds', async () => {
+      const a = await new GradientBoosting(base).fit(train, { ...K, seed: 3 });
+      const b = await new GradientBoosting(base, { subtraction: false }).fit(train, { ...K, seed: 3 });
+      expect(a.forest.feature).toEqual(b.forest.feature);
+      const pa = a.predictProba(valid.X);
+      const pb = b.predictProba(valid.X);
+      for (let i = 0; i < pa.length; i++) expect(pa[i]).toBeCloseTo(pb[i], 9);
     });
-    const p = m.predictProba(valid.X);
-    let loss = 0;
-    for (let i = 0; i < p.length; i++) loss -= valid.y[i] ? Math.log(p[i]) : Math.log(1 - p[i]);
-    expect(loss / p.length).toBeCloseTo(seen[seen.length - 1], 10);
   });
 
-  it('scale_pos_weight raises predicted spam probabilities', async () => {
-    const a = await new GradientBoosting(base).fit(train, { seed: 1 });
-    const b = await new GradientBoosting({ ...base, scale_pos_weight: 4 }).fit(train, { seed: 1 });
-    const mean = (p: Float64Array) => p.reduce((s, v) => s + v, 0) / p.length;
-    expect(mean(b.predictProba(valid.X))).toBeGreaterThan(mean(a.predictProba(valid.X)) + 0.05);
+  describe('GradientBoosting', () => {
+    it('learns: validation AUC well above chance, depthwise and lossguide', async () => {
+      for (const grow_policy of ['depthwise', 'lossguide'] as const) {
+        const m = await new GradientBoosting({ ...base, grow_policy, num_leaves: 12 }).fit(train, { ...K, seed: 1 });
+        expect(rocAuc(valid.y, m.predictProba(valid.X))).toBeGreaterThan(0.8);
+      }
+    });
+
+    it('depthwise respects max_depth; lossguide respects num_leaves', async () => {
+      const d = await new GradientBoosting({ ...base, max_depth: 2 }).fit(train, { ...K, seed: 1 });
+      const f = d.forest;
+      for (let t = 0; t < f.roots.length; t++) {
+        const end = t + 1 < f.roots.length ? f.roots[t + 1] : f.feature.length;
+        expect(end - f.roots[t]).toBeLessThanOrEqual(7);
+      }
+      const l = await new GradientBoosting({ ...base, grow_policy: 'lossguide', num_leaves: 5, max_depth: 10 }).fit(train, { ...K, seed: 1 });
+      const g = l.forest;
+      let deep = false;
+      for (let t = 0; t < g.roots.length; t++) {
+        const end = t + 1 < g.roots.length ? g.roots[t + 1] : g.feature.length;
+        let leaves = 0;
+        for (let i = g.roots[t]; i < end; i++) if (g.feature[i] < 0) leaves++;
+        expect(leaves).toBeLessThanOrEqual(5);
+        if (end - g.roots[t] === 9) deep = true;
+      }
+      expect(deep).toBe(true);
+    });
+
+    it('is deterministic for a seed; subsample and colsample seeds matter', async () => {
+      const params = { ...base, subsample: 0.7, colsample_bytree: 0.5 };
+      const a = await new GradientBoosting(params).fit(train, { ...K, seed: 11 });
+      const b = await new GradientBoosting(params).fit(train, { ...K, seed: 11 });
+      const c = await new GradientBoosting(params).fit(train, { ...K, seed: 12 });
+      expect(sameForest(a, b)).toBe(true);
+      expect(a.predictProba(valid.X)).toEqual(b.predictProba(valid.X));
+      expect(sameForest(a, c)).toBe(false);
+      // Without sampling the seed does not matter.
+      const d = await new GradientBoosting(base).fit(train, { ...K, seed: 1 });
+      const e = await new GradientBoosting(base).fit(train, { ...K, seed: 2 });
+      expect(sameForest(d, e)).toBe(true);
+    });
+
+    it('colsample restricts each tree to its drawn features', async () => {
+      const m = await new GradientBoosting({ ...base, colsample_bytree: 0.1, n_estimators: 10 }).fit(train, { ...K, seed: 5 });
+      const f = m.forest;
+      const k = Math.round(0.1 * m.numFeatures);
+      for (let t = 0; t < f.roots.length; t++) {
+        const end = t + 1 < f.roots.length ? f.roots[t + 1] : f.feature.length;
+        const used = new Set<number>();
+        for (let i = f.roots[t]; i < end; i++) if (f.feature[i] >= 0) used.add(f.feature[i]);
+        expect(used.size).toBeLessThanOrEqual(k);
+      }
+    });
+
+    it('early stopping stops and keeps the best round', async () => {
+      const reports: number[] = [];
+      const m = await new GradientBoosting({ n_estimators: 400, max_depth: 6, learning_rate: 0.5, early_stopping_rounds: 5 }).fit(train, {
+        ...K,
+        seed: 1,
+        validation: valid,
+        onIteration: (r) => {
+          reports.push(r.metrics.val_loss);
+        },
+      });
+      expect(m.roundsTrained).toBeLessThan(400);
+      expect(m.bestIteration).not.toBeNull();
+      expect(m.roundsTrained - (m.bestIteration as number)).toBe(5);
+      expect(m.iterations).toBe(m.bestIteration);
+      const best = Math.min(...reports);
+      expect(reports[(m.bestIteration as number) - 1]).toBe(best);
+    });
+
+    it("onIteration 'stop' ends training at that round; reports carry finite metrics", async () => {
+      const seen: number[] = [];
+      const m = await new GradientBoosting({ ...base, n_estimators: 50 }).fit(train, {
+        ...K,
+        seed: 1,
+        validation: valid,
+        onIteration: async (r) => {
+          seen.push(r.iteration);
+          for (const v of Object.values(r.metrics)) expect(Number.isFinite(v)).toBe(true);
+          expect(Object.keys(r.metrics).sort()).toEqual(['train_loss', 'val_auc', 'val_loss']);
+          return r.iteration === 7 ? 'stop' : 'continue';
+        },
+      });
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(m.iterations).toBe(7);
+    });
+
+    it('reportEvery reports every n rounds and the last one', async () => {
+      const seen: number[] = [];
+      await new GradientBoosting({ ...base, n_estimators: 10 }).fit(train, { ...K, seed: 1, reportEvery: 4, onIteration: (r) => void seen.push(r.iteration) });
+      expect(seen).toEqual([4, 8, 10]);
+    });
+
+    it('payload round trip predicts identically', async () => {
+      const m = await new GradientBoosting({ ...base, subsample: 0.8 }).fit(train, { ...K, seed: 4 });
+      const copy = gbmFromPayload(m.toPayload());
+      expect(copy.predictProba(valid.X)).toEqual(m.predictProba(valid.X));
+      expect(copy.iterations).toBe(m.iterations);
+      const bad = m.toPayload();
+      const left = (bad.arrays.left as Int32Array).slice();
+      const inner = Array.from(m.forest.feature).findIndex((f) => f >= 0);
+      left[inner] = inner; // a cycle
+      expect(() => gbmFromPayload({ ...bad, arrays: { ...bad.arrays, left } })).toThrow(TrainSpamError);
+      expect(() => gbmFromPayload({ ...bad, version: 99 })).toThrow(/version 99/);
+    });
+
+    it('branch-free layout prediction equals the generic traversal; forests without adjacent children fall back', async () => {
+      const m = await new GradientBoosting({ ...base, max_depth: 5 }).fit(train, { ...K, seed: 2 });
+      const f = m.forest;
+      const X = valid.X;
+      const F = m.numFeatures;
+      const { indptr, indices, data } = X.sparse;
+      const generic = new Float64Array(X.rows);
+      forestMargins(f.roots, f.feature, f.threshold, f.left, f.right, f.value, X.rows, X.dense.data, X.dense.cols, indptr, indices, data, 0.25, F, new Float64Array(PREDICT_BLOCK * F), generic);
+      const L = predictLayout(f);
+      expect(L).not.toBeNull();
+      if (!L) return;
+      expect(Math.max(...L.depth)).toBeLessThanOrEqual(5);
+      const fast = new Float64Array(X.rows);
+      layoutMargins(L.roots, L.depth, L.feature, L.left, L.threshold, L.value, X.rows, X.dense.data, X.dense.cols, indptr, indices, data, 0.25, F, new Float64Array(PREDICT_BLOCK * F), fast);
+      expect(fast).toEqual(generic);
+      // Swap the children of one inner node (and its test): same predictions, but no layout.
+      const p = m.toPayload();
+      const left = (p.arrays.left as Int32Array).slice();
+      const right = (p.arrays.right as Int32Array).slice();
+      const inner = Array.from(f.feature).findIndex((v) => v >= 0);
+      [left[inner], right[inner]] = [right[inner], left[inner]];
+      expect(predictLayout({ ...f, left, right })).toBeNull();
+      const swapped = gbmFromPayload({ ...p, arrays: { ...p.arrays, left, right } });
+      expect(swapped.predictMargin(X)).not.toEqual(m.predictMargin(X));
+    });
+
+    it('training-time margins (binned) equal prediction from raw values', async () => {
+      const seen: number[] = [];
+      const m = await new GradientBoosting({ ...base, n_estimators: 12 }).fit(train, {
+        ...K,
+        seed: 1,
+        validation: valid,
+        onIteration: (r) => void seen.push(r.metrics.val_loss),
+      });
+      const p = m.predictProba(valid.X);
+      let loss = 0;
+      for (let i = 0; i < p.length; i++) loss -= valid.y[i] ? Math.log(p[i]) : Math.log(1 - p[i]);
+      expect(loss / p.length).toBeCloseTo(seen[seen.length - 1], 10);
+    });
+
+    it('scale_pos_weight raises predicted spam probabilities', async () => {
+      const a = await new GradientBoosting(base).fit(train, { ...K, seed: 1 });
+      const b = await new GradientBoosting({ ...base, scale_pos_weight: 4 }).fit(train, { ...K, seed: 1 });
+      const mean = (p: Float64Array) => p.reduce((s, v) => s + v, 0) / p.length;
+      expect(mean(b.predictProba(valid.X))).toBeGreaterThan(mean(a.predictProba(valid.X)) + 0.05);
+    });
+  });
+
+  it('reports the kernel that trained the model', async () => {
+    const m = await new GradientBoosting({ ...base, n_estimators: 3 }).fit(train, { ...K, seed: 1 });
+    expect(m.kernel).toBe(kernelName);
   });
 });
 

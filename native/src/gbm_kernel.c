@@ -1,0 +1,467 @@
+/*
+ * Native GBM kernel: the hot loops of src/models/gbm/kernel.ts (GbmKernel) in C, as a
+ * context-aware N-API addon (works in worker threads; one instance per thread, no global state).
+ *
+ * Every function mirrors its TypeScript twin operation for operation, in the same order, so the
+ * results are bit-identical: build with -ffp-contract=off (no fused multiply-add) and never with
+ * -ffast-math. Argument contents are trusted (the histogram pool and the tree learner produce
+ * them); types and lengths are checked, and a mismatch throws a TypeError / RangeError.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#define KERNEL_ABI 1
+#define MAX_ARGS 20
+
+typedef struct {
+  napi_env env;
+  napi_value argv[MAX_ARGS];
+  size_t argc;
+  int failed;
+} args_t;
+
+static int load_args(napi_env env, napi_callback_info info, args_t* a, size_t want) {
+  a->env = env;
+  a->argc = MAX_ARGS;
+  a->failed = 0;
+  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) != napi_ok) return 0;
+  if (a->argc < want) {
+    napi_throw_type_error(env, "ERR_GBM_KERNEL_ARGS", "gbm native kernel: too few arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static void* typed(args_t* a, size_t i, napi_typedarray_type want, size_t* len) {
+  napi_typedarray_type t;
+  size_t l = 0;
+  void* d = NULL;
+  napi_value ab;
+  size_t off;
+  if (a->failed) return NULL;
+  if (napi_get_typedarray_info(a->env, a->argv[i], &t, &l, &d, &ab, &off) != napi_ok || t != want) {
+    /* napi_get_typedarray_info may have thrown already (not a typed array). */
+    bool pending = false;
+    napi_is_exception_pending(a->env, &pending);
+    if (pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(a->env, &ignored);
+    }
+    napi_throw_type_error(a->env, "ERR_GBM_KERNEL_ARGS", "gbm native kernel: a typed-array argument has the wrong type");
+    a->failed = 1;
+    return NULL;
+  }
+  *len = l;
+  return d;
+}
+
+static int32_t int_arg(args_t* a, size_t i) {
+  int32_t v = 0;
+  if (a->failed) return 0;
+  if (napi_get_value_int32(a->env, a->argv[i], &v) != napi_ok) {
+    napi_throw_type_error(a->env, "ERR_GBM_KERNEL_ARGS", "gbm native kernel: an integer argument is not a number");
+    a->failed = 1;
+  }
+  return v;
+}
+
+static double num_arg(args_t* a, size_t i) {
+  double v = 0;
+  if (a->failed) return 0;
+  if (napi_get_value_double(a->env, a->argv[i], &v) != napi_ok) {
+    napi_throw_type_error(a->env, "ERR_GBM_KERNEL_ARGS", "gbm native kernel: a number argument is not a number");
+    a->failed = 1;
+  }
+  return v;
+}
+
+static int check(args_t* a, int ok, const char* what) {
+  if (a->failed) return 0;
+  if (!ok) {
+    napi_throw_range_error(a->env, "ERR_GBM_KERNEL_ARGS", what);
+    a->failed = 1;
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value int_result(napi_env env, int32_t v) {
+  napi_value r;
+  napi_create_int32(env, v, &r);
+  return r;
+}
+
+/* ---- loops (twins of src/models/gbm/histogram.ts, split.ts, kernel.ts) ---- */
+
+static void accumulate_rows(const int32_t* rows, int32_t begin, int32_t end, const int32_t* block_ptr, size_t B1, size_t blk,
+                            const int32_t* bins, const double* grad, const double* hess, double* acc, uint16_t* mark) {
+  for (int32_t i = begin; i < end; i++) {
+    const size_t r = (size_t)rows[i];
+    const double g = grad[r];
+    const double h = hess[r];
+    const size_t q = r * B1 + blk;
+    const int32_t k_end = block_ptr[q + 1];
+    for (int32_t k = block_ptr[q]; k < k_end; k++) {
+      const uint32_t b = (uint32_t)bins[k];
+      double* p = acc + 2 * (size_t)b;
+      p[0] += g;
+      p[1] += h;
+      mark[b >> 4] |= (uint16_t)(1u << (b & 15));
+    }
+  }
+}
+
+/* keep = 0: move sums out and clear them (compactScratch); keep = 1: leave them (compactKeep). */
+static int32_t compact(double* acc, uint16_t* mark, size_t words, int32_t* out_bins, double* out_grad, double* out_hess, int keep) {
+  int32_t n = 0;
+  for (size_t w = 0; w < words; w++) {
+    uint32_t bits = mark[w];
+    if (bits == 0) continue;
+    while (bits != 0) {
+      const uint32_t b = (uint32_t)(w << 4) + (uint32_t)__builtin_ctz(bits);
+      bits &= bits - 1;
+      double* p = acc + 2 * (size_t)b;
+      out_bins[n] = (int32_t)b;
+      out_grad[n] = p[0];
+      out_hess[n] = p[1];
+      if (!keep) {
+        p[0] = 0;
+        p[1] = 0;
+      }
+      n++;
+    }
+    mark[w] = 0;
+  }
+  return n;
+}
+
+static int32_t subtract_scratch(int32_t* p_bins, double* p_grad, double* p_hess, int32_t p_len, const double* acc) {
+  int32_t w = 0;
+  for (int32_t i = 0; i < p_len; i++) {
+    const int32_t b = p_bins[i];
+    const double* p = acc + 2 * (size_t)b;
+    const double h = p_hess[i];
+    const double ch = p[1];
+    const double h2 = h - ch;
+    p_bins[w] = b;
+    p_grad[w] = p_grad[i] - p[0];
+    p_hess[w] = h2;
+    w += h2 <= 1e-11 * h ? 0 : 1;
+  }
+  return w;
+}
+
+static void clear_scratch(double* acc, const int32_t* bins, int32_t len) {
+  for (int32_t i = 0; i < len; i++) {
+    double* p = acc + 2 * (size_t)bins[i];
+    p[0] = 0;
+    p[1] = 0;
+  }
+}
+
+/* ---- exported functions ---- */
+
+/* sweepAllRows(binStart, entryRow, grad, hess, outBins, outGrad, outHess): number */
+static napi_value sweep_all_rows(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!load_args(env, info, &a, 7)) return NULL;
+  size_t nbs, ner, ng, nh, nob, nog, noh;
+  const int32_t* bin_start = typed(&a, 0, napi_int32_array, &nbs);
+  const int32_t* entry_row = typed(&a, 1, napi_int32_array, &ner);
+  const double* grad = typed(&a, 2, napi_float64_array, &ng);
+  const double* hess = typed(&a, 3, napi_float64_array, &nh);
+  int32_t* out_bins = typed(&a, 4, napi_int32_array, &nob);
+  double* out_grad = typed(&a, 5, napi_float64_array, &nog);
+  double* out_hess = typed(&a, 6, napi_float64_array, &noh);
+  if (a.failed) return NULL;
+  if (!check(&a, nbs >= 1, "sweepAllRows: binStart is empty")) return NULL;
+  const size_t total = nbs - 1;
+  if (!check(&a, nob >= total && nog >= total && noh >= total && ng == nh && (size_t)bin_start[total] <= ner,
+             "sweepAllRows: output lists shorter than the bin count, or entry/gradient lengths inconsistent"))
+    return NULL;
+  int32_t n = 0;
+  for (size_t b = 0; b < total; b++) {
+    const int32_t s = bin_start[b];
+    const int32_t e = bin_start[b + 1];
+    if (s == e) continue;
+    double g = 0;
+    double h = 0;
+    for (int32_t k = s; k < e; k++) {
+      const int32_t r = entry_row[k];
+      g += grad[r];
+      h += hess[r];
+    }
+    out_bins[n] = (int32_t)b;
+    out_grad[n] = g;
+    out_hess[n] = h;
+    n++;
+  }
+  return int_result(env, n);
+}
+
+typedef struct {
+  const int32_t* rows;
+  int32_t begin, end;
+  const int32_t* block_ptr;
+  int32_t blocks;
+  const int32_t* bins;
+  const double* grad;
+  const double* hess;
+  double* acc;
+  uint16_t* mark;
+  size_t mark_words;
+  int32_t* out_bins;
+  double* out_grad;
+  double* out_hess;
+} build_args_t;
+
+/* Arguments 0..12 of build / buildSubtract. */
+static int load_build(args_t* a, build_args_t* b) {
+  size_t nrows, nbp, nbins, ng, nh, nacc, nmark, nob, nog, noh;
+  b->rows = typed(a, 0, napi_int32_array, &nrows);
+  b->begin = int_arg(a, 1);
+  b->end = int_arg(a, 2);
+  b->block_ptr = typed(a, 3, napi_int32_array, &nbp);
+  b->blocks = int_arg(a, 4);
+  b->bins = typed(a, 5, napi_int32_array, &nbins);
+  b->grad = typed(a, 6, napi_float64_array, &ng);
+  b->hess = typed(a, 7, napi_float64_array, &nh);
+  b->acc = typed(a, 8, napi_float64_array, &nacc);
+  b->mark = typed(a, 9, napi_uint16_array, &nmark);
+  b->out_bins = typed(a, 10, napi_int32_array, &nob);
+  b->out_grad = typed(a, 11, napi_float64_array, &nog);
+  b->out_hess = typed(a, 12, napi_float64_array, &noh);
+  if (a->failed) return 0;
+  const size_t total = nacc / 2;
+  b->mark_words = nmark;
+  return check(a,
+               b->begin >= 0 && b->begin <= b->end && (size_t)b->end <= nrows && b->blocks >= 1 && ng == nh && nmark * 16 >= total &&
+                   nob >= total && nog >= total && noh >= total && nbp % ((size_t)b->blocks + 1) == 0 && nbp / ((size_t)b->blocks + 1) == ng,
+               "build: row range outside the row list, or scratch / output / block-pointer lengths inconsistent");
+}
+
+static void accumulate_all(const build_args_t* b) {
+  const size_t B1 = (size_t)b->blocks + 1;
+  for (int32_t blk = 0; blk < b->blocks; blk++)
+    accumulate_rows(b->rows, b->begin, b->end, b->block_ptr, B1, (size_t)blk, b->bins, b->grad, b->hess, b->acc, b->mark);
+}
+
+/* build(rows, begin, end, blockPtr, blocks, bins, grad, hess, acc, mark, outBins, outGrad, outHess): number */
+static napi_value build(napi_env env, napi_callback_info info) {
+  args_t a;
+  build_args_t b;
+  if (!load_args(env, info, &a, 13) || !load_build(&a, &b)) return NULL;
+  accumulate_all(&b);
+  return int_result(env, compact(b.acc, b.mark, b.mark_words, b.out_bins, b.out_grad, b.out_hess, 0));
+}
+
+/* buildSubtract(rows, begin, end, blockPtr, blocks, bins, grad, hess, acc, mark, outBins, outGrad, outHess,
+ *               pBins, pGrad, pHess, pLen, lens): void */
+static napi_value build_subtract(napi_env env, napi_callback_info info) {
+  args_t a;
+  build_args_t b;
+  if (!load_args(env, info, &a, 18) || !load_build(&a, &b)) return NULL;
+  size_t npb, npg, nph, nlens;
+  int32_t* p_bins = typed(&a, 13, napi_int32_array, &npb);
+  double* p_grad = typed(&a, 14, napi_float64_array, &npg);
+  double* p_hess = typed(&a, 15, napi_float64_array, &nph);
+  const int32_t p_len = int_arg(&a, 16);
+  int32_t* lens = typed(&a, 17, napi_int32_array, &nlens);
+  if (a.failed) return NULL;
+  if (!check(&a, p_len >= 0 && (size_t)p_len <= npb && (size_t)p_len <= npg && (size_t)p_len <= nph && nlens >= 2,
+             "buildSubtract: parent length exceeds its lists, or lens is shorter than 2"))
+    return NULL;
+  accumulate_all(&b);
+  const int32_t n = compact(b.acc, b.mark, b.mark_words, b.out_bins, b.out_grad, b.out_hess, 1);
+  lens[1] = subtract_scratch(p_bins, p_grad, p_hess, p_len, b.acc);
+  clear_scratch(b.acc, b.out_bins, n);
+  lens[0] = n;
+  return NULL;
+}
+
+#define PREFILTER (1 - 1e-12)
+
+/* findBestSplit(bins, grad, hess, len, offset, zeroBin, featureMask, G, H, lambda, minChildWeight, minGain, out): void */
+static napi_value find_best_split(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!load_args(env, info, &a, 13)) return NULL;
+  size_t nb, ng, nh, noff, nzb, nmask, nout;
+  const int32_t* bins = typed(&a, 0, napi_int32_array, &nb);
+  const double* grad = typed(&a, 1, napi_float64_array, &ng);
+  const double* hess = typed(&a, 2, napi_float64_array, &nh);
+  const int32_t len = int_arg(&a, 3);
+  const int32_t* offset = typed(&a, 4, napi_int32_array, &noff);
+  const int32_t* zero_bin = typed(&a, 5, napi_int32_array, &nzb);
+  const uint8_t* mask = typed(&a, 6, napi_uint8_array, &nmask);
+  const double G = num_arg(&a, 7);
+  const double H = num_arg(&a, 8);
+  const double lambda = num_arg(&a, 9);
+  const double min_child_weight = num_arg(&a, 10);
+  const double min_gain = num_arg(&a, 11);
+  double* out = typed(&a, 12, napi_float64_array, &nout);
+  if (a.failed) return NULL;
+  if (!check(&a, len >= 0 && (size_t)len <= nb && (size_t)len <= ng && (size_t)len <= nh && noff == nzb + 1 && nmask >= nzb && nout >= 5,
+             "findBestSplit: list length exceeds its arrays, or offset / zeroBin / featureMask / out lengths inconsistent"))
+    return NULL;
+  out[0] = 0;
+  out[1] = -1;
+  out[2] = -1;
+  out[3] = 0;
+  out[4] = 0;
+  const int32_t F = (int32_t)nzb;
+  const double eps = 1e-12 * H;
+  const double parent_score = (G * G) / (H + lambda);
+  double best_gain = min_gain;
+  double threshold = (best_gain + parent_score) * PREFILTER;
+  int32_t k = 0;
+  for (int32_t f = 0; f < F && k < len; f++) {
+    const int32_t hi_b = offset[f + 1];
+    const int32_t k0 = k;
+    while (k < len && bins[k] < hi_b) k++;
+    if (k == k0 || mask[f] == 0) continue;
+    const int32_t lo = offset[f];
+    const int32_t zb = lo + zero_bin[f];
+    /* Negative side, upwards. */
+    double gl = 0;
+    double hl = 0;
+    int32_t j = k0;
+    for (; j < k && bins[j] < zb; j++) {
+      const double hb = hess[j];
+      gl += grad[j];
+      hl += hb;
+      if (hb > eps) {
+        const double hr = H - hl;
+        if (hr > eps && hl >= min_child_weight && hr >= min_child_weight) {
+          const double gr = G - gl;
+          const double av = hl + lambda;
+          const double c = hr + lambda;
+          if (gl * gl * c + gr * gr * av <= threshold * av * c) continue;
+          const double gain = (gl * gl) / av + (gr * gr) / c - parent_score;
+          if (gain > best_gain) {
+            threshold = (gain + parent_score) * PREFILTER;
+            best_gain = gain;
+            out[0] = gain;
+            out[1] = f;
+            out[2] = bins[j] - lo;
+            out[3] = gl;
+            out[4] = hl;
+          }
+        }
+      }
+    }
+    const int32_t first_pos = j;
+    /* Positive side, downwards. */
+    double gr = 0;
+    double hr = 0;
+    for (int32_t i = k - 1; i >= first_pos; i--) {
+      const double hb = hess[i];
+      if (hb > eps && hr >= min_child_weight && hr > eps) {
+        const double hlc = H - hr;
+        if (hlc >= min_child_weight) {
+          const double glc = G - gr;
+          const double av = hlc + lambda;
+          const double c = hr + lambda;
+          if (glc * glc * c + gr * gr * av > threshold * av * c) {
+            const double gain = (glc * glc) / av + (gr * gr) / c - parent_score;
+            if (gain > best_gain) {
+              threshold = (gain + parent_score) * PREFILTER;
+              best_gain = gain;
+              out[0] = gain;
+              out[1] = f;
+              out[2] = bins[i] - lo;
+              out[3] = glc;
+              out[4] = hlc;
+            }
+          }
+        }
+      }
+      gr += grad[i];
+      hr += hb;
+    }
+    /* Right after the zero bin: left = negatives + zero, right = all positives. */
+    const double hz = H - hl - hr;
+    if (hz > eps && hr > eps && hr >= min_child_weight) {
+      const double hlc = H - hr;
+      if (hlc >= min_child_weight) {
+        const double glc = G - gr;
+        const double gain = (glc * glc) / (hlc + lambda) + (gr * gr) / (hr + lambda) - parent_score;
+        if (gain > best_gain) {
+          best_gain = gain;
+          out[0] = gain;
+          out[1] = f;
+          out[2] = zb - lo;
+          out[3] = glc;
+          out[4] = hlc;
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+/* Local bin of feature [lo, hi) in one binned row (binning.ts rowBin). */
+static inline int32_t row_bin(const int32_t* bins, int32_t from, int32_t to, int32_t lo, int32_t hi, int32_t zero_local) {
+  int32_t a = from;
+  int32_t b = to;
+  while (a < b) {
+    const int32_t mid = (int32_t)(((uint32_t)a + (uint32_t)b) >> 1);
+    if (bins[mid] < lo)
+      a = mid + 1;
+    else
+      b = mid;
+  }
+  if (a < to) {
+    const int32_t g = bins[a];
+    if (g < hi) return g - lo;
+  }
+  return zero_local;
+}
+
+/* partitionRows(rows, begin, end, tmp, rowPtr, bins, lo, hi, zeroLocal, splitBin): number */
+static napi_value partition_rows(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!load_args(env, info, &a, 10)) return NULL;
+  size_t nrows, ntmp, nrp, nbins;
+  int32_t* rows = typed(&a, 0, napi_int32_array, &nrows);
+  const int32_t begin = int_arg(&a, 1);
+  const int32_t end = int_arg(&a, 2);
+  int32_t* tmp = typed(&a, 3, napi_int32_array, &ntmp);
+  const int32_t* row_ptr = typed(&a, 4, napi_int32_array, &nrp);
+  const int32_t* bins = typed(&a, 5, napi_int32_array, &nbins);
+  const int32_t lo = int_arg(&a, 6);
+  const int32_t hi = int_arg(&a, 7);
+  const int32_t zero_local = int_arg(&a, 8);
+  const int32_t split_bin = int_arg(&a, 9);
+  if (a.failed) return NULL;
+  if (!check(&a, begin >= 0 && begin <= end && (size_t)end <= nrows && (size_t)(end - begin) <= ntmp && nrp >= 1,
+             "partitionRows: row range outside the row list, or tmp too short"))
+    return NULL;
+  int32_t l = begin;
+  int32_t t = 0;
+  for (int32_t i = begin; i < end; i++) {
+    const int32_t r = rows[i];
+    if (row_bin(bins, row_ptr[r], row_ptr[r + 1], lo, hi, zero_local) <= split_bin)
+      rows[l++] = r;
+    else
+      tmp[t++] = r;
+  }
+  for (int32_t i = 0; i < t; i++) rows[l + i] = tmp[i];
+  return int_result(env, l);
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  napi_property_descriptor props[] = {
+      {"sweepAllRows", NULL, sweep_all_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"build", NULL, build, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"buildSubtract", NULL, build_subtract, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"findBestSplit", NULL, find_best_split, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"partitionRows", NULL, partition_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_value abi;
+  napi_create_int32(env, KERNEL_ABI, &abi);
+  if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "abi", abi) != napi_ok) return NULL;
+  return exports;
+}

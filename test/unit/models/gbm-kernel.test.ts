@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { makeLogger } from '../../../src/core/ports.js';
+import { compareKernels, loadNativeGbmKernel, NATIVE_GBM_ABI } from '../../../src/exec/native-gbm.js';
+import { binRows, fitBins } from '../../../src/models/gbm/binning.js';
+import { GradientBoosting, type FittedGbm } from '../../../src/models/gbm/index.js';
+import { typescriptKernel, type GbmKernel } from '../../../src/models/gbm/kernel.js';
+import { makeData } from './gbm-data.js';
+import { nativeKernel } from './gbm-kernels.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const addonFile = path.resolve(here, '../../../native/build/gbm_kernel.node');
+
+function forestArrays(m: FittedGbm): unknown[] {
+  const f = m.forest;
+  return [f.roots, f.feature, f.bin, f.threshold, f.left, f.right, f.value, f.gain].map((a) => Array.from(a as ArrayLike<number>));
+}
+
+describe('GBM kernel selection (TypeScript fallback)', () => {
+  it('a fit without kernels uses the TypeScript kernel', async () => {
+    const data = makeData(200, 1);
+    const m = await new GradientBoosting({ n_estimators: 3, max_depth: 3 }).fit(data, { seed: 1 });
+    expect(m.kernel).toBe('typescript');
+  });
+
+  it('TRAIN_SPAM_GBM_KERNEL=typescript forces the TypeScript kernel (null), with a debug log', () => {
+    const lines: string[] = [];
+    const k = loadNativeGbmKernel({ env: { TRAIN_SPAM_GBM_KERNEL: 'typescript' }, logger: makeLogger((l) => lines.push(l), 'debug') });
+    expect(k).toBeNull();
+    expect(lines.join('\n')).toMatch(/TypeScript \(TRAIN_SPAM_GBM_KERNEL\)/);
+  });
+
+  it('a missing or unloadable addon gives null and says why at debug level only', () => {
+    const debug: string[] = [];
+    const info: string[] = [];
+    expect(loadNativeGbmKernel({ file: path.join(here, 'no-such-addon.node'), env: {}, logger: makeLogger((l) => debug.push(l), 'debug') })).toBeNull();
+    expect(debug.join('\n')).toMatch(/failed to load/);
+    expect(loadNativeGbmKernel({ file: path.join(here, 'no-such-addon.node'), env: {}, logger: makeLogger((l) => info.push(l), 'info') })).toBeNull();
+    expect(info).toEqual([]);
+  });
+
+  it('the self-check catches a kernel that differs from the TypeScript one', () => {
+    const broken: GbmKernel = {
+      ...typescriptKernel,
+      name: 'broken',
+      findBestSplit: (...a: Parameters<GbmKernel['findBestSplit']>) => {
+        typescriptKernel.findBestSplit(...a);
+        a[12][0] *= 1 + 1e-15;
+      },
+    };
+    expect(compareKernels(typescriptKernel, typescriptKernel)).toBeNull();
+    expect(compareKernels(broken, typescriptKernel)).toMatch(/split differ/);
+    const sloppy: GbmKernel = { ...typescriptKernel, name: 'sloppy', sweepAllRows: (...a: Parameters<GbmKernel['sweepAllRows']>) => typescriptKernel.sweepAllRows(...a) - 1 };
+    expect(compareKernels(sloppy, typescriptKernel)).not.toBeNull();
+  });
+});
+
+describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', () => {
+  const native = nativeKernel as GbmKernel;
+
+  it('loads with the expected ABI and passes the self-check', () => {
+    expect(native.name).toBe('native');
+    expect(compareKernels(native, typescriptKernel, 777)).toBeNull();
+    expect(NATIVE_GBM_ABI).toBe(1);
+  });
+
+  it('trains bit-identical forests to the TypeScript kernel (depthwise, lossguide, sampling, weights, several bin blocks)', async () => {
+    const small = makeData(600, 1);
+    // 100 sparse columns with ~900 distinct values each: > 16,384 global bins, so several accumulator blocks.
+    const wide = makeData(3000, 5, 4, 100, 0.3);
+    expect(fitBins(wide.X, 255).offset[104]).toBeGreaterThan(1 << 14);
+    const cases: [typeof small, Record<string, unknown>][] = [
+      [small, { n_estimators: 25, max_depth: 5 }],
+      [small, { n_estimators: 15, grow_policy: 'lossguide', num_leaves: 20, max_depth: 12, min_child_weight: 0.01 }],
+      [small, { n_estimators: 15, subsample: 0.7, colsample_bytree: 0.6, scale_pos_weight: 3, reg_lambda: 0.01, max_bins: 16 }],
+      [wide, { n_estimators: 8, max_depth: 6, learning_rate: 0.3 }],
+    ];
+    for (const [data, params] of cases) {
+      const a = await new GradientBoosting(params).fit(data, { seed: 9, kernels: { gbm: typescriptKernel } });
+      const b = await new GradientBoosting(params).fit(data, { seed: 9, kernels: { gbm: native } });
+      expect(b.kernel).toBe('native');
+      expect(forestArrays(b)).toEqual(forestArrays(a));
+      expect(b.numNodes).toBeGreaterThan(b.iterations);
+    }
+  });
+
+  it('histogram builds agree exactly on a wide matrix (several blocks)', () => {
+    const wide = makeData(2000, 6, 4, 100, 0.3);
+    const m = fitBins(wide.X, 255);
+    const data = binRows(wide.X, m);
+    const total = m.offset[m.numFeatures];
+    const out = (k: GbmKernel) => {
+      const blocks = Math.ceil(total / (1 << 14));
+      const bp = new Int32Array(data.rows * (blocks + 1));
+      // Same pointers the pool computes (rowBlockPointers), written inline to stay independent of it.
+      for (let r = 0; r < data.rows; r++) {
+        let kk = data.rowPtr[r];
+        for (let blk = 0; blk < blocks; blk++) {
+          bp[r * (blocks + 1) + blk] = kk;
+          while (kk < data.rowPtr[r + 1] && data.bins[kk] < (blk + 1) << 14) kk++;
+        }
+        bp[r * (blocks + 1) + blocks] = data.rowPtr[r + 1];
+      }
+      const rows = Int32Array.from({ length: data.rows }, (_, i) => (i * 7) % data.rows).sort();
+      const grad = Float64Array.from({ length: data.rows }, (_, i) => Math.sin(i * 1.3));
+      const hess = Float64Array.from({ length: data.rows }, (_, i) => 0.2 + Math.cos(i) ** 2);
+      const acc = new Float64Array(2 * total);
+      const mark = new Uint16Array((total + 15) >>> 4);
+      const ob = new Int32Array(total);
+      const og = new Float64Array(total);
+      const oh = new Float64Array(total);
+      const n = k.build(rows, 100, 1500, bp, blocks, data.bins, grad, hess, acc, mark, ob, og, oh);
+      return [Array.from(ob.subarray(0, n)), Array.from(og.subarray(0, n)), Array.from(oh.subarray(0, n)), acc.every((v) => v === 0)];
+    };
+    const t = out(typescriptKernel);
+    expect((t[0] as number[]).length).toBeGreaterThan(1000);
+    expect(out(native)).toEqual(t);
+  });
+
+  it('rejects wrong argument types and out-of-range row ranges instead of reading out of bounds', () => {
+    const rows = new Int32Array(10);
+    const tmp = new Int32Array(10);
+    const rowPtr = new Int32Array(11);
+    const bins = new Int32Array(0);
+    expect(() => native.partitionRows(rows, 0, 11, tmp, rowPtr, bins, 0, 1, 0, 0)).toThrow(RangeError);
+    expect(() => native.partitionRows(new Float64Array(10) as unknown as Int32Array, 0, 5, tmp, rowPtr, bins, 0, 1, 0, 0)).toThrow(TypeError);
+    expect(native.partitionRows(rows, 0, 10, tmp, rowPtr, bins, 0, 1, 0, 0)).toBe(10);
+    const out = new Float64Array(4);
+    expect(() =>
+      native.findBestSplit(new Int32Array(3), new Float64Array(3), new Float64Array(3), 3, new Int32Array(2), new Int32Array(1), new Uint8Array(1), 0, 1, 1, 1, 0, out),
+    ).toThrow(RangeError);
+  });
+
+  it.skipIf(!existsSync(addonFile))('loads in worker threads (context-aware addon)', async () => {
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const m = require(workerData);
+      parentPort.postMessage({ abi: m.abi, l: m.partitionRows(new Int32Array(4), 0, 4, new Int32Array(4), new Int32Array(5), new Int32Array(0), 0, 1, 0, 0) });`;
+    const results = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<{ abi: number; l: number }>((resolve, reject) => {
+            const w = new Worker(code, { eval: true, workerData: addonFile });
+            w.once('message', (m) => {
+              resolve(m);
+              void w.terminate();
+            });
+            w.once('error', reject);
+          }),
+      ),
+    );
+    expect(results).toEqual([
+      { abi: 1, l: 4 },
+      { abi: 1, l: 4 },
+    ]);
+  });
+});
