@@ -1,21 +1,26 @@
 #!/usr/bin/env node
 /**
- * Scale: time and peak memory of the pipeline's data + feature + train path at growing sizes.
+ * Scale: time and peak memory of the whole pipeline at growing sizes.
  *
- *   npm run build && node bench/scale.mjs [--sizes 10000,100000,1000000] [--trees 50]
- *       [--dir /tmp/train-spam-scale] [--seed 42] [--out FILE]
+ *   npm run build && node bench/scale.mjs [--sizes 10000,100000,1000000] [--trials 2]
+ *       [--space bench/scale-space.yaml | --space default] [--workers 2]
+ *       [--dir bench/results/tmp/scale] [--seed 42] [--out FILE]
  *
  * Per size: `train-spam data synth --rows N --seed S` writes a seeded synthetic parquet (once; kept
- * in --dir), then a fresh child process (bench/lib/scale-child.mjs under /usr/bin/time -v when
- * present) loads it, splits, builds the features, fits logistic regression and a GBM (--trees,
- * depth 6, 255 bins) and evaluates both on the test split. Peak RSS is the child's maximum resident
- * set (kernel accounting). Prints a table, whether time per row stays flat (linear growth), and
- * writes JSON (default bench/results/scale-<machine>-<date>.json).
+ * in --dir, in row groups of 10,000), then a fresh child process (bench/lib/scale-child.mjs under
+ * /usr/bin/time -v when present) runs runPipeline on it, as `train-spam run --no-tracking
+ * --num-hpo-trials T --search-space FILE --workers W` does: the 8 steps, HPO reduced to T trials
+ * over the --space file (default bench/scale-space.yaml: logistic C and a 50-tree GBM; `default`:
+ * the built-in space). Peak RSS is the child's maximum resident set (kernel accounting). Prints a
+ * table, whether time per row stays flat (linear growth), and writes JSON (default
+ * bench/results/scale-<machine>-<date>.json).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DIST } from './lib/ours.mjs';
 import { machineInfo, resultFileName } from './lib/machine.mjs';
 import { markdownTable } from './lib/table.mjs';
 import { linearity } from './lib/scaling.mjs';
@@ -25,8 +30,11 @@ const root = path.resolve(here, '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const sizes = opt('--sizes', '10000,100000').split(',').map((s) => Number(s.replace(/_/g, '')));
-const trees = Number(opt('--trees', '50')); // 0: no GBM fit
-const dir = opt('--dir', '/tmp/train-spam-scale');
+const trials = Number(opt('--trials', '2'));
+const spaceOpt = opt('--space', path.join(here, 'scale-space.yaml'));
+const space = spaceOpt === 'default' ? null : path.resolve(spaceOpt);
+const workers = Number(opt('--workers', '2'));
+const dir = opt('--dir', path.join(here, 'results', 'tmp', 'scale'));
 const seed = opt('--seed', '42');
 const log = (s) => process.stderr.write(`scale: ${s}\n`);
 
@@ -38,70 +46,79 @@ for (const n of sizes) {
   if (!existsSync(file)) {
     log(`generating ${n} e-mails → ${file}`);
     const t0 = performance.now();
-    const g = spawnSync(process.execPath, [path.join(root, 'dist/cli/main.js'), 'data', 'synth', '--rows', String(n), '--out', file, '--seed', seed], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const g = spawnSync(process.execPath, [path.join(DIST, 'cli/main.js'), 'data', 'synth', '--rows', String(n), '--out', file, '--seed', seed], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (g.status !== 0) throw new Error(`data synth --rows ${n} failed (exit ${g.status})`);
     genSeconds = (performance.now() - t0) / 1000;
   }
   log(`measuring ${n} e-mails`);
-  const child = [path.join(here, 'lib/scale-child.mjs'), file, '--trees', String(trees)];
+  const child = [path.join(here, 'lib/scale-child.mjs'), file, '--trials', String(trials), '--workers', String(workers), ...(space ? ['--space', space] : [])];
   const useTime = existsSync('/usr/bin/time');
+  const timeFile = path.join(dir, `time-${n}.txt`);
+  const loadBefore = loadavg();
   const t0 = performance.now();
-  const r = useTime
-    ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...child], { encoding: 'utf8', maxBuffer: 1 << 24 })
-    : spawnSync(process.execPath, child, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  // the child's log goes straight to our stderr; /usr/bin/time writes its report to timeFile
+  const opts = { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] };
+  const r = useTime ? spawnSync('/usr/bin/time', ['-v', '-o', timeFile, process.execPath, ...child], opts) : spawnSync(process.execPath, child, opts);
   const wall = (performance.now() - t0) / 1000;
-  const timeRss = useTime ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024 : null;
+  const loadAfter = loadavg();
+  const timeText = useTime && existsSync(timeFile) ? readFileSync(timeFile, 'utf8') : '';
+  const timeRss = useTime ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(timeText)?.[1] ?? NaN) / 1024 : null;
+  const cpu = useTime ? Number(/User time \(seconds\): ([\d.]+)/.exec(timeText)?.[1] ?? NaN) + Number(/System time \(seconds\): ([\d.]+)/.exec(timeText)?.[1] ?? NaN) : null;
   const line = r.stdout.trim().split('\n').pop();
   if (r.status !== 0 || !line) {
-    const why = /heap out of memory|ENOMEM|Killed/i.test(r.stderr) ? 'out of memory' : `exit ${r.status}`;
+    const why = r.signal === 'SIGKILL' || /signal 9/.test(timeText) ? 'killed (out of memory?)' : `exit ${r.status}`;
     log(`${n}: failed (${why}) after ${wall.toFixed(0)} s; peak RSS ${timeRss?.toFixed(0)} MB`);
-    rows.push({ rows: n, failed: why, wallSeconds: wall, peakRssMb: timeRss, stderrTail: r.stderr.split('\n').filter((l) => !/^\s/.test(l)).slice(-8).join('\n') });
+    rows.push({ rows: n, failed: why, wallSeconds: wall, peakRssMb: timeRss, loadBefore, loadAfter });
     continue;
   }
   const res = JSON.parse(line);
-  rows.push({ ...res, genSeconds, wallSeconds: wall, peakRssMbTime: timeRss });
+  rows.push({ ...res, genSeconds, wallSeconds: wall, peakRssMbTime: timeRss, cpuSeconds: cpu, loadBefore, loadAfter });
+  log(`${n}: ${res.totalSeconds.toFixed(1)} s, peak RSS ${timeRss?.toFixed(0)} MB, load ${loadBefore.map((x) => x.toFixed(2)).join(' ')} → ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
 }
 
 const ok = rows.filter((r) => !r.failed);
+const STEPS = ['data-preparation', 'feature-retrieval', 'baseline-training', 'hpo-tuning', 'model-evaluation'];
 const lin = linearity(ok.map((r) => ({ rows: r.rows, seconds: r.totalSeconds })));
-const linByPhase = {};
-for (const ph of ['load+split', 'features', 'logistic_fit', 'gbm_fit']) linByPhase[ph] = linearity(ok.map((r) => ({ rows: r.rows, seconds: r.phases[ph] })));
+const linByStep = {};
+for (const st of STEPS) linByStep[st] = linearity(ok.map((r) => ({ rows: r.rows, seconds: r.steps[st] })));
 const mc = machineInfo();
-const header = ['e-mails', 'load+split', 'features', 'logistic fit', `GBM fit (${trees} trees)`, 'evaluation', 'total', 'µs per e-mail', 'peak RSS', 'feature matrix'];
+const header = ['e-mails', 'data prep', 'features', 'baseline', `HPO (${trials} trials)`, 'evaluation', 'total', 'µs per e-mail', 'peak RSS', 'feature matrix', 'model', 'test F1 / AUC'];
 const f1 = (x) => (x === undefined || x === null ? '—' : `${x.toFixed(1)} s`);
 const table = markdownTable(
   header,
   rows.map((r) =>
     r.failed
-      ? [r.rows.toLocaleString('en'), `failed: ${r.failed}`, '', '', '', '', f1(r.wallSeconds), '', r.peakRssMb ? `${(r.peakRssMb / 1024).toFixed(2)} GiB` : '—', '']
+      ? [r.rows.toLocaleString('en'), `failed: ${r.failed}`, '', '', '', '', f1(r.wallSeconds), '', r.peakRssMb ? `${(r.peakRssMb / 1024).toFixed(2)} GiB` : '—', '', '', '']
       : [
           r.rows.toLocaleString('en'),
-          f1(r.phases['load+split']),
-          f1(r.phases.features),
-          f1(r.phases.logistic_fit),
-          f1(r.phases.gbm_fit),
-          f1(r.phases.evaluation),
+          ...STEPS.map((st) => f1(r.steps[st])),
           f1(r.totalSeconds),
           ((r.totalSeconds / r.rows) * 1e6).toFixed(0),
           `${((r.peakRssMbTime ?? r.peakRssMb) / 1024).toFixed(2)} GiB`,
           `${r.featureMatrixMb} MB`,
+          r.model.kind,
+          `${r.test.f1.toFixed(4)} / ${r.test.auc.toFixed(4)}`,
         ],
   ),
 );
 const out = {
-  schema: 'train-spam-bench-scale/1',
+  schema: 'train-spam-bench-scale/2',
   machine: mc,
-  trees,
+  command: `node bench/scale.mjs ${args.join(' ')}`.trim(),
+  trials,
+  space: space ? path.relative(root, space) : 'default',
+  workers,
   seed: Number(seed),
   rows,
-  linearity: { total: lin, phases: linByPhase },
+  linearity: { total: lin, steps: linByStep },
 };
 const file = opt('--out', path.join(here, 'results', `scale-${resultFileName(mc, 'full')}`));
 mkdirSync(path.dirname(file), { recursive: true });
 writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
-console.log(`scale (${mc.hostname}, ${mc.cores} cores, node ${mc.node}, ${mc.date}; load average ${mc.loadavg.join(' ')})`);
+console.log(`scale (${mc.hostname}, ${mc.cores} cores, node ${mc.node}, ${mc.date}; load average at the end ${mc.loadavg.join(' ')})`);
+console.log(`whole pipeline (runPipeline, no tracking), HPO ${trials} trials over ${space ? path.relative(root, space) : 'the default space'}, ${workers} workers`);
 console.log(table);
 const fmtLin = (l) => (l ? `time per e-mail ×${l.perRowGrowth.toFixed(2)} from ${l.from.toLocaleString('en')} to ${l.to.toLocaleString('en')} e-mails (${l.verdict})` : 'n/a (needs two sizes)');
 console.log(`linearity, total: ${fmtLin(lin)}`);
-for (const [ph, l] of Object.entries(linByPhase)) console.log(`  ${ph}: ${fmtLin(l)}`);
+for (const [st, l] of Object.entries(linByStep)) console.log(`  ${st}: ${fmtLin(l)}`);
 console.log(`results: ${path.relative(process.cwd(), file)}`);

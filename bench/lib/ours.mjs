@@ -65,7 +65,10 @@ export async function prepareShared(m, { dataPath, workers }) {
   const features = await m.featStep.featureRetrieval(ctx, data);
   // the HPO study's validation holdout of the training split (makeFolds: seed derived with 'validation')
   const { valid } = m.validation.holdoutRows(features.train.y, 0.2, m.random.deriveSeed(ctx.params.seed, 'validation'));
-  return { ctx, data, features, validIdx: valid };
+  // the split's e-mails in memory (the steps stream them; the kernels and the peer need the texts)
+  const { readRowSet } = await import(dist('io/email-table.js'));
+  const records = { train: await readRowSet(data.train), test: await readRowSet(data.test) };
+  return { ctx, data, records, features, validIdx: valid };
 }
 
 export const GBM_KERNEL = Object.freeze({ n_estimators: 200, max_depth: 6, max_bins: 255, learning_rate: 0.1 });
@@ -84,7 +87,7 @@ export async function measureKernels(m, shared, { reps, gbmReps, latencyEmails, 
   const train = shared.features.train;
   const test = shared.features.test;
 
-  const texts = shared.data.train.map(emailText);
+  const texts = shared.records.train.map(emailText);
   const tf = await timeRuns(() => m.tfidf.fitTransformTfidf(texts, m.featPipe.PIPELINE_TFIDF_DEFAULTS), { reps, warm: 2 });
   out.tfidf_fit_transform = tf.stats;
   extra.tfidf = { emails: texts.length, megabytes: texts.reduce((s, t) => s + Buffer.byteLength(t, 'utf8'), 0) / 1e6 };
@@ -107,7 +110,7 @@ export async function measureKernels(m, shared, { reps, gbmReps, latencyEmails, 
 
   // single e-mail, raw RFC-822 text → probability (MIME parse + 5 views + GBM), as a server would
   const sc = new m.scorer.SpamScorer(shared.features.pipeline, model);
-  const raws = shared.data.test.slice(0, latencyEmails).map(m.scorer.recordToRfc822);
+  const raws = shared.records.test.slice(0, latencyEmails).map(m.scorer.recordToRfc822);
   for (let i = 0; i < Math.min(200, raws.length); i++) await sc.scoreRaw(raws[i]);
   const p50 = [];
   const p99 = [];

@@ -30,7 +30,7 @@ function emailText(r) {
 
 /** Writes input.json (our split, our 24 dense features, the texts, the raw test e-mails). */
 export function writePeerInput(dir, m, shared, o) {
-  const { data, features, validIdx } = shared;
+  const { records, features, validIdx } = shared;
   const side = (records, set, raw) => ({
     ids: records.map((r) => r.email_id),
     y: Array.from(set.y),
@@ -40,8 +40,8 @@ export function writePeerInput(dir, m, shared, o) {
   });
   const input = {
     denseCols: features.train.X.dense.cols,
-    train: side(data.train, features.train, false),
-    test: side(data.test, features.test, true),
+    train: side(records.train, features.train, false),
+    test: side(records.test, features.test, true),
     validIdx: Array.from(validIdx),
     trials: o.trials,
     seed: o.seed,

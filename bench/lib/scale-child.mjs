@@ -1,56 +1,81 @@
-// One scale measurement in a fresh process: node bench/lib/scale-child.mjs FILE [--trees N]
-// The pipeline's data + feature + train path on FILE: load (loadEmailTable → EmailRecord[]),
-// split (data-preparation step), features (feature-retrieval step: fit on train, transform both),
-// one logistic fit and one GBM fit (N trees, depth 6, 255 bins) on the training matrix, and the
-// test evaluation of both (predict + F1/AUC). Prints one JSON line: seconds per phase, peak RSS
-// (process.resourceUsage().maxRSS) after each phase, matrix sizes.
+// One scale measurement in a fresh process:
+//   node bench/lib/scale-child.mjs FILE [--trials N] [--space FILE] [--workers N] [--out-dir DIR]
+// The whole pipeline as `train-spam run --no-tracking` runs it: runPipeline (the 8 steps of
+// src/pipeline/steps) on FILE with N HPO trials over the search space FILE (default: the built-in
+// space), no tracking (so the comparison step finds no Staging model and nothing is promoted).
+// Prints one JSON line: seconds and peak RSS (process.resourceUsage().maxRSS) after each step,
+// the HPO trials that ran, test F1 / AUC of the tuned model and of the baseline, matrix sizes.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { benchContext, loadDist } from './ours.mjs';
+import path from 'node:path';
+import { loadDist, DIST } from './ours.mjs';
 
-const file = process.argv[2];
-const ti = process.argv.indexOf('--trees');
-const trees = ti > 0 ? Number(process.argv[ti + 1]) : 50; // 0 = skip the GBM fit
+const args = process.argv.slice(2);
+const file = args[0];
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const trials = Number(opt('--trials', '2'));
+const spaceFile = opt('--space', null);
+const workers = Number(opt('--workers', '2'));
 const m = await loadDist();
-const { evaluateBinary } = await import(new URL('../../dist/metrics/evaluation.js', import.meta.url).href);
-const ctx = benchContext(m, { dataPath: file, workers: 1, outDir: tmpdir() });
-const phases = {};
-const peak = {};
-const rssMb = () => process.resourceUsage().maxRSS / 1024;
-const t = async (name, fn) => {
-  const t0 = performance.now();
-  const out = await fn();
-  phases[name] = (performance.now() - t0) / 1000;
-  peak[name] = +rssMb().toFixed(0);
-  process.stderr.write(`scale: ${name} ${phases[name].toFixed(1)} s, peak RSS ${peak[name]} MB\n`);
-  return out;
+const { loadSearchSpace } = await import(new URL(`file://${path.join(DIST, 'hpo/space-file.js')}`).href);
+const { paramSpecFor } = await import(new URL(`file://${path.join(DIST, 'models/registry.js')}`).href);
+const { MODEL_KINDS } = await import(new URL(`file://${path.join(DIST, 'hpo/space.js')}`).href);
+const space = spaceFile ? loadSearchSpace(spaceFile, Object.fromEntries(MODEL_KINDS.map((k) => [k, paramSpecFor(k)]))) : undefined;
+const outRoot = opt('--out-dir', null) ?? mkdtempSync(path.join(tmpdir(), 'train-spam-scale-'));
+
+const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const peakAfter = {};
+let current = null;
+const logger = {
+  log: (level, msg) => {
+    const step = /^── (.+)$/.exec(msg)?.[1];
+    if (step) {
+      if (current) peakAfter[current] = rssMb();
+      current = step;
+    }
+    if (level !== 'debug') process.stderr.write(`scale: [${rssMb()} MB] ${msg}\n`);
+  },
 };
-const data = await t('load+split', () => m.dataStep.dataPreparation(ctx));
-const features = await t('features', () => m.featStep.featureRetrieval(ctx, data));
-const train = { X: features.train.X, y: features.train.y };
-const heapAfterFeatures = process.memoryUsage();
-const lr = await t('logistic_fit', () => m.registry.createEstimator('logistic', {}).fit(train, { seed: 1 }));
-const gbm = trees > 0 ? await t('gbm_fit', () => m.registry.createEstimator('gbm', { n_estimators: trees, max_depth: 6, max_bins: 255 }).fit(train, { seed: 1 })) : null;
-const ev = await t('evaluation', () => ({
-  logistic: evaluateBinary(features.test.y, lr.predictProba(features.test.X)),
-  gbm: gbm ? evaluateBinary(features.test.y, gbm.predictProba(features.test.X)) : null,
-}));
-const X = features.train.X;
+const t0 = performance.now();
+const res = await m.runner.runPipeline({
+  params: m.params.resolvePipelineParams({ entity_data_path: file, num_hpo_trials: trials }),
+  logger,
+  progress: m.progress.silentProgress,
+  tracking: null,
+  outRoot,
+  workers,
+  hpo: { study: { ...(space ? { space } : {}) } },
+});
+const totalSeconds = (performance.now() - t0) / 1000;
+if (current) peakAfter[current] = rssMb();
+const r = res.record;
+if (r.error) {
+  process.stderr.write(`scale: pipeline failed: ${r.error.code}: ${r.error.message}\n`);
+  process.exit(1);
+}
+const X = r.features.train.X;
+const T = r.features.test.X;
 const matrixBytes = (M) => M.dense.data.byteLength + M.sparse.data.byteLength + M.sparse.indices.byteLength + M.sparse.indptr.byteLength;
+const steps = Object.fromEntries(r.timings.map((t) => [t.step, t.durationMs / 1000]));
 process.stdout.write(
   JSON.stringify({
     file,
-    rows: data.source.rows,
+    rows: r.data.source.rows,
     trainRows: X.rows,
-    testRows: features.test.X.rows,
-    trees,
-    phases,
-    totalSeconds: Object.values(phases).reduce((a, b) => a + b, 0),
-    peakRssMbAfter: peak,
-    peakRssMb: +rssMb().toFixed(0),
-    heapUsedMbAfterFeatures: +(heapAfterFeatures.heapUsed / 2 ** 20).toFixed(0),
-    externalMbAfterFeatures: +(heapAfterFeatures.arrayBuffers / 2 ** 20).toFixed(0),
-    featureMatrixMb: +((matrixBytes(X) + matrixBytes(features.test.X)) / 2 ** 20).toFixed(1),
-    testF1: { logistic: ev.logistic.f1, gbm: ev.gbm?.f1 ?? null },
-    testAuc: { logistic: ev.logistic.rocAuc, gbm: ev.gbm?.rocAuc ?? null },
+    testRows: T.rows,
+    trials,
+    space: spaceFile,
+    workers,
+    exitCode: res.exitCode,
+    steps,
+    totalSeconds,
+    peakRssMbAfter: peakAfter,
+    peakRssMb: rssMb(),
+    featureMatrixMb: +((matrixBytes(X) + matrixBytes(T)) / 2 ** 20).toFixed(1),
+    hpoTrials: r.tuned.study.trials.map((t) => ({ trial: t.trial, model: t.model, params: t.params, state: t.state, score: t.score })),
+    model: { kind: r.tuned.kind, params: r.tuned.params },
+    test: { f1: r.evaluation.candidate.f1, auc: r.evaluation.candidate.rocAuc, baselineF1: r.evaluation.baseline.f1, baselineAuc: r.evaluation.baseline.rocAuc },
+    latency: { p50Ms: r.evaluation.latency.p50Ms, p99Ms: r.evaluation.latency.p99Ms },
   }) + '\n',
 );
+if (!opt('--out-dir', null)) rmSync(outRoot, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 /** Public surface of the feature engine (step 2). */
-export { fitTfidf, fitTransformTfidf, FittedTfidf, resolveTfidfOptions, compareCodePoints, TFIDF_DEFAULTS, type TfidfOptions } from './tfidf.js';
+export { fitTfidf, fitTransformTfidf, FittedTfidf, TfidfFitter, resolveTfidfOptions, compareCodePoints, TFIDF_DEFAULTS, type TfidfOptions } from './tfidf.js';
 export { tokenize } from './tokenizer.js';
 export { ENGLISH_STOP_WORDS } from './stop-words.js';
 export { numpyArgsort } from './numpy-argsort.js';
@@ -8,6 +8,7 @@ export { SenderHistory, buildSenderHistory, SENDER_FEATURES, type SenderHistoryA
 export {
   fitFeaturePipeline,
   fitTransformFeaturePipeline,
+  FeaturePipelineFitter,
   FittedFeaturePipeline,
   PIPELINE_PAYLOAD_KIND,
   PIPELINE_PAYLOAD_VERSION,
@@ -16,5 +17,6 @@ export {
   type FeaturePipelineOptions,
 } from './pipeline.js';
 export { featurePipelineFromPayload } from './pipeline-payload.js';
+export { FeatureMatrixBuilder } from './matrix-builder.js';
 export { materializeViews, getHistoricalFeatures, type FeatureViewTable, type EntityFrame, type RetrieveOptions } from './store.js';
 export { VIEW_NAMES, qualifiedName, emailText, type DenseFeatureView, type ViewInfo } from './view.js';

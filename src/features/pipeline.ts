@@ -9,7 +9,7 @@ import type { Payload } from '../core/payload.js';
 import type { EmailRecord } from '../data/schema.js';
 import { STRUCTURAL_VIEW, TEMPORAL_VIEW, TEXT_VIEW } from './email-views.js';
 import { buildSenderHistory, SenderHistory } from './sender-history.js';
-import { fitTfidf, fitTransformTfidf, FittedTfidf, type TfidfOptions } from './tfidf.js';
+import { fitTransformTfidf, FittedTfidf, TfidfFitter, type TfidfOptions } from './tfidf.js';
 import { emailText, qualifiedName, VIEW_NAMES, type DenseFeatureView, type ViewInfo } from './view.js';
 
 export interface FeaturePipelineOptions {
@@ -117,9 +117,43 @@ function senderPseudoCount(o: FeaturePipelineOptions): number {
  */
 export function fitFeaturePipeline(trainRecords: readonly EmailRecord[], trainLabels?: ArrayLike<number>, options: FeaturePipelineOptions = {}): FittedFeaturePipeline {
   if (trainRecords.length === 0) throw invalidData('fitFeaturePipeline: no training records');
-  const labels = resolveLabels(trainRecords, trainLabels);
-  const tfidf = fitTfidf(trainRecords.map(emailText), { ...PIPELINE_TFIDF_DEFAULTS, ...(options.tfidf ?? {}) });
-  return new FittedFeaturePipeline(tfidf, buildSenderHistory(trainRecords, labels, senderPseudoCount(options)));
+  const f = new FeaturePipelineFitter(options);
+  f.add(trainRecords, resolveLabels(trainRecords, trainLabels));
+  return f.finish().pipeline;
+}
+
+/**
+ * The fit fed in batches (a training split streamed from disk by row group): `add(records)` per
+ * batch, then `finish()`. Keeps the TF-IDF term counts and, per training e-mail, only its sender
+ * domain, timestamp and label; same pipeline as fitFeaturePipeline over all the batches at once.
+ */
+export class FeaturePipelineFitter {
+  private readonly tfidf: TfidfFitter;
+  private readonly senders: Pick<EmailRecord, 'sender_domain' | 'event_timestamp'>[] = [];
+  private readonly labels: number[] = [];
+  private readonly pseudoCount: number;
+
+  constructor(options: FeaturePipelineOptions = {}) {
+    this.pseudoCount = senderPseudoCount(options);
+    this.tfidf = new TfidfFitter({ ...PIPELINE_TFIDF_DEFAULTS, ...(options.tfidf ?? {}) });
+  }
+
+  /** One batch of training records (labels default to each record's `label`). */
+  add(records: readonly EmailRecord[], labels?: ArrayLike<number>): void {
+    const y = resolveLabels(records, labels);
+    this.tfidf.add(records.map(emailText));
+    for (let i = 0; i < records.length; i++) {
+      this.senders.push({ sender_domain: records[i].sender_domain, event_timestamp: records[i].event_timestamp });
+      this.labels.push(y[i]);
+    }
+  }
+
+  /** The fitted pipeline and the non-zeros of the training TF-IDF block (to size its matrix). */
+  finish(): { pipeline: FittedFeaturePipeline; trainTfidfNnz: number } {
+    if (this.senders.length === 0) throw invalidData('fitFeaturePipeline: no training records');
+    const { fitted, nnz } = this.tfidf.finish();
+    return { pipeline: new FittedFeaturePipeline(fitted, buildSenderHistory(this.senders, this.labels, this.pseudoCount)), trainTfidfNnz: nnz };
+  }
 }
 
 /** fit + transform of the training split, tokenizing each training e-mail once. */

@@ -99,7 +99,11 @@ export function normaliseDomain(d: string): string {
 }
 
 /** Builds the history from training records and their labels (never from any other labels). */
-export function buildSenderHistory(records: readonly EmailRecord[], labels: ArrayLike<number>, pseudoCount: number): SenderHistory {
+export function buildSenderHistory(
+  records: ReadonlyArray<Pick<EmailRecord, 'sender_domain' | 'event_timestamp'>>,
+  labels: ArrayLike<number>,
+  pseudoCount: number,
+): SenderHistory {
   if (records.length !== labels.length) throw invalidData(`sender history: ${records.length} records but ${labels.length} labels`);
   if (records.length === 0) throw invalidData('sender history: no training records');
   const all: { t: number; y: number }[] = [];

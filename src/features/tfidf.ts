@@ -139,56 +139,99 @@ export class FittedTfidf {
 
 /** Learns vocabulary and idf from `docs`. */
 export function fitTfidf(docs: readonly string[], options: Partial<TfidfOptions> = {}): FittedTfidf {
-  return fitInternal(docs, resolveTfidfOptions(options), false).fitted;
+  const f = new TfidfFitter(options);
+  f.add(docs);
+  return f.finish().fitted;
 }
 
 /** fit + transform of the same documents, tokenizing each document once. */
 export function fitTransformTfidf(docs: readonly string[], options: Partial<TfidfOptions> = {}): { fitted: FittedTfidf; matrix: CsrMatrix } {
-  const r = fitInternal(docs, resolveTfidfOptions(options), true);
+  const f = new TfidfFitter(options, true);
+  f.add(docs);
+  const r = f.finish();
   return { fitted: r.fitted, matrix: r.matrix as CsrMatrix };
 }
 
-function fitInternal(docs: readonly string[], o: TfidfOptions, keep: boolean): { fitted: FittedTfidf; matrix: CsrMatrix | null } {
-  const nDocs = docs.length;
-  if (nDocs === 0) throw invalidData('tfidf: no documents to fit; expected at least one');
-  const table = new TermTable(stopSet(o.stopWords), 1 << 14);
-  const sb = new ScanBuffers();
-  const docStart = keep ? new Int32Array(nDocs + 1) : null;
-  let tf: Float64Array = new Float64Array(1 << 14);
-  let df: Int32Array = new Int32Array(1 << 14);
-  let last: Int32Array = new Int32Array(1 << 14).fill(-1);
-  for (let d = 0; d < nDocs; d++) {
-    const doc = docs[d];
-    if (typeof doc !== 'string') throw invalidData(`tfidf: document ${d} is ${doc === null ? 'null' : typeof doc}; expected a string`, { row: d });
-    const from = keep ? sb.n : 0;
-    if (!keep) sb.n = 0;
-    scanDocument(doc, table, true, o.lowercase, sb);
-    if (table.size > tf.length) {
-      let cap = tf.length;
-      while (cap < table.size) cap *= 2;
-      tf = growF64(tf, cap);
-      df = growI32(df, cap, 0);
-      last = growI32(last, cap, -1);
+/**
+ * The fit, fed in batches: `add(docs)` any number of times (a corpus streamed from disk), then
+ * `finish()`. Only the term table and per-term counts are kept, not the documents, unless
+ * `keepTokens` (fitTransformTfidf: the token ids are kept to build the matrix without a second scan).
+ * Batches give the same vocabulary and idf as one call with all the documents.
+ */
+export class TfidfFitter {
+  private readonly o: TfidfOptions;
+  private readonly table: TermTable;
+  private readonly sb = new ScanBuffers();
+  private docStart: Int32Array | null;
+  private tf: Float64Array = new Float64Array(1 << 14);
+  private df: Int32Array = new Int32Array(1 << 14);
+  private last: Int32Array = new Int32Array(1 << 14).fill(-1);
+  private nDocs = 0;
+
+  constructor(options: Partial<TfidfOptions> = {}, keepTokens = false) {
+    this.o = resolveTfidfOptions(options);
+    this.table = new TermTable(stopSet(this.o.stopWords), 1 << 14);
+    this.docStart = keepTokens ? new Int32Array(1024) : null;
+  }
+
+  /** Documents seen so far. */
+  get documents(): number {
+    return this.nDocs;
+  }
+
+  add(docs: readonly string[]): void {
+    const { table, sb, o } = this;
+    const keep = this.docStart !== null;
+    for (let i = 0; i < docs.length; i++) {
+      const d = this.nDocs;
+      const doc = docs[i];
+      if (typeof doc !== 'string') throw invalidData(`tfidf: document ${d} is ${doc === null ? 'null' : typeof doc}; expected a string`, { row: d });
+      const from = keep ? sb.n : 0;
+      if (!keep) sb.n = 0;
+      scanDocument(doc, table, true, o.lowercase, sb);
+      if (table.size > this.tf.length) {
+        let cap = this.tf.length;
+        while (cap < table.size) cap *= 2;
+        this.tf = growF64(this.tf, cap);
+        this.df = growI32(this.df, cap, 0);
+        this.last = growI32(this.last, cap, -1);
+      }
+      countDoc(sb.ids, from, sb.n, d, this.tf, this.df, this.last);
+      if (this.docStart) {
+        if (d + 2 > this.docStart.length) this.docStart = growI32(this.docStart, 2 * (d + 2), 0);
+        this.docStart[d + 1] = sb.n;
+      }
+      this.nDocs++;
     }
-    countDoc(sb.ids, from, sb.n, d, tf, df, last);
-    if (docStart) docStart[d + 1] = sb.n;
   }
-  const cols = selectVocabulary(table, tf, df, nDocs, o);
-  const vocabulary = cols.map((id) => table.terms[id]);
-  const idf = new Float64Array(cols.length);
-  for (let j = 0; j < cols.length; j++) {
-    const dfj = df[cols[j]];
-    idf[j] = !o.useIdf ? 1 : o.smoothIdf ? Math.log((nDocs + 1) / (dfj + 1)) + 1 : Math.log(nDocs / dfj) + 1;
+
+  /**
+   * Vocabulary and idf; `nnz` = the non-zeros of the documents' matrix (Σ df over the kept terms),
+   * and the matrix itself when the tokens were kept.
+   */
+  finish(): { fitted: FittedTfidf; nnz: number; matrix: CsrMatrix | null } {
+    const { table, tf, df, o, nDocs } = this;
+    if (nDocs === 0) throw invalidData('tfidf: no documents to fit; expected at least one');
+    const cols = selectVocabulary(table, tf, df, nDocs, o);
+    const vocabulary = cols.map((id) => table.terms[id]);
+    const idf = new Float64Array(cols.length);
+    let nnz = 0;
+    for (let j = 0; j < cols.length; j++) {
+      const dfj = df[cols[j]];
+      nnz += dfj;
+      idf[j] = !o.useIdf ? 1 : o.smoothIdf ? Math.log((nDocs + 1) / (dfj + 1)) + 1 : Math.log(nDocs / dfj) + 1;
+    }
+    const fitted = new FittedTfidf(vocabulary, idf, o);
+    const docStart = this.docStart;
+    if (!docStart) return { fitted, nnz, matrix: null };
+    const colOf = new Int32Array(table.size).fill(-1);
+    for (let j = 0; j < cols.length; j++) colOf[cols[j]] = j;
+    const builder = new CsrBuilder(nDocs, cols.length);
+    const counts = new Float64Array(cols.length);
+    const touched = new Int32Array(cols.length);
+    for (let d = 0; d < nDocs; d++) builder.addRow(this.sb.ids, docStart[d], docStart[d + 1], colOf, counts, touched, idf, o);
+    return { fitted, nnz, matrix: builder.finish() };
   }
-  const fitted = new FittedTfidf(vocabulary, idf, o);
-  if (!docStart) return { fitted, matrix: null };
-  const colOf = new Int32Array(table.size).fill(-1);
-  for (let j = 0; j < cols.length; j++) colOf[cols[j]] = j;
-  const builder = new CsrBuilder(nDocs, cols.length);
-  const counts = new Float64Array(cols.length);
-  const touched = new Int32Array(cols.length);
-  for (let d = 0; d < nDocs; d++) builder.addRow(sb.ids, docStart[d], docStart[d + 1], colOf, counts, touched, idf, o);
-  return { fitted, matrix: builder.finish() };
 }
 
 function countDoc(ids: Int32Array, from: number, to: number, d: number, tf: Float64Array, df: Int32Array, last: Int32Array): void {

@@ -15,11 +15,11 @@
 import { TrainSpamError } from '../core/errors.js';
 import { decodeHeader, domainOf, parseEmail, utf8Length } from '../data/mime.js';
 import { EMAIL_COLUMNS, type EmailRecord } from '../data/schema.js';
-import { iterateRowGroups, openParquet, type ParquetColumnInfo, type ParquetSource } from './parquet.js';
+import { openParquet, readColumns, type ParquetColumnInfo, type ParquetSource } from './parquet.js';
 
 export interface LoadEmailTableOptions {
   /** File column name → canonical column name (email_id, label, raw, body_text, event_timestamp, ...). */
-  columnMapping?: Record<string, string>;
+  columnMapping?: Readonly<Record<string, string>>;
   /** Called after each row group with rows done so far and the total. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -68,7 +68,24 @@ const EXPECTED: Record<string, Kind[]> = {
 
 const RAW_OVERRIDES = ['sender', 'subject', 'event_timestamp', 'source_group'] as const;
 
-export async function loadEmailTable(filePath: string, options: LoadEmailTableOptions = {}): Promise<EmailTable> {
+/** A table to read (again): the file and its column mapping. */
+export interface EmailTableRef {
+  readonly file: string;
+  /** File column name → canonical column name. */
+  readonly columnMapping?: Readonly<Record<string, string>>;
+}
+
+/** An opened, schema-checked e-mail table. */
+export interface OpenEmailTable {
+  readonly file: string;
+  readonly source: ParquetSource;
+  readonly shape: 'processed' | 'raw';
+  /** Canonical column name → the file column. */
+  readonly canonical: ReadonlyMap<string, ParquetColumnInfo>;
+}
+
+/** Opens a table and checks its schema (required columns and types, not empty); no row is read. */
+export async function openEmailTable(filePath: string, options: { columnMapping?: Readonly<Record<string, string>> } = {}): Promise<OpenEmailTable> {
   const source = await openParquet(filePath);
   const canonical = resolveColumns(source, options.columnMapping ?? {});
   const shape: 'processed' | 'raw' = canonical.has('raw') ? 'raw' : 'processed';
@@ -101,79 +118,170 @@ export async function loadEmailTable(filePath: string, options: LoadEmailTableOp
       column: canonical.get('label')!.name,
     });
   }
+  return { file: filePath, source, shape, canonical };
+}
 
-  const wanted = shape === 'raw' ? ['email_id', 'label', 'raw', ...RAW_OVERRIDES] : EMAIL_COLUMNS.map(([n]) => n as string);
-  const used = wanted.filter((n) => canonical.has(n));
+/** Canonical columns a reader may ask for; the record fields of columns not read get their documented defaults. */
+export type EmailColumn = (typeof EMAIL_COLUMNS)[number][0];
+
+export interface ScanOptions {
+  /**
+   * Canonical columns to read (processed tables; a raw table always reads its raw columns).
+   * email_id and label are always read. Default: every column.
+   */
+  readonly columns?: readonly EmailColumn[];
+  /**
+   * Row selections, each ascending file row indices (null = every row). Each row group is read
+   * once (and skipped when no selection has a row in it); the chunk holds each selection's records.
+   */
+  readonly selections?: readonly (Int32Array | null)[];
+  /** Validate every row as loadEmailTable does (ids unique, labels 0/1, both classes); needs selections [null]. */
+  readonly validate?: boolean;
+  /** Stop after this many records per selection (the rest of the file is not read). */
+  readonly limit?: number;
+}
+
+export interface RecordChunk {
+  /** File rows [rowStart, rowEnd) of this row group. */
+  readonly rowStart: number;
+  readonly rowEnd: number;
+  /** Per selection: its records in this row group, in file order. */
+  readonly records: readonly EmailRecord[][];
+}
+
+/**
+ * Streams a table row group by row group as EmailRecords: memory holds one row group's columns
+ * and records, never the file. The same record builder as loadEmailTable, so a record read here
+ * equals the one loadEmailTable returns for that row (for the columns read).
+ */
+export async function* scanEmailTable(table: OpenEmailTable, options: ScanOptions = {}): AsyncGenerator<RecordChunk> {
+  const { source, canonical, shape, file: filePath } = table;
+  const selections = options.selections ?? [null];
+  if (options.validate && (selections.length !== 1 || selections[0] !== null)) {
+    throw new TrainSpamError('INTERNAL', 'scanEmailTable: validation reads every row (selections [null])');
+  }
+  const all = shape === 'raw' ? ['email_id', 'label', 'raw', ...RAW_OVERRIDES] : EMAIL_COLUMNS.map(([n]) => n as string);
+  const asked = shape === 'raw' || !options.columns ? null : new Set<string>(['email_id', 'label', ...options.columns]);
+  const used = all.filter((n) => canonical.has(n) && (asked === null || asked.has(n)));
   const fileNames = used.map((n) => canonical.get(n)!.name);
-  const records: EmailRecord[] = [];
-  const seenIds = new Map<string, number>();
-  let spam = 0;
-  let nullTimestamps = 0;
   const labelColumn = canonical.get('label')!.name;
   const idColumn = canonical.get('email_id')!.name;
-  for await (const chunk of iterateRowGroups(source, fileNames)) {
-    const col = (n: string): unknown[] | undefined => (canonical.has(n) ? chunk.columns[canonical.get(n)!.name] : undefined);
-    const n = chunk.rowEnd - chunk.rowStart;
-    for (let k = 0; k < n; k++) {
-      const row = chunk.rowStart + k;
-      const label = toLabel(col('label')![k]);
-      if (label === null) {
-        throw new TrainSpamError(
-          'INVALID_DATA',
-          `${filePath}: column "${labelColumn}" row ${row}: label is ${JSON.stringify(String(col('label')![k]))}; expected 0 (ham) or 1 (spam)`,
-          { file: filePath, column: labelColumn, row },
-        );
+  const seenIds = options.validate ? new Map<string, number>() : null;
+  const limit = options.limit ?? Infinity;
+  const cursor = selections.map(() => 0);
+  const taken = selections.map(() => 0);
+  let spam = 0;
+  let rowsSeen = 0;
+  for (const rg of source.rowGroups) {
+    if (rg.rowEnd === rg.rowStart) continue;
+    // rows of each selection inside this row group
+    const picks = selections.map((sel, s) => {
+      if (taken[s] >= limit) return [] as number[];
+      if (sel === null) {
+        const n = Math.min(rg.rowEnd - rg.rowStart, limit - taken[s]);
+        return Array.from({ length: n }, (_, k) => rg.rowStart + k);
       }
-      const id = col('email_id')![k];
-      if (typeof id !== 'string' || id.length === 0) {
-        throw new TrainSpamError('INVALID_DATA', `${filePath}: column "${idColumn}" row ${row}: email_id is empty or null`, {
-          file: filePath,
-          column: idColumn,
-          row,
-        });
+      const out: number[] = [];
+      let c = cursor[s];
+      while (c < sel.length && sel[c] < rg.rowEnd && taken[s] + out.length < limit) out.push(sel[c++]);
+      cursor[s] = c;
+      return out;
+    });
+    if (picks.every((p) => p.length === 0)) {
+      if (taken.every((t) => t >= limit)) break;
+      continue;
+    }
+    const columns = await readColumns(source, fileNames, rg);
+    const col = (n: string): unknown[] | undefined => (canonical.has(n) && columns[canonical.get(n)!.name] !== undefined ? columns[canonical.get(n)!.name] : undefined);
+    const records: EmailRecord[][] = [];
+    for (let s = 0; s < picks.length; s++) {
+      const out: EmailRecord[] = [];
+      for (const row of picks[s]) {
+        const k = row - rg.rowStart;
+        const label = toLabel(col('label')![k]);
+        if (label === null) {
+          throw new TrainSpamError(
+            'INVALID_DATA',
+            `${filePath}: column "${labelColumn}" row ${row}: label is ${JSON.stringify(String(col('label')![k]))}; expected 0 (ham) or 1 (spam)`,
+            { file: filePath, column: labelColumn, row },
+          );
+        }
+        const id = col('email_id')![k];
+        if (typeof id !== 'string' || id.length === 0) {
+          throw new TrainSpamError('INVALID_DATA', `${filePath}: column "${idColumn}" row ${row}: email_id is empty or null`, {
+            file: filePath,
+            column: idColumn,
+            row,
+          });
+        }
+        if (seenIds) {
+          const prev = seenIds.get(id);
+          if (prev !== undefined) {
+            throw new TrainSpamError('INVALID_DATA', `${filePath}: column "${idColumn}" row ${row}: duplicate email_id ${JSON.stringify(id)} (first at row ${prev})`, {
+              file: filePath,
+              column: idColumn,
+              row,
+            });
+          }
+          seenIds.set(id, row);
+        }
+        out.push(shape === 'raw' ? await fromRaw(filePath, canonical, col, k, row, id, label) : fromProcessed(col, k, id, label));
+        spam += label;
       }
-      const prev = seenIds.get(id);
-      if (prev !== undefined) {
-        throw new TrainSpamError('INVALID_DATA', `${filePath}: column "${idColumn}" row ${row}: duplicate email_id ${JSON.stringify(id)} (first at row ${prev})`, {
-          file: filePath,
-          column: idColumn,
-          row,
-        });
-      }
-      seenIds.set(id, row);
-      const rec = shape === 'raw' ? await fromRaw(filePath, canonical, col, k, row, id, label) : fromProcessed(col, k, id, label);
+      taken[s] += out.length;
+      records.push(out);
+    }
+    rowsSeen += picks[0].length;
+    yield { rowStart: rg.rowStart, rowEnd: rg.rowEnd, records };
+  }
+  if (options.validate && (spam === 0 || spam === rowsSeen)) {
+    throw new TrainSpamError(
+      'INVALID_DATA',
+      `${filePath}: column "${labelColumn}" has one class only: all ${rowsSeen} rows are ${spam === 0 ? 'ham (0)' : 'spam (1)'}; training needs both classes`,
+      { file: filePath, column: labelColumn },
+    );
+  }
+}
+
+/** Canonical column → the file column it is read from. */
+export function columnNames(table: OpenEmailTable): Record<string, string> {
+  const all = table.shape === 'raw' ? ['email_id', 'label', 'raw', ...RAW_OVERRIDES] : EMAIL_COLUMNS.map(([n]) => n as string);
+  const columns: Record<string, string> = {};
+  for (const n of all) if (table.canonical.has(n)) columns[n] = table.canonical.get(n)!.name;
+  return columns;
+}
+
+/** Loads and validates the whole table into memory (small tables, tests, the synth model fit). */
+export async function loadEmailTable(filePath: string, options: LoadEmailTableOptions = {}): Promise<EmailTable> {
+  const table = await openEmailTable(filePath, options);
+  const records: EmailRecord[] = [];
+  let spam = 0;
+  let nullTimestamps = 0;
+  for await (const chunk of scanEmailTable(table, { validate: true })) {
+    for (const rec of chunk.records[0]) {
       if (rec.label === 1) spam++;
       if (rec.event_timestamp === null) nullTimestamps++;
       records.push(rec);
     }
-    options.onProgress?.(records.length, source.numRows);
+    options.onProgress?.(records.length, table.source.numRows);
   }
-  if (spam === 0 || spam === records.length) {
-    throw new TrainSpamError(
-      'INVALID_DATA',
-      `${filePath}: column "${labelColumn}" has one class only: all ${records.length} rows are ${spam === 0 ? 'ham (0)' : 'spam (1)'}; training needs both classes`,
-      { file: filePath, column: labelColumn },
-    );
-  }
-  const columns: Record<string, string> = {};
-  for (const n of used) columns[n] = canonical.get(n)!.name;
   return {
     records,
     summary: {
       file: filePath,
-      shape,
+      shape: table.shape,
       rows: records.length,
       spam,
       ham: records.length - spam,
       nullTimestamps,
-      rowGroups: source.rowGroups.length,
-      columns,
+      rowGroups: table.source.rowGroups.length,
+      columns: columnNames(table),
     },
   };
 }
 
 /** Canonical name → column info, after applying the mapping. */
-function resolveColumns(source: ParquetSource, mapping: Record<string, string>): Map<string, ParquetColumnInfo> {
+function resolveColumns(source: ParquetSource, mapping: Readonly<Record<string, string>>): Map<string, ParquetColumnInfo> {
   for (const [from, to] of Object.entries(mapping)) {
     if (!source.columns.some((c) => c.name === from)) {
       throw new TrainSpamError(
@@ -268,7 +376,7 @@ function fromProcessed(col: Col, k: number, id: string, label: 0 | 1): EmailReco
 
 async function fromRaw(
   filePath: string,
-  canonical: Map<string, ParquetColumnInfo>,
+  canonical: ReadonlyMap<string, ParquetColumnInfo>,
   col: Col,
   k: number,
   row: number,
@@ -295,4 +403,58 @@ async function fromRaw(
   // A present event_timestamp column overrides the Date header, nulls included.
   if (canonical.has('event_timestamp')) rec.event_timestamp = timestamp(col('event_timestamp')![k]);
   return rec;
+}
+
+/**
+ * Some rows of a table, by reference: what the pipeline hands between steps instead of the
+ * e-mails themselves (ids and labels in memory, the text read again by row group when needed).
+ */
+export interface EmailRowSet {
+  readonly table: EmailTableRef;
+  /** File row indices, ascending; null = every row of the file. */
+  readonly rows: Int32Array | null;
+  /** email_id of each row of the set, in order. */
+  readonly ids: readonly string[];
+  /** Label of each row of the set, in order. */
+  readonly labels: Uint8Array;
+}
+
+/**
+ * Streams several row sets of ONE table together, row group by row group (each row group read
+ * once): yields, per row group, each set's records in order. `limit` caps the records per set.
+ */
+export async function* streamRowSets(
+  sets: readonly EmailRowSet[],
+  options: { columns?: readonly EmailColumn[]; limit?: number } = {},
+): AsyncGenerator<readonly EmailRecord[][]> {
+  if (sets.length === 0) return;
+  const ref = sets[0].table;
+  for (const s of sets) {
+    if (s.table.file !== ref.file || JSON.stringify(s.table.columnMapping ?? {}) !== JSON.stringify(ref.columnMapping ?? {})) {
+      throw new TrainSpamError('INTERNAL', `streamRowSets: the row sets come from different tables (${ref.file}, ${s.table.file})`);
+    }
+  }
+  const table = await openEmailTable(ref.file, { columnMapping: ref.columnMapping });
+  const seen = sets.map(() => 0);
+  for await (const chunk of scanEmailTable(table, { columns: options.columns, selections: sets.map((s) => s.rows), limit: options.limit })) {
+    for (let s = 0; s < sets.length; s++) {
+      const recs = chunk.records[s];
+      for (let k = 0; k < recs.length; k++) {
+        // the file must still hold the rows the set was made from
+        const expected = sets[s].ids[seen[s] + k];
+        if (recs[k].email_id !== expected) {
+          throw new TrainSpamError('INVALID_DATA', `${ref.file}: row of e-mail ${JSON.stringify(expected)} now holds ${JSON.stringify(recs[k].email_id)}; the file changed since the split was made`, { file: ref.file });
+        }
+      }
+      seen[s] += recs.length;
+    }
+    yield chunk.records;
+  }
+}
+
+/** The records of a row set, in memory (tests, small sets, a bounded sample with `limit`). */
+export async function readRowSet(set: EmailRowSet, options: { columns?: readonly EmailColumn[]; limit?: number } = {}): Promise<EmailRecord[]> {
+  const out: EmailRecord[] = [];
+  for await (const chunk of streamRowSets([set], options)) for (const r of chunk[0]) out.push(r);
+  return out;
 }

@@ -5,7 +5,7 @@
  *
  * | artifact                         | layout                                                         |
  * | -------------------------------- | -------------------------------------------------------------- |
- * | e-mail split (system.Dataset)    | dir: `emails.parquet` (EMAIL_COLUMNS) + `split.json`           |
+ * | e-mail split (system.Dataset)    | dir: `emails.parquet` (EMAIL_COLUMNS) + `split.json` (+ `groups.json`, train) |
  * | feature matrix (system.Dataset)  | dir: matrix files (hpo/matrix-file.ts, with labels) + `ids.json` |
  * | feature pipeline (system.Artifact) | payload dir (io/model-artifact.ts) with the slot `featurePipeline` |
  * | model (system.Model)             | model artifact dir: feature pipeline + model (serving/scorer.ts) |
@@ -18,15 +18,14 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
-import type { EmailRecord } from '../data/schema.js';
 import type { SplitSummary } from '../data/split.js';
 import { featurePipelineFromPayload } from '../features/pipeline-payload.js';
 import type { FittedFeaturePipeline } from '../features/pipeline.js';
 import { loadMatrix, saveMatrix } from '../hpo/matrix-file.js';
 import { EMAIL_COLUMN_SPECS, toColumns } from '../io/corpus.js';
-import { loadEmailTable } from '../io/email-table.js';
+import { openEmailTable, scanEmailTable, streamRowSets, type EmailRowSet } from '../io/email-table.js';
 import { loadPayloads, savePayloads } from '../io/model-artifact.js';
-import { writeParquet } from '../io/parquet.js';
+import { ParquetFileWriter } from '../io/parquet.js';
 import type { BinaryEvaluation } from '../metrics/evaluation.js';
 import type { LatencySummary } from '../metrics/latency.js';
 import type { ComparisonResult } from './comparison.js';
@@ -143,24 +142,73 @@ export interface EmailSplitInfo {
   readonly trainTestOverlap: number;
 }
 
-export async function saveEmailDataset(dir: string, records: readonly EmailRecord[], info: Omit<EmailSplitInfo, 'rows'>): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeParquet(join(dir, EMAILS_FILE), EMAIL_COLUMN_SPECS, toColumns(records), { metadata: { 'train-spam.split': info.role } });
-  await writeJsonFile(join(dir, SPLIT_FILE), { format: SPLIT_FORMAT, version: 1, ...info, rows: records.length });
+/** One e-mail dataset artifact to write: a row set of the source table, with its split info. */
+export interface EmailDatasetOutput {
+  readonly dir: string;
+  readonly rows: EmailRowSet;
+  readonly info: Omit<EmailSplitInfo, 'rows'>;
+  /** Duplicate-body group per row (the training side), saved as groups.json. */
+  readonly groups?: Int32Array;
 }
 
-export async function loadEmailDataset(dir: string): Promise<{ records: EmailRecord[]; info: EmailSplitInfo }> {
+/**
+ * Writes each row set as `<dir>/emails.parquet` (EMAIL_COLUMNS) + `split.json`, streaming the
+ * source table once for all of them (one row group in memory; one row group written per set and
+ * source row group).
+ */
+export async function saveEmailDatasets(outputs: readonly EmailDatasetOutput[]): Promise<void> {
+  const writers: ParquetFileWriter[] = [];
+  try {
+    for (const o of outputs) {
+      await mkdir(o.dir, { recursive: true });
+      writers.push(await ParquetFileWriter.create(join(o.dir, EMAILS_FILE), EMAIL_COLUMN_SPECS, { metadata: { 'train-spam.split': o.info.role } }));
+    }
+    for await (const chunk of streamRowSets(outputs.map((o) => o.rows))) {
+      for (let s = 0; s < outputs.length; s++) if (chunk[s].length) await writers[s].writeRowGroup(toColumns(chunk[s]));
+    }
+    for (const w of writers) await w.close();
+  } catch (e) {
+    for (const w of writers) await w.abort();
+    throw e;
+  }
+  for (const o of outputs) {
+    await writeJsonFile(join(o.dir, SPLIT_FILE), { format: SPLIT_FORMAT, version: 1, ...o.info, rows: o.rows.ids.length });
+    if (o.groups) await writeJsonFile(join(o.dir, GROUPS_FILE), Array.from(o.groups));
+  }
+}
+
+/**
+ * Opens an e-mail dataset artifact: its split info, its rows as a row set of `emails.parquet`
+ * (ids and labels read; the e-mails stay on disk), and the duplicate groups when saved.
+ */
+export async function loadEmailDataset(dir: string): Promise<{ rows: EmailRowSet; info: EmailSplitInfo; groups: Int32Array | null }> {
   requireDir(dir, 'e-mail dataset');
   const file = join(dir, SPLIT_FILE);
   const doc = checkDoc(await readJsonFile(file, 'split summary'), file, SPLIT_FORMAT, 1, {
     role: 'string', rows: 'number', split: 'object', source: 'object', digest: 'string', trainTestOverlap: 'number',
   });
-  const table = await loadEmailTable(join(dir, EMAILS_FILE));
-  if (table.records.length !== doc.rows) {
-    throw formatError(join(dir, EMAILS_FILE), `has ${table.records.length} rows; ${SPLIT_FILE} says ${doc.rows as number}`);
+  const emails = join(dir, EMAILS_FILE);
+  const table = await openEmailTable(emails);
+  const ids: string[] = [];
+  const labels: number[] = [];
+  for await (const chunk of scanEmailTable(table, { columns: [], validate: true })) {
+    for (const r of chunk.records[0]) {
+      ids.push(r.email_id);
+      labels.push(r.label);
+    }
   }
+  if (ids.length !== doc.rows) throw formatError(emails, `has ${ids.length} rows; ${SPLIT_FILE} says ${doc.rows as number}`);
   const { format: _f, version: _v, ...info } = doc;
-  return { records: table.records, info: info as unknown as EmailSplitInfo };
+  const groupsFile = join(dir, GROUPS_FILE);
+  let groups: Int32Array | null = null;
+  if (existsSync(groupsFile)) {
+    const g = await readJsonFile(groupsFile, 'duplicate groups');
+    if (!Array.isArray(g) || g.length !== ids.length || !g.every((x) => Number.isInteger(x) && x >= 0)) {
+      throw formatError(groupsFile, `expected a JSON list of ${ids.length} non-negative integer group ids`);
+    }
+    groups = Int32Array.from(g as number[]);
+  }
+  return { rows: { table: { file: emails }, rows: null, ids, labels: Uint8Array.from(labels) }, info: info as unknown as EmailSplitInfo, groups };
 }
 
 // ---------------------------------------------------------------- feature matrices

@@ -13,7 +13,7 @@ import { dataPreparation, type DataPreparationOptions } from './steps/data-prepa
 import { featureRetrieval } from './steps/feature-retrieval.js';
 import { baselineTraining } from './steps/baseline-training.js';
 import { hpoTuning, type HpoStepOptions } from './steps/hpo-tuning.js';
-import { modelEvaluation } from './steps/model-evaluation.js';
+import { latencySample, modelEvaluation } from './steps/model-evaluation.js';
 import { modelValidation } from './steps/model-validation.js';
 import { modelComparison } from './steps/model-comparison.js';
 import { modelPromotion } from './steps/model-promotion.js';
@@ -112,12 +112,12 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
     const features = (record.features = await step('feature-retrieval', () => featureRetrieval(ctx, data)));
     const baseline = (record.baseline = await step('baseline-training', () => baselineTraining(ctx, features.train)));
     const tuned = (record.tuned = await step('hpo-tuning', () => hpoTuning(ctx, features, o.hpo)));
-    const evaluation = (record.evaluation = await step('model-evaluation', () =>
-      modelEvaluation(ctx, { model: tuned.model, baseline: baseline.model, test: features.test, testRecords: data.test, artifactDir: tuned.artifactDir }),
+    const evaluation = (record.evaluation = await step('model-evaluation', async () =>
+      modelEvaluation(ctx, { model: tuned.model, baseline: baseline.model, test: features.test, testRecords: await latencySample(data.test), artifactDir: tuned.artifactDir }),
     ));
     const gates = (record.gates = await step('model-validation', () => modelValidation(ctx, evaluation, data.trainTestOverlap)));
     const comparison = (record.comparison = await step('model-comparison', () =>
-      modelComparison(ctx, { candidate: { f1: evaluation.candidate.f1, auc: evaluation.candidate.rocAuc }, testRecords: data.test, testLabels: features.test.y }),
+      modelComparison(ctx, { candidate: { f1: evaluation.candidate.f1, auc: evaluation.candidate.rocAuc }, test: data.test, testLabels: features.test.y }),
     ));
     const promotion = (record.promotion = await step('model-promotion', () => modelPromotion(ctx, gates, comparison)));
     exitCode = promotion.status === 'skipped' && (!gates.passed || !comparison.passed) ? EXIT_REJECTED : EXIT_PROMOTED;

@@ -1,5 +1,5 @@
 /** The values steps hand to each other in process (the container steps persist them via codecs.ts). */
-import type { EmailRecord } from '../data/schema.js';
+import type { EmailRowSet } from '../io/email-table.js';
 import type { SplitSummary } from '../data/split.js';
 import type { FeatureMatrix } from '../core/matrix.js';
 import type { FittedFeaturePipeline } from '../features/pipeline.js';
@@ -11,8 +11,9 @@ import type { ComparisonResult } from './comparison.js';
 import type { StudyResult } from '../hpo/results.js';
 
 export interface PreparedData {
-  readonly train: EmailRecord[];
-  readonly test: EmailRecord[];
+  /** The training rows of the source table (ids, labels; the e-mails are read again by row group). */
+  readonly train: EmailRowSet;
+  readonly test: EmailRowSet;
   readonly split: SplitSummary;
   /** Source table summary: file, shape, rows, null timestamps. */
   readonly source: { file: string; rows: number; spam: number; ham: number; nullTimestamps: number };
@@ -21,7 +22,7 @@ export interface PreparedData {
   /** Test e-mails whose normalised body also occurs in train (0 for a grouped split). */
   readonly trainTestOverlap: number;
   /** Duplicate-body group of each training row (from the split's grouping). */
-  readonly trainGroups?: Int32Array;
+  readonly trainGroups: Int32Array;
 }
 
 export interface LabelledMatrix {

@@ -26,7 +26,7 @@ import { renderHtmlReport } from '../report/index.js';
 import { SpamScorer, loadScorer, saveScorer } from '../serving/scorer.js';
 import {
   evaluationDoc, evaluationFromDoc, loadComparison, loadEmailDataset, loadEvaluation, loadFeatureDataset, loadFeaturePipeline, loadGateReport,
-  readJsonFile, saveComparison, saveEmailDataset, saveEvaluation, saveFeatureDataset, saveFeaturePipeline, saveGateReport, writeJsonFile, writeTextFile,
+  readJsonFile, saveComparison, saveEmailDatasets, saveEvaluation, saveFeatureDataset, saveFeaturePipeline, saveGateReport, writeJsonFile, writeTextFile,
 } from './codecs.js';
 import { logStepMetrics, systemClock, type RunContext, type Tracking } from './context.js';
 import { shardIndices, type ParamValue, type StepDef, type StepName } from './definition.js';
@@ -37,7 +37,7 @@ import { dataPreparation } from './steps/data-preparation.js';
 import { featureRetrieval } from './steps/feature-retrieval.js';
 import { baselineTraining } from './steps/baseline-training.js';
 import { bestTrialOf, logStudyOutcome, refitBest, runHpoStudy, studyMetrics, studySummaryLine, type HpoStepOptions } from './steps/hpo-tuning.js';
-import { modelEvaluation } from './steps/model-evaluation.js';
+import { latencySample, modelEvaluation } from './steps/model-evaluation.js';
 import { modelValidation } from './steps/model-validation.js';
 import { modelComparison } from './steps/model-comparison.js';
 import { MODEL_ARTIFACT_PATH, modelPromotion } from './steps/model-promotion.js';
@@ -226,15 +226,18 @@ export function thinCurve<T>(points: readonly T[], max = 201): T[] {
 const dataPreparationStep: Adapter = async (ctx, inv) => {
   const data = await dataPreparation(ctx);
   const info = { split: data.split, source: data.source, digest: data.digest, trainTestOverlap: data.trainTestOverlap };
-  await saveEmailDataset(output(inv, 'train_data'), data.train, { role: 'train', ...info });
-  await saveEmailDataset(output(inv, 'test_data'), data.test, { role: 'test', ...info });
-  return { parameters: {}, metadata: {}, summary: `${data.train.length} train / ${data.test.length} test e-mails written` };
+  await saveEmailDatasets([
+    { dir: output(inv, 'train_data'), rows: data.train, info: { role: 'train', ...info }, groups: data.trainGroups },
+    { dir: output(inv, 'test_data'), rows: data.test, info: { role: 'test', ...info } },
+  ]);
+  return { parameters: {}, metadata: {}, summary: `${data.train.ids.length} train / ${data.test.ids.length} test e-mails written` };
 };
 
 const featureRetrievalStep: Adapter = async (ctx, inv) => {
   const train = await loadEmailDataset(input(inv, 'train_data'));
   const test = await loadEmailDataset(input(inv, 'test_data'));
-  const f = await featureRetrieval(ctx, { train: train.records, test: test.records });
+  if (!train.groups) throw new TrainSpamError('NOT_FOUND', `train_data ${input(inv, 'train_data')} has no groups.json (duplicate-body groups); rerun data-preparation`);
+  const f = await featureRetrieval(ctx, { train: train.rows, test: test.rows, trainGroups: train.groups });
   await saveFeatureDataset(output(inv, 'train_features'), f.train);
   await saveFeatureDataset(output(inv, 'test_features'), f.test);
   await saveFeaturePipeline(output(inv, 'feature_pipeline'), f.pipeline);
@@ -348,8 +351,8 @@ const modelEvaluationStep: Adapter = async (ctx, inv) => {
   const data = await loadEmailDataset(input(inv, 'test_data'));
   checkWidth(scorer.features, test, 'test_features');
   checkWidth(baseline.features, test, 'test_features (baseline model)');
-  sameIds(test.ids, data.records.map((r) => r.email_id), 'test_features vs test_data');
-  const ev = await modelEvaluation(ctx, { model: scorer.model, baseline: baseline.model, test, testRecords: data.records, artifactDir: modelDir });
+  sameIds(test.ids, data.rows.ids, 'test_features vs test_data');
+  const ev = await modelEvaluation(ctx, { model: scorer.model, baseline: baseline.model, test, testRecords: await latencySample(data.rows), artifactDir: modelDir });
   await saveEvaluation(output(inv, 'evaluation'), evaluationDoc(ev, test, data.info.trainTestOverlap, scorer.metadata));
   const c = ev.candidate;
   const values = {
@@ -394,8 +397,8 @@ const modelValidationStep: Adapter = async (ctx, inv) => {
 const modelComparisonStep: Adapter = async (ctx, inv) => {
   const doc = await loadEvaluation(input(inv, 'evaluation'));
   const data = await loadEmailDataset(input(inv, 'test_data'));
-  sameIds(doc.ids, data.records.map((r) => r.email_id), 'evaluation vs test_data');
-  const result = await modelComparison(ctx, { candidate: { f1: doc.candidate.f1, auc: doc.candidate.rocAuc }, testRecords: data.records, testLabels: Uint8Array.from(doc.labels) });
+  sameIds(doc.ids, data.rows.ids, 'evaluation vs test_data');
+  const result = await modelComparison(ctx, { candidate: { f1: doc.candidate.f1, auc: doc.candidate.rocAuc }, test: data.rows, testLabels: Uint8Array.from(doc.labels) });
   const saved = await saveComparison(output(inv, 'comparison_report'), result);
   return { parameters: { decision: saved.decision }, metadata: {}, summary: `${result.status}: ${saved.decision}` };
 };

@@ -1,13 +1,21 @@
-/** Step 1: load (building the default corpus file when missing), validate, split without leaks. */
+/**
+ * Step 1: load (building the default corpus file when missing), validate, split without leaks.
+ *
+ * The table is streamed by row group and only what the split needs stays in memory per row: id,
+ * label and a hash of the normalised body (data/dedup.ts). Rows whose body hash is shared are read
+ * a second time (their bodies only) to confirm the duplicates exactly, so the groups, and hence
+ * the split, equal those of grouping every body in memory. The steps after this one get the split
+ * as row sets of the file (ids, labels, row indices) and read the e-mails again by row group.
+ */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { TrainSpamError } from '../../core/errors.js';
 import { normaliseBody } from '../../data/dedup.js';
-import { formatSplitSummary, splitEmails } from '../../data/split.js';
-import { deriveSeed } from '../../core/random.js';
+import { formatSplitSummary, stratifiedGroupSplit } from '../../data/split.js';
+import { deriveSeed, hashString } from '../../core/random.js';
 import { DEFAULT_PROCESSED_PATH, prepareCorpus } from '../../io/corpus.js';
-import { loadEmailTable } from '../../io/email-table.js';
-import type { EmailRecord } from '../../data/schema.js';
+import { columnNames, openEmailTable, scanEmailTable, streamRowSets, type EmailColumn, type EmailRowSet, type EmailTableRef } from '../../io/email-table.js';
 import { logStepMetrics, type RunContext } from '../context.js';
 import type { PreparedData } from '../state.js';
 
@@ -16,6 +24,9 @@ export interface DataPreparationOptions {
   readonly columnMapping?: Record<string, string>;
 }
 
+/** The columns the split reads (ids and labels are always read). */
+const SPLIT_COLUMNS: readonly EmailColumn[] = ['body_text', 'event_timestamp'];
+
 export async function dataPreparation(ctx: RunContext, options: DataPreparationOptions = {}): Promise<PreparedData> {
   const { entity_data_path: path, test_split_ratio: ratio, seed } = ctx.params;
   if (!existsSync(path) && resolve(path) === resolve(DEFAULT_PROCESSED_PATH)) {
@@ -23,30 +34,59 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
     const built = await prepareCorpus({ out: path });
     ctx.logger.log('info', `data: wrote ${built.rows} e-mails (${built.spam} spam) in ${(built.elapsedMs / 1000).toFixed(1)} s`);
   }
-  const table = await loadEmailTable(path, { columnMapping: options.columnMapping });
-  const s = table.summary;
-  ctx.logger.log('info', `data: ${s.file}: ${s.rows} e-mails (${s.shape} table), ${s.spam} spam / ${s.ham} ham, ${s.nullTimestamps} Date headers missing or unparseable`);
-  const records = table.records;
-  const split = splitEmails(records, { testRatio: ratio, seed: deriveSeed(seed, 'split') });
+  const ref: EmailTableRef = { file: path, ...(options.columnMapping ? { columnMapping: options.columnMapping } : {}) };
+  const table = await openEmailTable(path, { columnMapping: options.columnMapping });
+  const n = table.source.numRows;
+  const ids: string[] = new Array(n);
+  const labels = new Uint8Array(n);
+  const bodies = new BodyGrouper(n);
+  const digest = createHash('sha256');
+  let spam = 0;
+  let nullTimestamps = 0;
+  let i = 0;
+  for await (const chunk of scanEmailTable(table, { columns: SPLIT_COLUMNS, validate: true })) {
+    for (const r of chunk.records[0]) {
+      ids[i] = r.email_id;
+      labels[i] = r.label;
+      digest.update(`${r.email_id}\u0000${r.label}\n`);
+      bodies.add(r.body_text);
+      spam += r.label;
+      if (r.event_timestamp === null) nullTimestamps++;
+      i++;
+    }
+    if (ctx.signal.aborted) throw new TrainSpamError('CANCELLED', 'data preparation interrupted');
+  }
+  // confirm the rows whose body hash is shared, from their bodies (read again, those rows only)
+  const shared = bodies.candidates();
+  if (shared.length > 0) {
+    const set: EmailRowSet = { table: ref, rows: shared, ids: Array.from(shared, (r) => ids[r]), labels: Uint8Array.from(shared, (r) => labels[r]) };
+    let k = 0;
+    for await (const [recs] of streamRowSets([set], { columns: ['body_text'] })) for (const r of recs) bodies.confirm(shared[k++], r.body_text);
+  }
+  const groups = bodies.finish();
+  const s = { file: path, rows: n, spam, ham: n - spam, nullTimestamps };
+  ctx.logger.log('info', `data: ${s.file}: ${s.rows} e-mails (${table.shape} table), ${s.spam} spam / ${s.ham} ham, ${s.nullTimestamps} Date headers missing or unparseable`);
+  const split = stratifiedGroupSplit(labels, groups, { testRatio: ratio, seed: deriveSeed(seed, 'split') });
   ctx.logger.log('info', `data: ${formatSplitSummary(split.summary)}`);
-  const train = Array.from(split.trainIdx, (i) => records[i]);
-  const test = Array.from(split.testIdx, (i) => records[i]);
-  const overlap = countOverlap(train, test);
+  const side = (rows: Int32Array): EmailRowSet => ({ table: ref, rows, ids: Array.from(rows, (r) => ids[r]), labels: Uint8Array.from(rows, (r) => labels[r]) });
+  const train = side(split.trainIdx);
+  const test = side(split.testIdx);
+  const overlap = countOverlap(groups.groupOf, split.trainIdx, split.testIdx, bodies);
   const prepared: PreparedData = {
     train,
     test,
     split: split.summary,
-    source: { file: s.file, rows: s.rows, spam: s.spam, ham: s.ham, nullTimestamps: s.nullTimestamps },
-    digest: digestOf(records),
+    source: s,
+    digest: digest.digest('hex'),
     trainTestOverlap: overlap,
-    trainGroups: restrictGroups(split.groupOf, split.trainIdx),
+    trainGroups: restrictGroups(groups.groupOf, split.trainIdx),
   };
   await logStepMetrics(ctx, 'data', {
     rows: s.rows,
     spam: s.spam,
     null_timestamps: s.nullTimestamps,
-    train_rows: train.length,
-    test_rows: test.length,
+    train_rows: train.ids.length,
+    test_rows: test.ids.length,
     duplicate_groups: split.summary.duplicateGroups,
     duplicate_rows: split.summary.duplicateRows,
     train_test_overlap: overlap,
@@ -58,13 +98,98 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
         digest: prepared.digest.slice(0, 16),
         sourceType: 'local',
         source: JSON.stringify({ uri: resolve(path) }),
-        schema: JSON.stringify({ shape: s.shape, columns: s.columns }),
+        schema: JSON.stringify({ shape: table.shape, columns: columnNames(table) }),
         profile: JSON.stringify({ num_rows: s.rows, spam: s.spam, ham: s.ham, null_timestamps: s.nullTimestamps }),
         tags: { 'mlflow.data.context': 'training' },
       },
     ]);
   }
   return prepared;
+}
+
+/**
+ * Exact duplicate-body groups (dedup.ts's groupDuplicates: same normalised body, empty bodies
+ * alone, ids by first appearance) without holding the bodies: `add` each row's body in order
+ * (its 32-bit hash is kept), `confirm` the bodies of the `candidates()` (rows whose hash another
+ * row shares) in ascending order, then `finish`. Only the distinct bodies of a shared hash are
+ * held, and only until that hash's last row is confirmed.
+ */
+export class BodyGrouper {
+  private readonly hash: Int32Array;
+  private readonly empty: Uint8Array;
+  /** Index of the row's body among the distinct bodies with its hash (0 unless confirmed otherwise). */
+  private readonly variant = new Map<number, number>();
+  private readonly buckets = new Map<number, { bodies: string[]; left: number }>();
+  private n = 0;
+
+  constructor(readonly rows: number) {
+    this.hash = new Int32Array(rows);
+    this.empty = new Uint8Array(rows);
+  }
+
+  add(body: string): void {
+    const norm = normaliseBody(body);
+    if (norm.length === 0) this.empty[this.n] = 1;
+    else this.hash[this.n] = hashString(norm) | 0;
+    this.n++;
+  }
+
+  isEmpty(row: number): boolean {
+    return this.empty[row] === 1;
+  }
+
+  /** Rows (ascending) whose non-empty body hash is shared with another row. */
+  candidates(): Int32Array {
+    const sorted = new Int32Array(this.n);
+    let m = 0;
+    for (let i = 0; i < this.n; i++) if (!this.empty[i]) sorted[m++] = this.hash[i];
+    sorted.subarray(0, m).sort();
+    const shared = new Set<number>();
+    for (let k = 1; k < m; k++) if (sorted[k] === sorted[k - 1]) shared.add(sorted[k]);
+    const out: number[] = [];
+    for (let i = 0; i < this.n; i++) {
+      if (this.empty[i] || !shared.has(this.hash[i])) continue;
+      out.push(i);
+      const b = this.buckets.get(this.hash[i]);
+      if (b) b.left++;
+      else this.buckets.set(this.hash[i], { bodies: [], left: 1 });
+    }
+    return Int32Array.from(out);
+  }
+
+  /** The body of candidate row `row` (candidates confirmed in ascending order). */
+  confirm(row: number, body: string): void {
+    const h = this.hash[row];
+    const b = this.buckets.get(h);
+    if (!b) throw new TrainSpamError('INTERNAL', `BodyGrouper: row ${row} is not a candidate`);
+    const norm = normaliseBody(body);
+    let v = b.bodies.indexOf(norm);
+    if (v < 0) {
+      v = b.bodies.length;
+      b.bodies.push(norm);
+    }
+    if (v > 0) this.variant.set(row, v);
+    if (--b.left === 0) this.buckets.delete(h);
+  }
+
+  finish(): { groupOf: Int32Array; groupCount: number } {
+    if (this.n !== this.rows) throw new TrainSpamError('INTERNAL', `BodyGrouper: ${this.n} bodies added, expected ${this.rows}`);
+    if (this.buckets.size > 0) throw new TrainSpamError('INTERNAL', `BodyGrouper: ${this.buckets.size} shared hashes were not confirmed`);
+    const groupOf = new Int32Array(this.n);
+    const ids = new Map<number, number>();
+    let next = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (this.empty[i]) {
+        groupOf[i] = next++;
+        continue;
+      }
+      const key = this.hash[i] + (this.variant.get(i) ?? 0) * 4294967296;
+      let g = ids.get(key);
+      if (g === undefined) ids.set(key, (g = next++));
+      groupOf[i] = g;
+    }
+    return { groupOf, groupCount: next };
+  }
 }
 
 /**
@@ -87,23 +212,14 @@ export function restrictGroups(groupOf: Int32Array, rows: Int32Array): Int32Arra
   return out;
 }
 
-/** sha256 over the ids and labels, in order: the same file and rows give the same digest. */
-export function digestOf(records: readonly EmailRecord[]): string {
-  const h = createHash('sha256');
-  for (const r of records) h.update(`${r.email_id}\u0000${r.label}\n`);
-  return h.digest('hex');
-}
-
 /**
- * Test e-mails whose normalised body is also in train. Empty bodies are not duplicates (nothing
- * to leak), the same rule the split's grouping uses.
+ * Test e-mails whose normalised body is also in train (a group with rows on both sides). Empty
+ * bodies are not duplicates (nothing to leak), the same rule the grouping uses.
  */
-export function countOverlap(train: readonly EmailRecord[], test: readonly EmailRecord[]): number {
-  const seen = new Set(train.map((r) => normaliseBody(r.body_text)).filter((b) => b.length > 0));
+export function countOverlap(groupOf: Int32Array, trainRows: Int32Array, testRows: Int32Array, bodies: Pick<BodyGrouper, 'isEmpty'>): number {
+  const inTrain = new Set<number>();
+  for (const r of trainRows) if (!bodies.isEmpty(r)) inTrain.add(groupOf[r]);
   let n = 0;
-  for (const r of test) {
-    const b = normaliseBody(r.body_text);
-    if (b.length > 0 && seen.has(b)) n++;
-  }
+  for (const r of testRows) if (!bodies.isEmpty(r) && inTrain.has(groupOf[r])) n++;
   return n;
 }

@@ -1,20 +1,52 @@
-/** Step 2: fit the five feature views on the training split, build both matrices point-in-time. */
-import { fitTransformFeaturePipeline } from '../../features/pipeline.js';
-import type { EmailRecord } from '../../data/schema.js';
-import { groupDuplicates } from '../../data/dedup.js';
+/**
+ * Step 2: fit the five feature views on the training split, build both matrices point-in-time.
+ *
+ * Streams the table by row group, twice: pass 1 feeds the training rows to the fit (TF-IDF term
+ * and document counts, sender-domain history from each row's domain, timestamp and label; only the
+ * columns these read), pass 2 transforms the training and test rows of each row group into their
+ * matrices. Memory holds the matrices and one row group, never the text of the split.
+ */
+import { TrainSpamError } from '../../core/errors.js';
+import { FeatureMatrixBuilder } from '../../features/matrix-builder.js';
+import { FeaturePipelineFitter } from '../../features/pipeline.js';
+import { streamRowSets, type EmailColumn, type EmailRowSet } from '../../io/email-table.js';
 import { logStepMetrics, type RunContext } from '../context.js';
-import type { FeatureSet, PreparedData } from '../state.js';
+import type { FeatureSet } from '../state.js';
 
-export function labelsOf(records: readonly EmailRecord[]): Uint8Array {
-  const y = new Uint8Array(records.length);
-  for (let i = 0; i < records.length; i++) y[i] = records[i].label;
-  return y;
+/** The columns the fit reads (emailText: subject + body; sender history: domain, sender, time). */
+export const FIT_COLUMNS: readonly EmailColumn[] = ['subject', 'body_text', 'sender', 'sender_domain', 'event_timestamp'];
+
+export interface FeatureRetrievalInput {
+  readonly train: EmailRowSet;
+  readonly test: EmailRowSet;
+  /** Duplicate-body group of each training row (validation cuts keep groups whole). */
+  readonly trainGroups: Int32Array;
 }
 
-export async function featureRetrieval(ctx: RunContext, data: Pick<PreparedData, 'train' | 'test' | 'trainGroups'>): Promise<FeatureSet> {
+export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalInput): Promise<FeatureSet> {
   const t0 = ctx.clock.monotonic();
-  const { pipeline, matrix: trainX } = fitTransformFeaturePipeline(data.train);
-  const testX = pipeline.transform(data.test);
+  const fitter = new FeaturePipelineFitter();
+  for await (const [train] of streamRowSets([data.train], { columns: FIT_COLUMNS })) if (train.length) fitter.add(train);
+  const { pipeline, trainTfidfNnz } = fitter.finish();
+  const nTrain = data.train.ids.length;
+  const nTest = data.test.ids.length;
+  const builder = (rows: number, nnz: number) => new FeatureMatrixBuilder(rows, pipeline.denseCols, pipeline.tfidf.numFeatures, pipeline.featureNames, nnz);
+  const trainB = builder(nTrain, trainTfidfNnz);
+  const testB = builder(nTest, (trainTfidfNnz / Math.max(1, nTrain)) * nTest * 1.05);
+  const sameTable = data.train.table.file === data.test.table.file && JSON.stringify(data.train.table.columnMapping ?? {}) === JSON.stringify(data.test.table.columnMapping ?? {});
+  const passes: Array<[EmailRowSet[], FeatureMatrixBuilder[]]> = sameTable
+    ? [[[data.train, data.test], [trainB, testB]]]
+    : [[[data.train], [trainB]], [[data.test], [testB]]];
+  for (const [sets, builders] of passes) {
+    for await (const chunk of streamRowSets(sets)) {
+      chunk.forEach((records, s) => {
+        if (records.length) builders[s].append(pipeline.transform(records));
+      });
+      if (ctx.signal.aborted) throw new TrainSpamError('CANCELLED', 'feature retrieval interrupted');
+    }
+  }
+  const trainX = trainB.finish();
+  const testX = testB.finish();
   const ms = ctx.clock.monotonic() - t0;
   const nnz = trainX.sparse.indptr[trainX.rows] + testX.sparse.indptr[testX.rows];
   ctx.logger.log(
@@ -24,7 +56,7 @@ export async function featureRetrieval(ctx: RunContext, data: Pick<PreparedData,
   await logStepMetrics(ctx, 'features', { num_features: pipeline.numFeatures, tfidf_nnz: nnz, fit_transform_ms: ms });
   return {
     pipeline,
-    train: { X: trainX, y: labelsOf(data.train), ids: data.train.map((r) => r.email_id), groups: data.trainGroups ?? groupDuplicates(data.train.length, (i) => data.train[i].body_text).groupOf },
-    test: { X: testX, y: labelsOf(data.test), ids: data.test.map((r) => r.email_id) },
+    train: { X: trainX, y: data.train.labels, ids: data.train.ids, groups: data.trainGroups },
+    test: { X: testX, y: data.test.labels, ids: data.test.ids },
   };
 }

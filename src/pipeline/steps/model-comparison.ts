@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asRunId } from '../../core/ids.js';
 import { TrainSpamError, isTrainSpamError, toErrorData } from '../../core/errors.js';
-import type { EmailRecord } from '../../data/schema.js';
+import { streamRowSets, type EmailRowSet } from '../../io/email-table.js';
 import { evaluateBinary } from '../../metrics/evaluation.js';
 import type { ModelRegistry, ModelVersion, TrackingStore } from '../../tracking/contract.js';
 import { loadScorer } from '../../serving/scorer.js';
@@ -39,7 +39,8 @@ export async function fetchVersionArtifact(store: TrackingStore, version: ModelV
 
 export interface ComparisonInputs {
   readonly candidate: { f1: number; auc: number };
-  readonly testRecords: readonly EmailRecord[];
+  /** The test split, scored by the Staging model row group by row group. */
+  readonly test: EmailRowSet;
   readonly testLabels: Uint8Array;
 }
 
@@ -70,7 +71,12 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Compa
   try {
     const dir = await fetchVersionArtifact(t.store, version, scratch);
     const scorer = await loadScorer(dir);
-    const scores = scorer.scoreRecords(input.testRecords);
+    const scores = new Float64Array(input.test.ids.length);
+    let at = 0;
+    for await (const [records] of streamRowSets([input.test])) {
+      scores.set(scorer.scoreRecords(records), at);
+      at += records.length;
+    }
     const ev = evaluateBinary(input.testLabels, scores);
     let logged: Record<string, number> = {};
     if (version.runId) {

@@ -8,6 +8,7 @@ import { evaluateBinary, type BinaryEvaluation } from '../../metrics/evaluation.
 import { summarizeLatency, type LatencySummary } from '../../metrics/latency.js';
 import { renderEvaluationPlots, writePlotFiles } from '../../report/index.js';
 import type { EmailRecord } from '../../data/schema.js';
+import { readRowSet, type EmailRowSet } from '../../io/email-table.js';
 import type { Fitted } from '../../models/contract.js';
 import { loadScorer, recordToRfc822, type SpamScorer } from '../../serving/scorer.js';
 import { logStepMetrics, type RunContext } from '../context.js';
@@ -17,10 +18,18 @@ export interface EvaluationInput {
   readonly model: Fitted;
   readonly baseline: Fitted;
   readonly test: LabelledMatrix;
-  /** Test e-mails, for the raw-text latency measurement. */
+  /** Test e-mails for the raw-text latency measurement (a bounded sample: latencySample). */
   readonly testRecords: readonly EmailRecord[];
   /** The saved model artifact (feature pipeline + model). */
   readonly artifactDir: string;
+}
+
+/** Test e-mails timed for the latency figure: the first ones of the test split, in file order. */
+export const LATENCY_EMAILS = 2000;
+
+/** The latency sample: the first LATENCY_EMAILS test e-mails, streamed from the table. */
+export function latencySample(test: EmailRowSet): Promise<EmailRecord[]> {
+  return readRowSet(test, { limit: LATENCY_EMAILS });
 }
 
 /** Warm-up e-mails scored before timing (JIT, caches). */

@@ -18,6 +18,7 @@ import {
   loadComparison, loadEmailDataset, loadEvaluation, loadFeatureDataset, loadFeaturePipeline, loadGateReport,
 } from '../../../src/pipeline/codecs.js';
 import { loadScorer } from '../../../src/serving/scorer.js';
+import { readRowSet } from '../../../src/io/email-table.js';
 import { ARTIFACT_SHA_TAG } from '../../../src/pipeline/steps/model-promotion.js';
 
 const FIXTURE = resolve(__dirname, '../../../../shared/fixtures/parquet/emails-snappy.parquet');
@@ -121,8 +122,12 @@ afterAll(async () => {
 describe('the containerised steps, chained as Kubeflow runs them', () => {
   it('runs all ten steps and leaves loadable artifacts at every output path', async () => {
     await step('data-preparation');
-    const train = await loadEmailDataset(art('data-preparation', 'train_data'));
-    const test = await loadEmailDataset(art('data-preparation', 'test_data'));
+    const trainSet = await loadEmailDataset(art('data-preparation', 'train_data'));
+    const testSet = await loadEmailDataset(art('data-preparation', 'test_data'));
+    const train = { ...trainSet, records: await readRowSet(trainSet.rows) };
+    const test = { ...testSet, records: await readRowSet(testSet.rows) };
+    expect(trainSet.groups).toHaveLength(train.records.length);
+    expect(testSet.groups).toBeNull();
     expect(train.records.length + test.records.length).toBe(240);
     expect(test.records.length).toBeGreaterThan(30);
     expect(train.info.role).toBe('train');
