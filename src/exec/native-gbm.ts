@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../core/ports.js';
+import type { FitKernels } from '../models/contract.js';
 import { NodeHistogram, rowBlockPointers } from '../models/gbm/histogram.js';
 import { typescriptKernel, type GbmKernel } from '../models/gbm/kernel.js';
 
@@ -183,4 +184,10 @@ export function loadNativeGbmKernel(options: NativeGbmOptions = {}): GbmKernel |
   }
   logger.log('debug', 'gbm kernel: native', { file });
   return kernel;
+}
+
+/** `FitOptions.kernels` with the native GBM kernel when it loads, else empty (TypeScript kernels). */
+export function nativeFitKernels(options: NativeGbmOptions = {}): FitKernels {
+  const gbm = loadNativeGbmKernel(options);
+  return gbm ? { gbm } : {};
 }

@@ -9,6 +9,7 @@ import { TrainSpamError, toErrorData } from '../core/errors.js';
 import { fromDescriptor, shareLabels, toShared, type MatrixDescriptor } from '../core/matrix.js';
 import type { IterationDecision } from '../models/contract.js';
 import type { TaskOutcome } from '../exec/protocol.js';
+import { nativeFitKernels } from '../exec/native-gbm.js';
 import { WorkerPool } from '../exec/pool.js';
 import type { ModelFamilies } from './families.js';
 import { runTrial, type TrialProgress, type TrialResult, type TrialTask } from './trial.js';
@@ -98,6 +99,7 @@ export function poolRunner(o: PoolRunnerOptions): TrialRunner {
 }
 
 export function inlineRunner(o: { readonly concurrency: number; readonly folds: readonly Fold[]; readonly families: Pick<ModelFamilies, 'createEstimator'> }): TrialRunner {
+  const kernels = nativeFitKernels();
   return {
     concurrency: Math.max(1, o.concurrency),
     async run(task, opts) {
@@ -124,6 +126,7 @@ export function inlineRunner(o: { readonly concurrency: number; readonly folds: 
         if (reason) throw reason;
         const work = runTrial(task, o.folds, o.families, {
           signal: ac.signal,
+          kernels,
           // after a timeout or cancel the abandoned fit may still report: answer 'stop', record nothing
           report: (p) => (ac.signal.aborted ? 'stop' : task.interactive ? opts.onReport(p) : (void opts.onReport(p), 'continue')),
         });

@@ -10,7 +10,7 @@
 import { invalidArgument } from '../core/errors.js';
 import type { JsonValue } from '../core/payload.js';
 import { averagePrecision, logLoss, rocAuc, thresholdMetrics } from '../metrics/index.js';
-import type { IterationDecision, ModelKind, TrainingData } from '../models/contract.js';
+import type { FitKernels, IterationDecision, ModelKind, TrainingData } from '../models/contract.js';
 import { iterationBudget, type ModelFamilies } from './families.js';
 import type { Fold } from './validation.js';
 
@@ -65,6 +65,8 @@ export interface TrialIO {
   /** Sends a report; for interactive trials resolves to the scheduler's decision. */
   report(progress: TrialProgress): Promise<IterationDecision> | IterationDecision;
   readonly signal?: AbortSignal;
+  /** Compute kernels for the fits (the native GBM kernel, see src/exec/native-gbm.ts); absent: TypeScript. */
+  readonly kernels?: FitKernels;
 }
 
 /** Validation metrics of one fold at threshold 0.5. */
@@ -95,6 +97,7 @@ export async function runTrial(task: TrialTask, folds: readonly Fold[], families
       seed: task.seed,
       validation: fold.valid,
       signal: io.signal,
+      kernels: io.kernels,
       onIteration: async (r) => {
         const decision = await io.report({ trial: task.trial, fold: f, iteration: r.iteration, budget, metrics: { ...r.metrics } });
         // a stop at the last budgeted iteration (ASHA's time ≥ max_t) is not an early stop

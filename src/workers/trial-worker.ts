@@ -4,6 +4,7 @@
  * the study's folds and, optionally, the module providing `createEstimator` (tests use a fake).
  */
 import { workerData } from 'piscina';
+import { nativeFitKernels } from '../exec/native-gbm.js';
 import { defineWorker } from '../exec/worker-runtime.js';
 import type { ModelFamilies } from '../hpo/families.js';
 import { foldsFromShared, type TrialWorkerData } from '../hpo/runner.js';
@@ -16,10 +17,13 @@ const familiesUrl = data.familiesModule ?? new URL('../models/registry.js', impo
 // Loaded once per thread; a failure surfaces as the error of each task (not as a crashed worker).
 const families = import(familiesUrl) as Promise<Pick<ModelFamilies, 'createEstimator'>>;
 families.catch(() => undefined);
+// The native GBM kernel when built (loaded once per thread), else the TypeScript one.
+const kernels = nativeFitKernels();
 
 export default defineWorker<TrialWorkerData, TrialTask, TrialResult, TrialProgress, IterationDecision>(data, async (task, ctx) => {
   const fam = await families;
   return runTrial(task, folds, fam, {
+    kernels,
     report: (p) => {
       if (task.interactive) return ctx.ask(p);
       ctx.notify(p);

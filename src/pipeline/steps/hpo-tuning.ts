@@ -8,6 +8,7 @@ import { TrainSpamError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/random.js';
 import type { RunId } from '../../core/ids.js';
 import type { JsonValue } from '../../core/payload.js';
+import { nativeFitKernels } from '../../exec/native-gbm.js';
 import type { Fitted, ModelKind } from '../../models/contract.js';
 import { createEstimator, paramSpecFor } from '../../models/registry.js';
 import { ITERATION_PARAM } from '../../hpo/families.js';
@@ -123,7 +124,11 @@ export async function refitBest(
   const best = bestTrialOf(study);
   const params = refitParams(best);
   const kind: ModelKind = best.model;
-  const model = await createEstimator(kind, params).fit({ X: features.train.X, y: features.train.y }, { seed: deriveSeed(ctx.params.seed, 'final-model'), signal: ctx.signal });
+  const model = await createEstimator(kind, params).fit({ X: features.train.X, y: features.train.y }, {
+    seed: deriveSeed(ctx.params.seed, 'final-model'),
+    signal: ctx.signal,
+    kernels: nativeFitKernels({ logger: ctx.logger }),
+  });
   await saveScorer(artifactDir, new SpamScorer(features.pipeline, model), {
     model_kind: kind,
     params: JSON.parse(JSON.stringify(params)),

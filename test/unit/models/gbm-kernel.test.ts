@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { makeLogger } from '../../../src/core/ports.js';
-import { compareKernels, loadNativeGbmKernel, NATIVE_GBM_ABI } from '../../../src/exec/native-gbm.js';
+import { compareKernels, loadNativeGbmKernel, NATIVE_GBM_ABI, nativeFitKernels } from '../../../src/exec/native-gbm.js';
+import { registryFamilies } from '../../../src/hpo/registry-families.js';
+import { runTrial } from '../../../src/hpo/trial.js';
 import { binRows, fitBins } from '../../../src/models/gbm/binning.js';
 import { GradientBoosting, type FittedGbm } from '../../../src/models/gbm/index.js';
 import { typescriptKernel, type GbmKernel } from '../../../src/models/gbm/kernel.js';
@@ -40,6 +42,25 @@ describe('GBM kernel selection (TypeScript fallback)', () => {
     expect(debug.join('\n')).toMatch(/failed to load/);
     expect(loadNativeGbmKernel({ file: path.join(here, 'no-such-addon.node'), env: {}, logger: makeLogger((l) => info.push(l), 'info') })).toBeNull();
     expect(info).toEqual([]);
+  });
+
+  it('HPO trials pass TrialIO.kernels to their GBM fits; without kernels they train on TypeScript', async () => {
+    const fold = { train: makeData(300, 1), valid: makeData(100, 2) };
+    let calls = 0;
+    const counting: GbmKernel = {
+      ...typescriptKernel,
+      name: 'counting',
+      findBestSplit: (...a: Parameters<GbmKernel['findBestSplit']>) => {
+        calls++;
+        typescriptKernel.findBestSplit(...a);
+      },
+    };
+    const task = { trial: 0, seed: 1, model: 'gbm' as const, params: { n_estimators: 4, max_depth: 3 }, metric: 'auc' as const, tieBreak: null, interactive: false };
+    const a = await runTrial(task, [fold], registryFamilies, { report: () => 'continue', kernels: { gbm: counting } });
+    expect(calls).toBeGreaterThanOrEqual(4);
+    const b = await runTrial(task, [fold], registryFamilies, { report: () => 'continue' });
+    expect(b.metrics).toEqual(a.metrics);
+    expect(nativeFitKernels({ env: { TRAIN_SPAM_GBM_KERNEL: 'typescript' } })).toEqual({});
   });
 
   it('the self-check catches a kernel that differs from the TypeScript one', () => {
