@@ -16,8 +16,9 @@ import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js
 import { checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from '../gbm/checks.js';
 import { meanLogLossFromMargin, rocAuc } from '../gbm/evaluation.js';
 import { QuasiNewton } from './lbfgs.js';
-import { dataLossGrad, margins, sigmoid } from './loss.js';
+import { dataLossGrad, lossResiduals, margins, sigmoid } from './loss.js';
 import { logisticParamSpec, type LogisticParams } from './params.js';
+import { WasmLossKernel } from './wasm-kernel.js';
 
 const OWNER = 'logistic';
 export const LOGISTIC_PAYLOAD_KIND = 'model/logistic';
@@ -60,6 +61,11 @@ export class LogisticRegression implements Estimator {
     const dense = scaler ? scaleDense(X.dense.data, n, dc, scaler) : X.dense.data;
     const { indptr, indices, data: values } = X.sparse;
     let lastDataLoss = 0;
+    // The data term's two matrix passes run in WebAssembly (matrix copied once per fit) when
+    // available, else in the bit-identical JavaScript kernels over work buffers allocated once.
+    const wk = WasmLossKernel.create(n, dense, dc, indptr, indices, values, d + 1);
+    const scratch = wk ? wk.z : new Float64Array(n);
+    const sum = new Float64Array(1);
     const fun = (theta: Float64Array, grad: Float64Array): number => {
       let pen = 0;
       for (let j = 0; j < d; j++) {
@@ -68,7 +74,17 @@ export class LogisticRegression implements Estimator {
         pen += w * w;
       }
       grad[d] = 0;
-      lastDataLoss = dataLossGrad(n, dense, dc, indptr, indices, values, y, sw, C, theta, d, fitIntercept, grad);
+      if (wk) {
+        wk.theta.set(theta);
+        wk.margins(fitIntercept ? theta[d] : 0);
+        lastDataLoss = lossResiduals(n, y, sw, C, scratch, sum);
+        wk.grad.set(grad);
+        wk.transposed();
+        grad.set(wk.grad);
+        if (fitIntercept) grad[d] += sum[0];
+      } else {
+        lastDataLoss = dataLossGrad(n, dense, dc, indptr, indices, values, y, sw, C, theta, d, fitIntercept, grad, scratch, sum);
+      }
       // Solve on objective / C (scikit-learn 1.2's scaling: Σ s_i·logloss_i + ‖w‖²/(2C)), so tol and
       // the relative-decrease test mean what they mean there and the iterates follow the same path.
       const inv = 1 / C;
