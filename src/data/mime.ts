@@ -1,8 +1,11 @@
 /**
  * One raw RFC-822 message → one EmailRecord. MIME structure, transfer encodings (quoted-printable,
- * base64), charsets and encoded-word headers are handled by postal-mime; this module only picks
- * the fields, extracts text from HTML when there is no text part, and parses the Date header
- * strictly (see date.ts). Layer 1: no node:* imports.
+ * base64), charsets and encoded-word headers are postal-mime's semantics: our synchronous reader
+ * (mime-reader.ts, identical results, checked on the whole corpus) handles the messages it can,
+ * postal-mime itself the rest. This module picks the fields, extracts text from HTML when there
+ * is no text part, and parses the Date header strictly (see date.ts). Training (data preparation)
+ * and serving (the scorer) both come through `parseEmail` / `parseEmailSync`, so they see the same
+ * records. Layer 1: no node:* imports.
  */
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Email } from 'postal-mime';
@@ -10,6 +13,7 @@ import { TrainSpamError } from '../core/errors.js';
 import { withConcatBlob } from './concat-blob.js';
 import { parseMailDate } from './date.js';
 import { htmlToText } from './html-text.js';
+import { MimeReader, type MessageFields } from './mime-reader.js';
 import type { EmailRecord } from './schema.js';
 
 export interface MessageMeta {
@@ -21,8 +25,22 @@ export interface MessageMeta {
 /** A raw message: the text of the message, or its bytes (preferred: charsets stay exact). */
 export type RawMessage = string | Uint8Array;
 
-/** Parses one raw message into an EmailRecord. Throws TrainSpamError(INVALID_DATA) naming the e-mail on failure. */
-export async function parseEmail(raw: RawMessage, meta: MessageMeta): Promise<EmailRecord> {
+/**
+ * Parses one raw message into an EmailRecord. Throws TrainSpamError(INVALID_DATA) naming the
+ * e-mail on failure. `reader` (optional) keeps its scratch buffers between calls.
+ */
+export async function parseEmail(raw: RawMessage, meta: MessageMeta, reader: MimeReader = new MimeReader()): Promise<EmailRecord> {
+  return parseEmailSync(raw, meta, reader) ?? parseEmailPostal(raw, meta);
+}
+
+/** The record when the reader handles the message itself (no await), else null: use `parseEmail`. */
+export function parseEmailSync(raw: RawMessage, meta: MessageMeta, reader: MimeReader): EmailRecord | null {
+  const fields = reader.read(raw);
+  return fields === null ? null : recordOf(fields, raw, meta);
+}
+
+/** The same record through postal-mime alone (the reference the reader is checked against). */
+export async function parseEmailPostal(raw: RawMessage, meta: MessageMeta): Promise<EmailRecord> {
   let email: Email;
   try {
     email = await withConcatBlob(() => PostalMime.parse(raw));
@@ -39,17 +57,39 @@ export async function parseEmail(raw: RawMessage, meta: MessageMeta): Promise<Em
 
 /** Builds the record from an already parsed message (exported for tests and callers that parse themselves). */
 export function toRecord(email: Email, raw: RawMessage, meta: MessageMeta): EmailRecord {
+  return recordOf(fieldsOf(email), raw, meta);
+}
+
+/** The fields the record reads, from postal-mime's result. */
+export function fieldsOf(email: Email): MessageFields {
+  let contentType = '';
+  let date: string | undefined;
+  for (const h of email.headers) {
+    if (h.key === 'content-type' && contentType === '') contentType = h.value;
+    else if (h.key === 'date' && date === undefined) date = h.value;
+  }
+  return {
+    from: email.from,
+    replyTo: email.replyTo,
+    to: email.to,
+    cc: email.cc,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    attachments: email.attachments.length,
+    contentType,
+    date,
+  };
+}
+
+function recordOf(email: MessageFields, raw: RawMessage, meta: MessageMeta): EmailRecord {
   const sender = mailboxAddress(email.from);
   const replyTo = email.replyTo ? firstAddress(email.replyTo) : null;
   const html = email.html ?? null;
   let bodyText = email.text ?? '';
   if (bodyText.length === 0 && html !== null) bodyText = htmlToText(html);
-  let contentType = '';
-  let dateValue: string | undefined;
-  for (const h of email.headers) {
-    if (h.key === 'content-type' && contentType === '') contentType = h.value;
-    else if (h.key === 'date' && dateValue === undefined) dateValue = h.value;
-  }
+  const contentType = email.contentType;
+  const dateValue = email.date;
   return {
     email_id: meta.email_id,
     label: meta.label,
@@ -62,7 +102,7 @@ export function toRecord(email: Email, raw: RawMessage, meta: MessageMeta): Emai
     body_html: html,
     has_html: html !== null,
     is_multipart: /^\s*multipart\//i.test(contentType),
-    num_attachments: email.attachments.length,
+    num_attachments: email.attachments,
     event_timestamp: parseMailDate(dateValue),
     size_bytes: typeof raw === 'string' ? utf8Length(raw) : raw.byteLength,
     source_group: meta.source_group,

@@ -4,7 +4,8 @@
  * comparison against the Staging model and `train-spam predict`.
  */
 import { TrainSpamError } from '../core/errors.js';
-import { parseEmail, type RawMessage } from '../data/mime.js';
+import { parseEmailPostal, parseEmailSync, type RawMessage } from '../data/mime.js';
+import { MimeReader } from '../data/mime-reader.js';
 import type { EmailRecord } from '../data/schema.js';
 import type { JsonValue } from '../core/payload.js';
 import { featurePipelineFromPayload } from '../features/pipeline-payload.js';
@@ -14,6 +15,9 @@ import { fittedFromPayload } from '../models/registry.js';
 import { loadModelArtifact, saveModelArtifact, type ArtifactMetadata, type ModelArtifact } from '../io/model-artifact.js';
 
 export class SpamScorer {
+  /** Scratch buffers of the MIME reader, kept between calls (a scorer is used by one thread). */
+  private readonly reader = new MimeReader();
+
   constructor(
     readonly features: FittedFeaturePipeline,
     readonly model: Fitted,
@@ -27,7 +31,8 @@ export class SpamScorer {
 
   /** One raw message → P(spam): MIME parsing, the five feature views, the model. */
   async scoreRaw(raw: RawMessage, emailId = 'input'): Promise<number> {
-    const record = await parseEmail(raw, { email_id: emailId, label: 0, source_group: 'serving' });
+    const meta = { email_id: emailId, label: 0 as const, source_group: 'serving' };
+    const record = parseEmailSync(raw, meta, this.reader) ?? (await parseEmailPostal(raw, meta));
     return this.scoreRecords([record])[0];
   }
 
