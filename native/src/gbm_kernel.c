@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#define KERNEL_ABI 1
+#define KERNEL_ABI 2
 #define MAX_ARGS 20
 
 typedef struct {
@@ -451,6 +451,36 @@ static napi_value partition_rows(napi_env env, napi_callback_info info) {
   return int_result(env, l);
 }
 
+/* partitionColumn(rows, begin, end, tmp, localBins, base, splitBin): number */
+static napi_value partition_column(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!load_args(env, info, &a, 7)) return NULL;
+  size_t nrows, ntmp, nlb;
+  int32_t* rows = typed(&a, 0, napi_int32_array, &nrows);
+  const int32_t begin = int_arg(&a, 1);
+  const int32_t end = int_arg(&a, 2);
+  int32_t* tmp = typed(&a, 3, napi_int32_array, &ntmp);
+  const uint8_t* local_bins = typed(&a, 4, napi_uint8_array, &nlb);
+  const double base = num_arg(&a, 5);
+  const int32_t split_bin = int_arg(&a, 6);
+  if (a.failed) return NULL;
+  if (!check(&a, begin >= 0 && begin <= end && (size_t)end <= nrows && (size_t)(end - begin) <= ntmp && base >= 0 && base <= (double)nlb,
+             "partitionColumn: row range outside the row list, tmp too short, or base outside the table"))
+    return NULL;
+  const uint8_t* col = local_bins + (size_t)base;
+  int32_t l = begin;
+  int32_t t = 0;
+  for (int32_t i = begin; i < end; i++) {
+    const int32_t r = rows[i];
+    if (col[r] <= split_bin)
+      rows[l++] = r;
+    else
+      tmp[t++] = r;
+  }
+  for (int32_t i = 0; i < t; i++) rows[l + i] = tmp[i];
+  return int_result(env, l);
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
       {"sweepAllRows", NULL, sweep_all_rows, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -458,6 +488,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"buildSubtract", NULL, build_subtract, NULL, NULL, NULL, napi_enumerable, NULL},
       {"findBestSplit", NULL, find_best_split, NULL, NULL, NULL, napi_enumerable, NULL},
       {"partitionRows", NULL, partition_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"partitionColumn", NULL, partition_column, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value abi;
   napi_create_int32(env, KERNEL_ABI, &abi);

@@ -20,7 +20,7 @@ import { NodeHistogram, rowBlockPointers } from '../models/gbm/histogram.js';
 import { typescriptKernel, type GbmKernel } from '../models/gbm/kernel.js';
 
 /** Must equal KERNEL_ABI in native/src/gbm_kernel.c. */
-export const NATIVE_GBM_ABI = 1;
+export const NATIVE_GBM_ABI = 2;
 const ADDON = path.join('native', 'build', 'gbm_kernel.node');
 
 export interface NativeGbmOptions {
@@ -49,7 +49,7 @@ type Addon = Omit<GbmKernel, 'name'> & { readonly abi: number };
 function isAddon(m: unknown): m is Addon {
   if (typeof m !== 'object' || m === null) return false;
   const o = m as Record<string, unknown>;
-  return ['sweepAllRows', 'build', 'buildSubtract', 'findBestSplit', 'partitionRows'].every((k) => typeof o[k] === 'function');
+  return ['sweepAllRows', 'build', 'buildSubtract', 'findBestSplit', 'partitionRows', 'partitionColumn'].every((k) => typeof o[k] === 'function');
 }
 
 /** Deterministic pseudo-random integers for the self-check (no Math.random). */
@@ -115,6 +115,14 @@ export function compareKernels(a: GbmKernel, b: GbmKernel, seed = 12345): string
     const tmp = new Int32Array(rows);
     const f = split[1];
     const mid = f >= 0 ? k.partitionRows(order, 0, rows, tmp, rowPtr, bins, offset[f], offset[f + 1], zeroBin[f], split[2]) : rows >> 1;
+    // The column partition of the same split on a copy: must give the same order.
+    const local = new Uint8Array(rows);
+    for (let r = 0; r < rows; r++) {
+      local[r] = zeroBin[Math.max(f, 0)];
+      for (let e = rowPtr[r]; e < rowPtr[r + 1]; e++) if (f >= 0 && bins[e] >= offset[f] && bins[e] < offset[f + 1]) local[r] = bins[e] - offset[f];
+    }
+    const order2 = Int32Array.from({ length: rows }, (_, i) => i);
+    const mid2 = f >= 0 ? k.partitionColumn(order2, 0, rows, tmp, local, 0, split[2]) : rows >> 1;
     const child = new NodeHistogram(total);
     const lens = new Int32Array(2);
     k.buildSubtract(order, 0, mid, blockPtr, blocks, bins, grad, hess, acc, mark, child.bins, child.grad, child.hess, root.bins, root.grad, root.hess, root.length, lens);
@@ -124,7 +132,7 @@ export function compareKernels(a: GbmKernel, b: GbmKernel, seed = 12345): string
     k.findBestSplit(root.bins, root.grad, root.hess, lens[1], offset, zeroBin, mask, G / 2, H, 0.3, 0.1, 0, split2);
     const scratchClean = acc.every((v) => v === 0) && mark.every((v) => v === 0);
     return [
-      Array.from(split), mid, Array.from(order), Array.from(lens), Array.from(split2), scratchClean,
+      Array.from(split), mid, Array.from(order), mid2, Array.from(order2), Array.from(lens), Array.from(split2), scratchClean,
       Array.from(child.bins.subarray(0, lens[0])), Array.from(child.grad.subarray(0, lens[0])), Array.from(child.hess.subarray(0, lens[0])),
       Array.from(root.bins.subarray(0, lens[1])), Array.from(root.grad.subarray(0, lens[1])), Array.from(root.hess.subarray(0, lens[1])),
       Array.from(direct.bins.subarray(0, direct.length)), Array.from(direct.grad.subarray(0, direct.length)),
@@ -132,7 +140,7 @@ export function compareKernels(a: GbmKernel, b: GbmKernel, seed = 12345): string
   };
   const ra = run(a);
   const rb = run(b);
-  const names = ['split', 'mid', 'partition', 'lens', 'split2', 'scratch cleared', 'child bins', 'child grad', 'child hess', 'parent bins', 'parent grad', 'parent hess', 'direct bins', 'direct grad'];
+  const names = ['split', 'mid', 'partition', 'column mid', 'column partition', 'lens', 'split2', 'scratch cleared', 'child bins', 'child grad', 'child hess', 'parent bins', 'parent grad', 'parent hess', 'direct bins', 'direct grad'];
   for (let i = 0; i < ra.length; i++) {
     if (JSON.stringify(ra[i]) !== JSON.stringify(rb[i])) return `${names[i]} differ`;
   }
@@ -171,6 +179,7 @@ export function loadNativeGbmKernel(options: NativeGbmOptions = {}): GbmKernel |
     buildSubtract: addon.buildSubtract,
     findBestSplit: addon.findBestSplit,
     partitionRows: addon.partitionRows,
+    partitionColumn: addon.partitionColumn,
   });
   let mismatch: string | null;
   try {

@@ -204,6 +204,31 @@ export function binRows(X: FeatureMatrix, mapper: BinMapper): BinnedRows {
 }
 
 /**
+ * Column-major table of local bins: out[f · rows + r] = local bin of feature f in row r (the zero
+ * bin where the row has no entry), for the tree learner's row partition. Null when a feature has
+ * more than 256 bins or the table would exceed `maxBytes`.
+ */
+export function columnBins(mapper: BinMapper, data: BinnedRows, maxBytes: number): Uint8Array | null {
+  const F = mapper.numFeatures;
+  const n = data.rows;
+  const { offset, zeroBin } = mapper;
+  if (F * n > maxBytes) return null;
+  for (let f = 0; f < F; f++) if (offset[f + 1] - offset[f] > 256) return null;
+  const out = new Uint8Array(F * n);
+  for (let f = 0; f < F; f++) if (zeroBin[f] !== 0) out.fill(zeroBin[f], f * n, (f + 1) * n);
+  const { rowPtr, bins } = data;
+  for (let r = 0; r < n; r++) {
+    let f = 0;
+    for (let k = rowPtr[r]; k < rowPtr[r + 1]; k++) {
+      const b = bins[k];
+      while (offset[f + 1] <= b) f++;
+      out[f * n + r] = b - offset[f];
+    }
+  }
+  return out;
+}
+
+/**
  * Local bin of feature f in one binned row: the entry whose global bin lies in [lo, hi), found by
  * binary search, or the zero bin when the row has no entry for f.
  */

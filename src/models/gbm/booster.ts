@@ -29,6 +29,8 @@ export interface GbmInternals {
   readonly subtraction?: boolean;
   /** Histogram buffers kept by open leaves under lossguide (default 16). */
   readonly histogramCap?: number;
+  /** Size limit of the column-major bin table used by the row partition (default 64 MiB; 0 = always search rows). */
+  readonly columnBinsBytes?: number;
 }
 
 export class GradientBoosting implements Estimator {
@@ -72,6 +74,7 @@ export class GradientBoosting implements Estimator {
       learningRate: p.learning_rate,
       subtraction: this.internals.subtraction ?? true,
       histogramCap: this.internals.histogramCap ?? 16,
+      columnBinsBytes: this.internals.columnBinsBytes,
     }, kernel);
     const forest = new ForestBuilder();
     const baseMargin = logit(p.base_score);

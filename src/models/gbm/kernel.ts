@@ -93,6 +93,12 @@ export interface GbmKernel {
     out: Float64Array,
   ): void;
 
+  /**
+   * The same partition from a column-major table of local bins (`localBins[base + r]` = local bin
+   * of row r for the split feature, see columnBins): one lookup per row instead of a search.
+   */
+  partitionColumn(rows: Int32Array, begin: number, end: number, tmp: Int32Array, localBins: Uint8Array, base: number, splitBin: number): number;
+
   /** Stable in-place partition of rows[begin, end): rows whose local bin of the feature [lo, hi) is ≤ splitBin first; returns the first right position. */
   partitionRows(
     rows: Int32Array,
@@ -126,6 +132,19 @@ export function partitionRows(
   for (let i = begin; i < end; i++) {
     const r = rows[i];
     if (rowBin(bins, rowPtr[r], rowPtr[r + 1], lo, hi, zeroLocal) <= splitBin) rows[l++] = r;
+    else tmp[t++] = r;
+  }
+  for (let i = 0; i < t; i++) rows[l + i] = tmp[i];
+  return l;
+}
+
+/** Stable in-place partition by a column of local bins (see GbmKernel.partitionColumn). */
+export function partitionColumn(rows: Int32Array, begin: number, end: number, tmp: Int32Array, localBins: Uint8Array, base: number, splitBin: number): number {
+  let l = begin;
+  let t = 0;
+  for (let i = begin; i < end; i++) {
+    const r = rows[i];
+    if (localBins[base + r] <= splitBin) rows[l++] = r;
     else tmp[t++] = r;
   }
   for (let i = 0; i < t; i++) rows[l + i] = tmp[i];
@@ -186,4 +205,5 @@ export const typescriptKernel: GbmKernel = Object.freeze({
   buildSubtract: buildSubtractTs,
   findBestSplit,
   partitionRows,
+  partitionColumn,
 });

@@ -14,7 +14,7 @@
  *   (ties: the earlier node). Open leaves keep their histogram while fewer than `histogramCap`
  *   buffers are in use; a leaf split without one builds both children directly.
  */
-import type { BinMapper, BinnedRows } from './binning.js';
+import { columnBins, type BinMapper, type BinnedRows } from './binning.js';
 import type { ForestBuilder } from './forest.js';
 import type { NodeHistogram } from './histogram.js';
 import { HistogramPool } from './histogram-pool.js';
@@ -33,7 +33,12 @@ export interface TreeConfig {
   /** Use histogram subtraction (tests turn it off to compare with direct builds). */
   readonly subtraction: boolean;
   readonly histogramCap: number;
+  /** Largest column-major bin table (bytes = rows × features) built for the row partition (default COLUMN_BINS_BYTES; 0: never). */
+  readonly columnBinsBytes?: number;
 }
+
+/** 64 MiB: the SpamAssassin matrix needs 2.5 MB; a million rows fall back to the row search. */
+export const COLUMN_BINS_BYTES = 64 * 1024 * 1024;
 
 /** Non-zero entries of rows[begin, end). */
 function entryCount(rows: Int32Array, begin: number, end: number, rowPtr: Int32Array): number {
@@ -67,6 +72,8 @@ export class TreeLearner {
   private readonly tmp: Int32Array;
   private readonly pool: HistogramPool;
   private readonly kernel: GbmKernel;
+  /** Column-major local bins for the row partition (null: too large, partition by row search). */
+  private readonly localBins: Uint8Array | null;
   private readonly splits: SplitResult[] = [];
   private grad: Float64Array = new Float64Array(0);
   private hess: Float64Array = new Float64Array(0);
@@ -84,6 +91,7 @@ export class TreeLearner {
     this.rows = new Int32Array(data.rows);
     this.tmp = new Int32Array(data.rows);
     this.pool = new HistogramPool(mapper.offset[mapper.numFeatures], data.rowPtr, data.bins, data.rows, kernel);
+    this.localBins = columnBins(mapper, data, cfg.columnBinsBytes ?? COLUMN_BINS_BYTES);
     for (let d = 0; d <= cfg.maxDepth; d++) this.splits.push(new SplitResult());
   }
 
@@ -145,7 +153,10 @@ export class TreeLearner {
     const { offset, zeroBin, upper } = this.mapper;
     const f = split.feature;
     const lo = offset[f];
-    const mid = this.kernel.partitionRows(this.rows, begin, end, this.tmp, this.data.rowPtr, this.data.bins, lo, offset[f + 1], zeroBin[f], split.bin);
+    const lb = this.localBins;
+    const mid = lb
+      ? this.kernel.partitionColumn(this.rows, begin, end, this.tmp, lb, f * this.data.rows, split.bin)
+      : this.kernel.partitionRows(this.rows, begin, end, this.tmp, this.data.rowPtr, this.data.bins, lo, offset[f + 1], zeroBin[f], split.bin);
     const forest = this.forest as ForestBuilder;
     const left = forest.addNode();
     const right = forest.addNode();

@@ -85,7 +85,7 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
   it('loads with the expected ABI and passes the self-check', () => {
     expect(native.name).toBe('native');
     expect(compareKernels(native, typescriptKernel, 777)).toBeNull();
-    expect(NATIVE_GBM_ABI).toBe(1);
+    expect(NATIVE_GBM_ABI).toBe(2);
   });
 
   it('trains bit-identical forests to the TypeScript kernel (depthwise, lossguide, sampling, weights, several bin blocks)', async () => {
@@ -174,8 +174,8 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
       ),
     );
     expect(results).toEqual([
-      { abi: 1, l: 4 },
-      { abi: 1, l: 4 },
+      { abi: 2, l: 4 },
+      { abi: 2, l: 4 },
     ]);
   });
 });

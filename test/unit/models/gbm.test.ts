@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ParamSpec } from '../../../src/core/params.js';
 import { selectRows } from '../../../src/core/matrix.js';
 import { TrainSpamError } from '../../../src/core/errors.js';
-import { binOf, binRows, fitBins } from '../../../src/models/gbm/binning.js';
+import { binOf, binRows, columnBins, fitBins, rowBin } from '../../../src/models/gbm/binning.js';
 import { rocAuc } from '../../../src/models/gbm/evaluation.js';
 import { forestMargins, layoutMargins, PREDICT_BLOCK, predictLayout } from '../../../src/models/gbm/forest.js';
 import { HistogramPool } from '../../../src/models/gbm/histogram-pool.js';
@@ -273,6 +273,15 @@ describe.each(KERNELS)('%s kernel', (kernelName, kernel, K) => {
     });
   });
 
+  it('partitioning rows by the column table equals partitioning by row search', async () => {
+    for (const params of [{ ...base, max_depth: 5 }, { ...base, grow_policy: 'lossguide', num_leaves: 16, subsample: 0.8 }]) {
+      const a = await new GradientBoosting(params).fit(train, { ...K, seed: 2 });
+      const b = await new GradientBoosting(params, { columnBinsBytes: 0 }).fit(train, { ...K, seed: 2 });
+      expect(sameForest(a, b)).toBe(true);
+      expect(a.forest.feature.length).toBeGreaterThan(30);
+    }
+  });
+
   it('reports the kernel that trained the model', async () => {
     const m = await new GradientBoosting({ ...base, n_estimators: 3 }).fit(train, { ...K, seed: 1 });
     expect(m.kernel).toBe(kernelName);
@@ -315,5 +324,23 @@ describe('GradientBoosting bad input', () => {
     const ac = new AbortController();
     ac.abort();
     await expect(g.fit(train, { seed: 1, signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+});
+
+describe('column bin table', () => {
+  it('holds each row’s local bin per feature (zero bin where the row has no entry); null past its size limit', () => {
+    const m = fitBins(train.X, 255);
+    const data = binRows(train.X, m);
+    const t = columnBins(m, data, 1 << 30);
+    expect(t).not.toBeNull();
+    if (!t) return;
+    const n = data.rows;
+    for (const r of [0, 1, 17, 311, n - 1]) {
+      for (let f = 0; f < m.numFeatures; f++) {
+        const expected = rowBin(data.bins, data.rowPtr[r], data.rowPtr[r + 1], m.offset[f], m.offset[f + 1], m.zeroBin[f]);
+        expect(t[f * n + r]).toBe(expected);
+      }
+    }
+    expect(columnBins(m, data, n * m.numFeatures - 1)).toBeNull();
   });
 });
