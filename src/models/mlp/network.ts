@@ -72,46 +72,58 @@ export function checkLayout(net: MlpNetwork, X: FeatureMatrix, what: string): vo
   }
 }
 
-/** P(class 1) for every row of X (float64 arithmetic over the float32 weights). */
+/**
+ * P(class 1) for every row of X (float64 arithmetic over the float32 weights).
+ *
+ * Each layer's kernel is transposed once per call into float64 [units × inputs], so every unit is a
+ * dot product held in a register (eight units at a time: eight independent accumulators) instead of
+ * an axpy that loads and stores the whole activation vector for every input. Every unit still adds
+ * bias, then its inputs in ascending order, skipping zero inputs: the same operations in the same
+ * order as the straightforward row-by-row pass, so probabilities are bit-identical to it.
+ */
 export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
   const out = new Float64Array(X.rows);
   const { layers, activation, scaler } = net;
   const dc = X.dense.cols;
   const dense = X.dense.data;
   const { indptr, indices, data } = X.sparse;
+  const kT = layers.map((l) => transposeKernel(l));
+  const bias = layers.map((l) => Float64Array.from(l.bias));
   const widest = Math.max(...layers.map((l) => l.units));
   let cur = new Float64Array(widest);
   let next = new Float64Array(widest);
+  // The row's non-zero inputs to the first layer: (column, value), dense block standardised first.
+  const nzCol = new Int32Array(layers[0].inputs);
+  const nzVal = new Float64Array(layers[0].inputs);
   const first = layers[0];
   for (let r = 0; r < X.rows; r++) {
-    // First layer: dense block standardised, sparse block walked as CSR.
-    const u0 = first.units;
-    const k0 = first.kernel;
-    for (let o = 0; o < u0; o++) cur[o] = first.bias[o];
+    let nz = 0;
     for (let c = 0; c < dc; c++) {
       const v = (dense[r * dc + c] - scaler.mean[c]) / scaler.scale[c];
       if (v === 0) continue;
-      const base = c * u0;
-      for (let o = 0; o < u0; o++) cur[o] += v * k0[base + o];
+      nzCol[nz] = c;
+      nzVal[nz++] = v;
     }
     for (let p = indptr[r]; p < indptr[r + 1]; p++) {
       const v = data[p];
       if (v === 0) continue;
-      const base = (dc + indices[p]) * u0;
-      for (let o = 0; o < u0; o++) cur[o] += v * k0[base + o];
+      nzCol[nz] = dc + indices[p];
+      nzVal[nz++] = v;
     }
-    let width = u0;
+    unitsFromInputs(kT[0], bias[0], first.inputs, first.units, nzCol, nzVal, nz, cur);
+    let width = first.units;
     for (let li = 1; li < layers.length; li++) {
       activate(cur, width, activation);
-      const L = layers[li];
-      const k = L.kernel;
-      for (let o = 0; o < L.units; o++) next[o] = L.bias[o];
+      // Non-zero activations as (index, value) pairs, then the same dot-product kernel.
+      let m = 0;
       for (let i = 0; i < width; i++) {
         const v = cur[i];
         if (v === 0) continue;
-        const base = i * L.units;
-        for (let o = 0; o < L.units; o++) next[o] += v * k[base + o];
+        nzCol[m] = i;
+        nzVal[m++] = v;
       }
+      const L = layers[li];
+      unitsFromInputs(kT[li], bias[li], L.inputs, L.units, nzCol, nzVal, m, next);
       const t = cur;
       cur = next;
       next = t;
@@ -120,6 +132,68 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
     out[r] = sigmoid(cur[0]);
   }
   return out;
+}
+
+/** Kernel [inputs × units] (float32) → float64 [units × inputs]. */
+function transposeKernel(l: DenseLayer): Float64Array {
+  const { inputs, units, kernel } = l;
+  const t = new Float64Array(inputs * units);
+  for (let i = 0; i < inputs; i++) {
+    const base = i * units;
+    for (let o = 0; o < units; o++) t[o * inputs + i] = kernel[base + o];
+  }
+  return t;
+}
+
+/** out[o] = bias[o] + Σ_q val[q] · kT[o·inputs + col[q]], q ascending; eight units per sweep. */
+function unitsFromInputs(
+  kT: Float64Array,
+  bias: Float64Array,
+  inputs: number,
+  units: number,
+  col: Int32Array,
+  val: Float64Array,
+  nz: number,
+  out: Float64Array,
+): void {
+  let o = 0;
+  for (; o + 7 < units; o += 8) {
+    const b0 = o * inputs;
+    let s0 = bias[o];
+    let s1 = bias[o + 1];
+    let s2 = bias[o + 2];
+    let s3 = bias[o + 3];
+    let s4 = bias[o + 4];
+    let s5 = bias[o + 5];
+    let s6 = bias[o + 6];
+    let s7 = bias[o + 7];
+    for (let q = 0; q < nz; q++) {
+      const v = val[q];
+      const c = b0 + col[q];
+      s0 += v * kT[c];
+      s1 += v * kT[c + inputs];
+      s2 += v * kT[c + 2 * inputs];
+      s3 += v * kT[c + 3 * inputs];
+      s4 += v * kT[c + 4 * inputs];
+      s5 += v * kT[c + 5 * inputs];
+      s6 += v * kT[c + 6 * inputs];
+      s7 += v * kT[c + 7 * inputs];
+    }
+    out[o] = s0;
+    out[o + 1] = s1;
+    out[o + 2] = s2;
+    out[o + 3] = s3;
+    out[o + 4] = s4;
+    out[o + 5] = s5;
+    out[o + 6] = s6;
+    out[o + 7] = s7;
+  }
+  for (; o < units; o++) {
+    const b0 = o * inputs;
+    let s0 = bias[o];
+    for (let q = 0; q < nz; q++) s0 += val[q] * kT[b0 + col[q]];
+    out[o] = s0;
+  }
 }
 
 function activate(h: Float64Array, n: number, a: Activation): void {
