@@ -7,6 +7,7 @@ import { TrainSpamError } from '../core/errors.js';
 import { parseEmailPostal, parseEmailSync, type RawMessage } from '../data/mime.js';
 import { MimeReader } from '../data/mime-reader.js';
 import type { EmailRecord } from '../data/schema.js';
+import type { FeatureMatrix } from '../core/matrix.js';
 import type { JsonValue } from '../core/payload.js';
 import { featurePipelineFromPayload } from '../features/pipeline-payload.js';
 import type { FittedFeaturePipeline } from '../features/pipeline.js';
@@ -31,9 +32,21 @@ export class SpamScorer {
 
   /** One raw message → P(spam): MIME parsing, the five feature views, the model. */
   async scoreRaw(raw: RawMessage, emailId = 'input'): Promise<number> {
+    return this.model.predictProba(await this.featuresRaw(raw, emailId))[0];
+  }
+
+  /** The feature row `scoreRaw` hands the model (one row, the pipeline's column order). */
+  async featuresRaw(raw: RawMessage, emailId = 'input'): Promise<FeatureMatrix> {
+    return this.features.transform([await this.parseRaw(raw, emailId)]);
+  }
+
+  /**
+   * The record of one raw message, as data preparation builds it for training (`parseEmail`):
+   * our MIME reader without awaits, postal-mime for the messages the reader declines.
+   */
+  async parseRaw(raw: RawMessage, emailId = 'input'): Promise<EmailRecord> {
     const meta = { email_id: emailId, label: 0 as const, source_group: 'serving' };
-    const record = parseEmailSync(raw, meta, this.reader) ?? (await parseEmailPostal(raw, meta));
-    return this.scoreRecords([record])[0];
+    return parseEmailSync(raw, meta, this.reader) ?? parseEmailPostal(raw, meta);
   }
 
   toArtifact(metadata: ArtifactMetadata = this.metadata): ModelArtifact {

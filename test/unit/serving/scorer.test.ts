@@ -1,0 +1,96 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeatureMatrix } from '../../../src/core/matrix.js';
+import { fitTransformFeaturePipeline } from '../../../src/features/pipeline.js';
+import { prepareCorpus } from '../../../src/io/corpus.js';
+import { loadEmailTable } from '../../../src/io/email-table.js';
+import { openParquet, readColumns } from '../../../src/io/parquet.js';
+import { createEstimator } from '../../../src/models/registry.js';
+import { scorerFromArtifact, SpamScorer } from '../../../src/serving/scorer.js';
+import type { EmailRecord } from '../../../src/data/schema.js';
+
+/** 240 SpamAssassin messages (120 spam) with the whole RFC-822 text in `raw`. */
+const FIXTURE = resolve(__dirname, '../../../../shared/fixtures/parquet/emails-snappy.parquet');
+
+/** Row `i` of a feature matrix as [dense values, sparse column indices, sparse values]. */
+function row(m: FeatureMatrix, i: number): [number[], number[], number[]] {
+  const dc = m.dense.cols;
+  const { indptr, indices, data } = m.sparse;
+  return [
+    Array.from(m.dense.data.subarray(i * dc, (i + 1) * dc)),
+    Array.from(indices.subarray(indptr[i], indptr[i + 1])),
+    Array.from(data.subarray(indptr[i], indptr[i + 1])),
+  ];
+}
+
+describe('serving features equal training features (240-mail fixture)', () => {
+  let dir: string;
+  let raws: string[];
+  let records: EmailRecord[];
+  let train: FeatureMatrix;
+  let scorer: SpamScorer;
+  let trainProba: Float64Array;
+
+  beforeAll(async () => {
+    const src = await openParquet(FIXTURE);
+    const cols = await readColumns(src, ['email_id', 'raw']);
+    const ids = cols.email_id as string[];
+    raws = cols.raw as string[];
+    expect(raws.length).toBe(240);
+    // Training path: the messages as corpus files → data preparation (parseEmail, the processed
+    // parquet) → the table read back → the fitted feature pipeline's training matrix.
+    dir = mkdtempSync(join(tmpdir(), 'scorer-test-'));
+    const list: string[] = [];
+    ids.forEach((id, i) => {
+      const [group, n] = id.split('/');
+      mkdirSync(join(dir, 'data', group), { recursive: true });
+      writeFileSync(join(dir, 'data', group, `${n}.fixture.txt`), raws[i]);
+      list.push(`${group}/${n}.fixture.txt`);
+    });
+    writeFileSync(join(dir, 'data', 'file_list.json'), JSON.stringify(list));
+    const out = join(dir, 'emails.parquet');
+    await prepareCorpus({ out, dataDir: join(dir, 'data'), rowGroupSize: 64 });
+    const byId = new Map((await loadEmailTable(out)).records.map((r) => [r.email_id, r]));
+    records = ids.map((id) => byId.get(id)!);
+    const fitted = fitTransformFeaturePipeline(records);
+    train = fitted.matrix;
+    const model = await createEstimator('gbm', { n_estimators: 30, max_depth: 4 }).fit({ X: train, y: Uint8Array.from(records, (r) => r.label) }, { seed: 7 });
+    trainProba = model.predictProba(train);
+    // Serving path: the artifact as a server loads it, scoring the raw text.
+    scorer = scorerFromArtifact(new SpamScorer(fitted.pipeline, model).toArtifact());
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has the fixture as training data (every row parsed, both classes)', () => {
+    expect(records.every((r) => r !== undefined)).toBe(true);
+    expect(records.filter((r) => r.label === 1).length).toBe(120);
+    expect(train.rows).toBe(240);
+    expect(train.sparse.indices.length).toBeGreaterThan(240 * 10);
+  });
+
+  it('featuresRaw of each raw message equals its training row, from text and from bytes', async () => {
+    const encoder = new TextEncoder();
+    for (let i = 0; i < raws.length; i++) {
+      const want = row(train, i);
+      expect(row(await scorer.featuresRaw(raws[i]), 0), records[i].email_id).toEqual(want);
+      expect(row(await scorer.featuresRaw(encoder.encode(raws[i])), 0), records[i].email_id).toEqual(want);
+    }
+  });
+
+  it('scoreRaw equals the model on the training row (reused scratch buffers, any order)', async () => {
+    const order = Array.from(raws.keys()).reverse();
+    for (const i of [...order, ...order.reverse()]) expect(await scorer.scoreRaw(raws[i]), records[i].email_id).toBe(trainProba[i]);
+  });
+
+  it('parseRaw builds the record data preparation stored (apart from id, label and group)', async () => {
+    for (let i = 0; i < raws.length; i++) {
+      const r = await scorer.parseRaw(raws[i], records[i].email_id);
+      expect({ ...r, label: records[i].label, source_group: records[i].source_group }).toEqual(records[i]);
+    }
+  });
+});
