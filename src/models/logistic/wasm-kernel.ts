@@ -11,65 +11,12 @@
  * the matrix does not fit a 32-bit memory.
  */
 
-// --- a minimal assembler -----------------------------------------------------------------------
+import {
+  ADD, BLOCK, END, F64, FADD, FMUL, GE_S, GE_U, I32, IF, LOOP, LT_U, SHL, SUB,
+  br, brIf, buildModule, compileModule, f64load, f64store, f64zero, get, i32c, i32load, inc, instantiate, set,
+} from '../wasm-asm.js';
 
-const I32 = 0x7f;
-const F64 = 0x7c;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-
-/** Instruction helpers (each returns its bytes). */
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32c = (v: number) => [0x41, ...sleb(v)];
-const f64zero = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
-const i32load = (off = 0) => [0x28, 2, ...uleb(off)];
-const f64load = (off = 0) => [0x2b, 3, ...uleb(off)];
-const f64store = (off = 0) => [0x39, 3, ...uleb(off)];
-const ADD = 0x6a;
-const SUB = 0x6b;
-const SHL = 0x74;
-const GE_S = 0x4e;
-const GE_U = 0x4f;
-const LT_U = 0x49;
-const FADD = 0xa0;
-const FMUL = 0xa2;
-const BLOCK = [0x02, 0x40];
-const LOOP = [0x03, 0x40];
-const IF = [0x04, 0x40];
-const END = 0x0b;
-const br = (d: number) => [0x0c, d];
-const brIf = (d: number) => [0x0d, d];
-/** local[i] += c (i32). */
-const inc = (i: number, c: number) => [...get(i), ...i32c(c), ADD, ...set(i)];
-
-/** `acc += load(p + pOff) · load(q + qOff)` with f64 locals/pointers given as instruction lists. */
+/** `acc += p · q` with f64 locals/pointers given as instruction lists. */
 const fmaInto = (acc: number, p: number[], q: number[]) => [...get(acc), ...p, ...q, FMUL, FADD, ...set(acc)];
 
 // margins(n, dc, dense, ip, ix, v, th, b: f64, out)
@@ -118,9 +65,8 @@ function marginsBody(): number[] {
     ...get(out), ...get(i), ...i32c(3), SHL, ADD, ...get(s0), ...get(s1), FADD, ...f64store(),
     ...inc(i, 1),
     ...br(0), END, END,
-    END,
   ];
-  return [...vec([[...uleb(8), I32], [...uleb(2), F64]]), ...code];
+  return code;
 }
 
 // transposed(n, dc, dense, ip, ix, v, r, grad)
@@ -156,47 +102,20 @@ function transposedBody(): number[] {
     ...br(0), END, END,
     ...inc(i, 1),
     ...br(0), END, END,
-    END,
   ];
-  return [...vec([[...uleb(9), I32], [...uleb(1), F64]]), ...code];
+  return code;
 }
-
-function moduleBytes(): Uint8Array {
-  const marginsType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32], [F64], [I32]]), 0];
-  const transposedType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0];
-  const bodies = [marginsBody(), transposedBody()].map((b) => [...uleb(b.length), ...b]);
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([marginsType, transposedType])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0], [1]])),
-    ...section(7, vec([[...name('margins'), 0x00, 0], [...name('transposed'), 0x00, 1]])),
-    ...section(10, vec(bodies)),
-  ]);
-}
-
-// --- the kernel bound to one training matrix ----------------------------------------------------
 
 type MarginsFn = (n: number, dc: number, dense: number, ip: number, ix: number, v: number, th: number, b: number, out: number) => void;
 type TransposedFn = (n: number, dc: number, dense: number, ip: number, ix: number, v: number, r: number, grad: number) => void;
 
-/** The part of the WebAssembly JS API used here (the project's lib settings do not declare it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
-}
-
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-
 /** Compiled once per process (immutable); null when WebAssembly is unavailable. */
-const compiled: object | null = (() => {
-  try {
-    return wasm ? new wasm.Module(moduleBytes()) : null;
-  } catch {
-    return null;
-  }
-})();
+const compiled: object | null = compileModule(
+  buildModule([
+    { name: 'margins', params: [I32, I32, I32, I32, I32, I32, I32, F64, I32], locals: [[8, I32], [2, F64]], code: marginsBody() },
+    { name: 'transposed', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[9, I32], [1, F64]], code: transposedBody() },
+  ]),
+);
 
 /**
  * The training matrix copied once into WebAssembly memory, with room for θ, the gradient and the
@@ -231,7 +150,7 @@ export class WasmLossKernel {
     values: Float64Array,
     thetaLength: number,
   ): WasmLossKernel | null {
-    if (!compiled || !wasm) return null;
+    if (!compiled) return null;
     const align = (b: number) => Math.ceil(b / 8) * 8;
     let at = 8;
     const place = (bytes: number) => {
@@ -248,21 +167,15 @@ export class WasmLossKernel {
       g: place(thetaLength * 8),
       z: place(rows * 8),
     };
-    const pages = Math.ceil(at / 65536);
-    if (pages > 32768) return null; // 2 GiB: keep well inside a 32-bit memory
-    try {
-      const memory = new wasm.Memory({ initial: pages });
-      const instance = new wasm.Instance(compiled, { env: { memory } });
-      const buf = memory.buffer;
-      new Float64Array(buf, ptr.dense, rows * dc).set(dense.subarray(0, rows * dc));
-      new Int32Array(buf, ptr.ip, rows + 1).set(indptr.subarray(0, rows + 1));
-      new Int32Array(buf, ptr.ix, indices.length).set(indices);
-      new Float64Array(buf, ptr.v, values.length).set(values);
-      const ex = instance.exports as unknown as { margins: MarginsFn; transposed: TransposedFn };
-      return new WasmLossKernel(rows, dc, ptr, ex.margins, ex.transposed, buf, thetaLength);
-    } catch {
-      return null;
-    }
+    const inst = instantiate(compiled, at);
+    if (!inst) return null;
+    const buf = inst.buffer;
+    new Float64Array(buf, ptr.dense, rows * dc).set(dense.subarray(0, rows * dc));
+    new Int32Array(buf, ptr.ip, rows + 1).set(indptr.subarray(0, rows + 1));
+    new Int32Array(buf, ptr.ix, indices.length).set(indices);
+    new Float64Array(buf, ptr.v, values.length).set(values);
+    const ex = inst.exports as unknown as { margins: MarginsFn; transposed: TransposedFn };
+    return new WasmLossKernel(rows, dc, ptr, ex.margins, ex.transposed, buf, thetaLength);
   }
 
   /** z = X·theta[0..d) + b. */

@@ -1,0 +1,243 @@
+/**
+ * The MLP's first layer over the non-zeros of each row instead of a densified 524-wide batch.
+ *
+ * A batch row of the feature matrix has ~60 non-zeros out of 524 (24 standardised dense values +
+ * ~40 TF-IDF weights), so x·W and the kernel gradient xᵀ·dY need ~8× fewer multiply-adds over the
+ * non-zeros than as dense products. Both run in a small WebAssembly SIMD module (four float32 units
+ * per instruction): for every non-zero (column c, value v) of a row, out_row += v · W[c, :] in the
+ * forward pass and dW[c, :] += v · dY_row in the backward pass. The training matrix (standardised
+ * dense block + CSR, float32 as the dense batch had it) is copied into the module's memory once per
+ * fit; per batch only the row ids, the current kernel and dY go in and the products come out.
+ *
+ * Arithmetic: float32 multiply and add per non-zero, non-zeros of a row in ascending column order
+ * (dense block first), rows in batch order — deterministic, but not the summation order of the
+ * dense GEMM it replaces (XNNPACK), so trained weights differ from the dense path by float32
+ * rounding. `create` returns null when WebAssembly SIMD is unavailable; the trainer then uses the
+ * dense path.
+ */
+import type { FeatureMatrix } from '../../core/matrix.js';
+import {
+  ADD, BLOCK, END, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, GE_S, GE_U, I32, LOOP, MUL, SHL, V128,
+  br, brIf, buildModule, compileModule, f32load, get, i32c, i32load, inc, instantiate, set, v128load, v128store, v128zero,
+} from '../wasm-asm.js';
+import type { DenseScaler } from './network.js';
+
+// forward(bs, rows, ip, ix, v, W, stride, out): out[b, :] = Σ_k v[k] · W[ix[k], :] over row rows[b]'s entries.
+function forwardBody(): number[] {
+  const [bs, rows, ip, ix, v, W, stride, out] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [b, o, oend, k, kend, w, q, r] = [8, 9, 10, 11, 12, 13, 14, 15];
+  const val = 16;
+  return [
+    ...i32c(0), ...set(b),
+    ...BLOCK, ...LOOP,
+    ...get(b), ...get(bs), GE_S, ...brIf(1),
+    ...get(rows), ...get(b), ...i32c(2), SHL, ADD, ...i32load(), ...set(r),
+    ...get(out), ...get(b), ...get(stride), MUL, ADD, ...set(o),
+    ...get(o), ...get(stride), ADD, ...set(oend),
+    // zero the output row
+    ...get(o), ...set(q),
+    ...BLOCK, ...LOOP,
+    ...get(q), ...get(oend), GE_U, ...brIf(1),
+    ...get(q), ...v128zero, ...v128store(),
+    ...inc(q, 16),
+    ...br(0), END, END,
+    // k, kend: byte offsets of the row's entries (4-byte ix and v)
+    ...get(ip), ...get(r), ...i32c(2), SHL, ADD, ...set(w), // w reused as &ip[r]
+    ...get(w), ...i32load(), ...i32c(2), SHL, ...set(k),
+    ...get(w), ...i32load(4), ...i32c(2), SHL, ...set(kend),
+    ...BLOCK, ...LOOP,
+    ...get(k), ...get(kend), GE_U, ...brIf(1),
+    ...get(v), ...get(k), ADD, ...f32load(), ...F32X4_SPLAT, ...set(val),
+    ...get(W), ...get(ix), ...get(k), ADD, ...i32load(), ...get(stride), MUL, ADD, ...set(w),
+    ...get(o), ...set(q),
+    ...BLOCK, ...LOOP,
+    ...get(q), ...get(oend), GE_U, ...brIf(1),
+    ...get(q), ...get(q), ...v128load(), ...get(val), ...get(w), ...v128load(), ...F32X4_MUL, ...F32X4_ADD, ...v128store(),
+    ...inc(q, 16), ...inc(w, 16),
+    ...br(0), END, END,
+    ...inc(k, 4),
+    ...br(0), END, END,
+    ...inc(b, 1),
+    ...br(0), END, END,
+  ];
+}
+
+// backward(bs, rows, ip, ix, v, dY, stride, dW): dW[ix[k], :] += v[k] · dY[b, :] over row rows[b]'s entries.
+function backwardBody(): number[] {
+  const [bs, rows, ip, ix, v, dY, stride, dW] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [b, d, dend, k, kend, w, q, r] = [8, 9, 10, 11, 12, 13, 14, 15];
+  const val = 16;
+  return [
+    ...i32c(0), ...set(b),
+    ...BLOCK, ...LOOP,
+    ...get(b), ...get(bs), GE_S, ...brIf(1),
+    ...get(rows), ...get(b), ...i32c(2), SHL, ADD, ...i32load(), ...set(r),
+    ...get(dY), ...get(b), ...get(stride), MUL, ADD, ...set(d),
+    ...get(d), ...get(stride), ADD, ...set(dend),
+    ...get(ip), ...get(r), ...i32c(2), SHL, ADD, ...set(w),
+    ...get(w), ...i32load(), ...i32c(2), SHL, ...set(k),
+    ...get(w), ...i32load(4), ...i32c(2), SHL, ...set(kend),
+    ...BLOCK, ...LOOP,
+    ...get(k), ...get(kend), GE_U, ...brIf(1),
+    ...get(v), ...get(k), ADD, ...f32load(), ...F32X4_SPLAT, ...set(val),
+    ...get(dW), ...get(ix), ...get(k), ADD, ...i32load(), ...get(stride), MUL, ADD, ...set(w),
+    ...get(d), ...set(q),
+    ...BLOCK, ...LOOP,
+    ...get(q), ...get(dend), GE_U, ...brIf(1),
+    ...get(w), ...get(w), ...v128load(), ...get(val), ...get(q), ...v128load(), ...F32X4_MUL, ...F32X4_ADD, ...v128store(),
+    ...inc(q, 16), ...inc(w, 16),
+    ...br(0), END, END,
+    ...inc(k, 4),
+    ...br(0), END, END,
+    ...inc(b, 1),
+    ...br(0), END, END,
+  ];
+}
+
+
+type KernelFn = (bs: number, rows: number, ip: number, ix: number, v: number, src: number, stride: number, dst: number) => void;
+
+/** Compiled once per process (immutable); null without WebAssembly SIMD. */
+const compiled: object | null = compileModule(
+  buildModule([
+    { name: 'forward', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [1, V128]], code: forwardBody() },
+    { name: 'backward', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [1, V128]], code: backwardBody() },
+  ]),
+);
+
+/**
+ * The first layer's two products for one training matrix. Per batch: `setBatch` (row ids),
+ * `setWeights` (the current kernel, [inputs × units] row-major), `forward` → x·W ([bs × units]),
+ * `backward(dY)` → xᵀ·dY ([inputs × units]). Returned arrays are views/scratch reused by the next call.
+ */
+export class SparseInputLayer {
+  private readonly rowsView: Int32Array;
+  private readonly wView: Float32Array;
+  private readonly dwView: Float32Array;
+  private readonly outView: Float32Array;
+  private readonly dyView: Float32Array;
+  /** Unpadded scratch when units is not a multiple of 4 (null otherwise: views are returned). */
+  private readonly outScratch: Float32Array | null;
+  private readonly dwScratch: Float32Array | null;
+  private bs = 0;
+
+  private constructor(
+    readonly inputs: number,
+    readonly units: number,
+    private readonly padded: number,
+    private readonly ptr: { rows: number; ip: number; ix: number; v: number; w: number; dw: number; out: number; dy: number },
+    private readonly fwd: KernelFn,
+    private readonly bwd: KernelFn,
+    buffer: ArrayBuffer,
+    bsMax: number,
+  ) {
+    this.rowsView = new Int32Array(buffer, ptr.rows, bsMax);
+    this.wView = new Float32Array(buffer, ptr.w, inputs * padded);
+    this.dwView = new Float32Array(buffer, ptr.dw, inputs * padded);
+    this.outView = new Float32Array(buffer, ptr.out, bsMax * padded);
+    this.dyView = new Float32Array(buffer, ptr.dy, bsMax * padded);
+    this.outScratch = padded === units ? null : new Float32Array(bsMax * units);
+    this.dwScratch = padded === units ? null : new Float32Array(inputs * units);
+  }
+
+  /** Null when WebAssembly SIMD is unavailable or the data does not fit a 32-bit memory. */
+  static create(X: FeatureMatrix, scaler: DenseScaler, units: number, bsMax: number): SparseInputLayer | null {
+    if (!compiled) return null;
+    const n = X.rows;
+    const dc = X.dense.cols;
+    const inputs = dc + X.sparse.cols;
+    const { indptr, indices, data } = X.sparse;
+    const dense = X.dense.data;
+    // Entry count: non-zero standardised dense values + non-zero sparse values.
+    let nnz = 0;
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < dc; c++) if (Math.fround((dense[r * dc + c] - scaler.mean[c]) / scaler.scale[c]) !== 0) nnz++;
+      for (let p = indptr[r]; p < indptr[r + 1]; p++) if (Math.fround(data[p]) !== 0) nnz++;
+    }
+    const padded = Math.ceil(units / 4) * 4;
+    const stride = padded * 4;
+    let at = 16;
+    const place = (bytes: number) => {
+      const p = at;
+      at += Math.ceil(bytes / 16) * 16;
+      return p;
+    };
+    const ptr = {
+      rows: place(bsMax * 4),
+      ip: place((n + 1) * 4),
+      ix: place(nnz * 4),
+      v: place(nnz * 4),
+      w: place(inputs * stride),
+      dw: place(inputs * stride),
+      out: place(bsMax * stride),
+      dy: place(bsMax * stride),
+    };
+    const inst = instantiate(compiled, at);
+    if (!inst) return null;
+    const buf = inst.buffer;
+    const ip = new Int32Array(buf, ptr.ip, n + 1);
+    const ix = new Int32Array(buf, ptr.ix, nnz);
+    const v = new Float32Array(buf, ptr.v, nnz);
+    let k = 0;
+    for (let r = 0; r < n; r++) {
+      ip[r] = k;
+      for (let c = 0; c < dc; c++) {
+        const x = Math.fround((dense[r * dc + c] - scaler.mean[c]) / scaler.scale[c]);
+        if (x === 0) continue;
+        ix[k] = c;
+        v[k++] = x;
+      }
+      for (let p = indptr[r]; p < indptr[r + 1]; p++) {
+        const x = Math.fround(data[p]);
+        if (x === 0) continue;
+        ix[k] = dc + indices[p];
+        v[k++] = x;
+      }
+    }
+    ip[n] = k;
+    const ex = inst.exports as unknown as { forward: KernelFn; backward: KernelFn };
+    return new SparseInputLayer(inputs, units, padded, ptr, ex.forward, ex.backward, buf, bsMax);
+  }
+
+  /** The batch: rows perm[start..start+bs). */
+  setBatch(perm: Int32Array, start: number, bs: number): void {
+    this.rowsView.set(perm.subarray(start, start + bs));
+    this.bs = bs;
+  }
+
+  /** The current kernel, [inputs × units] row-major. */
+  setWeights(kernel: Float32Array): void {
+    const { units, padded, inputs } = this;
+    if (padded === units) {
+      this.wView.set(kernel.subarray(0, inputs * units));
+      return;
+    }
+    const w = this.wView;
+    for (let i = 0; i < inputs; i++) w.set(kernel.subarray(i * units, (i + 1) * units), i * padded);
+  }
+
+  /** x·W for the batch, [bs × units]. */
+  forward(): Float32Array {
+    const p = this.ptr;
+    this.fwd(this.bs, p.rows, p.ip, p.ix, p.v, p.w, this.padded * 4, p.out);
+    const { bs, units, padded } = this;
+    if (!this.outScratch) return this.outView.subarray(0, bs * units);
+    const o = this.outScratch;
+    for (let b = 0; b < bs; b++) o.set(this.outView.subarray(b * padded, b * padded + units), b * units);
+    return o.subarray(0, bs * units);
+  }
+
+  /** xᵀ·dY for the batch given dY [bs × units], as [inputs × units]. */
+  backward(dy: Float32Array): Float32Array {
+    const { bs, units, padded, inputs } = this;
+    if (padded === units) this.dyView.set(dy.subarray(0, bs * units));
+    else for (let b = 0; b < bs; b++) this.dyView.set(dy.subarray(b * units, (b + 1) * units), b * padded);
+    this.dwView.fill(0);
+    const p = this.ptr;
+    this.bwd(bs, p.rows, p.ip, p.ix, p.v, p.dy, padded * 4, p.dw);
+    if (!this.dwScratch) return this.dwView;
+    const g = this.dwScratch;
+    for (let i = 0; i < inputs; i++) g.set(this.dwView.subarray(i * padded, i * padded + units), i * units);
+    return g;
+  }
+}

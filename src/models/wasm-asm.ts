@@ -1,0 +1,131 @@
+/**
+ * A minimal WebAssembly assembler for the models' small numeric kernels (logistic/wasm-kernel.ts,
+ * mlp/sparse-input.ts): instruction helpers that return their bytes, and `buildModule`, which wraps
+ * function bodies into a module importing one memory (`env.memory`). Kernels are assembled from
+ * their instructions in the source, so there is no binary blob and no code from outside.
+ */
+
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+export const get = (i: number): number[] => [0x20, ...uleb(i)];
+export const set = (i: number): number[] => [0x21, ...uleb(i)];
+export const i32c = (v: number): number[] => [0x41, ...sleb(v)];
+export const f64zero = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
+export const i32load = (off = 0): number[] => [0x28, 2, ...uleb(off)];
+export const f32load = (off = 0): number[] => [0x2a, 2, ...uleb(off)];
+export const f64load = (off = 0): number[] => [0x2b, 3, ...uleb(off)];
+export const f64store = (off = 0): number[] => [0x39, 3, ...uleb(off)];
+export const v128load = (off = 0): number[] => [0xfd, 0x00, 4, ...uleb(off)];
+export const v128store = (off = 0): number[] => [0xfd, 0x0b, 4, ...uleb(off)];
+export const v128zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+export const F32X4_SPLAT = [0xfd, 0x13];
+export const F32X4_ADD = [0xfd, ...uleb(0xe4)];
+export const F32X4_MUL = [0xfd, ...uleb(0xe6)];
+export const ADD = 0x6a;
+export const SUB = 0x6b;
+export const MUL = 0x6c;
+export const SHL = 0x74;
+export const GE_S = 0x4e;
+export const GE_U = 0x4f;
+export const LT_U = 0x49;
+export const FADD = 0xa0;
+export const FMUL = 0xa2;
+export const BLOCK = [0x02, 0x40];
+export const LOOP = [0x03, 0x40];
+export const IF = [0x04, 0x40];
+export const END = 0x0b;
+export const br = (d: number): number[] => [0x0c, d];
+export const brIf = (d: number): number[] => [0x0d, d];
+/** local[i] += c (i32). */
+export const inc = (i: number, c: number): number[] => [...get(i), ...i32c(c), ADD, ...set(i)];
+
+export interface FunctionDef {
+  readonly name: string;
+  readonly params: readonly number[];
+  /** Declared locals, as [count, type] runs. */
+  readonly locals: ReadonlyArray<readonly [number, number]>;
+  /** Instructions, without the final `end`. */
+  readonly code: readonly number[];
+}
+
+/** A module importing `env.memory` (min 1 page) and exporting the given functions (no results). */
+export function buildModule(fns: readonly FunctionDef[]): Uint8Array {
+  const types = fns.map((f) => [0x60, ...vec(f.params.map((t) => [t])), 0]);
+  const bodies = fns.map((f) => {
+    const b = [...vec(f.locals.map(([n, t]) => [...uleb(n), t])), ...f.code, END];
+    return [...uleb(b.length), ...b];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
+    ...section(3, vec(fns.map((_, i) => uleb(i)))),
+    ...section(7, vec(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(bodies)),
+  ]);
+}
+
+/** The part of the WebAssembly JS API used here (the project's lib settings do not declare it). */
+export interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+}
+
+/** The global WebAssembly API, or null where there is none. */
+export const wasmApi: WasmApi | null = (globalThis as { WebAssembly?: WasmApi }).WebAssembly ?? null;
+
+/** Compiles a module; null when WebAssembly (or a feature it uses, e.g. SIMD) is unavailable. */
+export function compileModule(bytes: Uint8Array): object | null {
+  if (!wasmApi) return null;
+  try {
+    return new wasmApi.Module(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** A fresh memory of at least `bytes` bytes with an instance of `module` bound to it; null on failure or above 2 GiB. */
+export function instantiate(module: object, bytes: number): { exports: Record<string, unknown>; buffer: ArrayBuffer } | null {
+  if (!wasmApi) return null;
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  if (pages > 32768) return null;
+  try {
+    const memory = new wasmApi.Memory({ initial: pages });
+    const instance = new wasmApi.Instance(module, { env: { memory } });
+    return { exports: instance.exports, buffer: memory.buffer };
+  } catch {
+    return null;
+  }
+}
