@@ -13,7 +13,7 @@
  * over the --space file (default bench/scale-space.yaml: logistic C and a 50-tree GBM; `default`:
  * the built-in space). Peak RSS is the child's maximum resident set (kernel accounting). Prints a
  * table, whether time per row stays flat (linear growth), and writes JSON (default
- * bench/results/scale-<machine>-<date>.json).
+ * bench/results/scale-pipeline-<machine>-<date>.json).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -105,6 +105,8 @@ const out = {
   schema: 'train-spam-bench-scale/2',
   machine: mc,
   command: `node bench/scale.mjs ${args.join(' ')}`.trim(),
+  dist: path.relative(root, DIST) || 'dist',
+  commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || null,
   trials,
   space: space ? path.relative(root, space) : 'default',
   workers,
@@ -112,7 +114,7 @@ const out = {
   rows,
   linearity: { total: lin, steps: linByStep },
 };
-const file = opt('--out', path.join(here, 'results', `scale-${resultFileName(mc, 'full')}`));
+const file = opt('--out', path.join(here, 'results', `scale-pipeline-${resultFileName(mc, 'full')}`));
 mkdirSync(path.dirname(file), { recursive: true });
 writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 console.log(`scale (${mc.hostname}, ${mc.cores} cores, node ${mc.node}, ${mc.date}; load average at the end ${mc.loadavg.join(' ')})`);
