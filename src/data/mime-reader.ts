@@ -24,6 +24,7 @@
  * shared module state). Layer 1: no node:* imports.
  */
 import { addressParser, decodeWords, type Address } from 'postal-mime';
+import { decodeTransfer, PASS_THROUGH, transferEncodingOf, type TransferEncoding } from './mime-body.js';
 import { continuedParams, decodeFlowedText, parseStructuredHeader, stripComments, trimWsp, type StructuredHeader } from './mime-header.js';
 
 /** The parsed fields toRecord reads (the same shape whichever parser produced them). */
@@ -63,12 +64,6 @@ const CONTENT_HEADERS = new Set(['content-type', 'content-transfer-encoding', 'c
 /** Content-Type parameters the reader reads. */
 const USED_PARAMS = new Set(['charset', 'boundary', 'format', 'delsp']);
 
-const enum Enc {
-  Pass,
-  QuotedPrintable,
-  Base64,
-}
-
 interface Part {
   parent: Part | null;
   depth: number;
@@ -80,7 +75,7 @@ interface Part {
   type: StructuredHeader;
   multipart: string | false;
   disposition: string;
-  enc: Enc;
+  enc: TransferEncoding;
   children: Part[];
   finalizedChildren: number;
   /** Offsets of the first body line and past the last body line fed (ends included). */
@@ -103,22 +98,6 @@ class Decline {
 const EMPTY = new Uint8Array(0);
 const headerDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
-
-/** base64 alphabet → sextet, -1 for other bytes, -2 for '='. */
-const B64: Int8Array = (() => {
-  const t = new Int8Array(256).fill(-1);
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  for (let i = 0; i < abc.length; i++) t[abc.charCodeAt(i)] = i;
-  t[0x3d] = -2;
-  return t;
-})();
-
-function hexNibble(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
-}
 
 export class MimeReader {
   private input = new Uint8Array(0);
@@ -164,7 +143,7 @@ export class MimeReader {
     if (parent?.multipart === 'digest') throw new Decline('multipart/digest');
     const p: Part = {
       parent, depth, state: 0, headerStart: -1, headerEnd: -1, type: { value: 'text/plain', params: {} }, multipart: false, disposition: '',
-      enc: Enc.Pass, children: [], finalizedChildren: 0, bodyStart: -1, bodyEnd: -1, headers: parent ? null : [],
+      enc: PASS_THROUGH, children: [], finalizedChildren: 0, bodyStart: -1, bodyEnd: -1, headers: parent ? null : [],
     };
     if (parent) parent.children.push(p);
     return p;
@@ -305,8 +284,7 @@ export class MimeReader {
     if (p.multipart && type.params.boundary) this.boundaries.push({ value: encoder.encode(type.params.boundary), part: p });
     // continuations change parameters only, and only the disposition's value is read
     if (disp !== undefined) p.disposition = parseStructuredHeader(disp).value;
-    const encoding = cte === undefined ? '8bit' : cteToken(cte);
-    p.enc = /base64/i.test(encoding) ? Enc.Base64 : /quoted-printable/i.test(encoding) ? Enc.QuotedPrintable : Enc.Pass;
+    p.enc = transferEncodingOf(cte === undefined ? '8bit' : cteToken(cte));
   }
 
   /** postal-mime `collectNode` + `renderTextContent` + the fields of `buildMessage`. */
@@ -406,77 +384,9 @@ export class MimeReader {
   private decodeBody(p: Part): void {
     this.outLen = 0;
     if (p.bodyStart < 0) return;
-    const av = this.av;
-    const stop = p.bodyEnd;
     // body bytes never grow when transfer-decoded, except by the '\n' that ends a last line without one
-    this.ensureOut(stop - p.bodyStart + 1);
-    const out = this.out;
-    let o = 0;
-    // base64 state across lines: sextets of the open unit and how many
-    let acc = 0;
-    let k = 0;
-    for (let pos = p.bodyStart; pos < stop; ) {
-      const start = pos;
-      const lf = av.indexOf(0x0a, pos);
-      let end = lf < 0 || lf >= stop ? stop : lf;
-      pos = end < stop ? end + 1 : stop;
-      while (end > start && av[end - 1] === 0x0d) end--;
-      if (p.enc === Enc.Pass) {
-        for (let i = start; i < end; i++) out[o++] = av[i];
-        out[o++] = 0x0a;
-      } else if (p.enc === Enc.QuotedPrintable) {
-        let len = end - start;
-        const soft = len > 0 && av[end - 1] === 0x3d;
-        if (soft) len--;
-        const e = start + len;
-        for (let i = start; i < e; i++) {
-          const c = av[i];
-          if (c === 0x3d && i + 2 < e) {
-            const hi = hexNibble(av[i + 1]);
-            const lo = hexNibble(av[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-              out[o++] = (hi << 4) | lo;
-              i += 2;
-              continue;
-            }
-          }
-          out[o++] = c;
-        }
-        if (!soft) out[o++] = 0x0a;
-      } else {
-        for (let i = start; i < end; i++) {
-          const v = B64[av[i]];
-          if (v === -1) continue;
-          if (v === -2) {
-            // '=' closes the open unit: its partial group yields k - 1 bytes (none for k = 1)
-            if (k === 2) out[o++] = acc >> 4;
-            else if (k === 3) {
-              out[o++] = acc >> 10;
-              out[o++] = (acc >> 2) & 0xff;
-            }
-            acc = 0;
-            k = 0;
-            continue;
-          }
-          acc = (acc << 6) | v;
-          if (++k === 4) {
-            out[o++] = acc >> 16;
-            out[o++] = (acc >> 8) & 0xff;
-            out[o++] = acc & 0xff;
-            acc = 0;
-            k = 0;
-          }
-        }
-      }
-    }
-    if (p.enc === Enc.Base64) {
-      if (k === 2) out[o++] = acc >> 4;
-      else if (k === 3) {
-        out[o++] = acc >> 10;
-        out[o++] = (acc >> 2) & 0xff;
-      }
-    }
-    this.outLen = o;
+    this.ensureOut(p.bodyEnd - p.bodyStart + 1);
+    this.outLen = decodeTransfer(this.av, p.bodyStart, p.bodyEnd, p.enc, this.out);
   }
 }
 
