@@ -13,6 +13,8 @@
 //    default space, same seed; prints best val F1 of each, the gap and ASHA's share of the compute
 //    (sum of iterations trained).
 // Results print as JSON (ratios and ms per task).
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 
 const BUDGET = { gbm: 'n_estimators', mlp: 'epochs', logistic: 'max_iter' };
@@ -59,9 +61,27 @@ export function createEstimator(kind, given) {
   };
 }
 
+/** The compiled tree: dist/, or TRAIN_SPAM_BENCH_DIST (a private snapshot, see bench/lib/ours.mjs). */
+function distUrl() {
+  const d = process.env.TRAIN_SPAM_BENCH_DIST;
+  return d ? new URL(`${pathToFileURL(path.resolve(d)).href}/`) : new URL('../dist/', import.meta.url);
+}
+
+/**
+ * ASHA vs random search on the SpamAssassin training matrix, per master seed: the same 20 configs
+ * and fit seeds (trial i's config and seed derive from the master seed and i only) run once to the
+ * end (random search, FIFO) and once under ASHA. Compute is reported two ways: the sum of
+ * iterations trained (boosting rounds + epochs + solver steps, the issue's literal measure), and
+ * the sum of each trial's iterations divided by its family's largest budget in the space (one
+ * fully trained trial of the largest size = 1, whatever its family counts).
+ * --curves file: writes every random-search trial's per-iteration reports (for offline ASHA
+ * simulations: a completed trial's fit does not depend on the scheduler).
+ */
 async function spamAssassin(args) {
-  const dist = new URL('../dist/', import.meta.url);
-  const { runStudy } = await import(new URL('hpo/index.js', dist).href);
+  const dist = distUrl();
+  const { runStudy, defaultSpace, ITERATION_PARAM } = await import(new URL('hpo/index.js', dist).href);
+  const { iterationCeilings } = await import(new URL('hpo/families.js', dist).href);
+  const { registryFamilies } = await import(new URL('hpo/registry-families.js', dist).href);
   const { holdoutRows } = await import(new URL('hpo/validation.js', dist).href);
   const { loadEmailTable } = await import(new URL('io/email-table.js', dist).href);
   const { fitTransformFeaturePipeline } = await import(new URL('features/index.js', dist).href);
@@ -69,6 +89,13 @@ async function spamAssassin(args) {
   const flag = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const trials = Number(flag('--trials')) || 20;
   const workers = Number(flag('--workers')) || 2;
+  const seeds = (flag('--seeds') ?? '42').split(',').map(Number);
+  const asha = flag('--asha') ? JSON.parse(flag('--asha')) : {};
+  const only = flag('--only'); // 'random' | 'asha'
+  const curvesFile = flag('--curves');
+  // --reuse-random f: take random search's results from a --curves file of an earlier run (the
+  // same seeds and build; random search is deterministic) instead of training the 20 trials again
+  const reuse = flag('--reuse-random') ? JSON.parse((await import('node:fs')).readFileSync(flag('--reuse-random'), 'utf8')) : null;
   const { records } = await loadEmailTable(file);
   const labels = Uint8Array.from(records, (r) => Number(r.label));
   // the training part of a seeded stratified 80/20 split (the test part never enters HPO)
@@ -76,33 +103,167 @@ async function spamAssassin(args) {
   const trainRecords = train.map((i) => records[i]);
   const y = Uint8Array.from(train, (i) => labels[i]);
   const { matrix: X } = fitTransformFeaturePipeline(trainRecords, y);
-  const out = { bench: 'hpo-spamassassin', rows: X.rows, cols: X.dense.cols + X.sparse.cols, trials, workers };
-  for (const [name, scheduler] of [['random', { kind: 'fifo' }], ['asha', { kind: 'asha' }]]) {
-    const t0 = performance.now();
-    const r = await runStudy({ data: { X, y }, trials, seed: 42, workers, scheduler });
-    out[name] = {
-      seconds: +((performance.now() - t0) / 1000).toFixed(1),
-      best_f1: r.bestScore,
-      best_model: r.best?.model ?? null,
-      iterations: r.totalIterations,
-      stopped: r.trials.filter((t) => t.state === 'stopped').length,
-      failed: r.trials.filter((t) => t.state === 'failed').length,
-    };
-    process.stderr.write(`${name}: ${JSON.stringify(out[name])}\n`);
+  const space = defaultSpace(registryFamilies);
+  const ceilings = iterationCeilings(space, registryFamilies);
+  const os = await import('node:os');
+  const table = [];
+  const curves = {};
+  for (const seed of seeds) {
+    const out = { seed };
+    for (const [name, scheduler] of [['random', { kind: 'fifo' }], ['asha', { kind: 'asha', ...asha }]]) {
+      if (only && only !== name) continue;
+      if (name === 'random' && reuse?.curves[seed]) {
+        const c = reuse.curves[seed];
+        const done = c.rows.filter((t) => t.state === 'completed');
+        const best = done.reduce((b, t) => (b === null || t.f1 > b.f1 || (t.f1 === b.f1 && (t.auc > b.auc || (t.auc === b.auc && t.trial < b.trial))) ? t : b), null);
+        out.random = {
+          reused: true,
+          best_f1: best?.f1 ?? null,
+          best_trial: best?.trial ?? null,
+          best_model: best?.model ?? null,
+          iterations: c.rows.reduce((a, t) => a + t.iterations, 0),
+          normalized_iterations: +c.rows.reduce((a, t) => a + t.iterations / (ceilings[t.model] ?? t.iterations), 0).toFixed(3),
+          stopped: 0,
+          failed: c.rows.filter((t) => t.state === 'failed').length,
+          configs: c.rows.map((t) => JSON.stringify([t.trial, t.model, c.params[t.trial]])),
+          rows: c.rows,
+        };
+        continue;
+      }
+      const reports = new Map();
+      const hooks = name === 'random' && curvesFile ? { onTrialReport: (e) => (reports.get(e.trial) ?? reports.set(e.trial, []).get(e.trial)).push([e.iteration, e.metrics.val_auc ?? null, e.metrics.val_loss ?? null]) } : undefined;
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const r = await runStudy({ data: { X, y }, trials, seed, workers, scheduler, space, hooks });
+      const c1 = process.cpuUsage(c0);
+      const normalized = r.trials.reduce((sum, t) => sum + t.iterations / (ceilings[t.model] ?? t.iterations), 0);
+      out[name] = {
+        seconds: +((performance.now() - t0) / 1000).toFixed(1),
+        cpu_seconds: +((c1.user + c1.system) / 1e6).toFixed(1),
+        best_f1: r.bestScore,
+        best_trial: r.best?.trial ?? null,
+        best_model: r.best?.model ?? null,
+        iterations: r.totalIterations,
+        normalized_iterations: +normalized.toFixed(3),
+        stopped: r.trials.filter((t) => t.state === 'stopped').length,
+        failed: r.trials.filter((t) => t.state === 'failed').length,
+        configs: r.trials.map((t) => JSON.stringify(out.random?.reused ? [t.trial, t.model, t.params] : [t.trial, t.seed, t.model, t.params])),
+        rows: r.trials.map((t) => ({ trial: t.trial, model: t.model, budget: t.params[ITERATION_PARAM[t.model]] ?? null, state: t.state, iterations: t.iterations, f1: t.score, auc: t.tieBreak })),
+      };
+      if (name === 'random' && curvesFile) curves[seed] = { rows: out[name].rows, params: r.trials.map((t) => t.params), reports: Object.fromEntries([...reports].sort((a, b) => a[0] - b[0])) };
+      process.stderr.write(`seed ${seed} ${name}: ${out[name].seconds} s, best f1 ${r.bestScore} (trial ${out[name].best_trial}, ${out[name].best_model}), iterations ${r.totalIterations}, normalized ${out[name].normalized_iterations}, stopped ${out[name].stopped}, load ${os.loadavg()[0].toFixed(2)}\n`);
+    }
+    if (out.random && out.asha) {
+      out.same_configs = JSON.stringify(out.random.configs) === JSON.stringify(out.asha.configs);
+      out.f1_gap_random_minus_asha = +(out.random.best_f1 - out.asha.best_f1).toFixed(5);
+      out.compute_share_iterations = +(out.asha.iterations / out.random.iterations).toFixed(3);
+      out.compute_share_normalized = +(out.asha.normalized_iterations / out.random.normalized_iterations).toFixed(3);
+      out.goal_met = out.f1_gap_random_minus_asha <= 0.005 && out.compute_share_iterations <= 0.4;
+    }
+    for (const k of ['random', 'asha']) if (out[k]) delete out[k].configs;
+    table.push(out);
+    if (curvesFile) (await import('node:fs')).writeFileSync(curvesFile, JSON.stringify({ trials, ceilings, curves }));
   }
-  out.f1_gap_random_minus_asha = +(out.random.best_f1 - out.asha.best_f1).toFixed(5);
-  out.asha_compute_share = +(out.asha.iterations / out.random.iterations).toFixed(3);
-  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  const summary = table.map((t) => ({ seed: t.seed, random_f1: t.random?.best_f1, asha_f1: t.asha?.best_f1, gap: t.f1_gap_random_minus_asha, iters: t.random && t.asha ? `${t.asha.iterations}/${t.random.iterations}` : undefined, share: t.compute_share_iterations, share_normalized: t.compute_share_normalized, same_configs: t.same_configs, goal_met: t.goal_met }));
+  process.stdout.write(JSON.stringify({ bench: 'hpo-spamassassin', rows: X.rows, cols: X.dense.cols + X.sparse.cols, trials, workers, asha: { ...asha }, ceilings, loadavg: os.loadavg(), summary, table }, null, 2) + '\n');
+}
+
+/**
+ * Offline ASHA on recorded learning curves (`--spamassassin --curves f` writes them):
+ *   node bench/hpo.bench.mjs --simulate f [--grid '[{"maxT":27,...}, ...]']
+ * Replays each seed's 20 random-search trials in index order through the real scheduler
+ * (deterministic mode = a sequential run) and reports, per setting and seed, ASHA's share of the
+ * compute and its best F1 against random search's. Exact for completed trials (a fit does not
+ * depend on the scheduler's answers until it is stopped); a study whose trials were all stopped is
+ * flagged (its best F1 would need the stopped fits' scores).
+ */
+async function simulate(args) {
+  const flag = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const { readFileSync } = await import('node:fs');
+  const rec = JSON.parse(readFileSync(flag('--simulate'), 'utf8'));
+  const { ashaScheduler, normalizedTime } = await import(new URL('hpo/scheduler.js', distUrl()).href);
+  const grid = flag('--grid')
+    ? JSON.parse(flag('--grid'))
+    : [
+        { timeScale: 'trial' },
+        { timeScale: 'family' },
+        { timeScale: 'family', gracePeriod: 3 },
+        { timeScale: 'family', reductionFactor: 4 },
+        { timeScale: 'family', maxT: 81 },
+        { timeScale: 'family', maxT: 81, gracePeriod: 3 },
+        { timeScale: 'family', brackets: 2 },
+        { timeScale: 'family', metric: 'val_loss' },
+      ];
+  const better = (a, b) => a.f1 > b.f1 || (a.f1 === b.f1 && ((a.auc ?? -Infinity) > (b.auc ?? -Infinity) || (a.auc === b.auc && a.trial < b.trial)));
+  const out = [];
+  for (const g of grid) {
+    const { timeScale = 'family', metric = 'val_auc', ...opts } = g;
+    const perSeed = [];
+    for (const [seed, c] of Object.entries(rec.curves)) {
+      const sched = ashaScheduler({ ...opts, mode: metric.endsWith('loss') ? 'min' : 'max', seed: Number(seed) });
+      const maxT = sched.config.maxT;
+      const records = [];
+      let used = 0;
+      let full = 0;
+      let usedNorm = 0;
+      let fullNorm = 0;
+      let best = null;
+      let bestRandom = null;
+      let stopped = 0;
+      for (const row of c.rows) {
+        const ceiling = rec.ceilings[row.model] ?? row.budget;
+        const budget = row.budget ?? ceiling;
+        const reports = c.reports[row.trial] ?? [];
+        const bracket = sched.bracketOf(row.trial);
+        let iters = row.iterations;
+        let state = 'completed';
+        for (const [it, auc, loss] of reports) {
+          const time = normalizedTime(it, timeScale === 'trial' ? budget : ceiling, maxT);
+          const v = metric === 'val_loss' ? loss : auc;
+          const o = sched.decide(records, { trial: row.trial, bracket, time, value: v ?? undefined, ...(sched.config.rungs === 'family' ? { group: row.model } : {}) });
+          records.push(...o.newRecords);
+          if (o.decision === 'stop') {
+            if (it < budget) {
+              state = 'stopped';
+              iters = it;
+            }
+            break;
+          }
+        }
+        if (args.includes('--verbose')) process.stderr.write(`seed ${seed} trial ${row.trial} ${row.model} budget ${budget}: ${state} at ${iters} (random f1 ${row.f1?.toFixed(4)})\n`);
+        if (state === 'stopped') stopped++;
+        used += iters;
+        full += row.iterations;
+        usedNorm += iters / ceiling;
+        fullNorm += row.iterations / ceiling;
+        if (row.state === 'completed' && (bestRandom === null || better(row, bestRandom))) bestRandom = row;
+        if (state === 'completed' && row.state === 'completed' && (best === null || better(row, best))) best = row;
+      }
+      perSeed.push({
+        seed: Number(seed),
+        share: +(used / full).toFixed(3),
+        share_normalized: +(usedNorm / fullNorm).toFixed(3),
+        gap: best ? +(bestRandom.f1 - best.f1).toFixed(5) : null,
+        best: best ? `${best.trial}:${best.model}` : 'none completed',
+        random_best: `${bestRandom.trial}:${bestRandom.model}`,
+        stopped,
+      });
+    }
+    const ok = perSeed.filter((p) => p.gap !== null && p.gap <= 0.005 && p.share <= 0.4).length;
+    out.push({ setting: g, seeds_meeting_goal: `${ok}/${perSeed.length}`, max_share: Math.max(...perSeed.map((p) => p.share)), max_gap: Math.max(...perSeed.map((p) => p.gap ?? 1)), perSeed });
+  }
+  for (const o of out) process.stdout.write(JSON.stringify(o) + '\n');
 }
 
 async function main() {
   const args = process.argv.slice(2);
   if (args.includes('--spamassassin')) return spamAssassin(args);
+  if (args.includes('--simulate')) return simulate(args);
   const real = args.includes('--real');
   const flag = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const trials = Number(flag('--trials')) || 20;
   const counts = (flag('--workers') ?? '1,2').split(',').map(Number);
-  const dist = new URL('../dist/', import.meta.url);
+  const dist = distUrl();
   const { runStudy } = await import(new URL('hpo/index.js', dist).href);
   const { WorkerPool } = await import(new URL('exec/pool.js', dist).href);
   const { denseMatrix, emptyCsr, featureMatrix } = await import(new URL('core/matrix.js', dist).href);

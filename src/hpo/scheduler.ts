@@ -32,6 +32,8 @@ export type Decision = 'continue' | 'stop';
 export interface RungRecord {
   readonly trial: number;
   readonly bracket: number;
+  /** Rung group (the model family with per-family rungs); absent = the one shared group. */
+  readonly group?: string;
   readonly milestone: number;
   /** The metric as reported (not sign-adjusted). */
   readonly value: number;
@@ -41,6 +43,8 @@ export interface RungRecord {
 export interface SchedulerReport {
   readonly trial: number;
   readonly bracket: number;
+  /** Rung group of the trial (see RungRecord.group). */
+  readonly group?: string;
   /** Scheduler time (see `normalizedTime`). */
   readonly time: number;
   /** The rung metric, or undefined when the report does not carry it. */
@@ -90,7 +94,23 @@ export interface AshaOptions {
   readonly seed?: number;
   /** Deterministic (sequential-equivalent) decisions (default true). */
   readonly deterministic?: boolean;
+  /**
+   * What time maxT means (see `normalizedTime`): 'family' (default) = the largest iteration budget
+   * of the trial's family in the search space, so rungs fall at fixed numbers of boosting rounds /
+   * epochs / solver steps and a small-budget trial simply ends early (Ray Tune's time_attr);
+   * 'trial' = the trial's own budget (rungs at fixed fractions of each trial).
+   */
+  readonly timeScale?: TimeScale;
+  /**
+   * 'family' (default): each model family has its own rungs, so a trial is compared only with
+   * trials of its own family at the same milestone (their iterations count the same thing);
+   * 'shared': one set of rungs for all families (Ray Tune with one scheduler over a mixed space).
+   */
+  readonly rungs?: RungGrouping;
 }
+
+export type TimeScale = 'family' | 'trial';
+export type RungGrouping = 'family' | 'shared';
 
 export interface AshaConfig {
   readonly maxT: number;
@@ -100,17 +120,21 @@ export interface AshaConfig {
   readonly mode: Mode;
   readonly seed: number;
   readonly deterministic: boolean;
+  readonly timeScale: TimeScale;
+  readonly rungs: RungGrouping;
 }
 
 export function resolveAshaOptions(o: AshaOptions = {}): AshaConfig {
   const c: AshaConfig = {
-    maxT: o.maxT ?? 27,
+    maxT: o.maxT ?? 243,
     gracePeriod: o.gracePeriod ?? 1,
     reductionFactor: o.reductionFactor ?? 3,
     brackets: o.brackets ?? 1,
     mode: o.mode ?? 'max',
     seed: o.seed ?? 0,
     deterministic: o.deterministic ?? true,
+    timeScale: o.timeScale ?? 'family',
+    rungs: o.rungs ?? 'family',
   };
   const bad = (name: string, expected: string, v: unknown) =>
     invalidArgument(`asha: ${name} = ${JSON.stringify(v)} is invalid; expected ${expected}`, { parameter: name, expected });
@@ -119,6 +143,8 @@ export function resolveAshaOptions(o: AshaOptions = {}): AshaConfig {
   if (!(c.reductionFactor > 1) || !Number.isFinite(c.reductionFactor)) throw bad('reduction_factor', 'a number > 1', c.reductionFactor);
   if (!Number.isInteger(c.brackets) || c.brackets < 1) throw bad('brackets', 'an integer ≥ 1', c.brackets);
   if (c.mode !== 'max' && c.mode !== 'min') throw bad('mode', "'max' or 'min'", c.mode);
+  if (c.timeScale !== 'family' && c.timeScale !== 'trial') throw bad('time_scale', "'family' or 'trial'", c.timeScale);
+  if (c.rungs !== 'family' && c.rungs !== 'shared') throw bad('rungs', "'family' or 'shared'", c.rungs);
   if (milestonesOf(c, c.brackets - 1).length === 0) {
     throw bad('brackets', `at most ${maxRungs(c, 0)} for max_t=${c.maxT}, grace_period=${c.gracePeriod}, reduction_factor=${c.reductionFactor}`, c.brackets);
   }
@@ -147,9 +173,10 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /**
- * Scheduler time of a report: `iteration / budget · maxT`, where budget is the trial's own
- * iteration count (boosting rounds, epochs, solver steps). This puts every family on one scale:
- * time maxT = a fully trained trial. Without a known budget, time is the raw iteration.
+ * Scheduler time of a report: `iteration / budget · maxT` (capped at maxT), where budget is the
+ * iteration count that means "fully trained" (boosting rounds, epochs, solver steps): the
+ * family's largest budget in the space (timeScale 'family') or the trial's own ('trial'). This
+ * puts every family on one scale. Without a known budget, time is the raw iteration.
  */
 export function normalizedTime(iteration: number, budget: number | undefined, maxT: number): number {
   if (!budget || !(budget > 0)) return iteration;
@@ -192,9 +219,10 @@ export function ashaScheduler(options: AshaOptions = {}): Scheduler & { readonly
     const m = pendingMilestone(records, r);
     if (m === null) return { decision: 'continue', newRecords: [] };
     const value = r.value as number;
+    const group = r.group ?? '';
     const seen: number[] = [];
     for (const x of records) {
-      if (x.bracket !== r.bracket || x.milestone !== m || x.trial === r.trial) continue;
+      if (x.bracket !== r.bracket || x.milestone !== m || x.trial === r.trial || (x.group ?? '') !== group) continue;
       if (c.deterministic && x.trial > r.trial) continue;
       seen.push(sign * x.value);
     }
@@ -203,7 +231,8 @@ export function ashaScheduler(options: AshaOptions = {}): Scheduler & { readonly
       const cutoff = percentile(seen, (1 - 1 / c.reductionFactor) * 100);
       if (sign * value < cutoff) decision = 'stop';
     }
-    return { decision, newRecords: [{ trial: r.trial, bracket: r.bracket, milestone: m, value }] };
+    const rec: RungRecord = r.group === undefined ? { trial: r.trial, bracket: r.bracket, milestone: m, value } : { trial: r.trial, bracket: r.bracket, group: r.group, milestone: m, value };
+    return { decision, newRecords: [rec] };
   }
 
   return { kind: 'asha', deterministic: c.deterministic, config: c, bracketOf, pendingMilestone, decide };
@@ -211,8 +240,8 @@ export function ashaScheduler(options: AshaOptions = {}): Scheduler & { readonly
 
 /**
  * Deterministic mode: may trial `report.trial` be judged at `milestone` now? True when every
- * lower-index trial of the same bracket (among `trials`, the study's trials in this shard) has
- * either recorded at that milestone or ended.
+ * lower-index trial of the same bracket and rung group (among `trials`, the study's trials in
+ * this shard) has either recorded at that milestone or ended.
  */
 export function readyToDecide(
   records: readonly RungRecord[],
@@ -221,9 +250,11 @@ export function readyToDecide(
   lowerTrials: Iterable<number>,
   hasEnded: (trial: number) => boolean,
   bracketOf: (trial: number) => number,
+  groupOf: (trial: number) => string | undefined = () => undefined,
 ): boolean {
+  const group = report.group ?? '';
   for (const j of lowerTrials) {
-    if (j >= report.trial || bracketOf(j) !== report.bracket || hasEnded(j)) continue;
+    if (j >= report.trial || bracketOf(j) !== report.bracket || (groupOf(j) ?? '') !== group || hasEnded(j)) continue;
     if (!records.some((x) => x.trial === j && x.bracket === report.bracket && x.milestone === milestone)) return false;
   }
   return true;

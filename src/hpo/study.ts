@@ -4,14 +4,15 @@
  * The study is the only stateful part of hpo, and its state lives in a TrialStore: the searcher
  * (pure in the trial index) proposes configs, the scheduler (pure over rung records) answers each
  * report, the runner executes trials (worker pool or in-process), hooks and the progress reporter
- * observe. Trials are launched in index order with at most `runner.concurrency` in flight.
+ * observe. At most `runner.concurrency` trials are in flight, launched in index order (ASHA, one
+ * worker) or longest expected first (random search on several workers).
  */
 import { join } from 'node:path';
 import { invalidArgument, type ErrorData } from '../core/errors.js';
 import type { JsonValue } from '../core/payload.js';
 import type { Clock } from '../core/ports.js';
-import type { IterationDecision, TrainingData } from '../models/contract.js';
-import { defaultSpace, type ModelFamilies } from './families.js';
+import type { IterationDecision, ModelKind, TrainingData } from '../models/contract.js';
+import { defaultSpace, expectedTrialCost, iterationCeilings, type ModelFamilies } from './families.js';
 import { defaultWorkerCount } from '../exec/pool.js';
 import { silentProgress, type BestSoFar, type ProgressCounts, type ProgressReporter } from './progress.js';
 import { better, summarize, toRow, type StudyResult, type TrialRow } from './results.js';
@@ -85,6 +86,13 @@ export interface StudyOptions {
   readonly executor?: 'pool' | 'inline';
   /** Trials running at once (default: available cores). */
   readonly workers?: number;
+  /**
+   * Launch order when several trials run at once: 'longest-first' (default for random search:
+   * trials sorted by `expectedTrialCost`, so no worker sits idle behind one long last trial) or
+   * 'index'. ASHA always launches in index order (its deterministic mode relies on it). Which
+   * config and seed a trial gets, and every result, is the same either way.
+   */
+  readonly launchOrder?: 'index' | 'longest-first';
   /** Compiled worker entry (default dist/workers/trial-worker.js). */
   readonly workerFile?: string | URL;
   /** Module the worker imports createEstimator from (default: the models registry). */
@@ -167,6 +175,12 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   const families = options.families ?? (await import('./registry-families.js')).registryFamilies;
   const space = options.space ?? defaultSpace(families);
   const searcher = randomSearcher(space, seed);
+  // ASHA's time axis: iterations over the family's largest budget in the space (or the trial's own)
+  const ceilings = ashaCfg?.timeScale === 'family' ? iterationCeilings(space, families) : {};
+  // ASHA's rung groups: one per model family, or one shared by all
+  const perFamily = ashaCfg?.rungs === 'family';
+  const familyCache: Map<number, ModelKind> = new Map();
+  const familyOf = (j: number): ModelKind => familyCache.get(j) ?? familyCache.set(j, searcher.suggest(j).config.model).get(j)!;
 
   const header: StudyHeader = {
     version: JOURNAL_VERSION,
@@ -257,14 +271,16 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
 
     const signal = options.signal;
     signal?.addEventListener('abort', changed, { once: true });
-    const decide = async (i: number, bracket: number, p: TrialProgress): Promise<IterationDecision> => {
-      const time = ashaCfg ? normalizedTime(p.iteration, p.budget ?? undefined, ashaCfg.maxT) : p.budget ? p.iteration / p.budget : p.iteration;
+    const decide = async (i: number, model: ModelKind, bracket: number, p: TrialProgress): Promise<IterationDecision> => {
+      const time = ashaCfg ? normalizedTime(p.iteration, ceilings[model] ?? p.budget ?? undefined, ashaCfg.maxT) : p.budget ? p.iteration / p.budget : p.iteration;
       const raw = rungMetric ? p.metrics[rungMetric] : undefined;
-      const report = { trial: i, bracket, time, value: typeof raw === 'number' && Number.isFinite(raw) ? raw : undefined };
+      const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : undefined;
+      const report = { trial: i, bracket, time, value, ...(perFamily ? { group: model } : {}) };
       if (scheduler.deterministic && scheduler.kind !== 'fifo') {
         const m = scheduler.pendingMilestone(visibleRungs(), report);
         if (m !== null) {
-          await until(() => signal?.aborted === true || readyToDecide(visibleRungs(), report, m, mine, (j) => ended.has(j), scheduler.bracketOf));
+          const groupOf = (j: number) => (perFamily ? familyOf(j) : undefined);
+          await until(() => signal?.aborted === true || readyToDecide(visibleRungs(), report, m, mine, (j) => ended.has(j), scheduler.bracketOf, groupOf));
         }
       }
       if (signal?.aborted) return 'stop';
@@ -307,7 +323,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       const out = await runner.run(task, {
         signal,
         timeoutMs: options.trialTimeoutMs,
-        onReport: (p) => (p.fold === 0 || scheduler.kind === 'fifo' ? decide(i, bracket, p) : 'continue'),
+        onReport: (p) => (p.fold === 0 || scheduler.kind === 'fifo' ? decide(i, s.config.model, bracket, p) : 'continue'),
       });
       const durationMs = Math.round(clock.monotonic() - t0);
       let state: TrialEndState;
@@ -324,20 +340,30 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       changed();
       const row = toRow(store.state.trials.get(i)!);
       progress.event({ type: 'trial_end', trial: i, state, score: row.score, iterations: row.iterations, error: row.error, counts: counts(), best: bestSoFar() });
-      if (state !== 'cancelled') await callHook('onTrialEnd', row);
+      // not awaited here: the next trial starts while a slow tracking hook finishes (awaited below)
+      if (state !== 'cancelled') endHooks.push(callHook('onTrialEnd', row));
     };
+    const endHooks: Promise<void>[] = [];
 
-    // ---- launch in index order, at most `concurrency` in flight
+    // ---- launch, at most `concurrency` in flight: in index order, or the longest expected first
+    const longestFirst = scheduler.kind === 'fifo' && runner.concurrency > 1 && (options.launchOrder ?? 'longest-first') === 'longest-first';
+    const queue = longestFirst
+      ? todo
+          .map((i) => ({ i, cost: expectedTrialCost(searcher.suggest(i).config) }))
+          .sort((a, b) => b.cost - a.cost || a.i - b.i)
+          .map((x) => x.i)
+      : todo;
     try {
       let next = 0;
       const lane = async (): Promise<void> => {
-        while (next < todo.length && !signal?.aborted) {
-          const i = todo[next++];
+        while (next < queue.length && !signal?.aborted) {
+          const i = queue[next++];
           await runOne(i);
         }
       };
-      // Each lane takes the next index when it frees up, so trials start in index order.
+      // Each lane takes the next trial of the queue when it frees up.
       await Promise.all(Array.from({ length: runner.concurrency }, lane));
+      await Promise.all(endHooks);
     } finally {
       signal?.removeEventListener('abort', changed);
       changed();

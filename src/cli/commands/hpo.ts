@@ -161,7 +161,7 @@ export function registerHpoCommands(program: Command): Command {
     .option('--metric <name>', `validation metric to optimise (${METRIC_NAMES.join(', ')})`, 'f1')
     .option('--tie-break <name>', 'second metric for ties, or none', 'auc')
     .option('--validation <spec>', 'holdout[:fraction] or kfold[:k] of the training data', 'holdout:0.2')
-    .option('--asha-max-t <t>', 'ASHA max_t in normalised time (max_t = a fully trained trial)', '27')
+    .option('--asha-max-t <t>', "ASHA max_t in normalised time (max_t = the family's largest iteration budget in the space)", '243')
     .option('--asha-grace-period <t>', 'ASHA grace period (first rung)', '1')
     .option('--asha-reduction-factor <rf>', 'ASHA reduction factor', '3')
     .option('--asha-brackets <n>', 'ASHA brackets', '1')
