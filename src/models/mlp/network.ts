@@ -7,6 +7,7 @@
 import { invalidData } from '../../core/errors.js';
 import { numCols, type FeatureMatrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/random.js';
+import { WasmUnits } from './forward-wasm.js';
 
 export type Activation = 'relu' | 'tanh';
 
@@ -72,6 +73,9 @@ export function checkLayout(net: MlpNetwork, X: FeatureMatrix, what: string): vo
   }
 }
 
+/** Row count from which forwardProba copies the weights into the WebAssembly kernel. */
+export const WASM_MIN_ROWS = 64;
+
 /**
  * P(class 1) for every row of X (float64 arithmetic over the float32 weights).
  *
@@ -79,7 +83,9 @@ export function checkLayout(net: MlpNetwork, X: FeatureMatrix, what: string): vo
  * dot product held in a register (eight units at a time: eight independent accumulators) instead of
  * an axpy that loads and stores the whole activation vector for every input. Every unit still adds
  * bias, then its inputs in ascending order, skipping zero inputs: the same operations in the same
- * order as the straightforward row-by-row pass, so probabilities are bit-identical to it.
+ * order as the straightforward row-by-row pass, so probabilities are bit-identical to it. Calls with
+ * at least WASM_MIN_ROWS rows run the same kernel in WebAssembly SIMD (forward-wasm.ts, float64x2
+ * lanes, bit-identical again); smaller calls (single e-mails) stay in JavaScript.
  */
 export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
   const out = new Float64Array(X.rows);
@@ -87,14 +93,17 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
   const dc = X.dense.cols;
   const dense = X.dense.data;
   const { indptr, indices, data } = X.sparse;
-  const kT = layers.map((l) => transposeKernel(l));
+  // WebAssembly SIMD kernel for calls with enough rows to repay copying the weights in.
+  const wk = X.rows >= WASM_MIN_ROWS ? WasmUnits.create(layers) : null;
+  const kT = wk ? [] : layers.map((l) => transposeKernel(l));
   const bias = layers.map((l) => Float64Array.from(l.bias));
   const widest = Math.max(...layers.map((l) => l.units));
   let cur = new Float64Array(widest);
   let next = new Float64Array(widest);
   // The row's non-zero inputs to the first layer: (column, value), dense block standardised first.
-  const nzCol = new Int32Array(layers[0].inputs);
-  const nzVal = new Float64Array(layers[0].inputs);
+  const maxInputs = Math.max(...layers.map((l) => l.inputs));
+  const nzCol = wk ? wk.col : new Int32Array(maxInputs);
+  const nzVal = wk ? wk.val : new Float64Array(maxInputs);
   const first = layers[0];
   for (let r = 0; r < X.rows; r++) {
     let nz = 0;
@@ -110,7 +119,10 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
       nzCol[nz] = dc + indices[p];
       nzVal[nz++] = v;
     }
-    unitsFromInputs(kT[0], bias[0], first.inputs, first.units, nzCol, nzVal, nz, cur);
+    if (wk) {
+      wk.units(0, nz);
+      cur.set(wk.out.subarray(0, first.units));
+    } else unitsFromInputs(kT[0], bias[0], first.inputs, first.units, nzCol, nzVal, nz, cur);
     let width = first.units;
     for (let li = 1; li < layers.length; li++) {
       activate(cur, width, activation);
@@ -123,7 +135,10 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
         nzVal[m++] = v;
       }
       const L = layers[li];
-      unitsFromInputs(kT[li], bias[li], L.inputs, L.units, nzCol, nzVal, m, next);
+      if (wk) {
+        wk.units(li, m);
+        next.set(wk.out.subarray(0, L.units));
+      } else unitsFromInputs(kT[li], bias[li], L.inputs, L.units, nzCol, nzVal, m, next);
       const t = cur;
       cur = next;
       next = t;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { selectRows } from '../../../src/core/matrix.js';
 import { Rng } from '../../../src/core/random.js';
 import { syntheticData } from '../../../src/models/conformance.js';
-import { fitScaler, forwardProba, initLayer, type Activation, type DenseLayer, type MlpNetwork } from '../../../src/models/mlp/network.js';
+import { WASM_MIN_ROWS, fitScaler, forwardProba, initLayer, type Activation, type DenseLayer, type MlpNetwork } from '../../../src/models/mlp/network.js';
 
 /** The straightforward pass: per row, per layer, axpy over the units, inputs in ascending order. */
 function referenceProba(net: MlpNetwork, X: ReturnType<typeof syntheticData>['X']): Float64Array {
@@ -34,6 +35,7 @@ describe('mlp forward pass', () => {
     [[13, 8], 'tanh'],
     [[3], 'relu'],
     [[9, 8, 5], 'relu'],
+    [[24, 16], 'tanh'],
   ] as Array<[number[], Activation]>) {
     it(`is bit-identical to the straightforward pass (hidden ${JSON.stringify(hidden)}, ${activation})`, () => {
       const layers: DenseLayer[] = [];
@@ -46,7 +48,12 @@ describe('mlp forward pass', () => {
       // Non-zero biases so their place in the sums matters.
       for (const l of layers) for (let o = 0; o < l.units; o++) l.bias[o] = Math.fround(0.05 * (o - 2));
       const net: MlpNetwork = { layers, activation, scaler: fitScaler(data.X), denseCols: 5, sparseCols: 40 };
+      // 150 rows: the WebAssembly kernel; 20 rows: the JavaScript kernel. Both bit-identical.
+      expect(data.X.rows).toBeGreaterThanOrEqual(WASM_MIN_ROWS);
       expect(Array.from(forwardProba(net, data.X))).toEqual(Array.from(referenceProba(net, data.X)));
+      const small = selectRows(data.X, Array.from({ length: 20 }, (_, i) => 7 * i));
+      expect(small.rows).toBeLessThan(WASM_MIN_ROWS);
+      expect(Array.from(forwardProba(net, small))).toEqual(Array.from(referenceProba(net, small)));
     });
   }
 });
