@@ -12,13 +12,15 @@
  * AUC of both are printed side by side.
  *
  * Run after `npm run build`:  node bench/models.bench.mjs [--quick] [--json] [--no-peer] [--only=fixture,spam,synthetic,x10]
+ *   [--gbm-kernel=both|native|typescript] (default both: the native kernel when built — npm run build:native — then
+ *   the TypeScript kernel, fits alternated; ratios against the peer use the first). TRAIN_SPAM_BENCH_DIST picks the compiled tree.
  *   [--save-spam=DIR [--save-only]] writes the SpamAssassin matrix as raw files; [--spam-from=DIR] reads it back
  *   (to benchmark on a machine without the corpus or node_modules).
  * Timings: one warm-up run, then the median (and min–max) of --reps runs (default 5).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -31,6 +33,8 @@ const { Rng } = await imp('core/random.js');
 const { GradientBoosting } = await imp('models/gbm/index.js');
 const { rocAuc } = await imp('models/gbm/evaluation.js');
 const { LogisticRegression } = await imp('models/logistic/index.js');
+const { loadNativeGbmKernel } = await imp('exec/native-gbm.js');
+const { typescriptKernel } = await imp('models/gbm/kernel.js');
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
 const opt = (name, dflt) => {
@@ -41,6 +45,10 @@ const quick = flag('quick');
 const reps = Number(opt('reps', quick ? 3 : 5));
 const only = opt('only', 'fixture,spam,synthetic,x10').split(',');
 const PY = '/usr/bin/python3';
+const gbmKernelOpt = opt('gbm-kernel', 'both');
+const nativeKernel = gbmKernelOpt === 'typescript' ? null : loadNativeGbmKernel({ env: {} });
+if (gbmKernelOpt === 'native' && !nativeKernel) throw new Error('--gbm-kernel=native: the native GBM kernel is not built or does not load (npm run build:native)');
+const gbmKernels = [...(nativeKernel ? [nativeKernel] : []), ...(gbmKernelOpt === 'native' ? [] : [typescriptKernel])];
 
 const GBM = { n_estimators: 200, max_depth: 6, learning_rate: 0.1, reg_lambda: 1, min_child_weight: 1, max_bins: 255 };
 
@@ -59,6 +67,27 @@ async function time(fn, n, warm = 1) {
     ts.push((performance.now() - t0) / 1000);
   }
   return { times: ts, median: median(ts), min: Math.min(...ts), max: Math.max(...ts), out };
+}
+
+/** Like time(), for several functions run in turn (order reversed every round), with CPU time medians. */
+async function timeAlternating(fns, n, warm = 1) {
+  const res = fns.map(() => ({ times: [], cpu: [], out: undefined }));
+  for (let i = 0; i < warm + n; i++) {
+    const order = fns.map((_, j) => j);
+    if (i % 2) order.reverse();
+    for (const j of order) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      res[j].out = await fns[j]();
+      const wall = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      if (i >= warm) {
+        res[j].times.push(wall);
+        res[j].cpu.push((c.user + c.system) / 1e6);
+      }
+    }
+  }
+  return res.map((r) => ({ ...r, median: median(r.times), min: Math.min(...r.times), max: Math.max(...r.times), cpuMedian: median(r.cpu) }));
 }
 
 function fixtureMatrix() {
@@ -208,15 +237,19 @@ async function benchOne(name, ds, gbmReps) {
   const nnz = ds.X.sparse.indptr[ds.X.rows];
   const row = { matrix: name, rows: ds.X.rows, cols: ds.X.dense.cols + ds.X.sparse.cols, sparseNnz: nnz };
   console.error(`# ${name}: ${ds.X.rows} rows × ${row.cols} cols (${ds.X.dense.cols} dense + ${ds.X.sparse.cols} sparse, ${nnz} sparse non-zeros)`);
-  const gbm = await time(() => new GradientBoosting(GBM).fit(train, { seed: 1 }), gbmReps);
+  const gbms = await timeAlternating(gbmKernels.map((k) => () => new GradientBoosting(GBM).fit(train, { seed: 1, kernels: { gbm: k } })), gbmReps);
+  const gbm = gbms[0];
   const gModel = gbm.out;
+  const sameForest = gbms.every((g) => JSON.stringify(Array.from(g.out.forest.value)) === JSON.stringify(Array.from(gModel.forest.value)));
   const gAuc = rocAuc(test.y, gModel.predictProba(test.X));
   const lr = await time(() => new LogisticRegression({ C: 1 }).fit(train, { seed: 1 }), Math.max(reps, 5) + 2);
   const lAuc = rocAuc(test.y, lr.out.predictProba(test.X));
   const pred = await time(() => gModel.predictProba(ds.X), 5);
   const lpred = await time(() => lr.out.predictProba(ds.X), 5);
   Object.assign(row, {
-    gbm: { median_s: gbm.median, min_s: gbm.min, max_s: gbm.max, runs: gbm.times.length, auc: gAuc, trees: gModel.iterations },
+    gbm: { median_s: gbm.median, min_s: gbm.min, max_s: gbm.max, cpu_median_s: gbm.cpuMedian, runs: gbm.times.length, auc: gAuc, trees: gModel.iterations, kernel: gModel.kernel },
+    gbm_kernels: gbms.map((g) => ({ kernel: g.out.kernel, median_s: g.median, min_s: g.min, max_s: g.max, cpu_median_s: g.cpuMedian })),
+    gbm_kernels_same_forest: sameForest,
     logistic: { median_s: lr.median, min_s: lr.min, max_s: lr.max, runs: lr.times.length, auc: lAuc, iterations: lr.out.iterations },
     gbm_predict_rows_per_s: ds.X.rows / pred.median,
     logistic_predict_rows_per_s: ds.X.rows / lpred.median,
@@ -225,13 +258,14 @@ async function benchOne(name, ds, gbmReps) {
   row.peer = peer;
   const lines = [];
   lines.push(`## ${name} (${ds.X.rows}×${row.cols}, train ${ds.nTrain})`);
-  lines.push(`GBM fit 200 trees d6: ours ${spread(gbm)}  test AUC ${gAuc.toFixed(5)}`);
+  for (const g of gbms) lines.push(`GBM fit 200 trees d6: ours, ${g.out.kernel} kernel: ${spread(g)}, CPU ${fmt(g.cpuMedian)}  test AUC ${rocAuc(test.y, g.out.predictProba(test.X)).toFixed(5)}`);
+  if (gbms.length > 1) lines.push(`   kernels trained ${sameForest ? 'identical' : 'DIFFERENT'} forests; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   if (peer) {
     for (const t of [1, 2]) {
       const p = peer[`xgboost_${t}t`];
       if (!p) continue;
       const m = median(p.times);
-      lines.push(`   xgboost ${peer.xgboost_version} hist ${t} thread(s): ${fmt(m)} (runs ${p.times.length})  AUC ${p.auc?.toFixed(5)}  → ours ${(m / gbm.median).toFixed(1)}× faster`);
+      lines.push(`   xgboost ${peer.xgboost_version} hist ${t} thread(s): ${fmt(m)} (runs ${p.times.length})  AUC ${p.auc?.toFixed(5)}  → ours (${gModel.kernel}) ${(m / gbm.median).toFixed(1)}× faster`);
     }
     if (peer.xgboost_error) lines.push(`   xgboost unavailable: ${peer.xgboost_error}`);
   }
