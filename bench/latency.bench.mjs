@@ -217,6 +217,8 @@ console.log(`  JS heap allocated per call (${alloc.length} calls without GC): me
 const stageTot = new Float64Array(stageNames.length);
 for (const st of stageT) for (let k = 0; k < st.length; k++) stageTot[k] += st[k];
 console.log(`\nstage means (ms/e-mail, instrumented pass): ${stageNames.map((n, k) => `${n} ${f(stageTot[k] / raws.length)}`).join(', ')}`);
+const stageQ = (k, q) => quantileSorted(Float64Array.from(stageT, (st) => st[k]).sort(), q);
+console.log(`stage p50 / p99 over e-mails (ms): ${stageNames.map((n, k) => `${n} ${f(stageQ(k, 0.5))} / ${f(stageQ(k, 0.99))}`).join(', ')}`);
 const topTot = new Float64Array(stageNames.length);
 for (const i of order.slice(0, Math.max(1, Math.ceil(raws.length / 100)))) for (let k = 0; k < stageNames.length; k++) topTot[k] += stageT[i][k];
 const topN = Math.max(1, Math.ceil(raws.length / 100));
