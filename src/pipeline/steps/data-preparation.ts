@@ -58,6 +58,7 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
   }
   // confirm the rows whose body hash is shared, from their bodies (read again, those rows only)
   const shared = bodies.candidates();
+  ctx.logger.log('debug', `data: ${shared.length} rows share a body hash; their bodies are read again to confirm the duplicates`);
   if (shared.length > 0) {
     const set: EmailRowSet = { table: ref, rows: shared, ids: Array.from(shared, (r) => ids[r]), labels: Uint8Array.from(shared, (r) => labels[r]) };
     let k = 0;
