@@ -12,8 +12,8 @@
  * AUC of both are printed side by side.
  *
  * Run after `npm run build`:  node bench/models.bench.mjs [--quick] [--json] [--no-peer] [--only=fixture,spam,synthetic,x10]
- *   [--gbm-kernel=both|native|typescript] (default both: the native kernel when built — npm run build:native — then
- *   the TypeScript kernel, fits alternated; ratios against the peer use the first). TRAIN_SPAM_BENCH_DIST picks the compiled tree.
+ *   [--gbm-kernel=both|native|typescript] (default both: the native kernel when built — npm run build:native — on one
+ *   and on two threads, then the TypeScript kernel, fits alternated; ratios against the peer use the first). TRAIN_SPAM_BENCH_DIST picks the compiled tree.
  *   [--save-spam=DIR [--save-only]] writes the SpamAssassin matrix as raw files; [--spam-from=DIR] reads it back
  *   (to benchmark on a machine without the corpus or node_modules).
  * Timings: one warm-up run, then the median (and min–max) of --reps runs (default 5).
@@ -47,8 +47,9 @@ const only = opt('only', 'fixture,spam,synthetic,x10').split(',');
 const PY = '/usr/bin/python3';
 const gbmKernelOpt = opt('gbm-kernel', 'both');
 const nativeKernel = gbmKernelOpt === 'typescript' ? null : loadNativeGbmKernel({ env: {} });
+const nativeKernel2 = nativeKernel ? loadNativeGbmKernel({ env: {}, threads: 2 }) : null;
 if (gbmKernelOpt === 'native' && !nativeKernel) throw new Error('--gbm-kernel=native: the native GBM kernel is not built or does not load (npm run build:native)');
-const gbmKernels = [...(nativeKernel ? [nativeKernel] : []), ...(gbmKernelOpt === 'native' ? [] : [typescriptKernel])];
+const gbmKernels = [...(nativeKernel ? [nativeKernel] : []), ...(nativeKernel2 ? [nativeKernel2] : []), ...(gbmKernelOpt === 'native' ? [] : [typescriptKernel])];
 
 const GBM = { n_estimators: 200, max_depth: 6, learning_rate: 0.1, reg_lambda: 1, min_child_weight: 1, max_bins: 255 };
 

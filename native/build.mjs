@@ -8,7 +8,7 @@
  * When no compiler or no headers are found, or compilation fails, it prints one line and exits 0:
  * the TypeScript kernel is used instead (src/exec/native-gbm.ts). `--strict` exits 1 instead.
  *
- * Flags: -O3, -fPIC, -ffp-contract=off (no fused multiply-add: results must equal the TypeScript
+ * Flags: -O3, -fPIC, -pthread, -ffp-contract=off (no fused multiply-add: results must equal the TypeScript
  * kernel bit for bit), no -ffast-math, no -march=native (the artifact may be copied into an
  * image and run on another CPU; measured gain of -march=native here: see docs/models.md).
  * Environment: CC (compiler, default cc / gcc / clang), TRAIN_SPAM_NATIVE_CFLAGS (extra flags),
@@ -41,7 +41,7 @@ const compilers = process.env.CC ? [process.env.CC] : ['cc', 'gcc', 'clang'];
 const cc = compilers.find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
 if (!cc) giveUp(`no C compiler (tried ${compilers.join(', ')})`);
 
-const flags = ['-std=c11', '-O3', '-fPIC', '-shared', '-ffp-contract=off', '-fno-fast-math', '-Wall', '-Wextra', '-Wno-unused-parameter'];
+const flags = ['-std=c11', '-O3', '-fPIC', '-shared', '-pthread', '-ffp-contract=off', '-fno-fast-math', '-Wall', '-Wextra', '-Wno-unused-parameter'];
 if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
 const extra = (process.env.TRAIN_SPAM_NATIVE_CFLAGS ?? '').split(/\s+/).filter(Boolean);
 mkdirSync(outDir, { recursive: true });

@@ -8,25 +8,33 @@
  * them); types and lengths are checked, and a mismatch throws a TypeError / RangeError.
  */
 #define NAPI_VERSION 8
+#define _GNU_SOURCE
 #include <node_api.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
-#define KERNEL_ABI 2
+#define KERNEL_ABI 3
 #define MAX_ARGS 20
+#define BLOCK_SHIFT 14 /* histogram.ts BLOCK_SHIFT */
 
 typedef struct {
   napi_env env;
   napi_value argv[MAX_ARGS];
   size_t argc;
   int failed;
+  int threads; /* 1, or 2 for the *2 exports (the function's data pointer) */
 } args_t;
 
 static int load_args(napi_env env, napi_callback_info info, args_t* a, size_t want) {
   a->env = env;
   a->argc = MAX_ARGS;
   a->failed = 0;
-  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) != napi_ok) return 0;
+  void* data = NULL;
+  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, &data) != napi_ok) return 0;
+  a->threads = data == NULL ? 1 : (int)(intptr_t)data;
   if (a->argc < want) {
     napi_throw_type_error(env, "ERR_GBM_KERNEL_ARGS", "gbm native kernel: too few arguments");
     return 0;
@@ -93,6 +101,95 @@ static napi_value int_result(napi_env env, int32_t v) {
   return r;
 }
 
+/* ---- optional second thread (the *2 exports): one helper per addon instance, i.e. per JS thread ----
+ * A call splits its work into two independent halves (disjoint bins / features), runs one on the
+ * helper and one on the calling thread, and waits: the JS call stays synchronous. Each half does
+ * exactly the arithmetic the single-threaded loop does for its bins, so results are unchanged. */
+typedef void (*job_fn)(void*);
+
+typedef struct {
+  pthread_t thread;
+  int started;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  unsigned long gen;
+  unsigned long done_gen;
+  int quit;
+  job_fn fn;
+  void* arg;
+  int failed;
+} pool_t;
+
+static void* helper_main(void* p) {
+  pool_t* pool = p;
+  unsigned long seen = 0;
+  pthread_mutex_lock(&pool->mu);
+  for (;;) {
+    while (pool->gen == seen && !pool->quit) pthread_cond_wait(&pool->cv, &pool->mu);
+    if (pool->quit) break;
+    seen = pool->gen;
+    job_fn fn = pool->fn;
+    void* arg = pool->arg;
+    pthread_mutex_unlock(&pool->mu);
+    fn(arg);
+    pthread_mutex_lock(&pool->mu);
+    pool->done_gen = seen;
+    pthread_cond_broadcast(&pool->cv);
+  }
+  pthread_mutex_unlock(&pool->mu);
+  return NULL;
+}
+
+static void pool_finalize(napi_env env, void* data, void* hint) {
+  pool_t* pool = data;
+  if (pool->started) {
+    pthread_mutex_lock(&pool->mu);
+    pool->quit = 1;
+    pthread_cond_broadcast(&pool->cv);
+    pthread_mutex_unlock(&pool->mu);
+    pthread_join(pool->thread, NULL);
+  }
+  pthread_cond_destroy(&pool->cv);
+  pthread_mutex_destroy(&pool->mu);
+  free(pool);
+}
+
+static pool_t* get_pool(napi_env env) {
+  void* data = NULL;
+  if (napi_get_instance_data(env, &data) != napi_ok) return NULL;
+  return data;
+}
+
+/* Runs helper_fn(helper_arg) on the helper thread and main_fn(main_arg) here; returns when both are done. */
+static void run_pair(pool_t* pool, job_fn main_fn, void* main_arg, job_fn helper_fn, void* helper_arg) {
+  pthread_mutex_lock(&pool->mu);
+  pool->fn = helper_fn;
+  pool->arg = helper_arg;
+  pool->gen++;
+  const unsigned long g = pool->gen;
+  pthread_cond_broadcast(&pool->cv);
+  pthread_mutex_unlock(&pool->mu);
+  main_fn(main_arg);
+  pthread_mutex_lock(&pool->mu);
+  while (pool->done_gen != g) pthread_cond_wait(&pool->cv, &pool->mu);
+  pthread_mutex_unlock(&pool->mu);
+}
+
+/* The pool when the call asked for two threads and the work is large enough to pay for a
+ * hand-off; the helper thread starts on first use (a failed start means one thread). */
+static pool_t* parallel_pool(napi_env env, int threads, size_t work) {
+  if (threads < 2 || work < 16384) return NULL;
+  pool_t* pool = get_pool(env);
+  if (!pool) return NULL;
+  if (!pool->started && !pool->failed) {
+    if (pthread_create(&pool->thread, NULL, helper_main, pool) == 0)
+      pool->started = 1;
+    else
+      pool->failed = 1;
+  }
+  return pool->started ? pool : NULL;
+}
+
 /* ---- loops (twins of src/models/gbm/histogram.ts, split.ts, kernel.ts) ---- */
 
 static void accumulate_rows(const int32_t* rows, int32_t begin, int32_t end, const int32_t* block_ptr, size_t B1, size_t blk,
@@ -114,9 +211,9 @@ static void accumulate_rows(const int32_t* rows, int32_t begin, int32_t end, con
 }
 
 /* keep = 0: move sums out and clear them (compactScratch); keep = 1: leave them (compactKeep). */
-static int32_t compact(double* acc, uint16_t* mark, size_t words, int32_t* out_bins, double* out_grad, double* out_hess, int keep) {
+static int32_t compact(double* acc, uint16_t* mark, size_t w0, size_t w1, int32_t* out_bins, double* out_grad, double* out_hess, int keep) {
   int32_t n = 0;
-  for (size_t w = 0; w < words; w++) {
+  for (size_t w = w0; w < w1; w++) {
     uint32_t bits = mark[w];
     if (bits == 0) continue;
     while (bits != 0) {
@@ -163,6 +260,47 @@ static void clear_scratch(double* acc, const int32_t* bins, int32_t len) {
 
 /* ---- exported functions ---- */
 
+typedef struct {
+  const int32_t* bin_start;
+  const int32_t* entry_row;
+  const double* grad;
+  const double* hess;
+  int32_t* out_bins;
+  double* out_grad;
+  double* out_hess;
+  size_t b0, b1;
+  int32_t out0; /* first output position (counted by the job itself when count_before) */
+  int32_t n;    /* entries written */
+  int count_before;
+} sweep_t;
+
+static void sweep_job(void* p) {
+  sweep_t* s = p;
+  if (s->count_before) {
+    int32_t c = 0;
+    for (size_t b = 0; b < s->b0; b++) c += s->bin_start[b] != s->bin_start[b + 1];
+    s->out0 = c;
+  }
+  int32_t n = s->out0;
+  for (size_t b = s->b0; b < s->b1; b++) {
+    const int32_t st = s->bin_start[b];
+    const int32_t e = s->bin_start[b + 1];
+    if (st == e) continue;
+    double g = 0;
+    double h = 0;
+    for (int32_t k = st; k < e; k++) {
+      const int32_t r = s->entry_row[k];
+      g += s->grad[r];
+      h += s->hess[r];
+    }
+    s->out_bins[n] = (int32_t)b;
+    s->out_grad[n] = g;
+    s->out_hess[n] = h;
+    n++;
+  }
+  s->n = n - s->out0;
+}
+
 /* sweepAllRows(binStart, entryRow, grad, hess, outBins, outGrad, outHess): number */
 static napi_value sweep_all_rows(napi_env env, napi_callback_info info) {
   args_t a;
@@ -181,24 +319,16 @@ static napi_value sweep_all_rows(napi_env env, napi_callback_info info) {
   if (!check(&a, nob >= total && nog >= total && noh >= total && ng == nh && (size_t)bin_start[total] <= ner,
              "sweepAllRows: output lists shorter than the bin count, or entry/gradient lengths inconsistent"))
     return NULL;
-  int32_t n = 0;
-  for (size_t b = 0; b < total; b++) {
-    const int32_t s = bin_start[b];
-    const int32_t e = bin_start[b + 1];
-    if (s == e) continue;
-    double g = 0;
-    double h = 0;
-    for (int32_t k = s; k < e; k++) {
-      const int32_t r = entry_row[k];
-      g += grad[r];
-      h += hess[r];
-    }
-    out_bins[n] = (int32_t)b;
-    out_grad[n] = g;
-    out_hess[n] = h;
-    n++;
+  sweep_t parts[2] = {{bin_start, entry_row, grad, hess, out_bins, out_grad, out_hess, 0, total, 0, 0, 0},
+                      {bin_start, entry_row, grad, hess, out_bins, out_grad, out_hess, total / 2, total, 0, 0, 1}};
+  pool_t* pool = parallel_pool(env, a.threads, total);
+  if (!pool) {
+    sweep_job(&parts[0]);
+    return int_result(env, parts[0].n);
   }
-  return int_result(env, n);
+  parts[0].b1 = total / 2;
+  run_pair(pool, sweep_job, &parts[0], sweep_job, &parts[1]);
+  return int_result(env, parts[1].out0 + parts[1].n);
 }
 
 typedef struct {
@@ -242,10 +372,97 @@ static int load_build(args_t* a, build_args_t* b) {
                "build: row range outside the row list, or scratch / output / block-pointer lengths inconsistent");
 }
 
-static void accumulate_all(const build_args_t* b) {
+static void accumulate_blocks(const build_args_t* b, int32_t blk0, int32_t blk1) {
   const size_t B1 = (size_t)b->blocks + 1;
-  for (int32_t blk = 0; blk < b->blocks; blk++)
+  for (int32_t blk = blk0; blk < blk1; blk++)
     accumulate_rows(b->rows, b->begin, b->end, b->block_ptr, B1, (size_t)blk, b->bins, b->grad, b->hess, b->acc, b->mark);
+}
+
+static void accumulate_all(const build_args_t* b) {
+  accumulate_blocks(b, 0, b->blocks);
+}
+
+/* One half of a two-thread build-and-subtract: bins [block blk0, block blk1). */
+typedef struct {
+  const build_args_t* b;
+  int32_t blk0, blk1;
+  size_t w0, w1;   /* mark words */
+  int32_t out0;    /* first child output position */
+  int32_t n;       /* child entries */
+  int32_t* p_bins;
+  double* p_grad;
+  double* p_hess;
+  int32_t p0, p1;  /* parent entries of these bins */
+  int32_t pw;      /* parent entries kept */
+} half_t;
+
+static void accumulate_job(void* p) {
+  half_t* h = p;
+  accumulate_blocks(h->b, h->blk0, h->blk1);
+}
+
+static void subtract_job(void* p) {
+  half_t* h = p;
+  const build_args_t* b = h->b;
+  h->n = compact(b->acc, b->mark, h->w0, h->w1, b->out_bins + h->out0, b->out_grad + h->out0, b->out_hess + h->out0, 1);
+  h->pw = subtract_scratch(h->p_bins + h->p0, h->p_grad + h->p0, h->p_hess + h->p0, h->p1 - h->p0, b->acc);
+  clear_scratch(b->acc, b->out_bins + h->out0, h->n);
+}
+
+/* First position in the ascending list with bin >= v. */
+static int32_t lower_bound(const int32_t* bins, int32_t len, int32_t v) {
+  int32_t lo = 0, hi = len;
+  while (lo < hi) {
+    const int32_t mid = lo + ((hi - lo) >> 1);
+    if (bins[mid] < v)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Two-thread build_subtract; returns 0 when not applicable (the caller runs the sequential one). */
+static int build_subtract_pair(pool_t* pool, const build_args_t* b, int32_t* p_bins, double* p_grad, double* p_hess, int32_t p_len, int32_t* lens) {
+  if (b->blocks < 2) return 0;
+  const int32_t mid_blk = b->blocks / 2;
+  const size_t mid_word = ((size_t)mid_blk << BLOCK_SHIFT) >> 4;
+  if (mid_word >= b->mark_words) return 0;
+  half_t h[2];
+  memset(h, 0, sizeof h);
+  h[0].b = h[1].b = b;
+  h[0].blk0 = 0;
+  h[0].blk1 = mid_blk;
+  h[1].blk0 = mid_blk;
+  h[1].blk1 = b->blocks;
+  run_pair(pool, accumulate_job, &h[0], accumulate_job, &h[1]);
+  int32_t first = 0;
+  for (size_t w = 0; w < mid_word; w++) first += __builtin_popcount(b->mark[w]);
+  const int32_t p_mid = lower_bound(p_bins, p_len, (int32_t)(mid_word << 4));
+  h[0].w0 = 0;
+  h[0].w1 = mid_word;
+  h[0].out0 = 0;
+  h[1].w0 = mid_word;
+  h[1].w1 = b->mark_words;
+  h[1].out0 = first;
+  for (int i = 0; i < 2; i++) {
+    h[i].p_bins = p_bins;
+    h[i].p_grad = p_grad;
+    h[i].p_hess = p_hess;
+  }
+  h[0].p0 = 0;
+  h[0].p1 = p_mid;
+  h[1].p0 = p_mid;
+  h[1].p1 = p_len;
+  run_pair(pool, subtract_job, &h[0], subtract_job, &h[1]);
+  if (h[0].pw < p_mid && h[1].pw > 0) {
+    memmove(p_bins + h[0].pw, p_bins + p_mid, (size_t)h[1].pw * sizeof(int32_t));
+    memmove(p_grad + h[0].pw, p_grad + p_mid, (size_t)h[1].pw * sizeof(double));
+    memmove(p_hess + h[0].pw, p_hess + p_mid, (size_t)h[1].pw * sizeof(double));
+  }
+  lens[0] = h[0].n + h[1].n;
+  lens[1] = h[0].pw + h[1].pw;
+  return 1;
 }
 
 /* build(rows, begin, end, blockPtr, blocks, bins, grad, hess, acc, mark, outBins, outGrad, outHess): number */
@@ -254,7 +471,7 @@ static napi_value build(napi_env env, napi_callback_info info) {
   build_args_t b;
   if (!load_args(env, info, &a, 13) || !load_build(&a, &b)) return NULL;
   accumulate_all(&b);
-  return int_result(env, compact(b.acc, b.mark, b.mark_words, b.out_bins, b.out_grad, b.out_hess, 0));
+  return int_result(env, compact(b.acc, b.mark, 0, b.mark_words, b.out_bins, b.out_grad, b.out_hess, 0));
 }
 
 /* buildSubtract(rows, begin, end, blockPtr, blocks, bins, grad, hess, acc, mark, outBins, outGrad, outHess,
@@ -273,8 +490,10 @@ static napi_value build_subtract(napi_env env, napi_callback_info info) {
   if (!check(&a, p_len >= 0 && (size_t)p_len <= npb && (size_t)p_len <= npg && (size_t)p_len <= nph && nlens >= 2,
              "buildSubtract: parent length exceeds its lists, or lens is shorter than 2"))
     return NULL;
+  pool_t* pool = parallel_pool(env, a.threads, (size_t)p_len);
+  if (pool && build_subtract_pair(pool, &b, p_bins, p_grad, p_hess, p_len, lens)) return NULL;
   accumulate_all(&b);
-  const int32_t n = compact(b.acc, b.mark, b.mark_words, b.out_bins, b.out_grad, b.out_hess, 1);
+  const int32_t n = compact(b.acc, b.mark, 0, b.mark_words, b.out_bins, b.out_grad, b.out_hess, 1);
   lens[1] = subtract_scratch(p_bins, p_grad, p_hess, p_len, b.acc);
   clear_scratch(b.acc, b.out_bins, n);
   lens[0] = n;
@@ -283,40 +502,41 @@ static napi_value build_subtract(napi_env env, napi_callback_info info) {
 
 #define PREFILTER (1 - 1e-12)
 
-/* findBestSplit(bins, grad, hess, len, offset, zeroBin, featureMask, G, H, lambda, minChildWeight, minGain, out): void */
-static napi_value find_best_split(napi_env env, napi_callback_info info) {
-  args_t a;
-  if (!load_args(env, info, &a, 13)) return NULL;
-  size_t nb, ng, nh, noff, nzb, nmask, nout;
-  const int32_t* bins = typed(&a, 0, napi_int32_array, &nb);
-  const double* grad = typed(&a, 1, napi_float64_array, &ng);
-  const double* hess = typed(&a, 2, napi_float64_array, &nh);
-  const int32_t len = int_arg(&a, 3);
-  const int32_t* offset = typed(&a, 4, napi_int32_array, &noff);
-  const int32_t* zero_bin = typed(&a, 5, napi_int32_array, &nzb);
-  const uint8_t* mask = typed(&a, 6, napi_uint8_array, &nmask);
-  const double G = num_arg(&a, 7);
-  const double H = num_arg(&a, 8);
-  const double lambda = num_arg(&a, 9);
-  const double min_child_weight = num_arg(&a, 10);
-  const double min_gain = num_arg(&a, 11);
-  double* out = typed(&a, 12, napi_float64_array, &nout);
-  if (a.failed) return NULL;
-  if (!check(&a, len >= 0 && (size_t)len <= nb && (size_t)len <= ng && (size_t)len <= nh && noff == nzb + 1 && nmask >= nzb && nout >= 5,
-             "findBestSplit: list length exceeds its arrays, or offset / zeroBin / featureMask / out lengths inconsistent"))
-    return NULL;
+typedef struct {
+  const int32_t* bins;
+  const double* grad;
+  const double* hess;
+  const int32_t* offset;
+  const int32_t* zero_bin;
+  const uint8_t* mask;
+  double G, H, lambda, min_child_weight, min_gain;
+  int32_t f0, f1, k0, k1; /* features [f0, f1), list entries [k0, k1) */
+  double out[5];
+} search_t;
+
+/* The split scan of split.ts over features [f0, f1) (list entries [k0, k1)); the best into s->out. */
+static void search_job(void* p) {
+  search_t* s = p;
+  const int32_t* bins = s->bins;
+  const double* grad = s->grad;
+  const double* hess = s->hess;
+  const int32_t* offset = s->offset;
+  const int32_t* zero_bin = s->zero_bin;
+  const uint8_t* mask = s->mask;
+  const double G = s->G, H = s->H, lambda = s->lambda, min_child_weight = s->min_child_weight;
+  double* out = s->out;
   out[0] = 0;
   out[1] = -1;
   out[2] = -1;
   out[3] = 0;
   out[4] = 0;
-  const int32_t F = (int32_t)nzb;
   const double eps = 1e-12 * H;
   const double parent_score = (G * G) / (H + lambda);
-  double best_gain = min_gain;
+  double best_gain = s->min_gain;
   double threshold = (best_gain + parent_score) * PREFILTER;
-  int32_t k = 0;
-  for (int32_t f = 0; f < F && k < len; f++) {
+  int32_t k = s->k0;
+  const int32_t len = s->k1;
+  for (int32_t f = s->f0; f < s->f1 && k < len; f++) {
     const int32_t hi_b = offset[f + 1];
     const int32_t k0 = k;
     while (k < len && bins[k] < hi_b) k++;
@@ -398,6 +618,81 @@ static napi_value find_best_split(napi_env env, napi_callback_info info) {
       }
     }
   }
+}
+
+/* findBestSplit(bins, grad, hess, len, offset, zeroBin, featureMask, G, H, lambda, minChildWeight, minGain, out): void */
+static napi_value find_best_split(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!load_args(env, info, &a, 13)) return NULL;
+  size_t nb, ng, nh, noff, nzb, nmask, nout;
+  const int32_t* bins = typed(&a, 0, napi_int32_array, &nb);
+  const double* grad = typed(&a, 1, napi_float64_array, &ng);
+  const double* hess = typed(&a, 2, napi_float64_array, &nh);
+  const int32_t len = int_arg(&a, 3);
+  const int32_t* offset = typed(&a, 4, napi_int32_array, &noff);
+  const int32_t* zero_bin = typed(&a, 5, napi_int32_array, &nzb);
+  const uint8_t* mask = typed(&a, 6, napi_uint8_array, &nmask);
+  const double G = num_arg(&a, 7);
+  const double H = num_arg(&a, 8);
+  const double lambda = num_arg(&a, 9);
+  const double min_child_weight = num_arg(&a, 10);
+  const double min_gain = num_arg(&a, 11);
+  double* out = typed(&a, 12, napi_float64_array, &nout);
+  if (a.failed) return NULL;
+  if (!check(&a, len >= 0 && (size_t)len <= nb && (size_t)len <= ng && (size_t)len <= nh && noff == nzb + 1 && nmask >= nzb && nout >= 5,
+             "findBestSplit: list length exceeds its arrays, or offset / zeroBin / featureMask / out lengths inconsistent"))
+    return NULL;
+  search_t parts[2];
+  for (int i = 0; i < 2; i++) {
+    search_t* t = &parts[i];
+    t->bins = bins;
+    t->grad = grad;
+    t->hess = hess;
+    t->offset = offset;
+    t->zero_bin = zero_bin;
+    t->mask = mask;
+    t->G = G;
+    t->H = H;
+    t->lambda = lambda;
+    t->min_child_weight = min_child_weight;
+    t->min_gain = min_gain;
+  }
+  const int32_t F = (int32_t)nzb;
+  parts[0].f0 = 0;
+  parts[0].f1 = F;
+  parts[0].k0 = 0;
+  parts[0].k1 = len;
+  pool_t* pool = parallel_pool(env, a.threads, (size_t)len);
+  /* Two halves at a feature boundary near the middle of the list: the first candidate with the
+   * largest gain over both halves is the sequential scan's answer (ties keep the first half). */
+  int32_t f_mid = -1;
+  if (pool && F > 1) {
+    const int32_t b = bins[len / 2];
+    int32_t lo = 0, hi = F; /* the feature holding bin b */
+    while (hi - lo > 1) {
+      const int32_t m = lo + ((hi - lo) >> 1);
+      if (offset[m] <= b)
+        lo = m;
+      else
+        hi = m;
+    }
+    if (lo > 0) f_mid = lo;
+  }
+  if (f_mid < 0) {
+    search_job(&parts[0]);
+    memcpy(out, parts[0].out, sizeof parts[0].out);
+    return NULL;
+  }
+  const int32_t k_mid = lower_bound(bins, len, offset[f_mid]);
+  parts[0].f1 = f_mid;
+  parts[0].k1 = k_mid;
+  parts[1].f0 = f_mid;
+  parts[1].f1 = F;
+  parts[1].k0 = k_mid;
+  parts[1].k1 = len;
+  run_pair(pool, search_job, &parts[0], search_job, &parts[1]);
+  const int second = parts[1].out[1] >= 0 && (parts[0].out[1] < 0 || parts[1].out[0] > parts[0].out[0]);
+  memcpy(out, parts[second].out, sizeof parts[0].out);
   return NULL;
 }
 
@@ -489,9 +784,21 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"findBestSplit", NULL, find_best_split, NULL, NULL, NULL, napi_enumerable, NULL},
       {"partitionRows", NULL, partition_rows, NULL, NULL, NULL, napi_enumerable, NULL},
       {"partitionColumn", NULL, partition_column, NULL, NULL, NULL, napi_enumerable, NULL},
+      /* Two-thread variants (same arguments and results; the data pointer says 2). */
+      {"sweepAllRows2", NULL, sweep_all_rows, NULL, NULL, NULL, napi_enumerable, (void*)(intptr_t)2},
+      {"buildSubtract2", NULL, build_subtract, NULL, NULL, NULL, napi_enumerable, (void*)(intptr_t)2},
+      {"findBestSplit2", NULL, find_best_split, NULL, NULL, NULL, napi_enumerable, (void*)(intptr_t)2},
   };
   napi_value abi;
   napi_create_int32(env, KERNEL_ABI, &abi);
+  pool_t* pool = calloc(1, sizeof(pool_t));
+  if (!pool) return NULL;
+  pthread_mutex_init(&pool->mu, NULL);
+  pthread_cond_init(&pool->cv, NULL);
+  if (napi_set_instance_data(env, pool, pool_finalize, NULL) != napi_ok) {
+    pool_finalize(env, pool, NULL);
+    return NULL;
+  }
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "abi", abi) != napi_ok) return NULL;
   return exports;

@@ -20,13 +20,19 @@ import { NodeHistogram, rowBlockPointers } from '../models/gbm/histogram.js';
 import { typescriptKernel, type GbmKernel } from '../models/gbm/kernel.js';
 
 /** Must equal KERNEL_ABI in native/src/gbm_kernel.c. */
-export const NATIVE_GBM_ABI = 2;
+export const NATIVE_GBM_ABI = 3;
 const ADDON = path.join('native', 'build', 'gbm_kernel.node');
 
 export interface NativeGbmOptions {
   readonly logger?: Logger;
   /** Addon file (default: TRAIN_SPAM_GBM_NATIVE_PATH, else native/build/gbm_kernel.node above this module). */
   readonly file?: string;
+  /**
+   * 2: the root sweep, build-and-subtract and split search of large nodes run on this thread plus
+   * one helper thread of the addon (kernel name 'native-2t'; same results). Default 1. Only for a
+   * fit that has a core to itself: HPO already runs one trial per worker thread.
+   */
+  readonly threads?: 1 | 2;
   /** Environment to read TRAIN_SPAM_GBM_KERNEL / TRAIN_SPAM_GBM_NATIVE_PATH from (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -44,12 +50,19 @@ function defaultAddonPath(): string | null {
   return null;
 }
 
-type Addon = Omit<GbmKernel, 'name'> & { readonly abi: number };
+type Addon = Omit<GbmKernel, 'name'> & {
+  readonly abi: number;
+  readonly sweepAllRows2: GbmKernel['sweepAllRows'];
+  readonly buildSubtract2: GbmKernel['buildSubtract'];
+  readonly findBestSplit2: GbmKernel['findBestSplit'];
+};
 
 function isAddon(m: unknown): m is Addon {
   if (typeof m !== 'object' || m === null) return false;
   const o = m as Record<string, unknown>;
-  return ['sweepAllRows', 'build', 'buildSubtract', 'findBestSplit', 'partitionRows', 'partitionColumn'].every((k) => typeof o[k] === 'function');
+  return ['sweepAllRows', 'build', 'buildSubtract', 'findBestSplit', 'partitionRows', 'partitionColumn', 'sweepAllRows2', 'buildSubtract2', 'findBestSplit2'].every(
+    (k) => typeof o[k] === 'function',
+  );
 }
 
 /** Deterministic pseudo-random integers for the self-check (no Math.random). */
@@ -172,12 +185,13 @@ export function loadNativeGbmKernel(options: NativeGbmOptions = {}): GbmKernel |
     logger.log('debug', 'gbm kernel: TypeScript (native addon has another ABI)', { file, expected: NATIVE_GBM_ABI });
     return null;
   }
+  const two = options.threads === 2;
   const kernel: GbmKernel = Object.freeze({
-    name: 'native',
-    sweepAllRows: addon.sweepAllRows,
+    name: two ? 'native-2t' : 'native',
+    sweepAllRows: two ? addon.sweepAllRows2 : addon.sweepAllRows,
     build: addon.build,
-    buildSubtract: addon.buildSubtract,
-    findBestSplit: addon.findBestSplit,
+    buildSubtract: two ? addon.buildSubtract2 : addon.buildSubtract,
+    findBestSplit: two ? addon.findBestSplit2 : addon.findBestSplit,
     partitionRows: addon.partitionRows,
     partitionColumn: addon.partitionColumn,
   });

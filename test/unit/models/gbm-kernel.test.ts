@@ -11,7 +11,7 @@ import { binRows, fitBins } from '../../../src/models/gbm/binning.js';
 import { GradientBoosting, type FittedGbm } from '../../../src/models/gbm/index.js';
 import { typescriptKernel, type GbmKernel } from '../../../src/models/gbm/kernel.js';
 import { makeData } from './gbm-data.js';
-import { nativeKernel } from './gbm-kernels.js';
+import { nativeKernel, nativeKernel2 } from './gbm-kernels.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const addonFile = path.resolve(here, '../../../native/build/gbm_kernel.node');
@@ -85,7 +85,7 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
   it('loads with the expected ABI and passes the self-check', () => {
     expect(native.name).toBe('native');
     expect(compareKernels(native, typescriptKernel, 777)).toBeNull();
-    expect(NATIVE_GBM_ABI).toBe(2);
+    expect(NATIVE_GBM_ABI).toBe(3);
   });
 
   it('trains bit-identical forests to the TypeScript kernel (depthwise, lossguide, sampling, weights, several bin blocks)', async () => {
@@ -99,12 +99,20 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
       [small, { n_estimators: 15, subsample: 0.7, colsample_bytree: 0.6, scale_pos_weight: 3, reg_lambda: 0.01, max_bins: 16 }],
       [wide, { n_estimators: 8, max_depth: 6, learning_rate: 0.3 }],
     ];
+    // Large lists (≥ 16,384 entries) and several blocks: the two-thread kernel splits its work.
+    const big = makeData(6000, 8, 4, 150, 0.3);
+    cases.push([big, { n_estimators: 6, max_depth: 6 }], [big, { n_estimators: 4, grow_policy: 'lossguide', num_leaves: 40, subsample: 0.9 }]);
     for (const [data, params] of cases) {
       const a = await new GradientBoosting(params).fit(data, { seed: 9, kernels: { gbm: typescriptKernel } });
       const b = await new GradientBoosting(params).fit(data, { seed: 9, kernels: { gbm: native } });
       expect(b.kernel).toBe('native');
       expect(forestArrays(b)).toEqual(forestArrays(a));
       expect(b.numNodes).toBeGreaterThan(b.iterations);
+      if (nativeKernel2) {
+        const c = await new GradientBoosting(params).fit(data, { seed: 9, kernels: { gbm: nativeKernel2 } });
+        expect(c.kernel).toBe('native-2t');
+        expect(forestArrays(c)).toEqual(forestArrays(a));
+      }
     }
   });
 
@@ -174,8 +182,40 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
       ),
     );
     expect(results).toEqual([
-      { abi: 2, l: 4 },
-      { abi: 2, l: 4 },
+      { abi: 3, l: 4 },
+      { abi: 3, l: 4 },
     ]);
+  });
+});
+
+describe.skipIf(!nativeKernel2 || !existsSync(addonFile))('native GBM kernel, two threads (skipped: addon not built)', () => {
+  it('equals the one-thread kernel on large lists, and a worker thread that used it exits (helper joined)', async () => {
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const m = require(workerData);
+      const len = 39996;
+      const bins = new Int32Array(len);
+      for (let i = 0, b = 0; i < len; b++) if (b % 20000 !== 0) bins[i++] = b;
+      const grad = Float64Array.from({ length: len }, (_, i) => Math.sin(i * 0.37));
+      const hess = Float64Array.from({ length: len }, (_, i) => 0.05 + Math.cos(i * 0.11) ** 2);
+      let G = 0, H = 0;
+      for (let i = 0; i < len; i++) { G += grad[i]; H += hess[i]; }
+      const offset = Int32Array.from([0, 20000, 40000]);
+      const zeroBin = new Int32Array(2);
+      const mask = Uint8Array.from([1, 1]);
+      const a = new Float64Array(5), b = new Float64Array(5);
+      m.findBestSplit(bins, grad, hess, len, offset, zeroBin, mask, G, H, 1, 1, 0, a);
+      m.findBestSplit2(bins, grad, hess, len, offset, zeroBin, mask, G, H, 1, 1, 0, b);
+      parentPort.postMessage({ a: Array.from(a), b: Array.from(b) });`;
+    const { a, b, exitCode } = await new Promise<{ a: number[]; b: number[]; exitCode: number }>((resolve, reject) => {
+      const w = new Worker(code, { eval: true, workerData: addonFile });
+      let msg: { a: number[]; b: number[] } | null = null;
+      w.on('message', (m) => (msg = m));
+      w.once('error', reject);
+      w.once('exit', (exitCode) => (msg ? resolve({ ...msg, exitCode }) : reject(new Error(`worker exited ${exitCode} without a result`))));
+    });
+    expect(exitCode).toBe(0);
+    expect(a[1]).toBeGreaterThanOrEqual(0);
+    expect(b).toEqual(a);
   });
 });
