@@ -17,7 +17,7 @@
  */
 import type { FeatureMatrix } from '../../core/matrix.js';
 import {
-  ADD, BLOCK, END, F32X4_ADD, F32X4_MUL, F32X4_SPLAT, GE_S, GE_U, I32, LOOP, MUL, SHL, V128,
+  ADD, BLOCK, END, F32, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, GE_S, GE_U, I32, LOOP, MUL, SHL, V128,
   br, brIf, buildModule, compileModule, f32load, get, i32c, i32load, inc, instantiate, set, v128load, v128store, v128zero,
 } from '../wasm-asm.js';
 import type { DenseScaler } from './network.js';
@@ -95,6 +95,46 @@ function backwardBody(): number[] {
 }
 
 
+// adam(n, W, dW, M, V, b1, omb1, b2, omb2, c1, c2, eps, negLr, l2): one Adam step over n float32
+// weights (n a multiple of 4), tfjs' AdamOptimizer arithmetic: g = dW + l2·(2W); m = m·b1 + g·(1−b1);
+// v = v·b2 + g²·(1−b2); W = (m/c1) / (√(v/c2) + eps) · (−lr) + W, with c = 1 − β^t.
+function adamBody(): number[] {
+  const [n, W, dW, M, V] = [0, 1, 2, 3, 4];
+  const [b1, omb1, b2, omb2, c1, c2, eps, negLr, l2] = [5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const [q, end] = [14, 15];
+  const [vb1, vomb1, vb2, vomb2, vc1, vc2, veps, vlr, vl2, vtwo, g, m, v] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28];
+  const splat = (from: number, to: number) => [...get(from), ...F32X4_SPLAT, ...set(to)];
+  const at = (base: number) => [...get(base), ...get(q), ADD];
+  return [
+    ...splat(b1, vb1), ...splat(omb1, vomb1), ...splat(b2, vb2), ...splat(omb2, vomb2),
+    ...splat(c1, vc1), ...splat(c2, vc2), ...splat(eps, veps), ...splat(negLr, vlr), ...splat(l2, vl2),
+    0x43, 0, 0, 0, 0x40, ...F32X4_SPLAT, ...set(vtwo), // f32.const 2.0
+    ...get(n), ...i32c(2), SHL, ...set(end),
+    ...i32c(0), ...set(q),
+    ...BLOCK, ...LOOP,
+    ...get(q), ...get(end), GE_U, ...brIf(1),
+    // g = dW + l2 · (W · 2)
+    ...at(dW), ...v128load(), ...get(vl2), ...at(W), ...v128load(), ...get(vtwo), ...F32X4_MUL, ...F32X4_MUL, ...F32X4_ADD, ...set(g),
+    // m = m·b1 + g·(1−b1)
+    ...at(M), ...v128load(), ...get(vb1), ...F32X4_MUL, ...get(g), ...get(vomb1), ...F32X4_MUL, ...F32X4_ADD, ...set(m),
+    // v = v·b2 + (g·g)·(1−b2)
+    ...at(V), ...v128load(), ...get(vb2), ...F32X4_MUL, ...get(g), ...get(g), ...F32X4_MUL, ...get(vomb2), ...F32X4_MUL, ...F32X4_ADD, ...set(v),
+    ...at(M), ...get(m), ...v128store(),
+    ...at(V), ...get(v), ...v128store(),
+    // W = (m/c1) / (sqrt(v/c2) + eps) · (−lr) + W
+    ...at(W),
+    ...get(m), ...get(vc1), ...F32X4_DIV,
+    ...get(v), ...get(vc2), ...F32X4_DIV, ...F32X4_SQRT, ...get(veps), ...F32X4_ADD,
+    ...F32X4_DIV, ...get(vlr), ...F32X4_MUL,
+    ...at(W), ...v128load(), ...F32X4_ADD,
+    ...v128store(),
+    ...inc(q, 16),
+    ...br(0), END, END,
+  ];
+}
+
+type AdamFn = (n: number, W: number, dW: number, M: number, V: number, ...consts: number[]) => void;
+
 type KernelFn = (bs: number, rows: number, ip: number, ix: number, v: number, src: number, stride: number, dst: number) => void;
 
 /** Compiled once per process (immutable); null without WebAssembly SIMD. */
@@ -102,8 +142,14 @@ const compiled: object | null = compileModule(
   buildModule([
     { name: 'forward', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [1, V128]], code: forwardBody() },
     { name: 'backward', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [1, V128]], code: backwardBody() },
+    { name: 'adam', params: [I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, F32], locals: [[2, I32], [13, V128]], code: adamBody() },
   ]),
 );
+
+/** tf.train.adam's defaults (ε: the float32 backends' epsilon). */
+export const ADAM_BETA1 = 0.9;
+export const ADAM_BETA2 = 0.999;
+export const ADAM_EPSILON = 1e-7;
 
 /**
  * The first layer's two products for one training matrix. Per batch: `setBatch` (row ids),
@@ -120,14 +166,18 @@ export class SparseInputLayer {
   private readonly outScratch: Float32Array | null;
   private readonly dwScratch: Float32Array | null;
   private bs = 0;
+  /** Adam state: β₁ᵗ and β₂ᵗ as float32 products, as tfjs' AdamOptimizer keeps them. */
+  private accBeta1 = Math.fround(ADAM_BETA1);
+  private accBeta2 = Math.fround(ADAM_BETA2);
 
   private constructor(
     readonly inputs: number,
     readonly units: number,
     private readonly padded: number,
-    private readonly ptr: { rows: number; ip: number; ix: number; v: number; w: number; dw: number; out: number; dy: number },
+    private readonly ptr: { rows: number; ip: number; ix: number; v: number; w: number; dw: number; out: number; dy: number; m: number; s: number },
     private readonly fwd: KernelFn,
     private readonly bwd: KernelFn,
+    private readonly adam: AdamFn,
     buffer: ArrayBuffer,
     bsMax: number,
   ) {
@@ -171,6 +221,8 @@ export class SparseInputLayer {
       dw: place(inputs * stride),
       out: place(bsMax * stride),
       dy: place(bsMax * stride),
+      m: place(inputs * stride),
+      s: place(inputs * stride),
     };
     const inst = instantiate(compiled, at);
     if (!inst) return null;
@@ -195,8 +247,8 @@ export class SparseInputLayer {
       }
     }
     ip[n] = k;
-    const ex = inst.exports as unknown as { forward: KernelFn; backward: KernelFn };
-    return new SparseInputLayer(inputs, units, padded, ptr, ex.forward, ex.backward, buf, bsMax);
+    const ex = inst.exports as unknown as { forward: KernelFn; backward: KernelFn; adam: AdamFn };
+    return new SparseInputLayer(inputs, units, padded, ptr, ex.forward, ex.backward, ex.adam, buf, bsMax);
   }
 
   /** The batch: rows perm[start..start+bs). */
@@ -205,7 +257,7 @@ export class SparseInputLayer {
     this.bs = bs;
   }
 
-  /** The current kernel, [inputs × units] row-major. */
+  /** Sets the kernel, [inputs × units] row-major (the initial weights; Adam state is not reset). */
   setWeights(kernel: Float32Array): void {
     const { units, padded, inputs } = this;
     if (padded === units) {
@@ -227,7 +279,40 @@ export class SparseInputLayer {
     return o.subarray(0, bs * units);
   }
 
-  /** xᵀ·dY for the batch given dY [bs × units], as [inputs × units]. */
+  /** The kernel now, [inputs × units] row-major (a copy). */
+  kernel(): Float32Array {
+    const { units, padded, inputs } = this;
+    if (padded === units) return this.wView.slice();
+    const k = new Float32Array(inputs * units);
+    for (let i = 0; i < inputs; i++) k.set(this.wView.subarray(i * padded, i * padded + units), i * units);
+    return k;
+  }
+
+  /** Σ w² over the kernel (float64), for the reported loss when an L2 penalty is on. */
+  sumSquares(): number {
+    const w = this.wView;
+    let s = 0;
+    for (let i = 0; i < w.length; i++) s += w[i] * w[i];
+    return s;
+  }
+
+  /**
+   * One Adam step on the kernel from the gradient of the last `backward` (plus l2 · 2W), with the
+   * arithmetic of tfjs' AdamOptimizer (β₁ 0.9, β₂ 0.999, ε 1e-7, float32) — the same update the
+   * optimizer would apply if the kernel were a tfjs variable, without moving it in and out of tfjs.
+   */
+  adamStep(learningRate: number, l2: number): void {
+    const f = Math.fround;
+    const c1 = f(1 - this.accBeta1);
+    const c2 = f(1 - this.accBeta2);
+    const p = this.ptr;
+    const n = this.inputs * this.padded;
+    this.adam(n, p.w, p.dw, p.m, p.s, f(ADAM_BETA1), f(1 - ADAM_BETA1), f(ADAM_BETA2), f(1 - ADAM_BETA2), c1, c2, f(ADAM_EPSILON), f(-learningRate), f(l2));
+    this.accBeta1 = f(this.accBeta1 * f(ADAM_BETA1));
+    this.accBeta2 = f(this.accBeta2 * f(ADAM_BETA2));
+  }
+
+  /** xᵀ·dY for the batch given dY [bs × units], as [inputs × units] (also kept for `adamStep`). */
   backward(dy: Float32Array): Float32Array {
     const { bs, units, padded, inputs } = this;
     if (padded === units) this.dyView.set(dy.subarray(0, bs * units));

@@ -100,14 +100,16 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
   const wBuf = new Float32Array(bsMax);
   const maskBufs = params.hidden_layers.map((u) => new Float32Array(bsMax * u));
 
-  const kernels: Variable[] = [];
+  // Kernel 0 lives in the sparse layer's memory (updated there by the same Adam arithmetic) when
+  // that layer is used; null here then.
+  const kernels: Array<Variable | null> = [];
   const biases: Variable[] = [];
   const optimizer = tf.train.adam(params.learning_rate);
   const snapshot = (): MlpNetwork => ({
     layers: init.map((l, i) => ({
       inputs: l.inputs,
       units: l.units,
-      kernel: Float32Array.from(kernels[i].dataSync() as Float32Array),
+      kernel: i === 0 && sparseInput ? sparseInput.kernel() : Float32Array.from((kernels[i] as Variable).dataSync() as Float32Array),
       bias: Float32Array.from(biases[i].dataSync() as Float32Array),
     })),
     activation: params.activation,
@@ -119,10 +121,14 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
   try {
     for (const l of init) {
       // tidy frees the initial-value tensors; variables survive tidy and are disposed in finally.
-      kernels.push(tf.tidy(() => tf.variable(tf.tensor2d(l.kernel, [l.inputs, l.units]), true)));
+      if (sparseInput && kernels.length === 0) {
+        sparseInput.setWeights(l.kernel);
+        kernels.push(null);
+      } else kernels.push(tf.tidy(() => tf.variable(tf.tensor2d(l.kernel, [l.inputs, l.units]), true)));
       biases.push(tf.tidy(() => tf.variable(tf.tensor1d(l.bias), true)));
     }
-    const varList = [...kernels, ...biases];
+    const tfKernels = kernels.filter((k): k is Variable => k !== null);
+    const varList = [...tfKernels, ...biases];
     let epoch = 0;
     const early = params.early_stopping_rounds;
     let best: { loss: number; epoch: number; network: MlpNetwork } | null = null;
@@ -135,7 +141,6 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
         const bs = Math.min(bsMax, n - start);
         if (sparseInput) {
           sparseInput.setBatch(perm, start, bs);
-          sparseInput.setWeights(kernels[0].dataSync() as Float32Array);
         } else {
           fillBatch(X, scaler, perm, start, bs, xBuf, xtBuf);
         }
@@ -149,21 +154,28 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
         }
         const cost = tf.tidy(() => {
           const units0 = sizes[0];
-          // First layer x·W with dW = xᵀ·dy (x needs no gradient): over the non-zeros, or dense
-          // from the pre-transposed batch.
-          const inputLayer = sparseInput
-            ? tf.customGrad((_w) => ({
-                value: tf.tensor2d(sparseInput.forward(), [bs, units0]),
-                gradFunc: (dy: Tensor) => [tf.tensor2d(sparseInput.backward(dy.dataSync() as Float32Array), [cols, units0])],
-              }))
-            : denseInputLayer(tf, xBuf, xtBuf, bs, cols);
+          // First layer x·W + b. Sparse: x·W over the non-zeros, the op's only tfjs input is the
+          // bias (gradient Σ_rows dy); dW = xᵀ·dy is kept in the sparse layer for its Adam step.
+          // Dense: x·W with dW = xᵀ·dy from the pre-transposed batch (x needs no gradient).
+          const firstLayer: () => Tensor = sparseInput
+            ? () =>
+                (
+                  tf.customGrad((b) => ({
+                    value: tf.add(tf.tensor2d(sparseInput.forward(), [bs, units0]), b as Tensor),
+                    gradFunc: (dy: Tensor) => {
+                      sparseInput.backward(dy.dataSync() as Float32Array);
+                      return [tf.sum(dy, 0)];
+                    },
+                  })) as (b: Tensor) => Tensor
+                )(biases[0])
+            : () => tf.add(denseInputLayer(tf, xBuf, xtBuf, bs, cols)(kernels[0] as Variable), biases[0]);
           const ys = tf.tensor1d(yBuf.subarray(0, bs));
           const ws = tf.tensor1d(wBuf.subarray(0, bs));
           const masks = p > 0 ? params.hidden_layers.map((u, i) => tf.tensor2d(maskBufs[i].subarray(0, bs * u), [bs, u])) : [];
           return optimizer.minimize(() => {
-            let h: Tensor = inputLayer(kernels[0]);
+            let h: Tensor = firstLayer();
             for (let li = 0; li < kernels.length; li++) {
-              h = tf.add(li === 0 ? h : tf.matMul(h, kernels[li]), biases[li]);
+              if (li > 0) h = tf.add(tf.matMul(h, kernels[li] as Variable), biases[li]);
               if (li < kernels.length - 1) {
                 h = params.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
                 if (p > 0) h = tf.mul(h, masks[li]);
@@ -174,11 +186,15 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
             const perRow = tf.add(tf.sub(tf.relu(z), tf.mul(z, ys)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
             let loss: Tensor = tf.div(tf.sum(tf.mul(perRow, ws)), bs);
             if (params.l2 > 0) {
-              for (const k of kernels) loss = tf.add(loss, tf.mul(params.l2, tf.sum(tf.square(k))));
+              for (const k of tfKernels) loss = tf.add(loss, tf.mul(params.l2, tf.sum(tf.square(k))));
+              // Kernel 0's penalty in the sparse layer: its value here (reported loss), its
+              // gradient l2·2W in adamStep.
+              if (sparseInput) loss = tf.add(loss, tf.scalar(params.l2 * sparseInput.sumSquares()));
             }
             return loss as import('@tensorflow/tfjs').Scalar;
           }, true, varList) as Tensor;
         });
+        if (sparseInput) sparseInput.adamStep(params.learning_rate, params.l2);
         if (cost) {
           lossSum += (cost.dataSync()[0] as number) * bs;
           cost.dispose();
@@ -208,7 +224,7 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
     if (best !== null) return { network: best.network, iterations: best.epoch };
     return { network: snapshot(), iterations: epoch };
   } finally {
-    for (const v of kernels) v.dispose();
+    for (const v of kernels) v?.dispose();
     for (const v of biases) v.dispose();
     optimizer.dispose();
   }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../../src/core/random.js';
 import { syntheticData } from '../../../src/models/conformance.js';
+import { tfRuntime } from '../../../src/models/mlp/backend.js';
 import { fitScaler } from '../../../src/models/mlp/network.js';
 import { SparseInputLayer } from '../../../src/models/mlp/sparse-input.js';
 
@@ -47,6 +49,47 @@ describe('mlp sparse first layer (WebAssembly SIMD)', () => {
         for (let c = 0; c < inputs; c++) for (let o = 0; o < units; o++) refW[c * units + o] += x[c] * dy[b * units + o];
       }
       for (let i = 0; i < refW.length; i++) expect(Math.abs(dW[i] - refW[i])).toBeLessThan(1e-5 * (1 + Math.abs(refW[i])));
+    });
+  }
+
+  for (const l2 of [0, 1e-3]) {
+    it(`adamStep applies the update of tfjs' Adam optimizer (l2 ${l2})`, async () => {
+      await tfRuntime();
+      const units = 6;
+      const layer = SparseInputLayer.create(data.X, scaler, units, 40);
+      expect(layer).not.toBeNull();
+      if (!layer) return;
+      const rng = new Rng(42);
+      const W0 = Float32Array.from({ length: inputs * units }, () => rng.normal() * 0.2);
+      layer.setWeights(W0);
+      const w = tf.variable(tf.tensor2d(W0, [inputs, units]), true, 'adam-check');
+      const opt = tf.train.adam(0.01);
+      const perm = rng.permutation(200);
+      try {
+        for (let step = 0; step < 3; step++) {
+          layer.setBatch(perm, step * 40, 40);
+          const dy = Float32Array.from({ length: 40 * units }, () => rng.normal());
+          const dW = layer.backward(dy).slice();
+          layer.adamStep(0.01, l2);
+          tf.tidy(() => {
+            const g = tf.tensor2d(dW, [inputs, units]);
+            // The penalty's gradient as tfjs would add it: l2 · (W · 2).
+            opt.applyGradients({ 'adam-check': l2 > 0 ? tf.add(g, tf.mul(l2, tf.mul(w, 2))) : g });
+          });
+        }
+        const ours = layer.kernel();
+        const theirs = w.dataSync();
+        let maxDiff = 0;
+        for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
+        expect(maxDiff).toBeLessThan(1e-6);
+        // And the weights did move (the comparison is not between two untouched copies).
+        let moved = 0;
+        for (let i = 0; i < ours.length; i++) moved = Math.max(moved, Math.abs(ours[i] - W0[i]));
+        expect(moved).toBeGreaterThan(1e-3);
+      } finally {
+        w.dispose();
+        opt.dispose();
+      }
     });
   }
 });
