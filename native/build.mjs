@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the optional native GBM kernel (native/src/gbm_kernel.c → native/build/gbm_kernel.node)
+ * Builds the optional native GBM kernel (native/src/gbm_kernel.c → native/build/Release/gbm_kernel.node)
  * with the system C compiler and the Node headers that ship with this Node (include/node next to
  * the executable's prefix, e.g. /usr/include/node from Debian's nodejs package). Nothing is
  * downloaded. Run by `npm run build` (and so by `prepare` on `npm ci`).
@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const strict = process.argv.includes('--strict');
 const src = path.join(here, 'src', 'gbm_kernel.c');
-const outDir = path.join(here, 'build');
+const outDir = path.join(here, 'build', 'Release'); // node-gyp's layout: docker/Dockerfile copies native/build/Release
 const out = path.join(outDir, 'gbm_kernel.node');
 
 function giveUp(why) {

@@ -1,5 +1,5 @@
 /**
- * Loads the optional native GBM kernel (native/build/gbm_kernel.node, built by
+ * Loads the optional native GBM kernel (native/build/Release/gbm_kernel.node, built by
  * `npm run build:native`) as a `GbmKernel` for `FitOptions.kernels.gbm`. The engine layers cannot
  * load addons (no node:*), so callers that fit GBMs (HPO workers, the pipeline's refit, benches)
  * ask here and pass the result down.
@@ -21,11 +21,11 @@ import { typescriptKernel, type GbmKernel } from '../models/gbm/kernel.js';
 
 /** Must equal KERNEL_ABI in native/src/gbm_kernel.c. */
 export const NATIVE_GBM_ABI = 3;
-const ADDON = path.join('native', 'build', 'gbm_kernel.node');
+const ADDON = path.join('native', 'build', 'Release', 'gbm_kernel.node');
 
 export interface NativeGbmOptions {
   readonly logger?: Logger;
-  /** Addon file (default: TRAIN_SPAM_GBM_NATIVE_PATH, else native/build/gbm_kernel.node above this module). */
+  /** Addon file (default: TRAIN_SPAM_GBM_NATIVE_PATH, else native/build/Release/gbm_kernel.node above this module). */
   readonly file?: string;
   /**
    * 2: the root sweep, build-and-subtract and split search of large nodes run on this thread plus
@@ -37,7 +37,7 @@ export interface NativeGbmOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** native/build/gbm_kernel.node in the nearest ancestor directory of this module that has one. */
+/** native/build/Release/gbm_kernel.node in the nearest ancestor directory of this module that has one. */
 function defaultAddonPath(): string | null {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {

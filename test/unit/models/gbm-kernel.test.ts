@@ -14,7 +14,7 @@ import { makeData } from './gbm-data.js';
 import { nativeKernel, nativeKernel2 } from './gbm-kernels.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const addonFile = path.resolve(here, '../../../native/build/gbm_kernel.node');
+const addonFile = path.resolve(here, '../../../native/build/Release/gbm_kernel.node');
 
 function forestArrays(m: FittedGbm): unknown[] {
   const f = m.forest;
