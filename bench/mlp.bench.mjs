@@ -2,7 +2,7 @@
 //   npx tsc -p tsconfig.build.json --outDir bench/results/tmp/<you>/dist
 //   TRAIN_SPAM_BENCH_DIST=bench/results/tmp/<you>/dist node bench/mlp.bench.mjs
 //     [--backend wasm|cpu|tensorflow] [--hidden 128[,64]] [--epochs 28] [--batch 316] [--rows 3900]
-//     [--density 0.08] [--dropout 0.1] [--reps 3] [--spam DIR] [--base DIST]
+//     [--density 0.08] [--dropout 0.1] [--reps 3] [--seeds 7[,8,..]] [--spam DIR] [--base DIST]
 // Defaults mimic one HPO trial: ~3,900 training rows × 524 columns (24 dense + 500 sparse), a
 // validation set of 970 rows reported every epoch (as the HPO runner does), hidden [128], 28 epochs,
 // batch 316. --spam DIR uses the SpamAssassin matrix cached by bench/logistic.bench.mjs
@@ -11,7 +11,7 @@
 // process and prints both (A/B under the same load).
 // Prints one JSON object: backend + SIMD/threads flags, backend init, fit wall/CPU per rep, per-epoch
 // wall time, time spent in the iteration callback's validation metrics, batch prediction rate,
-// validation AUC/F1 of the last fit, and the load average.
+// validation AUC/F1 of each fit, single-row predictProba latency, and the load average.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,8 @@ const batch = Number(args.batch ?? 316);
 const density = Number(args.density ?? 0.08);
 const dropout = Number(args.dropout ?? 0.1);
 const reps = Number(args.reps ?? 3);
+// Seed of rep r (1-based) is seeds[(r - 1) % seeds.length]; the warm-up uses the first.
+const seeds = String(args.seeds ?? '7').split(',').map(Number);
 
 const { selectRows, denseMatrix, featureMatrix } = await load(distA, 'core/matrix.js');
 const { rocAuc } = await load(distA, 'metrics/index.js');
@@ -108,8 +110,9 @@ for (let r = 0; r <= reps; r++) {
     let cbMs = 0;
     const t1 = performance.now();
     const c1 = process.cpuUsage();
+    const seed = seeds[Math.max(0, r - 1) % seeds.length];
     const fitted = await new b.MlpClassifier(params).fit(train, {
-      seed: 7,
+      seed,
       validation: val,
       onIteration: () => {
         const now = performance.now();
@@ -122,6 +125,7 @@ for (let r = 0; r <= reps; r++) {
     void cbMs;
     const p = fitted.predictProba(val.X);
     const fit = {
+      seed,
       fitSeconds: +(fitMs / 1000).toFixed(3),
       fitCpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(3),
       epochMsMedian: +[...epochMs].sort((x, y) => x - y)[epochMs.length >> 1].toFixed(1),
@@ -141,6 +145,15 @@ for (const b of builds) {
   const t2 = performance.now();
   for (let i = 0; i < 5; i++) fitted.predictProba(train.X);
   const predictRowsPerSec = Math.round((train.X.rows * 5) / ((performance.now() - t2) / 1000));
+  // Single-row latency (the serving path: one e-mail per call).
+  const singles = Array.from({ length: 2000 }, (_, i) => selectRows(val.X, [i % val.X.rows]));
+  for (const s1 of singles.slice(0, 200)) fitted.predictProba(s1);
+  const lat = singles.map((s1) => {
+    const a = performance.now();
+    fitted.predictProba(s1);
+    return performance.now() - a;
+  });
+  lat.sort((x, y) => x - y);
   const med = (k) => +[...b.fits.map((f) => f[k])].sort((x, y) => x - y)[b.fits.length >> 1];
   out[b.name] = {
     dist: path.relative(root, b.dist),
@@ -148,6 +161,7 @@ for (const b of builds) {
     median: { fitSeconds: med('fitSeconds'), fitCpuSeconds: med('fitCpuSeconds'), epochMs: med('epochMsMedian') },
     fits: b.fits,
     predictRowsPerSec,
+    singleRowMs: { p50: +lat[Math.floor(lat.length * 0.5)].toFixed(4), p99: +lat[Math.floor(lat.length * 0.99)].toFixed(4) },
   };
 }
 out.load.push(loadavg()[0]);

@@ -79,13 +79,13 @@ export const WASM_MIN_ROWS = 64;
 /**
  * P(class 1) for every row of X (float64 arithmetic over the float32 weights).
  *
- * Each layer's kernel is transposed once per call into float64 [units × inputs], so every unit is a
- * dot product held in a register (eight units at a time: eight independent accumulators) instead of
- * an axpy that loads and stores the whole activation vector for every input. Every unit still adds
- * bias, then its inputs in ascending order, skipping zero inputs: the same operations in the same
- * order as the straightforward row-by-row pass, so probabilities are bit-identical to it. Calls with
- * at least WASM_MIN_ROWS rows run the same kernel in WebAssembly SIMD (forward-wasm.ts, float64x2
- * lanes, bit-identical again); smaller calls (single e-mails) stay in JavaScript.
+ * Per row, the non-zero inputs of a layer are gathered as (index, value) pairs (first layer: the
+ * standardised dense block, then the CSR entries; later layers: the non-zero activations), and
+ * every unit o gets bias[o] + Σ value · kernel[index, o] over them in order. Calls with at least
+ * WASM_MIN_ROWS rows copy the weights once into a WebAssembly SIMD kernel (forward-wasm.ts: eight
+ * units per sweep in float64x2 registers); smaller calls (single e-mails) and environments without
+ * WebAssembly SIMD use the JavaScript loop. Both perform the same float64 operations in the same
+ * order, so their probabilities are bit-identical (tested).
  */
 export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
   const out = new Float64Array(X.rows);
@@ -93,14 +93,10 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
   const dc = X.dense.cols;
   const dense = X.dense.data;
   const { indptr, indices, data } = X.sparse;
-  // WebAssembly SIMD kernel for calls with enough rows to repay copying the weights in.
   const wk = X.rows >= WASM_MIN_ROWS ? WasmUnits.create(layers) : null;
-  const kT = wk ? [] : layers.map((l) => transposeKernel(l));
-  const bias = layers.map((l) => Float64Array.from(l.bias));
   const widest = Math.max(...layers.map((l) => l.units));
   let cur = new Float64Array(widest);
   let next = new Float64Array(widest);
-  // The row's non-zero inputs to the first layer: (column, value), dense block standardised first.
   const maxInputs = Math.max(...layers.map((l) => l.inputs));
   const nzCol = wk ? wk.col : new Int32Array(maxInputs);
   const nzVal = wk ? wk.val : new Float64Array(maxInputs);
@@ -122,11 +118,10 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
     if (wk) {
       wk.units(0, nz);
       cur.set(wk.out.subarray(0, first.units));
-    } else unitsFromInputs(kT[0], bias[0], first.inputs, first.units, nzCol, nzVal, nz, cur);
+    } else unitsFromInputs(first, nzCol, nzVal, nz, cur);
     let width = first.units;
     for (let li = 1; li < layers.length; li++) {
       activate(cur, width, activation);
-      // Non-zero activations as (index, value) pairs, then the same dot-product kernel.
       let m = 0;
       for (let i = 0; i < width; i++) {
         const v = cur[i];
@@ -138,7 +133,7 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
       if (wk) {
         wk.units(li, m);
         next.set(wk.out.subarray(0, L.units));
-      } else unitsFromInputs(kT[li], bias[li], L.inputs, L.units, nzCol, nzVal, m, next);
+      } else unitsFromInputs(L, nzCol, nzVal, m, next);
       const t = cur;
       cur = next;
       next = t;
@@ -149,65 +144,14 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
   return out;
 }
 
-/** Kernel [inputs × units] (float32) → float64 [units × inputs]. */
-function transposeKernel(l: DenseLayer): Float64Array {
-  const { inputs, units, kernel } = l;
-  const t = new Float64Array(inputs * units);
-  for (let i = 0; i < inputs; i++) {
-    const base = i * units;
-    for (let o = 0; o < units; o++) t[o * inputs + i] = kernel[base + o];
-  }
-  return t;
-}
-
-/** out[o] = bias[o] + Σ_q val[q] · kT[o·inputs + col[q]], q ascending; eight units per sweep. */
-function unitsFromInputs(
-  kT: Float64Array,
-  bias: Float64Array,
-  inputs: number,
-  units: number,
-  col: Int32Array,
-  val: Float64Array,
-  nz: number,
-  out: Float64Array,
-): void {
-  let o = 0;
-  for (; o + 7 < units; o += 8) {
-    const b0 = o * inputs;
-    let s0 = bias[o];
-    let s1 = bias[o + 1];
-    let s2 = bias[o + 2];
-    let s3 = bias[o + 3];
-    let s4 = bias[o + 4];
-    let s5 = bias[o + 5];
-    let s6 = bias[o + 6];
-    let s7 = bias[o + 7];
-    for (let q = 0; q < nz; q++) {
-      const v = val[q];
-      const c = b0 + col[q];
-      s0 += v * kT[c];
-      s1 += v * kT[c + inputs];
-      s2 += v * kT[c + 2 * inputs];
-      s3 += v * kT[c + 3 * inputs];
-      s4 += v * kT[c + 4 * inputs];
-      s5 += v * kT[c + 5 * inputs];
-      s6 += v * kT[c + 6 * inputs];
-      s7 += v * kT[c + 7 * inputs];
-    }
-    out[o] = s0;
-    out[o + 1] = s1;
-    out[o + 2] = s2;
-    out[o + 3] = s3;
-    out[o + 4] = s4;
-    out[o + 5] = s5;
-    out[o + 6] = s6;
-    out[o + 7] = s7;
-  }
-  for (; o < units; o++) {
-    const b0 = o * inputs;
-    let s0 = bias[o];
-    for (let q = 0; q < nz; q++) s0 += val[q] * kT[b0 + col[q]];
-    out[o] = s0;
+/** out[o] = bias[o] + Σ_q val[q] · kernel[col[q], o], q ascending (the JavaScript kernel). */
+function unitsFromInputs(L: DenseLayer, col: Int32Array, val: Float64Array, nz: number, out: Float64Array): void {
+  const { units, kernel, bias } = L;
+  for (let o = 0; o < units; o++) out[o] = bias[o];
+  for (let q = 0; q < nz; q++) {
+    const v = val[q];
+    const base = col[q] * units;
+    for (let o = 0; o < units; o++) out[o] += v * kernel[base + o];
   }
 }
 
