@@ -64,7 +64,7 @@ function l1Norm(x: Float64Array, l1: Float64Array, n: number): number {
   return s;
 }
 
-/** Minimiser of the cubic through (a, fa, ga), (b, fb, gb), safeguarded into the inner 80 % of [a, b]. */
+/** Minimiser of the cubic through (a, fa, ga), (b, fb, gb), clamped into the inner 80 % of [a, b]. */
 function cubicStep(a: number, fa: number, ga: number, b: number, fb: number, gb: number): number {
   const lo = Math.min(a, b);
   const hi = Math.max(a, b);
@@ -76,7 +76,12 @@ function cubicStep(a: number, fa: number, ga: number, b: number, fb: number, gb:
     t = b - (b - a) * ((gb + d2 - d1) / (gb - ga + 2 * d2));
   }
   const margin = 0.1 * (hi - lo);
-  if (!Number.isFinite(t) || t < lo + margin || t > hi - margin) t = (lo + hi) / 2;
+  // Safeguard: a minimiser outside the inner 80 % is moved to its nearest edge (not to the middle:
+  // when the first trial overshoots by orders of magnitude, bisection would need one evaluation
+  // per halving); no usable cubic → bisection.
+  if (!Number.isFinite(t)) t = (lo + hi) / 2;
+  else if (t < lo + margin) t = lo + margin;
+  else if (t > hi - margin) t = hi - margin;
   return t;
 }
 
