@@ -74,7 +74,8 @@ describe('mlp sparse first layer (WebAssembly SIMD)', () => {
           tf.tidy(() => {
             const g = tf.tensor2d(dW, [inputs, units]);
             // The penalty's gradient as tfjs would add it: l2 · (W · 2).
-            opt.applyGradients({ 'adam-check': l2 > 0 ? tf.add(g, tf.mul(l2, tf.mul(w, 2))) : g });
+            const grad: tf.Tensor = l2 > 0 ? tf.add(g, tf.mul(l2, tf.mul(w, 2))) : g;
+            opt.applyGradients([{ name: 'adam-check', tensor: grad }]);
           });
         }
         const ours = layer.kernel();
