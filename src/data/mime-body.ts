@@ -42,6 +42,16 @@ function hexNibble(c: number): number {
  * without one).
  */
 export function decodeTransfer(av: Uint8Array, start: number, stop: number, enc: TransferEncoding, out: Uint8Array): number {
+  if (enc === PASS_THROUGH && start < stop) {
+    const cr = av.indexOf(0x0d, start);
+    if (cr < 0 || cr >= stop) {
+      // no CR: the lines, each ended by '\n', are the bytes themselves (plus '\n' after a last line without one)
+      out.set(av.subarray(start, stop));
+      let n = stop - start;
+      if (av[stop - 1] !== 0x0a) out[n++] = 0x0a;
+      return n;
+    }
+  }
   let o = 0;
   // base64 state across lines: the sextets of the open group and how many
   let acc = 0;

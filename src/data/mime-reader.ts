@@ -109,11 +109,14 @@ export class MimeReader {
   private headerSize = 0;
   /** Why the last `read` returned null. */
   lastDecline = '';
+  /** UTF-8 byte length of the last message read (a string is encoded anyway). */
+  bytesRead = 0;
 
   /** The fields of one raw message, or null when postal-mime must parse it (see `lastDecline`). */
   read(raw: string | Uint8Array): MessageFields | null {
     try {
       this.av = typeof raw === 'string' ? this.encode(raw) : raw;
+      this.bytesRead = this.av.length;
       return this.parse();
     } catch (e) {
       if (e instanceof Decline) {

@@ -36,7 +36,7 @@ export async function parseEmail(raw: RawMessage, meta: MessageMeta, reader: Mim
 /** The record when the reader handles the message itself (no await), else null: use `parseEmail`. */
 export function parseEmailSync(raw: RawMessage, meta: MessageMeta, reader: MimeReader): EmailRecord | null {
   const fields = reader.read(raw);
-  return fields === null ? null : recordOf(fields, raw, meta);
+  return fields === null ? null : recordOf(fields, reader.bytesRead, meta);
 }
 
 /** The same record through postal-mime alone (the reference the reader is checked against). */
@@ -57,7 +57,7 @@ export async function parseEmailPostal(raw: RawMessage, meta: MessageMeta): Prom
 
 /** Builds the record from an already parsed message (exported for tests and callers that parse themselves). */
 export function toRecord(email: Email, raw: RawMessage, meta: MessageMeta): EmailRecord {
-  return recordOf(fieldsOf(email), raw, meta);
+  return recordOf(fieldsOf(email), typeof raw === 'string' ? utf8Length(raw) : raw.byteLength, meta);
 }
 
 /** The fields the record reads, from postal-mime's result. */
@@ -82,7 +82,7 @@ export function fieldsOf(email: Email): MessageFields {
   };
 }
 
-function recordOf(email: MessageFields, raw: RawMessage, meta: MessageMeta): EmailRecord {
+function recordOf(email: MessageFields, sizeBytes: number, meta: MessageMeta): EmailRecord {
   const sender = mailboxAddress(email.from);
   const replyTo = email.replyTo ? firstAddress(email.replyTo) : null;
   const html = email.html ?? null;
@@ -104,7 +104,7 @@ function recordOf(email: MessageFields, raw: RawMessage, meta: MessageMeta): Ema
     is_multipart: /^\s*multipart\//i.test(contentType),
     num_attachments: email.attachments,
     event_timestamp: parseMailDate(dateValue),
-    size_bytes: typeof raw === 'string' ? utf8Length(raw) : raw.byteLength,
+    size_bytes: sizeBytes,
     source_group: meta.source_group,
   };
 }
