@@ -10,14 +10,14 @@ import { resolveParams } from '../../core/params.js';
 import type { JsonValue, Payload } from '../../core/payload.js';
 import { Rng, deriveSeed } from '../../core/random.js';
 import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js';
-import { binRows, fitBins } from './binning.js';
+import { binRows, columnBins, fitBins } from './binning.js';
 import { checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from './checks.js';
 import { meanLogLossFromMargin, rocAuc } from './evaluation.js';
-import { addTreeBinned, forestMargins, ForestBuilder, layoutMargins, PREDICT_BLOCK, predictLayout, type FlatForest, type PredictLayout } from './forest.js';
+import { addTreeBinned, addTreeColumns, forestMargins, ForestBuilder, layoutMargins, PREDICT_BLOCK, predictLayout, type FlatForest, type PredictLayout } from './forest.js';
 import { logisticGradients, logit, sigmoid } from './objective.js';
 import { typescriptKernel } from './kernel.js';
 import { gbmParamSpec, type GbmParams } from './params.js';
-import { TreeLearner } from './tree.js';
+import { COLUMN_BINS_BYTES, TreeLearner } from './tree.js';
 
 const OWNER = 'gbm';
 export const GBM_PAYLOAD_KIND = 'model/gbm';
@@ -76,6 +76,7 @@ export class GradientBoosting implements Estimator {
       histogramCap: this.internals.histogramCap ?? 16,
       columnBinsBytes: this.internals.columnBinsBytes,
     }, kernel);
+    const valTable = valBinned ? columnBins(mapper, valBinned, this.internals.columnBinsBytes ?? COLUMN_BINS_BYTES) : null;
     const forest = new ForestBuilder();
     const baseMargin = logit(p.base_score);
     const margin = new Float64Array(n).fill(baseMargin);
@@ -121,10 +122,15 @@ export class GradientBoosting implements Estimator {
       const root = learner.grow(count, grad, hess, mask, margin, forest);
       rounds = t;
       const view = p.subsample < 1 || valMargin ? forest.view() : null;
-      if (p.subsample < 1 && view) addTreeBinned(root, view, mapper.offset, mapper.zeroBin, train.rowPtr, train.bins, margin, outOfSample);
+      if (p.subsample < 1 && view) {
+        const table = learner.columnTable;
+        if (table) addTreeColumns(root, view, table, margin, outOfSample);
+        else addTreeBinned(root, view, mapper.offset, mapper.zeroBin, train.rowPtr, train.bins, margin, outOfSample);
+      }
       let valLoss = NaN;
       if (val && valMargin && valBinned && view) {
-        addTreeBinned(root, view, mapper.offset, mapper.zeroBin, valBinned.rowPtr, valBinned.bins, valMargin, null);
+        if (valTable) addTreeColumns(root, view, valTable, valMargin, null);
+        else addTreeBinned(root, view, mapper.offset, mapper.zeroBin, valBinned.rowPtr, valBinned.bins, valMargin, null);
         valLoss = meanLogLossFromMargin(val.y, valMargin);
         if (valLoss < bestLoss) {
           bestLoss = valLoss;

@@ -167,6 +167,25 @@ export function addTreeBinned(
   }
 }
 
+/**
+ * addTreeBinned from a column-major table of local bins (binning.ts columnBins: table[f · n + r]),
+ * one lookup per level instead of a search in the row's entries; the same leaf values.
+ */
+export function addTreeColumns(root: number, forest: FlatForest, table: Uint8Array, margin: Float64Array, skip: Uint8Array | null): void {
+  const { feature, bin, left, right, value } = forest;
+  const n = margin.length;
+  for (let r = 0; r < n; r++) {
+    if (skip !== null && skip[r] !== 0) continue;
+    let node = root;
+    let f = feature[node];
+    while (f >= 0) {
+      node = table[f * n + r] <= bin[node] ? left[node] : right[node];
+      f = feature[node];
+    }
+    margin[r] += value[node];
+  }
+}
+
 /** Rows scored together: the trees are walked tree-major over a block of rows, so one tree's nodes stay in cache and the walks of different rows overlap. */
 export const PREDICT_BLOCK = 64;
 

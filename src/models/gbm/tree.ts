@@ -95,6 +95,11 @@ export class TreeLearner {
     for (let d = 0; d <= cfg.maxDepth; d++) this.splits.push(new SplitResult());
   }
 
+  /** The column-major local-bin table of the training rows (null when too large). */
+  get columnTable(): Uint8Array | null {
+    return this.localBins;
+  }
+
   get histogramBuffers(): number {
     return this.pool.size;
   }

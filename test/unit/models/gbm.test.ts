@@ -273,12 +273,21 @@ describe.each(KERNELS)('%s kernel', (kernelName, kernel, K) => {
     });
   });
 
-  it('partitioning rows by the column table equals partitioning by row search', async () => {
+  it('the column table (partition, out-of-sample and validation margins) equals the row search', async () => {
     for (const params of [{ ...base, max_depth: 5 }, { ...base, grow_policy: 'lossguide', num_leaves: 16, subsample: 0.8 }]) {
-      const a = await new GradientBoosting(params).fit(train, { ...K, seed: 2 });
-      const b = await new GradientBoosting(params, { columnBinsBytes: 0 }).fit(train, { ...K, seed: 2 });
+      const la: number[] = [];
+      const lb: number[] = [];
+      const a = await new GradientBoosting(params).fit(train, { ...K, seed: 2, validation: valid, onIteration: (r) => void la.push(r.metrics.val_loss, r.metrics.train_loss) });
+      const b = await new GradientBoosting(params, { columnBinsBytes: 0 }).fit(train, {
+        ...K,
+        seed: 2,
+        validation: valid,
+        onIteration: (r) => void lb.push(r.metrics.val_loss, r.metrics.train_loss),
+      });
       expect(sameForest(a, b)).toBe(true);
       expect(a.forest.feature.length).toBeGreaterThan(30);
+      expect(la.length).toBe(2 * a.iterations);
+      expect(la).toEqual(lb);
     }
   });
 
