@@ -15,6 +15,11 @@ import { trainMlp } from './trainer.js';
 export interface MlpOptions {
   /** Backend to try first when this process has not initialised TensorFlow.js yet (see backend.ts). */
   readonly backend?: TfBackendName;
+  /**
+   * Train the first layer over the rows' non-zeros (WebAssembly SIMD, default true). false forces the
+   * densified batch through tfjs' matMul, the path used where that kernel is unavailable.
+   */
+  readonly sparseInput?: boolean;
 }
 
 export class MlpClassifier implements Estimator {
@@ -36,7 +41,7 @@ export class MlpClassifier implements Estimator {
     }
     const rt = await tfRuntime(this.options.backend);
     const scaler = fitScaler(data.X);
-    const { network, iterations } = await trainMlp(rt, data, this.params, scaler, options);
+    const { network, iterations } = await trainMlp(rt, data, this.params, scaler, options, this.options.sparseInput ?? true);
     return new FittedMlp(this.params, network, iterations);
   }
 }

@@ -10,10 +10,10 @@
  * fit; per batch only the row ids, the current kernel and dY go in and the products come out.
  *
  * Arithmetic: float32 multiply and add per non-zero, non-zeros of a row in ascending column order
- * (dense block first), rows in batch order — deterministic, but not the summation order of the
- * dense GEMM it replaces (XNNPACK), so trained weights differ from the dense path by float32
- * rounding. `create` returns null when WebAssembly SIMD is unavailable; the trainer then uses the
- * dense path.
+ * (dense block first), rows in batch order. XNNPACK's GEMM on the wasm backend accumulates in the
+ * same sequential order and the skipped terms are zeros, so with tfjs-backend-wasm 4.22 the trained
+ * weights are bit-identical to the dense path's (tested in test/unit/models/mlp.test.ts). `create`
+ * returns null when WebAssembly SIMD is unavailable; the trainer then uses the dense path.
  */
 import type { FeatureMatrix } from '../../core/matrix.js';
 import {

@@ -60,7 +60,15 @@ function fillBatch(X: FeatureMatrix, scaler: DenseScaler, perm: Int32Array, star
   }
 }
 
-export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpParams, scaler: DenseScaler, options: FitOptions): Promise<TrainOutcome> {
+export async function trainMlp(
+  rt: TfRuntime,
+  data: TrainingData,
+  params: MlpParams,
+  scaler: DenseScaler,
+  options: FitOptions,
+  /** false: always the densified batch through tfjs' matMul (the fallback path; for tests and A/B). */
+  allowSparseInput = true,
+): Promise<TrainOutcome> {
   const { tf } = rt;
   const { X, y } = data;
   const n = X.rows;
@@ -93,7 +101,7 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
   // First layer over the rows' non-zeros (WebAssembly SIMD) unless unavailable or on the native
   // TensorFlow backend (its multi-threaded dense products are not measured here): then the
   // densified batch and its transpose go through tfjs' matMul.
-  const sparseInput = rt.backend === 'tensorflow' ? null : SparseInputLayer.create(X, scaler, sizes[0], bsMax);
+  const sparseInput = !allowSparseInput || rt.backend === 'tensorflow' ? null : SparseInputLayer.create(X, scaler, sizes[0], bsMax);
   const xBuf = new Float32Array(sparseInput ? 0 : bsMax * cols);
   const xtBuf = new Float32Array(sparseInput ? 0 : bsMax * cols);
   const yBuf = new Float32Array(bsMax);
@@ -157,6 +165,9 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
           // First layer x·W + b. Sparse: x·W over the non-zeros, the op's only tfjs input is the
           // bias (gradient Σ_rows dy); dW = xᵀ·dy is kept in the sparse layer for its Adam step.
           // Dense: x·W with dW = xᵀ·dy from the pre-transposed batch (x needs no gradient).
+          // The dense batch tensors are made here, outside the minimised function, so the tape
+          // keeps them for the backward pass.
+          const denseLayer = sparseInput ? null : denseInputLayer(tf, xBuf, xtBuf, bs, cols);
           const firstLayer: () => Tensor = sparseInput
             ? () =>
                 (
@@ -168,7 +179,7 @@ export async function trainMlp(rt: TfRuntime, data: TrainingData, params: MlpPar
                     },
                   })) as (b: Tensor) => Tensor
                 )(biases[0])
-            : () => tf.add(denseInputLayer(tf, xBuf, xtBuf, bs, cols)(kernels[0] as Variable), biases[0]);
+            : () => tf.add((denseLayer as (w: Tensor) => Tensor)(kernels[0] as Variable), biases[0]);
           const ys = tf.tensor1d(yBuf.subarray(0, bs));
           const ws = tf.tensor1d(wBuf.subarray(0, bs));
           const masks = p > 0 ? params.hidden_layers.map((u, i) => tf.tensor2d(maskBufs[i].subarray(0, bs * u), [bs, u])) : [];
