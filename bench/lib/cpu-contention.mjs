@@ -11,6 +11,8 @@
  * - l2:     random reads and writes in a 256 KiB Float64Array (fits each core's private L2);
  * - stream: a sequential read-modify-write over a 64 MiB Float64Array (memory bandwidth, like
  *           histogram building over a big matrix);
+ * - sab-read: sequential reads of one 64 MiB SharedArrayBuffer that both threads share (the
+ *           feature matrix reaches the trial workers that way);
  * - alloc:  many short-lived objects (young-generation GC; each isolate has its own heap);
  * - with --fits, also real fits on a synthetic 4837 × 524 matrix (the SpamAssassin shape):
  *   fit-gbm (60 trees, depth 5), fit-mlp (4 epochs, [64]), fit-logistic (C 10); after `npm run build`.
@@ -26,7 +28,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-const KINDS = ['alu', 'float', 'l2', 'stream', 'alloc'];
+const KINDS = ['alu', 'float', 'l2', 'stream', 'sab-read', 'alloc'];
 /** --fits: the same comparison for real model fits (compiled tree: dist/ or TRAIN_SPAM_BENCH_DIST). */
 const FITS = {
   'fit-gbm': ['gbm', { n_estimators: 60, max_depth: 5 }],
@@ -74,6 +76,13 @@ function work(kind, units) {
       a[j] += 1;
     }
     return a[7];
+  }
+  if (kind === 'sab-read') {
+    // both threads read the SAME 64 MiB SharedArrayBuffer (as trials read the shared feature matrix)
+    const a = new Float64Array(workerData.sab);
+    let s = 0;
+    for (let u = 0; u < units; u++) for (let i = 0; i < a.length; i++) s += a[i];
+    return s;
   }
   if (kind === 'stream') {
     const a = streamBuf ?? (streamBuf = new Float64Array(8 * 1024 * 1024)); // 64 MiB
@@ -138,9 +147,11 @@ if (!isMainThread) {
   };
 
   /** Runs `threads` workers doing `units` of `kind` at the same time; returns their timings. */
+  const sab = new SharedArrayBuffer(64 * 1024 * 1024);
+  new Float64Array(sab).fill(0.5);
   async function runTogether(kind, units, threads) {
     const flag = new SharedArrayBuffer(4);
-    const ws = Array.from({ length: threads }, () => new Worker(new URL(import.meta.url), { workerData: { kind, units, flag } }));
+    const ws = Array.from({ length: threads }, () => new Worker(new URL(import.meta.url), { workerData: { kind, units, flag, sab } }));
     const ready = ws.map((w) => new Promise((res) => w.once('message', res)));
     await Promise.all(ready);
     const done = ws.map((w) => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); }));
