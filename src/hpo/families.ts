@@ -91,6 +91,7 @@ function domainMax(d: Domain): number | undefined {
 /**
  * The largest iteration budget each family of a space can get: the upper end of its
  * ITERATION_PARAM domain, or the estimator's default when the space does not search it. This is
+ * (with a conditional domain, the larger of its top and the default). This is
  * the family's `max_t` on ASHA's time axis: rungs fall at fixed numbers of boosting rounds, epochs
  * or solver steps (as in Ray Tune, where time_attr counts iterations), not at fractions of each
  * trial's own budget. Families without a known budget are left out.
@@ -101,9 +102,10 @@ export function iterationCeilings(space: SearchSpace, families: Pick<ModelFamili
     const name = ITERATION_PARAM[kind];
     const dom = space.families[kind]?.[name];
     let max = dom ? domainMax(dom) : undefined;
-    if (max === undefined) {
+    // no (numeric) domain, or a conditional one: trials may also train the estimator's default
+    if (max === undefined || dom?.when) {
       const def = (families.paramSpecFor(kind) as Readonly<Record<string, { readonly default?: unknown }>>)[name]?.default;
-      if (typeof def === 'number') max = def;
+      if (typeof def === 'number') max = max === undefined ? def : Math.max(max, def);
     }
     if (max !== undefined && Number.isFinite(max) && max > 0) out[kind] = max;
   }

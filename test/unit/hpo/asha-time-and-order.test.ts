@@ -20,6 +20,8 @@ describe('ASHA time axis: iterations over the family ceiling', () => {
     expect(iterationCeilings(space, fakeFamilies)).toEqual({ gbm: 1000, logistic: 9, mlp: 30 });
     expect(iterationCeilings({ families: { gbm: { n_estimators: quniform(40, 125, 10) } } }, fakeFamilies)).toEqual({ gbm: 120 });
     expect(iterationCeilings({ families: { mlp: { epochs: choice([3, 12, 7]) } } }, fakeFamilies)).toEqual({ mlp: 12 });
+    // a conditional budget: trials outside the condition train the default (9)
+    expect(iterationCeilings({ families: { mlp: { quality: choice([0.1, 0.9]), epochs: { ...randint(3, 6), when: { quality: [0.9] } } } } }, fakeFamilies)).toEqual({ mlp: 9 });
   });
 
   it('defaults: family time scale, per-family rungs, max_t 243, grace 1, rf 3, one bracket', () => {
