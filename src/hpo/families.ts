@@ -91,9 +91,10 @@ function domainMax(d: Domain): number | undefined {
 /**
  * The largest iteration budget each family of a space can get: the upper end of its
  * ITERATION_PARAM domain, or the estimator's default when the space does not search it (with a
- * conditional domain, the larger of its top and the default). This is the family's `max_t` on ASHA's time axis: rungs fall at fixed numbers of boosting rounds, epochs
- * or solver steps (as in Ray Tune, where time_attr counts iterations), not at fractions of each
- * trial's own budget. Families without a known budget are left out.
+ * conditional domain, the larger of its top and the default). This is the family's `max_t` on
+ * ASHA's time axis: rungs fall at fixed numbers of boosting rounds, epochs or solver steps (as in
+ * Ray Tune, where time_attr counts iterations), not at fractions of each trial's own budget.
+ * Families without a known budget are left out.
  */
 export function iterationCeilings(space: SearchSpace, families: Pick<ModelFamilies, 'paramSpecFor'>): Partial<Record<ModelKind, number>> {
   const out: Partial<Record<ModelKind, number>> = {};
