@@ -103,6 +103,14 @@ describe('docker/Dockerfile', () => {
     expect(runtime.instrs.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n')).not.toMatch(/npm (ci|install)/);
   });
 
+  it('builds the native GBM kernel strictly in the image (a failed compile fails the build, no silent fallback)', () => {
+    const build = byName.get('build')!;
+    const runs = build.instrs.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
+    expect(runs).toMatch(/node native\/build\.mjs --strict/);
+    const toolchain = chain(build).flatMap((s) => s.instrs).map((i) => i.args).join('\n');
+    expect(toolchain).toMatch(/apt-get install[^\n]*\s(g\+\+|gcc|build-essential)(\s|$)/);
+  });
+
   it('every COPY source exists in the build context or is produced by the stage it is copied from', () => {
     const produced: [RegExp, RegExp][] = [
       [/^dist$/, /npm run build/], [/^node_modules$/, /npm ci/], [/^native\/build\/Release$/, /mkdir -p native\/build\/Release/],
