@@ -42,16 +42,7 @@ function hexNibble(c: number): number {
  * without one).
  */
 export function decodeTransfer(av: Uint8Array, start: number, stop: number, enc: TransferEncoding, out: Uint8Array): number {
-  if (enc === PASS_THROUGH && start < stop) {
-    const cr = av.indexOf(0x0d, start);
-    if (cr < 0 || cr >= stop) {
-      // no CR: the lines, each ended by '\n', are the bytes themselves (plus '\n' after a last line without one)
-      out.set(av.subarray(start, stop));
-      let n = stop - start;
-      if (av[stop - 1] !== 0x0a) out[n++] = 0x0a;
-      return n;
-    }
-  }
+  if (enc === PASS_THROUGH) return passThrough(av, start, stop, out);
   let o = 0;
   // base64 state across lines: the sextets of the open group and how many
   let acc = 0;
@@ -62,10 +53,7 @@ export function decodeTransfer(av: Uint8Array, start: number, stop: number, enc:
     let end = lf < 0 || lf >= stop ? stop : lf;
     pos = end < stop ? end + 1 : stop;
     while (end > from && av[end - 1] === 0x0d) end--;
-    if (enc === PASS_THROUGH) {
-      for (let i = from; i < end; i++) out[o++] = av[i];
-      out[o++] = 0x0a;
-    } else if (enc === QUOTED_PRINTABLE) {
+    if (enc === QUOTED_PRINTABLE) {
       const soft = end > from && av[end - 1] === 0x3d;
       const e = soft ? end - 1 : end;
       for (let i = from; i < e; i++) {
@@ -113,6 +101,36 @@ export function decodeTransfer(av: Uint8Array, start: number, stop: number, enc:
       out[o++] = acc >> 10;
       out[o++] = (acc >> 2) & 0xff;
     }
+  }
+  return o;
+}
+
+/**
+ * Pass-through: the lines, each ended by '\n', i.e. the bytes without the CRs that end a line.
+ * One bulk copy, then lines with trailing CRs are moved down in place (native copies, no byte loop).
+ */
+function passThrough(av: Uint8Array, start: number, stop: number, out: Uint8Array): number {
+  const n = stop - start;
+  if (n <= 0) return 0;
+  out.set(av.subarray(start, stop));
+  const cr = av.indexOf(0x0d, start);
+  if (cr < 0 || cr >= stop) {
+    if (av[stop - 1] === 0x0a) return n;
+    out[n] = 0x0a;
+    return n + 1;
+  }
+  // out[0, o) is done; out[p, n) is still the input (o ≤ p: a line never grows, LF included)
+  let o = 0;
+  for (let p = 0; p < n; ) {
+    const lf = out.indexOf(0x0a, p);
+    const hasLf = lf >= 0 && lf < n;
+    let end = hasLf ? lf : n;
+    const next = hasLf ? lf + 1 : n;
+    while (end > p && out[end - 1] === 0x0d) end--;
+    if (o !== p) out.copyWithin(o, p, end);
+    o += end - p;
+    out[o++] = 0x0a;
+    p = next;
   }
   return o;
 }
