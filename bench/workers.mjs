@@ -16,8 +16,10 @@
  * Each line also says where the time went, from a per-fit trace the worker threads write (this
  * file is also the study's `familiesModule`: it wraps the models registry and times every fit and
  * prediction with the thread's own CPU time and run-queue wait from /proc/thread-self/schedstat):
- * - `fitCpuS`: CPU seconds of all fits (the work itself; the same for every worker count unless
- *   the cores interfere, see bench/lib/cpu-contention.mjs);
+ * - `fitCpuS`: CPU seconds of all fits on the trial threads themselves (the work; the same for
+ *   every worker count unless the cores interfere, see bench/lib/cpu-contention.mjs);
+ * - `processCpuS`: CPU seconds of the whole process in the study (adds thread start-up, module
+ *   loading, V8's GC and compiler helper threads and the main thread: all of it needs the cores);
  * - `runQueueWaitS`: seconds the trial threads were runnable but had no core (other processes);
  * - `idleS`: worker-seconds with no trial running (start-up, the tail of the study where one
  *   worker has nothing left to do, main-thread time between trials);
@@ -121,9 +123,14 @@ async function main() {
   for (let r = 0; r < reps; r++) {
     for (const cell of cells) {
       rmSync(traceFile, { force: true });
+      const c0 = process.cpuUsage();
+      const m0 = threadTimes();
       const t0 = performance.timeOrigin + performance.now();
       const res = await study(cell.workers, trials, 42, cell.order);
       const t1 = performance.timeOrigin + performance.now();
+      const c1 = process.cpuUsage(c0);
+      cell.processCpuS = (c1.user + c1.system) / 1e6;
+      cell.mainCpuS = (threadTimes().cpu - m0.cpu) / 1000;
       cell.secs.push((t1 - t0) / 1000);
       cell.best = res.bestScore;
       const tr = readTrace().map((x) => ({ ...x, rel: x.start - t0, studyMs: t1 - t0 }));
@@ -132,7 +139,7 @@ async function main() {
       process.stderr.write(`workers: ${cell.workers} worker(s), ${cell.order}, rep ${r + 1}/${reps}: ${((t1 - t0) / 1000).toFixed(2)} s, load ${os.loadavg()[0].toFixed(2)}\n`);
     }
   }
-  const runs = cells.map((c) => ({ workers: c.workers, order: c.order, seconds: summarize(c.secs), best: c.best, fits: c.fits }));
+  const runs = cells.map((c) => ({ workers: c.workers, order: c.order, seconds: summarize(c.secs), best: c.best, fits: c.fits, processCpuS: c.processCpuS, mainCpuS: c.mainCpuS }));
   const loadAfter = os.loadavg();
   rmSync(traceFile, { force: true });
   if (keepTrace) writeFileSync(keepTrace, runs.flatMap((r) => r.fits.map((f) => JSON.stringify({ workers: r.workers, order: r.order, ...f }) + '\n')).join(''));
@@ -179,6 +186,10 @@ async function main() {
         speedup: +(base.seconds.median / r.seconds.median).toFixed(3),
         efficiency: +(base.seconds.median / r.seconds.median / (r.workers / base.workers)).toFixed(3),
         fitCpuS: +(cpu / 1000).toFixed(2),
+        // CPU of the whole process during the (last) study: fits + worker start-up + V8 helper
+        // threads (GC, JIT) + the main thread
+        processCpuS: +r.processCpuS.toFixed(2),
+        mainThreadCpuS: +r.mainCpuS.toFixed(2),
         runQueueWaitS: +(wait / 1000).toFixed(2),
         idleS: +((r.workers * studyMs - busy) / 1000).toFixed(2),
         cpuPerTrialRatio: ratios.length ? +summarize(ratios).median.toFixed(3) : null,
