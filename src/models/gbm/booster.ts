@@ -192,7 +192,9 @@ export class FittedGbm implements Fitted {
     assertFinite(X);
     const f = this.forest;
     const out = new Float64Array(X.rows);
-    const scratch = new Float64Array(PREDICT_BLOCK * this.numFeatures);
+    // Only rows below min(PREDICT_BLOCK, rows) are scattered: a single e-mail needs one row of
+    // scratch, not 64 (a 268 KB off-heap buffer per call drove full GCs in the serving path).
+    const scratch = new Float64Array(Math.min(PREDICT_BLOCK, X.rows) * this.numFeatures);
     const { indptr, indices, data } = X.sparse;
     if (this.layout === undefined) this.layout = predictLayout(f);
     const L = this.layout;
