@@ -21,7 +21,8 @@ export const SPLIT_GRAD_LEFT = 3;
 export const SPLIT_HESS_LEFT = 4;
 
 export class SplitResult {
-  readonly out = new Float64Array(5);
+  /** Starts as "no split" (feature −1): a leaf that is never searched must not look splittable. */
+  readonly out = Float64Array.of(0, -1, -1, 0, 0);
 
   get gain(): number {
     return this.out[SPLIT_GAIN];
