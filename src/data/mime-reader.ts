@@ -1,31 +1,35 @@
 /**
- * A synchronous, low-allocation MIME reader for the fields an EmailRecord needs (addresses,
- * subject, the text and HTML bodies, the attachment count, the Content-Type and Date headers).
+ * A synchronous MIME reader for the fields an EmailRecord needs: addresses, subject, the text and
+ * HTML bodies, the attachment count, and the top-level Content-Type and Date values.
  *
- * It follows postal-mime 4.0.0 step for step — line splitting (trailing CRs dropped), boundary
- * matching over the stack of open multiparts, header folding and first-occurrence content
- * headers, the transfer decoders (pass-through, quoted-printable, base64 with its '='-unit
- * rule), charset decoding, format=flowed, and the grouping of text parts under their
- * multipart/alternative — so that its results are identical to postal-mime's: checked on every
- * message of the SpamAssassin corpus and on every re-created serving message
- * (scripts/check-mime-reader.mjs). What differs is the cost: no promise per line, no Blob, one
- * reusable byte buffer for the input and one for decoded text, and the bodies of parts no field
- * uses (attachments) are never decoded.
+ * Its results are those of postal-mime 4.0.0 (`parseEmailPostal` in mime.ts), which defines the
+ * semantics: compared on every message of the SpamAssassin corpus, as bytes, as text and as
+ * re-created serving messages (scripts/check-mime-reader.mjs), and on crafted and randomly damaged
+ * messages (test/unit/data/mime-reader.test.ts). It exists for latency: one pass over the bytes
+ * with no promise per line and no Blob, reusable buffers for the input and the decoded body, and
+ * no decoding of bodies that no field uses (attachments).
  *
- * Whatever it does not reproduce exactly, it declines (`read` returns null with the reason in
- * `lastDecline`) and the caller parses with postal-mime: empty input, message/rfc822 parts,
+ * Design. `scan` walks the message line by line (a line ends at LF; the CRs before its end are
+ * not part of it). Each MIME entity records byte ranges only: its header lines and its body lines.
+ * Multipart entities whose headers are complete push their delimiter on a stack; a line that is
+ * `--delimiter` (or `--delimiter--`), followed only by SP/HTAB, matches the innermost delimiter
+ * first. A separator closes everything opened inside that multipart and starts a new child entity;
+ * a closing delimiter closes the multipart itself, and the lines after it belong to no entity
+ * until a delimiter of an outer multipart. Entities are created in document order, so `collect`
+ * reads the tree as a flat list.
+ *
+ * Whatever the reader does not reproduce, it declines (`read` returns null and `lastDecline`
+ * says why) and the caller parses with postal-mime: empty input, message/rfc822 parts, parts of a
  * multipart/digest, RFC 2231 continuations of a Content-Type parameter the reader uses (charset,
- * boundary, format, delsp), charsets outside CHARSETS, bodies that
- * postal-mime would convert between text and HTML (a text part without an alternative of the
- * other type when the message has both), nesting deeper than MAX_DEPTH, headers over postal-mime's
- * 2 MiB limit.
+ * boundary, format, delsp), charsets outside CHARSETS, messages where postal-mime would convert a
+ * body between text and HTML (a text group lacking one of the two types while the message has
+ * both), nesting deeper than MAX_DEPTH, and header text over postal-mime's 2 MiB limit.
  *
- * A reader holds scratch buffers: one reader per thread of use (it is not re-entrant, and not
- * shared module state). Layer 1: no node:* imports.
+ * A reader keeps scratch buffers: use one per thread (not re-entrant). Layer 1: no node:* imports.
  */
 import { addressParser, decodeWords, type Address } from 'postal-mime';
-import { decodeTransfer, PASS_THROUGH, transferEncodingOf, type TransferEncoding } from './mime-body.js';
-import { continuedParams, decodeFlowedText, parseStructuredHeader, stripComments, trimWsp, type StructuredHeader } from './mime-header.js';
+import { bodyEncodingOf, decodeBody, unflow, type BodyEncoding } from './mime-body.js';
+import { continues, parseHeaderValue, readHeaderFields, transferToken } from './mime-header.js';
 
 /** The parsed fields toRecord reads (the same shape whichever parser produced them). */
 export interface MessageFields {
@@ -44,9 +48,9 @@ export interface MessageFields {
 }
 
 /**
- * Charset labels the reader decodes itself. Each is a WHATWG label, which postal-mime's
- * `getDecoder` hands to `new TextDecoder(label)` unchanged; other labels go through its alias
- * table, so those messages are left to postal-mime.
+ * Charset labels the reader decodes itself. postal-mime passes each of these WHATWG labels to
+ * `new TextDecoder` as it is; other labels go through its own alias table, so those messages are
+ * left to postal-mime.
  */
 export const CHARSETS: ReadonlySet<string> = new Set([
   'utf-8', 'utf8', 'unicode-1-1-utf-8',
@@ -57,349 +61,323 @@ export const CHARSETS: ReadonlySet<string> = new Set([
   'koi8-r', 'koi8-u', 'gb2312', 'gbk', 'gb18030', 'big5', 'euc-kr', 'ks_c_5601-1987', 'euc-jp', 'shift_jis', 'iso-2022-jp',
 ]);
 
-const MAX_HEADERS_SIZE = 2 * 1024 * 1024;
-/** Deeper trees are left to postal-mime (its own limit, 256, throws). */
+/** postal-mime stops at 2 MiB of header text (all header lines of all parts, line ends excluded). */
+const HEADER_LIMIT = 2 * 1024 * 1024;
+/** Deeper entity trees are left to postal-mime (whose own limit, 256, throws). */
 const MAX_DEPTH = 64;
-const CONTENT_HEADERS = new Set(['content-type', 'content-transfer-encoding', 'content-disposition']);
-/** Content-Type parameters the reader reads. */
-const USED_PARAMS = new Set(['charset', 'boundary', 'format', 'delsp']);
+/** Content-Type parameters the reader uses: their RFC 2231 forms make it decline. */
+const USED_PARAMS = ['charset', 'boundary', 'format', 'delsp'];
+/** Header fields the reader uses: of the message itself, and of the other parts. */
+const TOP_FIELDS: ReadonlySet<string> = new Set([
+  'from', 'reply-to', 'to', 'cc', 'subject', 'date', 'content-type', 'content-transfer-encoding', 'content-disposition',
+]);
+const PART_FIELDS: ReadonlySet<string> = new Set(['content-type', 'content-transfer-encoding', 'content-disposition']);
 
-interface Part {
-  parent: Part | null;
+const LF = 0x0a;
+const CR = 0x0d;
+const NO_BYTES = new Uint8Array(0);
+const DASH = 0x2d;
+const SP = 0x20;
+const TAB = 0x09;
+
+/** One MIME entity (the message itself or a body part). */
+interface Entity {
+  index: number;
+  parent: Entity | null;
   depth: number;
-  /** 0 header, 1 body, 2 finished */
-  state: number;
-  /** Byte range of the header lines (contiguous: a part gets lines from its start to its blank line). */
-  headerStart: number;
-  headerEnd: number;
-  type: StructuredHeader;
-  multipart: string | false;
-  disposition: string;
-  enc: TransferEncoding;
-  children: Part[];
-  finalizedChildren: number;
-  /** Offsets of the first body line and past the last body line fed (ends included). */
-  bodyStart: number;
-  bodyEnd: number;
-  /** Top-level part only: every header as [lower-cased key, value]. */
-  headers: string[] | null;
+  /** Still reading header lines (true until the blank line). */
+  inHeaders: boolean;
+  /** Byte range of the header lines, [-1, -1) when there are none. */
+  headFrom: number;
+  headTo: number;
+  /** Byte range of the body lines, [-1, -1) when the headers never ended. */
+  bodyFrom: number;
+  bodyTo: number;
+  /** Header fields interpreted (done once, when the headers end or the entity can get no more lines). */
+  interpreted: boolean;
+  /** Lower-cased media type ('text/plain' without a Content-Type header). */
+  mediaType: string;
+  /** Subtype of a multipart ('' for other types, and for 'multipart/' alone). */
+  multipart: string;
+  boundary: string;
+  charset: string;
+  flowed: boolean;
+  delSp: boolean;
+  attachment: boolean;
+  encoding: BodyEncoding;
+  /** Index of the innermost multipart/alternative above this entity, -1 when none. */
+  alternative: number;
 }
 
-interface Boundary {
-  value: Uint8Array;
-  part: Part;
-}
-
-/** Thrown inside the reader for input it leaves to postal-mime; never escapes `read`. */
-class Decline {
+/** Thrown inside the reader for a message it leaves to postal-mime; caught in `read`. */
+class Declined {
   constructor(readonly reason: string) {}
 }
 
-const EMPTY = new Uint8Array(0);
-const headerDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
-const encoder = new TextEncoder();
+interface Delimiter {
+  bytes: Uint8Array;
+  owner: Entity;
+}
+
+interface TextDecoderLike {
+  decode(bytes: Uint8Array): string;
+}
 
 export class MimeReader {
-  private input = new Uint8Array(0);
-  private out = new Uint8Array(0);
-  private outLen = 0;
-  private readonly decoders = new Map<string, { decode(bytes: Uint8Array): string }>();
-  private av: Uint8Array = EMPTY;
-  private boundaries: Boundary[] = [];
-  private headerSize = 0;
+  private src: Uint8Array = NO_BYTES;
+  private inputBuffer = new Uint8Array(0);
+  private bodyBuffer = new Uint8Array(0);
+  private entities: Entity[] = [];
+  private delimiters: Delimiter[] = [];
+  private topHeaders: string[] = [];
+  private headerBytes = 0;
+  private readonly charsetDecoders = new Map<string, TextDecoderLike>();
+  /** Header text decoder: UTF-8 with a leading BOM kept, as postal-mime keeps it. */
+  private readonly headerText = new TextDecoder('utf-8', { ignoreBOM: true });
+  private readonly utf8 = new TextEncoder();
   /** Why the last `read` returned null. */
   lastDecline = '';
-  /** UTF-8 byte length of the last message read (a string is encoded anyway). */
+  /** UTF-8 byte length of the last message read. */
   bytesRead = 0;
 
   /** The fields of one raw message, or null when postal-mime must parse it (see `lastDecline`). */
   read(raw: string | Uint8Array): MessageFields | null {
     try {
-      this.av = typeof raw === 'string' ? this.encode(raw) : raw;
-      this.bytesRead = this.av.length;
-      return this.parse();
+      this.src = typeof raw === 'string' ? this.toBytes(raw) : raw;
+      this.bytesRead = this.src.length;
+      if (this.src.length === 0) throw new Declined('empty message');
+      this.scan();
+      return this.collect();
     } catch (e) {
-      if (e instanceof Decline) {
-        this.lastDecline = e.reason;
-        return null;
-      }
-      throw e;
+      if (!(e instanceof Declined)) throw e;
+      this.lastDecline = e.reason;
+      return null;
     } finally {
-      this.boundaries = [];
-      this.av = EMPTY;
+      this.src = NO_BYTES;
+      this.entities = [];
+      this.delimiters = [];
+      this.topHeaders = [];
     }
   }
 
-  private encode(s: string): Uint8Array {
-    if (this.input.length < s.length) this.input = new Uint8Array(Math.max(s.length + (s.length >> 2), 4096));
-    let r = encoder.encodeInto(s, this.input);
-    if (r.read < s.length) {
-      this.input = new Uint8Array(s.length * 3);
-      r = encoder.encodeInto(s, this.input);
+  /** UTF-8 bytes of a string in the reusable input buffer (grown to 3 bytes a code unit if needed). */
+  private toBytes(s: string): Uint8Array {
+    if (this.inputBuffer.length < s.length) this.inputBuffer = new Uint8Array(s.length + (s.length >> 2) + 1024);
+    let done = this.utf8.encodeInto(s, this.inputBuffer);
+    if (done.read < s.length) {
+      this.inputBuffer = new Uint8Array(3 * s.length);
+      done = this.utf8.encodeInto(s, this.inputBuffer);
     }
-    return this.input.subarray(0, r.written);
+    return this.inputBuffer.subarray(0, done.written);
   }
 
-  private newPart(parent: Part | null): Part {
-    const depth = parent ? parent.depth + 1 : 0;
-    if (depth > MAX_DEPTH) throw new Decline('nesting');
-    if (parent?.multipart === 'digest') throw new Decline('multipart/digest');
-    const p: Part = {
-      parent, depth, state: 0, headerStart: -1, headerEnd: -1, type: { value: 'text/plain', params: {} }, multipart: false, disposition: '',
-      enc: PASS_THROUGH, children: [], finalizedChildren: 0, bodyStart: -1, bodyEnd: -1, headers: parent ? null : [],
+  private newEntity(parent: Entity | null): Entity {
+    const depth = parent === null ? 0 : parent.depth + 1;
+    if (depth > MAX_DEPTH) throw new Declined('nesting');
+    if (parent !== null && parent.multipart === 'digest') throw new Declined('multipart/digest');
+    const alternative = parent === null ? -1 : parent.multipart === 'alternative' ? parent.index : parent.alternative;
+    const e: Entity = {
+      index: this.entities.length, parent, depth, inHeaders: true, headFrom: -1, headTo: -1, bodyFrom: -1, bodyTo: -1,
+      interpreted: false, mediaType: 'text/plain', multipart: '', boundary: '', charset: '', flowed: false, delSp: false,
+      attachment: false, encoding: 'identity', alternative,
     };
-    if (parent) parent.children.push(p);
-    return p;
+    this.entities.push(e);
+    return e;
   }
 
-  private parse(): MessageFields {
-    const av = this.av;
-    const n = av.length;
-    if (n === 0) throw new Decline('empty message');
-    this.headerSize = 0;
-    const root = this.newPart(null);
-    let current = root;
+  /** One pass over the lines: entity ranges, delimiters, and each entity's headers interpreted. */
+  private scan(): void {
+    const src = this.src;
+    const n = src.length;
+    this.headerBytes = 0;
+    let sink: Entity | null = this.newEntity(null);
     let pos = 0;
     while (pos < n) {
-      const start = pos;
-      const lf = av.indexOf(0x0a, pos);
-      let end = lf < 0 ? n : lf;
-      pos = lf < 0 ? n : lf + 1;
-      while (end > start && av[end - 1] === 0x0d) end--;
-      const isFinal = pos >= n;
-      const b = this.boundaries.length > 0 && end - start > 2 && av[start] === 0x2d && av[start + 1] === 0x2d ? this.matchBoundary(start, end) : null;
-      if (b !== null) {
-        if (b.terminator) {
-          this.finalize(b.part);
-          current = b.part.parent ?? root;
-        } else {
-          this.finalizeChildren(b.part);
-          current = this.newPart(b.part);
-        }
-      } else this.feed(current, start, end, pos);
-      if (isFinal) this.finalize(root);
-    }
-    return this.collect(root);
-  }
-
-  private matchBoundary(start: number, end: number): { part: Part; terminator: boolean } | null {
-    const av = this.av;
-    const len = end - start;
-    for (let i = this.boundaries.length - 1; i >= 0; i--) {
-      const bv = this.boundaries[i].value;
-      const bl = bv.length;
-      if (len < bl + 2) continue;
-      let match = true;
-      for (let j = 0; j < bl; j++) {
-        if (av[start + 2 + j] !== bv[j]) {
-          match = false;
-          break;
-        }
-      }
-      if (!match) continue;
-      let bEnd = bl + 2;
-      let terminator = false;
-      if (len >= bl + 4 && av[start + bl + 2] === 0x2d && av[start + bl + 3] === 0x2d) {
-        terminator = true;
-        bEnd = bl + 4;
-      }
-      let trailingOk = true;
-      for (let j = start + bEnd; j < end; j++) {
-        if (av[j] !== 0x20 && av[j] !== 0x09) {
-          trailingOk = false;
-          break;
-        }
-      }
-      if (!trailingOk) continue;
-      return { part: this.boundaries[i].part, terminator };
-    }
-    return null;
-  }
-
-  private feed(p: Part, start: number, end: number, next: number): void {
-    if (p.state === 0) {
-      if (end === start) {
-        p.state = 1;
-        this.processHeaders(p);
-        p.bodyStart = next;
-        p.bodyEnd = next;
-        return;
-      }
-      this.headerSize += end - start;
-      if (this.headerSize > MAX_HEADERS_SIZE) throw new Decline('header size limit');
-      if (p.headerStart < 0) p.headerStart = start;
-      p.headerEnd = next;
-    } else if (p.state === 1) p.bodyEnd = next;
-  }
-
-  private finalize(p: Part): void {
-    if (p.state === 2) return;
-    if (p.state === 0) this.processHeaders(p);
-    for (let i = this.boundaries.length - 1; i >= 0; i--) {
-      if (this.boundaries[i].part === p) {
-        this.boundaries.splice(i, 1);
-        break;
-      }
-    }
-    this.finalizeChildren(p);
-    p.state = 2;
-  }
-
-  private finalizeChildren(p: Part): void {
-    while (p.finalizedChildren < p.children.length) this.finalize(p.children[p.finalizedChildren++]);
-  }
-
-  private processHeaders(p: Part): void {
-    let ctype: string | undefined;
-    let cte: string | undefined;
-    let disp: string | undefined;
-    // One decode for the whole block: an LF ends any unfinished UTF-8 sequence, so this equals
-    // decoding line by line as postal-mime does; lines then lose their trailing CRs.
-    const block = p.headerStart < 0 ? '' : headerDecoder.decode(this.av.subarray(p.headerStart, p.headerEnd));
-    const n = block.length;
-    let pos = 0;
-    const nextLine = (): string => {
-      const lf = block.indexOf('\n', pos);
-      let end = lf < 0 ? n : lf;
-      const start = pos;
-      pos = lf < 0 ? n : lf + 1;
-      while (end > start && block.charCodeAt(end - 1) === 0x0d) end--;
-      return block.slice(start, end);
-    };
-    while (pos < n) {
-      // one header: this line and the SP/HTAB continuation lines after it
-      let unfolded = nextLine();
-      while (pos < n && (block.charCodeAt(pos) === 0x20 || block.charCodeAt(pos) === 0x09)) unfolded += nextLine();
-      const sep = unfolded.indexOf(':');
-      const key = trimWsp(sep < 0 ? unfolded : unfolded.slice(0, sep)).toLowerCase();
-      if (p.headers === null && !CONTENT_HEADERS.has(key)) continue;
-      const rest = sep < 0 ? '' : unfolded.slice(sep + 1);
-      const value = trimWsp(rest.indexOf('\r') < 0 ? rest : rest.replace(/[\r\n]+/g, ' '));
-      if (p.headers !== null) p.headers.push(key, value);
-      if (key === 'content-type') ctype ??= value;
-      else if (key === 'content-transfer-encoding') cte ??= value;
-      else if (key === 'content-disposition') disp ??= value;
-    }
-    const type = parseStructuredHeader(ctype ?? 'text/plain');
-    for (const k of continuedParams(type)) if (USED_PARAMS.has(k)) throw new Decline('RFC 2231 parameter continuation');
-    p.type = type;
-    p.multipart = /^multipart\//i.test(type.value) ? type.value.slice(type.value.indexOf('/') + 1) : false;
-    if (p.multipart && type.params.boundary) this.boundaries.push({ value: encoder.encode(type.params.boundary), part: p });
-    // continuations change parameters only, and only the disposition's value is read
-    if (disp !== undefined) p.disposition = parseStructuredHeader(disp).value;
-    p.enc = transferEncodingOf(cte === undefined ? '8bit' : cteToken(cte));
-  }
-
-  /** postal-mime `collectNode` + `renderTextContent` + the fields of `buildMessage`. */
-  private collect(root: Part): MessageFields {
-    const groups = new Map<Part, { plain: string[] | null; html: string[] | null }>();
-    let hasPlain = false;
-    let hasHtml = false;
-    let attachments = 0;
-    const walk = (p: Part, alternative: Part | null): void => {
-      if (!p.multipart) {
-        const t = p.type.value;
-        if (t === 'message/rfc822') throw new Decline('message/rfc822 part');
-        if (p.disposition !== 'attachment' && (t === 'text/plain' || t === 'text/html')) {
-          const sel = alternative ?? p;
-          let g = groups.get(sel);
-          if (g === undefined) {
-            g = { plain: null, html: null };
-            groups.set(sel, g);
-          }
-          const text = this.textOf(p);
-          if (t === 'text/html') {
-            (g.html ??= []).push(text);
-            hasHtml = true;
+      const from = pos;
+      const lf = src.indexOf(LF, pos);
+      const next = lf < 0 ? n : lf + 1;
+      let to = lf < 0 ? n : lf;
+      while (to > from && src[to - 1] === CR) to--;
+      pos = next;
+      if (to - from > 2 && src[from] === DASH && src[from + 1] === DASH && this.delimiters.length > 0) {
+        const hit = this.delimiterAt(from, to);
+        if (hit >= 0) {
+          // the entity that took lines so far gets no more
+          if (sink !== null && !sink.interpreted) this.interpret(sink);
+          const k = hit >> 1;
+          const owner = this.delimiters[k].owner;
+          if ((hit & 1) === 1) {
+            this.delimiters.length = k;
+            sink = null;
           } else {
-            (g.plain ??= []).push(text);
-            hasPlain = true;
+            this.delimiters.length = k + 1;
+            sink = this.newEntity(owner);
           }
-        } else attachments++;
-      } else if (p.multipart === 'alternative') alternative = p;
-      for (const c of p.children) walk(c, alternative);
-    };
-    walk(root, null);
-    let plain: string[] = [];
-    let html: string[] = [];
-    for (const g of groups.values()) {
-      if ((hasPlain && g.plain === null) || (hasHtml && g.html === null)) throw new Decline('text/html conversion');
-      if (g.plain !== null) plain = plain.concat(g.plain);
-      if (g.html !== null) html = html.concat(g.html);
+          continue;
+        }
+      }
+      if (sink === null) continue;
+      if (!sink.inHeaders) sink.bodyTo = next;
+      else if (to === from) {
+        sink.inHeaders = false;
+        sink.bodyFrom = next;
+        sink.bodyTo = next;
+        this.interpret(sink);
+        if (sink.multipart !== '' && sink.boundary !== '') this.delimiters.push({ bytes: this.utf8.encode(sink.boundary), owner: sink });
+      } else {
+        this.headerBytes += to - from;
+        if (this.headerBytes > HEADER_LIMIT) throw new Declined('header size limit');
+        if (sink.headFrom < 0) sink.headFrom = from;
+        sink.headTo = next;
+      }
     }
+    if (sink !== null && !sink.interpreted) this.interpret(sink);
+  }
+
+  /**
+   * 2·k for a separator of delimiter k, 2·k + 1 for its closing form, -1 when the line
+   * src[from, to) is neither. The innermost delimiter is tried first.
+   */
+  private delimiterAt(from: number, to: number): number {
+    const src = this.src;
+    for (let k = this.delimiters.length - 1; k >= 0; k--) {
+      const d = this.delimiters[k].bytes;
+      let i = from + 2;
+      if (to - i < d.length) continue;
+      let j = 0;
+      while (j < d.length && src[i + j] === d[j]) j++;
+      if (j < d.length) continue;
+      i += d.length;
+      const closing = to - i >= 2 && src[i] === DASH && src[i + 1] === DASH;
+      if (closing) i += 2;
+      while (i < to && (src[i] === SP || src[i] === TAB)) i++;
+      if (i === to) return 2 * k + (closing ? 1 : 0);
+    }
+    return -1;
+  }
+
+  /** Reads the entity's header fields into its media type, parameters, disposition and encoding. */
+  private interpret(e: Entity): void {
+    e.interpreted = true;
+    const top = e.parent === null;
+    const fields = top ? this.topHeaders : [];
+    if (e.headFrom >= 0) readHeaderFields(this.headerText.decode(this.src.subarray(e.headFrom, e.headTo)), top ? TOP_FIELDS : PART_FIELDS, fields);
+    const contentType = firstValue(fields, 'content-type');
+    const transfer = firstValue(fields, 'content-transfer-encoding');
+    const disposition = firstValue(fields, 'content-disposition');
+    const type = parseHeaderValue(contentType ?? 'text/plain');
+    for (const key of type.params.keys()) {
+      for (const used of USED_PARAMS) if (continues(key, used)) throw new Declined('RFC 2231 parameter continuation');
+    }
+    e.mediaType = type.value;
+    e.multipart = type.value.startsWith('multipart/') ? type.value.slice(10) : '';
+    e.boundary = type.params.get('boundary') ?? '';
+    e.charset = type.params.get('charset') ?? '';
+    e.flowed = (type.params.get('format') ?? '').toLowerCase() === 'flowed';
+    e.delSp = (type.params.get('delsp') ?? '').toLowerCase() === 'yes';
+    e.attachment = disposition !== undefined && parseHeaderValue(disposition).value === 'attachment';
+    e.encoding = transfer === undefined ? 'identity' : bodyEncodingOf(transferToken(transfer));
+  }
+
+  /** The fields, from the entity list in document order and the top-level headers. */
+  private collect(): MessageFields {
+    // Text parts are grouped by their innermost multipart/alternative (a part outside any is its
+    // own group); the bodies of each type are joined group by group, in order of each group's
+    // first text part.
+    const groupRank = new Map<number, number>();
+    const ranks: number[] = [];
+    const isHtml: boolean[] = [];
+    const bodies: string[] = [];
+    let attachments = 0;
+    for (const e of this.entities) {
+      if (e.multipart !== '') continue;
+      if (e.mediaType === 'message/rfc822') throw new Declined('message/rfc822 part');
+      const html = e.mediaType === 'text/html';
+      if (e.attachment || (!html && e.mediaType !== 'text/plain')) {
+        attachments++;
+        continue;
+      }
+      const group = e.alternative >= 0 ? e.alternative : e.index;
+      let rank = groupRank.get(group);
+      if (rank === undefined) groupRank.set(group, (rank = groupRank.size));
+      bodies.push(this.textOf(e));
+      ranks.push(rank);
+      isHtml.push(html);
+    }
+    const kinds = new Uint8Array(groupRank.size); // per group: 1 plain seen, 2 html seen
+    let all = 0;
+    for (let i = 0; i < ranks.length; i++) {
+      kinds[ranks[i]] |= isHtml[i] ? 2 : 1;
+      all |= isHtml[i] ? 2 : 1;
+    }
+    // postal-mime fills a group that lacks one type by converting the other one: left to it
+    for (const k of kinds) if (k !== all) throw new Declined('text/html conversion');
+    const order = ranks.map((_, i) => i);
+    if (ranks.some((r, i) => i > 0 && r < ranks[i - 1])) order.sort((a, b) => ranks[a] - ranks[b]);
+    const plain: string[] = [];
+    const html: string[] = [];
+    for (const i of order) (isHtml[i] ? html : plain).push(bodies[i]);
     const text = plain.join('\n');
     const htmlText = html.join('\n');
-    const h = root.headers ?? [];
-    const first = (k: string): string | undefined => {
-      for (let i = 0; i < h.length; i += 2) if (h[i] === k) return h[i + 1];
-      return undefined;
-    };
-    const all = (k: string): Address[] | undefined => {
-      const out: Address[] = [];
-      for (let i = 0; i < h.length; i += 2) if (h[i] === k && h[i + 1]) for (const a of addressParser(h[i + 1])) out.push(a);
-      return out.length ? out : undefined;
-    };
-    const fromValue = first('from');
-    const from = fromValue ? addressParser(fromValue)[0] : undefined;
-    const subject = first('subject');
+
+    const h = this.topHeaders;
+    const fromValue = firstValue(h, 'from');
+    const subject = firstValue(h, 'subject');
     return {
-      from,
-      replyTo: all('reply-to'),
-      to: all('to'),
-      cc: all('cc'),
+      from: fromValue ? addressParser(fromValue)[0] : undefined,
+      replyTo: addressesOf(h, 'reply-to'),
+      to: addressesOf(h, 'to'),
+      cc: addressesOf(h, 'cc'),
       subject: subject ? decodeWords(subject) : undefined,
       text: text || undefined,
       html: htmlText || undefined,
       attachments,
-      contentType: firstNonEmpty(h, 'content-type'),
-      date: first('date'),
+      contentType: firstNonEmptyValue(h, 'content-type'),
+      date: firstValue(h, 'date'),
     };
   }
 
-  /** postal-mime `MimeNode.getTextContent` over the part's decoded body. */
-  private textOf(p: Part): string {
-    const label = (p.type.params.charset || 'utf8').trim().toLowerCase();
-    if (!CHARSETS.has(label)) throw new Decline(`charset ${label}`);
-    let decoder = this.decoders.get(label);
+  /** The decoded text of a text part: transfer decoding, charset, then format=flowed. */
+  private textOf(e: Entity): string {
+    const label = (e.charset || 'utf8').trim().toLowerCase();
+    if (!CHARSETS.has(label)) throw new Declined(`charset ${label}`);
+    let decoder = this.charsetDecoders.get(label);
     if (decoder === undefined) {
       try {
         decoder = new TextDecoder(label);
       } catch {
-        throw new Decline(`charset ${label} not supported here`);
+        throw new Declined(`charset ${label} not supported here`);
       }
-      this.decoders.set(label, decoder);
+      this.charsetDecoders.set(label, decoder);
     }
-    this.decodeBody(p);
-    let str = decoder.decode(this.out.subarray(0, this.outLen));
-    if (/^flowed$/i.test(p.type.params.format)) str = decodeFlowedText(str, /^yes$/i.test(p.type.params.delsp));
-    return str;
-  }
-
-  private ensureOut(extra: number): void {
-    const need = this.outLen + extra;
-    if (need <= this.out.length) return;
-    const grown = new Uint8Array(Math.max(need, this.out.length * 2, 4096));
-    grown.set(this.out.subarray(0, this.outLen));
-    this.out = grown;
-  }
-
-  /** The transfer-decoded body of a part into `out[0, outLen)`. */
-  private decodeBody(p: Part): void {
-    this.outLen = 0;
-    if (p.bodyStart < 0) return;
-    // body bytes never grow when transfer-decoded, except by the '\n' that ends a last line without one
-    this.ensureOut(p.bodyEnd - p.bodyStart + 1);
-    this.outLen = decodeTransfer(this.av, p.bodyStart, p.bodyEnd, p.enc, this.out);
+    let length = 0;
+    if (e.bodyFrom >= 0) {
+      const need = e.bodyTo - e.bodyFrom + 1;
+      if (this.bodyBuffer.length < need) this.bodyBuffer = new Uint8Array(Math.max(need, 2 * this.bodyBuffer.length, 4096));
+      length = decodeBody(this.src, e.bodyFrom, e.bodyTo, e.encoding, this.bodyBuffer);
+    }
+    const text = decoder.decode(this.bodyBuffer.subarray(0, length));
+    return e.flowed ? unflow(text, e.delSp) : text;
   }
 }
 
-function firstNonEmpty(h: string[], key: string): string {
-  for (let i = 0; i < h.length; i += 2) if (h[i] === key && h[i + 1] !== '') return h[i + 1];
+/** Value of the first field named `name` in a name, value, … list. */
+function firstValue(fields: string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function firstNonEmptyValue(fields: string[], name: string): string {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name && fields[i + 1] !== '') return fields[i + 1];
   return '';
 }
 
-/** postal-mime's transfer-encoding token: the first [\w-]+ run of the comment-stripped, lower-cased value. */
-function cteToken(value: string): string {
-  const m = (value.indexOf('(') < 0 ? value : stripComments(value)).toLowerCase().match(/[\w-]+/);
-  return m ? m[0] : '';
+/** The addresses of every non-empty field named `name`, in order; undefined when there are none. */
+function addressesOf(fields: string[], name: string): Address[] | undefined {
+  let out: Address[] | undefined;
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] !== name || fields[i + 1] === '') continue;
+    for (const a of addressParser(fields[i + 1])) (out ??= []).push(a);
+  }
+  return out;
 }
