@@ -20,10 +20,11 @@
  * Our timings: 1 warm-up, then --reps fits alternating the variants; medians printed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadMatrix, saveMatrix } from './lib/matrix-files.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -42,7 +43,8 @@ const threads = Number(opt('threads', 1));
 const cacheDir = path.resolve(root, opt('cache', 'bench/results/tmp/logistic-bench-matrix'));
 const PY = '/usr/bin/python3';
 
-const { denseMatrix, featureMatrix, selectRows } = await imp('core/matrix.js');
+const matrixModule = await imp('core/matrix.js');
+const { selectRows } = matrixModule;
 const { Rng } = await imp('core/random.js');
 const { LogisticRegression } = await imp('models/logistic/index.js');
 const { rocAuc } = await imp('models/gbm/evaluation.js');
@@ -52,35 +54,8 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function saveMatrix(ds, dir) {
-  mkdirSync(dir, { recursive: true });
-  const { X } = ds;
-  const w = (name, arr) => writeFileSync(path.join(dir, name), Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
-  w('dense.f64', X.dense.data);
-  w('indptr.i32', X.sparse.indptr);
-  w('indices.i32', X.sparse.indices);
-  w('values.f64', X.sparse.data);
-  w('y.u8', ds.y);
-  writeFileSync(path.join(dir, 'matrix.json'), JSON.stringify({ rows: X.rows, denseCols: X.dense.cols, sparseCols: X.sparse.cols, nTrain: ds.nTrain }));
-}
-
-function loadMatrix(dir) {
-  const meta = JSON.parse(readFileSync(path.join(dir, 'matrix.json'), 'utf8'));
-  const r = (name, T) => {
-    const b = readFileSync(path.join(dir, name));
-    return new T(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  };
-  const names = Array.from({ length: meta.denseCols + meta.sparseCols }, (_, i) => `f${i}`);
-  const X = featureMatrix(
-    denseMatrix(meta.rows, meta.denseCols, r('dense.f64', Float64Array)),
-    { rows: meta.rows, cols: meta.sparseCols, indptr: r('indptr.i32', Int32Array), indices: r('indices.i32', Int32Array), data: r('values.f64', Float64Array) },
-    names,
-  );
-  return { X, y: r('y.u8', Uint8Array), nTrain: meta.nTrain };
-}
-
 async function spamMatrix() {
-  if (existsSync(path.join(cacheDir, 'matrix.json'))) return loadMatrix(cacheDir);
+  if (existsSync(path.join(cacheDir, 'matrix.json'))) return loadMatrix(cacheDir, matrixModule);
   const file = path.join(root, 'datasets/processed/emails/all_emails.parquet');
   if (!existsSync(file)) throw new Error(`${file} not found (run train-spam prepare) and no cache in ${cacheDir}`);
   const { loadEmailTable } = await imp('io/email-table.js');

@@ -12,11 +12,11 @@
 // Prints one JSON object: backend + SIMD/threads flags, backend init, fit wall/CPU per rep, per-epoch
 // wall time, time spent in the iteration callback's validation metrics, batch prediction rate,
 // validation AUC/F1 of each fit, single-row predictProba latency, and the load average.
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadMatrix } from './lib/matrix-files.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(
@@ -41,23 +41,12 @@ const { rocAuc } = await load(distA, 'metrics/index.js');
 const { syntheticData } = await load(distA, 'models/conformance.js');
 
 function spamData(dir) {
-  const meta = JSON.parse(readFileSync(path.join(dir, 'matrix.json'), 'utf8'));
-  const r = (name, T) => {
-    const b = readFileSync(path.join(dir, name));
-    return new T(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  };
-  const names = Array.from({ length: meta.denseCols + meta.sparseCols }, (_, i) => `f${i}`);
-  const X = featureMatrix(
-    denseMatrix(meta.rows, meta.denseCols, r('dense.f64', Float64Array)),
-    { rows: meta.rows, cols: meta.sparseCols, indptr: r('indptr.i32', Int32Array), indices: r('indices.i32', Int32Array), data: r('values.f64', Float64Array) },
-    names,
-  );
-  const y = r('y.u8', Uint8Array);
+  const { X, y, nTrain: trainRows } = loadMatrix(dir, { featureMatrix, denseMatrix });
   // As an HPO trial: 80 % of the training split trains, 20 % validates.
-  const nTrain = Math.floor(meta.nTrain * 0.8);
+  const nTrain = Math.floor(trainRows * 0.8);
   const tr = Array.from({ length: nTrain }, (_, i) => i);
-  const va = Array.from({ length: meta.nTrain - nTrain }, (_, i) => nTrain + i);
-  return { train: { X: selectRows(X, tr), y: y.slice(0, nTrain) }, val: { X: selectRows(X, va), y: y.slice(nTrain, meta.nTrain) } };
+  const va = Array.from({ length: trainRows - nTrain }, (_, i) => nTrain + i);
+  return { train: { X: selectRows(X, tr), y: y.slice(0, nTrain) }, val: { X: selectRows(X, va), y: y.slice(nTrain, trainRows) } };
 }
 
 const { train, val } = args.spam

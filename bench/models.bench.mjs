@@ -19,16 +19,18 @@
  * Timings: one warm-up run, then the median (and min–max) of --reps runs (default 5).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadMatrix, saveMatrix } from './lib/matrix-files.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The compiled tree: TRAIN_SPAM_BENCH_DIST (relative to the repository root) or dist/.
 const distDir = path.resolve(here, '..', process.env.TRAIN_SPAM_BENCH_DIST ?? 'dist');
 const imp = (p) => import(pathToFileURL(path.join(distDir, p)).href);
-const { denseMatrix, featureMatrix, selectRows } = await imp('core/matrix.js');
+const matrixModule = await imp('core/matrix.js');
+const { denseMatrix, featureMatrix, selectRows } = matrixModule;
 const { Rng } = await imp('core/random.js');
 const { GradientBoosting } = await imp('models/gbm/index.js');
 const { rocAuc } = await imp('models/gbm/evaluation.js');
@@ -148,39 +150,10 @@ function replicated(base, times, seed = 7) {
   return { X, y, nTrain: Math.floor(n * 0.8) };
 }
 
-/** Writes a matrix + labels as raw little-endian files (the peer's exchange format). */
-function saveMatrix(ds, dir) {
-  mkdirSync(dir, { recursive: true });
-  const { X } = ds;
-  const w = (name, arr) => writeFileSync(path.join(dir, name), Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
-  w('dense.f64', X.dense.data);
-  w('indptr.i32', X.sparse.indptr);
-  w('indices.i32', X.sparse.indices);
-  w('values.f64', X.sparse.data);
-  w('y.u8', ds.y);
-  return { rows: X.rows, denseCols: X.dense.cols, sparseCols: X.sparse.cols, nTrain: ds.nTrain };
-}
-
-/** Reads a matrix written by saveMatrix (plus matrix.json with its shape). */
-function loadMatrix(dir) {
-  const meta = JSON.parse(readFileSync(path.join(dir, 'matrix.json'), 'utf8'));
-  const r = (name, T) => {
-    const b = readFileSync(path.join(dir, name));
-    return new T(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  };
-  const names = Array.from({ length: meta.denseCols + meta.sparseCols }, (_, i) => `f${i}`);
-  const X = featureMatrix(
-    denseMatrix(meta.rows, meta.denseCols, r('dense.f64', Float64Array)),
-    { rows: meta.rows, cols: meta.sparseCols, indptr: r('indptr.i32', Int32Array), indices: r('indices.i32', Int32Array), data: r('values.f64', Float64Array) },
-    names,
-  );
-  return { X, y: r('y.u8', Uint8Array), nTrain: meta.nTrain };
-}
-
 /** The SpamAssassin corpus through the project's feature pipeline (null when not prepared). */
 async function spamMatrix() {
   const saved = opt('spam-from', '');
-  if (saved) return loadMatrix(saved);
+  if (saved) return loadMatrix(saved, matrixModule);
   const file = path.resolve(here, '../datasets/processed/emails/all_emails.parquet');
   if (!existsSync(file)) return null;
   const { loadEmailTable } = await imp('io/email-table.js');
@@ -288,7 +261,7 @@ if (only.includes('fixture')) results.push(await benchOne('fixture', fixtureMatr
 if (only.includes('spam')) {
   const spam = await spamMatrix().catch((e) => (console.error(`spam matrix unavailable: ${e.message}`), null));
   const saveTo = opt('save-spam', '');
-  if (spam && saveTo) writeFileSync(path.join(saveTo, 'matrix.json'), JSON.stringify(saveMatrix(spam, saveTo)));
+  if (spam && saveTo) saveMatrix(spam, saveTo);
   if (spam && !flag('save-only')) results.push(await benchOne('spam', spam, reps));
   if (!spam) console.error('# spam: datasets/processed/emails/all_emails.parquet not found (run train-spam prepare); skipped');
 }
