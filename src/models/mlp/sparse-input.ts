@@ -22,25 +22,34 @@ import {
 } from '../wasm-asm.js';
 import type { DenseScaler } from './network.js';
 
-// forward(bs, rows, ip, ix, v, W, stride, out): out[b, :] = Σ_k v[k] · W[ix[k], :] over row rows[b]'s entries.
-function forwardBody(): number[] {
-  const [bs, rows, ip, ix, v, W, stride, out] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [b, o, oend, k, kend, w, q, r] = [8, 9, 10, 11, 12, 13, 14, 15];
+/**
+ * The loop both products share: for each batch row b (row id rows[b]) and each of that row's
+ * entries k (column ix[k], value v[k]), `update` combines the matrix row M[ix[k], :] (pointer in
+ * local w) with the batch row Y[b, :] (pointer in local q), four float32 lanes at a time, with
+ * val = splat(v[k]). Params: (bs, rows, ip, ix, v, ·, stride, ·) with M and Y the parameter
+ * indices (5 or 7) of the two matrices; locals b, y, yend, k, kend, w, q, r (i32) and val (v128).
+ * `zeroRow` first clears Y[b, :].
+ */
+function entryLoopBody(M: number, Y: number, zeroRow: boolean, update: number[]): number[] {
+  const [bs, rows, ip, ix, v, stride] = [0, 1, 2, 3, 4, 6];
+  const [b, y, yend, k, kend, w, q, r] = [8, 9, 10, 11, 12, 13, 14, 15];
   const val = 16;
+  const clear = [
+    ...get(y), ...set(q),
+    ...BLOCK, ...LOOP,
+    ...get(q), ...get(yend), GE_U, ...brIf(1),
+    ...get(q), ...v128zero, ...v128store(),
+    ...inc(q, 16),
+    ...br(0), END, END,
+  ];
   return [
     ...i32c(0), ...set(b),
     ...BLOCK, ...LOOP,
     ...get(b), ...get(bs), GE_S, ...brIf(1),
     ...get(rows), ...get(b), ...i32c(2), SHL, ADD, ...i32load(), ...set(r),
-    ...get(out), ...get(b), ...get(stride), MUL, ADD, ...set(o),
-    ...get(o), ...get(stride), ADD, ...set(oend),
-    // zero the output row
-    ...get(o), ...set(q),
-    ...BLOCK, ...LOOP,
-    ...get(q), ...get(oend), GE_U, ...brIf(1),
-    ...get(q), ...v128zero, ...v128store(),
-    ...inc(q, 16),
-    ...br(0), END, END,
+    ...get(Y), ...get(b), ...get(stride), MUL, ADD, ...set(y),
+    ...get(y), ...get(stride), ADD, ...set(yend),
+    ...(zeroRow ? clear : []),
     // k, kend: byte offsets of the row's entries (4-byte ix and v)
     ...get(ip), ...get(r), ...i32c(2), SHL, ADD, ...set(w), // w reused as &ip[r]
     ...get(w), ...i32load(), ...i32c(2), SHL, ...set(k),
@@ -48,11 +57,11 @@ function forwardBody(): number[] {
     ...BLOCK, ...LOOP,
     ...get(k), ...get(kend), GE_U, ...brIf(1),
     ...get(v), ...get(k), ADD, ...f32load(), ...F32X4_SPLAT, ...set(val),
-    ...get(W), ...get(ix), ...get(k), ADD, ...i32load(), ...get(stride), MUL, ADD, ...set(w),
-    ...get(o), ...set(q),
+    ...get(M), ...get(ix), ...get(k), ADD, ...i32load(), ...get(stride), MUL, ADD, ...set(w),
+    ...get(y), ...set(q),
     ...BLOCK, ...LOOP,
-    ...get(q), ...get(oend), GE_U, ...brIf(1),
-    ...get(q), ...get(q), ...v128load(), ...get(val), ...get(w), ...v128load(), ...F32X4_MUL, ...F32X4_ADD, ...v128store(),
+    ...get(q), ...get(yend), GE_U, ...brIf(1),
+    ...update,
     ...inc(q, 16), ...inc(w, 16),
     ...br(0), END, END,
     ...inc(k, 4),
@@ -61,39 +70,18 @@ function forwardBody(): number[] {
     ...br(0), END, END,
   ];
 }
+
+/** dst[0..4) += val · src[0..4) (float32 lanes; multiply, then add, as the dense product does). */
+function axpy(dst: number, src: number): number[] {
+  const val = 16;
+  return [...get(dst), ...get(dst), ...v128load(), ...get(val), ...get(src), ...v128load(), ...F32X4_MUL, ...F32X4_ADD, ...v128store()];
+}
+
+// forward(bs, rows, ip, ix, v, W, stride, out): out[b, :] = Σ_k v[k] · W[ix[k], :] over row rows[b]'s entries.
+const forwardBody = (): number[] => entryLoopBody(5, 7, true, axpy(14 /* q: out row */, 13 /* w: W row */));
 
 // backward(bs, rows, ip, ix, v, dY, stride, dW): dW[ix[k], :] += v[k] · dY[b, :] over row rows[b]'s entries.
-function backwardBody(): number[] {
-  const [bs, rows, ip, ix, v, dY, stride, dW] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [b, d, dend, k, kend, w, q, r] = [8, 9, 10, 11, 12, 13, 14, 15];
-  const val = 16;
-  return [
-    ...i32c(0), ...set(b),
-    ...BLOCK, ...LOOP,
-    ...get(b), ...get(bs), GE_S, ...brIf(1),
-    ...get(rows), ...get(b), ...i32c(2), SHL, ADD, ...i32load(), ...set(r),
-    ...get(dY), ...get(b), ...get(stride), MUL, ADD, ...set(d),
-    ...get(d), ...get(stride), ADD, ...set(dend),
-    ...get(ip), ...get(r), ...i32c(2), SHL, ADD, ...set(w),
-    ...get(w), ...i32load(), ...i32c(2), SHL, ...set(k),
-    ...get(w), ...i32load(4), ...i32c(2), SHL, ...set(kend),
-    ...BLOCK, ...LOOP,
-    ...get(k), ...get(kend), GE_U, ...brIf(1),
-    ...get(v), ...get(k), ADD, ...f32load(), ...F32X4_SPLAT, ...set(val),
-    ...get(dW), ...get(ix), ...get(k), ADD, ...i32load(), ...get(stride), MUL, ADD, ...set(w),
-    ...get(d), ...set(q),
-    ...BLOCK, ...LOOP,
-    ...get(q), ...get(dend), GE_U, ...brIf(1),
-    ...get(w), ...get(w), ...v128load(), ...get(val), ...get(q), ...v128load(), ...F32X4_MUL, ...F32X4_ADD, ...v128store(),
-    ...inc(q, 16), ...inc(w, 16),
-    ...br(0), END, END,
-    ...inc(k, 4),
-    ...br(0), END, END,
-    ...inc(b, 1),
-    ...br(0), END, END,
-  ];
-}
-
+const backwardBody = (): number[] => entryLoopBody(7, 5, false, axpy(13 /* w: dW row */, 14 /* q: dY row */));
 
 // adam(n, W, dW, M, V, b1, omb1, b2, omb2, c1, c2, eps, negLr, l2): one Adam step over n float32
 // weights (n a multiple of 4), tfjs' AdamOptimizer arithmetic: g = dW + l2·(2W); m = m·b1 + g·(1−b1);
