@@ -213,7 +213,7 @@ export class TfidfFitter {
     const { table, tf, df, o, nDocs } = this;
     if (nDocs === 0) throw invalidData('tfidf: no documents to fit; expected at least one');
     const cols = selectVocabulary(table, tf, df, nDocs, o);
-    const vocabulary = cols.map((id) => table.terms[id]);
+    const vocabulary = cols.map((id) => table.term(id));
     const idf = new Float64Array(cols.length);
     let nnz = 0;
     for (let j = 0; j < cols.length; j++) {
@@ -259,7 +259,6 @@ function selectVocabulary(table: TermTable, tf: Float64Array, df: Int32Array, nD
   }
   if (seen === 0) throw invalidData('tfidf: empty vocabulary; the documents contain no tokens or only stop words');
   if (cand.length === 0) throw invalidData(`tfidf: after pruning with minDf=${o.minDf} and maxDf=${o.maxDf}, no terms remain; lower minDf or raise maxDf`);
-  const terms = table.terms;
   const k = o.maxFeatures;
   if (k !== null && cand.length > k) {
     // sklearn: (-tfs[mask]).argsort()[:max_features] over the alphabetical columns, numpy's
@@ -272,7 +271,7 @@ function selectVocabulary(table: TermTable, tf: Float64Array, df: Int32Array, nD
       // No tie at the cut-off: the kept set is the top k whatever the order; sort only those.
       cand = cand.filter((id) => tf[id] >= cut);
     } else {
-      cand = sortByCodePoint(cand, terms);
+      cand = sortByCodePoint(cand, table);
       const neg = new Float64Array(cand.length);
       for (let i = 0; i < cand.length; i++) neg[i] = -tf[cand[i]];
       const order = numpyArgsort(neg);
@@ -281,7 +280,7 @@ function selectVocabulary(table: TermTable, tf: Float64Array, df: Int32Array, nD
       return cand.filter((_, i) => keep[i] === 1);
     }
   }
-  return sortByCodePoint(cand, terms);
+  return sortByCodePoint(cand, table);
 }
 
 /**
@@ -289,11 +288,11 @@ function selectVocabulary(table: TermTable, tf: Float64Array, df: Int32Array, nD
  * only between a surrogate and U+E000..U+FFFF, so terms holding a unit ≥ U+D800 are sorted under a
  * key with those units remapped (fixUnit, order-preserving by code point); then one native sort.
  */
-function sortByCodePoint(ids: number[], terms: readonly string[]): number[] {
+function sortByCodePoint(ids: number[], table: TermTable): number[] {
   const keys: string[] = new Array(ids.length);
   const idOf = new Map<string, number>();
   for (let i = 0; i < ids.length; i++) {
-    const t = terms[ids[i]];
+    const t = table.term(ids[i]);
     let k = t;
     for (let j = 0; j < t.length; j++) {
       if (t.charCodeAt(j) >= 0xd800) {

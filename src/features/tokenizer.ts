@@ -13,7 +13,7 @@
  * range table read from CPython (word-ranges.ts; equal to `[\p{L}\p{N}_]` on Unicode 14), token
  * length counted in code points as Python does.
  */
-import { HASH_SEED, TermTable } from './term-table.js';
+import { HASH_SEED, STOP_HIT, TermTable } from './term-table.js';
 import { PY_WORD_RANGES } from './word-ranges.js';
 
 /** ASCII code → lower-cased code when the char is a word char ([A-Za-z0-9_]), else 0. */
@@ -129,7 +129,7 @@ export class ScanBuffers {
 
 /**
  * Appends the ids of the document's tokens to `sb.ids` (from `sb.n` on), skipping stop words
- * (terms flagged in `table.stop`). With `intern` new terms are added to the table; otherwise
+ * (the table's stop words). With `intern` new terms are added to the table; otherwise
  * tokens absent from the table are skipped (vocabulary lookup).
  */
 export function scanDocument(doc: string, table: TermTable, intern: boolean, lowercase: boolean, sb: ScanBuffers): void {
@@ -146,43 +146,47 @@ export function scanDocument(doc: string, table: TermTable, intern: boolean, low
 }
 
 /**
- * Looks buf[0..len) (hash h) up in the table's arrays: the term id, or -(slot + 1) of the empty
- * slot where it would be inserted. Small enough for V8 to inline into the scanners.
+ * Looks buf[0..len) (hash h) up in the table's slots: the term id, STOP_HIT for a stop word, or
+ * -(slot + 1) of the empty slot where it would be inserted. Small enough for V8 to inline.
  */
-function probe(slots: Int32Array, mask: number, hashes: Int32Array, lens: Int32Array, starts: Int32Array, pool: Uint16Array, buf: Uint16Array, len: number, h: number): number {
+function probe(slots: Int32Array, mask: number, pool: Uint16Array, buf: Uint16Array, len: number, h: number): number {
   let s = h & mask;
   for (;;) {
-    const v = slots[s];
+    const b = s << 2;
+    const v = slots[b];
     if (v === 0) return -(s + 1);
-    const j = v - 1;
-    if (hashes[j] === h && lens[j] === len) {
-      const o = starts[j];
+    if (slots[b + 1] === h && slots[b + 3] === len) {
+      const o = slots[b + 2];
       let k = 0;
       while (k < len && pool[o + k] === buf[k]) k++;
-      if (k === len) return j;
+      if (k === len) return v > 0 ? v - 1 : STOP_HIT;
     }
     s = (s + 1) & mask;
   }
 }
 
 /**
+ * The id to emit for the token in buf[0..len) (hash h): its term id (inserted when new and
+ * `intern`), or -1 for a stop word or (without `intern`) an unknown term.
+ */
+function tokenId(table: TermTable, buf: Uint16Array, len: number, h: number, intern: boolean): number {
+  const id = probe(table.slots, table.mask, table.pool, buf, len, h);
+  if (id >= 0) return id;
+  if (id === STOP_HIT || !intern) return -1;
+  return table.insertAt(-id - 1, buf, len, h);
+}
+
+/**
  * Table-driven scanner; returns the new stream length, or -1 at the first unit that needs the full
- * path. The hash-table probe runs over the table's arrays (held in locals, refreshed after an insert).
+ * path.
  */
 function scanFast(doc: string, fast: Uint16Array, buf: Uint16Array, table: TermTable, intern: boolean, out: Int32Array, n0: number): number {
-  let slots = table.slots;
-  let mask = table.mask;
-  let hashes = table.hash;
-  let lens = table.len;
-  let starts = table.start;
-  let pool = table.pool;
-  let stop = table.stop;
   let n = n0;
   let len = 0;
   let h = HASH_SEED;
   const end = doc.length;
-  for (let i = 0; i <= end; i++) {
-    const w = i < end ? fast[doc.charCodeAt(i)] : 0;
+  for (let i = 0; i < end; i++) {
+    const w = fast[doc.charCodeAt(i)];
     if (w > BAIL) {
       buf[len++] = w;
       h = Math.imul(h ^ w, 0x01000193);
@@ -190,34 +194,21 @@ function scanFast(doc: string, fast: Uint16Array, buf: Uint16Array, table: TermT
     }
     if (w === BAIL) return -1;
     if (len >= 2) {
-      let id = probe(slots, mask, hashes, lens, starts, pool, buf, len, h);
-      if (id < 0 && intern) {
-        id = table.insertAt(-id - 1, buf, len, h);
-        slots = table.slots;
-        mask = table.mask;
-        hashes = table.hash;
-        lens = table.len;
-        starts = table.start;
-        pool = table.pool;
-        stop = table.stop;
-      }
-      if (id >= 0 && stop[id] === 0) out[n++] = id;
+      const id = tokenId(table, buf, len, h, intern);
+      if (id >= 0) out[n++] = id;
     }
     len = 0;
     h = HASH_SEED;
+  }
+  if (len >= 2) {
+    const id = tokenId(table, buf, len, h, intern);
+    if (id >= 0) out[n++] = id;
   }
   return n;
 }
 
 /** Unicode-aware scanner over already lower-cased text; token length counted in code points. */
 function scanUnicode(text: string, ascii: Uint16Array, bmp: Uint8Array, buf: Uint16Array, table: TermTable, intern: boolean, out: Int32Array, n0: number): number {
-  let slots = table.slots;
-  let mask = table.mask;
-  let hashes = table.hash;
-  let lens = table.len;
-  let starts = table.start;
-  let pool = table.pool;
-  let stop = table.stop;
   let n = n0;
   let len = 0;
   let cps = 0;
@@ -250,18 +241,8 @@ function scanUnicode(text: string, ascii: Uint16Array, bmp: Uint8Array, buf: Uin
       cps++;
     } else {
       if (cps >= 2) {
-        let id = probe(slots, mask, hashes, lens, starts, pool, buf, len, h);
-        if (id < 0 && intern) {
-          id = table.insertAt(-id - 1, buf, len, h);
-          slots = table.slots;
-          mask = table.mask;
-          hashes = table.hash;
-          lens = table.len;
-          starts = table.start;
-          pool = table.pool;
-          stop = table.stop;
-        }
-        if (id >= 0 && stop[id] === 0) out[n++] = id;
+        const id = tokenId(table, buf, len, h, intern);
+        if (id >= 0) out[n++] = id;
       }
       len = 0;
       cps = 0;
@@ -281,6 +262,6 @@ export function tokenize(doc: string, options: { lowercase?: boolean; stopWords?
   const sb = new ScanBuffers();
   scanDocument(doc, table, true, options.lowercase ?? true, sb);
   const out: string[] = new Array(sb.n);
-  for (let i = 0; i < sb.n; i++) out[i] = table.terms[sb.ids[i]];
+  for (let i = 0; i < sb.n; i++) out[i] = table.term(sb.ids[i]);
   return out;
 }
