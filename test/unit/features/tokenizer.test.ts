@@ -39,6 +39,35 @@ describe('tokenize (sklearn default analyzer)', () => {
     expect(tokenize('ABC', { lowercase: false })).toEqual(['ABC']);
   });
 
+  it('stop words are matched exactly (case kept without lower-casing), repeats and non-token entries are harmless', () => {
+    const stop = ['the', 'The', 'the', '', 'a', 'x-y', 'ÉTÉ'];
+    // Answers from sklearn 1.2 (TfidfVectorizer(stop_words=stop[, lowercase=False]).build_analyzer()).
+    expect(tokenize('The the THE cat x y été ÉTÉ', { stopWords: stop })).toEqual(['cat', 'été', 'été']);
+    expect(tokenize('The the THE cat x y été ÉTÉ', { stopWords: stop, lowercase: false })).toEqual(['THE', 'cat', 'été']);
+    // A stop word seen first in a document before other terms does not shift other terms' columns.
+    const f = fitTfidf(['and the cat', 'the dog', 'cat dog and bird'], { stopWords: 'english' });
+    expect([...f.vocabulary]).toEqual(['bird', 'cat', 'dog']);
+    expect(() => fitTfidf(['the and of', 'a an'], { stopWords: 'english' })).toThrow(/empty vocabulary/);
+  });
+
+  it('a lone surrogate and U+FFFD both end tokens, on the fast and the full path', () => {
+    expect(tokenize('ab\ud800cd ef\ufffdgh')).toEqual(['ab', 'cd', 'ef', 'gh']);
+    // 'İ' lower-cases to 'i' + U+0307 (not a word char): sklearn gives [..., 'xy'].
+    expect(tokenize('ab\ud800cd ef\ufffdgh İxy')).toEqual(['ab', 'cd', 'ef', 'gh', 'xy']);
+  });
+
+  it('the fitted vocabulary and matrix do not depend on how the term table grows', () => {
+    const words = Array.from({ length: 5000 }, (_, i) => `w${(i * 7919) % 5000}x`);
+    const docs = Array.from({ length: 50 }, (_, d) => words.slice(d * 97 % 4900, (d * 97 % 4900) + 100 + d).join(' ') + ' The AND of');
+    const a = fitTfidf(docs, { stopWords: 'english', maxFeatures: 300 });
+    const b = fitTfidf([...docs].reverse(), { stopWords: 'english', maxFeatures: 300 });
+    expect([...a.vocabulary]).toEqual([...b.vocabulary]);
+    expect(a.vocabulary.length).toBe(300);
+    expect([...a.vocabulary]).toEqual([...a.vocabulary].sort());
+    expect(a.indexOf('the')).toBe(-1);
+    expect(a.indexOf(a.vocabulary[17])).toBe(17);
+  });
+
   it('stop-word list equals the sklearn fixture', () => {
     expect([...ENGLISH_STOP_WORDS]).toEqual(stopFixture.words);
   });
