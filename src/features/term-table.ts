@@ -38,7 +38,7 @@ export class TermTable {
   private count = 0;
   private strings: (string | undefined)[] = [];
 
-  constructor(stopWords: ReadonlySet<string> | Iterable<string> | null = null, expected = 1024) {
+  constructor(stopWords: Iterable<string> | null = null, expected = 1024) {
     let cap = 16;
     while (cap < expected * 2) cap <<= 1;
     this.slots = new Int32Array(cap * 4);

@@ -185,8 +185,10 @@ function scanFast(doc: string, fast: Uint16Array, buf: Uint16Array, table: TermT
   let len = 0;
   let h = HASH_SEED;
   const end = doc.length;
-  for (let i = 0; i < end; i++) {
-    const w = fast[doc.charCodeAt(i)];
+  // One pass past the end (w = 0) ends the last token; a separate flush after the loop had no type
+  // feedback when the loop was optimized and kept deoptimizing it.
+  for (let i = 0; i <= end; i++) {
+    const w = i < end ? fast[doc.charCodeAt(i)] : 0;
     if (w > BAIL) {
       buf[len++] = w;
       h = Math.imul(h ^ w, 0x01000193);
@@ -199,10 +201,6 @@ function scanFast(doc: string, fast: Uint16Array, buf: Uint16Array, table: TermT
     }
     len = 0;
     h = HASH_SEED;
-  }
-  if (len >= 2) {
-    const id = tokenId(table, buf, len, h, intern);
-    if (id >= 0) out[n++] = id;
   }
   return n;
 }
@@ -257,7 +255,7 @@ function scanUnicode(text: string, ascii: Uint16Array, bmp: Uint8Array, buf: Uin
  * The analyzer as a plain function (for tests and debugging; the vectorizer never builds token
  * strings): the document's tokens in order, lower-cased, stop words removed.
  */
-export function tokenize(doc: string, options: { lowercase?: boolean; stopWords?: ReadonlySet<string> | null } = {}): string[] {
+export function tokenize(doc: string, options: { lowercase?: boolean; stopWords?: ReadonlySet<string> | readonly string[] | null } = {}): string[] {
   const table = new TermTable(options.stopWords ?? null);
   const sb = new ScanBuffers();
   scanDocument(doc, table, true, options.lowercase ?? true, sb);
