@@ -22,7 +22,9 @@ import { gunzipSync } from 'node:zlib';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-const distTfidf = path.join(root, 'dist/features/tfidf.js');
+/** The compiled tree: dist/, or TRAIN_SPAM_BENCH_DIST (a private snapshot). */
+const distDir = path.resolve(root, process.env.TRAIN_SPAM_BENCH_DIST ?? 'dist');
+const distTfidf = path.join(distDir, 'features/tfidf.js');
 if (!existsSync(distTfidf)) {
   console.error(`bench: ${distTfidf} not found; run \`npm run build\` first`);
   process.exit(2);
@@ -180,7 +182,7 @@ async function main() {
 
 /** Fitted pipeline (fit on 4 of 5 e-mails), raw record → 524-feature row, one record at a time. */
 async function singleRecordLatency(records) {
-  const { fitFeaturePipeline } = await import(path.join(root, 'dist/features/pipeline.js'));
+  const { fitFeaturePipeline } = await import(path.join(distDir, 'features/pipeline.js'));
   const train = records.filter((_, i) => i % 5 !== 0);
   const held = records.filter((_, i) => i % 5 === 0);
   const pipe = fitFeaturePipeline(train, train.map((r) => (r.label === 1 ? 1 : 0)));

@@ -284,11 +284,61 @@ function selectVocabulary(table: TermTable, tf: Float64Array, df: Int32Array, nD
 }
 
 /**
- * Term ids ordered by their terms in code-point order. UTF-16 order differs from code-point order
- * only between a surrogate and U+E000..U+FFFF, so terms holding a unit ≥ U+D800 are sorted under a
- * key with those units remapped (fixUnit, order-preserving by code point); then one native sort.
+ * Term ids ordered by their terms in code-point order, compared as units in the term table's pool
+ * (no strings). UTF-16 order differs from code-point order only between a surrogate and
+ * U+E000..U+FFFF, so units are compared after fixUnit (an order-preserving remap by code point).
+ * One numeric sort on (first two units, position) keys, then each run of terms sharing those two
+ * units is sorted by the rest of its units; every term has at least two units (tokens are at least
+ * two code points).
  */
 function sortByCodePoint(ids: number[], table: TermTable): number[] {
+  const n = ids.length;
+  const pool = table.pool;
+  const start = table.start;
+  const len = table.len;
+  const POS = 2097152; // 2^21 positions; (2^32 prefixes) × 2^21 stays below 2^53
+  if (n >= POS) return sortByCodePointStrings(ids, table);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i];
+    const o = start[id];
+    const u1 = len[id] > 1 ? fixUnit(pool[o + 1]) : 0;
+    keys[i] = (fixUnit(pool[o]) * 65536 + u1) * POS + i;
+  }
+  keys.sort();
+  const out: number[] = new Array(n);
+  const cmp = (a: number, b: number): number => {
+    const oa = start[a];
+    const ob = start[b];
+    const la = len[a];
+    const lb = len[b];
+    const m = Math.min(la, lb);
+    for (let k = 2; k < m; k++) {
+      const x = pool[oa + k];
+      const y = pool[ob + k];
+      if (x !== y) return fixUnit(x) - fixUnit(y);
+    }
+    return la - lb;
+  };
+  for (let i = 0; i < n; ) {
+    const p = Math.floor(keys[i] / POS);
+    let j = i + 1;
+    while (j < n && Math.floor(keys[j] / POS) === p) j++;
+    if (j - i === 1) {
+      out[i] = ids[keys[i] - p * POS];
+    } else {
+      const grp: number[] = new Array(j - i);
+      for (let k = i; k < j; k++) grp[k - i] = ids[keys[k] - p * POS];
+      grp.sort(cmp);
+      for (let k = i; k < j; k++) out[k] = grp[k - i];
+    }
+    i = j;
+  }
+  return out;
+}
+
+/** sortByCodePoint through strings (for more than 2^21 terms). */
+function sortByCodePointStrings(ids: number[], table: TermTable): number[] {
   const keys: string[] = new Array(ids.length);
   const idOf = new Map<string, number>();
   for (let i = 0; i < ids.length; i++) {

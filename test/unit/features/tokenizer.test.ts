@@ -77,6 +77,13 @@ describe('tokenize (sklearn default analyzer)', () => {
     expect([...f.vocabulary]).toEqual(['ab', 'xx', 'yy', 'zz', '\uf900\uf901', '\uff41\uff42', '𝐀𝐀', '𝐀𝐁']);
   });
 
+  it('code-point order holds past the first two units and between terms sharing a prefix', () => {
+    const docs = ['ab\uff41 ab𝐀 abz', 'abc ab ab\uff41x', 'ab𝐀\uff41 ab\uff41\uff41 abca', '𝐀𝐀b 𝐀𝐀 𝐀\uff41'];
+    const expected = ['ab', 'abc', 'abca', 'abz', 'ab\uff41', 'ab\uff41x', 'ab\uff41\uff41', 'ab𝐀', 'ab𝐀\uff41', '𝐀\uff41', '𝐀𝐀', '𝐀𝐀b'];
+    expect([...fitTfidf(docs).vocabulary]).toEqual(expected);
+    expect([...expected].sort(compareCodePoints)).toEqual(expected);
+  });
+
   it('compareCodePoints orders astral characters after U+E000..U+FFFF like Python', () => {
     const a = '\uffe0x';
     const b = '😀';
