@@ -287,57 +287,83 @@ function selectVocabulary(table: TermTable, tf: Float64Array, df: Int32Array, nD
  * Term ids ordered by their terms in code-point order, compared as units in the term table's pool
  * (no strings). UTF-16 order differs from code-point order only between a surrogate and
  * U+E000..U+FFFF, so units are compared after fixUnit (an order-preserving remap by code point).
- * One numeric sort on (first two units, position) keys, then each run of terms sharing those two
- * units is sorted by the rest of its units; every term has at least two units (tokens are at least
- * two code points).
+ * MSD radix style: one numeric sort on (two units, position) keys, then each run of terms sharing
+ * those units is sorted the same way on the next two units; short runs by insertion sort.
  */
 function sortByCodePoint(ids: number[], table: TermTable): number[] {
-  const n = ids.length;
-  const pool = table.pool;
-  const start = table.start;
-  const len = table.len;
-  const POS = 2097152; // 2^21 positions; (2^32 prefixes) × 2^21 stays below 2^53
-  if (n >= POS) return sortByCodePointStrings(ids, table);
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const id = ids[i];
-    const o = start[id];
-    const u1 = len[id] > 1 ? fixUnit(pool[o + 1]) : 0;
-    keys[i] = (fixUnit(pool[o]) * 65536 + u1) * POS + i;
-  }
-  keys.sort();
-  const out: number[] = new Array(n);
-  const cmp = (a: number, b: number): number => {
-    const oa = start[a];
-    const ob = start[b];
-    const la = len[a];
-    const lb = len[b];
-    const m = Math.min(la, lb);
-    for (let k = 2; k < m; k++) {
-      const x = pool[oa + k];
-      const y = pool[ob + k];
-      if (x !== y) return fixUnit(x) - fixUnit(y);
-    }
-    return la - lb;
-  };
-  for (let i = 0; i < n; ) {
-    const p = Math.floor(keys[i] / POS);
-    let j = i + 1;
-    while (j < n && Math.floor(keys[j] / POS) === p) j++;
-    if (j - i === 1) {
-      out[i] = ids[keys[i] - p * POS];
-    } else {
-      const grp: number[] = new Array(j - i);
-      for (let k = i; k < j; k++) grp[k - i] = ids[keys[k] - p * POS];
-      grp.sort(cmp);
-      for (let k = i; k < j; k++) out[k] = grp[k - i];
-    }
-    i = j;
-  }
+  if (ids.length >= RUN_POS) return sortByCodePointStrings(ids, table);
+  const out = ids.slice();
+  sortRun(out, 0, out.length, 0, table.pool, table.start, table.len);
   return out;
 }
 
-/** sortByCodePoint through strings (for more than 2^21 terms). */
+/** Positions per numeric key: (65537²) × 2^20 stays below 2^53. */
+const RUN_POS = 1048576;
+
+/** Unit `k` of a term (after fixUnit) + 1, or 0 past its end (a shorter term sorts first). */
+function unitKey(pool: Uint16Array, o: number, l: number, k: number): number {
+  return k < l ? fixUnit(pool[o + k]) + 1 : 0;
+}
+
+/** Sorts ids[from..to), whose terms all share their first `depth` units. */
+function sortRun(ids: number[], from: number, to: number, depth: number, pool: Uint16Array, start: Int32Array, len: Int32Array): void {
+  const n = to - from;
+  if (n < 2) return;
+  if (depth >= 64) {
+    // Long shared prefixes (e.g. runs of encoded data): one comparison sort, no deeper recursion.
+    const part = ids.slice(from, to).sort((a, b) => compareTerms(pool, start, len, a, b, depth));
+    for (let i = 0; i < n; i++) ids[from + i] = part[i];
+    return;
+  }
+  if (n <= 12) {
+    for (let i = from + 1; i < to; i++) {
+      const v = ids[i];
+      let j = i - 1;
+      while (j >= from && compareTerms(pool, start, len, ids[j], v, depth) > 0) {
+        ids[j + 1] = ids[j];
+        j--;
+      }
+      ids[j + 1] = v;
+    }
+    return;
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = ids[from + i];
+    const o = start[id];
+    const l = len[id];
+    keys[i] = (unitKey(pool, o, l, depth) * 65537 + unitKey(pool, o, l, depth + 1)) * RUN_POS + i;
+  }
+  keys.sort();
+  const sorted = new Int32Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = ids[from + (keys[i] % RUN_POS)];
+  for (let i = 0; i < n; i++) ids[from + i] = sorted[i];
+  for (let i = 0; i < n; ) {
+    const p = Math.floor(keys[i] / RUN_POS);
+    let j = i + 1;
+    while (j < n && Math.floor(keys[j] / RUN_POS) === p) j++;
+    // A run longer than one continues past both units (distinct terms cannot both end there).
+    if (j - i > 1) sortRun(ids, from + i, from + j, depth + 2, pool, start, len);
+    i = j;
+  }
+}
+
+/** Code-point comparison of terms a and b from unit `from` on (earlier units equal). */
+function compareTerms(pool: Uint16Array, start: Int32Array, len: Int32Array, a: number, b: number, from: number): number {
+  const oa = start[a];
+  const ob = start[b];
+  const la = len[a];
+  const lb = len[b];
+  const m = Math.min(la, lb);
+  for (let k = from; k < m; k++) {
+    const x = pool[oa + k];
+    const y = pool[ob + k];
+    if (x !== y) return fixUnit(x) - fixUnit(y);
+  }
+  return la - lb;
+}
+
+/** sortByCodePoint through strings (for 2^20 terms or more). */
 function sortByCodePointStrings(ids: number[], table: TermTable): number[] {
   const keys: string[] = new Array(ids.length);
   const idOf = new Map<string, number>();

@@ -84,6 +84,15 @@ describe('tokenize (sklearn default analyzer)', () => {
     expect([...expected].sort(compareCodePoints)).toEqual(expected);
   });
 
+  it('code-point order of many terms sharing long prefixes (deep runs) equals a comparison sort', () => {
+    const pre = 'q'.repeat(300);
+    const words: string[] = [];
+    for (let i = 0; i < 40; i++) words.push(pre + (i * 37 % 40).toString(36) + 'z'.repeat(i % 3), 'ab' + 'c'.repeat(i) + 'd', pre.slice(0, 150 + i) + '\uff41');
+    const f = fitTfidf([words.join(' '), words.slice(7).join(' ')]);
+    const expected = [...new Set(words)].sort(compareCodePoints);
+    expect([...f.vocabulary]).toEqual(expected);
+  });
+
   it('compareCodePoints orders astral characters after U+E000..U+FFFF like Python', () => {
     const a = '\uffe0x';
     const b = '😀';
