@@ -1,7 +1,7 @@
 /**
  * The GBM compute kernel: the hot loops of tree growth behind one interface, so a native
  * implementation (the N-API addon in native/, loaded by src/exec/native-gbm.ts and passed in
- * through `GbmFitOptions.gbmKernel`) can replace the TypeScript one. Every implementation must
+ * through `FitOptions.kernels.gbm`) can replace the TypeScript one. Every implementation must
  * give bit-identical results: the same floating-point operations in the same order (tests run the
  * same cases against every kernel available).
  *
@@ -16,102 +16,40 @@ import { accumulateRows, clearScratch, compactKeep, compactScratch, subtractScra
 import { rowBin } from './binning.js';
 import { findBestSplit } from './split.js';
 
+/**
+ * Each operation has the signature of its TypeScript implementation below (the reference every
+ * kernel must reproduce), so the parameter lists are written once.
+ */
 export interface GbmKernel {
   /** 'typescript' or 'native' (reported by the fitted model and the benches). */
   readonly name: string;
 
   /** Histogram of every row from the entries sorted by bin; returns the list length. */
-  sweepAllRows(
-    binStart: Int32Array,
-    entryRow: Int32Array,
-    grad: Float64Array,
-    hess: Float64Array,
-    outBins: Int32Array,
-    outGrad: Float64Array,
-    outHess: Float64Array,
-  ): number;
+  sweepAllRows: typeof sweepAllRows;
 
   /**
    * Histogram of rows[begin, end) (all `blocks` bin blocks, see rowBlockPointers) into the out
    * lists; returns the length. Leaves acc and mark cleared.
    */
-  build(
-    rows: Int32Array,
-    begin: number,
-    end: number,
-    blockPtr: Int32Array,
-    blocks: number,
-    bins: Int32Array,
-    grad: Float64Array,
-    hess: Float64Array,
-    acc: Float64Array,
-    mark: Uint16Array,
-    outBins: Int32Array,
-    outGrad: Float64Array,
-    outHess: Float64Array,
-  ): number;
+  build: typeof buildTs;
 
   /**
    * Builds the histogram of rows[begin, end) into the out lists and subtracts it from the parent
    * list in place. lens[0] ← child length, lens[1] ← parent length. Leaves acc and mark cleared.
    */
-  buildSubtract(
-    rows: Int32Array,
-    begin: number,
-    end: number,
-    blockPtr: Int32Array,
-    blocks: number,
-    bins: Int32Array,
-    grad: Float64Array,
-    hess: Float64Array,
-    acc: Float64Array,
-    mark: Uint16Array,
-    outBins: Int32Array,
-    outGrad: Float64Array,
-    outHess: Float64Array,
-    pBins: Int32Array,
-    pGrad: Float64Array,
-    pHess: Float64Array,
-    pLen: number,
-    lens: Int32Array,
-  ): void;
+  buildSubtract: typeof buildSubtractTs;
 
   /** Best split of one node (split.ts); out = [gain, feature, local bin, gradLeft, hessLeft], feature −1 when none. */
-  findBestSplit(
-    bins: Int32Array,
-    grad: Float64Array,
-    hess: Float64Array,
-    len: number,
-    offset: Int32Array,
-    zeroBin: Int32Array,
-    featureMask: Uint8Array,
-    G: number,
-    H: number,
-    lambda: number,
-    minChildWeight: number,
-    minGain: number,
-    out: Float64Array,
-  ): void;
+  findBestSplit: typeof findBestSplit;
 
   /**
    * The same partition from a column-major table of local bins (`localBins[base + r]` = local bin
    * of row r for the split feature, see columnBins): one lookup per row instead of a search.
    */
-  partitionColumn(rows: Int32Array, begin: number, end: number, tmp: Int32Array, localBins: Uint8Array, base: number, splitBin: number): number;
+  partitionColumn: typeof partitionColumn;
 
   /** Stable in-place partition of rows[begin, end): rows whose local bin of the feature [lo, hi) is ≤ splitBin first; returns the first right position. */
-  partitionRows(
-    rows: Int32Array,
-    begin: number,
-    end: number,
-    tmp: Int32Array,
-    rowPtr: Int32Array,
-    bins: Int32Array,
-    lo: number,
-    hi: number,
-    zeroLocal: number,
-    splitBin: number,
-  ): number;
+  partitionRows: typeof partitionRows;
 }
 
 /** Stable in-place partition (see GbmKernel.partitionRows). */
