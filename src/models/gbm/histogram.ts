@@ -122,31 +122,15 @@ export function sweepAllRows(
 
 /** Moves the touched bins of the scratch into the lists (ascending), clearing the scratch. Returns the length. */
 export function compactScratch(acc: Float64Array, mark: Uint16Array, outBins: Int32Array, outGrad: Float64Array, outHess: Float64Array): number {
-  const words = mark.length;
-  let n = 0;
-  for (let w = 0; w < words; w++) {
-    let bits = mark[w];
-    if (bits === 0) continue;
-    while (bits !== 0) {
-      const t = bits & -bits;
-      const b = (w << 4) + 31 - Math.clz32(t);
-      bits ^= t;
-      const p = b << 1;
-      outBins[n] = b;
-      outGrad[n] = acc[p];
-      outHess[n] = acc[p + 1];
-      acc[p] = 0;
-      acc[p + 1] = 0;
-      n++;
-    }
-    mark[w] = 0;
-  }
+  const n = compactKeep(acc, mark, outBins, outGrad, outHess);
+  clearScratch(acc, outBins, n);
   return n;
 }
 
 /**
- * Like compactScratch, but leaves the sums in the accumulator (only the bitset is cleared), so
- * `subtractScratch` can read the child's sums by bin; `clearScratch` zeroes them afterwards.
+ * Moves the touched bins of the scratch into the lists (ascending) but leaves the sums in the
+ * accumulator (only the bitset is cleared), so `subtractScratch` can read the child's sums by bin;
+ * `clearScratch` zeroes them afterwards.
  */
 export function compactKeep(acc: Float64Array, mark: Uint16Array, outBins: Int32Array, outGrad: Float64Array, outHess: Float64Array): number {
   const words = mark.length;
