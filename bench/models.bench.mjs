@@ -239,7 +239,9 @@ async function benchOne(name, ds, gbmReps) {
       const p = peer[`xgboost_${t}t`];
       if (!p) continue;
       const m = median(p.times);
-      lines.push(`   xgboost ${peer.xgboost_version} hist ${t} thread(s): ${fmt(m)} (runs ${p.times.length})  AUC ${p.auc?.toFixed(5)}  → ours (${gModel.kernel}) ${(m / gbm.median).toFixed(1)}× faster`);
+      // Same thread count on both sides when we have it: native (1) vs native-2t (2).
+      const mine = gbms.find((g) => g.out.kernel === (t === 2 ? 'native-2t' : 'native')) ?? gbm;
+      lines.push(`   xgboost ${peer.xgboost_version} hist ${t} thread(s): ${fmt(m)} (runs ${p.times.length})  AUC ${p.auc?.toFixed(5)}  → ours (${mine.out.kernel}) ${(m / mine.median).toFixed(1)}× faster`);
     }
     if (peer.xgboost_error) lines.push(`   xgboost unavailable: ${peer.xgboost_error}`);
   }

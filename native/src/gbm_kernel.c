@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -19,6 +21,8 @@
 #define KERNEL_ABI 3
 #define MAX_ARGS 20
 #define BLOCK_SHIFT 14 /* histogram.ts BLOCK_SHIFT */
+/* Smallest call (list entries / bins) worth splitting over two threads. */
+#define PARALLEL_MIN_WORK 4096
 
 typedef struct {
   napi_env env;
@@ -104,39 +108,85 @@ static napi_value int_result(napi_env env, int32_t v) {
 /* ---- optional second thread (the *2 exports): one helper per addon instance, i.e. per JS thread ----
  * A call splits its work into two independent halves (disjoint bins / features), runs one on the
  * helper and one on the calling thread, and waits: the JS call stays synchronous. Each half does
- * exactly the arithmetic the single-threaded loop does for its bins, so results are unchanged. */
+ * exactly the arithmetic the single-threaded loop does for its bins, so results are unchanged.
+ *
+ * Hand-off: a fit makes ~30 kernel calls per tree, a few microseconds of JS apart. Waking a
+ * sleeping thread through a condition variable costs tens of microseconds on a virtual machine
+ * (an inter-processor interrupt through the hypervisor), which ate the whole gain. So both sides
+ * spin first: the helper polls for the next job for up to HELPER_SPIN_NS after finishing one, the
+ * caller polls for the helper's half for up to CALLER_SPIN_NS; only then do they sleep on the
+ * condition variable. The "sleeping" flags and the generation counters are sequentially
+ * consistent atomics, so a post never misses a sleeper (each side stores its own variable, then
+ * loads the other's). */
 typedef void (*job_fn)(void*);
+
+#define HELPER_SPIN_NS 300000L  /* 0.3 ms: longer than the JS between two kernel calls of one tree */
+#define CALLER_SPIN_NS 2000000L /* 2 ms: the helper's half is about as long as ours */
 
 typedef struct {
   pthread_t thread;
   int started;
+  int failed;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  unsigned long gen;
-  unsigned long done_gen;
-  int quit;
-  job_fn fn;
+  _Atomic unsigned long gen;      /* jobs posted */
+  _Atomic unsigned long done_gen; /* jobs the helper finished */
+  _Atomic int helper_sleeping;
+  _Atomic int caller_sleeping;
+  _Atomic int quit;
+  job_fn fn; /* written before gen is incremented, read after it is seen */
   void* arg;
-  int failed;
 } pool_t;
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+static long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long)t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* Polls until *v != not (want_equal = 0) or *v == want (want_equal = 1), or the time is up; returns whether the condition holds. */
+static int spin_until(_Atomic unsigned long* v, unsigned long value, int want_equal, const _Atomic int* quit, long budget_ns) {
+  const long until = now_ns() + budget_ns;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      const unsigned long x = atomic_load(v);
+      if (want_equal ? x == value : x != value) return 1;
+      if (quit && atomic_load(quit)) return 1;
+      cpu_relax();
+    }
+    if (now_ns() > until) return 0;
+  }
+}
 
 static void* helper_main(void* p) {
   pool_t* pool = p;
   unsigned long seen = 0;
-  pthread_mutex_lock(&pool->mu);
   for (;;) {
-    while (pool->gen == seen && !pool->quit) pthread_cond_wait(&pool->cv, &pool->mu);
-    if (pool->quit) break;
-    seen = pool->gen;
-    job_fn fn = pool->fn;
-    void* arg = pool->arg;
-    pthread_mutex_unlock(&pool->mu);
-    fn(arg);
-    pthread_mutex_lock(&pool->mu);
-    pool->done_gen = seen;
-    pthread_cond_broadcast(&pool->cv);
+    if (!spin_until(&pool->gen, seen, 0, &pool->quit, HELPER_SPIN_NS)) {
+      pthread_mutex_lock(&pool->mu);
+      atomic_store(&pool->helper_sleeping, 1);
+      while (atomic_load(&pool->gen) == seen && !atomic_load(&pool->quit)) pthread_cond_wait(&pool->cv, &pool->mu);
+      atomic_store(&pool->helper_sleeping, 0);
+      pthread_mutex_unlock(&pool->mu);
+    }
+    if (atomic_load(&pool->quit)) break;
+    seen = atomic_load(&pool->gen);
+    pool->fn(pool->arg);
+    atomic_store(&pool->done_gen, seen);
+    if (atomic_load(&pool->caller_sleeping)) {
+      pthread_mutex_lock(&pool->mu);
+      pthread_cond_broadcast(&pool->cv);
+      pthread_mutex_unlock(&pool->mu);
+    }
   }
-  pthread_mutex_unlock(&pool->mu);
   return NULL;
 }
 
@@ -144,7 +194,7 @@ static void pool_finalize(napi_env env, void* data, void* hint) {
   pool_t* pool = data;
   if (pool->started) {
     pthread_mutex_lock(&pool->mu);
-    pool->quit = 1;
+    atomic_store(&pool->quit, 1);
     pthread_cond_broadcast(&pool->cv);
     pthread_mutex_unlock(&pool->mu);
     pthread_join(pool->thread, NULL);
@@ -162,23 +212,29 @@ static pool_t* get_pool(napi_env env) {
 
 /* Runs helper_fn(helper_arg) on the helper thread and main_fn(main_arg) here; returns when both are done. */
 static void run_pair(pool_t* pool, job_fn main_fn, void* main_arg, job_fn helper_fn, void* helper_arg) {
-  pthread_mutex_lock(&pool->mu);
   pool->fn = helper_fn;
   pool->arg = helper_arg;
-  pool->gen++;
-  const unsigned long g = pool->gen;
-  pthread_cond_broadcast(&pool->cv);
-  pthread_mutex_unlock(&pool->mu);
+  const unsigned long g = atomic_load(&pool->gen) + 1;
+  atomic_store(&pool->gen, g);
+  if (atomic_load(&pool->helper_sleeping)) {
+    pthread_mutex_lock(&pool->mu);
+    pthread_cond_broadcast(&pool->cv);
+    pthread_mutex_unlock(&pool->mu);
+  }
   main_fn(main_arg);
-  pthread_mutex_lock(&pool->mu);
-  while (pool->done_gen != g) pthread_cond_wait(&pool->cv, &pool->mu);
-  pthread_mutex_unlock(&pool->mu);
+  if (!spin_until(&pool->done_gen, g, 1, NULL, CALLER_SPIN_NS)) {
+    pthread_mutex_lock(&pool->mu);
+    atomic_store(&pool->caller_sleeping, 1);
+    while (atomic_load(&pool->done_gen) != g) pthread_cond_wait(&pool->cv, &pool->mu);
+    atomic_store(&pool->caller_sleeping, 0);
+    pthread_mutex_unlock(&pool->mu);
+  }
 }
 
 /* The pool when the call asked for two threads and the work is large enough to pay for a
  * hand-off; the helper thread starts on first use (a failed start means one thread). */
 static pool_t* parallel_pool(napi_env env, int threads, size_t work) {
-  if (threads < 2 || work < 16384) return NULL;
+  if (threads < 2 || work < PARALLEL_MIN_WORK) return NULL;
   pool_t* pool = get_pool(env);
   if (!pool) return NULL;
   if (!pool->started && !pool->failed) {
@@ -234,20 +290,27 @@ static int32_t compact(double* acc, uint16_t* mark, size_t w0, size_t w1, int32_
   return n;
 }
 
-static int32_t subtract_scratch(int32_t* p_bins, double* p_grad, double* p_hess, int32_t p_len, const double* acc) {
+/* parent - child for parent entries in[0, len), kept entries written to out (may be in itself). */
+static int32_t subtract_to(const int32_t* in_bins, const double* in_grad, const double* in_hess, int32_t len, const double* acc,
+                           int32_t* out_bins, double* out_grad, double* out_hess) {
   int32_t w = 0;
-  for (int32_t i = 0; i < p_len; i++) {
-    const int32_t b = p_bins[i];
+  for (int32_t i = 0; i < len; i++) {
+    const int32_t b = in_bins[i];
     const double* p = acc + 2 * (size_t)b;
-    const double h = p_hess[i];
+    const double h = in_hess[i];
     const double ch = p[1];
     const double h2 = h - ch;
-    p_bins[w] = b;
-    p_grad[w] = p_grad[i] - p[0];
-    p_hess[w] = h2;
+    const double g2 = in_grad[i] - p[0];
+    out_bins[w] = b;
+    out_grad[w] = g2;
+    out_hess[w] = h2;
     w += h2 <= 1e-11 * h ? 0 : 1;
   }
   return w;
+}
+
+static int32_t subtract_scratch(int32_t* p_bins, double* p_grad, double* p_hess, int32_t p_len, const double* acc) {
+  return subtract_to(p_bins, p_grad, p_hess, p_len, acc, p_bins, p_grad, p_hess);
 }
 
 static void clear_scratch(double* acc, const int32_t* bins, int32_t len) {
@@ -382,31 +445,35 @@ static void accumulate_all(const build_args_t* b) {
   accumulate_blocks(b, 0, b->blocks);
 }
 
-/* One half of a two-thread build-and-subtract: bins [block blk0, block blk1). */
+/* One half of a two-thread build-and-subtract: bins of blocks [blk0, blk1), i.e. mark words
+ * [w0, w1) and parent entries [p0, p1). Each half compacts its parent entries in place and writes
+ * its child entries from the first bin of its blocks on (the first half holds fewer bins than
+ * that, so the halves never overlap); the caller then moves the second half's entries down. */
 typedef struct {
   const build_args_t* b;
   int32_t blk0, blk1;
-  size_t w0, w1;   /* mark words */
-  int32_t out0;    /* first child output position */
-  int32_t n;       /* child entries */
-  int32_t* p_bins;
-  double* p_grad;
-  double* p_hess;
-  int32_t p0, p1;  /* parent entries of these bins */
-  int32_t pw;      /* parent entries kept */
+  size_t w0, w1;
+  int32_t n;      /* child entries */
+  const int32_t* p_bins;
+  const double* p_grad;
+  const double* p_hess;
+  int32_t p0, p1;
+  int32_t pw;     /* parent entries kept */
+  int32_t* c_out_bins; /* child output */
+  double* c_out_grad;
+  double* c_out_hess;
+  int32_t* p_out_bins; /* parent output */
+  double* p_out_grad;
+  double* p_out_hess;
 } half_t;
 
-static void accumulate_job(void* p) {
-  half_t* h = p;
-  accumulate_blocks(h->b, h->blk0, h->blk1);
-}
-
-static void subtract_job(void* p) {
+static void build_subtract_job(void* p) {
   half_t* h = p;
   const build_args_t* b = h->b;
-  h->n = compact(b->acc, b->mark, h->w0, h->w1, b->out_bins + h->out0, b->out_grad + h->out0, b->out_hess + h->out0, 1);
-  h->pw = subtract_scratch(h->p_bins + h->p0, h->p_grad + h->p0, h->p_hess + h->p0, h->p1 - h->p0, b->acc);
-  clear_scratch(b->acc, b->out_bins + h->out0, h->n);
+  accumulate_blocks(b, h->blk0, h->blk1);
+  h->n = compact(b->acc, b->mark, h->w0, h->w1, h->c_out_bins, h->c_out_grad, h->c_out_hess, 1);
+  h->pw = subtract_to(h->p_bins + h->p0, h->p_grad + h->p0, h->p_hess + h->p0, h->p1 - h->p0, b->acc, h->p_out_bins, h->p_out_grad, h->p_out_hess);
+  clear_scratch(b->acc, h->c_out_bins, h->n);
 }
 
 /* First position in the ascending list with bin >= v. */
@@ -422,44 +489,68 @@ static int32_t lower_bound(const int32_t* bins, int32_t len, int32_t v) {
   return lo;
 }
 
-/* Two-thread build_subtract; returns 0 when not applicable (the caller runs the sequential one). */
+/* list[to, to + n) <- list[from, from + n) (to <= from). */
+static void move_down(int32_t* bins, double* grad, double* hess, int32_t to, int32_t from, int32_t n) {
+  if (to == from || n == 0) return;
+  memmove(bins + to, bins + from, (size_t)n * sizeof(int32_t));
+  memmove(grad + to, grad + from, (size_t)n * sizeof(double));
+  memmove(hess + to, hess + from, (size_t)n * sizeof(double));
+}
+
+/* Two-thread build_subtract; returns 0 when not applicable (the caller runs the sequential one).
+ * The halves split the bin blocks at the block boundary nearest the middle of the parent list:
+ * parent entries are what the subtraction walks, and they track where the child's entries fall. */
 static int build_subtract_pair(pool_t* pool, const build_args_t* b, int32_t* p_bins, double* p_grad, double* p_hess, int32_t p_len, int32_t* lens) {
-  if (b->blocks < 2) return 0;
-  const int32_t mid_blk = b->blocks / 2;
-  const size_t mid_word = ((size_t)mid_blk << BLOCK_SHIFT) >> 4;
+  if (b->blocks < 2 || p_len < 2) return 0;
+  int32_t mid_blk = (int32_t)((uint32_t)p_bins[p_len / 2] >> BLOCK_SHIFT);
+  if (mid_blk < 1) mid_blk = 1;
+  if (mid_blk > b->blocks - 1) mid_blk = b->blocks - 1;
+  int32_t p_mid = lower_bound(p_bins, p_len, mid_blk << BLOCK_SHIFT);
+  if (mid_blk + 1 < b->blocks) {
+    const int32_t up = lower_bound(p_bins, p_len, (mid_blk + 1) << BLOCK_SHIFT);
+    if (up - p_len / 2 < p_len / 2 - p_mid) {
+      mid_blk++;
+      p_mid = up;
+    }
+  }
+  const int32_t mid_bin = mid_blk << BLOCK_SHIFT;
+  const size_t mid_word = (size_t)mid_bin >> 4;
   if (mid_word >= b->mark_words) return 0;
   half_t h[2];
   memset(h, 0, sizeof h);
-  h[0].b = h[1].b = b;
-  h[0].blk0 = 0;
-  h[0].blk1 = mid_blk;
-  h[1].blk0 = mid_blk;
-  h[1].blk1 = b->blocks;
-  run_pair(pool, accumulate_job, &h[0], accumulate_job, &h[1]);
-  int32_t first = 0;
-  for (size_t w = 0; w < mid_word; w++) first += __builtin_popcount(b->mark[w]);
-  const int32_t p_mid = lower_bound(p_bins, p_len, (int32_t)(mid_word << 4));
-  h[0].w0 = 0;
-  h[0].w1 = mid_word;
-  h[0].out0 = 0;
-  h[1].w0 = mid_word;
-  h[1].w1 = b->mark_words;
-  h[1].out0 = first;
   for (int i = 0; i < 2; i++) {
+    h[i].b = b;
     h[i].p_bins = p_bins;
     h[i].p_grad = p_grad;
     h[i].p_hess = p_hess;
   }
+  h[0].blk0 = 0;
+  h[0].blk1 = mid_blk;
+  h[0].w0 = 0;
+  h[0].w1 = mid_word;
   h[0].p0 = 0;
   h[0].p1 = p_mid;
+  h[0].c_out_bins = b->out_bins;
+  h[0].c_out_grad = b->out_grad;
+  h[0].c_out_hess = b->out_hess;
+  h[0].p_out_bins = p_bins;
+  h[0].p_out_grad = p_grad;
+  h[0].p_out_hess = p_hess;
+  h[1].blk0 = mid_blk;
+  h[1].blk1 = b->blocks;
+  h[1].w0 = mid_word;
+  h[1].w1 = b->mark_words;
   h[1].p0 = p_mid;
   h[1].p1 = p_len;
-  run_pair(pool, subtract_job, &h[0], subtract_job, &h[1]);
-  if (h[0].pw < p_mid && h[1].pw > 0) {
-    memmove(p_bins + h[0].pw, p_bins + p_mid, (size_t)h[1].pw * sizeof(int32_t));
-    memmove(p_grad + h[0].pw, p_grad + p_mid, (size_t)h[1].pw * sizeof(double));
-    memmove(p_hess + h[0].pw, p_hess + p_mid, (size_t)h[1].pw * sizeof(double));
-  }
+  h[1].c_out_bins = b->out_bins + mid_bin;
+  h[1].c_out_grad = b->out_grad + mid_bin;
+  h[1].c_out_hess = b->out_hess + mid_bin;
+  h[1].p_out_bins = p_bins + p_mid;
+  h[1].p_out_grad = p_grad + p_mid;
+  h[1].p_out_hess = p_hess + p_mid;
+  run_pair(pool, build_subtract_job, &h[0], build_subtract_job, &h[1]);
+  move_down(b->out_bins, b->out_grad, b->out_hess, h[0].n, mid_bin, h[1].n);
+  move_down(p_bins, p_grad, p_hess, h[0].pw, p_mid, h[1].pw);
   lens[0] = h[0].n + h[1].n;
   lens[1] = h[0].pw + h[1].pw;
   return 1;

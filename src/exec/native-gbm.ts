@@ -11,6 +11,7 @@
  * The addon is context-aware (N-API), so every worker thread may load it.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,10 +30,12 @@ export interface NativeGbmOptions {
   readonly file?: string;
   /**
    * 2: the root sweep, build-and-subtract and split search of large nodes run on this thread plus
-   * one helper thread of the addon (kernel name 'native-2t'; same results). Default 1. Only for a
-   * fit that has a core to itself: HPO already runs one trial per worker thread.
+   * one helper thread of the addon (kernel name 'native-2t'; same results). 'auto': 2 when the
+   * machine has at least two cores, else 1. Default 1. Only for a fit that has the machine to
+   * itself (the pipeline's refit): HPO already runs one trial per worker thread, and the helper
+   * spins between calls.
    */
-  readonly threads?: 1 | 2;
+  readonly threads?: 1 | 2 | 'auto';
   /** Environment to read TRAIN_SPAM_GBM_KERNEL / TRAIN_SPAM_GBM_NATIVE_PATH from (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -185,7 +188,7 @@ export function loadNativeGbmKernel(options: NativeGbmOptions = {}): GbmKernel |
     logger.log('debug', 'gbm kernel: TypeScript (native addon has another ABI)', { file, expected: NATIVE_GBM_ABI });
     return null;
   }
-  const two = options.threads === 2;
+  const two = options.threads === 2 || (options.threads === 'auto' && availableParallelism() >= 2);
   const kernel: GbmKernel = Object.freeze({
     name: two ? 'native-2t' : 'native',
     sweepAllRows: two ? addon.sweepAllRows2 : addon.sweepAllRows,

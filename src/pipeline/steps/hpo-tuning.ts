@@ -127,7 +127,8 @@ export async function refitBest(
   const model = await createEstimator(kind, params).fit({ X: features.train.X, y: features.train.y }, {
     seed: deriveSeed(ctx.params.seed, 'final-model'),
     signal: ctx.signal,
-    kernels: nativeFitKernels({ logger: ctx.logger }),
+    // The worker pool is closed by now: the refit may use a second core (identical model).
+    kernels: nativeFitKernels({ logger: ctx.logger, threads: 'auto' }),
   });
   await saveScorer(artifactDir, new SpamScorer(features.pipeline, model), {
     model_kind: kind,

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -86,6 +87,12 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
     expect(native.name).toBe('native');
     expect(compareKernels(native, typescriptKernel, 777)).toBeNull();
     expect(NATIVE_GBM_ABI).toBe(3);
+  });
+
+  it("threads: 'auto' gives the two-thread kernel exactly when the machine has two cores", () => {
+    const auto = loadNativeGbmKernel({ env: {}, threads: 'auto' });
+    expect(auto?.name).toBe(availableParallelism() >= 2 ? 'native-2t' : 'native');
+    expect(loadNativeGbmKernel({ env: {}, threads: 1 })?.name).toBe('native');
   });
 
   it('trains bit-identical forests to the TypeScript kernel (depthwise, lossguide, sampling, weights, several bin blocks)', async () => {
