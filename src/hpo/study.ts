@@ -27,6 +27,9 @@ import { MemoryTrialStore, type TrialStore } from './store/store.js';
 import { METRIC_MODE, checkMetricName, type MetricName, type TrialProgress, type TrialTask } from './trial.js';
 import { DEFAULT_VALIDATION, makeFolds, type ValidationOptions } from './validation.js';
 
+
+/** Progress reports per trial fold under random search (the curve for the journal and tracking; nothing decides on them). */
+export const FIFO_MAX_REPORTS = 32;
 export type SchedulerOptions =
   | { readonly kind: 'fifo' }
   | ({
@@ -318,7 +321,8 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       store.append({ type: 'trial_start', trial: i, seed: s.seed, config: s.config, bracket, at: clock.now() });
       progress.event({ type: 'trial_start', trial: i, model: s.config.model, params: s.config.params, counts: counts(), best: bestSoFar() });
       await callHook('onTrialStart', { trial: i, seed: s.seed, config: s.config, bracket });
-      const task: TrialTask = { trial: i, seed: s.seed, model: s.config.model, params: s.config.params, metric, tieBreak, interactive: scheduler.kind !== 'fifo' };
+      const fifo = scheduler.kind === 'fifo';
+      const task: TrialTask = { trial: i, seed: s.seed, model: s.config.model, params: s.config.params, metric, tieBreak, interactive: !fifo, ...(fifo ? { maxReports: FIFO_MAX_REPORTS } : {}) };
       const t0 = clock.monotonic();
       const out = await runner.run(task, {
         signal,

@@ -39,6 +39,12 @@ export interface TrialTask {
   readonly tieBreak: MetricName | null;
   /** True when the scheduler may stop the trial: reports are questions awaiting a decision. */
   readonly interactive: boolean;
+  /**
+   * At most this many progress reports per fold (evenly spaced, the last iteration always
+   * included); absent: every iteration. Random search only watches the curve, so it thins them:
+   * a 1,000-round GBM otherwise spent ~10% of its time computing, sending and journaling reports.
+   */
+  readonly maxReports?: number;
 }
 
 /** A progress report from a running trial (crosses the worker boundary). */
@@ -93,8 +99,10 @@ export async function runTrial(task: TrialTask, folds: readonly Fold[], families
     const fold = folds[f];
     const estimator = families.createEstimator(task.model, task.params);
     const budget = iterationBudget(task.model, estimator.params) ?? null;
+    const reportEvery = task.maxReports !== undefined && budget !== null ? Math.max(1, Math.ceil(budget / task.maxReports)) : undefined;
     const fitted = await estimator.fit(fold.train, {
       seed: task.seed,
+      ...(reportEvery !== undefined ? { reportEvery } : {}),
       validation: fold.valid,
       signal: io.signal,
       kernels: io.kernels,

@@ -57,6 +57,9 @@ export function createEstimator(kind, given) {
         await sleep(typeof params.delay_ms === 'number' ? params.delay_ms * (0.5 + hash(options.seed, it)) : 0);
         const progress = 1 - Math.exp(-it / 3);
         const val_auc = 0.5 + 0.5 * params.quality * progress + 0.02 * (hash(options.seed, it, 7) - 0.5);
+        // Like the real models: every `reportEvery` iterations and always the last one.
+        const every = options.reportEvery ?? 1;
+        if (it % every !== 0 && it !== budget) continue;
         const d = await options.onIteration?.({ iteration: it, metrics: { val_auc, val_loss: 1 - val_auc } });
         if (d === 'stop') break;
       }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeShards } from '../../../src/hpo/shards.js';
 import { choice, constant, randint, uniform, type SearchSpace } from '../../../src/hpo/space.js';
 import { readJournal } from '../../../src/hpo/store/journal.js';
-import { journalFileName, runStudy, type StudyOptions } from '../../../src/hpo/study.js';
+import { FIFO_MAX_REPORTS, journalFileName, runStudy, type StudyOptions } from '../../../src/hpo/study.js';
 import { writeStudyArtifacts } from '../../../src/hpo/results.js';
 import { comparable, fakeFamilies, toyData } from './helpers.js';
 
@@ -54,6 +54,34 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(one.totalIterations).toBeLessThan(fifo.totalIterations * 0.8);
     // a stopped trial never trains its full budget
     for (const t of stopped) expect(t.iterations).toBeLessThan((t.params.n_estimators ?? t.params.epochs) as number);
+  });
+
+  it('random search thins progress reports to FIFO_MAX_REPORTS per trial (last iteration included); ASHA sees every iteration', async () => {
+    const long: SearchSpace = { families: { gbm: { quality: uniform(0, 1), n_estimators: randint(40, 200) } } };
+    const reportsOf = (dir: string) => {
+      const byTrial = new Map<number, number[]>();
+      for (const e of readJournal(join(dir, journalFileName(0, 1))).events) {
+        if (e.type !== 'report') continue;
+        const r = e as { trial: number; iteration: number };
+        byTrial.set(r.trial, [...(byTrial.get(r.trial) ?? []), r.iteration]);
+      }
+      return byTrial;
+    };
+    const dir = tmp();
+    const fifo = await runStudy({ ...base, trials: 6, space: long, journalDir: dir });
+    const thinned = reportsOf(dir);
+    for (const t of fifo.trials) {
+      const its = thinned.get(t.trial)!;
+      const budget = t.params.n_estimators as number;
+      expect(its.length).toBeLessThanOrEqual(FIFO_MAX_REPORTS + 1);
+      // every ceil(budget / max) iterations: more than half the allowance
+      expect(its.length).toBeGreaterThanOrEqual(Math.min(budget, FIFO_MAX_REPORTS / 2));
+      expect(its[its.length - 1]).toBe(budget);
+    }
+    const adir = tmp();
+    const asha = await runStudy({ ...base, trials: 6, space: long, journalDir: adir, scheduler: { kind: 'asha', maxT: 9 } });
+    const all = reportsOf(adir);
+    for (const t of asha.trials) expect(all.get(t.trial)).toEqual(Array.from({ length: t.iterations }, (_, k) => k + 1));
   });
 
   it('asynchronous ASHA finishes every trial; with one worker it equals the deterministic mode', async () => {
