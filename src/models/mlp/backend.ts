@@ -3,8 +3,11 @@
  *
  * Order: `tensorflow` (from `@tensorflow/tfjs-node`, an optional package loaded by dynamic import
  * when it is installed) → `wasm` (`@tensorflow/tfjs-backend-wasm`, SIMD, ~3× faster than `cpu`
- * here) → `cpu` (pure JS, always present). A caller may name a preferred backend; the others stay
- * as fall-backs.
+ * here) → `cpu` (`@tensorflow/tfjs-backend-cpu`, pure JS, always installed). A caller may name a
+ * preferred backend; the others stay as fall-backs.
+ *
+ * The API is TensorFlow.js' core package, `@tensorflow/tfjs-core` (tensors, autodiff, optimizers),
+ * plus the backward rules the MLP needs (gradients.ts); see there for why not the bundle.
  *
  * TensorFlow.js keeps its engine (registered backends, the active backend, tensor registry) in a
  * process-wide global, so the choice is process-wide too. This module therefore caches ONE
@@ -15,8 +18,9 @@
  * No `node:*` imports: the wasm binaries are located with `import.meta.resolve` and handed to
  * `setWasmPaths` as a `file://` URL prefix, which the Emscripten loader reads in Node.
  */
-import type * as TfModule from '@tensorflow/tfjs';
+import type * as TfModule from '@tensorflow/tfjs-core';
 import { TrainSpamError } from '../../core/errors.js';
+import { registerMlpGradients } from './gradients.js';
 
 export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
 /** TensorFlow.js is loaded on first use only: code that never trains an MLP never pays for it. */
@@ -49,7 +53,8 @@ export function tfRuntime(preferred?: TfBackendName): Promise<TfRuntime> {
 }
 
 async function initRuntime(preferred?: TfBackendName): Promise<TfRuntime> {
-  const tf: Tf = await import('@tensorflow/tfjs');
+  const tf: Tf = await import('@tensorflow/tfjs-core');
+  registerMlpGradients(tf);
   const order = preferred ? [preferred, ...ORDER.filter((b) => b !== preferred)] : [...ORDER];
   const skipped: Array<{ backend: TfBackendName; reason: string }> = [];
   for (const name of order) {
@@ -77,6 +82,13 @@ async function tryBackend(tf: Tf, name: TfBackendName): Promise<string | null> {
       return importFailure(spec, e);
     }
     if (tf.findBackend('tensorflow') === null) return '@tensorflow/tfjs-node loaded but registered no backend (version mismatch?)';
+  }
+  if (name === 'cpu') {
+    try {
+      await import('@tensorflow/tfjs-backend-cpu');
+    } catch (e) {
+      return importFailure('@tensorflow/tfjs-backend-cpu', e);
+    }
   }
   if (name === 'wasm') {
     let wasm: typeof import('@tensorflow/tfjs-backend-wasm');

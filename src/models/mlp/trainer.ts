@@ -26,8 +26,8 @@ export interface TrainOutcome {
   readonly iterations: number;
 }
 
-type Tensor = import('@tensorflow/tfjs').Tensor;
-type Variable = import('@tensorflow/tfjs').Variable;
+type Tensor = import('@tensorflow/tfjs-core').Tensor;
+type Variable = import('@tensorflow/tfjs-core').Variable;
 
 function cancelled(): TrainSpamError {
   return new TrainSpamError('CANCELLED', 'mlp fit was cancelled by its abort signal');
@@ -202,7 +202,7 @@ export async function trainMlp(
               // gradient l2·2W in adamStep.
               if (sparseInput) loss = tf.add(loss, tf.scalar(params.l2 * sparseInput.sumSquares()));
             }
-            return loss as import('@tensorflow/tfjs').Scalar;
+            return loss as import('@tensorflow/tfjs-core').Scalar;
           }, true, varList) as Tensor;
         });
         if (sparseInput) sparseInput.adamStep(params.learning_rate, params.l2);

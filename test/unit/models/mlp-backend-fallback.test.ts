@@ -1,7 +1,7 @@
 // Backend fall-back when the wasm package cannot be loaded: the pure-JS cpu backend is used and the
 // reasons are reported. (Runs in its own module graph; tfRuntime re-selects per module instance.)
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 vi.mock('@tensorflow/tfjs-backend-wasm', () => {
   throw new Error('simulated: package missing');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../src/core/random.js';
 import { syntheticData } from '../../../src/models/conformance.js';
 import { tfRuntime } from '../../../src/models/mlp/backend.js';

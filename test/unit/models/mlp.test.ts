@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { TrainSpamError } from '../../../src/core/errors.js';
 import { rocAuc } from '../../../src/metrics/index.js';
 import type { IterationReport } from '../../../src/models/contract.js';
