@@ -630,8 +630,26 @@ static void search_job(void* p) {
   for (int32_t f = s->f0; f < s->f1 && k < len; f++) {
     const int32_t hi_b = offset[f + 1];
     const int32_t k0 = k;
-    while (k < len && bins[k] < hi_b) k++;
-    if (k == k0 || mask[f] == 0) continue;
+    if (bins[k] >= hi_b) continue; /* no entry of this feature */
+    {
+      /* end of the feature's segment (split.ts segmentEnd): gallop, then binary search */
+      int32_t step = 8, lo = k + 1, hi = k + 1;
+      while (hi < len && bins[hi] < hi_b) {
+        lo = hi + 1;
+        hi += step;
+        step <<= 1;
+      }
+      if (hi > len) hi = len;
+      while (lo < hi) {
+        const int32_t m = lo + ((hi - lo) >> 1);
+        if (bins[m] < hi_b)
+          lo = m + 1;
+        else
+          hi = m;
+      }
+      k = lo;
+    }
+    if (mask[f] == 0) continue;
     const int32_t lo = offset[f];
     const int32_t zb = lo + zero_bin[f];
     /* Negative side, upwards. */

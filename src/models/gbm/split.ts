@@ -43,6 +43,28 @@ export class SplitResult {
 }
 
 /**
+ * First position after k (bins[k] < hi) whose bin is ≥ hi, or len: galloping then binary search
+ * (a feature's segment holds up to ~255 entries; walking it entry by entry was ~15 % of the scan).
+ */
+export function segmentEnd(bins: Int32Array, k: number, len: number, hi: number): number {
+  let lo = k + 1;
+  let top = k + 1;
+  let step = 8;
+  while (top < len && bins[top] < hi) {
+    lo = top + 1;
+    top += step;
+    step *= 2;
+  }
+  if (top > len) top = len;
+  while (lo < top) {
+    const m = (lo + top) >>> 1;
+    if (bins[m] < hi) lo = m + 1;
+    else top = m;
+  }
+  return lo;
+}
+
+/**
  * Writes the best split with gain > minGain into `out` ([gain, feature, local bin, gradLeft,
  * hessLeft]; feature = -1 when there is none).
  * `featureMask[f]` = 1 for features this tree may use.
@@ -79,8 +101,9 @@ export function findBestSplit(
   for (let f = 0; f < F && k < len; f++) {
     const hiB = offset[f + 1];
     const k0 = k;
-    while (k < len && bins[k] < hiB) k++;
-    if (k === k0 || featureMask[f] === 0) continue;
+    if (bins[k] >= hiB) continue; // no entry of this feature
+    k = segmentEnd(bins, k, len, hiB);
+    if (featureMask[f] === 0) continue;
     const lo = offset[f];
     const zb = lo + zeroBin[f];
     // Negative side, upwards.
