@@ -120,6 +120,16 @@ static napi_value int_result(napi_env env, int32_t v) {
  * loads the other's). */
 typedef void (*job_fn)(void*);
 
+/* Where a call splits its work: each thread's recent cost per unit of work (list entries, bins),
+ * as decayed sums, per operation. The helper's half tends to take longer than the caller's for
+ * the same number of entries (the caller's cache holds the lists it just produced), so a fixed
+ * half/half split left the caller waiting ~15 % of the fit. Only the split point adapts; the
+ * arithmetic and results are the same for any split. */
+enum { OP_SWEEP, OP_BUILD_SUBTRACT, OP_SEARCH, OP_COUNT };
+typedef struct {
+  double main_ns, main_units, helper_ns, helper_units;
+} balance_t;
+
 #define HELPER_SPIN_NS 300000L  /* 0.3 ms: longer than the JS between two kernel calls of one tree */
 #define CALLER_SPIN_NS 2000000L /* 2 ms: the helper's half is about as long as ours */
 
@@ -136,6 +146,9 @@ typedef struct {
   _Atomic int quit;
   job_fn fn; /* written before gen is incremented, read after it is seen */
   void* arg;
+  long helper_ns; /* how long the helper's last job took (written before done_gen) */
+  long main_ns;   /* how long the caller's half of the last pair took */
+  balance_t balance[OP_COUNT];
 } pool_t;
 
 static inline void cpu_relax(void) {
@@ -166,6 +179,26 @@ static int spin_until(_Atomic unsigned long* v, unsigned long value, int want_eq
   }
 }
 
+/* The caller's share of the next split of operation `op`, from the measured costs (0.5 until both are known). */
+static double main_share(const balance_t* b) {
+  if (b->main_units <= 0 || b->helper_units <= 0 || b->main_ns <= 0 || b->helper_ns <= 0) return 0.5;
+  const double cm = b->main_ns / b->main_units;
+  const double ch = b->helper_ns / b->helper_units;
+  double share = ch / (cm + ch);
+  if (share < 0.3) share = 0.3;
+  if (share > 0.7) share = 0.7;
+  return share;
+}
+
+static void balance_record(pool_t* pool, int op, double main_units, double helper_units) {
+  balance_t* b = &pool->balance[op];
+  const double keep = 0.9; /* the last ~10 calls */
+  b->main_ns = b->main_ns * keep + (double)pool->main_ns;
+  b->main_units = b->main_units * keep + main_units;
+  b->helper_ns = b->helper_ns * keep + (double)pool->helper_ns;
+  b->helper_units = b->helper_units * keep + helper_units;
+}
+
 static void* helper_main(void* p) {
   pool_t* pool = p;
   unsigned long seen = 0;
@@ -179,7 +212,9 @@ static void* helper_main(void* p) {
     }
     if (atomic_load(&pool->quit)) break;
     seen = atomic_load(&pool->gen);
+    const long t0 = now_ns();
     pool->fn(pool->arg);
+    pool->helper_ns = now_ns() - t0;
     atomic_store(&pool->done_gen, seen);
     if (atomic_load(&pool->caller_sleeping)) {
       pthread_mutex_lock(&pool->mu);
@@ -221,7 +256,9 @@ static void run_pair(pool_t* pool, job_fn main_fn, void* main_arg, job_fn helper
     pthread_cond_broadcast(&pool->cv);
     pthread_mutex_unlock(&pool->mu);
   }
+  const long t0 = now_ns();
   main_fn(main_arg);
+  pool->main_ns = now_ns() - t0;
   if (!spin_until(&pool->done_gen, g, 1, NULL, CALLER_SPIN_NS)) {
     pthread_mutex_lock(&pool->mu);
     atomic_store(&pool->caller_sleeping, 1);
@@ -389,8 +426,11 @@ static napi_value sweep_all_rows(napi_env env, napi_callback_info info) {
     sweep_job(&parts[0]);
     return int_result(env, parts[0].n);
   }
-  parts[0].b1 = total / 2;
+  const size_t mid = (size_t)(main_share(&pool->balance[OP_SWEEP]) * (double)total);
+  parts[0].b1 = mid;
+  parts[1].b0 = mid;
   run_pair(pool, sweep_job, &parts[0], sweep_job, &parts[1]);
+  balance_record(pool, OP_SWEEP, (double)bin_start[mid], (double)(bin_start[total] - bin_start[mid]));
   return int_result(env, parts[1].out0 + parts[1].n);
 }
 
@@ -502,13 +542,15 @@ static void move_down(int32_t* bins, double* grad, double* hess, int32_t to, int
  * parent entries are what the subtraction walks, and they track where the child's entries fall. */
 static int build_subtract_pair(pool_t* pool, const build_args_t* b, int32_t* p_bins, double* p_grad, double* p_hess, int32_t p_len, int32_t* lens) {
   if (b->blocks < 2 || p_len < 2) return 0;
-  int32_t mid_blk = (int32_t)((uint32_t)p_bins[p_len / 2] >> BLOCK_SHIFT);
+  /* the block boundary nearest the caller's share of the parent entries */
+  const int32_t target = (int32_t)(main_share(&pool->balance[OP_BUILD_SUBTRACT]) * (double)p_len);
+  int32_t mid_blk = (int32_t)((uint32_t)p_bins[target] >> BLOCK_SHIFT);
   if (mid_blk < 1) mid_blk = 1;
   if (mid_blk > b->blocks - 1) mid_blk = b->blocks - 1;
   int32_t p_mid = lower_bound(p_bins, p_len, mid_blk << BLOCK_SHIFT);
   if (mid_blk + 1 < b->blocks) {
     const int32_t up = lower_bound(p_bins, p_len, (mid_blk + 1) << BLOCK_SHIFT);
-    if (up - p_len / 2 < p_len / 2 - p_mid) {
+    if (up - target < target - p_mid) {
       mid_blk++;
       p_mid = up;
     }
@@ -549,6 +591,7 @@ static int build_subtract_pair(pool_t* pool, const build_args_t* b, int32_t* p_b
   h[1].p_out_grad = p_grad + p_mid;
   h[1].p_out_hess = p_hess + p_mid;
   run_pair(pool, build_subtract_job, &h[0], build_subtract_job, &h[1]);
+  balance_record(pool, OP_BUILD_SUBTRACT, (double)p_mid, (double)(p_len - p_mid));
   move_down(b->out_bins, b->out_grad, b->out_hess, h[0].n, mid_bin, h[1].n);
   move_down(p_bins, p_grad, p_hess, h[0].pw, p_mid, h[1].pw);
   lens[0] = h[0].n + h[1].n;
@@ -776,7 +819,7 @@ static napi_value find_best_split(napi_env env, napi_callback_info info) {
    * largest gain over both halves is the sequential scan's answer (ties keep the first half). */
   int32_t f_mid = -1;
   if (pool && F > 1) {
-    const int32_t b = bins[len / 2];
+    const int32_t b = bins[(int32_t)(main_share(&pool->balance[OP_SEARCH]) * (double)len)];
     int32_t lo = 0, hi = F; /* the feature holding bin b */
     while (hi - lo > 1) {
       const int32_t m = lo + ((hi - lo) >> 1);
@@ -800,6 +843,7 @@ static napi_value find_best_split(napi_env env, napi_callback_info info) {
   parts[1].k0 = k_mid;
   parts[1].k1 = len;
   run_pair(pool, search_job, &parts[0], search_job, &parts[1]);
+  balance_record(pool, OP_SEARCH, (double)k_mid, (double)(len - k_mid));
   const int second = parts[1].out[1] >= 0 && (parts[0].out[1] < 0 || parts[1].out[0] > parts[0].out[0]);
   memcpy(out, parts[second].out, sizeof parts[0].out);
   return NULL;
