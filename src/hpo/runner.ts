@@ -8,6 +8,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { TrainSpamError, toErrorData } from '../core/errors.js';
 import { fromDescriptor, shareLabels, toShared, type MatrixDescriptor } from '../core/matrix.js';
 import type { IterationDecision } from '../models/contract.js';
+import { createFitMemo } from '../models/memo.js';
 import type { TaskOutcome } from '../exec/protocol.js';
 import { nativeFitKernels } from '../exec/native-gbm.js';
 import { WorkerPool } from '../exec/pool.js';
@@ -100,6 +101,8 @@ export function poolRunner(o: PoolRunnerOptions): TrialRunner {
 
 export function inlineRunner(o: { readonly concurrency: number; readonly folds: readonly Fold[]; readonly families: Pick<ModelFamilies, 'createEstimator'> }): TrialRunner {
   const kernels = nativeFitKernels();
+  // Trials on the same folds share what fits derive from the matrices alone (the GBM's bins).
+  const memo = createFitMemo();
   return {
     concurrency: Math.max(1, o.concurrency),
     async run(task, opts) {
@@ -127,6 +130,7 @@ export function inlineRunner(o: { readonly concurrency: number; readonly folds: 
         const work = runTrial(task, o.folds, o.families, {
           signal: ac.signal,
           kernels,
+          memo,
           // after a timeout or cancel the abandoned fit may still report: answer 'stop', record nothing
           report: (p) => (ac.signal.aborted ? 'stop' : task.interactive ? opts.onReport(p) : (void opts.onReport(p), 'continue')),
         });

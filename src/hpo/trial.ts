@@ -10,7 +10,7 @@
 import { invalidArgument } from '../core/errors.js';
 import type { JsonValue } from '../core/payload.js';
 import { averagePrecision, logLoss, rocAuc, thresholdMetrics } from '../metrics/index.js';
-import type { FitKernels, IterationDecision, ModelKind, TrainingData } from '../models/contract.js';
+import type { FitKernels, FitMemo, IterationDecision, ModelKind, TrainingData } from '../models/contract.js';
 import { iterationBudget, type ModelFamilies } from './families.js';
 import type { Fold } from './validation.js';
 
@@ -73,6 +73,8 @@ export interface TrialIO {
   readonly signal?: AbortSignal;
   /** Compute kernels for the fits (the native GBM kernel, see src/exec/native-gbm.ts); absent: TypeScript. */
   readonly kernels?: FitKernels;
+  /** Memo shared by the trials this runner executes on the same folds (FitOptions.memo). */
+  readonly memo?: FitMemo;
 }
 
 /** Validation metrics of one fold at threshold 0.5. */
@@ -106,6 +108,7 @@ export async function runTrial(task: TrialTask, folds: readonly Fold[], families
       validation: fold.valid,
       signal: io.signal,
       kernels: io.kernels,
+      memo: io.memo,
       onIteration: async (r) => {
         const decision = await io.report({ trial: task.trial, fold: f, iteration: r.iteration, budget, metrics: { ...r.metrics } });
         // a stop at the last budgeted iteration (ASHA's time ≥ max_t) is not an early stop

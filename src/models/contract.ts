@@ -44,6 +44,20 @@ export interface FitOptions {
    * src/exec/native-gbm.ts). Absent: each model uses its TypeScript code. Results are identical.
    */
   readonly kernels?: FitKernels;
+  /**
+   * Memo for data derived from the training / validation matrices alone (the GBM's bins and row
+   * indexes), shared by fits on the same matrix objects: the trials of an HPO study on one fold.
+   * Absent: every fit derives its own. Results are identical either way.
+   */
+  readonly memo?: FitMemo;
+}
+
+/**
+ * A fit may keep a value here only when it depends on nothing but the key objects (compared by
+ * identity) and the tag, and must never modify a value it gets back. See createFitMemo (memo.ts).
+ */
+export interface FitMemo {
+  get<T>(keys: readonly object[], tag: string, make: () => T): T;
 }
 
 export interface FitKernels {

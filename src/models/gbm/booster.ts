@@ -10,6 +10,7 @@ import { resolveParams } from '../../core/params.js';
 import type { JsonValue, Payload } from '../../core/payload.js';
 import { Rng, deriveSeed } from '../../core/random.js';
 import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js';
+import { NO_MEMO } from '../memo.js';
 import { binRows, columnBins, fitBins } from './binning.js';
 import { checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from './checks.js';
 import { meanLogLossFromMargin, rocAuc } from './evaluation.js';
@@ -60,9 +61,12 @@ export class GradientBoosting implements Estimator {
 
     const n = X.rows;
     const F = numCols(X);
-    const mapper = fitBins(X, p.max_bins);
-    const train = binRows(X, mapper);
-    const valBinned = val ? binRows(val.X, mapper) : null;
+    // Bins and row indexes depend on the matrices and max_bins only: shared through the memo when
+    // several fits run on the same matrices (HPO trials on one fold).
+    const memo = options.memo ?? NO_MEMO;
+    const mapper = memo.get([X], `gbm.bins.${p.max_bins}`, () => fitBins(X, p.max_bins));
+    const train = memo.get([X, mapper], 'gbm.binned', () => binRows(X, mapper));
+    const valBinned = val ? memo.get([val.X, mapper], 'gbm.binned', () => binRows(val.X, mapper)) : null;
     const kernel = options.kernels?.gbm ?? typescriptKernel;
     const learner = new TreeLearner(mapper, train, {
       maxDepth: p.max_depth,
@@ -75,8 +79,9 @@ export class GradientBoosting implements Estimator {
       subtraction: this.internals.subtraction ?? true,
       histogramCap: this.internals.histogramCap ?? 16,
       columnBinsBytes: this.internals.columnBinsBytes,
-    }, kernel);
-    const valTable = valBinned ? columnBins(mapper, valBinned, this.internals.columnBinsBytes ?? COLUMN_BINS_BYTES) : null;
+    }, kernel, memo);
+    const valBytes = this.internals.columnBinsBytes ?? COLUMN_BINS_BYTES;
+    const valTable = valBinned ? memo.get([mapper, valBinned], `gbm.column-bins.${valBytes}`, () => columnBins(mapper, valBinned, valBytes)) : null;
     const forest = new ForestBuilder();
     const baseMargin = logit(p.base_score);
     const margin = new Float64Array(n).fill(baseMargin);

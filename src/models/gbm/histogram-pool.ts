@@ -5,6 +5,32 @@
 import { BLOCK_SHIFT, NodeHistogram, rowBlockPointers, subtractLists } from './histogram.js';
 import { typescriptKernel, type GbmKernel } from './kernel.js';
 
+/**
+ * Read-only row indexes of one binned matrix (a pure function of it, so fits on the same matrix
+ * may share one through FitOptions.memo): per-row block pointers for builds, and the entries
+ * sorted by bin (counting sort; rows stay ascending within a bin) for the root sweep.
+ */
+export interface HistogramIndex {
+  readonly bins: Int32Array;
+  readonly blocks: number;
+  readonly blockPtr: Int32Array;
+  readonly binStart: Int32Array;
+  readonly entryRow: Int32Array;
+}
+
+export function histogramIndex(totalBins: number, rowPtr: Int32Array, bins: Int32Array, rows: number): HistogramIndex {
+  const blocks = Math.max(1, (totalBins + (1 << BLOCK_SHIFT) - 1) >>> BLOCK_SHIFT);
+  const blockPtr = rowBlockPointers(rowPtr, bins, rows, blocks);
+  const binStart = new Int32Array(totalBins + 1);
+  const nnz = rowPtr[rows];
+  for (let k = 0; k < nnz; k++) binStart[bins[k] + 1]++;
+  for (let b = 0; b < totalBins; b++) binStart[b + 1] += binStart[b];
+  const fill = binStart.slice(0, totalBins);
+  const entryRow = new Int32Array(nnz);
+  for (let r = 0; r < rows; r++) for (let k = rowPtr[r]; k < rowPtr[r + 1]; k++) entryRow[fill[bins[k]]++] = r;
+  return { bins, blocks, blockPtr, binStart, entryRow };
+}
+
 export class HistogramPool {
   private readonly free: NodeHistogram[] = [];
   private allocated = 0;
@@ -15,29 +41,21 @@ export class HistogramPool {
   private readonly blockPtr: Int32Array;
   private readonly binStart: Int32Array;
   private readonly entryRow: Int32Array;
+  private readonly bins: Int32Array;
   private readonly lens = new Int32Array(2);
 
   constructor(
     private readonly totalBins: number,
-    rowPtr: Int32Array,
-    private readonly bins: Int32Array,
-    rows: number,
+    index: HistogramIndex,
     readonly kernel: GbmKernel = typescriptKernel,
   ) {
     this.acc = new Float64Array(totalBins * 2);
     this.mark = new Uint16Array((totalBins + 15) >>> 4);
-    this.blocks = Math.max(1, (totalBins + (1 << BLOCK_SHIFT) - 1) >>> BLOCK_SHIFT);
-    this.blockPtr = rowBlockPointers(rowPtr, bins, rows, this.blocks);
-    // Entries sorted by bin (counting sort; rows stay ascending within a bin) for the root sweep.
-    const binStart = new Int32Array(totalBins + 1);
-    const nnz = rowPtr[rows];
-    for (let k = 0; k < nnz; k++) binStart[bins[k] + 1]++;
-    for (let b = 0; b < totalBins; b++) binStart[b + 1] += binStart[b];
-    const fill = binStart.slice(0, totalBins);
-    const entryRow = new Int32Array(nnz);
-    for (let r = 0; r < rows; r++) for (let k = rowPtr[r]; k < rowPtr[r + 1]; k++) entryRow[fill[bins[k]]++] = r;
-    this.binStart = binStart;
-    this.entryRow = entryRow;
+    this.blocks = index.blocks;
+    this.blockPtr = index.blockPtr;
+    this.binStart = index.binStart;
+    this.entryRow = index.entryRow;
+    this.bins = index.bins;
   }
 
   /** Histogram of every row of the matrix (the root without row subsampling), by the sorted sweep. */

@@ -17,7 +17,9 @@
 import { columnBins, type BinMapper, type BinnedRows } from './binning.js';
 import type { ForestBuilder } from './forest.js';
 import type { NodeHistogram } from './histogram.js';
-import { HistogramPool } from './histogram-pool.js';
+import { HistogramPool, histogramIndex } from './histogram-pool.js';
+import type { FitMemo } from '../contract.js';
+import { NO_MEMO } from '../memo.js';
 import { typescriptKernel, type GbmKernel } from './kernel.js';
 import { SplitResult } from './split.js';
 
@@ -86,12 +88,16 @@ export class TreeLearner {
     private readonly data: BinnedRows,
     private readonly cfg: TreeConfig,
     kernel: GbmKernel = typescriptKernel,
+    /** Where the read-only indexes of `data` may be shared with other fits on it (FitOptions.memo). */
+    memo: FitMemo = NO_MEMO,
   ) {
     this.kernel = kernel;
     this.rows = new Int32Array(data.rows);
     this.tmp = new Int32Array(data.rows);
-    this.pool = new HistogramPool(mapper.offset[mapper.numFeatures], data.rowPtr, data.bins, data.rows, kernel);
-    this.localBins = columnBins(mapper, data, cfg.columnBinsBytes ?? COLUMN_BINS_BYTES);
+    const total = mapper.offset[mapper.numFeatures];
+    this.pool = new HistogramPool(total, memo.get([data], 'gbm.histogram-index', () => histogramIndex(total, data.rowPtr, data.bins, data.rows)), kernel);
+    const bytes = cfg.columnBinsBytes ?? COLUMN_BINS_BYTES;
+    this.localBins = memo.get([mapper, data], `gbm.column-bins.${bytes}`, () => columnBins(mapper, data, bytes));
     for (let d = 0; d <= cfg.maxDepth; d++) this.splits.push(new SplitResult());
   }
 

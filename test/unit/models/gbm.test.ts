@@ -5,7 +5,7 @@ import { TrainSpamError } from '../../../src/core/errors.js';
 import { binOf, binRows, columnBins, fitBins, rowBin } from '../../../src/models/gbm/binning.js';
 import { rocAuc } from '../../../src/models/gbm/evaluation.js';
 import { forestMargins, layoutMargins, PREDICT_BLOCK, predictLayout } from '../../../src/models/gbm/forest.js';
-import { HistogramPool } from '../../../src/models/gbm/histogram-pool.js';
+import { HistogramPool, histogramIndex } from '../../../src/models/gbm/histogram-pool.js';
 import { GradientBoosting, gbmFromPayload, gbmParamSpec, type FittedGbm } from '../../../src/models/gbm/index.js';
 import { makeData, withValue } from './gbm-data.js';
 import { KERNELS } from './gbm-kernels.js';
@@ -62,7 +62,7 @@ describe.each(KERNELS)('%s kernel', (kernelName, kernel, K) => {
       const m = fitBins(train.X, 255);
       const data = binRows(train.X, m);
       const total = m.offset[m.numFeatures];
-      const pool = new HistogramPool(total, data.rowPtr, data.bins, data.rows, kernel);
+      const pool = new HistogramPool(total, histogramIndex(total, data.rowPtr, data.bins, data.rows), kernel);
       const n = data.rows;
       const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
       const hess = Float64Array.from({ length: n }, (_, i) => 0.1 + 0.1 * Math.cos(i) ** 2);
@@ -84,7 +84,7 @@ describe.each(KERNELS)('%s kernel', (kernelName, kernel, K) => {
       const m = fitBins(train.X, 255);
       const data = binRows(train.X, m);
       const total = m.offset[m.numFeatures];
-      const pool = new HistogramPool(total, data.rowPtr, data.bins, data.rows, kernel);
+      const pool = new HistogramPool(total, histogramIndex(total, data.rowPtr, data.bins, data.rows), kernel);
       const n = data.rows;
       const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
       const hess = Float64Array.from({ length: n }, (_, i) => 0.1 + 0.1 * Math.cos(i) ** 2);
