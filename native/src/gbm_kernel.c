@@ -165,7 +165,8 @@ static long now_ns(void) {
   return (long)t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
-/* Polls until *v != not (want_equal = 0) or *v == want (want_equal = 1), or the time is up; returns whether the condition holds. */
+/* Polls until *v differs from `value` (want_equal = 0) or equals it (want_equal = 1), or *quit is
+ * set, or budget_ns have passed; returns 0 only when the time ran out. */
 static int spin_until(_Atomic unsigned long* v, unsigned long value, int want_equal, const _Atomic int* quit, long budget_ns) {
   const long until = now_ns() + budget_ns;
   for (;;) {
@@ -327,27 +328,20 @@ static int32_t compact(double* acc, uint16_t* mark, size_t w0, size_t w1, int32_
   return n;
 }
 
-/* parent - child for parent entries in[0, len), kept entries written to out (may be in itself). */
-static int32_t subtract_to(const int32_t* in_bins, const double* in_grad, const double* in_hess, int32_t len, const double* acc,
-                           int32_t* out_bins, double* out_grad, double* out_hess) {
+static int32_t subtract_scratch(int32_t* p_bins, double* p_grad, double* p_hess, int32_t p_len, const double* acc) {
   int32_t w = 0;
-  for (int32_t i = 0; i < len; i++) {
-    const int32_t b = in_bins[i];
+  for (int32_t i = 0; i < p_len; i++) {
+    const int32_t b = p_bins[i];
     const double* p = acc + 2 * (size_t)b;
-    const double h = in_hess[i];
+    const double h = p_hess[i];
     const double ch = p[1];
     const double h2 = h - ch;
-    const double g2 = in_grad[i] - p[0];
-    out_bins[w] = b;
-    out_grad[w] = g2;
-    out_hess[w] = h2;
+    p_bins[w] = b;
+    p_grad[w] = p_grad[i] - p[0];
+    p_hess[w] = h2;
     w += h2 <= 1e-11 * h ? 0 : 1;
   }
   return w;
-}
-
-static int32_t subtract_scratch(int32_t* p_bins, double* p_grad, double* p_hess, int32_t p_len, const double* acc) {
-  return subtract_to(p_bins, p_grad, p_hess, p_len, acc, p_bins, p_grad, p_hess);
 }
 
 static void clear_scratch(double* acc, const int32_t* bins, int32_t len) {
@@ -493,27 +487,22 @@ typedef struct {
   const build_args_t* b;
   int32_t blk0, blk1;
   size_t w0, w1;
+  int32_t out0;   /* where its child entries go: the first bin of its blocks */
   int32_t n;      /* child entries */
-  const int32_t* p_bins;
-  const double* p_grad;
-  const double* p_hess;
+  int32_t* p_bins;
+  double* p_grad;
+  double* p_hess;
   int32_t p0, p1;
   int32_t pw;     /* parent entries kept */
-  int32_t* c_out_bins; /* child output */
-  double* c_out_grad;
-  double* c_out_hess;
-  int32_t* p_out_bins; /* parent output */
-  double* p_out_grad;
-  double* p_out_hess;
 } half_t;
 
 static void build_subtract_job(void* p) {
   half_t* h = p;
   const build_args_t* b = h->b;
   accumulate_blocks(b, h->blk0, h->blk1);
-  h->n = compact(b->acc, b->mark, h->w0, h->w1, h->c_out_bins, h->c_out_grad, h->c_out_hess, 1);
-  h->pw = subtract_to(h->p_bins + h->p0, h->p_grad + h->p0, h->p_hess + h->p0, h->p1 - h->p0, b->acc, h->p_out_bins, h->p_out_grad, h->p_out_hess);
-  clear_scratch(b->acc, h->c_out_bins, h->n);
+  h->n = compact(b->acc, b->mark, h->w0, h->w1, b->out_bins + h->out0, b->out_grad + h->out0, b->out_hess + h->out0, 1);
+  h->pw = subtract_scratch(h->p_bins + h->p0, h->p_grad + h->p0, h->p_hess + h->p0, h->p1 - h->p0, b->acc);
+  clear_scratch(b->acc, b->out_bins + h->out0, h->n);
 }
 
 /* First position in the ascending list with bin >= v. */
@@ -572,24 +561,14 @@ static int build_subtract_pair(pool_t* pool, const build_args_t* b, int32_t* p_b
   h[0].w1 = mid_word;
   h[0].p0 = 0;
   h[0].p1 = p_mid;
-  h[0].c_out_bins = b->out_bins;
-  h[0].c_out_grad = b->out_grad;
-  h[0].c_out_hess = b->out_hess;
-  h[0].p_out_bins = p_bins;
-  h[0].p_out_grad = p_grad;
-  h[0].p_out_hess = p_hess;
+  h[0].out0 = 0;
   h[1].blk0 = mid_blk;
   h[1].blk1 = b->blocks;
   h[1].w0 = mid_word;
   h[1].w1 = b->mark_words;
   h[1].p0 = p_mid;
   h[1].p1 = p_len;
-  h[1].c_out_bins = b->out_bins + mid_bin;
-  h[1].c_out_grad = b->out_grad + mid_bin;
-  h[1].c_out_hess = b->out_hess + mid_bin;
-  h[1].p_out_bins = p_bins + p_mid;
-  h[1].p_out_grad = p_grad + p_mid;
-  h[1].p_out_hess = p_hess + p_mid;
+  h[1].out0 = mid_bin;
   run_pair(pool, build_subtract_job, &h[0], build_subtract_job, &h[1]);
   balance_record(pool, OP_BUILD_SUBTRACT, (double)p_mid, (double)(p_len - p_mid));
   move_down(b->out_bins, b->out_grad, b->out_hess, h[0].n, mid_bin, h[1].n);
