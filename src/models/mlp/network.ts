@@ -101,6 +101,8 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
   const nzCol = wk ? wk.col : new Int32Array(maxInputs);
   const nzVal = wk ? wk.val : new Float64Array(maxInputs);
   const first = layers[0];
+  // The kernel's output of each layer, as views made once (not two per row).
+  const wkOut = wk ? layers.map((l) => wk.out.subarray(0, l.units)) : null;
   for (let r = 0; r < X.rows; r++) {
     let nz = 0;
     for (let c = 0; c < dc; c++) {
@@ -117,7 +119,7 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
     }
     if (wk) {
       wk.units(0, nz);
-      cur.set(wk.out.subarray(0, first.units));
+      cur.set((wkOut as Float64Array[])[0]);
     } else unitsFromInputs(first, nzCol, nzVal, nz, cur);
     let width = first.units;
     for (let li = 1; li < layers.length; li++) {
@@ -132,7 +134,7 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
       const L = layers[li];
       if (wk) {
         wk.units(li, m);
-        next.set(wk.out.subarray(0, L.units));
+        next.set((wkOut as Float64Array[])[li]);
       } else unitsFromInputs(L, nzCol, nzVal, m, next);
       const t = cur;
       cur = next;
