@@ -84,6 +84,9 @@ export async function trainMlp(
   const cols = X.dense.cols + X.sparse.cols;
   const seed = options.seed;
   const reportEvery = options.reportEvery ?? 1;
+  // The training loss is only reported; without a listener neither its value is read back from
+  // the backend nor the sparse layer's l2 term summed (weights are the same either way).
+  const reportsLoss = options.onIteration !== undefined;
   const signal = options.signal;
 
   // Class weights for the loss.
@@ -155,7 +158,7 @@ export async function trainMlp(
     while (epoch < params.epochs) {
       if (signal?.aborted) throw cancelled();
       const perm = shuffleRng.permutation(n);
-      let lossSum = 0;
+      let lossSum = 0; // read by reports only
       for (let start = 0; start < n; start += bsMax) {
         const bs = Math.min(bsMax, n - start);
         if (sparseInput) {
@@ -209,13 +212,13 @@ export async function trainMlp(
             let loss: Tensor = tf.div(tf.sum(tf.mul(perRow, ws)), bs);
             if (params.l2 > 0) {
               for (const k of tfKernels) loss = tf.add(loss, tf.mul(params.l2, tf.sum(tf.square(k))));
-              // Kernel 0's penalty in the sparse layer: its value here (reported loss), its
-              // gradient l2·2W in adamStep.
-              if (sparseInput) loss = tf.add(loss, tf.scalar(params.l2 * sparseInput.sumSquares()));
+              // Kernel 0's penalty in the sparse layer: its value here (only for the reported
+              // loss: a constant to the graph), its gradient l2·2W in adamStep.
+              if (sparseInput && reportsLoss) loss = tf.add(loss, tf.scalar(params.l2 * sparseInput.sumSquares()));
             }
             return loss as import('@tensorflow/tfjs-core').Scalar;
-          }, true, varList) as Tensor;
-        });
+          }, reportsLoss, varList) ?? undefined;
+        }) as Tensor | undefined;
         if (sparseInput) sparseInput.adamStep(params.learning_rate, params.l2);
         if (cost) {
           lossSum += (cost.dataSync()[0] as number) * bs;
