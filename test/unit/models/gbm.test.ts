@@ -7,6 +7,7 @@ import { rocAuc } from '../../../src/models/gbm/evaluation.js';
 import { forestMargins, layoutMargins, PREDICT_BLOCK, predictLayout } from '../../../src/models/gbm/forest.js';
 import { HistogramPool, histogramIndex } from '../../../src/models/gbm/histogram-pool.js';
 import { GradientBoosting, gbmFromPayload, gbmParamSpec, type FittedGbm } from '../../../src/models/gbm/index.js';
+import type { GbmKernel } from '../../../src/models/gbm/kernel.js';
 import { makeData, withValue } from './gbm-data.js';
 import { KERNELS } from './gbm-kernels.js';
 
@@ -56,17 +57,23 @@ describe('binning', () => {
   });
 });
 
+/** A histogram pool over the training matrix with fixed gradients, and the identity row list. */
+function histogramSetup(kernel: GbmKernel) {
+  const m = fitBins(train.X, 255);
+  const data = binRows(train.X, m);
+  const total = m.offset[m.numFeatures];
+  const pool = new HistogramPool(total, histogramIndex(total, data.rowPtr, data.bins, data.rows), kernel);
+  const n = data.rows;
+  const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
+  const hess = Float64Array.from({ length: n }, (_, i) => 0.1 + 0.1 * Math.cos(i) ** 2);
+  const rows = Int32Array.from({ length: n }, (_, i) => i);
+  return { pool, n, grad, hess, rows };
+}
+
 describe.each(KERNELS)('%s kernel', (kernelName, kernel, K) => {
   describe('histograms', () => {
     it('subtraction (parent − smaller child) equals the directly built larger child', () => {
-      const m = fitBins(train.X, 255);
-      const data = binRows(train.X, m);
-      const total = m.offset[m.numFeatures];
-      const pool = new HistogramPool(total, histogramIndex(total, data.rowPtr, data.bins, data.rows), kernel);
-      const n = data.rows;
-      const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
-      const hess = Float64Array.from({ length: n }, (_, i) => 0.1 + 0.1 * Math.cos(i) ** 2);
-      const rows = Int32Array.from({ length: n }, (_, i) => i);
+      const { pool, n, grad, hess, rows } = histogramSetup(kernel);
       const parent = pool.build(rows, 0, n, grad, hess);
       const mid = 180;
       const small = pool.build(rows, 0, mid, grad, hess);
@@ -81,14 +88,7 @@ describe.each(KERNELS)('%s kernel', (kernelName, kernel, K) => {
     });
 
     it('buildSubtract (child sums read from the accumulator) equals build + list subtraction exactly', () => {
-      const m = fitBins(train.X, 255);
-      const data = binRows(train.X, m);
-      const total = m.offset[m.numFeatures];
-      const pool = new HistogramPool(total, histogramIndex(total, data.rowPtr, data.bins, data.rows), kernel);
-      const n = data.rows;
-      const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
-      const hess = Float64Array.from({ length: n }, (_, i) => 0.1 + 0.1 * Math.cos(i) ** 2);
-      const rows = Int32Array.from({ length: n }, (_, i) => i);
+      const { pool, n, grad, hess, rows } = histogramSetup(kernel);
       for (const [b, e] of [[0, 37], [37, 300], [450, n]]) {
         const p1 = pool.build(rows, 0, n, grad, hess);
         const p2 = pool.build(rows, 0, n, grad, hess);
