@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
 import { deriveSeed } from '../../core/random.js';
 import type { RunId } from '../../core/ids.js';
+import type { MetricInput } from '../../tracking/contract.js';
 import type { JsonValue } from '../../core/payload.js';
 import { nativeFitKernels } from '../../exec/native-gbm.js';
 import type { Fitted, ModelKind } from '../../models/contract.js';
@@ -24,16 +25,37 @@ export interface HpoStepOptions {
   readonly study?: Partial<StudyOptions>;
 }
 
-/** Nested tracking runs, one per trial, under the pipeline run. */
-function trackingHooks(ctx: RunContext): StudyHooks | undefined {
+/** Trial reports are written to tracking at most this often per trial (and at the trial's end). */
+export const REPORT_FLUSH_MS = 1000;
+
+/**
+ * Nested tracking runs, one per trial, under the pipeline run. A trial's iteration reports are
+ * stamped when they arrive and written in batches (at most one write per trial per
+ * REPORT_FLUSH_MS, the rest with the final metrics and tags in one batch at the trial's end):
+ * one write per report made the main thread and the file system compete with the trials for the
+ * cores. Writes of one trial are chained, so its metric lines keep their order.
+ */
+export function trackingHooks(ctx: Pick<RunContext, 'tracking' | 'runId' | 'experimentId' | 'clock' | 'logger'>): StudyHooks | undefined {
   const t = ctx.tracking;
   if (!t || !ctx.runId || !ctx.experimentId) return undefined;
   const parent = ctx.runId;
   const experimentId = ctx.experimentId;
-  const runs = new Map<number, Promise<RunId>>();
+  interface TrialLog {
+    readonly run: Promise<RunId>;
+    /** The trial's writes, in order; never rejects (failures go to onHookError). */
+    chain: Promise<void>;
+    pending: MetricInput[];
+    lastFlush: number;
+  }
+  const trials = new Map<number, TrialLog>();
+  const write = (log: TrialLog, op: (id: RunId) => Promise<void>): Promise<void> => {
+    const next = log.chain.then(async () => op(await log.run));
+    log.chain = next.catch(() => undefined);
+    return next;
+  };
   return {
     onTrialStart: async (e) => {
-      const created = t.store
+      const run = t.store
         .createRun({ experimentId, parentRunId: parent, runName: `trial-${String(e.trial).padStart(3, '0')}-${e.config.model}`, tags: { 'train-spam.trial': String(e.trial) } })
         .then(async (info) => {
           const params: Record<string, string | number | boolean> = { model: e.config.model, seed: e.seed, bracket: e.bracket };
@@ -41,24 +63,33 @@ function trackingHooks(ctx: RunContext): StudyHooks | undefined {
           await t.store.logParams(info.runId, params);
           return info.runId;
         });
-      runs.set(e.trial, created);
-      await created;
+      trials.set(e.trial, { run, chain: run.then(() => undefined, () => undefined), pending: [], lastFlush: ctx.clock.monotonic() });
+      await run;
     },
     onTrialReport: async (e) => {
-      const id = await runs.get(e.trial);
-      if (!id) return;
-      const points = Object.entries(e.metrics).map(([key, value]) => ({ key, value, step: e.iteration }));
-      if (points.length) await t.store.logMetrics(id, points);
+      const log = trials.get(e.trial);
+      if (!log) return;
+      const timestamp = ctx.clock.now();
+      for (const [key, value] of Object.entries(e.metrics)) log.pending.push({ key, value, step: e.iteration, timestamp });
+      const now = ctx.clock.monotonic();
+      if (log.pending.length === 0 || now - log.lastFlush < REPORT_FLUSH_MS) return;
+      log.lastFlush = now;
+      const points = log.pending;
+      log.pending = [];
+      await write(log, (id) => t.store.logMetrics(id, points));
     },
     onTrialEnd: async (row: TrialRow) => {
-      const id = await runs.get(row.trial);
-      if (!id) return;
-      const metrics = Object.entries(row.metrics ?? {}).map(([key, value]) => ({ key: `final_${key}`, value }));
+      const log = trials.get(row.trial);
+      if (!log) return;
+      trials.delete(row.trial);
+      const metrics: MetricInput[] = [...log.pending, ...Object.entries(row.metrics ?? {}).map(([key, value]) => ({ key: `final_${key}`, value }))];
       metrics.push({ key: 'iterations', value: row.iterations });
-      await t.store.logMetrics(id, metrics);
-      await t.store.setTag(id, 'train-spam.trial_state', row.state);
-      if (row.error) await t.store.setTag(id, 'train-spam.error', `${row.error.code}: ${row.error.message}`.slice(0, 4000));
-      await t.store.endRun(id, row.state === 'failed' ? 'FAILED' : row.state === 'cancelled' ? 'KILLED' : 'FINISHED');
+      const tags: Record<string, string> = { 'train-spam.trial_state': row.state };
+      if (row.error) tags['train-spam.error'] = `${row.error.code}: ${row.error.message}`.slice(0, 4000);
+      await write(log, async (id) => {
+        await t.store.logBatch(id, { metrics, tags });
+        await t.store.endRun(id, row.state === 'failed' ? 'FAILED' : row.state === 'cancelled' ? 'KILLED' : 'FINISHED');
+      });
     },
     onHookError: (hook, error) => ctx.logger.log('warn', `hpo: tracking hook ${hook} failed: ${error.message}`),
   };

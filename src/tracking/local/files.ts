@@ -5,6 +5,10 @@
  * - `appendText`: one O_APPEND write per call, so concurrent appends never interleave lines.
  * Temp files live in a "scratch dir" chosen by the caller where MLflow ignores plain files
  * (the root, an experiment dir, a run dir, a model dir, a version dir).
+ *
+ * The target's directory is created only when the write finds it missing (ENOENT), then the write
+ * is retried once: a study logs thousands of metric lines into directories that already exist,
+ * and a `mkdir -p` before each of them cost more than the writes.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -27,12 +31,22 @@ function tempName(scratchDir: string): string {
   return path.join(scratchDir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
+/** Runs `op`; if it fails with ENOENT, creates `dir` (with parents) and runs it once more. */
+async function withDir<T>(dir: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (errno(e) !== 'ENOENT') throw e;
+    await fs.mkdir(dir, { recursive: true });
+    return op();
+  }
+}
+
 export async function atomicWrite(file: string, content: string | Uint8Array, scratchDir: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = tempName(scratchDir);
   try {
-    await fs.writeFile(tmp, content);
-    await fs.rename(tmp, file);
+    await withDir(scratchDir, () => fs.writeFile(tmp, content));
+    await withDir(path.dirname(file), () => fs.rename(tmp, file));
   } catch (e) {
     await fs.rm(tmp, { force: true });
     throw ioError('write', file, e);
@@ -41,12 +55,11 @@ export async function atomicWrite(file: string, content: string | Uint8Array, sc
 
 /** Creates `file` with `content` unless it exists; returns the existing content otherwise. */
 export async function writeOnce(file: string, content: string, scratchDir: string): Promise<{ created: boolean; existing?: string }> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = tempName(scratchDir);
   try {
-    await fs.writeFile(tmp, content);
+    await withDir(scratchDir, () => fs.writeFile(tmp, content));
     try {
-      await fs.link(tmp, file);
+      await withDir(path.dirname(file), () => fs.link(tmp, file));
       return { created: true };
     } catch (e) {
       if (errno(e) !== 'EEXIST') throw e;
@@ -61,8 +74,7 @@ export async function writeOnce(file: string, content: string, scratchDir: strin
 
 export async function appendText(file: string, text: string): Promise<void> {
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.appendFile(file, text, { flag: 'a' });
+    await withDir(path.dirname(file), () => fs.appendFile(file, text, { flag: 'a' }));
   } catch (e) {
     throw ioError('append to', file, e);
   }
