@@ -78,7 +78,7 @@ const row = (trial: number, iterations: number, state: TrialRow['state'] = 'comp
   iterations,
   reports: iterations,
   durationMs: 10,
-  error: state === 'failed' ? { code: 'TRIAL_FAILED', message: 'boom' } : null,
+  error: state === 'failed' ? { code: 'INTERNAL', message: 'boom' } : null,
 });
 
 async function childRun(s: TrackingStore): Promise<RunId> {
@@ -134,7 +134,7 @@ describe('HPO tracking hooks', () => {
     const id = await childRun(store);
     const run = await store.getRun(id);
     expect(run.info.status).toBe('FAILED');
-    expect(run.data.tags['train-spam.error']).toBe('TRIAL_FAILED: boom');
+    expect(run.data.tags['train-spam.error']).toBe('INTERNAL: boom');
     expect((await store.getMetricHistory(id, 'val_auc')).map((m) => m.value)).toEqual([0.5]);
   });
 
