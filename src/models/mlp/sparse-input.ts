@@ -17,71 +17,78 @@
  */
 import type { FeatureMatrix } from '../../core/matrix.js';
 import {
-  ADD, BLOCK, END, F32, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, GE_S, GE_U, I32, LOOP, MUL, SHL, V128,
+  ADD, BLOCK, END, F32, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, GE_S, GE_U, GT_S, I32, LOOP, MUL, SHL, V128,
   br, brIf, buildModule, compileModule, f32load, get, i32c, i32load, inc, instantiate, set, v128load, v128store, v128zero,
 } from '../wasm-asm.js';
 import type { DenseScaler } from './network.js';
 
+/** Vectors (of four float32 units) a block of the two products keeps in registers. */
+const BLOCK_VECTORS = 8;
+
 /**
- * The loop both products share: for each batch row b (row id rows[b]) and each of that row's
- * entries k (column ix[k], value v[k]), `update` combines the matrix row M[ix[k], :] (pointer in
- * local w) with the batch row Y[b, :] (pointer in local q), four float32 lanes at a time, with
- * val = splat(v[k]). Params: (bs, rows, ip, ix, v, ·, stride, ·) with M and Y the parameter
- * indices (5 or 7) of the two matrices; locals b, y, yend, k, kend, w, q, r (i32) and val (v128).
- * `zeroRow` first clears Y[b, :].
+ * The two products walk each batch row's entries (column ix[k], value v[k]) once per block of
+ * BLOCK_VECTORS vectors of the row's units (then once per remaining vector), with the block of the
+ * batch row in locals acc0.. (v128):
+ * - forward(bs, rows, ip, ix, v, W, stride, out): out[b, :] = Σ_k v[k] · W[ix[k], :]; the block's
+ *   sums start at 0 in the locals and are stored once, so an entry costs one load, multiply and
+ *   add per vector instead of also loading and storing the output;
+ * - backward(bs, rows, ip, ix, v, dY, stride, dW): dW[ix[k], :] += v[k] · dY[b, :]; the block of
+ *   dY's row is loaded once into the locals.
+ * Every output sums its terms in the order of the unblocked loops (entries in order, rows in batch
+ * order), so the float32 results are unchanged, and equal the dense product's.
+ * Params: 0 bs, 1 rows, 2 ip, 3 ix, 4 v, 5 M (W or dY), 6 stride (bytes per row), 7 out (out or dW).
  */
-function entryLoopBody(M: number, Y: number, zeroRow: boolean, update: number[]): number[] {
-  const [bs, rows, ip, ix, v, stride] = [0, 1, 2, 3, 4, 6];
-  const [b, y, yend, k, kend, w, q, r] = [8, 9, 10, 11, 12, 13, 14, 15];
+function productBody(kind: 'forward' | 'backward'): number[] {
+  const [bs, rows, ip, ix, v, M, stride, out] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [b, q, kb, ke, k, off, w] = [8, 9, 10, 11, 12, 13, 14];
   const val = 16;
-  const clear = [
-    ...get(y), ...set(q),
+  const acc = (j: number) => 17 + j;
+  const NB = BLOCK_VECTORS;
+  const forward = kind === 'forward';
+  // forward: q = &out[b, 0]; w = &W[ix[k], off]. backward: q = &dY[b, 0]; w = &dW[ix[k], off].
+  const rowBase = forward ? out : M;
+  const entryBase = forward ? M : out;
+  const blockPass = (width: number): number[] => [
+    ...Array.from({ length: width }, (_, j) => (forward ? [...v128zero] : [...get(q), ...get(off), ADD, ...v128load(16 * j)]).concat(set(acc(j)))).flat(),
+    ...get(kb), ...set(k),
     ...BLOCK, ...LOOP,
-    ...get(q), ...get(yend), GE_U, ...brIf(1),
-    ...get(q), ...v128zero, ...v128store(),
-    ...inc(q, 16),
+    ...get(k), ...get(ke), GE_U, ...brIf(1),
+    ...get(v), ...get(k), ADD, ...f32load(), ...F32X4_SPLAT, ...set(val),
+    ...get(entryBase), ...get(ix), ...get(k), ADD, ...i32load(), ...get(stride), MUL, ADD, ...get(off), ADD, ...set(w),
+    ...Array.from({ length: width }, (_, j) =>
+      forward
+        ? [...get(acc(j)), ...get(val), ...get(w), ...v128load(16 * j), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(j))]
+        : [...get(w), ...get(w), ...v128load(16 * j), ...get(val), ...get(acc(j)), ...F32X4_MUL, ...F32X4_ADD, ...v128store(16 * j)],
+    ).flat(),
+    ...inc(k, 4),
     ...br(0), END, END,
+    ...(forward ? Array.from({ length: width }, (_, j) => [...get(q), ...get(off), ADD, ...get(acc(j)), ...v128store(16 * j)]).flat() : []),
+    ...inc(off, 16 * width),
   ];
   return [
     ...i32c(0), ...set(b),
     ...BLOCK, ...LOOP,
     ...get(b), ...get(bs), GE_S, ...brIf(1),
-    ...get(rows), ...get(b), ...i32c(2), SHL, ADD, ...i32load(), ...set(r),
-    ...get(Y), ...get(b), ...get(stride), MUL, ADD, ...set(y),
-    ...get(y), ...get(stride), ADD, ...set(yend),
-    ...(zeroRow ? clear : []),
-    // k, kend: byte offsets of the row's entries (4-byte ix and v)
-    ...get(ip), ...get(r), ...i32c(2), SHL, ADD, ...set(w), // w reused as &ip[r]
-    ...get(w), ...i32load(), ...i32c(2), SHL, ...set(k),
-    ...get(w), ...i32load(4), ...i32c(2), SHL, ...set(kend),
+    ...get(rowBase), ...get(b), ...get(stride), MUL, ADD, ...set(q),
+    // kb, ke: byte offsets of the row's entries (4-byte ix and v)
+    ...get(ip), ...get(rows), ...get(b), ...i32c(2), SHL, ADD, ...i32load(), ...i32c(2), SHL, ADD, ...set(w), // w = &ip[r]
+    ...get(w), ...i32load(), ...i32c(2), SHL, ...set(kb),
+    ...get(w), ...i32load(4), ...i32c(2), SHL, ...set(ke),
+    ...i32c(0), ...set(off),
+    // full blocks while at least NB vectors remain
     ...BLOCK, ...LOOP,
-    ...get(k), ...get(kend), GE_U, ...brIf(1),
-    ...get(v), ...get(k), ADD, ...f32load(), ...F32X4_SPLAT, ...set(val),
-    ...get(M), ...get(ix), ...get(k), ADD, ...i32load(), ...get(stride), MUL, ADD, ...set(w),
-    ...get(y), ...set(q),
-    ...BLOCK, ...LOOP,
-    ...get(q), ...get(yend), GE_U, ...brIf(1),
-    ...update,
-    ...inc(q, 16), ...inc(w, 16),
+    ...get(off), ...i32c(16 * NB), ADD, ...get(stride), GT_S, ...brIf(1),
+    ...blockPass(NB),
     ...br(0), END, END,
-    ...inc(k, 4),
+    // the remaining vectors, one at a time
+    ...BLOCK, ...LOOP,
+    ...get(off), ...get(stride), GE_S, ...brIf(1),
+    ...blockPass(1),
     ...br(0), END, END,
     ...inc(b, 1),
     ...br(0), END, END,
   ];
 }
-
-/** dst[0..4) += val · src[0..4) (float32 lanes; multiply, then add, as the dense product does). */
-function axpy(dst: number, src: number): number[] {
-  const val = 16;
-  return [...get(dst), ...get(dst), ...v128load(), ...get(val), ...get(src), ...v128load(), ...F32X4_MUL, ...F32X4_ADD, ...v128store()];
-}
-
-// forward(bs, rows, ip, ix, v, W, stride, out): out[b, :] = Σ_k v[k] · W[ix[k], :] over row rows[b]'s entries.
-const forwardBody = (): number[] => entryLoopBody(5, 7, true, axpy(14 /* q: out row */, 13 /* w: W row */));
-
-// backward(bs, rows, ip, ix, v, dY, stride, dW): dW[ix[k], :] += v[k] · dY[b, :] over row rows[b]'s entries.
-const backwardBody = (): number[] => entryLoopBody(7, 5, false, axpy(13 /* w: dW row */, 14 /* q: dY row */));
 
 // adam(n, W, dW, M, V, b1, omb1, b2, omb2, c1, c2, eps, negLr, l2): one Adam step over n float32
 // weights (n a multiple of 4), tfjs' AdamOptimizer arithmetic: g = dW + l2·(2W); m = m·b1 + g·(1−b1);
@@ -128,8 +135,8 @@ type KernelFn = (bs: number, rows: number, ip: number, ix: number, v: number, sr
 /** Compiled once per process (immutable); null without WebAssembly SIMD. */
 const compiled: object | null = compileModule(
   buildModule([
-    { name: 'forward', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [1, V128]], code: forwardBody() },
-    { name: 'backward', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [1, V128]], code: backwardBody() },
+    { name: 'forward', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [1 + BLOCK_VECTORS, V128]], code: productBody('forward') },
+    { name: 'backward', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [1 + BLOCK_VECTORS, V128]], code: productBody('backward') },
     { name: 'adam', params: [I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, F32], locals: [[2, I32], [13, V128]], code: adamBody() },
   ]),
 );

@@ -19,7 +19,7 @@ describe('mlp sparse first layer (WebAssembly SIMD)', () => {
     return x;
   }
 
-  for (const units of [8, 7, 1]) {
+  for (const units of [8, 7, 1, 40, 128]) {
     it(`x·W and xᵀ·dY equal the dense products to float32 rounding (units ${units})`, () => {
       const layer = SparseInputLayer.create(data.X, scaler, units, 50);
       expect(layer).not.toBeNull(); // Node 20 has WebAssembly SIMD
