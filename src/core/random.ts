@@ -64,6 +64,25 @@ export class Rng {
     return result;
   }
 
+  /**
+   * The four state words into out[0..4) (as int32 bits), for a kernel that continues the same
+   * uint32 stream elsewhere (mlp/dropout-wasm.ts); `setState` takes them back.
+   */
+  getState(out: Int32Array): void {
+    out[0] = this.a;
+    out[1] = this.b;
+    out[2] = this.c;
+    out[3] = this.d;
+  }
+
+  setState(src: Int32Array): void {
+    if ((src[0] | src[1] | src[2] | src[3]) === 0) throw new RangeError('Rng.setState: the all-zero state is not a xoshiro128** state');
+    this.a = src[0];
+    this.b = src[1];
+    this.c = src[2];
+    this.d = src[3];
+  }
+
   /** Uniform float in [0, 1) with 53 bits of randomness. */
   next(): number {
     const hi = this.nextUint32() >>> 5; // 27 bits

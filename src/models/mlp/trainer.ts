@@ -13,12 +13,13 @@
  */
 import { TrainSpamError } from '../../core/errors.js';
 import type { FeatureMatrix } from '../../core/matrix.js';
-import { rngFor, type Rng } from '../../core/random.js';
+import { rngFor } from '../../core/random.js';
 import { logLoss, rocAuc } from '../../metrics/index.js';
 import type { FitOptions, IterationDecision, TrainingData } from '../contract.js';
 import type { TfRuntime } from './backend.js';
 import { forwardProba, initLayer, type DenseLayer, type DenseScaler, type MlpNetwork } from './network.js';
 import type { MlpParams } from './params.js';
+import { DropoutMasks } from './dropout.js';
 import { SparseInputLayer } from './sparse-input.js';
 
 export interface TrainOutcome {
@@ -58,15 +59,6 @@ function fillBatch(X: FeatureMatrix, scaler: DenseScaler, perm: Int32Array, star
       outT[c * bs + i] = data[p];
     }
   }
-}
-
-/**
- * Inverted-dropout mask of the first n entries of `mask`: 0 with probability threshold/2³², else
- * keepScale. One 32-bit draw per entry: the masks of a 28-epoch fit of 128 units take ~15 M draws,
- * and two draws per entry (Rng.next's 53-bit float) cost ~0.4 s of a ~1.9 s fit here.
- */
-export function fillDropoutMask(rng: Rng, mask: Float32Array, n: number, threshold: number, keepScale: number): void {
-  for (let i = 0; i < n; i++) mask[i] = rng.nextUint32() < threshold ? 0 : keepScale;
 }
 
 export async function trainMlp(
@@ -120,7 +112,8 @@ export async function trainMlp(
   const xtBuf = new Float32Array(sparseInput ? 0 : bsMax * cols);
   const yBuf = new Float32Array(bsMax);
   const wBuf = new Float32Array(bsMax);
-  const maskBufs = params.hidden_layers.map((u) => new Float32Array(bsMax * u));
+  const dropout = DropoutMasks.create(p > 0 ? params.hidden_layers.map((u) => bsMax * u) : []);
+  const maskBufs = dropout.masks;
 
   // Kernel 0 lives in the sparse layer's memory (updated there by the same Adam arithmetic) when
   // that layer is used; null here then.
@@ -195,7 +188,7 @@ export async function trainMlp(
           wBuf[i] = lab === 1 ? w1 : w0;
         }
         if (p > 0) {
-          for (let li = 0; li < maskBufs.length; li++) fillDropoutMask(dropoutRng, maskBufs[li], bs * params.hidden_layers[li], dropThreshold, keepScale);
+          for (let li = 0; li < maskBufs.length; li++) dropout.fill(dropoutRng, li, bs * params.hidden_layers[li], dropThreshold, keepScale);
         }
         batchRows = bs;
         const cost = tf.tidy(() => {
