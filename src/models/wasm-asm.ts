@@ -111,7 +111,7 @@ export function buildModule(fns: readonly FunctionDef[]): Uint8Array {
 export interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
 }
 
 /** The global WebAssembly API, or null where there is none. */
@@ -140,3 +140,62 @@ export function instantiate(module: object, bytes: number): { exports: Record<st
     return null;
   }
 }
+
+/** Instances kept for reuse whose memory is at most this large (bigger ones are left to the GC). */
+export const POOLED_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A reusable instance of a module (see InstancePool). */
+export interface PooledInstance {
+  readonly exports: Record<string, unknown>;
+  /** The memory's buffer after the acquire (views made on it stay valid until the release). */
+  readonly buffer: ArrayBuffer;
+  /** Gives the instance back; its memory and functions may be handed to the next acquire. */
+  release(): void;
+}
+
+/**
+ * Released instances of one module, handed out again by later calls in the same thread. Each
+ * instance has its own exported function objects, so a kernel that made a fresh instance per fit
+ * or per call gave its JavaScript callers a new call target every time, and V8 threw their
+ * optimised code away (in the HPO study, the MLP's inference pass was re-optimised 11 times per
+ * worker). With the pool, sequential users get the same functions back. Memory is grown when a
+ * user needs more; instances above POOLED_MEMORY_MAX_BYTES are not kept.
+ */
+export class InstancePool {
+  private readonly free: Array<{ exports: Record<string, unknown>; memory: { buffer: ArrayBuffer; grow(pages: number): number } }> = [];
+
+  constructor(private readonly module: object) {}
+
+  /** An instance with at least `bytes` of memory, the first `bytes` of it zero; null on failure or above 2 GiB. */
+  acquire(bytes: number): PooledInstance | null {
+    if (!wasmApi) return null;
+    const pages = Math.max(1, Math.ceil(bytes / 65536));
+    if (pages > 32768) return null;
+    let got = this.free.pop() ?? null;
+    try {
+      if (got) {
+        const have = got.memory.buffer.byteLength / 65536;
+        if (have < pages) got.memory.grow(pages - have);
+        // as in a fresh memory: users rely on zeros (e.g. the Adam moments of the MLP's first layer)
+        new Uint8Array(got.memory.buffer, 0, Math.min(got.memory.buffer.byteLength, pages * 65536)).fill(0);
+      } else {
+        const memory = new wasmApi.Memory({ initial: pages });
+        got = { exports: new wasmApi.Instance(this.module, { env: { memory } }).exports, memory };
+      }
+    } catch {
+      return null;
+    }
+    const held = got;
+    let released = false;
+    return {
+      exports: held.exports,
+      buffer: held.memory.buffer,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (held.memory.buffer.byteLength <= POOLED_MEMORY_MAX_BYTES) this.free.push(held);
+      },
+    };
+  }
+}
+

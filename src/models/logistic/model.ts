@@ -64,63 +64,68 @@ export class LogisticRegression implements Estimator {
     // The data term's two matrix passes run in WebAssembly (matrix copied once per fit) when
     // available, else in the bit-identical JavaScript kernels over work buffers allocated once.
     const wk = WasmLossKernel.create(n, dense, dc, indptr, indices, values, d + 1);
-    const scratch = wk ? wk.z : new Float64Array(n);
-    const sum = new Float64Array(1);
-    const fun = (theta: Float64Array, grad: Float64Array): number => {
-      let pen = 0;
-      for (let j = 0; j < d; j++) {
-        const w = theta[j];
-        grad[j] = l2 * w;
-        pen += w * w;
-      }
-      grad[d] = 0;
-      if (wk) {
-        wk.theta.set(theta);
-        wk.margins(fitIntercept ? theta[d] : 0);
-        lastDataLoss = lossResiduals(n, y, sw, C, scratch, sum);
-        wk.grad.set(grad);
-        wk.transposed();
-        grad.set(wk.grad);
-        if (fitIntercept) grad[d] += sum[0];
-      } else {
-        lastDataLoss = dataLossGrad(n, dense, dc, indptr, indices, values, y, sw, C, theta, d, fitIntercept, grad, scratch, sum);
-      }
-      // Solve on objective / C (scikit-learn 1.2's scaling: Σ s_i·logloss_i + ‖w‖²/(2C)), so tol and
-      // the relative-decrease test mean what they mean there and the iterates follow the same path.
-      const inv = 1 / C;
-      for (let j = 0; j <= d; j++) grad[j] *= inv;
-      return (0.5 * l2 * pen + lastDataLoss) * inv;
-    };
-    const l1Scaled = l1 ? l1.map((v) => v / C) : null;
-    const solver = new QuasiNewton(fun, new Float64Array(d + 1), { gtol: p.tol, l1: l1Scaled });
-    const valMargin = val ? new Float64Array(val.X.rows) : null;
-    let converged = solver.isConverged();
-    let iterations = 0;
-    while (!converged && iterations < p.max_iter) {
-      throwIfAborted(OWNER, options.signal);
-      const outcome = solver.step();
-      if (outcome === 'failed' && solver.iterations === iterations) break;
-      iterations = solver.iterations;
-      converged = outcome === 'converged';
-      const last = outcome !== 'continue' || iterations >= p.max_iter;
-      if (isReportDue(options, iterations, last ? iterations : p.max_iter)) {
-        // lastDataLoss belongs to the last evaluation, which the line search accepted.
-        const metrics: Record<string, number> = { train_loss: lastDataLoss / (C * swSum), objective: solver.objective() * C };
-        if (val && valMargin) {
-          const vx = val.X;
-          const raw = toRawSpace(solver.x, d, dc, fitIntercept, scaler);
-          margins(vx.rows, vx.dense.data, dc, vx.sparse.indptr, vx.sparse.indices, vx.sparse.data, raw, raw[d], valMargin);
-          metrics.val_loss = meanLogLossFromMargin(val.y, valMargin);
-          metrics.val_auc = rocAuc(val.y, valMargin);
+    try {
+      const scratch = wk ? wk.z : new Float64Array(n);
+      const sum = new Float64Array(1);
+      const fun = (theta: Float64Array, grad: Float64Array): number => {
+        let pen = 0;
+        for (let j = 0; j < d; j++) {
+          const w = theta[j];
+          grad[j] = l2 * w;
+          pen += w * w;
         }
-        if ((await report(options, iterations, metrics)) === 'stop') break;
+        grad[d] = 0;
+        if (wk) {
+          wk.theta.set(theta);
+          wk.margins(fitIntercept ? theta[d] : 0);
+          lastDataLoss = lossResiduals(n, y, sw, C, scratch, sum);
+          wk.grad.set(grad);
+          wk.transposed();
+          grad.set(wk.grad);
+          if (fitIntercept) grad[d] += sum[0];
+        } else {
+          lastDataLoss = dataLossGrad(n, dense, dc, indptr, indices, values, y, sw, C, theta, d, fitIntercept, grad, scratch, sum);
+        }
+        // Solve on objective / C (scikit-learn 1.2's scaling: Σ s_i·logloss_i + ‖w‖²/(2C)), so tol and
+        // the relative-decrease test mean what they mean there and the iterates follow the same path.
+        const inv = 1 / C;
+        for (let j = 0; j <= d; j++) grad[j] *= inv;
+        return (0.5 * l2 * pen + lastDataLoss) * inv;
+      };
+      const l1Scaled = l1 ? l1.map((v) => v / C) : null;
+      const solver = new QuasiNewton(fun, new Float64Array(d + 1), { gtol: p.tol, l1: l1Scaled });
+      const valMargin = val ? new Float64Array(val.X.rows) : null;
+      let converged = solver.isConverged();
+      let iterations = 0;
+      while (!converged && iterations < p.max_iter) {
+        throwIfAborted(OWNER, options.signal);
+        const outcome = solver.step();
+        if (outcome === 'failed' && solver.iterations === iterations) break;
+        iterations = solver.iterations;
+        converged = outcome === 'converged';
+        const last = outcome !== 'continue' || iterations >= p.max_iter;
+        if (isReportDue(options, iterations, last ? iterations : p.max_iter)) {
+          // lastDataLoss belongs to the last evaluation, which the line search accepted.
+          const metrics: Record<string, number> = { train_loss: lastDataLoss / (C * swSum), objective: solver.objective() * C };
+          if (val && valMargin) {
+            const vx = val.X;
+            const raw = toRawSpace(solver.x, d, dc, fitIntercept, scaler);
+            margins(vx.rows, vx.dense.data, dc, vx.sparse.indptr, vx.sparse.indices, vx.sparse.data, raw, raw[d], valMargin);
+            metrics.val_loss = meanLogLossFromMargin(val.y, valMargin);
+            metrics.val_auc = rocAuc(val.y, valMargin);
+          }
+          if ((await report(options, iterations, metrics)) === 'stop') break;
+        }
+        if (outcome !== 'continue') break;
       }
-      if (outcome !== 'continue') break;
+      const raw = toRawSpace(solver.x, d, dc, fitIntercept, scaler);
+      const coef = raw.slice(0, d);
+      const intercept = fitIntercept ? raw[d] : 0;
+      return new FittedLogistic({ ...p }, dc, sc, coef, intercept, iterations, converged);
+    } finally {
+      // the kernel's memory goes back to the pool for the next fit
+      wk?.release();
     }
-    const raw = toRawSpace(solver.x, d, dc, fitIntercept, scaler);
-    const coef = raw.slice(0, d);
-    const intercept = fitIntercept ? raw[d] : 0;
-    return new FittedLogistic({ ...p }, dc, sc, coef, intercept, iterations, converged);
   }
 }
 

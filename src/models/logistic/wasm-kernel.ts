@@ -13,7 +13,8 @@
 
 import {
   ADD, BLOCK, END, F64, FADD, FMUL, GE_S, GE_U, I32, IF, LOOP, LT_U, SHL, SUB,
-  br, brIf, buildModule, compileModule, f64load, f64store, f64zero, get, i32c, i32load, inc, instantiate, set,
+  br, brIf, buildModule, compileModule, f64load, f64store, f64zero, get, i32c, i32load, inc, set,
+  InstancePool, type PooledInstance,
 } from '../wasm-asm.js';
 
 /** `acc += p · q` with f64 locals/pointers given as instruction lists. */
@@ -122,6 +123,9 @@ const compiled: object | null = compileModule(
  * per-row margins/residuals. `theta`, `grad` and `z` are views of that memory: write θ into `theta`,
  * call `margins`, read/overwrite `z`, fill `grad`, call `transposed`.
  */
+/** Instances reused fit after fit (the same exported functions for the callers' optimised code). */
+const instances: InstancePool | null = compiled ? new InstancePool(compiled) : null;
+
 export class WasmLossKernel {
   readonly theta: Float64Array;
   readonly grad: Float64Array;
@@ -132,9 +136,10 @@ export class WasmLossKernel {
     private readonly ptr: { dense: number; ip: number; ix: number; v: number; th: number; g: number; z: number },
     private readonly marginsFn: MarginsFn,
     private readonly transposedFn: TransposedFn,
-    buffer: ArrayBuffer,
+    private readonly instance: PooledInstance,
     thetaLength: number,
   ) {
+    const buffer = instance.buffer;
     this.theta = new Float64Array(buffer, ptr.th, thetaLength);
     this.grad = new Float64Array(buffer, ptr.g, thetaLength);
     this.z = new Float64Array(buffer, ptr.z, rows);
@@ -167,7 +172,7 @@ export class WasmLossKernel {
       g: place(thetaLength * 8),
       z: place(rows * 8),
     };
-    const inst = instantiate(compiled, at);
+    const inst = instances?.acquire(at);
     if (!inst) return null;
     const buf = inst.buffer;
     new Float64Array(buf, ptr.dense, rows * dc).set(dense.subarray(0, rows * dc));
@@ -175,7 +180,12 @@ export class WasmLossKernel {
     new Int32Array(buf, ptr.ix, indices.length).set(indices);
     new Float64Array(buf, ptr.v, values.length).set(values);
     const ex = inst.exports as unknown as { margins: MarginsFn; transposed: TransposedFn };
-    return new WasmLossKernel(rows, dc, ptr, ex.margins, ex.transposed, buf, thetaLength);
+    return new WasmLossKernel(rows, dc, ptr, ex.margins, ex.transposed, inst, thetaLength);
+  }
+
+  /** Gives the memory back for the next fit; the kernel and its views must not be used afterwards. */
+  release(): void {
+    this.instance.release();
   }
 
   /** z = X·theta[0..d) + b. */

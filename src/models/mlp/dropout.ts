@@ -11,7 +11,8 @@
 import type { Rng } from '../../core/random.js';
 import {
   ADD, BLOCK, END, F32, GE_U, I32, LOOP, LT_U, MUL, ROTL, SELECT, SHL, XOR,
-  br, brIf, buildModule, compileModule, f32store, get, i32c, i32load, i32store, inc, instantiate, set,
+  br, brIf, buildModule, compileModule, f32store, get, i32c, i32load, i32store, inc, set,
+  InstancePool, type PooledInstance,
 } from '../wasm-asm.js';
 
 /**
@@ -64,25 +65,28 @@ const compiled: object | null = compileModule(
   buildModule([{ name: 'fill', params: [I32, I32, I32, I32, F32], locals: [[8, I32]], code: fillBody() }]),
 );
 
+/** Instances reused fit after fit (the same exported function for the trainer's optimised code). */
+const instances: InstancePool | null = compiled ? new InstancePool(compiled) : null;
+
 /** One mask buffer per hidden layer, filled from an Rng's stream (in WebAssembly where available). */
 export class DropoutMasks {
   private constructor(
     /** The mask buffers, one per requested length (views into the module's memory when in WebAssembly). */
     readonly masks: readonly Float32Array[],
-    private readonly wasm: { fn: FillFn; ptrs: readonly number[]; state: Int32Array } | null,
+    private readonly wasm: { fn: FillFn; ptrs: readonly number[]; state: Int32Array; instance: PooledInstance } | null,
   ) {}
 
   /** Buffers of the given float32 lengths; `allowWasm` false: the JavaScript loop (tests, A/B). */
   static create(lengths: readonly number[], allowWasm = true): DropoutMasks {
     const inst = (() => {
-      if (!compiled || !allowWasm) return null;
+      if (!instances || !allowWasm) return null;
       let at = 16;
       const ptrs = lengths.map((len) => {
         const p = at;
         at += Math.ceil((len * 4) / 16) * 16;
         return p;
       });
-      const made = instantiate(compiled, at);
+      const made = instances.acquire(at);
       return made ? { made, ptrs } : null;
     })();
     if (!inst) return new DropoutMasks(lengths.map((len) => new Float32Array(len)), null);
@@ -90,8 +94,13 @@ export class DropoutMasks {
     const fn = (made.exports as unknown as { fill: FillFn }).fill;
     return new DropoutMasks(
       lengths.map((len, i) => new Float32Array(made.buffer, ptrs[i], len)),
-      { fn, ptrs, state: new Int32Array(made.buffer, 0, 4) },
+      { fn, ptrs, state: new Int32Array(made.buffer, 0, 4), instance: made },
     );
+  }
+
+  /** Gives the memory back for the next fit; the masks must not be used afterwards. */
+  release(): void {
+    this.wasm?.instance.release();
   }
 
   /** True when the masks are drawn in WebAssembly. */

@@ -8,7 +8,8 @@
  */
 import {
   ADD, BLOCK, END, F64, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, FADD, FMUL, GE_S, GT_S, I32, IF, LOOP, LT_U, MUL, SHL, V128,
-  br, brIf, buildModule, compileModule, f64load, f64store, get, i32c, i32load, inc, instantiate, set, v128load, v128store,
+  br, brIf, buildModule, compileModule, f64load, f64store, get, i32c, i32load, inc, set, v128load, v128store,
+  InstancePool, type PooledInstance,
 } from '../wasm-asm.js';
 
 /** A dense layer's shape and weights (network.ts LayerWeights; declared here to keep imports one-way). */
@@ -89,7 +90,14 @@ const compiled: object | null = compileModule(
   buildModule([{ name: 'units', params: [I32, I32, I32, I32, I32, I32, I32], locals: [[4, I32], [5, V128], [1, F64]], code: unitsBody() }]),
 );
 
-/** All layers' weights as float64 in WebAssembly memory, with (col, val) input buffers and an output buffer. */
+/** Instances of the module, reused call after call (one at a time per forwardProba call). */
+const instances: InstancePool | null = compiled ? new InstancePool(compiled) : null;
+
+/**
+ * All layers' weights as float64 in WebAssembly memory, with (col, val) input buffers and an output
+ * buffer. Taken from a pool of instances: `release` when done (the memory may be reused by the
+ * next `create`).
+ */
 export class WasmUnits {
   /** Input columns / values of the current call (fill, then call `units`). */
   readonly col: Int32Array;
@@ -98,44 +106,58 @@ export class WasmUnits {
   readonly out: Float64Array;
 
   private constructor(
-    private readonly layers: readonly LayerWeights[],
-    private readonly ptr: { k: number[]; bias: number[]; col: number; val: number; out: number },
+    /** Per layer: units, kernel offset, bias offset (int32, so every call reads the same shapes). */
+    private readonly unitCount: Int32Array,
+    private readonly kPtr: Int32Array,
+    private readonly biasPtr: Int32Array,
+    private readonly io: { col: number; val: number; out: number },
     private readonly fn: UnitsFn,
-    buffer: ArrayBuffer,
+    private readonly instance: PooledInstance,
     maxInputs: number,
     maxUnits: number,
   ) {
-    this.col = new Int32Array(buffer, ptr.col, maxInputs);
-    this.val = new Float64Array(buffer, ptr.val, maxInputs);
-    this.out = new Float64Array(buffer, ptr.out, maxUnits);
+    const buf = instance.buffer;
+    this.col = new Int32Array(buf, io.col, maxInputs);
+    this.val = new Float64Array(buf, io.val, maxInputs);
+    this.out = new Float64Array(buf, io.out, maxUnits);
   }
 
   static create(layers: readonly LayerWeights[]): WasmUnits | null {
-    if (!compiled) return null;
+    if (!instances) return null;
     let at = 16;
     const place = (bytes: number) => {
       const p = at;
       at += Math.ceil(bytes / 16) * 16;
       return p;
     };
-    const k = layers.map((l) => place(l.inputs * l.units * 8));
-    const bias = layers.map((l) => place(l.units * 8 + 8));
-    const maxInputs = Math.max(...layers.map((l) => l.inputs));
-    const maxUnits = Math.max(...layers.map((l) => l.units));
-    const ptr = { k, bias, col: place(maxInputs * 4), val: place(maxInputs * 8), out: place(maxUnits * 8 + 8) };
-    const inst = instantiate(compiled, at);
+    const k = Int32Array.from(layers, (l) => place(l.inputs * l.units * 8));
+    const bias = Int32Array.from(layers, (l) => place(l.units * 8 + 8));
+    let maxInputs = 0;
+    let maxUnits = 0;
+    for (const l of layers) {
+      maxInputs = Math.max(maxInputs, l.inputs);
+      maxUnits = Math.max(maxUnits, l.units);
+    }
+    const io = { col: place(maxInputs * 4), val: place(maxInputs * 8), out: place(maxUnits * 8 + 8) };
+    const inst = instances.acquire(at);
     if (!inst) return null;
     const buf = inst.buffer;
     layers.forEach((l, i) => {
       new Float64Array(buf, k[i], l.inputs * l.units).set(l.kernel);
       new Float64Array(buf, bias[i], l.units).set(l.bias);
     });
-    return new WasmUnits(layers, ptr, (inst.exports as unknown as { units: UnitsFn }).units, buf, maxInputs, maxUnits);
+    const units = Int32Array.from(layers, (l) => l.units);
+    return new WasmUnits(units, k, bias, io, (inst.exports as unknown as { units: UnitsFn }).units, inst, maxInputs, maxUnits);
   }
 
   /** out[0..units) of layer `li` from the first `nz` entries of col/val. */
   units(li: number, nz: number): void {
-    const p = this.ptr;
-    this.fn(nz, p.col, p.val, p.k[li], this.layers[li].units, p.bias[li], p.out);
+    const io = this.io;
+    this.fn(nz, io.col, io.val, this.kPtr[li], this.unitCount[li], this.biasPtr[li], io.out);
+  }
+
+  /** Gives the memory back to the pool; the views above must not be used afterwards. */
+  release(): void {
+    this.instance.release();
   }
 }

@@ -89,11 +89,21 @@ export const WASM_MIN_ROWS = 64;
  */
 export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
   const out = new Float64Array(X.rows);
+  const { layers } = net;
+  const wk = X.rows >= WASM_MIN_ROWS ? WasmUnits.create(layers) : null;
+  try {
+    forwardRows(net, X, wk, out);
+  } finally {
+    wk?.release();
+  }
+  return out;
+}
+
+function forwardRows(net: MlpNetwork, X: FeatureMatrix, wk: WasmUnits | null, out: Float64Array): void {
   const { layers, activation, scaler } = net;
   const dc = X.dense.cols;
   const dense = X.dense.data;
   const { indptr, indices, data } = X.sparse;
-  const wk = X.rows >= WASM_MIN_ROWS ? WasmUnits.create(layers) : null;
   const widest = Math.max(...layers.map((l) => l.units));
   let cur = new Float64Array(widest);
   let next = new Float64Array(widest);
@@ -143,7 +153,6 @@ export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
     }
     out[r] = sigmoid(cur[0]);
   }
-  return out;
 }
 
 /** out[o] = bias[o] + Σ_q val[q] · kernel[col[q], o], q ascending (the JavaScript kernel). */

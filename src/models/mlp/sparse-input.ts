@@ -18,7 +18,8 @@
 import type { FeatureMatrix } from '../../core/matrix.js';
 import {
   ADD, BLOCK, END, F32, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, GE_S, GE_U, GT_S, I32, LOOP, MUL, SHL, V128,
-  br, brIf, buildModule, compileModule, f32load, get, i32c, i32load, inc, instantiate, set, v128load, v128store, v128zero,
+  br, brIf, buildModule, compileModule, f32load, get, i32c, i32load, inc, set, v128load, v128store, v128zero,
+  InstancePool, type PooledInstance,
 } from '../wasm-asm.js';
 import type { DenseScaler } from './network.js';
 
@@ -141,6 +142,9 @@ const compiled: object | null = compileModule(
   ]),
 );
 
+/** Instances reused fit after fit (the same exported functions for the trainer's optimised code). */
+const instances: InstancePool | null = compiled ? new InstancePool(compiled) : null;
+
 /** tf.train.adam's defaults (ε: the float32 backends' epsilon). */
 export const ADAM_BETA1 = 0.9;
 export const ADAM_BETA2 = 0.999;
@@ -173,9 +177,10 @@ export class SparseInputLayer {
     private readonly fwd: KernelFn,
     private readonly bwd: KernelFn,
     private readonly adam: AdamFn,
-    buffer: ArrayBuffer,
+    private readonly instance: PooledInstance,
     bsMax: number,
   ) {
+    const buffer = instance.buffer;
     this.rowsView = new Int32Array(buffer, ptr.rows, bsMax);
     this.wView = new Float32Array(buffer, ptr.w, inputs * padded);
     this.dwView = new Float32Array(buffer, ptr.dw, inputs * padded);
@@ -219,7 +224,7 @@ export class SparseInputLayer {
       m: place(inputs * stride),
       s: place(inputs * stride),
     };
-    const inst = instantiate(compiled, at);
+    const inst = instances?.acquire(at);
     if (!inst) return null;
     const buf = inst.buffer;
     const ip = new Int32Array(buf, ptr.ip, n + 1);
@@ -243,7 +248,12 @@ export class SparseInputLayer {
     }
     ip[n] = k;
     const ex = inst.exports as unknown as { forward: KernelFn; backward: KernelFn; adam: AdamFn };
-    return new SparseInputLayer(inputs, units, padded, ptr, ex.forward, ex.backward, ex.adam, buf, bsMax);
+    return new SparseInputLayer(inputs, units, padded, ptr, ex.forward, ex.backward, ex.adam, inst, bsMax);
+  }
+
+  /** Gives the memory back for the next fit; the layer and its views must not be used afterwards. */
+  release(): void {
+    this.instance.release();
   }
 
   /** The batch: rows perm[start..start+bs). */

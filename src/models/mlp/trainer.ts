@@ -261,6 +261,8 @@ export async function trainMlp(
     if (best !== null) return { network: best.network, iterations: best.epoch };
     return { network: snapshot(), iterations: epoch };
   } finally {
+    sparseInput?.release();
+    dropout.release();
     for (const v of kernels) v?.dispose();
     for (const v of biases) v.dispose();
     optimizer.dispose();

@@ -51,6 +51,14 @@ describe('QuasiNewton', () => {
 });
 
 describe('LogisticRegression', () => {
+  it('fits after fits on reused WebAssembly memory give exactly the first fit', async () => {
+    const first = await new LogisticRegression({ C: 0.5 }).fit(train, { seed: 1 });
+    await new LogisticRegression({ C: 3 }).fit(makeData(900, 4), { seed: 1 });
+    const again = await new LogisticRegression({ C: 0.5 }).fit(train, { seed: 1 });
+    expect(Array.from(again.coef)).toEqual(Array.from(first.coef));
+    expect(again.intercept).toBe(first.intercept);
+  });
+
   it('learns and reaches the stationarity condition of its objective', async () => {
     const m = await new LogisticRegression({ C: 1, tol: 1e-8 }).fit(train, { seed: 1 });
     expect(m.converged).toBe(true);

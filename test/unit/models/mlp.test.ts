@@ -109,6 +109,17 @@ describe('MLP training', () => {
     }
   });
 
+  it('fits after fits on reused WebAssembly memory train exactly what a first fit trains', async () => {
+    // The kernels' instances are pooled per thread and handed to the next fit (zeroed): a fit after
+    // a larger one (other units, more rows, Adam moments left in memory) must not see its state.
+    const first = await new MlpClassifier(small).fit(train, { seed: 9, validation: val, onIteration: () => undefined });
+    const bigger = syntheticData({ rows: 700, seed: 5, denseCols: 5, sparseCols: 40 });
+    await new MlpClassifier({ ...small, hidden_layers: [40], dropout: 0.5 }).fit(bigger, { seed: 3 });
+    const again = await new MlpClassifier(small).fit(train, { seed: 9, validation: val, onIteration: () => undefined });
+    expect(Array.from(again.network.layers[0].kernel)).toEqual(Array.from(first.network.layers[0].kernel));
+    expect(again.predictProba(val.X)).toEqual(first.predictProba(val.X));
+  });
+
   it('the sparse first layer trains exactly the network of the densified-batch fallback', async () => {
     // Same seed, init, shuffling and dropout masks. Both paths add the first layer's products in
     // ascending input order (XNNPACK's GEMM on the wasm backend accumulates sequentially too; the
