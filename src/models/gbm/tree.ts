@@ -194,6 +194,12 @@ export class TreeLearner {
     }
     // "Smaller" by stored entries: building costs one update per non-zero entry.
     const leftSmaller = entryCount(this.rows, begin, mid, this.data.rowPtr) <= entryCount(this.rows, mid, end, this.data.rowPtr);
+    if (parent && this.cfg.subtraction && needLeft !== needRight && needLeft === leftSmaller) {
+      // Only the smaller child needs one: build it alone; the subtraction would only make the
+      // larger child's, which nobody reads (same sums for the smaller child either way).
+      pool.release(parent);
+      return needLeft ? [this.build(begin, mid), null] : [null, this.build(mid, end)];
+    }
     if (parent && this.cfg.subtraction) {
       const small = leftSmaller
         ? pool.buildSubtract(parent, this.rows, begin, mid, this.grad, this.hess)
