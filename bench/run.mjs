@@ -22,6 +22,7 @@ import { formatComparison, formatFigureTable, formatNotes, formatQuality } from 
 import { DIST, ROOT, compactSpace, loadDist, measureEndToEnd, measureKernels, measureWorkerScaling, prepareShared } from './lib/ours.mjs';
 import { DEFAULT_PYTHON, peerUnavailable, runPeer } from './lib/peer.mjs';
 import { machineInfo, resultFileName } from './lib/machine.mjs';
+import { summarize } from './lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -102,28 +103,53 @@ export async function runBench(o) {
   log(`data: ${dataInfo.rows} e-mails, train ${dataInfo.trainRows} / test ${dataInfo.testRows}, ${dataInfo.features} features`);
 
   const kernels = await measureKernels(m, shared, { ...s, log });
-  const e2e = o.e2e ? await measureEndToEnd(m, { dataPath, workers: o.workers, trials: s.trials, reps: s.e2eReps, log }) : null;
+  let peerSkipped = o.peer ? peerUnavailable(o.python) : '--no-peer';
+  const peerOpts = { ...s, seed: shared.ctx.params.seed, workers: o.workers, quick: o.quick, python: o.python };
+  // End-to-end runs alternate with the peer's (one Python process per run): this VM goes through
+  // slow phases lasting minutes, and runs of one side back to back could fall in different phases.
+  const peerE2e = [];
+  let peerE2eError = null;
+  const afterRun = peerSkipped
+    ? undefined
+    : async (r) => {
+        if (peerE2eError) return;
+        log(`peer end-to-end run ${r + 1}/${s.e2eReps} (bench/peers/pipeline_peer.py)`);
+        const pr = runPeer(m, shared, { ...peerOpts, only: 'e2e', e2eReps: 1 });
+        if (pr.error) {
+          peerE2eError = pr.error;
+          log(`peer end-to-end skipped: ${pr.error}`);
+        } else {
+          peerE2e.push(pr);
+          log(`peer end-to-end run ${r + 1}/${s.e2eReps}: ${pr.e2e_total.median.toFixed(1)} s (hpo ${pr.e2e_hpo.median.toFixed(1)} s)`);
+        }
+      };
+  const e2e = o.e2e ? await measureEndToEnd(m, { dataPath, workers: o.workers, trials: s.trials, reps: s.e2eReps, log, afterRun }) : null;
   const trainData = { X: f.train.X, y: f.train.y };
   const scaling = await measureWorkerScaling(m, trainData, { ...s.scaling, space: compactSpace(m), log });
 
   let peer = null;
-  let peerSkipped = null;
-  if (o.peer) {
-    peerSkipped = peerUnavailable(o.python);
-    if (!peerSkipped) {
-      log('running the Python reference (bench/peers/pipeline_peer.py)');
-      const r = runPeer(m, shared, { ...s, seed: shared.ctx.params.seed, workers: o.workers, e2eReps: o.e2e ? s.e2eReps : 0, quick: o.quick, python: o.python });
-      if (r.error) peerSkipped = r.error;
-      else peer = r;
+  if (!peerSkipped) {
+    log('running the Python reference\'s kernels (bench/peers/pipeline_peer.py)');
+    const r = runPeer(m, shared, { ...peerOpts, only: 'kernels', e2eReps: 0 });
+    if (r.error) peerSkipped = r.error;
+    else {
+      peer = r;
+      if (peerE2e.length && !peerE2eError) {
+        const runs = peerE2e.flatMap((x) => x.e2e_runs);
+        peer.e2e_total = summarize(runs.map((t) => t.total));
+        peer.e2e_hpo = summarize(runs.map((t) => t.hpo));
+        peer.e2e_runs = runs;
+        peer.quality = peerE2e[peerE2e.length - 1].quality;
+      }
     }
-  } else peerSkipped = '--no-peer';
+  }
   if (peerSkipped) log(`peer skipped: ${peerSkipped}`);
 
   const k = kernels.figures;
   const figures = [];
   if (e2e) {
     figures.push(figure('e2e_total', `end-to-end, 8 steps, ${s.trials} trials, ${o.workers} workers`, 's', 'lower', e2e.total, peer?.e2e_total,
-      `${s.e2eReps} runs each side. ours: parquet load → split → features → baseline → HPO → refit → evaluation (incl. latency, plots) → gates → comparison → promotion, local tracking store, HTML report; peer: TF-IDF + the trials + refit + test F1/AUC on our split handed over in memory (no load, no baseline, no tracking, no report, no plots; models get the CSR matrix)`));
+      `${s.e2eReps} runs each side, alternated (ours, peer, ours, ...). ours: parquet load → split → features → baseline → HPO → refit → evaluation (incl. latency, plots) → gates → comparison → promotion, local tracking store, HTML report; peer: TF-IDF + the trials + refit + test F1/AUC on our split handed over in memory (no load, no baseline, no tracking, no report, no plots; models get the CSR matrix)`));
     figures.push(figure('e2e_hpo', `HPO step: ${s.trials} trials + refit of the best`, 's', 'lower', e2e.hpo, peer?.e2e_hpo,
       `${o.workers} trials at a time on both sides (ours: worker threads; peer: joblib loky processes)`));
   }

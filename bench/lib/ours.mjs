@@ -197,8 +197,10 @@ export async function measurePool(m, { reps, poolTasks, noopTrials, data }) {
 /**
  * The whole pipeline (8 steps) through runPipeline, with a temporary local tracking store and
  * output root, `reps` times. Returns per-run seconds, step timings and the quality of the last run.
+ * `afterRun(r)` (optional) is awaited after each run: the harness runs the peer's end-to-end there,
+ * so the two sides alternate and a slow phase of the machine falls on both.
  */
-export async function measureEndToEnd(m, { dataPath, workers, trials, reps, log }) {
+export async function measureEndToEnd(m, { dataPath, workers, trials, reps, log, afterRun }) {
   const { openTracking } = await import(dist('tracking/factory.js'));
   const { trackingConfigFromEnv } = await import(dist('tracking/config.js'));
   const totals = [];
@@ -229,6 +231,7 @@ export async function measureEndToEnd(m, { dataPath, workers, trials, reps, log 
       await handle.close();
       rmSync(dir, { recursive: true, force: true });
     }
+    if (afterRun) await afterRun(r);
   }
   const rec = last.record;
   return {

@@ -53,11 +53,13 @@ export function writePeerInput(dir, m, shared, o) {
     aucSize: o.aucSize,
     latencyEmails: o.latencyEmails,
     quick: o.quick,
+    // 'kernels' or 'e2e': only that part (the harness interleaves single end-to-end runs with ours)
+    only: o.only ?? null,
   };
   writeFileSync(path.join(dir, 'input.json'), JSON.stringify(input));
 }
 
-/** Runs the peer on our data; returns its parsed JSON, or { error }. */
+/** Runs the peer on our data (o.only: 'kernels' | 'e2e' | undefined for both); returns its parsed JSON, or { error }. */
 export function runPeer(m, shared, o) {
   const dir = mkdtempSync(path.join(tmpdir(), 'train-spam-bench-peer-'));
   try {
