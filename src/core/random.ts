@@ -66,7 +66,7 @@ export class Rng {
 
   /**
    * The four state words into out[0..4) (as int32 bits), for a kernel that continues the same
-   * uint32 stream elsewhere (mlp/dropout-wasm.ts); `setState` takes them back.
+   * uint32 stream elsewhere (mlp/dropout.ts); `setState` takes them back.
    */
   getState(out: Int32Array): void {
     out[0] = this.a;

@@ -127,20 +127,6 @@ export function compileModule(bytes: Uint8Array): object | null {
   }
 }
 
-/** A fresh memory of at least `bytes` bytes with an instance of `module` bound to it; null on failure or above 2 GiB. */
-export function instantiate(module: object, bytes: number): { exports: Record<string, unknown>; buffer: ArrayBuffer } | null {
-  if (!wasmApi) return null;
-  const pages = Math.max(1, Math.ceil(bytes / 65536));
-  if (pages > 32768) return null;
-  try {
-    const memory = new wasmApi.Memory({ initial: pages });
-    const instance = new wasmApi.Instance(module, { env: { memory } });
-    return { exports: instance.exports, buffer: memory.buffer };
-  } catch {
-    return null;
-  }
-}
-
 /** Instances kept for reuse whose memory is at most this large (bigger ones are left to the GC). */
 export const POOLED_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
 
