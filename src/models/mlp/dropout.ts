@@ -79,7 +79,7 @@ export class DropoutMasks {
   /** Buffers of the given float32 lengths; `allowWasm` false: the JavaScript loop (tests, A/B). */
   static create(lengths: readonly number[], allowWasm = true): DropoutMasks {
     const inst = (() => {
-      if (!instances || !allowWasm) return null;
+      if (!instances || !allowWasm || lengths.length === 0) return null;
       let at = 16;
       const ptrs = lengths.map((len) => {
         const p = at;
