@@ -9,7 +9,7 @@ import {
   scoreDistributionSpec,
   scoreHistogram,
 } from './plot-specs.js';
-import { renderVegaLite, type RenderOptions, type RenderedPlot } from './render.js';
+import { svgToPngAsync, vegaLiteToSvg, type RenderOptions, type RenderedPlot } from './render.js';
 
 /** What the plots need; a `BinaryEvaluation` from metrics/evaluation.ts satisfies it. */
 export interface PlotEvaluation {
@@ -51,16 +51,26 @@ export function evaluationPlotSpecs(evaluation: PlotEvaluation, labels: Labels, 
   ];
 }
 
-/** Renders every evaluation plot (sequentially; each takes a few tens of milliseconds). */
+/**
+ * Renders every evaluation plot: the SVGs one after the other (vega runs in this thread), each
+ * PNG rasterised on libuv's thread pool as soon as its SVG is there (resvg took ~60 % of the time
+ * of the five plots here, and now runs beside vega and in parallel).
+ */
 export async function renderEvaluationPlots(
   evaluation: PlotEvaluation,
   labels: Labels,
   scores: Scores,
   options: RenderOptions = {},
 ): Promise<RenderedPlot[]> {
-  const out: RenderedPlot[] = [];
-  for (const p of evaluationPlotSpecs(evaluation, labels, scores)) {
-    out.push(await renderVegaLite(p.name, p.title, p.spec, options));
+  const pending: Array<Promise<RenderedPlot>> = [];
+  try {
+    for (const p of evaluationPlotSpecs(evaluation, labels, scores)) {
+      const svg = await vegaLiteToSvg(p.name, p.spec);
+      pending.push(svgToPngAsync(svg, options.pngScale ?? 2).then((png) => ({ name: p.name, title: p.title, svg, png })));
+    }
+  } catch (e) {
+    await Promise.allSettled(pending); // no rasterisation left running (or rejecting unobserved)
+    throw e;
   }
-  return out;
+  return Promise.all(pending);
 }

@@ -2,7 +2,7 @@
  * Headless rendering: a Vega-Lite spec is compiled with vega-lite, rendered to SVG by a vega View
  * (renderer "none", no DOM, no canvas) and rasterised to PNG by resvg with the shipped font only.
  */
-import { Resvg } from '@resvg/resvg-js';
+import { Resvg, renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { TrainSpamError } from '../core/errors.js';
@@ -23,29 +23,44 @@ export interface RenderOptions {
 
 /** Renders a Vega-Lite spec to SVG text and PNG bytes. */
 export async function renderVegaLite(name: string, title: string, spec: TopLevelSpec, options: RenderOptions = {}): Promise<RenderedPlot> {
-  let svg: string;
+  const svg = await vegaLiteToSvg(name, spec);
+  const png = await svgToPngAsync(svg, options.pngScale ?? 2);
+  return { name, title, svg, png };
+}
+
+/** The SVG text of a Vega-Lite spec (vega's View with renderer "none": no DOM, no canvas). */
+export async function vegaLiteToSvg(name: string, spec: TopLevelSpec): Promise<string> {
   try {
     // vega tags the data objects it ingests: work on a copy so the caller's spec stays plain JSON
     const compiled = compile(structuredClone(spec)).spec;
     const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
     try {
-      svg = await view.toSVG();
+      return await view.toSVG();
     } finally {
       view.finalize();
     }
   } catch (e) {
     throw new TrainSpamError('INTERNAL', `plot ${name}: vega could not render the spec: ${(e as Error).message}`, { plot: name }, { cause: e });
   }
-  const png = svgToPng(svg, options.pngScale ?? 2);
-  return { name, title, svg, png };
+}
+
+function resvgOptions(scale: number): ResvgRenderOptions {
+  return {
+    font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: FONT_FAMILY },
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+  };
 }
 
 /** Rasterises SVG with resvg using only the shipped font files (system fonts off). */
 export function svgToPng(svg: string, scale = 2): Uint8Array {
-  const resvg = new Resvg(svg, {
-    font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: FONT_FAMILY },
-    fitTo: { mode: 'zoom', value: scale },
-    background: 'white',
-  });
-  return new Uint8Array(resvg.render().asPng());
+  return new Uint8Array(new Resvg(svg, resvgOptions(scale)).render().asPng());
+}
+
+/**
+ * The same PNG as `svgToPng`, rasterised on libuv's thread pool (resvg's renderAsync), so several
+ * plots rasterise at once and beside the JavaScript that lays out the next one.
+ */
+export async function svgToPngAsync(svg: string, scale = 2): Promise<Uint8Array> {
+  return new Uint8Array((await renderAsync(svg, resvgOptions(scale))).asPng());
 }

@@ -60,6 +60,10 @@ describe('evaluation plots', () => {
     expect(roc.png.length - svgToPng(noText).length).toBeGreaterThan(2000);
   });
 
+  it('the PNGs rasterised on the thread pool are the bytes the synchronous rasteriser makes', () => {
+    for (const p of plots) expect(Buffer.from(svgToPng(p.svg)).equals(Buffer.from(p.png))).toBe(true);
+  });
+
   it('specs are plain JSON (can be logged as artifacts)', () => {
     const specs = evaluationPlotSpecs(evaluateBinary(c.y_true, c.score), c.y_true, c.score);
     for (const s of specs) expect(JSON.parse(JSON.stringify(s.spec))).toEqual(s.spec);
