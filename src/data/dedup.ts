@@ -20,6 +20,42 @@ export function bodyKey(text: string): number {
   return hashString(normaliseBody(text));
 }
 
+/** ASCII whitespace (what `\s` and `trim` match below 128): tab, LF, VT, FF, CR, space. */
+function asciiSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * `bodyKey(text)`, or -1 when the normalised body is empty, without building the normalised
+ * string when the text is ASCII: one pass lower-cases, collapses whitespace runs and hashes
+ * (FNV-1a over the same code units). Text with any other character takes `normaliseBody`
+ * (Unicode lower-casing and whitespace). Data preparation hashes every body of the table.
+ */
+export function normalisedBodyHash(text: string): number {
+  let h = 0x811c9dc5;
+  let any = false;
+  let space = false;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 128) {
+      const norm = normaliseBody(text);
+      return norm.length === 0 ? -1 : hashString(norm);
+    }
+    if (asciiSpace(c)) {
+      space = any;
+      continue;
+    }
+    if (space) {
+      h = Math.imul(h ^ 32, 0x01000193);
+      space = false;
+    }
+    if (c >= 65 && c <= 90) c += 32;
+    h = Math.imul(h ^ c, 0x01000193);
+    any = true;
+  }
+  return any ? h >>> 0 : -1;
+}
+
 export interface DuplicateGroups {
   /** Group id per row (0..groupCount-1), numbered in order of first appearance. */
   groupOf: Int32Array;

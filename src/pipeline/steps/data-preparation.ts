@@ -11,9 +11,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
-import { normaliseBody } from '../../data/dedup.js';
+import { normaliseBody, normalisedBodyHash } from '../../data/dedup.js';
 import { formatSplitSummary, stratifiedGroupSplit } from '../../data/split.js';
-import { deriveSeed, hashString } from '../../core/random.js';
+import { deriveSeed } from '../../core/random.js';
 import { DEFAULT_PROCESSED_PATH, prepareCorpus } from '../../io/corpus.js';
 import { columnNames, openEmailTable, scanEmailTable, streamRowSets, type EmailColumn, type EmailRowSet, type EmailTableRef } from '../../io/email-table.js';
 import { logStepMetrics, type RunContext } from '../context.js';
@@ -129,9 +129,9 @@ export class BodyGrouper {
   }
 
   add(body: string): void {
-    const norm = normaliseBody(body);
-    if (norm.length === 0) this.empty[this.n] = 1;
-    else this.hash[this.n] = hashString(norm) | 0;
+    const h = normalisedBodyHash(body);
+    if (h === -1) this.empty[this.n] = 1;
+    else this.hash[this.n] = h | 0;
     this.n++;
   }
 

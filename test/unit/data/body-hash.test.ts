@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../src/core/random.js';
+import { bodyKey, normaliseBody, normalisedBodyHash } from '../../../src/data/dedup.js';
+
+/** What the one-pass hash must equal: the hash of the normalised string, -1 when that is empty. */
+const reference = (s: string) => (normaliseBody(s).length === 0 ? -1 : bodyKey(s));
+
+describe('normalisedBodyHash', () => {
+  it('equals the hash of normaliseBody on hand-picked cases', () => {
+    const cases = [
+      '', ' ', '\t\r\n\v\f ', 'a', 'A', '  Hello,   WORLD \r\n', 'x\ty\nz', 'trailing   ', '   leading',
+      'MiXeD\u00a0nbsp', 'caf\u00e9 CAF\u00c9', 'I\u0130stanbul', '\u2003em\u2003space\u3000', 'tab\u000bvt', 'emoji \ud83d\ude00 X',
+      '\u00a0', '\ufeffbom', 'ß STRASSE', 'Ω', 'line\u2028sep',
+    ];
+    for (const s of cases) expect([s, normalisedBodyHash(s)]).toEqual([s, reference(s)]);
+  });
+
+  it('equals it on 3,000 seeded random strings (ASCII-heavy, with runs of every kind of space)', () => {
+    const rng = new Rng(11);
+    const alphabet = ['a', 'Z', 'q', 'M', '0', '9', '.', '<', '>', '/', '"', ' ', ' ', '\t', '\n', '\r', '\v', '\f', '\u00a0', '\u00e9', '\u2009', 'İ', '~', '\u0000'];
+    for (let k = 0; k < 3000; k++) {
+      const len = rng.int(0, 60);
+      let s = '';
+      // about half the strings stay ASCII (the fast path), the rest may take the Unicode path
+      const ascii = k % 2 === 0;
+      for (let i = 0; i < len; i++) {
+        let ch = alphabet[rng.int(0, alphabet.length - 1)];
+        while (ascii && ch.charCodeAt(0) >= 128) ch = alphabet[rng.int(0, alphabet.length - 1)];
+        s += ch;
+      }
+      expect(normalisedBodyHash(s)).toBe(reference(s));
+    }
+  });
+});
