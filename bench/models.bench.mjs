@@ -11,14 +11,17 @@
  * matrix (raw binary files in a temp dir) with the same parameters; ours, peer, ratio and the test
  * AUC of both are printed side by side.
  *
- * Run after `npm run build`:  node bench/models.bench.mjs [--quick] [--json] [--no-peer] [--only=fixture,spam,synthetic,x10]
+ * With the peer, our GBM fit and XGBoost's (same matrix, same thread count) also run back to back in
+ * pairs (models_peer.py --serve keeps one Python process with the matrix loaded), and the ratio of
+ * each pair is printed: the fairest figure on a machine whose speed drifts (not on x10).
+ * Run after `npm run build`:  node bench/models.bench.mjs [--quick] [--json] [--no-peer] [--no-interleave] [--only=fixture,spam,synthetic,x10]
  *   [--gbm-kernel=both|native|typescript] (default both: the native kernel when built — npm run build:native — on one
  *   and on two threads, then the TypeScript kernel, fits alternated; ratios against the peer use the first). TRAIN_SPAM_BENCH_DIST picks the compiled tree.
  *   [--save-spam=DIR [--save-only]] writes the SpamAssassin matrix as raw files; [--spam-from=DIR] reads it back
  *   (to benchmark on a machine without the corpus or node_modules).
  * Timings: one warm-up run, then the median (and min–max) of --reps runs (default 5).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -172,26 +175,35 @@ function split(ds) {
   return { train: { X: selectRows(ds.X, tr), y: ds.y.slice(0, ds.nTrain) }, test: { X: selectRows(ds.X, te), y: ds.y.slice(ds.nTrain) } };
 }
 
-function runPeer(ds, gbmReps, lrReps) {
-  if (flag('no-peer') || !existsSync(PY)) return null;
-  const probe = spawnSync(PY, ['-c', 'import sklearn, scipy, numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0) return null;
+function peerAvailable() {
+  if (flag('no-peer') || !existsSync(PY)) return false;
+  return spawnSync(PY, ['-c', 'import sklearn, scipy, numpy'], { encoding: 'utf8' }).status === 0;
+}
+
+/** A temp dir with the matrix as raw files and the peer's meta.json (the caller removes it). */
+function writePeerDir(ds, gbmReps, lrReps) {
   const dir = mkdtempSync(path.join(tmpdir(), 'models-bench-'));
+  saveMatrix(ds, dir);
+  const { X } = ds;
+  const meta = {
+    rows: X.rows,
+    denseCols: X.dense.cols,
+    sparseCols: X.sparse.cols,
+    nTrain: ds.nTrain,
+    gbm: { ...GBM, max_bin: GBM.max_bins + 1 },
+    threads: [1, 2],
+    gbmReps,
+    logisticReps: lrReps,
+    logistic: { C: 1, max_iter: 100 },
+  };
+  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
+  return dir;
+}
+
+function runPeer(ds, gbmReps, lrReps) {
+  if (!peerAvailable()) return null;
+  const dir = writePeerDir(ds, gbmReps, lrReps);
   try {
-    saveMatrix(ds, dir);
-    const { X } = ds;
-    const meta = {
-      rows: X.rows,
-      denseCols: X.dense.cols,
-      sparseCols: X.sparse.cols,
-      nTrain: ds.nTrain,
-      gbm: { ...GBM, max_bin: GBM.max_bins + 1 },
-      threads: [1, 2],
-      gbmReps,
-      logisticReps: lrReps,
-      logistic: { C: 1, max_iter: 100 },
-    };
-    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
     const r = spawnSync(PY, [path.join(here, 'peers/models_peer.py'), dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) {
       console.error(`peer failed: ${r.stderr.slice(-2000)}`);
@@ -201,6 +213,76 @@ function runPeer(ds, gbmReps, lrReps) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The peer in serve mode (models_peer.py --serve) on the same matrix, for single fits on request:
+ * `fit(threads)` resolves to { seconds, cpu_seconds, auc } of one XGBoost fit. Null when unavailable.
+ */
+function startPeerServer(ds) {
+  if (!peerAvailable()) return null;
+  const dir = writePeerDir(ds, 1, 1);
+  const child = spawn(PY, [path.join(here, 'peers/models_peer.py'), dir, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let buf = '';
+  const waiting = [];
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      waiting.shift()?.resolve(JSON.parse(line));
+    }
+  });
+  child.on('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`models_peer.py --serve exited (${code})`));
+  });
+  return {
+    fit: (threads) =>
+      new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin.write(JSON.stringify({ op: 'gbm', threads }) + '\n');
+      }),
+    close: () => {
+      child.stdin.end(JSON.stringify({ op: 'quit' }) + '\n');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Our GBM fit and XGBoost's on the same matrix and thread count, back to back, `pairs` times (who
+ * goes first alternates): the ratio of each pair is measured within seconds, so the slow phases of
+ * this VM (minutes long) fall on both sides of a pair. Our kernels are warm (timeAlternating ran).
+ */
+async function interleavedGbm(train, server, pairs) {
+  const sides = [
+    [nativeKernel2, 2],
+    [nativeKernel, 1],
+  ].filter(([k]) => k);
+  const out = [];
+  for (const [kernel, threads] of sides) {
+    const ours = [];
+    const peer = [];
+    for (let i = 0; i < pairs; i++) {
+      const mine = async () => {
+        const t0 = performance.now();
+        await new GradientBoosting(GBM).fit(train, { seed: 1, kernels: { gbm: kernel } });
+        ours.push((performance.now() - t0) / 1000);
+      };
+      const theirs = async () => peer.push((await server.fit(threads)).seconds);
+      if (i % 2) {
+        await theirs();
+        await mine();
+      } else {
+        await mine();
+        await theirs();
+      }
+    }
+    const ratios = peer.map((p, i) => p / ours[i]);
+    out.push({ kernel: kernel.name, threads, pairs, ours, peer, ratios, oursMedian: median(ours), peerMedian: median(peer), ratioMedian: median(ratios) });
+  }
+  return out;
 }
 
 const fmt = (s) => (s < 0.1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(3)} s`);
@@ -230,6 +312,15 @@ async function benchOne(name, ds, gbmReps) {
   });
   const peer = runPeer(ds, name === 'x10' ? 1 : quick ? 1 : 3, 5);
   row.peer = peer;
+  // back-to-back pairs with XGBoost (not on x10: its XGBoost fits take minutes here)
+  const server = name !== 'x10' && !flag('no-interleave') && nativeKernel ? startPeerServer(ds) : null;
+  if (server) {
+    try {
+      row.gbm_interleaved = await interleavedGbm(train, server, quick ? 2 : gbmReps);
+    } finally {
+      server.close();
+    }
+  }
   const lines = [];
   lines.push(`## ${name} (${ds.X.rows}×${row.cols}, train ${ds.nTrain})`);
   for (const g of gbms) lines.push(`GBM fit 200 trees d6: ours, ${g.out.kernel} kernel: ${spread(g)}, CPU ${fmt(g.cpuMedian)}  test AUC ${rocAuc(test.y, g.out.predictProba(test.X)).toFixed(5)}`);
@@ -244,6 +335,10 @@ async function benchOne(name, ds, gbmReps) {
       lines.push(`   xgboost ${peer.xgboost_version} hist ${t} thread(s): ${fmt(m)} (runs ${p.times.length})  AUC ${p.auc?.toFixed(5)}  → ours (${mine.out.kernel}) ${(m / mine.median).toFixed(1)}× faster`);
     }
     if (peer.xgboost_error) lines.push(`   xgboost unavailable: ${peer.xgboost_error}`);
+  }
+  for (const p of row.gbm_interleaved ?? []) {
+    lines.push(`   back to back with xgboost, ${p.threads} thread(s), ${p.pairs} pairs: ours (${p.kernel}) ${fmt(p.oursMedian)}, xgboost ${fmt(p.peerMedian)}; ` +
+      `ratio per pair median ${p.ratioMedian.toFixed(1)}× (${Math.min(...p.ratios).toFixed(1)}–${Math.max(...p.ratios).toFixed(1)}×)`);
   }
   lines.push(`Logistic fit (C=1): ours ${spread(lr)}  iterations ${lr.out.iterations}  test AUC ${lAuc.toFixed(5)}`);
   if (peer?.sklearn_logistic) {

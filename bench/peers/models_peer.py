@@ -5,6 +5,12 @@ on the SAME matrix the TypeScript bench used, exchanged as raw little-endian bin
 usage: models_peer.py DIR   (DIR holds meta.json, dense.f64, indptr.i32, indices.i32, values.f64, y.u8)
 meta.json: rows, denseCols, sparseCols, nTrain, gbm {params}, reps, threads [..], logistic {C}
 Prints one JSON object on stdout.
+
+usage: models_peer.py DIR --serve
+Loads the matrix once, then answers one JSON line per request line on stdin, so the harness can
+alternate single fits with its own: {"op": "gbm", "threads": t} -> {"seconds", "cpu_seconds",
+"auc"} (one XGBoost fit, timed; the AUC on the test rows is computed after the clock stops);
+{"op": "quit"} or the end of stdin ends it.
 """
 import json
 import os
@@ -38,8 +44,39 @@ def timed(fn, reps):
     return times, out
 
 
+def xgb_model(g, threads):
+    import xgboost as xgb
+    return xgb.XGBClassifier(tree_method='hist', n_estimators=g['n_estimators'], max_depth=g['max_depth'],
+                             learning_rate=g['learning_rate'], reg_lambda=g['reg_lambda'],
+                             min_child_weight=g['min_child_weight'], max_bin=g['max_bin'], n_jobs=threads)
+
+
+def serve(meta, X, y):
+    from sklearn.metrics import roc_auc_score
+    n_train = meta['nTrain']
+    Xtr, ytr, Xte, yte = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+    for line in sys.stdin:
+        req = json.loads(line)
+        if req.get('op') == 'quit':
+            break
+        if req.get('op') != 'gbm':
+            print(json.dumps({'error': f"unknown op {req.get('op')!r}"}), flush=True)
+            continue
+        m = xgb_model(meta['gbm'], int(req['threads']))
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        m.fit(Xtr, ytr)
+        seconds = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+        auc = float(roc_auc_score(yte, m.predict_proba(Xte)[:, 1])) if len(set(yte.tolist())) == 2 else None
+        print(json.dumps({'seconds': seconds, 'cpu_seconds': cpu, 'auc': auc}), flush=True)
+
+
 def main():
     meta, X, y = load(sys.argv[1])
+    if '--serve' in sys.argv[2:]:
+        serve(meta, X, y)
+        return
     n_train = meta['nTrain']
     Xtr, ytr, Xte, yte = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
     from sklearn.metrics import roc_auc_score
@@ -50,9 +87,7 @@ def main():
         result['xgboost_version'] = xgb.__version__
         for threads in meta.get('threads', [1]):
             def fit():
-                m = xgb.XGBClassifier(tree_method='hist', n_estimators=g['n_estimators'], max_depth=g['max_depth'],
-                                      learning_rate=g['learning_rate'], reg_lambda=g['reg_lambda'],
-                                      min_child_weight=g['min_child_weight'], max_bin=g['max_bin'], n_jobs=threads)
+                m = xgb_model(g, threads)
                 m.fit(Xtr, ytr)
                 return m
             times, model = timed(fit, meta.get('gbmReps', 1))
