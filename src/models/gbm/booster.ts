@@ -32,6 +32,8 @@ export interface GbmInternals {
   readonly histogramCap?: number;
   /** Size limit of the column-major bin table used by the row partition (default 64 MiB; 0 = always search rows). */
   readonly columnBinsBytes?: number;
+  /** Row samples at least this share of the rows get the root histogram by the sweep (default SWEEP_SAMPLE_SHARE; > 1: never). */
+  readonly sweepSampleShare?: number;
 }
 
 export class GradientBoosting implements Estimator {
@@ -79,6 +81,7 @@ export class GradientBoosting implements Estimator {
       subtraction: this.internals.subtraction ?? true,
       histogramCap: this.internals.histogramCap ?? 16,
       columnBinsBytes: this.internals.columnBinsBytes,
+      sweepSampleShare: this.internals.sweepSampleShare,
     }, kernel, memo);
     const valBytes = this.internals.columnBinsBytes ?? COLUMN_BINS_BYTES;
     const valTable = valBinned ? memo.get([mapper, valBinned], `gbm.column-bins.${valBytes}`, () => columnBins(mapper, valBinned, valBytes)) : null;

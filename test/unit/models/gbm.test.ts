@@ -291,6 +291,15 @@ describe.each(KERNELS)('%s kernel', (kernelName, kernel, K) => {
     }
   });
 
+  it('the root histogram of a row sample by the masked sweep trains the forest the direct build trains', async () => {
+    for (const params of [{ ...base, max_depth: 5, subsample: 0.7 }, { ...base, grow_policy: 'lossguide', num_leaves: 16, subsample: 0.9 }]) {
+      const swept = await new GradientBoosting(params, { sweepSampleShare: 0 }).fit(train, { ...K, seed: 3, validation: valid });
+      const built = await new GradientBoosting(params, { sweepSampleShare: 2 }).fit(train, { ...K, seed: 3, validation: valid });
+      expect(swept.forest.feature.length).toBeGreaterThan(30);
+      expect(sameForest(swept, built)).toBe(true);
+    }
+  });
+
   it('reports the kernel that trained the model', async () => {
     const m = await new GradientBoosting({ ...base, n_estimators: 3 }).fit(train, { ...K, seed: 1 });
     expect(m.kernel).toBe(kernelName);
