@@ -662,14 +662,7 @@ static void search_job(void* p) {
         step <<= 1;
       }
       if (hi > len) hi = len;
-      while (lo < hi) {
-        const int32_t m = lo + ((hi - lo) >> 1);
-        if (bins[m] < hi_b)
-          lo = m + 1;
-        else
-          hi = m;
-      }
-      k = lo;
+      k = lo + lower_bound(bins + lo, hi - lo, hi_b);
     }
     if (mask[f] == 0) continue;
     const int32_t lo = offset[f];
