@@ -21,7 +21,7 @@ import { NodeHistogram, rowBlockPointers } from '../models/gbm/histogram.js';
 import { typescriptKernel, type GbmKernel } from '../models/gbm/kernel.js';
 
 /** Must equal KERNEL_ABI in native/src/gbm_kernel.c. */
-export const NATIVE_GBM_ABI = 3;
+export const NATIVE_GBM_ABI = 4;
 const ADDON = path.join('native', 'build', 'Release', 'gbm_kernel.node');
 
 export interface NativeGbmOptions {
@@ -140,7 +140,7 @@ export function compareKernels(a: GbmKernel, b: GbmKernel, seed = 12345): string
     const order2 = Int32Array.from({ length: rows }, (_, i) => i);
     const mid2 = f >= 0 ? k.partitionColumn(order2, 0, rows, tmp, local, 0, split[2]) : rows >> 1;
     const child = new NodeHistogram(total);
-    const lens = new Int32Array(2);
+    const lens = new Int32Array(3);
     k.buildSubtract(order, 0, mid, blockPtr, blocks, bins, grad, hess, acc, mark, child.bins, child.grad, child.hess, root.bins, root.grad, root.hess, root.length, lens);
     const direct = new NodeHistogram(total);
     direct.length = k.build(order, mid, rows, blockPtr, blocks, bins, grad, hess, acc, mark, direct.bins, direct.grad, direct.hess);

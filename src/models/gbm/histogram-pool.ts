@@ -42,7 +42,7 @@ export class HistogramPool {
   private readonly binStart: Int32Array;
   private readonly entryRow: Int32Array;
   private readonly bins: Int32Array;
-  private readonly lens = new Int32Array(2);
+  private readonly lens = new Int32Array(3);
 
   constructor(
     private readonly totalBins: number,
@@ -78,6 +78,7 @@ export class HistogramPool {
     const h = this.free.pop();
     if (h) {
       h.length = 0;
+      h.start = 0;
       return h;
     }
     this.allocated++;
@@ -86,6 +87,7 @@ export class HistogramPool {
 
   release(h: NodeHistogram): void {
     h.length = 0;
+    h.start = 0;
     this.free.push(h);
   }
 
@@ -106,15 +108,19 @@ export class HistogramPool {
     const lens = this.lens;
     this.kernel.buildSubtract(
       rows, begin, end, this.blockPtr, this.blocks, this.bins, grad, hess, this.acc, this.mark,
-      h.bins, h.grad, h.hess, parent.bins, parent.grad, parent.hess, parent.length, lens,
+      h.bins, h.grad, h.hess, parent.listBins(), parent.listGrad(), parent.listHess(), parent.length, lens,
     );
     h.length = lens[0];
     parent.length = lens[1];
+    parent.start += lens[2];
     return h;
   }
 
   /** parent ← parent − child (see subtractLists). */
   subtract(parent: NodeHistogram, child: NodeHistogram): void {
-    parent.length = subtractLists(parent.bins, parent.grad, parent.hess, parent.length, child.bins, child.grad, child.hess, child.length);
+    parent.length = subtractLists(
+      parent.listBins(), parent.listGrad(), parent.listHess(), parent.length,
+      child.listBins(), child.listGrad(), child.listHess(), child.length,
+    );
   }
 }

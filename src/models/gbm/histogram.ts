@@ -15,8 +15,14 @@
  * Kernels are top-level functions over typed arrays (monomorphic, no closures).
  */
 
+/**
+ * One node's list: entries [start, start + length) of the three buffers. `start` is 0 except after
+ * a two-thread subtraction (kernel.ts buildSubtract), which compacts the list's first half toward
+ * its middle instead of moving the second half down.
+ */
 export class NodeHistogram {
   length = 0;
+  start = 0;
   readonly bins: Int32Array;
   readonly grad: Float64Array;
   readonly hess: Float64Array;
@@ -25,6 +31,19 @@ export class NodeHistogram {
     this.bins = new Int32Array(capacity);
     this.grad = new Float64Array(capacity);
     this.hess = new Float64Array(capacity);
+  }
+
+  /** The list's bins from its start (the buffer itself when it starts at 0: no view is made). */
+  listBins(): Int32Array {
+    return this.start === 0 ? this.bins : this.bins.subarray(this.start);
+  }
+
+  listGrad(): Float64Array {
+    return this.start === 0 ? this.grad : this.grad.subarray(this.start);
+  }
+
+  listHess(): Float64Array {
+    return this.start === 0 ? this.hess : this.hess.subarray(this.start);
   }
 }
 

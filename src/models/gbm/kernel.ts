@@ -35,7 +35,9 @@ export interface GbmKernel {
 
   /**
    * Builds the histogram of rows[begin, end) into the out lists and subtracts it from the parent
-   * list in place. lens[0] ← child length, lens[1] ← parent length. Leaves acc and mark cleared.
+   * list in place. lens[0] ← child length, lens[1] ← parent length, lens[2] ← where the parent's
+   * entries now start (0 here; the native two-thread kernel compacts the first half of the list
+   * toward its middle, see native/src/gbm_kernel.c). Leaves acc and mark cleared.
    */
   buildSubtract: typeof buildSubtractTs;
 
@@ -133,6 +135,7 @@ function buildSubtractTs(
   lens[1] = subtractScratch(pBins, pGrad, pHess, pLen, acc);
   clearScratch(acc, outBins, n);
   lens[0] = n;
+  lens[2] = 0;
 }
 
 /** The TypeScript kernel (the default, and the fallback when the native addon is not available). */

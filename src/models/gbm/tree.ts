@@ -197,7 +197,7 @@ export class TreeLearner {
   private findSplit(h: NodeHistogram, G: number, H: number, out: SplitResult): void {
     const { offset, zeroBin } = this.mapper;
     const c = this.cfg;
-    this.kernel.findBestSplit(h.bins, h.grad, h.hess, h.length, offset, zeroBin, this.mask, G, H, c.lambda, c.minChildWeight, c.minSplitGain, out.out);
+    this.kernel.findBestSplit(h.listBins(), h.listGrad(), h.listHess(), h.length, offset, zeroBin, this.mask, G, H, c.lambda, c.minChildWeight, c.minSplitGain, out.out);
   }
 
   /** Partitions the node by `split`, records the split; returns [mid, leftNode, rightNode]. */

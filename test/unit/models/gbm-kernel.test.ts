@@ -9,6 +9,8 @@ import { compareKernels, loadNativeGbmKernel, NATIVE_GBM_ABI, nativeFitKernels }
 import { registryFamilies } from '../../../src/hpo/registry-families.js';
 import { runTrial } from '../../../src/hpo/trial.js';
 import { binRows, fitBins } from '../../../src/models/gbm/binning.js';
+import { histogramIndex, HistogramPool } from '../../../src/models/gbm/histogram-pool.js';
+import type { NodeHistogram } from '../../../src/models/gbm/histogram.js';
 import { GradientBoosting, type FittedGbm } from '../../../src/models/gbm/index.js';
 import { typescriptKernel, type GbmKernel } from '../../../src/models/gbm/kernel.js';
 import { makeData } from './gbm-data.js';
@@ -86,7 +88,7 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
   it('loads with the expected ABI and passes the self-check', () => {
     expect(native.name).toBe('native');
     expect(compareKernels(native, typescriptKernel, 777)).toBeNull();
-    expect(NATIVE_GBM_ABI).toBe(3);
+    expect(NATIVE_GBM_ABI).toBe(4);
   });
 
   it("threads: 'auto' gives the two-thread kernel exactly when the machine has two cores", () => {
@@ -189,13 +191,49 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
       ),
     );
     expect(results).toEqual([
-      { abi: 3, l: 4 },
-      { abi: 3, l: 4 },
+      { abi: NATIVE_GBM_ABI, l: 4 },
+      { abi: NATIVE_GBM_ABI, l: 4 },
     ]);
   });
 });
 
 describe.skipIf(!nativeKernel2 || !existsSync(addonFile))('native GBM kernel, two threads (skipped: addon not built)', () => {
+  it('buildSubtract on two threads leaves the same lists as the TypeScript kernel, the parent possibly starting later in its buffer', () => {
+    // 150 sparse columns with many distinct values: 7 bin blocks and lists of ~50k entries, so the
+    // call is split over the two threads (each half compacts its part of the parent in place).
+    const big = makeData(6000, 8, 4, 150, 0.3);
+    const m = fitBins(big.X, 255);
+    const data = binRows(big.X, m);
+    const total = m.offset[m.numFeatures];
+    expect(Math.ceil(total / (1 << 14))).toBeGreaterThan(2);
+    const n = data.rows;
+    const grad = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.7) * 0.5);
+    const hess = Float64Array.from({ length: n }, (_, i) => 0.05 + 0.2 * Math.cos(i * 0.3) ** 2);
+    const list = (h: NodeHistogram) => [h.listBins(), h.listGrad(), h.listHess()].map((a) => Array.from(a.subarray(0, h.length)));
+    const run = (k: GbmKernel) => {
+      const pool = new HistogramPool(total, histogramIndex(total, data.rowPtr, data.bins, n), k);
+      const rows = Int32Array.from({ length: n }, (_, i) => i);
+      const parent = pool.buildAll(grad, hess);
+      const out: { child: number[][]; parent: number[][]; start: number }[] = [];
+      // Three levels down one side: each larger child is the next parent (its list may start later).
+      for (const [b, e] of [[0, 2600], [2600, 4100], [4100, 5200]]) {
+        const child = pool.buildSubtract(parent, rows, b, e, grad, hess);
+        out.push({ child: list(child), parent: list(parent), start: parent.start });
+        pool.release(child);
+      }
+      return out;
+    };
+    const t = run(typescriptKernel);
+    const two = run(nativeKernel2 as GbmKernel);
+    expect(t.every((o) => o.start === 0)).toBe(true);
+    expect(two.some((o) => o.start > 0)).toBe(true);
+    expect(t[0].parent[0].length).toBeGreaterThan(16384);
+    for (let i = 0; i < t.length; i++) {
+      expect(two[i].child).toEqual(t[i].child);
+      expect(two[i].parent).toEqual(t[i].parent);
+    }
+  });
+
   it('equals the one-thread kernel on large lists, and a worker thread that used it exits (helper joined)', async () => {
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');
