@@ -29,15 +29,27 @@ export interface ComparisonRow {
   readonly current: number | null;
   readonly baseline: number | null;
   readonly change: number | null;
+  /** The change with the machine's drift taken out (see compareToBaseline); null when unknown. */
+  readonly corrected?: number | null;
+  /** 'peer': against the peer of the same figure; 'drift': divided by the peers' median drift. */
+  readonly correctedBy?: 'peer' | 'drift' | null;
   readonly overlap: boolean | null;
+}
+export interface MachineDrift {
+  /** The peers' median slow-down against the baseline (0.3 = 30 % slower). */
+  readonly change: number;
+  readonly figures: number;
 }
 export interface Comparison {
   readonly comparable: boolean;
   readonly reason: string | null;
   readonly rows: readonly ComparisonRow[];
   readonly regressions?: readonly string[];
+  readonly drift?: MachineDrift | null;
 }
 export function speedRatio(figure: Pick<Figure, 'better' | 'ours' | 'peer'>): number | null;
 export function cpuRatio(figure: Pick<Figure, 'better' | 'ours' | 'peer'>): number | null;
+export const MIN_DRIFT_FIGURES: number;
+export function machineDrift(current: BenchResults, baseline: BenchResults | null): MachineDrift | null;
 export function slowdown(better: Better, current: number, baseline: number): number | null;
 export function compareToBaseline(current: BenchResults, baseline: BenchResults | null, threshold?: number): Comparison;

@@ -38,21 +38,51 @@ export function slowdown(better, current, baseline) {
   return better === 'higher' ? baseline / current - 1 : current / baseline - 1;
 }
 
+/** Fewest figures with a peer in both runs for a machine-drift estimate. */
+export const MIN_DRIFT_FIGURES = 3;
+
+/**
+ * How much slower the machine was than in the baseline, as the peer saw it: the median over the
+ * figures whose peer ran in both runs of the peer's own slow-down (0.3 = the peer took 30 % longer).
+ * The peer's code did not change between the runs, so this is the machine's phase (this VM drifts by
+ * ±30 % over minutes). null with fewer than MIN_DRIFT_FIGURES such figures.
+ */
+export function machineDrift(current, baseline) {
+  const base = new Map((baseline?.figures ?? []).map((f) => [f.id, f]));
+  const changes = [];
+  for (const f of current.figures) {
+    const b = base.get(f.id);
+    const c = b?.peer && f.peer ? slowdown(f.better, f.peer.median, b.peer.median) : null;
+    if (c !== null) changes.push(c);
+  }
+  if (changes.length < MIN_DRIFT_FIGURES) return null;
+  changes.sort((x, y) => x - y);
+  const m = changes.length >> 1;
+  return { change: changes.length % 2 ? changes[m] : (changes[m - 1] + changes[m]) / 2, figures: changes.length };
+}
+
 /**
  * Compares our side of every figure with a baseline results object. Runs of different modes
  * (quick vs full) or different data are not comparable: `comparable` false with the reason, no rows.
- * Row status: 'regression' (worse by more than the threshold), 'improvement' (better by more),
+ *
+ * Two changes per row: `change`, our median against the baseline's (raw), and `corrected`, the
+ * change with the machine's drift taken out: for a figure whose peer ran in both runs, the change
+ * of the ratio to the peer (ratio then / ratio now − 1: how much ground we lost against the same
+ * reference on the same machine state); for the others, the raw change divided by the peers'
+ * median drift (machineDrift), when there is one. The status follows `corrected` when it exists,
+ * else `change`: 'regression' (worse by more than the threshold), 'improvement' (better by more),
  * 'ok', 'new' (no baseline figure), 'missing' (in the baseline, not measured now).
  * `overlap` says whether the min–max ranges of both runs overlap (a flagged change with
  * overlapping ranges may be noise; rerun before acting on it).
  */
 export function compareToBaseline(current, baseline, threshold = REGRESSION_THRESHOLD) {
-  if (!baseline) return { comparable: false, reason: 'no baseline', rows: [] };
-  if (current.mode !== baseline.mode) return { comparable: false, reason: `baseline is a ${baseline.mode} run, this is a ${current.mode} run`, rows: [] };
+  if (!baseline) return { comparable: false, reason: 'no baseline', rows: [], drift: null };
+  if (current.mode !== baseline.mode) return { comparable: false, reason: `baseline is a ${baseline.mode} run, this is a ${current.mode} run`, rows: [], drift: null };
   const key = (d) => (d ? `${d.rows}/${d.trainRows}/${d.testRows}` : '');
   if (key(current.data) !== key(baseline.data)) {
-    return { comparable: false, reason: `different data (baseline ${key(baseline.data)} rows/train/test, now ${key(current.data)})`, rows: [] };
+    return { comparable: false, reason: `different data (baseline ${key(baseline.data)} rows/train/test, now ${key(current.data)})`, rows: [], drift: null };
   }
+  const drift = machineDrift(current, baseline);
   const base = new Map(baseline.figures.map((f) => [f.id, f]));
   const rows = [];
   for (const f of current.figures) {
@@ -60,17 +90,29 @@ export function compareToBaseline(current, baseline, threshold = REGRESSION_THRE
     base.delete(f.id);
     if (!f.ours) continue;
     if (!b || !b.ours) {
-      rows.push({ id: f.id, label: f.label, unit: f.unit, status: 'new', current: f.ours.median, baseline: null, change: null, overlap: null });
+      rows.push({ id: f.id, label: f.label, unit: f.unit, status: 'new', current: f.ours.median, baseline: null, change: null, corrected: null, correctedBy: null, overlap: null });
       continue;
     }
     const change = slowdown(f.better, f.ours.median, b.ours.median);
+    const ratioNow = speedRatio(f);
+    const ratioThen = speedRatio(b);
+    let corrected = null;
+    let correctedBy = null;
+    if (ratioNow !== null && ratioThen !== null) {
+      corrected = ratioThen / ratioNow - 1;
+      correctedBy = 'peer';
+    } else if (change !== null && drift) {
+      corrected = (1 + change) / (1 + drift.change) - 1;
+      correctedBy = 'drift';
+    }
+    const judged = corrected ?? change;
     // 1e-9: a change of exactly the threshold is not flagged despite floating-point rounding
-    const status = change === null ? 'ok' : change > threshold + 1e-9 ? 'regression' : change < -threshold / (1 + threshold) - 1e-9 ? 'improvement' : 'ok';
+    const status = judged === null ? 'ok' : judged > threshold + 1e-9 ? 'regression' : judged < -threshold / (1 + threshold) - 1e-9 ? 'improvement' : 'ok';
     const overlap = f.ours.min <= b.ours.max && b.ours.min <= f.ours.max;
-    rows.push({ id: f.id, label: f.label, unit: f.unit, status, current: f.ours.median, baseline: b.ours.median, change, overlap });
+    rows.push({ id: f.id, label: f.label, unit: f.unit, status, current: f.ours.median, baseline: b.ours.median, change, corrected, correctedBy, overlap });
   }
   for (const b of base.values()) {
-    if (b.ours) rows.push({ id: b.id, label: b.label, unit: b.unit, status: 'missing', current: null, baseline: b.ours.median, change: null, overlap: null });
+    if (b.ours) rows.push({ id: b.id, label: b.label, unit: b.unit, status: 'missing', current: null, baseline: b.ours.median, change: null, corrected: null, correctedBy: null, overlap: null });
   }
-  return { comparable: true, reason: null, rows, regressions: rows.filter((r) => r.status === 'regression').map((r) => r.id) };
+  return { comparable: true, reason: null, rows, regressions: rows.filter((r) => r.status === 'regression').map((r) => r.id), drift };
 }

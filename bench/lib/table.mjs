@@ -95,13 +95,18 @@ export function formatComparison(cmp, baselineLabel = 'baseline') {
   if (!cmp.comparable) return `baseline comparison: skipped (${cmp.reason})`;
   const order = { regression: 0, improvement: 1, missing: 2, new: 3, ok: 4 };
   const rows = [...cmp.rows].sort((a, b) => order[a.status] - order[b.status] || a.id.localeCompare(b.id));
+  const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
   const body = rows.map((r) => [
     r.label,
     formatValue(r.baseline, r.unit),
     formatValue(r.current, r.unit),
-    r.change === null ? '—' : `${r.change >= 0 ? '+' : ''}${(r.change * 100).toFixed(1)} %`,
+    r.change === null ? '—' : pct(r.change),
+    r.corrected === null || r.corrected === undefined ? '—' : `${pct(r.corrected)} (${r.correctedBy === 'peer' ? 'vs peer' : 'drift'})`,
     r.status === 'regression' && r.overlap ? 'regression? (ranges overlap)' : r.status,
   ]);
   const n = cmp.rows.filter((r) => r.status === 'regression').length;
-  return `${markdownTable(['figure', baselineLabel, 'now', 'slower by', 'status'], body)}\n${n ? `${n} regression(s) > 10 %` : 'no regression > 10 %'}`;
+  const drift = cmp.drift
+    ? `machine drift: the peer's figures were ${pct(cmp.drift.change)} against the baseline (median of ${cmp.drift.figures}); statuses judge the corrected change`
+    : 'machine drift: unknown (fewer than 3 figures with a peer in both runs); statuses judge the raw change';
+  return `${markdownTable(['figure', baselineLabel, 'now', 'slower by', 'corrected', 'status'], body)}\n${drift}\n${n ? `${n} regression(s) > 10 %` : 'no regression > 10 %'}`;
 }

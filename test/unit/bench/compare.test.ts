@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareToBaseline, cpuRatio, slowdown, speedRatio, type BenchResults, type Figure } from '../../../bench/lib/compare.mjs';
+import { compareToBaseline, cpuRatio, machineDrift, slowdown, speedRatio, type BenchResults, type Figure } from '../../../bench/lib/compare.mjs';
 
 const s = (median: number, min = median, max = median, cpu?: number) => ({ median, min, max, runs: 5, ...(cpu ? { cpu: { median: cpu, min: cpu, max: cpu, runs: 5 } } : {}) });
 const fig = (id: string, better: 'lower' | 'higher', ours: number | null, peer: number | null = null, spread = 0): Figure => ({
@@ -78,5 +78,49 @@ describe('compareToBaseline', () => {
     expect(c.comparable).toBe(false);
     expect(c.reason).toMatch(/different data/);
     expect(compareToBaseline(base, null).reason).toBe('no baseline');
+  });
+});
+
+describe('machine drift', () => {
+  // The peer's figures took 30 % longer (or ran 30 % slower) than in the baseline: a slow phase of the machine.
+  const base = run([fig('k1', 'lower', 1, 2), fig('k2', 'lower', 1, 4), fig('r', 'higher', 100, 50), fig('own', 'lower', 1), fig('lost', 'lower', 1, 2)]);
+  const cur = run([
+    fig('k1', 'lower', 1.3, 2.6), // slower by 30 %, like the peer: no regression
+    fig('k2', 'lower', 1.0, 5.2), // same time while the peer slowed down: an improvement against it
+    fig('r', 'higher', 100 / 1.3, 50 / 1.3),
+    fig('own', 'lower', 1.56), // no peer: 56 % slower raw, 20 % after the drift
+    fig('lost', 'lower', 1.69, 2.6), // 69 % slower while the peer lost 30 %: lost 30 % against it
+  ]);
+
+  it('is the median of the peer slow-downs, and unknown with fewer than three', () => {
+    const d = machineDrift(cur, base);
+    expect(d?.figures).toBe(4);
+    expect(d?.change).toBeCloseTo(0.3, 10);
+    expect(machineDrift(run([fig('k1', 'lower', 1, 2.6), fig('k2', 'lower', 1, 5.2)]), base)).toBeNull();
+  });
+
+  it('judges each figure against its peer where the peer ran, else against the drift', () => {
+    const c = compareToBaseline(cur, base);
+    const row = Object.fromEntries(c.rows.map((r) => [r.id, r]));
+    expect(c.drift?.change).toBeCloseTo(0.3, 10);
+    expect(row.k1.change).toBeCloseTo(0.3, 10);
+    expect(row.k1.corrected).toBeCloseTo(0, 10);
+    expect(row.k1.correctedBy).toBe('peer');
+    expect(row.k1.status).toBe('ok');
+    expect(row.k2.status).toBe('improvement');
+    expect(row.r.status).toBe('ok');
+    expect(row.own.correctedBy).toBe('drift');
+    expect(row.own.corrected).toBeCloseTo(0.2, 10);
+    expect(row.own.status).toBe('regression');
+    expect(row.lost.corrected).toBeCloseTo(0.3, 10);
+    expect(c.regressions).toEqual(['own', 'lost']);
+  });
+
+  it('falls back to the raw change when there is no drift estimate', () => {
+    const c = compareToBaseline(run([fig('own', 'lower', 1.15)]), base);
+    const r = c.rows.find((x) => x.id === 'own');
+    expect(c.drift).toBeNull();
+    expect(r?.corrected).toBeNull();
+    expect(r?.status).toBe('regression');
   });
 });

@@ -69,7 +69,17 @@ describe('tables', () => {
     });
     const lines = text.split('\n');
     expect(lines[2]).toMatch(/^\| b .*\+50\.0 % .*regression/);
+    expect(lines.at(-2)).toMatch(/^machine drift: unknown/);
     expect(lines.at(-1)).toBe('1 regression(s) > 10 %');
+    const drifted = formatComparison({
+      comparable: true,
+      reason: null,
+      rows: [{ id: 'a', label: 'a', unit: 's', status: 'ok', current: 1.3, baseline: 1, change: 0.3, corrected: 0, correctedBy: 'peer', overlap: false }],
+      regressions: [],
+      drift: { change: 0.3, figures: 5 },
+    }).split('\n');
+    expect(drifted[2]).toMatch(/^\| a .*\+30\.0 % .*\+0\.0 % \(vs peer\) .*ok/);
+    expect(drifted.at(-2)).toBe("machine drift: the peer's figures were +30.0 % against the baseline (median of 5); statuses judge the corrected change");
     expect(formatComparison({ comparable: false, reason: 'no baseline', rows: [] })).toBe('baseline comparison: skipped (no baseline)');
   });
 });
