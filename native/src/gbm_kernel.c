@@ -852,6 +852,182 @@ static napi_value find_best_split(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- binning (binning.ts sortSegments, binEntries) ---- */
+
+/* Ascending in-place sort of doubles (no NaN: the matrix rejects them; no zeros: binning keeps
+ * non-zeros only), so any correct sort gives TypedArray.prototype.sort's array. Quicksort with a
+ * median-of-three pivot, insertion sort below 24 values, recursion on the smaller side only. */
+static void sort_doubles(double* a, int32_t n) {
+  while (n > 24) {
+    const int32_t m = n >> 1;
+    double x = a[0], y = a[m], z = a[n - 1], t;
+    if (y < x) { t = x; x = y; y = t; }
+    if (z < y) { t = y; y = z; z = t; if (y < x) { t = x; x = y; y = t; } }
+    const double pivot = y;
+    int32_t i = 0, j = n - 1;
+    for (;;) {
+      while (a[i] < pivot) i++;
+      while (pivot < a[j]) j--;
+      if (i >= j) break;
+      t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+      i++;
+      j--;
+    }
+    /* [0, j] <= pivot <= [j + 1, n) */
+    const int32_t left = j + 1;
+    if (left < n - left) {
+      sort_doubles(a, left);
+      a += left;
+      n -= left;
+    } else {
+      sort_doubles(a + left, n - left);
+      n = left;
+    }
+  }
+  for (int32_t i = 1; i < n; i++) {
+    const double v = a[i];
+    int32_t j = i - 1;
+    while (j >= 0 && a[j] > v) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
+
+typedef struct {
+  const int32_t* start;
+  double* values;
+  int32_t s0, s1;
+} sort_part_t;
+
+static void sort_job(void* p) {
+  const sort_part_t* t = p;
+  for (int32_t i = t->s0; i < t->s1; i++) sort_doubles(t->values + t->start[i], t->start[i + 1] - t->start[i]);
+}
+
+/* sortSegments(start, segments, values): void */
+static napi_value sort_segments(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!load_args(env, info, &a, 3)) return NULL;
+  size_t ns, nv;
+  const int32_t* start = typed(&a, 0, napi_int32_array, &ns);
+  const int32_t segments = int_arg(&a, 1);
+  double* values = typed(&a, 2, napi_float64_array, &nv);
+  if (a.failed) return NULL;
+  int ok = segments >= 0 && (size_t)segments < ns;
+  for (int32_t i = 0; ok && i < segments; i++) ok = start[i] >= 0 && start[i] <= start[i + 1] && (size_t)start[i + 1] <= nv;
+  if (!check(&a, ok, "sortSegments: segment bounds outside the values, or not ascending")) return NULL;
+  sort_part_t parts[2] = {{start, values, 0, segments}, {start, values, segments, segments}};
+  const int32_t total = segments > 0 ? start[segments] - start[0] : 0;
+  pool_t* pool = parallel_pool(env, a.threads, (size_t)total);
+  if (pool && segments > 1) {
+    /* the segment boundary nearest half of the values */
+    const int32_t mid = lower_bound(start, segments, start[0] + total / 2);
+    if (mid > 0 && mid < segments) {
+      parts[0].s1 = mid;
+      parts[1].s0 = mid;
+      run_pair(pool, sort_job, &parts[0], sort_job, &parts[1]);
+      return NULL;
+    }
+  }
+  sort_job(&parts[0]);
+  return NULL;
+}
+
+/* First global bin b in [lo, hi) with v <= upper[b] (binning.ts binOf; upper[hi - 1] is +Infinity).
+ * Halving without a data-dependent branch; the first such bin is unique, so the answer is binOf's. */
+static inline int32_t bin_of(const double* upper, int32_t lo, int32_t hi, double v) {
+  int32_t base = lo;
+  int32_t len = hi - lo;
+  while (len > 1) {
+    const int32_t half = len >> 1;
+    base = v <= upper[base + half - 1] ? base : base + half;
+    len -= half;
+  }
+  return base;
+}
+
+typedef struct {
+  const double* dense;
+  int32_t dc;
+  const int32_t* indptr;
+  const int32_t* indices;
+  const double* data;
+  const int32_t* offset;
+  const double* upper;
+  const int32_t* row_ptr;
+  int32_t* bins;
+  int32_t r0, r1;
+} bin_part_t;
+
+static void bin_job(void* p) {
+  const bin_part_t* t = p;
+  const int32_t dc = t->dc;
+  for (int32_t i = t->r0; i < t->r1; i++) {
+    int32_t pos = t->row_ptr[i];
+    const double* row = t->dense + (size_t)i * (size_t)dc;
+    for (int32_t j = 0; j < dc; j++) {
+      const double v = row[j];
+      if (v != 0) t->bins[pos++] = bin_of(t->upper, t->offset[j], t->offset[j + 1], v);
+    }
+    for (int32_t k = t->indptr[i]; k < t->indptr[i + 1]; k++) {
+      const double v = t->data[k];
+      if (v != 0) {
+        const int32_t f = dc + t->indices[k];
+        t->bins[pos++] = bin_of(t->upper, t->offset[f], t->offset[f + 1], v);
+      }
+    }
+  }
+}
+
+/* binEntries(dense, dc, rows, indptr, indices, data, offset, upper, rowPtr, bins): void */
+static napi_value bin_entries(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!load_args(env, info, &a, 10)) return NULL;
+  size_t nd, nip, nix, ndata, noff, nup, nrp, nb;
+  bin_part_t t;
+  t.dense = typed(&a, 0, napi_float64_array, &nd);
+  t.dc = int_arg(&a, 1);
+  const int32_t rows = int_arg(&a, 2);
+  t.indptr = typed(&a, 3, napi_int32_array, &nip);
+  t.indices = typed(&a, 4, napi_int32_array, &nix);
+  t.data = typed(&a, 5, napi_float64_array, &ndata);
+  t.offset = typed(&a, 6, napi_int32_array, &noff);
+  t.upper = typed(&a, 7, napi_float64_array, &nup);
+  t.row_ptr = typed(&a, 8, napi_int32_array, &nrp);
+  t.bins = typed(&a, 9, napi_int32_array, &nb);
+  if (a.failed) return NULL;
+  int ok = rows >= 0 && t.dc >= 0 && nd >= (size_t)rows * (size_t)t.dc && nip >= (size_t)rows + 1 && nrp >= (size_t)rows + 1 && noff >= (size_t)t.dc + 1 &&
+           (size_t)t.indptr[rows] <= nix && (size_t)t.indptr[rows] <= ndata && (size_t)t.row_ptr[rows] <= nb && t.offset[noff - 1] >= 0 && (size_t)t.offset[noff - 1] <= nup;
+  /* every sparse column index and feature range must stay inside offset / upper */
+  const int32_t F = (int32_t)noff - 1;
+  for (int32_t k = 0; ok && k < t.indptr[rows]; k++) ok = t.indices[k] >= 0 && t.dc + t.indices[k] < F;
+  for (int32_t f = 0; ok && f < F; f++) ok = t.offset[f] < t.offset[f + 1];
+  for (int32_t i = 0; ok && i < rows; i++) ok = t.row_ptr[i] <= t.row_ptr[i + 1] && t.indptr[i] <= t.indptr[i + 1] &&
+                                                 t.row_ptr[i + 1] - t.row_ptr[i] <= t.dc + (t.indptr[i + 1] - t.indptr[i]);
+  if (!check(&a, ok, "binEntries: matrix, offset, upper, rowPtr or bins lengths inconsistent")) return NULL;
+  bin_part_t parts[2] = {t, t};
+  parts[0].r0 = 0;
+  parts[0].r1 = rows;
+  pool_t* pool = parallel_pool(env, a.threads, (size_t)t.row_ptr[rows]);
+  if (pool && rows > 1) {
+    /* the row boundary nearest half of the entries */
+    const int32_t mid = lower_bound(t.row_ptr, rows, t.row_ptr[rows] / 2);
+    if (mid > 0 && mid < rows) {
+      parts[0].r1 = mid;
+      parts[1].r0 = mid;
+      parts[1].r1 = rows;
+      run_pair(pool, bin_job, &parts[0], bin_job, &parts[1]);
+      return NULL;
+    }
+  }
+  bin_job(&parts[0]);
+  return NULL;
+}
+
 /* Local bin of feature [lo, hi) in one binned row (binning.ts rowBin). */
 static inline int32_t row_bin(const int32_t* bins, int32_t from, int32_t to, int32_t lo, int32_t hi, int32_t zero_local) {
   int32_t a = from;
@@ -940,10 +1116,14 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"findBestSplit", NULL, find_best_split, NULL, NULL, NULL, napi_enumerable, NULL},
       {"partitionRows", NULL, partition_rows, NULL, NULL, NULL, napi_enumerable, NULL},
       {"partitionColumn", NULL, partition_column, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sortSegments", NULL, sort_segments, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"binEntries", NULL, bin_entries, NULL, NULL, NULL, napi_enumerable, NULL},
       /* Two-thread variants (same arguments and results; the data pointer says 2). */
       {"sweepAllRows2", NULL, sweep_all_rows, NULL, NULL, NULL, napi_enumerable, (void*)(intptr_t)2},
       {"buildSubtract2", NULL, build_subtract, NULL, NULL, NULL, napi_enumerable, (void*)(intptr_t)2},
       {"findBestSplit2", NULL, find_best_split, NULL, NULL, NULL, napi_enumerable, (void*)(intptr_t)2},
+      {"sortSegments2", NULL, sort_segments, NULL, NULL, NULL, napi_enumerable, (void*)(intptr_t)2},
+      {"binEntries2", NULL, bin_entries, NULL, NULL, NULL, napi_enumerable, (void*)(intptr_t)2},
   };
   napi_value abi;
   napi_create_int32(env, KERNEL_ABI, &abi);

@@ -58,12 +58,17 @@ type Addon = Omit<GbmKernel, 'name'> & {
   readonly sweepAllRows2: GbmKernel['sweepAllRows'];
   readonly buildSubtract2: GbmKernel['buildSubtract'];
   readonly findBestSplit2: GbmKernel['findBestSplit'];
+  readonly sortSegments2: GbmKernel['sortSegments'];
+  readonly binEntries2: GbmKernel['binEntries'];
 };
 
 function isAddon(m: unknown): m is Addon {
   if (typeof m !== 'object' || m === null) return false;
   const o = m as Record<string, unknown>;
-  return ['sweepAllRows', 'build', 'buildSubtract', 'findBestSplit', 'partitionRows', 'partitionColumn', 'sweepAllRows2', 'buildSubtract2', 'findBestSplit2'].every(
+  return [
+    'sweepAllRows', 'build', 'buildSubtract', 'findBestSplit', 'partitionRows', 'partitionColumn', 'sortSegments', 'binEntries',
+    'sweepAllRows2', 'buildSubtract2', 'findBestSplit2', 'sortSegments2', 'binEntries2',
+  ].every(
     (k) => typeof o[k] === 'function',
   );
 }
@@ -147,16 +152,25 @@ export function compareKernels(a: GbmKernel, b: GbmKernel, seed = 12345): string
     const split2 = new Float64Array(5);
     k.findBestSplit(root.bins, root.grad, root.hess, lens[1], offset, zeroBin, mask, G / 2, H, 0.3, 0.1, 0, split2);
     const scratchClean = acc.every((v) => v === 0) && mark.every((v) => v === 0);
+    // Binning: sort the gradients in three segments (duplicates, negatives), then bin them as a
+    // one-column dense matrix against edges taken from the sorted values.
+    const seg = Int32Array.from([0, 7, 7, rows]);
+    const sorted = Float64Array.from(grad, (g, i) => (i % 5 === 0 ? Math.round(g * 4) / 4 || 0.5 : g));
+    k.sortSegments(seg, 3, sorted);
+    const upper = Float64Array.from({ length: 9 }, (_, i) => (i < 8 ? sorted[7 + i * 36] : Infinity));
+    const binned = new Int32Array(rows);
+    k.binEntries(sorted, 1, rows, new Int32Array(rows + 1), new Int32Array(0), new Float64Array(0), Int32Array.from([0, 9]), upper, Int32Array.from({ length: rows + 1 }, (_, i) => i), binned);
     return [
       Array.from(split), mid, Array.from(order), mid2, Array.from(order2), Array.from(lens), Array.from(split2), scratchClean,
       Array.from(child.bins.subarray(0, lens[0])), Array.from(child.grad.subarray(0, lens[0])), Array.from(child.hess.subarray(0, lens[0])),
       Array.from(root.bins.subarray(0, lens[1])), Array.from(root.grad.subarray(0, lens[1])), Array.from(root.hess.subarray(0, lens[1])),
       Array.from(direct.bins.subarray(0, direct.length)), Array.from(direct.grad.subarray(0, direct.length)),
+      Array.from(sorted), Array.from(binned),
     ];
   };
   const ra = run(a);
   const rb = run(b);
-  const names = ['split', 'mid', 'partition', 'column mid', 'column partition', 'lens', 'split2', 'scratch cleared', 'child bins', 'child grad', 'child hess', 'parent bins', 'parent grad', 'parent hess', 'direct bins', 'direct grad'];
+  const names = ['split', 'mid', 'partition', 'column mid', 'column partition', 'lens', 'split2', 'scratch cleared', 'child bins', 'child grad', 'child hess', 'parent bins', 'parent grad', 'parent hess', 'direct bins', 'direct grad', 'sorted segments', 'binned entries'];
   for (let i = 0; i < ra.length; i++) {
     if (JSON.stringify(ra[i]) !== JSON.stringify(rb[i])) return `${names[i]} differ`;
   }
@@ -197,6 +211,8 @@ export function loadNativeGbmKernel(options: NativeGbmOptions = {}): GbmKernel |
     findBestSplit: two ? addon.findBestSplit2 : addon.findBestSplit,
     partitionRows: addon.partitionRows,
     partitionColumn: addon.partitionColumn,
+    sortSegments: two ? addon.sortSegments2 : addon.sortSegments,
+    binEntries: two ? addon.binEntries2 : addon.binEntries,
   });
   let mismatch: string | null;
   try {

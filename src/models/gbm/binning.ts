@@ -66,98 +66,154 @@ function nonZeroColumns(X: FeatureMatrix): { start: Int32Array; values: Float64A
 }
 
 /**
- * Groups sorted distinct values (with counts) into at most `budget` bins of about equal count.
- * Writes the index of the last distinct value of each bin into `ends`; returns the number of bins.
+ * Groups sorted distinct values (with counts) into at most `budget` bins of about equal count:
+ * counts[from, from + m) are the distinct values' counts. Writes the index (relative to `from`) of
+ * the last distinct value of each bin into `ends`; returns the number of bins.
  */
-function groupQuantiles(counts: number[], budget: number, ends: number[]): number {
-  const m = counts.length;
-  ends.length = 0;
+function groupQuantiles(counts: Int32Array, from: number, m: number, budget: number, ends: Int32Array): number {
   if (m === 0) return 0;
   if (m <= budget) {
-    for (let i = 0; i < m; i++) ends.push(i);
+    for (let i = 0; i < m; i++) ends[i] = i;
     return m;
   }
+  let n = 0;
   let remaining = 0;
-  for (let i = 0; i < m; i++) remaining += counts[i];
+  for (let i = 0; i < m; i++) remaining += counts[from + i];
   let binsLeft = budget;
   let acc = 0;
   for (let i = 0; i < m; i++) {
-    acc += counts[i];
+    acc += counts[from + i];
     const valuesLeft = m - i - 1;
     const target = remaining / binsLeft;
     if (i === m - 1 || acc >= target || valuesLeft < binsLeft) {
       if (i === m - 1 || binsLeft > 1) {
-        ends.push(i);
+        ends[n++] = i;
         remaining -= acc;
         acc = 0;
         binsLeft--;
       }
     }
   }
-  if (ends[ends.length - 1] !== m - 1) ends.push(m - 1);
-  return ends.length;
+  if (ends[n - 1] !== m - 1) ends[n++] = m - 1;
+  return n;
 }
 
+/** Sorts each segment values[start[i], start[i + 1]) (i < segments) ascending, in place. */
+export function sortSegments(start: Int32Array, segments: number, values: Float64Array): void {
+  for (let i = 0; i < segments; i++) values.subarray(start[i], start[i + 1]).sort();
+}
+
+/**
+ * The global bin of every non-zero entry of a matrix (dense block, then sparse block, per row),
+ * written to bins[rowPtr[i], rowPtr[i + 1]) for row i; rowPtr counts the non-zeros (binRows).
+ */
+export function binEntries(
+  dense: Float64Array,
+  dc: number,
+  rows: number,
+  indptr: Int32Array,
+  indices: Int32Array,
+  data: Float64Array,
+  offset: Int32Array,
+  upper: Float64Array,
+  rowPtr: Int32Array,
+  bins: Int32Array,
+): void {
+  for (let i = 0; i < rows; i++) {
+    let pos = rowPtr[i];
+    const base = i * dc;
+    for (let j = 0; j < dc; j++) {
+      const v = dense[base + j];
+      if (v !== 0) bins[pos++] = binOf(upper, offset[j], offset[j + 1], v);
+    }
+    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
+      const v = data[k];
+      if (v !== 0) {
+        const f = dc + indices[k];
+        bins[pos++] = binOf(upper, offset[f], offset[f + 1], v);
+      }
+    }
+  }
+}
+
+/**
+ * The two bulk loops of binning, replaceable by a faster implementation with the same results
+ * (the native GBM kernel has them; GbmKernel extends this).
+ */
+export interface BinningOps {
+  sortSegments: typeof sortSegments;
+  binEntries: typeof binEntries;
+}
+
+export const typescriptBinning: BinningOps = Object.freeze({ sortSegments, binEntries });
+
 /** Fits the bin mapper on training data. `maxBins` counts non-zero-value bins (zero gets one more). */
-export function fitBins(X: FeatureMatrix, maxBins: number): BinMapper {
+export function fitBins(X: FeatureMatrix, maxBins: number, ops: BinningOps = typescriptBinning): BinMapper {
   const F = X.dense.cols + X.sparse.cols;
   const { start, values } = nonZeroColumns(X);
+  // `values` is this function's own copy: the columns are sorted in place.
+  ops.sortSegments(start, F, values);
   const offset = new Int32Array(F + 1);
   const zeroBin = new Int32Array(F);
-  const uppers: number[] = [];
-  const negVals: number[] = [];
-  const negCounts: number[] = [];
-  const posVals: number[] = [];
-  const posCounts: number[] = [];
-  const ends: number[] = [];
+  let longest = 0;
+  for (let f = 0; f < F; f++) longest = Math.max(longest, start[f + 1] - start[f]);
+  // Distinct values of one column (ascending: the negatives first) and their counts.
+  const distinct = new Float64Array(longest);
+  const counts = new Int32Array(longest);
+  const ends = new Int32Array(Math.max(longest, maxBins) + 1);
+  // At most maxBins + 1 bins per feature (the zero bin included).
+  const uppers = new Float64Array(F * (maxBins + 1));
+  let nu = 0;
   for (let f = 0; f < F; f++) {
-    const col = values.subarray(start[f], start[f + 1]).slice().sort();
-    negVals.length = negCounts.length = posVals.length = posCounts.length = 0;
-    for (let k = 0; k < col.length; ) {
-      const v = col[k];
+    const a = start[f];
+    const len = start[f + 1] - a;
+    let m = 0;
+    let nNeg = 0;
+    let mNeg = 0;
+    for (let k = 0; k < len; ) {
+      const v = values[a + k];
       let c = 0;
-      while (k < col.length && col[k] === v) {
+      while (k < len && values[a + k] === v) {
         k++;
         c++;
       }
+      distinct[m] = v;
+      counts[m] = c;
+      m++;
       if (v < 0) {
-        negVals.push(v);
-        negCounts.push(c);
-      } else {
-        posVals.push(v);
-        posCounts.push(c);
+        nNeg += c;
+        mNeg = m;
       }
     }
-    let nNeg = 0;
-    for (const c of negCounts) nNeg += c;
-    const nPos = col.length - nNeg;
+    const mPos = m - mNeg;
+    const nPos = len - nNeg;
     let bNeg = 0;
     let bPos = 0;
-    if (negVals.length + posVals.length <= maxBins) {
-      bNeg = negVals.length;
-      bPos = posVals.length;
+    if (m <= maxBins) {
+      bNeg = mNeg;
+      bPos = mPos;
     } else {
-      bNeg = nNeg === 0 ? 0 : Math.min(maxBins - (nPos > 0 ? 1 : 0), Math.max(1, Math.round((maxBins * nNeg) / col.length)));
+      bNeg = nNeg === 0 ? 0 : Math.min(maxBins - (nPos > 0 ? 1 : 0), Math.max(1, Math.round((maxBins * nNeg) / len)));
       bPos = maxBins - bNeg;
     }
-    offset[f] = uppers.length;
+    offset[f] = nu;
     // Negative bins: edges at midpoints; the last negative bin ends halfway to zero.
-    const kn = groupQuantiles(negCounts, bNeg, ends);
+    const kn = groupQuantiles(counts, 0, mNeg, bNeg, ends);
     for (let b = 0; b < kn; b++) {
-      const last = negVals[ends[b]];
-      const next = b + 1 < kn ? negVals[ends[b] + 1] : 0;
-      uppers.push((last + next) / 2);
+      const last = distinct[ends[b]];
+      const next = b + 1 < kn ? distinct[ends[b] + 1] : 0;
+      uppers[nu++] = (last + next) / 2;
     }
     zeroBin[f] = kn;
-    const kp = groupQuantiles(posCounts, bPos, ends);
-    uppers.push(kp > 0 ? posVals[0] / 2 : Infinity);
+    const kp = groupQuantiles(counts, mNeg, mPos, bPos, ends);
+    uppers[nu++] = kp > 0 ? distinct[mNeg] / 2 : Infinity;
     for (let b = 0; b < kp; b++) {
-      const last = posVals[ends[b]];
-      uppers.push(b + 1 < kp ? (last + posVals[ends[b] + 1]) / 2 : Infinity);
+      const last = distinct[mNeg + ends[b]];
+      uppers[nu++] = b + 1 < kp ? (last + distinct[mNeg + ends[b] + 1]) / 2 : Infinity;
     }
   }
-  offset[F] = uppers.length;
-  return { numFeatures: F, offset, upper: Float64Array.from(uppers), zeroBin };
+  offset[F] = nu;
+  return { numFeatures: F, offset, upper: uppers.slice(0, nu), zeroBin };
 }
 
 /** Global bin of value v for feature f (binary search over the feature's upper bounds). */
@@ -173,33 +229,21 @@ export function binOf(upper: Float64Array, lo: number, hi: number, v: number): n
 }
 
 /** Maps a matrix onto the fitted bins (non-zero entries only). */
-export function binRows(X: FeatureMatrix, mapper: BinMapper): BinnedRows {
+export function binRows(X: FeatureMatrix, mapper: BinMapper, ops: BinningOps = typescriptBinning): BinnedRows {
   const n = X.rows;
   const dc = X.dense.cols;
   const dd = X.dense.data;
   const { indptr, indices, data } = X.sparse;
-  const { offset, upper } = mapper;
-  let nnz = 0;
-  for (let i = 0; i < n * dc; i++) if (dd[i] !== 0) nnz++;
-  for (let k = 0; k < indptr[n]; k++) if (data[k] !== 0) nnz++;
   const rowPtr = new Int32Array(n + 1);
-  const bins = new Int32Array(nnz);
-  let pos = 0;
   for (let i = 0; i < n; i++) {
+    let c = 0;
     const base = i * dc;
-    for (let j = 0; j < dc; j++) {
-      const v = dd[base + j];
-      if (v !== 0) bins[pos++] = binOf(upper, offset[j], offset[j + 1], v);
-    }
-    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
-      const v = data[k];
-      if (v !== 0) {
-        const f = dc + indices[k];
-        bins[pos++] = binOf(upper, offset[f], offset[f + 1], v);
-      }
-    }
-    rowPtr[i + 1] = pos;
+    for (let j = 0; j < dc; j++) if (dd[base + j] !== 0) c++;
+    for (let k = indptr[i]; k < indptr[i + 1]; k++) if (data[k] !== 0) c++;
+    rowPtr[i + 1] = rowPtr[i] + c;
   }
+  const bins = new Int32Array(rowPtr[n]);
+  ops.binEntries(dd, dc, n, indptr, indices, data, mapper.offset, mapper.upper, rowPtr, bins);
   return { rows: n, rowPtr, bins };
 }
 

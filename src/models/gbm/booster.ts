@@ -66,10 +66,10 @@ export class GradientBoosting implements Estimator {
     // Bins and row indexes depend on the matrices and max_bins only: shared through the memo when
     // several fits run on the same matrices (HPO trials on one fold).
     const memo = options.memo ?? NO_MEMO;
-    const mapper = memo.get([X], `gbm.bins.${p.max_bins}`, () => fitBins(X, p.max_bins));
-    const train = memo.get([X, mapper], 'gbm.binned', () => binRows(X, mapper));
-    const valBinned = val ? memo.get([val.X, mapper], 'gbm.binned', () => binRows(val.X, mapper)) : null;
     const kernel = options.kernels?.gbm ?? typescriptKernel;
+    const mapper = memo.get([X], `gbm.bins.${p.max_bins}`, () => fitBins(X, p.max_bins, kernel));
+    const train = memo.get([X, mapper], 'gbm.binned', () => binRows(X, mapper, kernel));
+    const valBinned = val ? memo.get([val.X, mapper], 'gbm.binned', () => binRows(val.X, mapper, kernel)) : null;
     const learner = new TreeLearner(mapper, train, {
       maxDepth: p.max_depth,
       numLeaves: p.num_leaves,

@@ -13,14 +13,14 @@
  * native kernel checks only types and lengths.
  */
 import { accumulateRows, clearScratch, compactKeep, compactScratch, subtractScratch, sweepAllRows } from './histogram.js';
-import { rowBin } from './binning.js';
+import { binEntries, rowBin, sortSegments, type BinningOps } from './binning.js';
 import { findBestSplit } from './split.js';
 
 /**
  * Each operation has the signature of its TypeScript implementation below (the reference every
  * kernel must reproduce), so the parameter lists are written once.
  */
-export interface GbmKernel {
+export interface GbmKernel extends BinningOps {
   /** 'typescript' or 'native' (reported by the fitted model and the benches). */
   readonly name: string;
 
@@ -147,4 +147,6 @@ export const typescriptKernel: GbmKernel = Object.freeze({
   findBestSplit,
   partitionRows,
   partitionColumn,
+  sortSegments,
+  binEntries,
 });

@@ -8,7 +8,7 @@ import { makeLogger } from '../../../src/core/ports.js';
 import { compareKernels, loadNativeGbmKernel, NATIVE_GBM_ABI, nativeFitKernels } from '../../../src/exec/native-gbm.js';
 import { registryFamilies } from '../../../src/hpo/registry-families.js';
 import { runTrial } from '../../../src/hpo/trial.js';
-import { binRows, fitBins } from '../../../src/models/gbm/binning.js';
+import { binEntries, binRows, fitBins, sortSegments } from '../../../src/models/gbm/binning.js';
 import { histogramIndex, HistogramPool } from '../../../src/models/gbm/histogram-pool.js';
 import type { NodeHistogram } from '../../../src/models/gbm/histogram.js';
 import { GradientBoosting, type FittedGbm } from '../../../src/models/gbm/index.js';
@@ -122,6 +122,72 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
         expect(c.kernel).toBe('native-2t');
         expect(forestArrays(c)).toEqual(forestArrays(a));
       }
+    }
+  });
+
+  it('sorts segments and bins entries exactly as the TypeScript loops (one and two threads)', () => {
+    let seed = 99;
+    const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    // Segments of 0, 1, a few, 24-ish and thousands of values: duplicates, negatives, tiny and
+    // huge magnitudes, an all-equal segment, a sorted and a reversed one.
+    const lens = [0, 1, 5, 23, 24, 25, 300, 5000, 40, 2000, 2000, 7000];
+    const start = new Int32Array(lens.length + 1);
+    lens.forEach((l, i) => (start[i + 1] = start[i] + l));
+    const values = new Float64Array(start[lens.length]);
+    for (let i = 0; i < lens.length; i++) {
+      for (let k = start[i]; k < start[i + 1]; k++) {
+        const u = next();
+        values[k] = i === 8 ? 4.25 : u < 0.3 ? Math.round((next() - 0.5) * 6) || 1 : u < 0.5 ? -next() * 1e-9 : (next() - 0.4) * 1e6;
+      }
+    }
+    values.subarray(start[9], start[10]).sort();
+    values.subarray(start[10], start[11]).sort().reverse();
+    const want = values.slice();
+    sortSegments(start, lens.length, want);
+    for (const k of [native, nativeKernel2].filter((x): x is GbmKernel => x !== null)) {
+      const got = values.slice();
+      k.sortSegments(start, lens.length, got);
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
+
+    const data = makeData(3000, 4, 6, 120, 0.2);
+    const m = fitBins(data.X, 255);
+    const t = binRows(data.X, m);
+    expect(t.bins.length).toBeGreaterThan(4096);
+    for (const k of [native, nativeKernel2].filter((x): x is GbmKernel => x !== null)) {
+      const bins = new Int32Array(t.bins.length);
+      const { X } = data;
+      k.binEntries(X.dense.data, X.dense.cols, X.rows, X.sparse.indptr, X.sparse.indices, X.sparse.data, m.offset, m.upper, t.rowPtr, bins);
+      expect(Array.from(bins)).toEqual(Array.from(t.bins));
+      // the whole mapper and binned rows through the kernel
+      const mk = fitBins(X, 255, k);
+      expect(Array.from(mk.upper)).toEqual(Array.from(m.upper));
+      expect(Array.from(binRows(X, mk, k).bins)).toEqual(Array.from(t.bins));
+    }
+    // bins of values between and at the edges, for every feature
+    const probe = new Float64Array(m.upper.length * 3);
+    for (let b = 0; b < m.upper.length; b++) {
+      const u = Number.isFinite(m.upper[b]) ? m.upper[b] : 1e12;
+      probe.set([u, u - 1e-9 * Math.abs(u || 1), u + 1e-9 * Math.abs(u || 1)], 3 * b);
+    }
+    const F = m.numFeatures;
+    const dc = data.X.dense.cols;
+    const owner = new Int32Array(m.upper.length);
+    for (let f = 0; f < F; f++) owner.fill(f, m.offset[f], m.offset[f + 1]);
+    // one row per probe value, in its feature's sparse column (dense block of zeros)
+    const rows = probe.length;
+    const dense = new Float64Array(rows * dc);
+    const indptr = Int32Array.from({ length: rows + 1 }, (_, i) => i);
+    const indices = Int32Array.from({ length: rows }, (_, i) => Math.max(0, owner[Math.floor(i / 3)] - dc));
+    const keep = Array.from({ length: rows }, (_, i) => owner[Math.floor(i / 3)] >= dc);
+    const vals = Float64Array.from(probe, (v, i) => (keep[i] && v !== 0 ? v : 1));
+    const rowPtr = Int32Array.from({ length: rows + 1 }, (_, i) => i);
+    const ref = new Int32Array(rows);
+    binEntries(dense, dc, rows, indptr, indices, vals, m.offset, m.upper, rowPtr, ref);
+    for (const k of [native, nativeKernel2].filter((x): x is GbmKernel => x !== null)) {
+      const got = new Int32Array(rows);
+      k.binEntries(dense, dc, rows, indptr, indices, vals, m.offset, m.upper, rowPtr, got);
+      expect(Array.from(got)).toEqual(Array.from(ref));
     }
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParamSpec } from '../../../src/core/params.js';
-import { selectRows } from '../../../src/core/matrix.js';
+import { denseMatrix, featureMatrix, selectRows } from '../../../src/core/matrix.js';
 import { TrainSpamError } from '../../../src/core/errors.js';
 import { binOf, binRows, columnBins, fitBins, rowBin } from '../../../src/models/gbm/binning.js';
 import { rocAuc } from '../../../src/models/gbm/evaluation.js';
@@ -26,6 +26,26 @@ function sameForest(a: FittedGbm, b: FittedGbm): boolean {
 }
 
 describe('binning', () => {
+  it('cuts a column by quantiles, negatives and positives sharing the budget (worked example)', () => {
+    // One sparse column, non-zeros -3, -1, -1, 2, 2, 2, 5, 7 (and two zero rows); 3 non-zero bins.
+    // Negatives hold 3 of 8 values: round(3 · 3/8) = 1 bin; positives 2. The negative bin ends
+    // halfway to zero (-0.5); the zero bin halfway to the smallest positive (1); positives
+    // {2, 2, 2} | {5, 7}: edge halfway between 2 and 5 (3.5); the last bin is open.
+    const vals = [-3, -1, -1, 2, 2, 2, 5, 7, 0, 0];
+    const X = featureMatrix(
+      denseMatrix(vals.length, 0, new Float64Array(0)),
+      { rows: vals.length, cols: 1, indptr: Int32Array.from({ length: vals.length + 1 }, (_, i) => Math.min(i, 8)), indices: new Int32Array(8), data: Float64Array.from(vals.slice(0, 8)) },
+      ['f0'],
+    );
+    const m = fitBins(X, 3);
+    expect(Array.from(m.offset)).toEqual([0, 4]);
+    expect(Array.from(m.upper)).toEqual([-0.5, 1, 3.5, Infinity]);
+    expect(Array.from(m.zeroBin)).toEqual([1]);
+    const b = binRows(X, m);
+    expect(Array.from(b.bins)).toEqual([0, 0, 0, 2, 2, 2, 3, 3]);
+    expect(Array.from(b.rowPtr)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 8]);
+  });
+
   it('zero has its own bin, bins are ordered, and bin(v) ≤ t ⟺ v ≤ upper[t]', () => {
     const m = fitBins(train.X, 16);
     for (let f = 0; f < m.numFeatures; f++) {
