@@ -897,6 +897,14 @@ static void sort_doubles(double* a, int32_t n) {
   }
 }
 
+/* Where n parts with prefix sums prefix[0..n] split into two halves of about equal work: the
+ * first part boundary reaching half of it, or 0 when the parts do not split. */
+static int32_t split_half(const int32_t* prefix, int32_t n) {
+  if (n < 2) return 0;
+  const int32_t mid = lower_bound(prefix, n, prefix[0] + (prefix[n] - prefix[0]) / 2);
+  return mid < n ? mid : 0;
+}
+
 typedef struct {
   const int32_t* start;
   double* values;
@@ -921,19 +929,15 @@ static napi_value sort_segments(napi_env env, napi_callback_info info) {
   for (int32_t i = 0; ok && i < segments; i++) ok = start[i] >= 0 && start[i] <= start[i + 1] && (size_t)start[i + 1] <= nv;
   if (!check(&a, ok, "sortSegments: segment bounds outside the values, or not ascending")) return NULL;
   sort_part_t parts[2] = {{start, values, 0, segments}, {start, values, segments, segments}};
-  const int32_t total = segments > 0 ? start[segments] - start[0] : 0;
-  pool_t* pool = parallel_pool(env, a.threads, (size_t)total);
-  if (pool && segments > 1) {
-    /* the segment boundary nearest half of the values */
-    const int32_t mid = lower_bound(start, segments, start[0] + total / 2);
-    if (mid > 0 && mid < segments) {
-      parts[0].s1 = mid;
-      parts[1].s0 = mid;
-      run_pair(pool, sort_job, &parts[0], sort_job, &parts[1]);
-      return NULL;
-    }
+  pool_t* pool = parallel_pool(env, a.threads, segments > 0 ? (size_t)(start[segments] - start[0]) : 0);
+  const int32_t mid = pool ? split_half(start, segments) : 0;
+  if (mid > 0) {
+    parts[0].s1 = mid;
+    parts[1].s0 = mid;
+    run_pair(pool, sort_job, &parts[0], sort_job, &parts[1]);
+  } else {
+    sort_job(&parts[0]);
   }
-  sort_job(&parts[0]);
   return NULL;
 }
 
@@ -1012,19 +1016,16 @@ static napi_value bin_entries(napi_env env, napi_callback_info info) {
   bin_part_t parts[2] = {t, t};
   parts[0].r0 = 0;
   parts[0].r1 = rows;
-  pool_t* pool = parallel_pool(env, a.threads, (size_t)t.row_ptr[rows]);
-  if (pool && rows > 1) {
-    /* the row boundary nearest half of the entries */
-    const int32_t mid = lower_bound(t.row_ptr, rows, t.row_ptr[rows] / 2);
-    if (mid > 0 && mid < rows) {
-      parts[0].r1 = mid;
-      parts[1].r0 = mid;
-      parts[1].r1 = rows;
-      run_pair(pool, bin_job, &parts[0], bin_job, &parts[1]);
-      return NULL;
-    }
+  pool_t* pool = parallel_pool(env, a.threads, (size_t)(t.row_ptr[rows] - t.row_ptr[0]));
+  const int32_t mid = pool ? split_half(t.row_ptr, rows) : 0;
+  if (mid > 0) {
+    parts[0].r1 = mid;
+    parts[1].r0 = mid;
+    parts[1].r1 = rows;
+    run_pair(pool, bin_job, &parts[0], bin_job, &parts[1]);
+  } else {
+    bin_job(&parts[0]);
   }
-  bin_job(&parts[0]);
   return NULL;
 }
 
