@@ -232,6 +232,17 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
     expect(() => native.partitionRows(rows, 0, 11, tmp, rowPtr, bins, 0, 1, 0, 0)).toThrow(RangeError);
     expect(() => native.partitionRows(new Float64Array(10) as unknown as Int32Array, 0, 5, tmp, rowPtr, bins, 0, 1, 0, 0)).toThrow(TypeError);
     expect(native.partitionRows(rows, 0, 10, tmp, rowPtr, bins, 0, 1, 0, 0)).toBe(10);
+    // segment bounds past the values, descending bounds; a sparse column index past the features
+    expect(() => native.sortSegments(Int32Array.from([0, 5]), 1, new Float64Array(4))).toThrow(RangeError);
+    expect(() => native.sortSegments(Int32Array.from([3, 1]), 1, new Float64Array(4))).toThrow(RangeError);
+    expect(() => native.sortSegments(Int32Array.from([0, 4]), 1, new Int32Array(4) as unknown as Float64Array)).toThrow(TypeError);
+    const one = (indices: Int32Array, bins: Int32Array) =>
+      native.binEntries(new Float64Array(0), 0, 1, Int32Array.from([0, 1]), indices, Float64Array.from([2]), Int32Array.from([0, 2]), Float64Array.from([1, Infinity]), Int32Array.from([0, 1]), bins);
+    expect(() => one(Int32Array.from([1]), new Int32Array(1))).toThrow(RangeError);
+    expect(() => one(Int32Array.from([0]), new Int32Array(0))).toThrow(RangeError);
+    const binned = new Int32Array(1);
+    one(Int32Array.from([0]), binned);
+    expect(binned[0]).toBe(1);
     const out = new Float64Array(4);
     expect(() =>
       native.findBestSplit(new Int32Array(3), new Float64Array(3), new Float64Array(3), 3, new Int32Array(2), new Int32Array(1), new Uint8Array(1), 0, 1, 1, 1, 0, out),
