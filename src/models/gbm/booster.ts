@@ -135,14 +135,17 @@ export class GradientBoosting implements Estimator {
         if (table) addTreeColumns(root, view, table, margin, outOfSample);
         else addTreeBinned(root, view, mapper.offset, mapper.zeroBin, train.rowPtr, train.bins, margin, outOfSample);
       }
-      let valLoss = NaN;
+      // The validation loss is needed every round only for early stopping; otherwise at reports.
+      let valLoss: number | null = null;
       if (val && valMargin && valBinned && view) {
         if (valTable) addTreeColumns(root, view, valTable, valMargin, null);
         else addTreeBinned(root, view, mapper.offset, mapper.zeroBin, valBinned.rowPtr, valBinned.bins, valMargin, null);
-        valLoss = meanLogLossFromMargin(val.y, valMargin);
-        if (valLoss < bestLoss) {
-          bestLoss = valLoss;
-          bestRound = t;
+        if (esr > 0) {
+          valLoss = meanLogLossFromMargin(val.y, valMargin);
+          if (valLoss < bestLoss) {
+            bestLoss = valLoss;
+            bestRound = t;
+          }
         }
       }
       const stopEarly = esr > 0 && t - bestRound >= esr;
@@ -150,7 +153,7 @@ export class GradientBoosting implements Estimator {
       if (isReportDue(options, t, last ? t : p.n_estimators)) {
         const metrics: Record<string, number> = { train_loss: meanLogLossFromMargin(y, margin) };
         if (val && valMargin) {
-          metrics.val_loss = valLoss;
+          metrics.val_loss = valLoss ?? meanLogLossFromMargin(val.y, valMargin);
           metrics.val_auc = rocAuc(val.y, valMargin);
         }
         if ((await report(options, t, metrics)) === 'stop') break;
