@@ -337,6 +337,12 @@ function int(v: unknown, dflt: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
 }
 
+/** The table's size_bytes, or (column absent or null) the UTF-8 size of the texts, computed only then. */
+function sizeBytes(v: unknown, subject: string, body: string, html: string | null): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  return utf8Length(subject) + utf8Length(body) + (html ? utf8Length(html) : 0);
+}
+
 function timestamp(v: unknown): number | null {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (v instanceof Date && Number.isFinite(v.getTime())) return v.getTime();
@@ -369,7 +375,7 @@ function fromProcessed(col: Col, k: number, id: string, label: 0 | 1): EmailReco
     is_multipart: get('is_multipart') === true,
     num_attachments: int(get('num_attachments'), 0),
     event_timestamp: timestamp(get('event_timestamp')),
-    size_bytes: int(get('size_bytes'), utf8Length(subject) + utf8Length(body) + (html ? utf8Length(html) : 0)),
+    size_bytes: sizeBytes(get('size_bytes'), subject, body, html),
     source_group: str(get('source_group')) ?? groupOf(id),
   };
 }

@@ -51,6 +51,22 @@ describe('parquet adapter', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('size_bytes: read from the table when present, else the UTF-8 size of subject + body + html', async () => {
+    const recs = Array.from({ length: 6 }, (_, i) => record(i));
+    const file = path.join(dir, 'sizes.parquet');
+    await writeParquet(file, EMAIL_COLUMN_SPECS, toColumns(recs), { rowGroupSize: 4 });
+    const utf8 = (r: EmailRecord) => new TextEncoder().encode(r.subject + r.body_text + (r.body_html ?? '')).length;
+    expect((await loadEmailTable(file)).records.map((r) => r.size_bytes)).toEqual(recs.map((_, i) => 1000 + i));
+    // a table without the column: every size from the texts (multi-byte characters counted in bytes)
+    const noSize = path.join(dir, 'no-size.parquet');
+    const cols = toColumns(recs);
+    delete (cols as Record<string, unknown>).size_bytes;
+    await writeParquet(noSize, EMAIL_COLUMN_SPECS.filter((c) => c.name !== 'size_bytes'), cols, { rowGroupSize: 4 });
+    const all = (await loadEmailTable(noSize)).records;
+    expect(all.map((r) => r.size_bytes)).toEqual(recs.map(utf8));
+    expect(all[0].size_bytes).toBeGreaterThan(recs[0].subject.length + recs[0].body_text.length);
+  });
+
   it('writes gzip and uncompressed too', async () => {
     for (const codec of ['GZIP', 'UNCOMPRESSED'] as const) {
       const file = path.join(dir, `c-${codec}.parquet`);
