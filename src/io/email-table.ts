@@ -127,7 +127,8 @@ export type EmailColumn = (typeof EMAIL_COLUMNS)[number][0];
 export interface ScanOptions {
   /**
    * Canonical columns to read (processed tables; a raw table always reads its raw columns).
-   * email_id and label are always read. Default: every column.
+   * email_id and label are always read. Default: every column. The fields of columns not read
+   * hold defaults ('' for texts, null, 0), size_bytes included.
    */
   readonly columns?: readonly EmailColumn[];
   /**
@@ -225,7 +226,7 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
           }
           seenIds.set(id, row);
         }
-        out.push(shape === 'raw' ? await fromRaw(filePath, canonical, col, k, row, id, label) : fromProcessed(col, k, id, label));
+        out.push(shape === 'raw' ? await fromRaw(filePath, canonical, col, k, row, id, label) : fromProcessed(col, k, id, label, canonical.has('size_bytes')));
         spam += label;
       }
       taken[s] += out.length;
@@ -337,7 +338,7 @@ function int(v: unknown, dflt: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
 }
 
-/** The table's size_bytes, or (column absent or null) the UTF-8 size of the texts, computed only then. */
+/** The table's size_bytes, or (the file has no such column, or a null) the UTF-8 size of the texts, computed only then. */
 function sizeBytes(v: unknown, subject: string, body: string, html: string | null): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   return utf8Length(subject) + utf8Length(body) + (html ? utf8Length(html) : 0);
@@ -354,7 +355,7 @@ function groupOf(id: string): string {
   return slash > 0 ? id.slice(0, slash) : '';
 }
 
-function fromProcessed(col: Col, k: number, id: string, label: 0 | 1): EmailRecord {
+function fromProcessed(col: Col, k: number, id: string, label: 0 | 1, fileHasSize: boolean): EmailRecord {
   const get = (n: string) => col(n)?.[k];
   const sender = str(get('sender'))?.toLowerCase() ?? null;
   const subject = str(get('subject')) ?? '';
@@ -375,7 +376,7 @@ function fromProcessed(col: Col, k: number, id: string, label: 0 | 1): EmailReco
     is_multipart: get('is_multipart') === true,
     num_attachments: int(get('num_attachments'), 0),
     event_timestamp: timestamp(get('event_timestamp')),
-    size_bytes: sizeBytes(get('size_bytes'), subject, body, html),
+    size_bytes: fileHasSize && col('size_bytes') === undefined ? 0 : sizeBytes(get('size_bytes'), subject, body, html),
     source_group: str(get('source_group')) ?? groupOf(id),
   };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openParquet, readColumns, iterateRowGroups, writeParquet, ParquetFileWriter } from '../../../src/io/parquet.js';
 import { EMAIL_COLUMN_SPECS, toColumns } from '../../../src/io/corpus.js';
-import { loadEmailTable } from '../../../src/io/email-table.js';
+import { loadEmailTable, openEmailTable, scanEmailTable } from '../../../src/io/email-table.js';
 import type { EmailRecord } from '../../../src/data/schema.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'train-spam-parquet-'));
@@ -65,6 +65,13 @@ describe('parquet adapter', () => {
     const all = (await loadEmailTable(noSize)).records;
     expect(all.map((r) => r.size_bytes)).toEqual(recs.map(utf8));
     expect(all[0].size_bytes).toBeGreaterThan(recs[0].subject.length + recs[0].body_text.length);
+    // a scan that does not read the column leaves the default, like the other fields it does not read
+    const sizes: number[] = [];
+    for await (const chunk of scanEmailTable(await openEmailTable(file), { columns: ['body_text'] })) sizes.push(...chunk.records[0].map((r) => r.size_bytes));
+    expect(sizes).toEqual([0, 0, 0, 0, 0, 0]);
+    const fromTexts: number[] = [];
+    for await (const chunk of scanEmailTable(await openEmailTable(noSize), { columns: ['subject', 'body_text', 'body_html'] })) fromTexts.push(...chunk.records[0].map((r) => r.size_bytes));
+    expect(fromTexts).toEqual(recs.map(utf8));
   });
 
   it('writes gzip and uncompressed too', async () => {
