@@ -4,7 +4,7 @@
  * spam history) lives in one object that scores raw e-mail records and serialises to a Payload.
  */
 import { invalidArgument, invalidData } from '../core/errors.js';
-import { denseMatrix, featureMatrix, type FeatureMatrix } from '../core/matrix.js';
+import { denseMatrix, featureMatrix, type CsrMatrix, type FeatureMatrix } from '../core/matrix.js';
 import type { Payload } from '../core/payload.js';
 import type { EmailRecord } from '../data/schema.js';
 import { STRUCTURAL_VIEW, TEMPORAL_VIEW, TEXT_VIEW } from './email-views.js';
@@ -17,6 +17,12 @@ export interface FeaturePipelineOptions {
   readonly tfidf?: Partial<TfidfOptions>;
   /** Pseudo-count of the sender-domain prior (default 2). */
   readonly senderPseudoCount?: number;
+  /**
+   * FeaturePipelineFitter: keep the training e-mails' TF-IDF tokens while they number at most this
+   * many, so finish() returns the training TF-IDF block and the caller need not tokenize them again
+   * (default 0: keep none). Past the budget they are dropped and finish() returns null for it.
+   */
+  readonly keepTrainTokens?: number;
 }
 
 export const PIPELINE_TFIDF_DEFAULTS: Partial<TfidfOptions> = Object.freeze({ maxFeatures: 500, sublinearTf: true, stopWords: 'english' as const });
@@ -135,7 +141,7 @@ export class FeaturePipelineFitter {
 
   constructor(options: FeaturePipelineOptions = {}) {
     this.pseudoCount = senderPseudoCount(options);
-    this.tfidf = new TfidfFitter({ ...PIPELINE_TFIDF_DEFAULTS, ...(options.tfidf ?? {}) });
+    this.tfidf = new TfidfFitter({ ...PIPELINE_TFIDF_DEFAULTS, ...(options.tfidf ?? {}) }, options.keepTrainTokens ?? 0);
   }
 
   /** One batch of training records (labels default to each record's `label`). */
@@ -148,11 +154,19 @@ export class FeaturePipelineFitter {
     }
   }
 
-  /** The fitted pipeline and the non-zeros of the training TF-IDF block (to size its matrix). */
-  finish(): { pipeline: FittedFeaturePipeline; trainTfidfNnz: number } {
+  /**
+   * The fitted pipeline, the non-zeros of the training TF-IDF block (to size its matrix) and, when
+   * the tokens were kept (keepTrainTokens), that block itself: rows in the order the records were
+   * added, equal to `pipeline.tfidf.transform` of their texts.
+   */
+  finish(): { pipeline: FittedFeaturePipeline; trainTfidfNnz: number; trainTfidf: CsrMatrix | null } {
     if (this.senders.length === 0) throw invalidData('fitFeaturePipeline: no training records');
-    const { fitted, nnz } = this.tfidf.finish();
-    return { pipeline: new FittedFeaturePipeline(fitted, buildSenderHistory(this.senders, this.labels, this.pseudoCount)), trainTfidfNnz: nnz };
+    const { fitted, nnz, matrix } = this.tfidf.finish();
+    return {
+      pipeline: new FittedFeaturePipeline(fitted, buildSenderHistory(this.senders, this.labels, this.pseudoCount)),
+      trainTfidfNnz: nnz,
+      trainTfidf: matrix,
+    };
   }
 }
 

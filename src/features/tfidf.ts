@@ -156,22 +156,31 @@ export function fitTransformTfidf(docs: readonly string[], options: Partial<Tfid
  * The fit, fed in batches: `add(docs)` any number of times (a corpus streamed from disk), then
  * `finish()`. Only the term table and per-term counts are kept, not the documents, unless
  * `keepTokens` (fitTransformTfidf: the token ids are kept to build the matrix without a second scan).
- * Batches give the same vocabulary and idf as one call with all the documents.
+ * `keepTokens` may be a budget: the most token ids to hold; past it the kept tokens are dropped and
+ * `finish()` returns no matrix (the caller transforms the documents again), so memory stays bounded
+ * on corpora of any size. Batches give the same vocabulary and idf as one call with all the documents.
  */
 export class TfidfFitter {
   private readonly o: TfidfOptions;
   private readonly table: TermTable;
-  private readonly sb = new ScanBuffers();
+  private sb = new ScanBuffers();
   private docStart: Int32Array | null;
+  private readonly maxKept: number;
   private tf: Float64Array = new Float64Array(1 << 14);
   private df: Int32Array = new Int32Array(1 << 14);
   private last: Int32Array = new Int32Array(1 << 14).fill(-1);
   private nDocs = 0;
 
-  constructor(options: Partial<TfidfOptions> = {}, keepTokens = false) {
+  constructor(options: Partial<TfidfOptions> = {}, keepTokens: boolean | number = false) {
     this.o = resolveTfidfOptions(options);
     this.table = new TermTable(stopSet(this.o.stopWords), 1 << 14);
-    this.docStart = keepTokens ? new Int32Array(1024) : null;
+    this.maxKept = keepTokens === true ? Infinity : keepTokens === false ? 0 : keepTokens;
+    this.docStart = this.maxKept > 0 ? new Int32Array(1024) : null;
+  }
+
+  /** Whether the tokens of every document so far are kept (finish() will return the matrix). */
+  get keepsTokens(): boolean {
+    return this.docStart !== null;
   }
 
   /** Documents seen so far. */
@@ -180,12 +189,13 @@ export class TfidfFitter {
   }
 
   add(docs: readonly string[]): void {
-    const { table, sb, o } = this;
-    const keep = this.docStart !== null;
+    const { table, o } = this;
     for (let i = 0; i < docs.length; i++) {
       const d = this.nDocs;
       const doc = docs[i];
       if (typeof doc !== 'string') throw invalidData(`tfidf: document ${d} is ${doc === null ? 'null' : typeof doc}; expected a string`, { row: d });
+      const sb = this.sb;
+      const keep = this.docStart !== null;
       const from = keep ? sb.n : 0;
       if (!keep) sb.n = 0;
       scanDocument(doc, table, true, o.lowercase, sb);
@@ -200,6 +210,11 @@ export class TfidfFitter {
       if (this.docStart) {
         if (d + 2 > this.docStart.length) this.docStart = growI32(this.docStart, 2 * (d + 2), 0);
         this.docStart[d + 1] = sb.n;
+        if (sb.n > this.maxKept) {
+          // Over budget: drop the kept tokens (and their buffer), count from here on only.
+          this.docStart = null;
+          this.sb = new ScanBuffers();
+        }
       }
       this.nDocs++;
     }

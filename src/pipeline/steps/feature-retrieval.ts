@@ -5,13 +5,22 @@
  * and document counts, sender-domain history from each row's domain, timestamp and label; only the
  * columns these read), pass 2 transforms the training and test rows of each row group into their
  * matrices. Memory holds the matrices and one row group, never the text of the split.
+ *
+ * Pass 1 also keeps the training e-mails' TF-IDF token ids while they number at most
+ * KEEP_TRAIN_TOKENS (64 MB of ids); pass 2 then takes the training TF-IDF rows from them and
+ * tokenizes only the test e-mails (the same values: the fitter's rows equal the transform's). On
+ * larger corpora the fitter drops them past the budget and pass 2 tokenizes everything, as before.
  */
 import { TrainSpamError } from '../../core/errors.js';
 import { FeatureMatrixBuilder } from '../../features/matrix-builder.js';
 import { FeaturePipelineFitter } from '../../features/pipeline.js';
+import { denseMatrix, featureMatrix, type CsrMatrix } from '../../core/matrix.js';
 import { streamRowSets, type EmailColumn, type EmailRowSet } from '../../io/email-table.js';
 import { logStepMetrics, type RunContext } from '../context.js';
 import type { FeatureSet } from '../state.js';
+
+/** Token ids the fit may keep for pass 2 (4 bytes each). */
+export const KEEP_TRAIN_TOKENS = 1 << 24;
 
 /** The columns the fit reads (emailText: subject + body; sender history: domain, sender, time). */
 export const FIT_COLUMNS: readonly EmailColumn[] = ['subject', 'body_text', 'sender', 'sender_domain', 'event_timestamp'];
@@ -23,11 +32,19 @@ export interface FeatureRetrievalInput {
   readonly trainGroups: Int32Array;
 }
 
-export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalInput): Promise<FeatureSet> {
+export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalInput, options: { keepTrainTokens?: number } = {}): Promise<FeatureSet> {
   const t0 = ctx.clock.monotonic();
-  const fitter = new FeaturePipelineFitter();
+  const fitter = new FeaturePipelineFitter({ keepTrainTokens: options.keepTrainTokens ?? KEEP_TRAIN_TOKENS });
   for await (const [train] of streamRowSets([data.train], { columns: FIT_COLUMNS })) if (train.length) fitter.add(train);
-  const { pipeline, trainTfidfNnz } = fitter.finish();
+  const { pipeline, trainTfidfNnz, trainTfidf } = fitter.finish();
+  let trainRow = 0;
+  /** The next `records` training rows: dense views computed, TF-IDF rows from the kept tokens. */
+  const trainRows = (records: Parameters<typeof pipeline.transform>[0], tfidf: CsrMatrix) => {
+    const n = records.length;
+    const sparse: CsrMatrix = { rows: n, cols: tfidf.cols, indptr: tfidf.indptr.subarray(trainRow, trainRow + n + 1), indices: tfidf.indices, data: tfidf.data };
+    trainRow += n;
+    return featureMatrix(denseMatrix(n, pipeline.denseCols, pipeline.denseFeatures(records)), sparse, pipeline.featureNames);
+  };
   const nTrain = data.train.ids.length;
   const nTest = data.test.ids.length;
   const builder = (rows: number, nnz: number) => new FeatureMatrixBuilder(rows, pipeline.denseCols, pipeline.tfidf.numFeatures, pipeline.featureNames, nnz);
@@ -40,7 +57,8 @@ export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalIn
   for (const [sets, builders] of passes) {
     for await (const chunk of streamRowSets(sets)) {
       chunk.forEach((records, s) => {
-        if (records.length) builders[s].append(pipeline.transform(records));
+        if (!records.length) return;
+        builders[s].append(trainTfidf && builders[s] === trainB ? trainRows(records, trainTfidf) : pipeline.transform(records));
       });
       if (ctx.signal.aborted) throw new TrainSpamError('CANCELLED', 'feature retrieval interrupted');
     }

@@ -74,6 +74,24 @@ describe('streamed fit and matrix assembly', () => {
     }
   });
 
+  it('keepTrainTokens: the kept training TF-IDF block equals the transform, within the budget only', () => {
+    const ref = fitTransformFeaturePipeline(records);
+    const kept = new FeaturePipelineFitter({ keepTrainTokens: 1 << 24 });
+    for (const b of batches(records)) kept.add(b);
+    const k = kept.finish();
+    expect(k.trainTfidf).not.toBeNull();
+    expect(k.pipeline.toPayload()).toEqual(ref.pipeline.toPayload());
+    for (const key of ['indptr', 'indices', 'data'] as const) expect(bits(k.trainTfidf![key]).equals(bits(ref.matrix.sparse[key]))).toBe(true);
+    // A budget below the corpus' token count (which is at least its non-zeros): dropped part-way,
+    // same fit, no block.
+    const small = new FeaturePipelineFitter({ keepTrainTokens: Math.max(1, k.trainTfidfNnz >> 1) });
+    for (const b of batches(records)) small.add(b);
+    const s = small.finish();
+    expect(s.trainTfidf).toBeNull();
+    expect(s.pipeline.toPayload()).toEqual(ref.pipeline.toPayload());
+    expect(s.trainTfidfNnz).toBe(k.trainTfidfNnz);
+  });
+
   it('the builder rejects too many rows, too few rows and a batch of other columns', () => {
     const { pipeline, matrix } = fitTransformFeaturePipeline(records.slice(0, 20));
     const mk = (rows: number) => new FeatureMatrixBuilder(rows, pipeline.denseCols, pipeline.tfidf.numFeatures, pipeline.featureNames, 10);
