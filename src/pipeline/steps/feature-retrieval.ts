@@ -7,7 +7,8 @@
  * matrices. Memory holds the matrices and one row group, never the text of the split.
  *
  * Pass 1 also keeps the training e-mails' TF-IDF token ids while they number at most
- * KEEP_TRAIN_TOKENS (64 MB of ids); pass 2 then takes the training TF-IDF rows from them and
+ * KEEP_TRAIN_TOKENS (64 MB of ids; their buffer doubles as it grows, so up to 128 MB just before a
+ * larger corpus drops them); pass 2 then takes the training TF-IDF rows from them and
  * tokenizes only the test e-mails (the same values: the fitter's rows equal the transform's). On
  * larger corpora the fitter drops them past the budget and pass 2 tokenizes everything, as before.
  */
