@@ -178,11 +178,6 @@ export class TfidfFitter {
     this.docStart = this.maxKept > 0 ? new Int32Array(1024) : null;
   }
 
-  /** Whether the tokens of every document so far are kept (finish() will return the matrix). */
-  get keepsTokens(): boolean {
-    return this.docStart !== null;
-  }
-
   /** Documents seen so far. */
   get documents(): number {
     return this.nDocs;
