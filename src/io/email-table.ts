@@ -194,6 +194,8 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
     }
     const columns = await readColumns(source, fileNames, rg);
     const col = (n: string): unknown[] | undefined => (canonical.has(n) && columns[canonical.get(n)!.name] !== undefined ? columns[canonical.get(n)!.name] : undefined);
+    // The file has size_bytes but this scan does not read it: records leave it 0 (see ScanOptions.columns).
+    const sizeNotRead = canonical.has('size_bytes') && col('size_bytes') === undefined;
     const records: EmailRecord[][] = [];
     for (let s = 0; s < picks.length; s++) {
       const out: EmailRecord[] = [];
@@ -226,7 +228,7 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
           }
           seenIds.set(id, row);
         }
-        out.push(shape === 'raw' ? await fromRaw(filePath, canonical, col, k, row, id, label) : fromProcessed(col, k, id, label, canonical.has('size_bytes')));
+        out.push(shape === 'raw' ? await fromRaw(filePath, canonical, col, k, row, id, label) : fromProcessed(col, k, id, label, sizeNotRead));
         spam += label;
       }
       taken[s] += out.length;
@@ -355,7 +357,7 @@ function groupOf(id: string): string {
   return slash > 0 ? id.slice(0, slash) : '';
 }
 
-function fromProcessed(col: Col, k: number, id: string, label: 0 | 1, fileHasSize: boolean): EmailRecord {
+function fromProcessed(col: Col, k: number, id: string, label: 0 | 1, sizeNotRead: boolean): EmailRecord {
   const get = (n: string) => col(n)?.[k];
   const sender = str(get('sender'))?.toLowerCase() ?? null;
   const subject = str(get('subject')) ?? '';
@@ -376,7 +378,7 @@ function fromProcessed(col: Col, k: number, id: string, label: 0 | 1, fileHasSiz
     is_multipart: get('is_multipart') === true,
     num_attachments: int(get('num_attachments'), 0),
     event_timestamp: timestamp(get('event_timestamp')),
-    size_bytes: fileHasSize && col('size_bytes') === undefined ? 0 : sizeBytes(get('size_bytes'), subject, body, html),
+    size_bytes: sizeNotRead ? 0 : sizeBytes(get('size_bytes'), subject, body, html),
     source_group: str(get('source_group')) ?? groupOf(id),
   };
 }
