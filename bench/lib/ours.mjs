@@ -20,7 +20,7 @@ const dist = (p) => pathToFileURL(path.join(DIST, p)).href;
 
 /** Imports of the compiled modules the bench uses (one place, so a missing build fails early). */
 export async function loadDist() {
-  const [params, context, dataStep, featStep, runner, tfidf, featPipe, registry, ranking, scorer, study, pool, progress, ports, random, validation, space, nativeGbm] = await Promise.all([
+  const [params, context, dataStep, featStep, runner, tfidf, featPipe, registry, ranking, scorer, study, pool, progress, ports, random, validation, space, nativeGbm, hpoFamilies, hpo] = await Promise.all([
     import(dist('pipeline/params.js')),
     import(dist('pipeline/context.js')),
     import(dist('pipeline/steps/data-preparation.js')),
@@ -39,8 +39,10 @@ export async function loadDist() {
     import(dist('hpo/validation.js')),
     import(dist('hpo/space.js')),
     import(dist('exec/native-gbm.js')),
+    import(dist('hpo/registry-families.js')),
+    import(dist('hpo/index.js')),
   ]);
-  return { params, context, dataStep, featStep, runner, tfidf, featPipe, registry, ranking, scorer, study, pool, progress, ports, random, validation, space, nativeGbm };
+  return { params, context, dataStep, featStep, runner, tfidf, featPipe, registry, ranking, scorer, study, pool, progress, ports, random, validation, space, nativeGbm, hpoFamilies, hpo };
 }
 
 /** A RunContext without tracking for calling pipeline steps directly. */

@@ -28,6 +28,19 @@ function emailText(r) {
   return (r.subject ?? '') + '\n' + (r.body_text ?? '');
 }
 
+/**
+ * Our random search's trial configs for `seed`: what the pipeline's HPO step runs (the default space,
+ * trial i from the master seed and i), so the peer runs the same 20 trials, not its own draws.
+ */
+export function trialConfigs(m, seed, trials) {
+  const { registryFamilies } = m.hpoFamilies;
+  const searcher = m.hpo.randomSearcher(m.hpo.defaultSpace(registryFamilies), seed);
+  return Array.from({ length: trials }, (_, i) => {
+    const s = searcher.suggest(i);
+    return { model: s.config.model, params: s.config.params, seed: s.seed };
+  });
+}
+
 /** Writes input.json (our split, our 24 dense features, the texts, the raw test e-mails). */
 export function writePeerInput(dir, m, shared, o) {
   const { records, features, validIdx } = shared;
@@ -44,6 +57,7 @@ export function writePeerInput(dir, m, shared, o) {
     test: side(records.test, features.test, true),
     validIdx: Array.from(validIdx),
     trials: o.trials,
+    configs: trialConfigs(m, o.seed, o.trials),
     seed: o.seed,
     workers: o.workers,
     reps: o.reps,

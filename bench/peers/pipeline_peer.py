@@ -8,12 +8,13 @@ input.json holds OUR split and OUR dense features, so both sides see the same ro
   train / test: ids, y, texts (subject + "\n" + body_text), dense (row-major, denseCols per row)
   test.raw: the test e-mails as RFC-822 text (for the single-e-mail latency)
   validIdx: rows of train that form the HPO validation holdout (our stratified 20 %)
+  configs: our random searcher's trial configs for `seed` ({model, params, seed} in trial order)
   trials, seed, workers, reps, e2eReps, aucSize, quick
 Prints one JSON object on stdout (times in seconds).
 
 End-to-end = TF-IDF fit on train + transform of both splits + hstack with the 24 dense columns +
-20 random-search trials (LogisticRegression lbfgs, XGBoost hist, MLPClassifier; `workers`
-processes through joblib) scored by F1 at 0.5 on the holdout + refit of the best on all of train +
+the same 20 random-search trials as ours (our configs, translated: LogisticRegression lbfgs,
+XGBoost hist, MLPClassifier; `workers` processes through joblib) scored by F1 at 0.5 on the holdout + refit of the best on all of train +
 test F1 / AUC. Loading input.json is not timed (our side's parquet load is).
 """
 import email
@@ -21,7 +22,6 @@ import email.policy
 import json
 import math
 import os
-import random
 import statistics
 import sys
 import time
@@ -72,40 +72,42 @@ def features(inp):
     return vec, Xtr, Xte
 
 
-# --- search space: the same families and ranges as our default space (src/models/*/params.ts) ---
+# --- the trials: OUR 20 configs (input.json `configs`, drawn by our random searcher from our default
+# space for the run's master seed), translated to scikit-learn / XGBoost parameters, so both sides run
+# the same random search, config for config ---
 
-def log_uniform(rng, lo, hi):
-    return math.exp(rng.uniform(math.log(lo), math.log(hi)))
-
-
-def sample_config(rng):
-    family = rng.choice(['gbm', 'logistic', 'mlp'])
+def translate(family, ours):
+    """Our parameter names and values -> the peer estimator's. What has no counterpart is said here:
+    the MLP's `dropout` and `class_weight` (MLPClassifier has neither) are dropped."""
     if family == 'logistic':
-        return family, {'C': log_uniform(rng, 1e-3, 1e3), 'class_weight': rng.choice([None, 'balanced'])}
+        cw = ours.get('class_weight', 'none')
+        return {'C': ours['C'], 'class_weight': None if cw == 'none' else cw}
     if family == 'gbm':
         p = {
-            'n_estimators': int(round(log_uniform(rng, 50, 1000))),
-            'learning_rate': log_uniform(rng, 0.01, 0.3),
-            'max_depth': rng.randint(2, 10),
-            'grow_policy': rng.choice(['depthwise', 'lossguide']),
-            'min_child_weight': log_uniform(rng, 0.01, 20),
-            'reg_lambda': log_uniform(rng, 1e-3, 10),
-            'gamma': rng.uniform(0, 5),
-            'subsample': rng.uniform(0.5, 1),
-            'colsample_bytree': rng.uniform(0.3, 1),
-            'scale_pos_weight': log_uniform(rng, 0.5, 5),
+            'n_estimators': int(ours['n_estimators']),
+            'learning_rate': ours['learning_rate'],
+            'max_depth': int(ours['max_depth']),
+            'grow_policy': ours['grow_policy'],
+            'min_child_weight': ours['min_child_weight'],
+            'reg_lambda': ours['reg_lambda'],
+            'gamma': ours['min_split_gain'],
+            'subsample': ours['subsample'],
+            'colsample_bytree': ours['colsample_bytree'],
+            'scale_pos_weight': ours['scale_pos_weight'],
         }
-        if p['grow_policy'] == 'lossguide':
-            p['max_leaves'] = int(round(log_uniform(rng, 8, 128)))
-        return family, p
-    return family, {
-        'hidden_layer_sizes': rng.choice([(32,), (64,), (128,), (128, 64), (256, 128)]),
-        'activation': rng.choice(['relu', 'tanh']),
-        'learning_rate_init': log_uniform(rng, 1e-4, 1e-2),
-        'max_iter': rng.randint(5, 60),
-        'batch_size': int(round(log_uniform(rng, 32, 512))),
-        'alpha': log_uniform(rng, 1e-7, 1e-3),
-    }
+        if ours['grow_policy'] == 'lossguide':
+            p['max_leaves'] = int(ours['num_leaves'])
+        return p
+    if family == 'mlp':
+        return {
+            'hidden_layer_sizes': tuple(ours['hidden_layers']),
+            'activation': ours['activation'],
+            'learning_rate_init': ours['learning_rate'],
+            'max_iter': int(ours['epochs']),
+            'batch_size': int(ours['batch_size']),
+            'alpha': ours['l2'],
+        }
+    raise ValueError(f'input.json configs: unknown family {family!r}; expected gbm, logistic or mlp')
 
 
 def make_model(family, params, seed, threads=1):
@@ -116,25 +118,46 @@ def make_model(family, params, seed, threads=1):
         import xgboost as xgb
         return xgb.XGBClassifier(tree_method='hist', max_bin=256, n_jobs=threads, random_state=seed, **params)
     from sklearn.neural_network import MLPClassifier
-    return MLPClassifier(solver='adam', random_state=seed, **params)
+    # every epoch of max_iter, as ours (sklearn's default stops after 10 epochs without a 1e-4 gain)
+    return MLPClassifier(solver='adam', random_state=seed, n_iter_no_change=params['max_iter'] + 1, **params)
 
 
-def prepare(family, X):
-    # The end-to-end run gives every model the CSR matrix, as a Python pipeline would (XGBoost then
-    # treats absent entries as missing, which is what makes it fast on sparse input). The GBM
-    # kernel below uses a dense array instead, so its zeros are values as in our GBM.
-    return X
+class Inputs:
+    """The model inputs of one fit/predict pair. Every model gets the CSR matrix, as a Python pipeline
+    would (XGBoost then treats absent entries as missing, which is what makes it fast on sparse input);
+    logistic regression and the MLP get the 24 dense columns standardised with the fit rows' mean and
+    standard deviation (StandardScaler), as our two models standardise them inside the fit."""
+
+    def __init__(self, Xfit, Xpred, dc):
+        from sklearn.preprocessing import StandardScaler
+        self.raw = (Xfit, Xpred)
+        sc = StandardScaler().fit(Xfit[:, :dc].toarray())
+
+        def scaled(X):
+            return sp.hstack([sp.csr_matrix(sc.transform(X[:, :dc].toarray())), X[:, dc:]], format='csr')
+        self.scaled = (scaled(Xfit), scaled(Xpred))
+
+    def get(self, family):
+        return self.raw if family == 'gbm' else self.scaled
 
 
-def run_trial(family, params, seed, Xfit, yfit, Xval, yval):
+def run_trial(family, params, seed, Xfit, Xval, yfit, yval):
     from sklearn.metrics import f1_score, roc_auc_score
     t0 = time.perf_counter()
     m = make_model(family, params, seed)
-    m.fit(prepare(family, Xfit), yfit)
-    p = m.predict_proba(prepare(family, Xval))[:, 1]
+    m.fit(Xfit, yfit)
+    p = m.predict_proba(Xval)[:, 1]
     f1 = float(f1_score(yval, (p >= 0.5).astype(int), zero_division=0))
     auc = float(roc_auc_score(yval, p))
     return {'family': family, 'params': {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}, 'f1': f1, 'auc': auc, 'seconds': time.perf_counter() - t0}
+
+
+def trial_configs(inp):
+    """[(family, peer params, fit seed)] from input.json's `configs` (ours, in trial order)."""
+    cs = inp.get('configs')
+    if not cs or len(cs) != inp['trials']:
+        raise ValueError(f"input.json: 'configs' must list {inp['trials']} trial configs (got {0 if not cs else len(cs)})")
+    return [(c['model'], translate(c['model'], c['params']), c['seed'] % (2 ** 31)) for c in cs]
 
 
 def pipeline(inp):
@@ -149,18 +172,19 @@ def pipeline(inp):
     valid = np.zeros(len(ytr), dtype=bool)
     valid[np.asarray(inp['validIdx'], dtype=np.int64)] = True
     Xfit, yfit, Xval, yval = Xtr[~valid], ytr[~valid], Xtr[valid], ytr[valid]
-    rng = random.Random(inp['seed'])
-    configs = [sample_config(rng) for _ in range(inp['trials'])]
+    configs = trial_configs(inp)
+    inputs = Inputs(Xfit, Xval, inp['denseCols'])
     trials = Parallel(n_jobs=inp['workers'], backend='loky')(
-        delayed(run_trial)(f, p, inp['seed'] + i, Xfit, yfit, Xval, yval) for i, (f, p) in enumerate(configs))
+        delayed(run_trial)(f, p, seed, *inputs.get(f), yfit, yval) for f, p, seed in configs)
     best = max(trials, key=lambda r: (r['f1'], r['auc']))
     t_hpo = time.perf_counter()
     params = dict(best['params'])
     if 'hidden_layer_sizes' in params:
         params['hidden_layer_sizes'] = tuple(params['hidden_layer_sizes'])
     m = make_model(best['family'], params, inp['seed'], threads=inp['workers'])
-    m.fit(prepare(best['family'], Xtr), ytr)
-    p = m.predict_proba(prepare(best['family'], Xte))[:, 1]
+    Xa, Xb = Inputs(Xtr, Xte, inp['denseCols']).get(best['family'])
+    m.fit(Xa, ytr)
+    p = m.predict_proba(Xb)[:, 1]
     f1 = float(f1_score(yte, (p >= 0.5).astype(int), zero_division=0))
     auc = float(roc_auc_score(yte, p))
     t_end = time.perf_counter()
@@ -208,8 +232,12 @@ def kernels(inp, out, reps):
     vec, Xtr, Xte = features(inp)
     ytr = np.asarray(inp['train']['y'], dtype=np.int64)
     yte = np.asarray(inp['test']['y'], dtype=np.int64)
-    out['logistic_fit'], lr = timed(lambda: LogisticRegression(solver='lbfgs', max_iter=100).fit(Xtr, ytr), reps)
-    out['logistic_test_auc'] = float(roc_auc_score(yte, lr.predict_proba(Xte)[:, 1]))
+    # the dense columns standardised inside the timed fit, as our logistic model does in its own
+    def logistic_fit():
+        inputs = Inputs(Xtr, Xte, inp['denseCols'])
+        return inputs, LogisticRegression(solver='lbfgs', max_iter=100).fit(inputs.scaled[0], ytr)
+    out['logistic_fit'], (inputs, lr) = timed(logistic_fit, reps)
+    out['logistic_test_auc'] = float(roc_auc_score(yte, lr.predict_proba(inputs.scaled[1])[:, 1]))
     Dtr, Dte = Xtr.toarray(), Xte.toarray()
     gbm_params = dict(tree_method='hist', n_estimators=200, max_depth=6, learning_rate=0.1, max_bin=256, n_jobs=2)
     # XGBoost has no JIT to warm up: no untimed run (each fit is tens of seconds on a loaded 2-core VM)
