@@ -3,8 +3,7 @@
  * (renderer "none", no DOM, no canvas) and rasterised to PNG by resvg with the shipped font only.
  */
 import { Resvg, renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { TrainSpamError } from '../core/errors.js';
 import { FONT_FAMILY, fontFiles } from './fonts.js';
 
@@ -21,6 +20,13 @@ export interface RenderOptions {
   readonly pngScale?: number;
 }
 
+// vega and vega-lite (~250 modules, ~0.3 s to load) load with the first plot, not with every command
+// whose modules reach this one.
+let vegaModules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | null = null;
+function loadVega(): Promise<[typeof import('vega'), typeof import('vega-lite')]> {
+  return (vegaModules ??= Promise.all([import('vega'), import('vega-lite')]));
+}
+
 /** Renders a Vega-Lite spec to SVG text and PNG bytes. */
 export async function renderVegaLite(name: string, title: string, spec: TopLevelSpec, options: RenderOptions = {}): Promise<RenderedPlot> {
   const svg = await vegaLiteToSvg(name, spec);
@@ -30,6 +36,7 @@ export async function renderVegaLite(name: string, title: string, spec: TopLevel
 
 /** The SVG text of a Vega-Lite spec (vega's View with renderer "none": no DOM, no canvas). */
 export async function vegaLiteToSvg(name: string, spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await loadVega();
   try {
     // vega tags the data objects it ingests: work on a copy so the caller's spec stays plain JSON
     const compiled = compile(structuredClone(spec)).spec;

@@ -11,11 +11,15 @@ import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
 import { PIPELINE_DEFINITION, type ParamType, type ParamValue } from '../../pipeline/definition.js';
-import { compilePipeline, imageRef } from '../../kubeflow/compiler.js';
-import { emitPipelineYaml } from '../../kubeflow/yaml-emitter.js';
-import { validatePipelineYaml } from '../../kubeflow/validator.js';
-import { buildHpoManifests, manifestsToYaml } from '../../kubeflow/k8s-job.js';
-import { KfpClient } from '../../kubeflow/kfp-client.js';
+
+// The Kubeflow modules (the KFP compiler, its YAML emitter and schema validator, the Kubernetes
+// manifests, the KFP client) pull in kubernetes-models, ajv and undici: ~0.3 s of module loading
+// that every other command (`run` included) would pay at start-up. They load when a command here runs.
+const compiler = () => import('../../kubeflow/compiler.js');
+const yamlEmitter = () => import('../../kubeflow/yaml-emitter.js');
+const validator = () => import('../../kubeflow/validator.js');
+const k8sJob = () => import('../../kubeflow/k8s-job.js');
+const kfpClient = () => import('../../kubeflow/kfp-client.js');
 
 const usage = (message: string, details: Record<string, unknown> = {}) => new TrainSpamError('INVALID_ARGUMENT', message, { ...details, usage: true });
 
@@ -84,6 +88,7 @@ export function registerKubeflowCommands(program: Command): void {
     .option('--registry <prefix>', 'registry/namespace prefix of the images, e.g. ghcr.io/acme', process.env.REGISTRY || '')
     .option('--mlflow-tracking-uri <uri>', 'MLflow URI baked into the step env and the parameter default')
     .action(async (o: { output: string; imageTag: string; registry: string; mlflowTrackingUri?: string }) => {
+      const [{ compilePipeline, imageRef }, { emitPipelineYaml }, { validatePipelineYaml }] = await Promise.all([compiler(), yamlEmitter(), validator()]);
       const spec = compilePipeline(PIPELINE_DEFINITION, { imageTag: o.imageTag, registry: o.registry, mlflowTrackingUri: o.mlflowTrackingUri });
       const yaml = emitPipelineYaml(spec);
       const issues = validatePipelineYaml(yaml);
@@ -97,6 +102,7 @@ export function registerKubeflowCommands(program: Command): void {
     .command('validate <file>')
     .description('Check a pipeline YAML the way the KFP API server does, and stricter')
     .action(async (file: string) => {
+      const { validatePipelineYaml } = await validator();
       const issues = validatePipelineYaml(await readFile(file, 'utf8'));
       if (issues.length) {
         for (const i of issues) process.stderr.write(`${file}: ${i.path}: ${i.message}\n`);
@@ -121,6 +127,7 @@ export function registerKubeflowCommands(program: Command): void {
       const yaml = await readFile(o.pipelineFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
         throw new TrainSpamError('NOT_FOUND', `${o.pipelineFile}: ${e.code ?? e.message}; run \`train-spam compile-pipeline\` (or \`make compile-pipeline\`) first`);
       });
+      const [{ validatePipelineYaml }, { KfpClient }] = await Promise.all([validator(), kfpClient()]);
       const issues = validatePipelineYaml(yaml);
       if (issues.length) throw new TrainSpamError('INVALID_DATA', `${o.pipelineFile} is not a valid pipeline: ${issues[0].path}: ${issues[0].message}`, { issues });
       const client = new KfpClient({ host: o.host, token: process.env.KFP_TOKEN, namespace: o.namespace, timeoutMs: o.timeoutMs });
@@ -163,6 +170,7 @@ export function registerHpoK8sManifest(hpo: Command): void {
       trials: number; seed: number; scheduler: string; data: string; journalDir: string; storageClass?: string; storageSize: string; cpu: string; memory: string; backoffLimitPerIndex: number;
     }) => {
       if (o.scheduler !== 'random' && o.scheduler !== 'asha') throw usage(`--scheduler must be random or asha, got '${o.scheduler}'`);
+      const [{ imageRef }, { buildHpoManifests, manifestsToYaml }] = await Promise.all([compiler(), k8sJob()]);
       const m = buildHpoManifests({
         shards: o.shards, image: o.image ?? imageRef('hpo-train', o), name: o.name, namespace: o.namespace, numTrials: o.trials, seed: o.seed,
         scheduler: o.scheduler, dataPath: o.data, journalDir: o.journalDir, storageClassName: o.storageClass, storageSize: o.storageSize,

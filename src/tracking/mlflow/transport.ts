@@ -3,13 +3,21 @@
  * per-attempt timeouts, retries (see retry.ts) with an injectable sleep and random source, and
  * error mapping from `error_code`. Credentials never appear in errors or log lines.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher } from 'undici';
 import { TrainSpamError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/ports.js';
 import { Rng } from '../../core/random.js';
 import { redactUrl, scrub } from '../redact.js';
 import { httpError } from './error-map.js';
 import { backoffDelay, classifyNetworkError, DEFAULT_RETRY, parseRetryAfter, shouldRetryError, shouldRetryStatus, type RetryPolicy } from './retry.js';
+
+// undici (~130 modules, ~0.1 s to load) is required when the first transport is made: a run on the
+// local store, the default, never loads it.
+let undiciModule: typeof import('undici') | null = null;
+function undici(): typeof import('undici') {
+  return (undiciModule ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
+}
 
 export interface MlflowAuth {
   readonly token?: string;
@@ -98,7 +106,7 @@ export class MlflowTransport {
     this.random = options.random ?? jitterSource();
     this.now = options.now ?? Date.now;
     this.ownsDispatcher = !options.dispatcher;
-    this.dispatcher = options.dispatcher ?? new Agent({ connect: { rejectUnauthorized: !options.insecureTls }, keepAliveTimeout: 4000 });
+    this.dispatcher = options.dispatcher ?? new (undici().Agent)({ connect: { rejectUnauthorized: !options.insecureTls }, keepAliveTimeout: 4000 });
   }
 
   /** Human-readable target without credentials. */
@@ -141,7 +149,7 @@ export class MlflowTransport {
         abort.abort();
       }, this.timeoutMs);
       try {
-        const r = await request(url, {
+        const r = await undici().request(url, {
           method: spec.method,
           headers,
           body,
