@@ -2,7 +2,7 @@
 //   npx tsc -p tsconfig.build.json --outDir bench/results/tmp/<you>/dist
 //   TRAIN_SPAM_BENCH_DIST=bench/results/tmp/<you>/dist node bench/mlp.bench.mjs
 //     [--backend wasm|cpu|tensorflow] [--hidden 128[,64]] [--epochs 28] [--batch 316] [--rows 3900]
-//     [--density 0.08] [--dropout 0.1] [--reps 3] [--seeds 7[,8,..]] [--spam DIR] [--base DIST]
+//     [--density 0.08] [--dropout 0.1] [--activation relu|tanh] [--reps 3] [--seeds 7[,8,..]] [--spam DIR] [--base DIST]
 // Defaults mimic one HPO trial: ~3,900 training rows × 524 columns (24 dense + 500 sparse), a
 // validation set of 970 rows reported every epoch (as the HPO runner does), hidden [128], 28 epochs,
 // batch 316. --spam DIR uses the SpamAssassin matrix cached by bench/logistic.bench.mjs
@@ -32,6 +32,7 @@ const epochs = Number(args.epochs ?? 28);
 const batch = Number(args.batch ?? 316);
 const density = Number(args.density ?? 0.08);
 const dropout = Number(args.dropout ?? 0.1);
+const activation = String(args.activation ?? 'relu');
 const reps = Number(args.reps ?? 3);
 // Seed of rep r (1-based) is seeds[(r - 1) % seeds.length]; the warm-up uses the first.
 const seeds = String(args.seeds ?? '7').split(',').map(Number);
@@ -91,7 +92,7 @@ for (const f of ['WASM_HAS_SIMD_SUPPORT', 'WASM_HAS_MULTITHREAD_SUPPORT']) {
 }
 
 const load0 = loadavg()[0];
-const params = { hidden_layers: hidden, epochs, batch_size: batch, dropout };
+const params = { hidden_layers: hidden, epochs, batch_size: batch, dropout, activation };
 for (let r = 0; r <= reps; r++) {
   for (const b of builds) {
     const epochMs = [];

@@ -56,6 +56,25 @@ export const F32X4_ADD = [0xfd, ...uleb(0xe4)];
 export const F32X4_MUL = [0xfd, ...uleb(0xe6)];
 export const F32X4_DIV = [0xfd, ...uleb(0xe7)];
 export const F32X4_SQRT = [0xfd, ...uleb(0xe3)];
+export const F32X4_SUB = [0xfd, ...uleb(0xe5)];
+export const F32X4_ABS = [0xfd, ...uleb(0xe0)];
+export const F32X4_NEG = [0xfd, ...uleb(0xe1)];
+export const F32X4_MIN = [0xfd, ...uleb(0xe8)];
+export const F32X4_MAX = [0xfd, ...uleb(0xe9)];
+export const F32X4_GT = [0xfd, ...uleb(0x44)];
+export const F32X4_NEAREST = [0xfd, ...uleb(0x6a)];
+export const I32X4_SPLAT = [0xfd, 0x11];
+export const I32X4_ADD = [0xfd, ...uleb(0xae)];
+export const I32X4_SHL = [0xfd, ...uleb(0xab)];
+export const I32X4_TRUNC_SAT_F32X4_S = [0xfd, ...uleb(0xf8)];
+export const V128_AND = [0xfd, ...uleb(0x4e)];
+export const V128_OR = [0xfd, ...uleb(0x50)];
+/** f32.const v (rounded to float32). */
+export function f32c(v: number): number[] {
+  const b = new DataView(new ArrayBuffer(4));
+  b.setFloat32(0, v, true);
+  return [0x43, b.getUint8(0), b.getUint8(1), b.getUint8(2), b.getUint8(3)];
+}
 export const F64X2_SPLAT = [0xfd, 0x14];
 export const F64X2_ADD = [0xfd, ...uleb(0xf0)];
 export const F64X2_MUL = [0xfd, ...uleb(0xf2)];

@@ -17,8 +17,10 @@
  */
 import type { FeatureMatrix } from '../../core/matrix.js';
 import {
-  ADD, BLOCK, END, F32, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, GE_S, GE_U, GT_S, I32, LOOP, MUL, SHL, V128,
-  br, brIf, buildModule, compileModule, f32load, get, i32c, i32load, inc, set, v128load, v128store, v128zero,
+  ADD, BLOCK, END, F32, F32X4_ABS, F32X4_ADD, F32X4_DIV, F32X4_GT, F32X4_MAX, F32X4_MIN, F32X4_MUL, F32X4_NEAREST, F32X4_NEG,
+  F32X4_SPLAT, F32X4_SQRT, F32X4_SUB, GE_S, GE_U, GT_S, I32, I32X4_ADD, I32X4_SHL, I32X4_SPLAT, I32X4_TRUNC_SAT_F32X4_S, LOOP,
+  MUL, SHL, V128, V128_AND, V128_OR,
+  br, brIf, buildModule, compileModule, f32c, f32load, get, i32c, i32load, inc, set, v128load, v128store, v128zero,
   InstancePool, type PooledInstance,
 } from '../wasm-asm.js';
 import type { DenseScaler } from './network.js';
@@ -129,9 +131,181 @@ function adamBody(): number[] {
   ];
 }
 
+
+/** The first layer's activation (the output layer's, 'linear', when the network has no hidden layer). */
+export type FirstLayerActivation = 'relu' | 'tanh' | 'linear';
+
+/**
+ * tanh of the v128 in local `x` onto the stack, float32, from expm1: with t = −2·min(|x|, 9),
+ * tanh|x| = −expm1(t) / (2 + expm1(t)), and expm1(t) = 2ᵏ·expm1(r) + (2ᵏ − 1) for t = k·ln2 + r,
+ * |r| ≤ ln2/2 (k = nearest(t·log₂e), ln 2 split in a 16-bit head and a tail so that k·head is
+ * exact), expm1(r) by its Taylor polynomial to r⁷/7! (truncation < 6e-9 relative). Near 0 the
+ * k = 0 branch is expm1(r) itself, so small |x| keep their relative precision (no 1 − e^t
+ * cancellation). Error against float64 tanh: a few float32 ulps (tested). Beyond |x| = 9, tanh
+ * rounds to ±1 in float32. The sign of x is put back with a bitwise or (±0 and NaN pass through).
+ * Locals: x, then 5 scratch v128 from `tmp`, constants from `c` (see TANH_CONSTS).
+ */
+function tanhInto(x: number, tmp: number, c: number): number[] {
+  const [ax, k, r, em1] = [tmp, tmp + 1, tmp + 2, tmp + 3];
+  const C = (name: keyof typeof TANH_CONST_INDEX) => get(c + TANH_CONST_INDEX[name]);
+  return [
+    ...get(x), ...F32X4_ABS, ...C('nine'), ...F32X4_MIN, ...C('minusTwo'), ...F32X4_MUL, ...set(ax), // ax := t
+    ...get(ax), ...C('log2e'), ...F32X4_MUL, ...F32X4_NEAREST, ...set(k),
+    ...get(ax), ...get(k), ...C('ln2hi'), ...F32X4_MUL, ...F32X4_SUB, ...get(k), ...C('ln2lo'), ...F32X4_MUL, ...F32X4_SUB, ...set(r),
+    // p = (((((r/5040 + 1/720)·r + 1/120)·r + 1/24)·r + 1/6)·r + 1/2)·r·r + r
+    ...get(r), ...C('inv5040'), ...F32X4_MUL, ...C('inv720'), ...F32X4_ADD,
+    ...get(r), ...F32X4_MUL, ...C('inv120'), ...F32X4_ADD,
+    ...get(r), ...F32X4_MUL, ...C('inv24'), ...F32X4_ADD,
+    ...get(r), ...F32X4_MUL, ...C('inv6'), ...F32X4_ADD,
+    ...get(r), ...F32X4_MUL, ...C('half'), ...F32X4_ADD,
+    ...get(r), ...F32X4_MUL, ...get(r), ...F32X4_MUL, ...get(r), ...F32X4_ADD, ...set(em1),
+    // s = 2^k from the exponent bits; em1 = s·p + (s − 1)
+    ...get(k), ...I32X4_TRUNC_SAT_F32X4_S, ...C('bias127'), ...I32X4_ADD, ...i32c(23), ...I32X4_SHL, ...set(k),
+    ...get(k), ...get(em1), ...F32X4_MUL, ...get(k), ...C('one'), ...F32X4_SUB, ...F32X4_ADD, ...set(em1),
+    // |−em1 / (2 + em1)| (at x = ±0 the quotient is −0), then x's sign
+    ...get(em1), ...F32X4_NEG, ...C('two'), ...get(em1), ...F32X4_ADD, ...F32X4_DIV, ...F32X4_ABS,
+    ...get(x), ...C('signMask'), ...V128_AND, ...V128_OR,
+  ];
+}
+
+const TANH_CONST_INDEX = { nine: 0, minusTwo: 1, log2e: 2, ln2hi: 3, ln2lo: 4, inv5040: 5, inv720: 6, inv120: 7, inv24: 8, inv6: 9, half: 10, one: 11, two: 12, bias127: 13, signMask: 14, zero: 15 } as const;
+const TANH_CONSTS = Object.keys(TANH_CONST_INDEX).length;
+
+/** Splats the constants into locals c.. */
+function tanhConsts(c: number): number[] {
+  const f = (name: keyof typeof TANH_CONST_INDEX, v: number) => [...f32c(v), ...F32X4_SPLAT, ...set(c + TANH_CONST_INDEX[name])];
+  const i = (name: keyof typeof TANH_CONST_INDEX, v: number) => [...i32c(v), ...I32X4_SPLAT, ...set(c + TANH_CONST_INDEX[name])];
+  return [
+    ...f('nine', 9), ...f('minusTwo', -2), ...f('log2e', Math.LOG2E),
+    ...f('ln2hi', 0.693145751953125), ...f('ln2lo', Math.LN2 - 0.693145751953125),
+    ...f('inv5040', 1 / 5040), ...f('inv720', 1 / 720), ...f('inv120', 1 / 120), ...f('inv24', 1 / 24), ...f('inv6', 1 / 6),
+    ...f('half', 0.5), ...f('one', 1), ...f('two', 2), ...i('bias127', 127), ...i('signMask', -2147483648),
+    ...v128zero, ...set(c + TANH_CONST_INDEX.zero),
+  ];
+}
+
+/**
+ * Row-and-vector loop over a [bs × stride-bytes] batch: `body(q)` runs with local q = the byte
+ * offset of the vector (row part) and local `off` = its byte offset within the row.
+ * Locals used: b (row), q, off. Param `bs` and `stride`.
+ */
+function batchLoop(bs: number, stride: number, b: number, q: number, off: number, body: number[]): number[] {
+  return [
+    ...i32c(0), ...set(b),
+    ...BLOCK, ...LOOP,
+    ...get(b), ...get(bs), GE_S, ...brIf(1),
+    ...i32c(0), ...set(off),
+    ...BLOCK, ...LOOP,
+    ...get(off), ...get(stride), GE_S, ...brIf(1),
+    ...get(b), ...get(stride), MUL, ...get(off), ADD, ...set(q),
+    ...body,
+    ...inc(off, 16),
+    ...br(0), END, END,
+    ...inc(b, 1),
+    ...br(0), END, END,
+  ];
+}
+
+/**
+ * act(bs, stride, out, bias, h, mask): z = out + bias (per unit); h = act(z) (kept for the
+ * gradient); out = h · mask (the dropout mask, or ones).
+ */
+function activationBody(act: FirstLayerActivation): number[] {
+  const [bs, stride, out, bias, h, mask] = [0, 1, 2, 3, 4, 5];
+  const [b, q, off] = [6, 7, 8];
+  const [x, tmp] = [9, 10];
+  const c = tmp + 4;
+  const at = (base: number) => [...get(base), ...get(q), ADD];
+  const activate = act === 'tanh' ? tanhInto(x, tmp, c) : act === 'relu' ? [...get(x), ...get(c + TANH_CONST_INDEX.zero), ...F32X4_MAX] : get(x);
+  return [
+    ...tanhConsts(c),
+    ...batchLoop(bs, stride, b, q, off, [
+      ...at(out), ...v128load(), ...get(bias), ...get(off), ADD, ...v128load(), ...F32X4_ADD, ...set(x),
+      ...activate, ...set(x),
+      ...at(h), ...get(x), ...v128store(),
+      ...at(out), ...get(x), ...at(mask), ...v128load(), ...F32X4_MUL, ...v128store(),
+    ]),
+  ];
+}
+
+/**
+ * actGrad(bs, stride, dy, h, mask, db): dy = dy · mask · act'(h) (in place: the gradient of the
+ * pre-activation z, which `backward` then multiplies into xᵀ·dz) and db = Σ_rows dz (zeroed first,
+ * rows in batch order). act' from the activation's output: tanh 1 − h², relu 1 where h > 0 else 0
+ * (h > 0 ⇔ z > 0), linear 1.
+ */
+function activationGradBody(act: FirstLayerActivation): number[] {
+  const [bs, stride, dy, h, mask, db] = [0, 1, 2, 3, 4, 5];
+  const [b, q, off] = [6, 7, 8];
+  const [g, hv, zero, one] = [9, 10, 11, 12];
+  const at = (base: number) => [...get(base), ...get(q), ADD];
+  const grad =
+    act === 'tanh'
+      ? [...get(g), ...get(one), ...get(hv), ...get(hv), ...F32X4_MUL, ...F32X4_SUB, ...F32X4_MUL, ...set(g)]
+      : act === 'relu'
+        ? [...get(g), ...get(hv), ...get(zero), ...F32X4_GT, ...V128_AND, ...set(g)]
+        : [];
+  return [
+    ...v128zero, ...set(zero),
+    ...f32c(1), ...F32X4_SPLAT, ...set(one),
+    // db = 0
+    ...i32c(0), ...set(off),
+    ...BLOCK, ...LOOP,
+    ...get(off), ...get(stride), GE_S, ...brIf(1),
+    ...get(db), ...get(off), ADD, ...get(zero), ...v128store(),
+    ...inc(off, 16),
+    ...br(0), END, END,
+    ...batchLoop(bs, stride, b, q, off, [
+      ...at(dy), ...v128load(), ...at(mask), ...v128load(), ...F32X4_MUL, ...set(g),
+      ...at(h), ...v128load(), ...set(hv),
+      ...grad,
+      ...at(dy), ...get(g), ...v128store(),
+      ...get(db), ...get(off), ADD, ...get(db), ...get(off), ADD, ...v128load(), ...get(g), ...F32X4_ADD, ...v128store(),
+    ]),
+  ];
+}
+
+/** tanh(x) for float32 inputs through the kernel's tanh (tests; n a multiple of 4): x → out. */
+function tanhVectorBody(): number[] {
+  const [n, src, dst] = [0, 1, 2];
+  const [q, x, tmp] = [3, 4, 5];
+  const c = tmp + 4;
+  return [
+    ...tanhConsts(c),
+    ...i32c(0), ...set(q),
+    ...BLOCK, ...LOOP,
+    ...get(q), ...get(n), ...i32c(2), SHL, GE_U, ...brIf(1),
+    ...get(src), ...get(q), ADD, ...v128load(), ...set(x),
+    ...get(dst), ...get(q), ADD, ...tanhInto(x, tmp, c), ...v128store(),
+    ...inc(q, 16),
+    ...br(0), END, END,
+  ];
+}
+
 type AdamFn = (n: number, W: number, dW: number, M: number, V: number, ...consts: number[]) => void;
 
 type KernelFn = (bs: number, rows: number, ip: number, ix: number, v: number, src: number, stride: number, dst: number) => void;
+
+/** act_*(bs, stride, out, bias, h, mask) and grad_*(bs, stride, dy, h, mask, db). */
+type ActivationFn = (bs: number, stride: number, a: number, b: number, c: number, d: number) => void;
+
+/**
+ * tanh through the kernels' float32 approximation (for tests): element i of the result is the
+ * first layer's tanh of x[i].
+ */
+export function kernelTanh(x: Float32Array): Float32Array | null {
+  const n = Math.ceil(x.length / 4) * 4;
+  const inst = instances?.acquire(16 + 8 * n);
+  if (!inst) return null;
+  try {
+    const src = new Float32Array(inst.buffer, 16, n);
+    src.set(x);
+    (inst.exports as unknown as { tanh: (n: number, src: number, dst: number) => void }).tanh(n, 16, 16 + 4 * n);
+    return new Float32Array(inst.buffer, 16 + 4 * n, x.length).slice();
+  } finally {
+    inst.release();
+  }
+}
 
 /** Compiled once per process (immutable); null without WebAssembly SIMD. */
 const compiled: object | null = compileModule(
@@ -139,6 +313,11 @@ const compiled: object | null = compileModule(
     { name: 'forward', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [1 + BLOCK_VECTORS, V128]], code: productBody('forward') },
     { name: 'backward', params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[8, I32], [1 + BLOCK_VECTORS, V128]], code: productBody('backward') },
     { name: 'adam', params: [I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32, F32], locals: [[2, I32], [13, V128]], code: adamBody() },
+    ...(['relu', 'tanh', 'linear'] as const).flatMap((act) => [
+      { name: `act_${act}`, params: [I32, I32, I32, I32, I32, I32], locals: [[3, I32], [1 + 4 + TANH_CONSTS, V128]] as Array<[number, number]>, code: activationBody(act) },
+      { name: `grad_${act}`, params: [I32, I32, I32, I32, I32, I32], locals: [[3, I32], [4, V128]] as Array<[number, number]>, code: activationGradBody(act) },
+    ]),
+    { name: 'tanh', params: [I32, I32, I32], locals: [[1, I32], [1 + 4 + TANH_CONSTS, V128]], code: tanhVectorBody() },
   ]),
 );
 
@@ -164,6 +343,12 @@ export class SparseInputLayer {
   /** Unpadded scratch when units is not a multiple of 4 (null otherwise: views are returned). */
   private readonly outScratch: Float32Array | null;
   private readonly dwScratch: Float32Array | null;
+  private readonly biasView: Float32Array;
+  private readonly dbView: Float32Array;
+  private readonly maskView: Float32Array;
+  private readonly dbScratch: Float32Array | null;
+  /** True while the mask buffer holds ones (no dropout mask set since). */
+  private maskIsOnes = false;
   private bs = 0;
   /** Adam state: β₁ᵗ and β₂ᵗ as float32 products, as tfjs' AdamOptimizer keeps them. */
   private accBeta1 = Math.fround(ADAM_BETA1);
@@ -173,10 +358,15 @@ export class SparseInputLayer {
     readonly inputs: number,
     readonly units: number,
     private readonly padded: number,
-    private readonly ptr: { rows: number; ip: number; ix: number; v: number; w: number; dw: number; out: number; dy: number; m: number; s: number },
+    private readonly ptr: {
+      rows: number; ip: number; ix: number; v: number; w: number; dw: number; out: number; dy: number; m: number; s: number;
+      bias: number; db: number; h: number; mask: number;
+    },
     private readonly fwd: KernelFn,
     private readonly bwd: KernelFn,
     private readonly adam: AdamFn,
+    private readonly act: ActivationFn,
+    private readonly actGrad: ActivationFn,
     private readonly instance: PooledInstance,
     bsMax: number,
   ) {
@@ -186,12 +376,16 @@ export class SparseInputLayer {
     this.dwView = new Float32Array(buffer, ptr.dw, inputs * padded);
     this.outView = new Float32Array(buffer, ptr.out, bsMax * padded);
     this.dyView = new Float32Array(buffer, ptr.dy, bsMax * padded);
+    this.biasView = new Float32Array(buffer, ptr.bias, padded);
+    this.dbView = new Float32Array(buffer, ptr.db, padded);
+    this.maskView = new Float32Array(buffer, ptr.mask, bsMax * padded);
+    this.dbScratch = padded === units ? null : new Float32Array(units);
     this.outScratch = padded === units ? null : new Float32Array(bsMax * units);
     this.dwScratch = padded === units ? null : new Float32Array(inputs * units);
   }
 
   /** Null when WebAssembly SIMD is unavailable or the data does not fit a 32-bit memory. */
-  static create(X: FeatureMatrix, scaler: DenseScaler, units: number, bsMax: number): SparseInputLayer | null {
+  static create(X: FeatureMatrix, scaler: DenseScaler, units: number, bsMax: number, activation: FirstLayerActivation = 'linear'): SparseInputLayer | null {
     if (!compiled) return null;
     const n = X.rows;
     const dc = X.dense.cols;
@@ -223,6 +417,10 @@ export class SparseInputLayer {
       dy: place(bsMax * stride),
       m: place(inputs * stride),
       s: place(inputs * stride),
+      bias: place(stride),
+      db: place(stride),
+      h: place(bsMax * stride),
+      mask: place(bsMax * stride),
     };
     const inst = instances?.acquire(at);
     if (!inst) return null;
@@ -247,8 +445,8 @@ export class SparseInputLayer {
       }
     }
     ip[n] = k;
-    const ex = inst.exports as unknown as { forward: KernelFn; backward: KernelFn; adam: AdamFn };
-    return new SparseInputLayer(inputs, units, padded, ptr, ex.forward, ex.backward, ex.adam, inst, bsMax);
+    const ex = inst.exports as unknown as { forward: KernelFn; backward: KernelFn; adam: AdamFn } & Record<string, ActivationFn>;
+    return new SparseInputLayer(inputs, units, padded, ptr, ex.forward, ex.backward, ex.adam, ex[`act_${activation}`], ex[`grad_${activation}`], inst, bsMax);
   }
 
   /** Gives the memory back for the next fit; the layer and its views must not be used afterwards. */
@@ -282,6 +480,49 @@ export class SparseInputLayer {
     const o = this.outScratch;
     for (let b = 0; b < bs; b++) o.set(this.outView.subarray(b * padded, b * padded + units), b * units);
     return o.subarray(0, bs * units);
+  }
+
+  /**
+   * The whole first layer for the batch: h = act(x·W + bias), returned as h · mask ([bs × units];
+   * `mask` [bs × units] is the dropout mask with its keep scale, null for none). `backwardActivation`
+   * takes the gradient at this output. The bias stays a tfjs variable: its values come in per batch.
+   */
+  forwardActivation(bias: Float32Array, mask: Float32Array | null): Float32Array {
+    const { bs, units, padded } = this;
+    const p = this.ptr;
+    this.biasView.set(bias.subarray(0, units));
+    if (mask) {
+      if (padded === units) this.maskView.set(mask.subarray(0, bs * units));
+      else for (let b = 0; b < bs; b++) this.maskView.set(mask.subarray(b * units, (b + 1) * units), b * padded);
+      this.maskIsOnes = false;
+    } else if (!this.maskIsOnes) {
+      this.maskView.fill(1);
+      this.maskIsOnes = true;
+    }
+    this.fwd(bs, p.rows, p.ip, p.ix, p.v, p.w, padded * 4, p.out);
+    this.act(bs, padded * 4, p.out, p.bias, p.h, p.mask);
+    if (!this.outScratch) return this.outView.subarray(0, bs * units);
+    const o = this.outScratch;
+    for (let b = 0; b < bs; b++) o.set(this.outView.subarray(b * padded, b * padded + units), b * units);
+    return o.subarray(0, bs * units);
+  }
+
+  /**
+   * Given the gradient at `forwardActivation`'s output ([bs × units]): dz = dy · mask · act'(h),
+   * the kernel gradient xᵀ·dz (kept for `adamStep`) and the bias gradient Σ_rows dz, returned
+   * ([units]; a view reused by the next call).
+   */
+  backwardActivation(dy: Float32Array): Float32Array {
+    const { bs, units, padded } = this;
+    if (padded === units) this.dyView.set(dy.subarray(0, bs * units));
+    else for (let b = 0; b < bs; b++) this.dyView.set(dy.subarray(b * units, (b + 1) * units), b * padded);
+    const p = this.ptr;
+    this.actGrad(bs, padded * 4, p.dy, p.h, p.mask, p.db);
+    this.dwView.fill(0);
+    this.bwd(bs, p.rows, p.ip, p.ix, p.v, p.dy, padded * 4, p.dw);
+    if (!this.dbScratch) return this.dbView;
+    this.dbScratch.set(this.dbView.subarray(0, units));
+    return this.dbScratch;
   }
 
   /** The kernel now, [inputs × units] row-major (a copy). */

@@ -107,7 +107,12 @@ export async function trainMlp(
   // First layer over the rows' non-zeros (WebAssembly SIMD) unless unavailable or on the native
   // TensorFlow backend (its multi-threaded dense products are not measured here): then the
   // densified batch and its transpose go through tfjs' matMul.
-  const sparseInput = !allowSparseInput || rt.backend === 'tensorflow' ? null : SparseInputLayer.create(X, scaler, sizes[0], bsMax);
+  // The sparse layer also applies the first layer's bias, activation and dropout mask, and their
+  // gradients (one custom op instead of ~10 tfjs ops per batch; tfjs-backend-wasm's Tanh alone took
+  // ~20 % of a tanh fit's CPU). With no hidden layer, layer 0 is the output layer: linear.
+  const firstHidden = sizes.length > 1;
+  const sparseInput =
+    !allowSparseInput || rt.backend === 'tensorflow' ? null : SparseInputLayer.create(X, scaler, sizes[0], bsMax, firstHidden ? params.activation : 'linear');
   const xBuf = new Float32Array(sparseInput ? 0 : bsMax * cols);
   const xtBuf = new Float32Array(sparseInput ? 0 : bsMax * cols);
   const yBuf = new Float32Array(bsMax);
@@ -199,26 +204,29 @@ export async function trainMlp(
           // The dense batch tensors are made here, outside the minimised function, so the tape
           // keeps them for the backward pass.
           const denseLayer = sparseInput ? null : denseInputLayer(tf, xBuf, xtBuf, bs, cols);
+          // Sparse: act(x·W + b) · mask over the non-zeros in one op whose only tfjs input is the
+          // bias b; its gradient (Σ_rows dz) comes back from the kernel, and dW = xᵀ·dz stays in
+          // the sparse layer for its Adam step. Dense: x·W + b, the activation and mask follow
+          // as tfjs ops below.
+          const mask0 = firstHidden && p > 0 ? maskBufs[0].subarray(0, bs * units0) : null;
           const firstLayer: () => Tensor = sparseInput
             ? () =>
                 (
                   tf.customGrad((b) => ({
-                    value: tf.add(tf.tensor2d(sparseInput.forward(), [bs, units0]), b as Tensor),
-                    gradFunc: (dy: Tensor) => {
-                      sparseInput.backward(dy.dataSync() as Float32Array);
-                      return [tf.sum(dy, 0)];
-                    },
+                    value: tf.tensor2d(sparseInput.forwardActivation((b as Tensor).dataSync() as Float32Array, mask0), [bs, units0]),
+                    gradFunc: (dy: Tensor) => [tf.tensor1d(sparseInput.backwardActivation(dy.dataSync() as Float32Array))],
                   })) as (b: Tensor) => Tensor
                 )(biases[0])
             : () => tf.add((denseLayer as (w: Tensor) => Tensor)(kernels[0] as Variable), biases[0]);
-          const masks = p > 0 ? params.hidden_layers.map((u, i) => tf.tensor2d(maskBufs[i].subarray(0, bs * u), [bs, u])) : [];
+          // (mask 0 is applied inside the sparse op)
+          const masks = p > 0 ? params.hidden_layers.map((u, i) => (sparseInput && i === 0 ? null : tf.tensor2d(maskBufs[i].subarray(0, bs * u), [bs, u]))) : [];
           return optimizer.minimize(() => {
             let h: Tensor = firstLayer();
             for (let li = 0; li < kernels.length; li++) {
               if (li > 0) h = tf.add(tf.matMul(h, kernels[li] as Variable), biases[li]);
-              if (li < kernels.length - 1) {
+              if (li < kernels.length - 1 && !(li === 0 && sparseInput)) {
                 h = params.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
-                if (p > 0) h = tf.mul(h, masks[li]);
+                if (p > 0) h = tf.mul(h, masks[li] as Tensor);
               }
             }
             let loss: Tensor = weightedLogLoss(tf.reshape(h, [bs]));
