@@ -8,7 +8,7 @@ import { TrainSpamError, toErrorData } from '../core/errors.js';
 import type { ExperimentId, RunId } from '../core/ids.js';
 import type { Clock, Logger } from '../core/ports.js';
 import type { ProgressReporter } from '../hpo/progress.js';
-import { renderHtmlReport, writeHtmlFile } from '../report/index.js';
+import { disposePlotRenderer, prewarmPlotRenderer, renderHtmlReport, writeHtmlFile } from '../report/index.js';
 import { dataPreparation, type DataPreparationOptions } from './steps/data-preparation.js';
 import { featureRetrieval } from './steps/feature-retrieval.js';
 import { baselineTraining } from './steps/baseline-training.js';
@@ -107,6 +107,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
   };
 
   let exitCode: PipelineRunResult['exitCode'] = EXIT_ERROR;
+  // The evaluation's plot renderer thread loads vega now, on the core the data and feature steps leave idle.
+  prewarmPlotRenderer();
   try {
     const data = (record.data = await step('data-preparation', () => dataPreparation(ctx, o.data)));
     const features = (record.features = await step('feature-retrieval', () => featureRetrieval(ctx, data)));
@@ -126,6 +128,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
     record.error = { code: err.code, message: err.message };
     exitCode = err.code === 'CANCELLED' ? EXIT_INTERRUPTED : EXIT_ERROR;
     o.logger.log('error', `${err.code}: ${err.message}`);
+  } finally {
+    await disposePlotRenderer();
   }
 
   let reportPath: string | null = null;

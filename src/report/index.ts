@@ -6,3 +6,4 @@ export * from './plots.js';
 export * from './report-data.js';
 export * from './html.js';
 export * from './files.js';
+export * from './plot-renderer.js';

@@ -62,9 +62,14 @@ export async function renderEvaluationPlots(
   scores: Scores,
   options: RenderOptions = {},
 ): Promise<RenderedPlot[]> {
+  return renderPlotSpecs(evaluationPlotSpecs(evaluation, labels, scores), options);
+}
+
+/** Renders the given plots in this thread (SVGs in order, PNGs on libuv's pool as they come). */
+export async function renderPlotSpecs(specs: readonly PlotSpec[], options: RenderOptions = {}): Promise<RenderedPlot[]> {
   const pending: Array<Promise<RenderedPlot>> = [];
   try {
-    for (const p of evaluationPlotSpecs(evaluation, labels, scores)) {
+    for (const p of specs) {
       const svg = await vegaLiteToSvg(p.name, p.spec);
       pending.push(svgToPngAsync(svg, options.pngScale ?? 2).then((png) => ({ name: p.name, title: p.title, svg, png })));
     }

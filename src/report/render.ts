@@ -27,6 +27,11 @@ function loadVega(): Promise<[typeof import('vega'), typeof import('vega-lite')]
   return (vegaModules ??= Promise.all([import('vega'), import('vega-lite')]));
 }
 
+/** Loads vega and vega-lite now (a renderer thread does it while it waits for its first job). */
+export async function preloadVega(): Promise<void> {
+  await loadVega();
+}
+
 /** Renders a Vega-Lite spec to SVG text and PNG bytes. */
 export async function renderVegaLite(name: string, title: string, spec: TopLevelSpec, options: RenderOptions = {}): Promise<RenderedPlot> {
   const svg = await vegaLiteToSvg(name, spec);
