@@ -7,7 +7,8 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { TrainSpamError, toErrorData } from '../core/errors.js';
 import { fromDescriptor, shareLabels, toShared, type MatrixDescriptor } from '../core/matrix.js';
-import type { IterationDecision } from '../models/contract.js';
+import type { IterationDecision, ModelKind, TrainingData } from '../models/contract.js';
+import type { JsonValue, Payload } from '../core/payload.js';
 import { createFitMemo } from '../models/memo.js';
 import type { TaskOutcome } from '../exec/protocol.js';
 import { nativeFitKernels } from '../exec/native-gbm.js';
@@ -37,10 +38,35 @@ export interface SharedFold {
 }
 
 export interface TrialWorkerData {
-  readonly folds: readonly SharedFold[];
   /** Module exporting createEstimator(kind, params) (default: the models registry). */
   readonly familiesModule: string | null;
+  /**
+   * Families whose runtime the thread loads as soon as it starts (the families module's
+   * `preload(kind)`, e.g. TensorFlow.js for 'mlp'), so a pool started early pays it while the
+   * cores are free rather than in its first trial of that family.
+   */
+  readonly preload: readonly ModelKind[];
 }
+
+/**
+ * What a trial thread runs. Trials carry their study's folds (SharedArrayBuffer views: the
+ * descriptors are cloned, the data is not), which the thread keeps under `foldsKey` until a task
+ * names another key; a refit fits one configuration on the whole training split.
+ */
+export type TrialWorkerTask =
+  | { readonly kind: 'trial'; readonly foldsKey: string; readonly folds: readonly SharedFold[]; readonly task: TrialTask }
+  | { readonly kind: 'refit'; readonly refit: RefitTask };
+
+/** One configuration fitted on all training rows (the study's best, refitted). */
+export interface RefitTask {
+  readonly model: ModelKind;
+  readonly params: Readonly<Record<string, JsonValue>>;
+  readonly seed: number;
+  readonly data: { readonly X: MatrixDescriptor; readonly y: Uint8Array };
+}
+
+/** What a trial thread sends back: a trial's result, or a refitted model's payload. */
+export type TrialWorkerResult = TrialResult | Payload;
 
 export function shareFolds(folds: readonly Fold[]): SharedFold[] {
   return folds.map((f) => ({
@@ -65,38 +91,88 @@ export function defaultTrialWorkerFile(): URL {
   return new URL('../workers/trial-worker.js', import.meta.url);
 }
 
-export interface PoolRunnerOptions {
+export interface TrialPoolOptions {
   readonly workers: number;
-  readonly folds: readonly Fold[];
   readonly workerFile?: string | URL;
   readonly familiesModule?: string | URL;
   readonly resourceLimits?: ResourceLimits;
+  /** Families whose runtime each thread loads at start (see TrialWorkerData.preload). */
+  readonly preload?: readonly ModelKind[];
 }
 
+/** Options of a refit on the pool. */
+export interface RefitRunOptions {
+  readonly signal?: AbortSignal;
+}
+
+let foldsKeys = 0;
+
+/**
+ * Trial worker threads that outlive one study: the pipeline starts them before its data and
+ * feature steps (the threads load their modules, the native kernel and the preloaded families'
+ * runtimes on the core those steps leave idle), runs the study on them (`runner(folds)`), then the
+ * refit of the best configuration on a thread that has trained that family already (`refit`).
+ */
+export class TrialPool {
+  private readonly pool: WorkerPool<TrialWorkerData, TrialWorkerTask, TrialWorkerResult, TrialProgress, IterationDecision>;
+  readonly size: number;
+
+  constructor(o: TrialPoolOptions) {
+    const workerData: TrialWorkerData = {
+      familiesModule: o.familiesModule === undefined ? null : typeof o.familiesModule === 'string' ? o.familiesModule : o.familiesModule.href,
+      preload: [...(o.preload ?? [])],
+    };
+    this.pool = new WorkerPool<TrialWorkerData, TrialWorkerTask, TrialWorkerResult, TrialProgress, IterationDecision>({
+      workerFile: o.workerFile ?? defaultTrialWorkerFile(),
+      workers: o.workers,
+      workerData,
+      resourceLimits: o.resourceLimits,
+    });
+    this.size = this.pool.size;
+  }
+
+  /** A runner of trials on `folds` (shared once, here); closing it leaves the threads running. */
+  runner(folds: readonly Fold[], concurrency = this.size): TrialRunner {
+    const shared = shareFolds(folds);
+    const foldsKey = `${process.pid}-${++foldsKeys}`;
+    return {
+      concurrency: Math.max(1, Math.min(concurrency, this.size)),
+      run: (task, opts) =>
+        this.pool.run(
+          { kind: 'trial', foldsKey, folds: shared, task },
+          {
+            signal: opts.signal,
+            timeoutMs: opts.timeoutMs,
+            onMessage: (p, expectsReply) => {
+              const d = opts.onReport(p);
+              return expectsReply ? d : undefined;
+            },
+          },
+        ) as Promise<TaskOutcome<TrialResult>>,
+      close: async () => undefined,
+    };
+  }
+
+  /** Fits one configuration on all of `data` on a pool thread; the model comes back as its payload. */
+  refit(model: ModelKind, params: Readonly<Record<string, JsonValue>>, seed: number, data: TrainingData, options: RefitRunOptions = {}): Promise<TaskOutcome<Payload>> {
+    const refit: RefitTask = { model, params, seed, data: { X: toShared(data.X), y: shareLabels(data.y) } };
+    return this.pool.run({ kind: 'refit', refit }, { signal: options.signal }) as Promise<TaskOutcome<Payload>>;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+export interface PoolRunnerOptions extends TrialPoolOptions {
+  readonly folds: readonly Fold[];
+}
+
+/** A study's own pool: threads started for it and stopped when it closes the runner. */
 export function poolRunner(o: PoolRunnerOptions): TrialRunner {
-  const workerData: TrialWorkerData = {
-    folds: shareFolds(o.folds),
-    familiesModule: o.familiesModule === undefined ? null : typeof o.familiesModule === 'string' ? o.familiesModule : o.familiesModule.href,
-  };
-  const pool = new WorkerPool<TrialWorkerData, TrialTask, TrialResult, TrialProgress, IterationDecision>({
-    workerFile: o.workerFile ?? defaultTrialWorkerFile(),
-    workers: o.workers,
-    workerData,
-    resourceLimits: o.resourceLimits,
-  });
-  return {
-    concurrency: pool.size,
-    run: (task, opts) =>
-      pool.run(task, {
-        signal: opts.signal,
-        timeoutMs: opts.timeoutMs,
-        onMessage: (p, expectsReply) => {
-          const d = opts.onReport(p);
-          return expectsReply ? d : undefined;
-        },
-      }) as Promise<TaskOutcome<TrialResult>>,
-    close: () => pool.close(),
-  };
+  const pool = new TrialPool(o);
+  const runner = pool.runner(o.folds);
+  return { ...runner, close: () => pool.close() };
 }
 
 export function inlineRunner(o: { readonly concurrency: number; readonly folds: readonly Fold[]; readonly families: Pick<ModelFamilies, 'createEstimator'> }): TrialRunner {

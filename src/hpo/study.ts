@@ -16,7 +16,7 @@ import { defaultSpace, expectedTrialCost, iterationCeilings, type ModelFamilies 
 import { defaultWorkerCount } from '../exec/pool.js';
 import { silentProgress, type BestSoFar, type ProgressCounts, type ProgressReporter } from './progress.js';
 import { better, summarize, toRow, type StudyResult, type TrialRow } from './results.js';
-import { inlineRunner, poolRunner, type TrialRunner } from './runner.js';
+import { inlineRunner, poolRunner, type TrialPool, type TrialRunner } from './runner.js';
 import { ashaScheduler, fifoScheduler, normalizedTime, readyToDecide, type AshaOptions, type RungRecord, type Scheduler } from './scheduler.js';
 import { randomSearcher, shardTrials } from './searcher.js';
 import { searchSpaceToJson } from './space-file.js';
@@ -96,6 +96,12 @@ export interface StudyOptions {
    * config and seed a trial gets, and every result, is the same either way.
    */
   readonly launchOrder?: 'index' | 'longest-first';
+  /**
+   * Worker threads started before the study (the pipeline starts them early): the trials run on
+   * them and they stay up for the caller (who closes them). `workers`, `workerFile`,
+   * `familiesModule` and `workerMemoryMb` are the pool's then, not the study's.
+   */
+  readonly pool?: TrialPool;
   /** Compiled worker entry (default dist/workers/trial-worker.js). */
   readonly workerFile?: string | URL;
   /** Module the worker imports createEstimator from (default: the models registry). */
@@ -305,7 +311,9 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     const runner: TrialRunner =
       executor === 'inline' || todo.length === 0 // nothing left to run (a resumed, finished study): no threads
         ? inlineRunner({ concurrency, folds, families })
-        : poolRunner({
+        : options.pool
+          ? options.pool.runner(folds, Math.max(1, Math.min(options.pool.size, todo.length)))
+          : poolRunner({
             workers: concurrency,
             folds,
             workerFile: options.workerFile,

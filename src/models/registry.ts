@@ -9,7 +9,7 @@ import type { Payload } from '../core/payload.js';
 import type { Estimator, Fitted, ModelKind } from './contract.js';
 import { GBM_PAYLOAD_KIND, GradientBoosting, gbmFromPayload, gbmParamSpec } from './gbm/index.js';
 import { LOGISTIC_PAYLOAD_KIND, LogisticRegression, logisticFromPayload, logisticParamSpec } from './logistic/index.js';
-import { MLP_PAYLOAD_KIND, MlpClassifier, mlpFromPayload, mlpParamSpec } from './mlp/index.js';
+import { MLP_PAYLOAD_KIND, MlpClassifier, mlpFromPayload, mlpParamSpec, preloadMlp } from './mlp/index.js';
 
 export interface ModelEntry {
   readonly kind: ModelKind;
@@ -18,12 +18,14 @@ export interface ModelEntry {
   readonly paramSpec: ParamSpec;
   create(params: Readonly<Record<string, unknown>>): Estimator;
   fromPayload(payload: Payload): Fitted;
+  /** Loads what this family's first fit would load (a thread started ahead of its work calls it). */
+  preload?(): Promise<void>;
 }
 
 const ENTRIES: Readonly<Record<ModelKind, ModelEntry>> = Object.freeze({
   gbm: { kind: 'gbm', payloadKind: GBM_PAYLOAD_KIND, paramSpec: gbmParamSpec, create: (p) => new GradientBoosting(p), fromPayload: gbmFromPayload },
   logistic: { kind: 'logistic', payloadKind: LOGISTIC_PAYLOAD_KIND, paramSpec: logisticParamSpec, create: (p) => new LogisticRegression(p), fromPayload: logisticFromPayload },
-  mlp: { kind: 'mlp', payloadKind: MLP_PAYLOAD_KIND, paramSpec: mlpParamSpec, create: (p) => new MlpClassifier(p), fromPayload: mlpFromPayload },
+  mlp: { kind: 'mlp', payloadKind: MLP_PAYLOAD_KIND, paramSpec: mlpParamSpec, create: (p) => new MlpClassifier(p), fromPayload: mlpFromPayload, preload: preloadMlp },
 });
 
 /** Every model kind, sorted. */
@@ -47,6 +49,11 @@ export function modelEntry(kind: ModelKind): ModelEntry {
 /** A new estimator of `kind`; params are validated against its spec (INVALID_ARGUMENT names the parameter). */
 export function createEstimator(kind: ModelKind, params: Readonly<Record<string, unknown>> = {}): Estimator {
   return entry(kind).create(params);
+}
+
+/** Loads the runtime `kind`'s fits need (TensorFlow.js and its backend for 'mlp'; nothing for the others). */
+export async function preload(kind: ModelKind): Promise<void> {
+  await entry(kind).preload?.();
 }
 
 export function paramSpecFor(kind: ModelKind): ParamSpec {

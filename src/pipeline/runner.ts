@@ -2,7 +2,10 @@
  * The in-process pipeline: the eight steps in order on one RunContext, one parent tracking run,
  * the HTML report at the end. Exit status: 0 promoted, 2 gates/comparison failed, 1 error.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defaultTrialWorkerFile, TrialPool } from '../hpo/runner.js';
+import { familiesOf, MODEL_KINDS } from '../hpo/space.js';
 import { join, resolve } from 'node:path';
 import { TrainSpamError, toErrorData } from '../core/errors.js';
 import type { ExperimentId, RunId } from '../core/ids.js';
@@ -50,6 +53,29 @@ export const EXIT_INTERRUPTED = 130;
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
+
+/**
+ * The HPO step's trial threads, started with the run; null when the study runs inline or the
+ * compiled worker is missing (then the study starts its own threads, as a standalone step does).
+ */
+function startTrialPool(o: RunPipelineOptions): TrialPool | null {
+  const study = o.hpo?.study ?? {};
+  if (study.executor === 'inline' || study.pool || o.workers < 1) return null;
+  const workerFile = study.workerFile ?? defaultTrialWorkerFile();
+  if (!existsSync(workerFile instanceof URL ? fileURLToPath(workerFile) : workerFile.startsWith('file:') ? fileURLToPath(workerFile) : workerFile)) return null;
+  const kinds = study.space ? familiesOf(study.space) : MODEL_KINDS;
+  try {
+    return new TrialPool({
+      workers: Math.min(o.workers, Math.max(1, o.params.num_hpo_trials)),
+      workerFile,
+      familiesModule: study.familiesModule,
+      resourceLimits: study.workerMemoryMb ? { maxOldGenerationSizeMb: study.workerMemoryMb } : undefined,
+      preload: kinds.filter((k) => k === 'mlp'),
+    });
+  } catch {
+    return null;
+  }
 }
 
 export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunResult> {
@@ -107,13 +133,17 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
   };
 
   let exitCode: PipelineRunResult['exitCode'] = EXIT_ERROR;
-  // The evaluation's plot renderer thread loads vega now, on the core the data and feature steps leave idle.
-  prewarmPlotRenderer();
+  // The HPO step's trial threads load their modules, the native kernel and TensorFlow.js now, on
+  // the core the data and feature steps leave idle; the evaluation's plot renderer thread loads
+  // vega after the study, while the refit keeps at most one trial thread busy (started here too,
+  // both competed with the data step for the second core).
+  const pool = startTrialPool(o);
+  const hpoOptions: HpoStepOptions = { ...o.hpo, ...(pool ? { pool } : {}), beforeRefit: prewarmPlotRenderer };
   try {
     const data = (record.data = await step('data-preparation', () => dataPreparation(ctx, o.data)));
     const features = (record.features = await step('feature-retrieval', () => featureRetrieval(ctx, data)));
     const baseline = (record.baseline = await step('baseline-training', () => baselineTraining(ctx, features.train)));
-    const tuned = (record.tuned = await step('hpo-tuning', () => hpoTuning(ctx, features, o.hpo)));
+    const tuned = (record.tuned = await step('hpo-tuning', () => hpoTuning(ctx, features, hpoOptions)));
     const evaluation = (record.evaluation = await step('model-evaluation', async () =>
       modelEvaluation(ctx, { model: tuned.model, baseline: baseline.model, test: features.test, testRecords: await latencySample(data.test), artifactDir: tuned.artifactDir }),
     ));
@@ -129,7 +159,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
     exitCode = err.code === 'CANCELLED' ? EXIT_INTERRUPTED : EXIT_ERROR;
     o.logger.log('error', `${err.code}: ${err.message}`);
   } finally {
-    await disposePlotRenderer();
+    await Promise.all([disposePlotRenderer(), pool?.close()]);
   }
 
   let reportPath: string | null = null;

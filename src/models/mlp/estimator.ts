@@ -75,3 +75,8 @@ function checkFitInput(data: TrainingData, options: FitOptions, params: Readonly
     assertFinite(val.X);
   }
 }
+
+/** Loads TensorFlow.js and its backend as the first fit would (default backend choice). */
+export async function preloadMlp(): Promise<void> {
+  await tfRuntime();
+}

@@ -11,7 +11,8 @@ import type { MetricInput } from '../../tracking/contract.js';
 import type { JsonValue } from '../../core/payload.js';
 import { nativeFitKernels } from '../../exec/native-gbm.js';
 import type { Fitted, ModelKind } from '../../models/contract.js';
-import { createEstimator, paramSpecFor } from '../../models/registry.js';
+import { createEstimator, fittedFromPayload, paramSpecFor } from '../../models/registry.js';
+import type { TrialPool } from '../../hpo/runner.js';
 import { ITERATION_PARAM } from '../../hpo/families.js';
 import { runStudy, type StudyHooks, type StudyOptions } from '../../hpo/study.js';
 import type { StudyResult, TrialRow } from '../../hpo/results.js';
@@ -23,6 +24,24 @@ import type { FeatureSet, TunedModel } from '../state.js';
 export interface HpoStepOptions {
   /** Overrides for the study (search space, scheduler details, timeouts, executor). */
   readonly study?: Partial<StudyOptions>;
+  /**
+   * Trial threads started before this step (`runPipeline` starts them with the run): the study
+   * runs on them and the best configuration is refitted on one of them. The caller closes them.
+   */
+  readonly pool?: TrialPool;
+  /** Called when the study has finished, before the refit (the pipeline starts its plot renderer there). */
+  readonly beforeRefit?: () => void;
+}
+
+/**
+ * The refit runs on a pool thread (warm: it has loaded and run the family's code) when the
+ * training matrix is at most this large; above it, sharing the matrix with the thread would add
+ * a copy of it to the peak memory, so the refit runs in this thread.
+ */
+export const POOL_REFIT_MAX_BYTES = 256 * 1024 * 1024;
+
+function matrixBytes(X: FeatureSet['train']['X']): number {
+  return X.dense.data.byteLength + X.sparse.data.byteLength + X.sparse.indices.byteLength + X.sparse.indptr.byteLength;
 }
 
 /** Trial reports are written to tracking at most this often per trial (and at the trial's end). */
@@ -119,6 +138,7 @@ export async function runHpoStudy(ctx: RunContext, features: Pick<FeatureSet, 't
     progress: ctx.progress,
     signal: ctx.signal,
     clock: ctx.clock,
+    ...(options.pool ? { pool: options.pool } : {}),
     ...options.study,
   });
 }
@@ -151,14 +171,26 @@ export async function refitBest(
   study: StudyResult,
   artifactDir: string,
   extraMetadata: { [k: string]: JsonValue } = {},
+  pool: TrialPool | null = null,
 ): Promise<RefittedModel> {
   const best = bestTrialOf(study);
   const params = refitParams(best);
   const kind: ModelKind = best.model;
-  const model = await createEstimator(kind, params).fit({ X: features.train.X, y: features.train.y }, {
-    seed: deriveSeed(ctx.params.seed, 'final-model'),
+  const seed = deriveSeed(ctx.params.seed, 'final-model');
+  const data = { X: features.train.X, y: features.train.y };
+  let model: Fitted | null = null;
+  if (pool && matrixBytes(data.X) <= POOL_REFIT_MAX_BYTES) {
+    // The same fit (estimator, params, seed, data) on a warm trial thread; the model comes back as
+    // its payload, which restores exactly (the artifact format).
+    const out = await pool.refit(kind, JSON.parse(JSON.stringify(params)) as Record<string, JsonValue>, seed, data, { signal: ctx.signal });
+    if (out.ok) model = fittedFromPayload(out.value);
+    else if (out.error.code === 'CANCELLED' || ctx.signal.aborted) throw TrainSpamError.fromJSON(out.error);
+    else ctx.logger.log('warn', `hpo: the refit on a trial thread failed (${out.error.code}: ${out.error.message}); refitting in the main thread`);
+  }
+  model ??= await createEstimator(kind, params).fit(data, {
+    seed,
     signal: ctx.signal,
-    // The worker pool is closed by now: the refit may use a second core (identical model).
+    // The trial threads are idle by now: the refit may use a second core (identical model).
     kernels: nativeFitKernels({ logger: ctx.logger, threads: 'auto' }),
   });
   await saveScorer(artifactDir, new SpamScorer(features.pipeline, model), {
@@ -212,7 +244,8 @@ export async function hpoTuning(ctx: RunContext, features: FeatureSet, options: 
   const artifacts = writeStudyArtifacts(study, join(ctx.outDir, 'hpo'));
   ctx.logger.log('info', studySummaryLine(study, best));
   const artifactDir = join(ctx.outDir, 'model');
-  const { model, kind, params } = await refitBest(ctx, features, study, artifactDir);
+  options.beforeRefit?.();
+  const { model, kind, params } = await refitBest(ctx, features, study, artifactDir, {}, options.pool ?? null);
   await logStudyOutcome(ctx, study, { kind, params }, artifactDir, Object.values(artifacts));
   return { model, kind, params, study, artifactDir };
 }

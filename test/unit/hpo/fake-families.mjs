@@ -24,8 +24,14 @@ export function paramSpecFor(kind) {
     quality: { type: 'float', description: 'prediction quality', default: 0.5, min: 0, max: 1, search: { low: 0, high: 1 } },
     [BUDGET[kind]]: { type: 'int', description: 'iterations', default: 9, min: 1, max: 1000, search: { low: 3, high: 12 } },
     delay_ms: { type: 'float', description: 'sleep per iteration', default: 0, min: 0 },
-    fail: { type: 'enum', description: 'failure mode', values: ['none', 'throw', 'hang', 'oom', 'throw_at', 'require_shared'], default: 'none' },
+    fail: { type: 'enum', description: 'failure mode', values: ['none', 'throw', 'hang', 'oom', 'throw_at', 'require_shared', 'require_preload'], default: 'none' },
   };
+}
+
+// preload(kind), as src/models/registry.ts exports it: recorded per thread ('require_preload' checks it).
+const preloaded = new Set();
+export async function preload(kind) {
+  preloaded.add(kind);
 }
 
 const sleep = (ms) => new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
@@ -44,6 +50,9 @@ export function createEstimator(kind, given) {
       if (params.fail === 'throw') throw Object.assign(new Error(`fake ${kind}: asked to fail`), { code: 'INVALID_DATA', details: { fake: true } });
       if (params.fail === 'require_shared' && !(data.X.dense.data.buffer instanceof SharedArrayBuffer && data.y.buffer instanceof SharedArrayBuffer)) {
         throw Object.assign(new Error('training data is not on a SharedArrayBuffer'), { code: 'INVALID_DATA' });
+      }
+      if (params.fail === 'require_preload' && !preloaded.has(kind)) {
+        throw Object.assign(new Error(`fake ${kind}: this thread did not preload ${kind}`), { code: 'INVALID_DATA' });
       }
       if (params.fail === 'hang') for (;;) {} // never returns: only a thread termination ends it
       if (params.fail === 'oom') {
