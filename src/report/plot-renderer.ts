@@ -1,9 +1,9 @@
 /**
  * The evaluation plots rendered on a second thread. Loading vega and vega-lite, laying out the five
- * plots and rasterising them took ~0.65 s of the evaluation step here. A `PlotRenderer` thread
- * started when the pipeline starts loads vega on the core the data and feature steps leave idle,
- * so the evaluation pays only for the rendering. (Rendering beside the step's latency loop was
- * tried: the loop ran ~25 % slower, so the plots wait for the timed loops.)
+ * plots and rasterising them took ~0.65 s of the evaluation step here. The pipeline starts a
+ * `PlotRenderer` thread when its study ends; it loads vega while the refit keeps at most one
+ * trial thread busy, so the evaluation pays only for the rendering. (Rendering beside the step's
+ * latency loop was tried: the loop ran ~25 % slower, so the plots wait for the timed loops.)
  *
  * Only with at least two cores (on one core the thread would compete with the timed loops) and
  * only from the compiled build (dist/workers/plot-worker.js); otherwise callers render in their
