@@ -3,10 +3,10 @@
  * the HTML report at the end. Exit status: 0 promoted, 2 gates/comparison failed, 1 error.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultTrialWorkerFile, TrialPool } from '../hpo/runner.js';
 import { familiesOf, MODEL_KINDS } from '../hpo/space.js';
-import { join, resolve } from 'node:path';
 import { TrainSpamError, toErrorData } from '../core/errors.js';
 import type { ExperimentId, RunId } from '../core/ids.js';
 import type { Clock, Logger } from '../core/ports.js';
@@ -63,7 +63,8 @@ function startTrialPool(o: RunPipelineOptions): TrialPool | null {
   const study = o.hpo?.study ?? {};
   if (study.executor === 'inline' || study.pool || o.workers < 1) return null;
   const workerFile = study.workerFile ?? defaultTrialWorkerFile();
-  if (!existsSync(workerFile instanceof URL ? fileURLToPath(workerFile) : workerFile.startsWith('file:') ? fileURLToPath(workerFile) : workerFile)) return null;
+  const path = typeof workerFile === 'string' && !workerFile.startsWith('file:') ? workerFile : fileURLToPath(workerFile);
+  if (!existsSync(path)) return null;
   const kinds = study.space ? familiesOf(study.space) : MODEL_KINDS;
   try {
     return new TrialPool({
@@ -134,9 +135,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
 
   let exitCode: PipelineRunResult['exitCode'] = EXIT_ERROR;
   // The HPO step's trial threads load their modules, the native kernel and TensorFlow.js now, on
-  // the core the data and feature steps leave idle; the evaluation's plot renderer thread loads
-  // vega after the study, while the refit keeps at most one trial thread busy (started here too,
-  // both competed with the data step for the second core).
+  // the core the data and feature steps leave idle. The evaluation's plot renderer thread starts
+  // when the study ends and loads vega during the refit (started here as well, it competed with
+  // the trial threads for that core).
   const pool = startTrialPool(o);
   const hpoOptions: HpoStepOptions = { ...o.hpo, ...(pool ? { pool } : {}), beforeRefit: prewarmPlotRenderer };
   try {

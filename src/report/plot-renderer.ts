@@ -93,9 +93,12 @@ export function prewarmPlotRenderer(): void {
   warm ??= PlotRenderer.start();
 }
 
-/** The pre-started renderer (handed over: the caller closes it), else a new one, else null. */
+/**
+ * The pre-started renderer (handed over: the caller closes it), or null: a renderer started only
+ * now would load vega as the caller's own thread would, plus a thread's start.
+ */
 export function takePlotRenderer(): PlotRenderer | null {
-  const r = warm ?? PlotRenderer.start();
+  const r = warm;
   warm = null;
   return r;
 }

@@ -68,8 +68,8 @@ export async function modelEvaluation(ctx: RunContext, input: EvaluationInput): 
   const latency = await measureLatency(scorer, input.testRecords, () => ctx.clock.monotonic());
   const batchPerSecond = measureBatchThroughput(input.model, input.test, () => ctx.clock.monotonic());
   // The plots, after the timed loops (rendering beside them slowed the latency loop by ~25 % here):
-  // on the renderer thread the pipeline pre-started, which has loaded vega while the data and
-  // feature steps ran (~0.3 s less here), else in this thread.
+  // on the renderer thread the pipeline started when its study ended (it has loaded vega during
+  // the refit, ~0.2–0.3 s less here), else in this thread.
   const specs = evaluationPlotSpecs(candidate, input.test.y, scores);
   const renderer = takePlotRenderer();
   let rendered: RenderedPlot[] | null = null;
