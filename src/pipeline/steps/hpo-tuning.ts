@@ -10,7 +10,7 @@ import type { RunId } from '../../core/ids.js';
 import type { MetricInput } from '../../tracking/contract.js';
 import type { JsonValue } from '../../core/payload.js';
 import { nativeFitKernels } from '../../exec/native-gbm.js';
-import type { Fitted, ModelKind } from '../../models/contract.js';
+import type { Fitted, ModelKind, TrainingData } from '../../models/contract.js';
 import { createEstimator, fittedFromPayload, paramSpecFor } from '../../models/registry.js';
 import type { TrialPool } from '../../hpo/runner.js';
 import { ITERATION_PARAM } from '../../hpo/families.js';
@@ -40,7 +40,7 @@ export interface HpoStepOptions {
  */
 export const POOL_REFIT_MAX_BYTES = 256 * 1024 * 1024;
 
-function matrixBytes(X: FeatureSet['train']['X']): number {
+function matrixBytes(X: TrainingData['X']): number {
   return X.dense.data.byteLength + X.sparse.data.byteLength + X.sparse.indices.byteLength + X.sparse.indptr.byteLength;
 }
 
@@ -162,6 +162,30 @@ export interface RefittedModel {
 }
 
 /**
+ * The final fit of `kind` with `params` on all training rows: on a warm trial thread of `pool`
+ * when there is one and the matrix is at most `maxPoolBytes` (the model comes back as its payload,
+ * which restores exactly), else, or when that thread fails for another reason than a cancel, in
+ * this thread (the trial threads are idle by then, so it may use a second core; same model).
+ */
+export async function fitFinalModel(
+  ctx: Pick<RunContext, 'signal' | 'logger'>,
+  kind: ModelKind,
+  params: Record<string, unknown>,
+  seed: number,
+  data: TrainingData,
+  pool: Pick<TrialPool, 'refit'> | null,
+  maxPoolBytes = POOL_REFIT_MAX_BYTES,
+): Promise<Fitted> {
+  if (pool && matrixBytes(data.X) <= maxPoolBytes) {
+    const out = await pool.refit(kind, JSON.parse(JSON.stringify(params)) as Record<string, JsonValue>, seed, data, { signal: ctx.signal });
+    if (out.ok) return fittedFromPayload(out.value);
+    if (out.error.code === 'CANCELLED' || ctx.signal.aborted) throw TrainSpamError.fromJSON(out.error);
+    ctx.logger.log('warn', `hpo: the refit on a trial thread failed (${out.error.code}: ${out.error.message}); refitting in the main thread`);
+  }
+  return createEstimator(kind, params).fit(data, { seed, signal: ctx.signal, kernels: nativeFitKernels({ logger: ctx.logger, threads: 'auto' }) });
+}
+
+/**
  * Refits the study's best configuration on the whole training split and saves it with the feature
  * pipeline as one model artifact at `artifactDir` (`extraMetadata` is added to its metadata).
  */
@@ -177,22 +201,7 @@ export async function refitBest(
   const params = refitParams(best);
   const kind: ModelKind = best.model;
   const seed = deriveSeed(ctx.params.seed, 'final-model');
-  const data = { X: features.train.X, y: features.train.y };
-  let model: Fitted | null = null;
-  if (pool && matrixBytes(data.X) <= POOL_REFIT_MAX_BYTES) {
-    // The same fit (estimator, params, seed, data) on a warm trial thread; the model comes back as
-    // its payload, which restores exactly (the artifact format).
-    const out = await pool.refit(kind, JSON.parse(JSON.stringify(params)) as Record<string, JsonValue>, seed, data, { signal: ctx.signal });
-    if (out.ok) model = fittedFromPayload(out.value);
-    else if (out.error.code === 'CANCELLED' || ctx.signal.aborted) throw TrainSpamError.fromJSON(out.error);
-    else ctx.logger.log('warn', `hpo: the refit on a trial thread failed (${out.error.code}: ${out.error.message}); refitting in the main thread`);
-  }
-  model ??= await createEstimator(kind, params).fit(data, {
-    seed,
-    signal: ctx.signal,
-    // The trial threads are idle by now: the refit may use a second core (identical model).
-    kernels: nativeFitKernels({ logger: ctx.logger, threads: 'auto' }),
-  });
+  const model = await fitFinalModel(ctx, kind, params, seed, { X: features.train.X, y: features.train.y }, pool);
   await saveScorer(artifactDir, new SpamScorer(features.pipeline, model), {
     model_kind: kind,
     params: JSON.parse(JSON.stringify(params)),
