@@ -22,6 +22,7 @@ import { modelComparison } from './steps/model-comparison.js';
 import { modelPromotion } from './steps/model-promotion.js';
 import { systemClock, type RunContext, type Tracking } from './context.js';
 import type { PipelineParams } from './params.js';
+import type { EmailRecord } from '../data/schema.js';
 import { buildReportData, decisionOf, type RunRecord } from './report.js';
 
 export interface RunPipelineOptions {
@@ -139,14 +140,22 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
   // when the study ends and loads vega during the refit (started here as well, it competed with
   // the trial threads for that core).
   const pool = startTrialPool(o);
-  const hpoOptions: HpoStepOptions = { ...o.hpo, ...(pool ? { pool } : {}), beforeRefit: prewarmPlotRenderer };
   try {
     const data = (record.data = await step('data-preparation', () => dataPreparation(ctx, o.data)));
     const features = (record.features = await step('feature-retrieval', () => featureRetrieval(ctx, data)));
     const baseline = (record.baseline = await step('baseline-training', () => baselineTraining(ctx, features.train)));
+    // The evaluation's latency sample (test e-mails read back from the table, ~0.2 s here) is read
+    // while the refit runs on a trial thread and this thread only waits for it.
+    let testRecords: Promise<EmailRecord[]> | null = null;
+    const beforeRefit = () => {
+      prewarmPlotRenderer();
+      testRecords = latencySample(data.test);
+      testRecords.catch(() => undefined); // awaited by the evaluation; a failure surfaces there
+    };
+    const hpoOptions: HpoStepOptions = { ...o.hpo, ...(pool ? { pool } : {}), beforeRefit };
     const tuned = (record.tuned = await step('hpo-tuning', () => hpoTuning(ctx, features, hpoOptions)));
     const evaluation = (record.evaluation = await step('model-evaluation', async () =>
-      modelEvaluation(ctx, { model: tuned.model, baseline: baseline.model, test: features.test, testRecords: await latencySample(data.test), artifactDir: tuned.artifactDir }),
+      modelEvaluation(ctx, { model: tuned.model, baseline: baseline.model, test: features.test, testRecords: await (testRecords ?? latencySample(data.test)), artifactDir: tuned.artifactDir }),
     ));
     const gates = (record.gates = await step('model-validation', () => modelValidation(ctx, evaluation, data.trainTestOverlap)));
     const comparison = (record.comparison = await step('model-comparison', () =>
