@@ -475,11 +475,30 @@ export class SparseInputLayer {
   forward(): Float32Array {
     const p = this.ptr;
     this.fwd(this.bs, p.rows, p.ip, p.ix, p.v, p.w, this.padded * 4, p.out);
+    return this.batchOut();
+  }
+
+  /** The output rows of the batch, [bs × units] (a view, or the unpadded scratch). */
+  private batchOut(): Float32Array {
     const { bs, units, padded } = this;
     if (!this.outScratch) return this.outView.subarray(0, bs * units);
     const o = this.outScratch;
     for (let b = 0; b < bs; b++) o.set(this.outView.subarray(b * padded, b * padded + units), b * units);
     return o.subarray(0, bs * units);
+  }
+
+  /** Copies [bs × units] rows into a view whose rows are `padded` wide. */
+  private toPadded(src: Float32Array, view: Float32Array): void {
+    const { bs, units, padded } = this;
+    if (padded === units) view.set(src.subarray(0, bs * units));
+    else for (let b = 0; b < bs; b++) view.set(src.subarray(b * units, (b + 1) * units), b * padded);
+  }
+
+  /** dW = xᵀ·dY of the batch from the dY already in the module's memory. */
+  private productBackward(): void {
+    const p = this.ptr;
+    this.dwView.fill(0);
+    this.bwd(this.bs, p.rows, p.ip, p.ix, p.v, p.dy, this.padded * 4, p.dw);
   }
 
   /**
@@ -492,8 +511,7 @@ export class SparseInputLayer {
     const p = this.ptr;
     this.biasView.set(bias.subarray(0, units));
     if (mask) {
-      if (padded === units) this.maskView.set(mask.subarray(0, bs * units));
-      else for (let b = 0; b < bs; b++) this.maskView.set(mask.subarray(b * units, (b + 1) * units), b * padded);
+      this.toPadded(mask, this.maskView);
       this.maskIsOnes = false;
     } else if (!this.maskIsOnes) {
       this.maskView.fill(1);
@@ -501,10 +519,7 @@ export class SparseInputLayer {
     }
     this.fwd(bs, p.rows, p.ip, p.ix, p.v, p.w, padded * 4, p.out);
     this.act(bs, padded * 4, p.out, p.bias, p.h, p.mask);
-    if (!this.outScratch) return this.outView.subarray(0, bs * units);
-    const o = this.outScratch;
-    for (let b = 0; b < bs; b++) o.set(this.outView.subarray(b * padded, b * padded + units), b * units);
-    return o.subarray(0, bs * units);
+    return this.batchOut();
   }
 
   /**
@@ -513,15 +528,12 @@ export class SparseInputLayer {
    * ([units]; a view reused by the next call).
    */
   backwardActivation(dy: Float32Array): Float32Array {
-    const { bs, units, padded } = this;
-    if (padded === units) this.dyView.set(dy.subarray(0, bs * units));
-    else for (let b = 0; b < bs; b++) this.dyView.set(dy.subarray(b * units, (b + 1) * units), b * padded);
     const p = this.ptr;
-    this.actGrad(bs, padded * 4, p.dy, p.h, p.mask, p.db);
-    this.dwView.fill(0);
-    this.bwd(bs, p.rows, p.ip, p.ix, p.v, p.dy, padded * 4, p.dw);
+    this.toPadded(dy, this.dyView);
+    this.actGrad(this.bs, this.padded * 4, p.dy, p.h, p.mask, p.db);
+    this.productBackward();
     if (!this.dbScratch) return this.dbView;
-    this.dbScratch.set(this.dbView.subarray(0, units));
+    this.dbScratch.set(this.dbView.subarray(0, this.units));
     return this.dbScratch;
   }
 
@@ -560,12 +572,9 @@ export class SparseInputLayer {
 
   /** xᵀ·dY for the batch given dY [bs × units], as [inputs × units] (also kept for `adamStep`). */
   backward(dy: Float32Array): Float32Array {
-    const { bs, units, padded, inputs } = this;
-    if (padded === units) this.dyView.set(dy.subarray(0, bs * units));
-    else for (let b = 0; b < bs; b++) this.dyView.set(dy.subarray(b * units, (b + 1) * units), b * padded);
-    this.dwView.fill(0);
-    const p = this.ptr;
-    this.bwd(bs, p.rows, p.ip, p.ix, p.v, p.dy, padded * 4, p.dw);
+    const { units, padded, inputs } = this;
+    this.toPadded(dy, this.dyView);
+    this.productBackward();
     if (!this.dwScratch) return this.dwView;
     const g = this.dwScratch;
     for (let i = 0; i < inputs; i++) g.set(this.dwView.subarray(i * padded, i * padded + units), i * units);
