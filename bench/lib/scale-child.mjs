@@ -20,6 +20,7 @@ const m = await loadDist();
 const { loadSearchSpace } = await import(new URL(`file://${path.join(DIST, 'hpo/space-file.js')}`).href);
 const { paramSpecFor } = await import(new URL(`file://${path.join(DIST, 'models/registry.js')}`).href);
 const { MODEL_KINDS } = await import(new URL(`file://${path.join(DIST, 'hpo/space.js')}`).href);
+const { matrixBytes } = await import(new URL(`file://${path.join(DIST, 'core/matrix.js')}`).href);
 const space = spaceFile ? loadSearchSpace(spaceFile, Object.fromEntries(MODEL_KINDS.map((k) => [k, paramSpecFor(k)]))) : undefined;
 const outRoot = opt('--out-dir', null) ?? mkdtempSync(path.join(tmpdir(), 'train-spam-scale-'));
 
@@ -55,7 +56,6 @@ if (r.error) {
 }
 const X = r.features.train.X;
 const T = r.features.test.X;
-const matrixBytes = (M) => M.dense.data.byteLength + M.sparse.data.byteLength + M.sparse.indices.byteLength + M.sparse.indptr.byteLength;
 const steps = Object.fromEntries(r.timings.map((t) => [t.step, t.durationMs / 1000]));
 process.stdout.write(
   JSON.stringify({

@@ -141,6 +141,11 @@ function shareArray<T extends Float64Array | Int32Array | Uint8Array>(a: T): T {
 }
 
 /** Copies the matrix once onto SharedArrayBuffers (no-op for arrays already shared). */
+/** Bytes of the matrix's arrays (dense block + CSR). */
+export function matrixBytes(m: FeatureMatrix): number {
+  return m.dense.data.byteLength + m.sparse.data.byteLength + m.sparse.indices.byteLength + m.sparse.indptr.byteLength;
+}
+
 export function toShared(m: FeatureMatrix): MatrixDescriptor {
   return {
     rows: m.rows,

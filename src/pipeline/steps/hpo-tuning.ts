@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
+import { matrixBytes } from '../../core/matrix.js';
 import { deriveSeed } from '../../core/random.js';
 import type { RunId } from '../../core/ids.js';
 import type { MetricInput } from '../../tracking/contract.js';
@@ -40,9 +41,6 @@ export interface HpoStepOptions {
  */
 export const POOL_REFIT_MAX_BYTES = 256 * 1024 * 1024;
 
-function matrixBytes(X: TrainingData['X']): number {
-  return X.dense.data.byteLength + X.sparse.data.byteLength + X.sparse.indices.byteLength + X.sparse.indptr.byteLength;
-}
 
 /** Trial reports are written to tracking at most this often per trial (and at the trial's end). */
 export const REPORT_FLUSH_MS = 1000;
