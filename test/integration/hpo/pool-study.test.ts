@@ -2,14 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { choice, constant, randint, uniform, type SearchSpace } from '../../../src/hpo/space.js';
 import { runStudy, type StudyOptions } from '../../../src/hpo/study.js';
 import { ensureBuilt } from '../exec/ensure-build.js';
-import { FAKE_FAMILIES_URL, comparable, fakeFamilies, toyData } from '../../unit/hpo/helpers.js';
+import { FAKE_FAMILIES_URL, POOL_SPACE, comparable, fakeFamilies, toyData } from '../../unit/hpo/helpers.js';
 
-const space: SearchSpace = {
-  families: {
-    gbm: { quality: uniform(0, 1), n_estimators: randint(6, 13), delay_ms: constant(2) },
-    logistic: { quality: uniform(0, 1), max_iter: randint(6, 13), delay_ms: constant(2) },
-  },
-};
+const space = POOL_SPACE;
 const base: StudyOptions = { data: toyData(300, 3), families: fakeFamilies, familiesModule: FAKE_FAMILIES_URL, trials: 10, seed: 3, space };
 
 describe('runStudy on the worker-thread pool (compiled dist/, fake estimators)', () => {

@@ -10,14 +10,9 @@ import { createEstimator, fittedFromPayload } from '../../../src/models/registry
 import { syntheticData } from '../../../src/models/conformance.js';
 import type { ModelKind } from '../../../src/models/contract.js';
 import { ensureBuilt } from '../exec/ensure-build.js';
-import { FAKE_FAMILIES_URL, comparable, fakeFamilies, toyData } from '../../unit/hpo/helpers.js';
+import { FAKE_FAMILIES_URL, POOL_SPACE, comparable, fakeFamilies, toyData } from '../../unit/hpo/helpers.js';
 
-const space: SearchSpace = {
-  families: {
-    gbm: { quality: uniform(0, 1), n_estimators: randint(6, 13), delay_ms: constant(1) },
-    logistic: { quality: uniform(0, 1), max_iter: randint(6, 13), delay_ms: constant(1) },
-  },
-};
+const space = POOL_SPACE;
 const base: StudyOptions = { data: toyData(300, 3), families: fakeFamilies, familiesModule: FAKE_FAMILIES_URL, trials: 10, seed: 3, space };
 
 describe('TrialPool (compiled dist/)', () => {

@@ -2,6 +2,7 @@ import { denseMatrix, emptyCsr, featureMatrix } from '../../../src/core/matrix.j
 import { Rng } from '../../../src/core/random.js';
 import type { TrainingData } from '../../../src/models/contract.js';
 import type { ModelFamilies } from '../../../src/hpo/families.js';
+import { constant, randint, uniform, type SearchSpace } from '../../../src/hpo/space.js';
 import * as fake from './fake-families.mjs';
 
 export const fakeFamilies: ModelFamilies = { createEstimator: fake.createEstimator, paramSpecFor: fake.paramSpecFor };
@@ -24,3 +25,11 @@ export function toyData(rows = 200, seed = 1): TrainingData {
 export function comparable(rows: readonly { durationMs: number | null }[]): unknown[] {
   return rows.map(({ durationMs: _d, ...rest }) => rest);
 }
+
+/** Two fake families with a short sleep per iteration (interleavings on the worker pool). */
+export const POOL_SPACE: SearchSpace = {
+  families: {
+    gbm: { quality: uniform(0, 1), n_estimators: randint(6, 13), delay_ms: constant(2) },
+    logistic: { quality: uniform(0, 1), max_iter: randint(6, 13), delay_ms: constant(2) },
+  },
+};
