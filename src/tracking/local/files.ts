@@ -132,3 +132,17 @@ export async function exists(p: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Maps with at most `limit` operations in flight; results keep the input order. */
+export async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = 16): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

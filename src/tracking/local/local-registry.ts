@@ -16,7 +16,7 @@ import {
   type RegisteredModel,
 } from '../contract.js';
 import { normalizeStage, validateAlias, validateKey, validateModelName, validateVersion } from '../validation.js';
-import { atomicWrite, listEntries, mkdirExclusive, readOptional } from './files.js';
+import { atomicWrite, inParallel, listEntries, mkdirExclusive, readOptional } from './files.js';
 import { LocalLayout } from './layout.js';
 import { dumpMeta, metaNumber, metaString, parseMeta, type Meta } from './meta-yaml.js';
 import { readValueFiles } from './run-files.js';
@@ -66,27 +66,26 @@ export class LocalModelRegistry implements ModelRegistry {
     return out;
   }
 
-  private async readVersion(name: string, version: string, withAliases: boolean): Promise<ModelVersion | null> {
+  /** A version's meta.yaml alone (null: missing, not written yet, or deleted). */
+  private async readHead(name: string, version: string): Promise<VersionHead | null> {
     const dir = this.layout.versionDir(name, version);
-    const text = await readOptional(path.join(dir, 'meta.yaml'));
+    const file = path.join(dir, 'meta.yaml');
+    const text = await readOptional(file);
     if (text === null) return null;
-    const m = parseMeta(text, path.join(dir, 'meta.yaml'));
-    const stage = metaString(m, 'current_stage', 'None');
+    const meta = parseMeta(text, file);
+    const stage = metaString(meta, 'current_stage', 'None');
     if (stage === 'Deleted_Internal') return null;
-    const aliases = withAliases ? Object.entries(await this.aliases(name)).filter(([, v]) => v === version).map(([a]) => a).sort() : [];
-    return {
-      name: metaString(m, 'name', name),
-      version: metaString(m, 'version', version),
-      creationTimestamp: metaNumber(m, 'creation_timestamp') ?? 0,
-      lastUpdatedTimestamp: metaNumber(m, 'last_updated_timestamp') ?? 0,
-      currentStage: normalizeStage(stage),
-      description: metaString(m, 'description'),
-      source: metaString(m, 'source'),
-      runId: metaString(m, 'run_id'),
-      status: metaString(m, 'status', 'READY'),
-      tags: await readValueFiles(path.join(dir, 'tags')),
-      aliases,
-    };
+    return { name, version, dir, meta, stage: normalizeStage(stage) };
+  }
+
+  /** The version with its tags; `aliases`: the model's alias → version map, or null for none. */
+  private async fullVersion(h: VersionHead, aliases: Readonly<Record<string, string>> | null): Promise<ModelVersion> {
+    return { ...headVersion(h, aliases), tags: await readValueFiles(path.join(h.dir, 'tags')) };
+  }
+
+  private async readVersion(name: string, version: string, withAliases: boolean): Promise<ModelVersion | null> {
+    const h = await this.readHead(name, version);
+    return h && this.fullVersion(h, withAliases ? await this.aliases(name) : null);
   }
 
   private async versionNumbers(name: string): Promise<number[]> {
@@ -94,22 +93,29 @@ export class LocalModelRegistry implements ModelRegistry {
     return dirs.map((d) => /^version-(\d+)$/.exec(d)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
   }
 
-  private async allVersions(name: string, withAliases = false): Promise<ModelVersion[]> {
-    const out: ModelVersion[] = [];
-    for (const n of await this.versionNumbers(name)) {
-      const v = await this.readVersion(name, String(n), withAliases);
-      if (v) out.push(v);
-    }
-    return out;
+  /**
+   * Every version's meta.yaml, ascending. Tags (one file each) and aliases are read only for the
+   * versions a call returns: with a year of daily runs a registry holds hundreds of versions, and
+   * reading all their tags for each lookup made every step that touches the registry slower by
+   * the run.
+   */
+  private async versionHeads(name: string): Promise<VersionHead[]> {
+    const heads = await inParallel(await this.versionNumbers(name), (n) => this.readHead(name, String(n)));
+    return heads.filter((h): h is VersionHead => h !== null);
   }
 
-  private latestPerStage(versions: readonly ModelVersion[], stages: readonly ModelStage[]): ModelVersion[] {
-    const out: ModelVersion[] = [];
+  /** The highest version in each of `stages` (in that order), with tags and aliases. */
+  private async latestPerStage(name: string, stages: readonly ModelStage[]): Promise<ModelVersion[]> {
+    const heads = await this.versionHeads(name);
+    const chosen: VersionHead[] = [];
     for (const s of stages) {
-      const inStage = versions.filter((v) => v.currentStage === s);
-      if (inStage.length) out.push(inStage.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a)));
+      let best: VersionHead | null = null;
+      for (const h of heads) if (h.stage === s && (!best || Number(h.version) > Number(best.version))) best = h;
+      if (best) chosen.push(best);
     }
-    return out;
+    if (chosen.length === 0) return [];
+    const aliases = await this.aliases(name);
+    return Promise.all(chosen.map((h) => this.fullVersion(h, aliases)));
   }
 
   async createRegisteredModel(name: string, options: { description?: string; tags?: Readonly<Record<string, string>> } = {}): Promise<RegisteredModel> {
@@ -144,7 +150,7 @@ export class LocalModelRegistry implements ModelRegistry {
       description: metaString(m, 'description'),
       tags: await readValueFiles(path.join(this.layout.modelDir(name), 'tags')),
       aliases: await this.aliases(name),
-      latestVersions: this.latestPerStage(await this.allVersions(name, true), MODEL_STAGES),
+      latestVersions: await this.latestPerStage(name, MODEL_STAGES),
     };
   }
 
@@ -201,10 +207,16 @@ export class LocalModelRegistry implements ModelRegistry {
     const clauses = parseFilter(filter, VERSION_ATTRIBUTES);
     const byName = clauses.find((c) => c.field.kind === 'attribute' && c.field.key === 'name' && c.op === '=');
     const names = byName ? [String(byName.value)] : (await listEntries(this.layout.modelsDir())).dirs;
+    // Tags are read before matching only when a clause tests one; otherwise for the matches only.
+    const needsTags = clauses.some((c) => c.field.kind === 'tag');
     const out: ModelVersion[] = [];
     for (const name of names.sort()) {
       if (/[\0/\\]/.test(name) || name === '.' || name === '..' || !(await this.readModelMeta(name))) continue;
-      for (const v of await this.allVersions(name)) if (matches(clauses, (f) => versionField(v, f))) out.push(v);
+      const heads = await this.versionHeads(name);
+      const candidates = needsTags ? await inParallel(heads, (h) => this.fullVersion(h, null)) : heads.map((h) => headVersion(h, null));
+      const hit = candidates.map((v) => matches(clauses, (f) => versionField(v, f)));
+      if (needsTags) out.push(...candidates.filter((_, i) => hit[i]));
+      else out.push(...(await inParallel(heads.filter((_, i) => hit[i]), (h) => this.fullVersion(h, null))));
     }
     out.sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : Number(b.version) - Number(a.version)));
     return out.slice(0, options.maxResults ?? 10000);
@@ -250,8 +262,8 @@ export class LocalModelRegistry implements ModelRegistry {
     const target = normalizeStage(stage);
     await this.getModelVersion(name, version);
     if (archiveExisting && (target === 'Staging' || target === 'Production')) {
-      for (const v of await this.allVersions(name)) {
-        if (v.version !== version && v.currentStage === target) await this.updateVersionMeta(name, v.version, { current_stage: 'Archived' });
+      for (const h of await this.versionHeads(name)) {
+        if (h.version !== version && h.stage === target) await this.updateVersionMeta(name, h.version, { current_stage: 'Archived' });
       }
     }
     await this.updateVersionMeta(name, version, { current_stage: target });
@@ -261,7 +273,7 @@ export class LocalModelRegistry implements ModelRegistry {
   async getLatestVersions(name: string, stages?: readonly ModelStage[]): Promise<ModelVersion[]> {
     await this.requireModel(name);
     const wanted = stages && stages.length ? stages.map(normalizeStage) : MODEL_STAGES;
-    return this.latestPerStage(await this.allVersions(name), wanted);
+    return this.latestPerStage(name, wanted);
   }
 
   async getDownloadUri(name: string, version: string): Promise<string> {
@@ -271,6 +283,33 @@ export class LocalModelRegistry implements ModelRegistry {
   async close(): Promise<void> {
     /* nothing held open */
   }
+}
+
+/** What a version's meta.yaml says. */
+interface VersionHead {
+  readonly name: string;
+  readonly version: string;
+  readonly dir: string;
+  readonly meta: Meta;
+  readonly stage: ModelStage;
+}
+
+/** The version from its meta.yaml alone (no tags); `aliases` as in fullVersion. */
+function headVersion(h: VersionHead, aliases: Readonly<Record<string, string>> | null): ModelVersion {
+  const m = h.meta;
+  return {
+    name: metaString(m, 'name', h.name),
+    version: metaString(m, 'version', h.version),
+    creationTimestamp: metaNumber(m, 'creation_timestamp') ?? 0,
+    lastUpdatedTimestamp: metaNumber(m, 'last_updated_timestamp') ?? 0,
+    currentStage: h.stage,
+    description: metaString(m, 'description'),
+    source: metaString(m, 'source'),
+    runId: metaString(m, 'run_id'),
+    status: metaString(m, 'status', 'READY'),
+    tags: {},
+    aliases: aliases ? Object.entries(aliases).filter(([, v]) => v === h.version).map(([a]) => a).sort() : [],
+  };
 }
 
 function versionField(v: ModelVersion, f: Field): string | number | undefined {

@@ -18,7 +18,7 @@ import type {
 import { validateId, validateKey } from '../validation.js';
 import * as art from './artifacts.js';
 import * as exps from './experiments.js';
-import { appendText, atomicWrite, listEntries, mkdirExclusive, writeOnce } from './files.js';
+import { appendText, atomicWrite, inParallel, listEntries, mkdirExclusive, writeOnce } from './files.js';
 import { LocalLayout, RESERVED_EXPERIMENT_DIRS } from './layout.js';
 import { formatMetricLine } from './metric-line.js';
 import * as rf from './run-files.js';
@@ -247,20 +247,6 @@ export class LocalTrackingStore extends BatchLogging implements TrackingStore {
   async close(): Promise<void> {
     /* nothing to release: every call opens and closes its own files */
   }
-}
-
-/** Maps with at most `limit` operations in flight; results keep the input order. */
-async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = 16): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 function runField(run: Run, f: Field): string | number | undefined {
