@@ -64,15 +64,17 @@ export function settings(o) {
   return {
     reps: q ? 3 : 5,
     gbmReps: q ? 2 : 5,
-    // XGBoost fits take 10–90 s here under load: fewer peer runs, no warm-up run (said in the note)
-    peerGbmReps: q ? 1 : 3,
-    e2eReps: o.e2eReps ?? (q ? 1 : 3),
+    // the peer's GBM fit: one untimed run, then this many (--quick: none untimed)
+    peerGbmReps: q ? 1 : 5,
+    // end-to-end: one untimed run per side first (--quick: none), then this many per side
+    e2eReps: o.e2eReps ?? (q ? 1 : 5),
+    e2eWarmUp: q ? 0 : 1,
     trials: o.trials ?? (q ? 4 : 20),
     aucSize: q ? 200_000 : 1_000_000,
     latencyEmails: q ? 200 : 400,
     poolTasks: q ? 500 : 2000,
     noopTrials: q ? 40 : 100,
-    scaling: { counts: [1, 2], trials: q ? 8 : 20, reps: q ? 1 : 2 },
+    scaling: { counts: [1, 2], trials: q ? 8 : 20, reps: q ? 1 : 5 },
   };
 }
 
@@ -113,17 +115,19 @@ export async function runBench(o) {
     ? undefined
     : async (r) => {
         if (peerE2eError) return;
-        log(`peer end-to-end run ${r + 1}/${s.e2eReps} (bench/peers/pipeline_peer.py)`);
+        // r < 0: the untimed warm-up run
+        const which = r < 0 ? 'warm-up run' : `run ${r + 1}/${s.e2eReps}`;
+        log(`peer end-to-end ${which} (bench/peers/pipeline_peer.py)`);
         const pr = runPeer(m, shared, { ...peerOpts, only: 'e2e', e2eReps: 1 });
         if (pr.error) {
           peerE2eError = pr.error;
           log(`peer end-to-end skipped: ${pr.error}`);
         } else {
-          peerE2e.push(pr);
-          log(`peer end-to-end run ${r + 1}/${s.e2eReps}: ${pr.e2e_total.median.toFixed(1)} s (hpo ${pr.e2e_hpo.median.toFixed(1)} s)`);
+          if (r >= 0) peerE2e.push(pr);
+          log(`peer end-to-end ${which}: ${pr.e2e_total.median.toFixed(1)} s (hpo ${pr.e2e_hpo.median.toFixed(1)} s)`);
         }
       };
-  const e2e = o.e2e ? await measureEndToEnd(m, { dataPath, workers: o.workers, trials: s.trials, reps: s.e2eReps, log, afterRun }) : null;
+  const e2e = o.e2e ? await measureEndToEnd(m, { dataPath, workers: o.workers, trials: s.trials, reps: s.e2eReps, warmUp: s.e2eWarmUp, log, afterRun }) : null;
   const trainData = { X: f.train.X, y: f.train.y };
   const scaling = await measureWorkerScaling(m, trainData, { ...s.scaling, space: compactSpace(m), log });
 
@@ -149,7 +153,7 @@ export async function runBench(o) {
   const figures = [];
   if (e2e) {
     figures.push(figure('e2e_total', `end-to-end, 8 steps, ${s.trials} trials, ${o.workers} workers`, 's', 'lower', e2e.total, peer?.e2e_total,
-      `${s.e2eReps} runs each side, alternated (ours, peer, ours, ...). ours: parquet load → split → features → baseline → HPO → refit → evaluation (incl. latency, plots) → gates → comparison → promotion, local tracking store, HTML report; peer: TF-IDF + the trials + refit + test F1/AUC on our split handed over in memory (no load, no baseline, no tracking, no report, no plots; models get the CSR matrix)`));
+      `${s.e2eWarmUp ? `${s.e2eWarmUp} untimed warm-up run, then ` : ''}${s.e2eReps} runs each side, alternated (ours, peer, ours, ...). ours: parquet load → split → features → baseline → HPO → refit → evaluation (incl. latency, plots) → gates → comparison → promotion, local tracking store, HTML report; peer: TF-IDF + the trials + refit + test F1/AUC on our split handed over in memory (no load, no baseline, no tracking, no report, no plots; models get the CSR matrix)`));
     figures.push(figure('e2e_hpo', `HPO step: ${s.trials} trials + refit of the best`, 's', 'lower', e2e.hpo, peer?.e2e_hpo,
       `${o.workers} trials at a time on both sides (ours: worker threads; peer: joblib loky processes)`));
   }
@@ -157,10 +161,10 @@ export async function runBench(o) {
   figures.push(figure('logistic_fit', `logistic regression fit (lbfgs, C=1, ${dataInfo.trainRows}×${dataInfo.features})`, 's', 'lower', k.logistic_fit, peer?.logistic_fit));
   const gbmKernel = kernels.extra?.gbm?.kernel ?? 'typescript';
   const gbmThreads = kernels.extra?.gbm?.threads ?? 1;
-  figures.push(figure('gbm_fit', `GBM fit, 200 trees, depth 6, 255 bins, ${gbmThreads} thread(s) (${gbmKernel} kernel)`, 's', 'lower', k.gbm_fit, peer?.gbm_fit, `ours: the ${gbmKernel} kernel on ${gbmThreads} thread(s)${gbmThreads === 2 ? ' (the calling thread + the addon\'s helper thread; what the pipeline\'s refit uses)' : ' (what the pipeline uses here)'}, 1 warm-up + ${s.gbmReps} runs; peer: XGBoost 1.7 hist, n_jobs=2, max_bin=256 (255 + zero), dense input, ${s.peerGbmReps} runs without warm-up`));
+  figures.push(figure('gbm_fit', `GBM fit, 200 trees, depth 6, 255 bins, ${gbmThreads} thread(s) (${gbmKernel} kernel)`, 's', 'lower', k.gbm_fit, peer?.gbm_fit, `ours: the ${gbmKernel} kernel on ${gbmThreads} thread(s)${gbmThreads === 2 ? ' (the calling thread + the addon\'s helper thread; what the pipeline\'s refit uses)' : ' (what the pipeline uses here)'}, 1 warm-up + ${s.gbmReps} runs; peer: XGBoost 1.7 hist, n_jobs=2, max_bin=256 (255 + zero), dense input, ${o.quick ? '' : '1 warm-up + '}${s.peerGbmReps} runs`));
   if (k.gbm_fit_1thread) figures.push(figure('gbm_fit_1thread', 'GBM fit, same, native kernel on 1 thread (each HPO trial)', 's', 'lower', k.gbm_fit_1thread, peer?.gbm_fit, 'ours: the native kernel on one thread, as in every HPO worker (identical forest); peer: the XGBoost runs above (2 threads)'));
   if (k.gbm_fit_typescript) figures.push(figure('gbm_fit_typescript', 'GBM fit, same, TypeScript kernel (the fallback)', 's', 'lower', k.gbm_fit_typescript, peer?.gbm_fit, 'ours: the TypeScript kernel on the same fit (identical forest), 1 thread; peer: the XGBoost runs above'));
-  figures.push(figure('gbm_predict_rows_per_s', `batch predict, GBM, ${dataInfo.trainRows} rows`, 'rows/s', 'higher', k.gbm_predict_rows_per_s, peer?.gbm_predict_rows_per_s));
+  figures.push(figure('gbm_predict_rows_per_s', `batch predict, GBM, ${dataInfo.trainRows} rows`, 'rows/s', 'higher', k.gbm_predict_rows_per_s, peer?.gbm_predict_rows_per_s, 'ours: predictProba on one thread, from the feature matrix; peer: XGBoost predict_proba of the 2-thread model above (n_jobs=2: two threads), dense input'));
   const latNote = 'raw RFC-822 → P(spam) with the GBM above; ours: MIME parse + all 5 feature views; peer: email.parser + TfidfVectorizer.transform + XGBoost, its 24 dense features looked up, not computed';
   figures.push(figure('latency_p50_ms', `single e-mail latency p50 (${kernels.extra.latency.emails} test e-mails × passes)`, 'ms', 'lower', k.latency_p50_ms, peer?.latency_p50_ms, latNote));
   figures.push(figure('latency_p99_ms', 'single e-mail latency p99', 'ms', 'lower', k.latency_p99_ms, peer?.latency_p99_ms));

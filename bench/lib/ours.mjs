@@ -202,13 +202,14 @@ export async function measurePool(m, { reps, poolTasks, noopTrials, data }) {
  * `afterRun(r)` (optional) is awaited after each run: the harness runs the peer's end-to-end there,
  * so the two sides alternate and a slow phase of the machine falls on both.
  */
-export async function measureEndToEnd(m, { dataPath, workers, trials, reps, log, afterRun }) {
+export async function measureEndToEnd(m, { dataPath, workers, trials, reps, warmUp = 0, log, afterRun }) {
   const { openTracking } = await import(dist('tracking/factory.js'));
   const { trackingConfigFromEnv } = await import(dist('tracking/config.js'));
   const totals = [];
   const hpo = [];
   let last = null;
-  for (let r = 0; r < reps; r++) {
+  // r < 0: untimed warm-up runs (afterRun gets the same r, so the peer can warm up too)
+  for (let r = -warmUp; r < reps; r++) {
     const dir = mkdtempSync(path.join(tmpdir(), 'train-spam-bench-e2e-'));
     const handle = openTracking(trackingConfigFromEnv({}, { trackingUri: path.join(dir, 'mlruns') }), { logger: m.ports.silentLogger });
     try {
@@ -224,11 +225,14 @@ export async function measureEndToEnd(m, { dataPath, workers, trials, reps, log,
       });
       const secs = (performance.now() - t0) / 1000;
       if (res.exitCode === 1) throw new Error(`end-to-end run failed: ${res.record.error?.code}: ${res.record.error?.message}`);
-      totals.push(secs);
       const step = Object.fromEntries(res.record.timings.map((t) => [t.step, t.durationMs / 1000]));
-      hpo.push(step['hpo-tuning']);
-      last = { exitCode: res.exitCode, steps: step, record: res.record };
-      log?.(`end-to-end run ${r + 1}/${reps}: ${secs.toFixed(1)} s (hpo ${step['hpo-tuning'].toFixed(1)} s, exit ${res.exitCode})`);
+      if (r >= 0) {
+        totals.push(secs);
+        hpo.push(step['hpo-tuning']);
+        last = { exitCode: res.exitCode, steps: step, record: res.record };
+      }
+      const which = r < 0 ? 'warm-up run' : `run ${r + 1}/${reps}`;
+      log?.(`end-to-end ${which}: ${secs.toFixed(1)} s (hpo ${step['hpo-tuning'].toFixed(1)} s, exit ${res.exitCode})`);
     } finally {
       await handle.close();
       rmSync(dir, { recursive: true, force: true });
