@@ -303,7 +303,11 @@ export function predictLayout(f: FlatForest): PredictLayout | null {
 /**
  * Same sums as forestMargins (identical additions in identical order) over a PredictLayout: per
  * block of PREDICT_BLOCK rows scattered into dense scratch vectors, every tree walks four rows
- * in lock step for depth[t] branch-free steps.
+ * in lock step for depth[t] branch-free steps. The step adds `+(x > t)`: V8 (Node 20)
+ * compiles `x > t ? 1 : 0` to a conditional jump, mispredicted about every other step here, and
+ * the number conversion to a flag-to-register move: the same routes, 1.5–1.8× faster batch prediction
+ * (200 trees, depth 6, SpamAssassin train matrix; session 7). Rows left over after the groups of
+ * four keep the jump (see there).
  */
 export function layoutMargins(
   roots: Int32Array,
@@ -349,10 +353,10 @@ export function layoutMargins(
         let c = root;
         let e = root;
         for (let d = 0; d < D; d++) {
-          a = left[a] + (x[xa + feature[a]] > threshold[a] ? 1 : 0);
-          b = left[b] + (x[xb + feature[b]] > threshold[b] ? 1 : 0);
-          c = left[c] + (x[xc + feature[c]] > threshold[c] ? 1 : 0);
-          e = left[e] + (x[xd + feature[e]] > threshold[e] ? 1 : 0);
+          a = left[a] + +(x[xa + feature[a]] > threshold[a]);
+          b = left[b] + +(x[xb + feature[b]] > threshold[b]);
+          c = left[c] + +(x[xc + feature[c]] > threshold[c]);
+          e = left[e] + +(x[xd + feature[e]] > threshold[e]);
         }
         out[r0 + i] += value[a];
         out[r0 + i + 1] += value[b];
@@ -362,6 +366,8 @@ export function layoutMargins(
       for (; i < n; i++) {
         const xa = i * numFeatures;
         let a = root;
+        // One row alone (a single e-mail, a block's last rows): the jump is the faster form here, the
+        // predictor runs ahead along the path while one row's loads form a single chain.
         for (let d = 0; d < D; d++) a = left[a] + (x[xa + feature[a]] > threshold[a] ? 1 : 0);
         out[r0 + i] += value[a];
       }
