@@ -18,11 +18,12 @@ import { baselineTraining } from './steps/baseline-training.js';
 import { hpoTuning, type HpoStepOptions } from './steps/hpo-tuning.js';
 import { latencySample, modelEvaluation } from './steps/model-evaluation.js';
 import { modelValidation } from './steps/model-validation.js';
-import { modelComparison } from './steps/model-comparison.js';
+import { modelComparison, scoreStagingModel } from './steps/model-comparison.js';
 import { modelPromotion } from './steps/model-promotion.js';
 import { systemClock, type RunContext, type Tracking } from './context.js';
 import type { PipelineParams } from './params.js';
 import type { EmailRecord } from '../data/schema.js';
+import type { StagingInput } from './comparison.js';
 import { buildReportData, decisionOf, type RunRecord } from './report.js';
 
 export interface RunPipelineOptions {
@@ -140,17 +141,23 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
   // when the study ends and loads vega during the refit (started here as well, it competed with
   // the trial threads for that core).
   const pool = startTrialPool(o);
+  // Started before the evaluation (see beforeRefit); settled before this function returns.
+  let stagingScores: Promise<StagingInput> | undefined;
   try {
     const data = (record.data = await step('data-preparation', () => dataPreparation(ctx, o.data)));
     const features = (record.features = await step('feature-retrieval', () => featureRetrieval(ctx, data)));
     const baseline = (record.baseline = await step('baseline-training', () => baselineTraining(ctx, features.train)));
-    // The evaluation's latency sample (test e-mails read back from the table, ~0.2 s here) is read
-    // while the refit runs on a trial thread and this thread only waits for it.
+    // The evaluation's latency sample (test e-mails read back from the table, ~0.2 s here) and the
+    // comparison's scores of the Staging model (~0.3 s) are made while the refit runs on a trial
+    // thread and this thread only waits for it.
     let testRecords: Promise<EmailRecord[]> | null = null;
     const beforeRefit = () => {
       prewarmPlotRenderer();
       testRecords = latencySample(data.test);
       testRecords.catch(() => undefined); // awaited by the evaluation; a failure surfaces there
+      // after the sample (both read the table on this thread); its own failures surface in the comparison
+      stagingScores = testRecords.catch(() => undefined).then(() => scoreStagingModel(ctx, { test: data.test, testLabels: features.test.y }));
+      stagingScores.catch(() => undefined); // awaited by the comparison
     };
     const hpoOptions: HpoStepOptions = { ...o.hpo, ...(pool ? { pool } : {}), beforeRefit };
     const tuned = (record.tuned = await step('hpo-tuning', () => hpoTuning(ctx, features, hpoOptions)));
@@ -159,7 +166,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
     ));
     const gates = (record.gates = await step('model-validation', () => modelValidation(ctx, evaluation, data.trainTestOverlap)));
     const comparison = (record.comparison = await step('model-comparison', () =>
-      modelComparison(ctx, { candidate: { f1: evaluation.candidate.f1, auc: evaluation.candidate.rocAuc }, test: data.test, testLabels: features.test.y }),
+      modelComparison(ctx, { candidate: { f1: evaluation.candidate.f1, auc: evaluation.candidate.rocAuc }, test: data.test, testLabels: features.test.y }, stagingScores),
     ));
     const promotion = (record.promotion = await step('model-promotion', () => modelPromotion(ctx, gates, comparison)));
     exitCode = promotion.status === 'skipped' && (!gates.passed || !comparison.passed) ? EXIT_REJECTED : EXIT_PROMOTED;
@@ -169,7 +176,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
     exitCode = err.code === 'CANCELLED' ? EXIT_INTERRUPTED : EXIT_ERROR;
     o.logger.log('error', `${err.code}: ${err.message}`);
   } finally {
-    await Promise.all([disposePlotRenderer(), pool?.close()]);
+    await Promise.all([disposePlotRenderer(), pool?.close(), stagingScores?.catch(() => undefined)]);
   }
 
   let reportPath: string | null = null;

@@ -37,21 +37,33 @@ export async function fetchVersionArtifact(store: TrackingStore, version: ModelV
   throw new TrainSpamError('NOT_FOUND', `model version ${version.name} v${version.version}: cannot fetch its source '${src}' (expected runs:/<run_id>/<path> or a local path)`);
 }
 
-export interface ComparisonInputs {
-  readonly candidate: { f1: number; auc: number };
+export interface StagingScoringInputs {
   /** The test split, scored by the Staging model row group by row group. */
   readonly test: EmailRowSet;
   readonly testLabels: Uint8Array;
 }
 
-export async function modelComparison(ctx: RunContext, input: ComparisonInputs): Promise<ComparisonResult> {
+export interface ComparisonInputs extends StagingScoringInputs {
+  readonly candidate: { f1: number; auc: number };
+}
+
+/**
+ * The Staging model's test metrics (null: no tracking or no model in Staging). Needs nothing of
+ * the candidate, so the in-process pipeline starts it while its refit runs on a trial thread.
+ */
+export async function scoreStagingModel(ctx: RunContext, input: StagingScoringInputs): Promise<StagingInput> {
+  if (!ctx.tracking) return null;
+  const version = await findStagingVersion(ctx.tracking.registry, ctx.params.model_name);
+  return version ? scoreStaging(ctx, version, input) : null;
+}
+
+/**
+ * Compares the candidate with the Staging model; `staging`: its scores from scoreStagingModel when
+ * started earlier (the Staging version is then the one found at that time), else they are made here.
+ */
+export async function modelComparison(ctx: RunContext, input: ComparisonInputs, staging?: Promise<StagingInput>): Promise<ComparisonResult> {
   const thresholds = { maxF1Regression: ctx.params.max_f1_regression, maxAucRegression: ctx.params.max_auc_regression };
-  let staging: StagingInput = null;
-  if (ctx.tracking) {
-    const version = await findStagingVersion(ctx.tracking.registry, ctx.params.model_name);
-    if (version) staging = await scoreStaging(ctx, version, input);
-  }
-  const result = compareWithStaging({ candidate: input.candidate, staging }, thresholds);
+  const result = compareWithStaging({ candidate: input.candidate, staging: await (staging ?? scoreStagingModel(ctx, input)) }, thresholds);
   const detail =
     result.status === 'first_model'
       ? 'no model in Staging: first model'
@@ -65,7 +77,7 @@ export async function modelComparison(ctx: RunContext, input: ComparisonInputs):
   return result;
 }
 
-async function scoreStaging(ctx: RunContext, version: ModelVersion, input: ComparisonInputs): Promise<StagingInput> {
+async function scoreStaging(ctx: RunContext, version: ModelVersion, input: StagingScoringInputs): Promise<StagingInput> {
   const t = ctx.tracking!;
   const scratch = mkdtempSync(join(tmpdir(), 'train-spam-staging-'));
   try {
