@@ -10,8 +10,9 @@
  * that have none yet: with tfjs-node or the bundle loaded, their rules stay.
  *
  * Each rule is the textbook derivative written with tfjs ops, with broadcasting undone by summing
- * over the broadcast axes (`unbroadcast`). Operations are ordered so that the gradients equal the
- * bundle's bit for bit (tests compare a full training run against stored weights).
+ * over the broadcast axes (`unbroadcast`). Operations are ordered as in the bundle's rules, so the
+ * gradients equal the bundle's bit for bit, except BatchMatMul's on the wasm backend, whose
+ * transposed products are made differently (`productOf`) and agree to float32 rounding.
  */
 import type * as TfModule from '@tensorflow/tfjs-core';
 
@@ -36,6 +37,24 @@ export function registerMlpGradients(tf: Tf): string[] {
     added.push(name);
   }
   return added;
+}
+
+/**
+ * op(x)·op(y) for the backward products. tfjs-backend-wasm hands a product with a transpose flag
+ * to a plain loop and an unflagged one to XNNPACK: for the MLP's backward shapes (e.g. 70 × 128 by
+ * 70 × 64, or 316 × 1 by 128 × 1) the flagged product took 0.4–1.0 ms, Transpose + the plain
+ * product 0.08–0.15 ms (the same sums in another order: float32 results within a few ulps). On
+ * wasm the operands are transposed first (last two axes); other backends get the flags.
+ */
+function productOf(tf: Tf): (x: Tensor, y: Tensor, tx: boolean, ty: boolean) => Tensor {
+  if (tf.getBackend() !== 'wasm') return (x, y, tx, ty) => tf.matMul(x, y, tx, ty);
+  const t = (v: Tensor): Tensor => {
+    const perm = v.shape.map((_, i) => i);
+    perm[perm.length - 2] = perm.length - 1;
+    perm[perm.length - 1] = perm.length - 2;
+    return tf.transpose(v, perm);
+  };
+  return (x, y, tx, ty) => tf.matMul(tx ? t(x) : x, ty ? t(y) : y);
 }
 
 function gradientRules(tf: Tf): Record<(typeof MLP_GRADIENT_KERNELS)[number], GradConfig> {
@@ -83,10 +102,11 @@ function gradientRules(tf: Tf): Record<(typeof MLP_GRADIENT_KERNELS)[number], Gr
         const [a, b] = saved;
         const g = dy as Tensor;
         const { transposeA = false, transposeB = false } = attrs as MatMulAttrs;
-        if (!transposeA && !transposeB) return { a: () => tf.matMul(g, b, false, true), b: () => tf.matMul(a, g, true, false) };
-        if (!transposeA) return { a: () => tf.matMul(g, b, false, false), b: () => tf.matMul(g, a, true, false) };
-        if (!transposeB) return { a: () => tf.matMul(b, g, false, true), b: () => tf.matMul(a, g, false, false) };
-        return { a: () => tf.matMul(b, g, true, true), b: () => tf.matMul(g, a, true, true) };
+        const mm = productOf(tf);
+        if (!transposeA && !transposeB) return { a: () => mm(g, b, false, true), b: () => mm(a, g, true, false) };
+        if (!transposeA) return { a: () => mm(g, b, false, false), b: () => mm(g, a, true, false) };
+        if (!transposeB) return { a: () => mm(b, g, false, true), b: () => mm(a, g, false, false) };
+        return { a: () => mm(b, g, true, true), b: () => mm(g, a, true, true) };
       },
     },
     // Each input element receives the gradient of the sum it went into.
