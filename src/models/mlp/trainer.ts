@@ -1,5 +1,6 @@
 /**
- * The MLP training loop on TensorFlow.js: Adam on a class-weighted logistic loss, rows reshuffled
+ * The MLP training loop on TensorFlow.js: tfjs differentiates the network's graph; Adam (ours, on
+ * parameter arrays: adam.ts, and the sparse layer's) minimises a class-weighted logistic loss; rows reshuffled
  * each epoch with our seeded Rng, inverted-dropout masks drawn from our Rng (tfjs' own dropout
  * would reuse one mask when given a fixed seed). The first layer runs over the rows' non-zeros in a
  * WebAssembly SIMD kernel (sparse-input.ts: ~8× fewer multiply-adds than the densified 524-wide
@@ -21,6 +22,7 @@ import { forwardProba, initLayer, type DenseLayer, type DenseScaler, type MlpNet
 import type { MlpParams } from './params.js';
 import { DropoutMasks } from './dropout.js';
 import { SparseInputLayer } from './sparse-input.js';
+import { ArrayAdam, type AdamParam } from './adam.js';
 
 export interface TrainOutcome {
   readonly network: MlpNetwork;
@@ -28,7 +30,6 @@ export interface TrainOutcome {
 }
 
 type Tensor = import('@tensorflow/tfjs-core').Tensor;
-type Variable = import('@tensorflow/tfjs-core').Variable;
 
 function cancelled(): TrainSpamError {
   return new TrainSpamError('CANCELLED', 'mlp fit was cancelled by its abort signal');
@@ -121,16 +122,30 @@ export async function trainMlp(
   const maskBufs = dropout.masks;
 
   // Kernel 0 lives in the sparse layer's memory (updated there by the same Adam arithmetic) when
-  // that layer is used; null here then.
-  const kernels: Array<Variable | null> = [];
-  const biases: Variable[] = [];
-  const optimizer = tf.train.adam(params.learning_rate);
+  // that layer is used. Every other kernel and every bias is an array of `adam` (adam.ts), made a
+  // tensor for each batch: kernelAt[li] / biasAt[li] index its parameters (−1: kernel 0 in the
+  // sparse layer).
+  const kernelAt: number[] = [];
+  const biasAt: number[] = [];
+  const adamParams: AdamParam[] = [];
+  init.forEach((l, li) => {
+    if (li === 0 && sparseInput) {
+      sparseInput.setWeights(l.kernel);
+      kernelAt.push(-1);
+    } else {
+      kernelAt.push(adamParams.length);
+      adamParams.push({ values: l.kernel, shape: [l.inputs, l.units], decay: true });
+    }
+    biasAt.push(adamParams.length);
+    adamParams.push({ values: l.bias, shape: [l.units], decay: false });
+  });
+  const adam = new ArrayAdam(adamParams);
   const snapshot = (): MlpNetwork => ({
     layers: init.map((l, i) => ({
       inputs: l.inputs,
       units: l.units,
-      kernel: i === 0 && sparseInput ? sparseInput.kernel() : Float32Array.from((kernels[i] as Variable).dataSync() as Float32Array),
-      bias: Float32Array.from(biases[i].dataSync() as Float32Array),
+      kernel: kernelAt[i] < 0 && sparseInput ? sparseInput.kernel() : Float32Array.from(adam.values[kernelAt[i]]),
+      bias: Float32Array.from(adam.values[biasAt[i]]),
     })),
     activation: params.activation,
     scaler,
@@ -139,15 +154,6 @@ export async function trainMlp(
   });
 
   try {
-    for (const l of init) {
-      // tidy frees the initial-value tensors; variables survive tidy and are disposed in finally.
-      if (sparseInput && kernels.length === 0) {
-        sparseInput.setWeights(l.kernel);
-        kernels.push(null);
-      } else kernels.push(tf.tidy(() => tf.variable(tf.tensor2d(l.kernel, [l.inputs, l.units]), true)));
-      biases.push(tf.tidy(() => tf.variable(tf.tensor1d(l.bias), true)));
-    }
-    const tfKernels = kernels.filter((k): k is Variable => k !== null);
     // The class-weighted mean logistic loss of the batch's logits z as ONE op with its own gradient
     // (w·(σ(z) − y)/bs, computed here over the batch's rows): the same loss as an expression
     // of tfjs ops took ~11 ops forward and ~20 backward per batch, each with its dispatch cost.
@@ -171,7 +177,7 @@ export async function trainMlp(
         gradFunc: (dy: Tensor) => [tf.mul(dy, tf.tensor1d(gradBuf.subarray(0, bs)))],
       };
     }) as (z: Tensor) => Tensor;
-    const varList = [...tfKernels, ...biases];
+    const grads: Float32Array[] = adam.values.map((v) => new Float32Array(v.length));
     let epoch = 0;
     const early = params.early_stopping_rounds;
     let best: { loss: number; epoch: number; network: MlpNetwork } | null = null;
@@ -196,54 +202,53 @@ export async function trainMlp(
           for (let li = 0; li < maskBufs.length; li++) dropout.fill(dropoutRng, li, bs * params.hidden_layers[li], dropThreshold, keepScale);
         }
         batchRows = bs;
-        const cost = tf.tidy(() => {
+        let dataLoss = 0;
+        tf.tidy(() => {
+          // This batch's tensors of the tfjs-side parameters (adam.ts), in `adam.values` order.
+          const ps = adam.values.map((v, j) => tf.tensor(v, adam.shapes[j] as number[]));
           const units0 = sizes[0];
-          // First layer x·W + b. Sparse: x·W over the non-zeros, the op's only tfjs input is the
-          // bias (gradient Σ_rows dy); dW = xᵀ·dy is kept in the sparse layer for its Adam step.
-          // Dense: x·W with dW = xᵀ·dy from the pre-transposed batch (x needs no gradient).
-          // The dense batch tensors are made here, outside the minimised function, so the tape
-          // keeps them for the backward pass.
+          // First layer x·W + b. Sparse: act(x·W + b) · mask over the non-zeros in one op whose
+          // only tfjs input is the bias b; its gradient (Σ_rows dz) comes back from the kernel,
+          // and dW = xᵀ·dz stays in the sparse layer for its Adam step. Dense: x·W with
+          // dW = xᵀ·dy from the pre-transposed batch (x needs no gradient), then + b, the
+          // activation and mask as tfjs ops below. The dense batch tensors are made here, outside
+          // the differentiated function, so the tape keeps them for the backward pass.
           const denseLayer = sparseInput ? null : denseInputLayer(tf, xBuf, xtBuf, bs, cols);
-          // Sparse: act(x·W + b) · mask over the non-zeros in one op whose only tfjs input is the
-          // bias b; its gradient (Σ_rows dz) comes back from the kernel, and dW = xᵀ·dz stays in
-          // the sparse layer for its Adam step. Dense: x·W + b, the activation and mask follow
-          // as tfjs ops below.
           const mask0 = firstHidden && p > 0 ? maskBufs[0].subarray(0, bs * units0) : null;
-          const firstLayer: () => Tensor = sparseInput
-            ? () =>
+          const firstLayer: (xs: Tensor[]) => Tensor = sparseInput
+            ? (xs) =>
                 (
                   tf.customGrad((b) => ({
                     value: tf.tensor2d(sparseInput.forwardActivation((b as Tensor).dataSync() as Float32Array, mask0), [bs, units0]),
                     gradFunc: (dy: Tensor) => [tf.tensor1d(sparseInput.backwardActivation(dy.dataSync() as Float32Array))],
                   })) as (b: Tensor) => Tensor
-                )(biases[0])
-            : () => tf.add((denseLayer as (w: Tensor) => Tensor)(kernels[0] as Variable), biases[0]);
+                )(xs[biasAt[0]])
+            : (xs) => tf.add((denseLayer as (w: Tensor) => Tensor)(xs[kernelAt[0]]), xs[biasAt[0]]);
           // (mask 0 is applied inside the sparse op)
           const masks = p > 0 ? params.hidden_layers.map((u, i) => (sparseInput && i === 0 ? null : tf.tensor2d(maskBufs[i].subarray(0, bs * u), [bs, u]))) : [];
-          return optimizer.minimize(() => {
-            let h: Tensor = firstLayer();
-            for (let li = 0; li < kernels.length; li++) {
-              if (li > 0) h = tf.add(tf.matMul(h, kernels[li] as Variable), biases[li]);
-              if (li < kernels.length - 1 && !(li === 0 && sparseInput)) {
+          // The data loss only: the l2 penalty's gradient is added by the Adam steps.
+          const lossOf = (...xs: Tensor[]): Tensor => {
+            let h: Tensor = firstLayer(xs);
+            for (let li = 0; li < sizes.length; li++) {
+              if (li > 0) h = tf.add(tf.matMul(h, xs[kernelAt[li]]), xs[biasAt[li]]);
+              if (li < sizes.length - 1 && !(li === 0 && sparseInput)) {
                 h = params.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
                 if (p > 0) h = tf.mul(h, masks[li] as Tensor);
               }
             }
-            let loss: Tensor = weightedLogLoss(tf.reshape(h, [bs]));
-            if (params.l2 > 0) {
-              for (const k of tfKernels) loss = tf.add(loss, tf.mul(params.l2, tf.sum(tf.square(k))));
-              // Kernel 0's penalty in the sparse layer: its value here (only for the reported
-              // loss: a constant to the graph), its gradient l2·2W in adamStep.
-              if (sparseInput && reportsLoss) loss = tf.add(loss, tf.scalar(params.l2 * sparseInput.sumSquares()));
-            }
-            return loss as import('@tensorflow/tfjs-core').Scalar;
-          }, reportsLoss, varList) ?? undefined;
-        }) as Tensor | undefined;
-        if (sparseInput) sparseInput.adamStep(params.learning_rate, params.l2);
-        if (cost) {
-          lossSum += (cost.dataSync()[0] as number) * bs;
-          cost.dispose();
+            return weightedLogLoss(tf.reshape(h, [bs]));
+          };
+          const { value, grads: g } = tf.valueAndGrads(lossOf)(ps);
+          for (let j = 0; j < g.length; j++) grads[j].set(g[j].dataSync() as Float32Array);
+          if (reportsLoss) dataLoss = value.dataSync()[0] as number;
+        });
+        if (reportsLoss) {
+          // The reported loss includes the l2 penalty of the weights this batch was computed with.
+          const penalty = params.l2 > 0 ? params.l2 * (adam.sumSquaresOfDecayed() + (sparseInput ? sparseInput.sumSquares() : 0)) : 0;
+          lossSum += (dataLoss + penalty) * bs;
         }
+        adam.step(grads, params.learning_rate, params.l2);
+        if (sparseInput) sparseInput.adamStep(params.learning_rate, params.l2);
         if (signal?.aborted) throw cancelled();
       }
       epoch++;
@@ -271,9 +276,6 @@ export async function trainMlp(
   } finally {
     sparseInput?.release();
     dropout.release();
-    for (const v of kernels) v?.dispose();
-    for (const v of biases) v.dispose();
-    optimizer.dispose();
   }
 }
 
