@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import type { JsonValue } from '../core/payload.js';
 import { summarize, type StudyResult } from './results.js';
-import { isFinished, replay, type StudyHeader, type StudyState } from './store/events.js';
+import { headerDifference, isFinished, replay, type StudyHeader, type StudyState } from './store/events.js';
 import { readJournal } from './store/journal.js';
 import { METRIC_MODE, type MetricName } from './trial.js';
 
@@ -45,11 +45,11 @@ export function mergeShards(dir: string, options: MergeOptions = {}): StudyResul
     states.push({ index: Number(m[1]), file, state });
   }
   const ref = states[0].state.header as StudyHeader;
-  const key = (h: StudyHeader) => JSON.stringify({ ...h, shardIndex: 0 } as unknown as JsonValue);
   for (const s of states) {
     const h = s.state.header as StudyHeader;
-    if (key(h) !== key(ref)) {
-      throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' belongs to a different study than '${states[0].file}' (seed, trials, space, metric or scheduler differ)`, { file: s.file });
+    const d = headerDifference({ ...h, shardIndex: 0 }, { ...ref, shardIndex: 0 });
+    if (d !== null) {
+      throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' belongs to a different study than '${states[0].file}' ('${d}' differs: seed, trials, space, metric, scheduler, validation or training data)`, { file: s.file, field: d });
     }
     if (h.shardIndex !== s.index) throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds shard ${h.shardIndex}; its name says ${s.index}`, { file: s.file });
   }

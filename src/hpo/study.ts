@@ -21,11 +21,12 @@ import { ashaScheduler, fifoScheduler, normalizedTime, readyToDecide, type AshaO
 import { randomSearcher, shardTrials } from './searcher.js';
 import { searchSpaceToJson } from './space-file.js';
 import type { SearchSpace, TrialConfig } from './space.js';
-import { JOURNAL_VERSION, isFinished, type StudyHeader, type TrialEndState } from './store/events.js';
+import { JOURNAL_VERSION, headerDifference, isFinished, type StudyHeader, type TrialEndState } from './store/events.js';
 import { JournalTrialStore } from './store/journal.js';
 import { MemoryTrialStore, type TrialStore } from './store/store.js';
 import { METRIC_MODE, checkMetricName, type MetricName, type TrialProgress, type TrialTask } from './trial.js';
 import { DEFAULT_VALIDATION, makeFolds, type ValidationOptions } from './validation.js';
+import { summarizeTrainingData } from './data-digest.js';
 
 
 /** Progress reports per trial fold under random search (the curve for the journal and tracking; nothing decides on them). */
@@ -140,20 +141,9 @@ function schedulerJson(s: SchedulerOptions, seed: number): JsonValue {
   return { kind: 'asha', metric: s.metric ?? DEFAULT_ASHA_METRIC, ...a };
 }
 
-function firstDifference(a: JsonValue, b: JsonValue, path = ''): string | null {
-  if (JSON.stringify(a) === JSON.stringify(b)) return null;
-  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-      const d = firstDifference((a as Record<string, JsonValue>)[k] ?? null, (b as Record<string, JsonValue>)[k] ?? null, path ? `${path}.${k}` : k);
-      if (d) return d;
-    }
-  }
-  return path || '(root)';
-}
-
 /** Throws when a journal's header does not match this study's settings. */
 export function checkHeader(found: StudyHeader, expected: StudyHeader, file: string): void {
-  const d = firstDifference(found as unknown as JsonValue, expected as unknown as JsonValue);
+  const d = headerDifference(found, expected);
   if (d) {
     throw invalidArgument(`journal '${file}' was written with different settings ('${d}' differs); resume with the same flags or use another --journal-dir`, { file, field: d });
   }
@@ -203,7 +193,10 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     scheduler: schedulerJson(schedOpts, seed),
     validation: { ...validation },
     space: searchSpaceToJson(space),
+    data: summarizeTrainingData(options.data),
   };
+  // The folds before the journal: data the study cannot split fails here, with nothing written.
+  const folds = makeFolds(options.data, validation, seed, options.groups);
 
   // ---- store
   let store: TrialStore;
@@ -305,7 +298,6 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     };
 
     // ---- runner
-    const folds = makeFolds(options.data, validation, seed, options.groups);
     const executor = options.executor ?? 'pool';
     const concurrency = Math.max(1, Math.min(options.workers ?? defaultWorkerCount(), Math.max(1, todo.length)));
     const runner: TrialRunner =

@@ -54,7 +54,10 @@ function num(flag: string, v: string, min: number): number {
 function parseValidation(v: string): ValidationOptions {
   const m = /^(holdout|kfold)(?::([0-9.]+))?$/.exec(v);
   if (!m) throw usage(`--validation must be holdout[:fraction] or kfold[:k]; got ${JSON.stringify(v)}`, '--validation');
-  return m[1] === 'holdout' ? { kind: 'holdout', fraction: m[2] ? num('--validation', m[2], 0) : 0.2 } : { kind: 'kfold', k: m[2] ? int('--validation', m[2], 2) : 5 };
+  if (m[1] === 'kfold') return { kind: 'kfold', k: m[2] ? int('--validation', m[2], 2) : 5 };
+  const fraction = m[2] ? Number(m[2]) : 0.2;
+  if (!(fraction > 0 && fraction < 1)) throw usage(`--validation holdout:fraction needs a fraction in (0, 1); got ${JSON.stringify(m[2])}`, '--validation');
+  return { kind: 'holdout', fraction };
 }
 
 /** Shard index from --shard-index, else the Kubernetes Indexed Job's JOB_COMPLETION_INDEX, else 0. */

@@ -6,8 +6,10 @@ import type { ErrorData } from '../../core/errors.js';
 import type { JsonValue } from '../../core/payload.js';
 import type { RungRecord } from '../scheduler.js';
 import type { TrialConfig } from '../space.js';
+import type { DataSummary } from '../data-digest.js';
 
-export const JOURNAL_VERSION = 1;
+/** 2: the header records the training data (`data`). */
+export const JOURNAL_VERSION = 2;
 
 /** Everything that must match for a journal to be resumed or merged with another shard. */
 export interface StudyHeader {
@@ -25,6 +27,8 @@ export interface StudyHeader {
   readonly validation: JsonValue;
   /** The search space, JSON long form. */
   readonly space: JsonValue;
+  /** The training data's shape and digest (data-digest.ts): a journal resumes or merges only on the same data. */
+  readonly data: DataSummary;
 }
 
 /** Final states of a trial. 'cancelled' (Ctrl-C) is re-run on resume like an unfinished trial. */
@@ -96,6 +100,22 @@ export interface StudyState {
 }
 
 export const emptyState = (): StudyState => ({ header: null, trials: new Map(), rungs: [], ended: null });
+
+function firstDifference(a: JsonValue, b: JsonValue, path = ''): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const d = firstDifference((a as Record<string, JsonValue>)[k] ?? null, (b as Record<string, JsonValue>)[k] ?? null, path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+  }
+  return path || '(root)';
+}
+
+/** The first header field (dotted path) that differs between two study headers, or null. */
+export function headerDifference(a: StudyHeader, b: StudyHeader): string | null {
+  return firstDifference(a as unknown as JsonValue, b as unknown as JsonValue);
+}
 
 /** A trial that ended for good (cancelled and running trials are re-run on resume). */
 export function isFinished(t: TrialRecord): boolean {

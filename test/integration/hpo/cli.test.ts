@@ -87,6 +87,18 @@ describe('train-spam hpo (real models, compiled worker)', () => {
     await expect(cli(['hpo', '--data', data, '--trials', '1', '--search-space', bad])).rejects.toThrow(/at 'model\.gbm\.max_depth'.*an integer in \[1, 30\]/);
   });
 
+  it('rejects a holdout fraction outside (0, 1) as a usage error naming --validation, writing no journal', async () => {
+    const j = join(dir, 'jbad');
+    for (const v of ['holdout:1.5', 'holdout:0', 'holdout:1']) {
+      const run = cli(['hpo', '--data', data, '--trials', '1', '--journal-dir', j, '--validation', v]);
+      await expect(run).rejects.toThrow(/--validation holdout:fraction needs a fraction in \(0, 1\)/);
+      await run.catch((e: { details?: { usage?: boolean; flag?: string } }) => {
+        expect(e.details?.usage).toBe(true);
+      });
+    }
+    expect(() => readdirSync(j)).toThrow(/ENOENT/);
+  });
+
   it('reads the shard index from JOB_COMPLETION_INDEX unless --shard-index is given', () => {
     expect(resolveShardIndex(undefined, { JOB_COMPLETION_INDEX: '3' })).toBe(3);
     expect(resolveShardIndex('1', { JOB_COMPLETION_INDEX: '3' })).toBe(1);

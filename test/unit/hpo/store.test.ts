@@ -9,6 +9,7 @@ import { MemoryTrialStore } from '../../../src/hpo/store/store.js';
 const header: StudyHeader = {
   version: 1, seed: 1, trials: 3, shardIndex: 0, shardCount: 1, metric: 'f1', mode: 'max', tieBreak: 'auc',
   scheduler: { kind: 'fifo' }, validation: { kind: 'holdout', fraction: 0.2 }, space: { model: {} },
+  data: { rows: 10, denseCols: 2, sparseCols: 3, nonZeros: 7, digest: '0123456789abcdef' },
 };
 const cfg = { model: 'gbm' as const, params: { a: 1 } };
 const result = { score: 0.9, tieBreak: 0.95, metrics: { f1: 0.9 }, iterations: 5 };

@@ -159,6 +159,27 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(merged.bestConfig).toEqual(whole.bestConfig);
   });
 
+  it('a journal resumes and merges only on the data it was written for; a bad validation split writes no journal', async () => {
+    const dir = tmp();
+    await runStudy({ ...base, trials: 4, journalDir: dir });
+    const other = toyData(240, 6); // same shape, other values
+    await expect(runStudy({ ...base, trials: 4, data: other, journalDir: dir, resume: true })).rejects.toThrow(/different settings \('data.digest' differs\)/);
+    await expect(runStudy({ ...base, trials: 4, data: toyData(239, 5), journalDir: dir, resume: true })).rejects.toThrow(/different settings \('data.(digest|nonZeros|rows)' differs\)/);
+    // the same data resumes (nothing left to run)
+    expect((await runStudy({ ...base, trials: 4, journalDir: dir, resume: true })).trials).toHaveLength(4);
+
+    const shards = tmp();
+    await runStudy({ ...base, trials: 4, shard: { index: 0, count: 2 }, journalDir: shards });
+    await runStudy({ ...base, trials: 4, data: other, shard: { index: 1, count: 2 }, journalDir: shards });
+    expect(() => mergeShards(shards)).toThrow(/'data.digest' differs/);
+
+    const fresh = tmp();
+    await expect(runStudy({ ...base, trials: 2, journalDir: fresh, validation: { kind: 'holdout', fraction: 1.5 } })).rejects.toThrow(/fraction = 1.5/);
+    expect(existsSync(join(fresh, journalFileName(0, 1)))).toBe(false);
+    // and the corrected run starts afresh in the same directory
+    expect((await runStudy({ ...base, trials: 2, journalDir: fresh })).state).toBe('completed');
+  });
+
   it('mergeShards reports missing and unfinished shards', async () => {
     const dir = tmp();
     await runStudy({ ...base, trials: 4, shard: { index: 0, count: 2 }, journalDir: dir });
