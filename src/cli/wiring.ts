@@ -7,8 +7,9 @@ import { trackingConfigFromEnv } from '../tracking/config.js';
 import type { Tracking } from '../pipeline/context.js';
 import { invalidArgument } from '../core/errors.js';
 
+/** Progress lines to stdout; warnings and errors to stderr (seen when stdout is redirected). */
 export function cliLogger(verbose = false): Logger {
-  return makeLogger((line) => process.stdout.write(line + '\n'), verbose ? 'debug' : 'info');
+  return makeLogger((line, level) => (level === 'warn' || level === 'error' ? process.stderr : process.stdout).write(line + '\n'), verbose ? 'debug' : 'info');
 }
 
 /** A rewritten progress line on a terminal; one JSON line per trial event otherwise. */

@@ -15,13 +15,13 @@ export interface Clock {
 
 export const silentLogger: Logger = { log: () => undefined };
 
-export function makeLogger(sink: (line: string) => void, minLevel: LogLevel = 'info'): Logger {
+export function makeLogger(sink: (line: string, level: LogLevel) => void, minLevel: LogLevel = 'info'): Logger {
   const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
   return {
     log(level, message, fields) {
       if (order[level] < order[minLevel]) return;
       const extra = fields && Object.keys(fields).length ? ' ' + JSON.stringify(fields) : '';
-      sink(`${level === 'info' ? '' : level.toUpperCase() + ': '}${message}${extra}`);
+      sink(`${level === 'info' ? '' : level.toUpperCase() + ': '}${message}${extra}`, level);
     },
   };
 }

@@ -81,12 +81,24 @@ function startTrialPool(o: RunPipelineOptions): TrialPool | null {
   }
 }
 
+/** mkdir -p, or an IO_ERROR naming the folder and the option it comes from. */
+function makeOutputDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new TrainSpamError('IO_ERROR', `cannot create the output folder '${dir}' (--out-dir): ${(e as Error).message}`, { path: dir });
+  }
+}
+
 export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunResult> {
   const clock = o.clock ?? systemClock;
   const signal = o.signal ?? new AbortController().signal;
   const startedAt = new Date(clock.now());
   let runId: RunId | null = null;
   let experimentId: ExperimentId | null = null;
+  // The output root first: an unusable --out-dir fails here, before a tracking run exists.
+  const outRoot = resolve(o.outRoot ?? 'runs');
+  makeOutputDir(outRoot);
   if (o.tracking) {
     const exp = await o.tracking.store.getOrCreateExperiment(o.params.mlflow_experiment_name);
     experimentId = exp.experimentId;
@@ -96,14 +108,22 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
       tags: { 'train-spam.pipeline': 'spam-detection', 'mlflow.source.name': 'train-spam run', 'mlflow.source.type': 'LOCAL' },
     });
     runId = info.runId;
-    const params: Record<string, string | number> = {};
-    for (const [k, v] of Object.entries(o.params)) params[k] = v as string | number;
-    params.workers = o.workers;
-    await o.tracking.store.logParams(runId, params);
   }
   const idText = runId ?? `local-${stamp(startedAt)}`;
-  const outDir = resolve(o.outRoot ?? 'runs', idText);
-  mkdirSync(outDir, { recursive: true });
+  const outDir = join(outRoot, idText);
+  try {
+    if (o.tracking && runId) {
+      const params: Record<string, string | number> = {};
+      for (const [k, v] of Object.entries(o.params)) params[k] = v as string | number;
+      params.workers = o.workers;
+      await o.tracking.store.logParams(runId, params);
+    }
+    makeOutputDir(outDir);
+  } catch (e) {
+    // The run exists but nothing ran: close it as FAILED rather than leave it RUNNING.
+    if (o.tracking && runId) await o.tracking.store.endRun(runId, 'FAILED').catch(() => undefined);
+    throw e;
+  }
   const ctx: RunContext = {
     params: o.params,
     logger: o.logger,

@@ -40,6 +40,7 @@ export function registerDataCommands(program: Command): void {
         from: opts.from,
         rowGroupSize: intFlag('--row-group-size', opts.rowGroupSize),
         spamRatio: opts.spamRatio === undefined ? undefined : Number(opts.spamRatio),
+        spamRatioText: opts.spamRatio,
         onProgress: (done, total) => {
           if (process.stderr.isTTY) process.stderr.write(`\rgenerated ${done}/${total}${done === total ? '\n' : ''}`);
         },

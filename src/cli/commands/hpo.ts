@@ -51,6 +51,13 @@ function num(flag: string, v: string, min: number): number {
   return n;
 }
 
+/** A number > 0 (as `train-spam run` requires for --trial-timeout). */
+function positive(flag: string, v: string): number {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw usage(`${flag} must be a positive number; got ${JSON.stringify(v)}`, flag);
+  return n;
+}
+
 function parseValidation(v: string): ValidationOptions {
   const m = /^(holdout|kfold)(?::([0-9.]+))?$/.exec(v);
   if (!m) throw usage(`--validation must be holdout[:fraction] or kfold[:k]; got ${JSON.stringify(v)}`, '--validation');
@@ -128,7 +135,7 @@ async function runAction(flags: RunFlags): Promise<void> {
       shard: { index: shardIndex, count: shardCount },
       journalDir: flags.journalDir,
       resume: flags.resume,
-      trialTimeoutMs: flags.trialTimeout === undefined ? undefined : Math.round(num('--trial-timeout', flags.trialTimeout, 0) * 1000),
+      trialTimeoutMs: flags.trialTimeout === undefined ? undefined : Math.round(positive('--trial-timeout', flags.trialTimeout) * 1000),
       workerMemoryMb: flags.workerMemoryMb === undefined ? undefined : int('--worker-memory-mb', flags.workerMemoryMb, 16),
       progress,
       signal: ac.signal,

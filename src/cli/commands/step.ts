@@ -207,6 +207,11 @@ export function registerStepCommand(program: Command): void {
     .allowUnknownOption(true)
     .helpOption(false)
     .action(async (name: string, flags: string[]) => {
+      if (name === '--help' || name === '-h') {
+        // helpOption(false) passes the step flags through untouched, so `step --help` lands here.
+        process.stdout.write(`Usage: train-spam step <name> [flags...]\nsteps: ${PIPELINE_DEFINITION.steps.map((s) => s.name).join(', ')}\n(flags of a step: train-spam step <name> --help)\n`);
+        return;
+      }
       const step = getStep(PIPELINE_DEFINITION, name);
       if (step && (flags.length === 0 || flags[0] === '--help' || flags[0] === '-h')) {
         process.stdout.write(stepUsage(step));

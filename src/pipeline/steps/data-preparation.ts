@@ -69,6 +69,7 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
   ctx.logger.log('info', `data: ${s.file}: ${s.rows} e-mails (${table.shape} table), ${s.spam} spam / ${s.ham} ham, ${s.nullTimestamps} Date headers missing or unparseable`);
   const split = stratifiedGroupSplit(labels, groups, { testRatio: ratio, seed: deriveSeed(seed, 'split') });
   ctx.logger.log('info', `data: ${formatSplitSummary(split.summary)}`);
+  checkSplitSides(path, ratio, labels, split.trainIdx, split.testIdx);
   const side = (rows: Int32Array): EmailRowSet => ({ table: ref, rows, ids: Array.from(rows, (r) => ids[r]), labels: Uint8Array.from(rows, (r) => labels[r]) });
   const train = side(split.trainIdx);
   const test = side(split.testIdx);
@@ -224,3 +225,24 @@ export function countOverlap(groupOf: Int32Array, trainRows: Int32Array, testRow
   for (const r of testRows) if (!bodies.isEmpty(r) && inTrain.has(groupOf[r])) n++;
   return n;
 }
+
+/**
+ * Both sides of the split need spam and ham: the models and metrics of the later steps (a
+ * validation split of the training side, F1 and AUC on the test side) are undefined otherwise.
+ * Caught here, with the ratio named, rather than as a metric error after training.
+ */
+function checkSplitSides(path: string, ratio: number, labels: Uint8Array, trainIdx: Int32Array, testIdx: Int32Array): void {
+  for (const [side, rows] of [['training', trainIdx], ['test', testIdx]] as const) {
+    let spam = 0;
+    for (const r of rows) spam += labels[r];
+    const ham = rows.length - spam;
+    if (spam > 0 && ham > 0) continue;
+    throw new TrainSpamError(
+      'INVALID_ARGUMENT',
+      `data: ${path}: test_split_ratio ${ratio} leaves the ${side} split with ${rows.length} e-mails (${spam} spam / ${ham} ham); ` +
+        `each side needs at least one spam and one ham e-mail: choose a ratio further from ${side === 'test' ? 0 : 1} or use more data`,
+      { parameter: 'test_split_ratio', file: path, side, spam, ham },
+    );
+  }
+}
+

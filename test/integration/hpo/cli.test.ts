@@ -97,6 +97,10 @@ describe('train-spam hpo (real models, compiled worker)', () => {
       });
     }
     expect(() => readdirSync(j)).toThrow(/ENOENT/);
+    for (const t of ['0', '-1', 'x']) {
+      await expect(cli(['hpo', '--data', data, '--trials', '1', '--journal-dir', j, '--trial-timeout', t])).rejects.toThrow(`--trial-timeout must be a positive number; got "${t}"`);
+    }
+    expect(() => readdirSync(j)).toThrow(/ENOENT/);
   });
 
   it('reads the shard index from JOB_COMPLETION_INDEX unless --shard-index is given', () => {

@@ -12,6 +12,7 @@ import { silentProgress } from '../../../src/hpo/progress.js';
 import { resolvePipelineParams, type PipelineParams } from '../../../src/pipeline/params.js';
 import { runPipeline, type PipelineRunResult } from '../../../src/pipeline/runner.js';
 import { openTracking, type TrackingHandle } from '../../../src/tracking/factory.js';
+import type { RunInfo } from '../../../src/tracking/contract.js';
 import { modelPromotion } from '../../../src/pipeline/steps/model-promotion.js';
 import type { RunContext } from '../../../src/pipeline/context.js';
 import { systemClock } from '../../../src/pipeline/context.js';
@@ -34,6 +35,13 @@ function params(over: Record<string, unknown> = {}): PipelineParams {
     max_inference_time_ms: 1000,
     ...over,
   });
+}
+
+/** Every top-level run of the pipeline's experiment (their infos). */
+async function allRuns(): Promise<RunInfo[]> {
+  const exp = await handle.store.getOrCreateExperiment(params().mlflow_experiment_name);
+  const runs = await handle.store.searchRuns({ experimentIds: [exp.experimentId], filter: "tags.'train-spam.pipeline' = 'spam-detection'" });
+  return runs.map((r) => r.info);
 }
 
 async function run(over: Record<string, unknown> = {}, logger: Logger = silentLogger): Promise<PipelineRunResult> {
@@ -153,6 +161,46 @@ describe('pipeline end to end (local store)', () => {
     expect(r.exitCode).toBe(2);
     expect((await handle.registry.searchModelVersions("name='spam-detector'")).length).toBe(before);
   }, 120_000);
+
+  it('an unusable output folder fails before anything runs, and a tracked run is never left RUNNING', async () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'x');
+    const base = { params: params(), logger: silentLogger, progress: silentProgress, workers: 1, hpo: { study: { executor: 'inline' as const } } };
+    const tracking = { store: handle.store, registry: handle.registry, description: 'test' };
+    const runsBefore = await allRuns();
+    // the root is under a regular file: refused before a tracking run is created
+    await expect(runPipeline({ ...base, tracking, outRoot: join(file, 'runs') })).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      message: expect.stringMatching(/cannot create the output folder '.*a-file\/runs' \(--out-dir\)/),
+    });
+    expect((await allRuns()).length).toBe(runsBefore.length);
+    // the run exists but its setup fails (here: logging its params): it is closed as FAILED
+    const store = handle.store;
+    const failing = new Proxy(store, {
+      get: (t, p) => {
+        if (p === 'logParams') return async () => { throw new Error('simulated: params rejected'); };
+        const v = Reflect.get(t, p, t) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    await expect(runPipeline({ ...base, tracking: { ...tracking, store: failing }, outRoot: join(root, 'runs') })).rejects.toThrow(/simulated: params rejected/);
+    const added = (await allRuns()).filter((r) => !runsBefore.some((b) => b.runId === r.runId));
+    expect(added.map((r) => r.status)).toEqual(['FAILED']);
+    expect(added[0].endTime).not.toBeNull();
+  });
+
+  it('a split that leaves a side without both classes fails at data preparation, naming the ratio', async () => {
+    const before = (await handle.registry.searchModelVersions("name='spam-detector'")).length;
+    for (const [ratio, side] of [[1e-9, 'test'], [0.9999, 'training']] as const) {
+      const r = await run({ test_split_ratio: ratio });
+      expect(r.exitCode).toBe(1);
+      expect(r.record.error?.code).toBe('INVALID_ARGUMENT');
+      expect(r.record.error?.message).toMatch(new RegExp(`emails-snappy\\.parquet: test_split_ratio ${ratio} leaves the ${side} split with \\d+ e-mails`));
+      expect(r.record.timings.map((t) => `${t.step}:${t.status}`)).toEqual(['data-preparation:failed']);
+      expect(readdirSync(r.outDir)).toEqual(['report.html']);
+    }
+    expect((await handle.registry.searchModelVersions("name='spam-detector'")).length).toBe(before);
+  });
 
   it('a bad entity file is a clear error with exit code 1 and no model version', async () => {
     const before = (await handle.registry.searchModelVersions("name='spam-detector'")).length;

@@ -84,5 +84,10 @@ describe('synthetic e-mails', () => {
     expect(t.records.slice(100, 200)).toEqual(generateEmails(model, 9, 1, 100, 100));
     expect(readdirSync(dir)).toEqual(['s.parquet']);
     await expect(writeSynthetic({ rows: 0, out, seed: 1 }, model)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    for (const rowGroupSize of [0, -5, 2.5]) {
+      await expect(writeSynthetic({ rows: 10, out: path.join(dir, 'g.parquet'), seed: 1, rowGroupSize }, model)).rejects.toThrow(`--row-group-size must be a positive integer; got ${rowGroupSize}`);
+    }
+    await expect(writeSynthetic({ rows: 10, out: path.join(dir, 'r.parquet'), seed: 1, spamRatio: NaN, spamRatioText: 'abc' }, model)).rejects.toThrow('--spam-ratio must be a number in (0, 1); got "abc"');
+    expect(readdirSync(dir)).toEqual(['s.parquet']);
   });
 });

@@ -128,6 +128,21 @@ describe('flag parsing from the definition', () => {
     expect(readFileSync(file, 'utf8')).toBe('[0,1,2]');
   });
 
+  it('`step --help` prints the steps and exits 0', async () => {
+    const program = buildProgram();
+    program.exitOverride();
+    let out = '';
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+    try {
+      await program.parseAsync(['node', 'train-spam', 'step', '--help']);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(out).toContain('Usage: train-spam step <name> [flags...]');
+    for (const s of PIPELINE_DEFINITION.steps) expect(out).toContain(s.name);
+  });
+
   it('usage text lists every declared flag', () => {
     const text = stepUsage(step('model-evaluation'));
     for (const f of stepFlags(step('model-evaluation'))) expect(text).toContain(f.flag);
