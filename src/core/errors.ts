@@ -64,8 +64,31 @@ export function toErrorData(e: unknown): ErrorData {
   if (e instanceof RangeError && /allocation|memory/i.test(e.message)) {
     return { code: 'OUT_OF_MEMORY', message: e.message };
   }
+  // A file-system error that no caller translated (Node's message names the call and the path,
+  // e.g. "ENOTDIR: not a directory, mkdir '/x/y'"): an I/O error, not an internal one.
+  if (e instanceof Error && isSystemFileError(e)) {
+    const { code, syscall, path } = e as unknown as NodeFileError;
+    return { code: code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR', message: e.message, details: { errno: code, syscall, ...(path !== undefined ? { path } : {}) } };
+  }
   if (e instanceof Error) return { code: 'INTERNAL', message: e.message, details: { name: e.name } };
   return { code: 'INTERNAL', message: String(e) };
+}
+
+interface NodeFileError {
+  readonly code: string;
+  readonly syscall: string;
+  readonly path?: string;
+}
+
+const FILE_SYSCALLS = new Set([
+  'open', 'close', 'read', 'write', 'mkdir', 'mkdtemp', 'rmdir', 'rm', 'unlink', 'rename', 'stat', 'lstat', 'fstat', 'access',
+  'scandir', 'opendir', 'readlink', 'realpath', 'copyfile', 'fsync', 'fdatasync', 'ftruncate', 'truncate', 'chmod', 'link', 'symlink', 'utime',
+]);
+
+/** Node's errors of file-system calls carry an errno code (ENOENT, ENOTDIR, ...) and the syscall. */
+function isSystemFileError(e: Error): boolean {
+  const f = e as Partial<NodeFileError>;
+  return typeof f.code === 'string' && /^E[A-Z]+$/.test(f.code) && typeof f.syscall === 'string' && FILE_SYSCALLS.has(f.syscall);
 }
 
 const KNOWN_CODES = new Set<ErrorCode>([

@@ -2,6 +2,7 @@
  * `train-spam hpo [run]` and `train-spam hpo merge`: step 4 from the command line.
  * The only place that reads argv / env (JOB_COMPLETION_INDEX) / TTY state for HPO.
  */
+import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
 import {
@@ -119,6 +120,15 @@ async function runAction(flags: RunFlags): Promise<void> {
     process.stderr.write('\nhpo: interrupted; cancelling running trials (Ctrl-C again to quit at once)\n');
     ac.abort();
   };
+  // The artifact folder is made before the study, so an unusable --out fails before any trial runs.
+  const outDir = flags.out ?? (shardCount === 1 ? flags.journalDir : undefined);
+  if (flags.out !== undefined) {
+    try {
+      mkdirSync(flags.out, { recursive: true });
+    } catch (e) {
+      throw new TrainSpamError('IO_ERROR', `--out: cannot create the artifact folder '${flags.out}': ${(e as Error).message}`, { parameter: '--out', path: flags.out });
+    }
+  }
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
@@ -140,7 +150,6 @@ async function runAction(flags: RunFlags): Promise<void> {
       progress,
       signal: ac.signal,
     });
-    const outDir = flags.out ?? (shardCount === 1 ? flags.journalDir : undefined);
     const artifacts = outDir ? writeStudyArtifacts(result, outDir) : undefined;
     process.stdout.write(summaryLines(result, artifacts));
     if (result.state === 'killed') process.exitCode = 130;

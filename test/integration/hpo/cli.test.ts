@@ -97,6 +97,9 @@ describe('train-spam hpo (real models, compiled worker)', () => {
       });
     }
     expect(() => readdirSync(j)).toThrow(/ENOENT/);
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    await expect(cli(['hpo', '--data', data, '--trials', '1', '--journal-dir', j, '--out', join(file, 'o')])).rejects.toThrow(/--out: cannot create the artifact folder '.*plain-file\/o': ENOTDIR/);
     for (const t of ['0', '-1', 'x']) {
       await expect(cli(['hpo', '--data', data, '--trials', '1', '--journal-dir', j, '--trial-timeout', t])).rejects.toThrow(`--trial-timeout must be a positive number; got "${t}"`);
     }
