@@ -81,6 +81,15 @@ export function loadMatrix(dir: string): { X: FeatureMatrix; y: Uint8Array | nul
   if (h.format !== FORMAT || h.version !== VERSION) {
     throw new TrainSpamError('FORMAT_ERROR', `'${hfile}': format ${JSON.stringify(h.format)} version ${h.version}; expected '${FORMAT}' version ${VERSION}`, { file: hfile });
   }
+  for (const field of ['rows', 'denseCols', 'sparseCols', 'nnz'] as const) {
+    const v = h[field];
+    if (!Number.isInteger(v) || v < 0) {
+      throw new TrainSpamError('FORMAT_ERROR', `'${hfile}': field '${field}' is ${JSON.stringify(v)}; expected an integer ≥ 0`, { file: hfile, field });
+    }
+  }
+  if (!Array.isArray(h.featureNames) || h.featureNames.length !== h.denseCols + h.sparseCols) {
+    throw new TrainSpamError('FORMAT_ERROR', `'${hfile}': 'featureNames' must list denseCols + sparseCols = ${h.denseCols + h.sparseCols} names`, { file: hfile, field: 'featureNames' });
+  }
   const dense = readTyped(dir, 'dense.f64', Float64Array, h.rows * h.denseCols);
   const indptr = readTyped(dir, 'indptr.i32', Int32Array, h.rows + 1);
   const indices = readTyped(dir, 'indices.i32', Int32Array, h.nnz);

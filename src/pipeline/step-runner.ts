@@ -101,6 +101,7 @@ type Adapter = (ctx: RunContext, inv: StepInvocation, deps: StepDeps) => Promise
 export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<StepOutcome> {
   const adapter = ADAPTERS[inv.step.name];
   const params = stepParams(inv);
+  PRECHECKS[inv.step.name]?.(inv, params);
   const clock = deps.clock ?? systemClock;
   // Kubeflow hands paths whose parent directories may not exist yet
   for (const p of Object.values(inv.outputs)) await mkdir(dirname(resolve(p)), { recursive: true });
@@ -263,9 +264,8 @@ const hpoPlanStep: Adapter = async (ctx) => {
 };
 
 const hpoTuningStep: Adapter = async (ctx, inv, deps) => {
-  const index = intParam(inv, 'shard_index');
+  const index = intParam(inv, 'shard_index'); // in range: PRECHECKS
   const count = ctx.params.hpo_shards;
-  if (index < 0 || index >= count) throw invalidArgument(`--shard-index ${index} must be in [0, ${count - 1}] for --shard-count ${count}`, { usage: true, flag: '--shard-index' });
   const train = await loadFeatureDataset(input(inv, 'train_features'));
   const pipeline = await loadFeaturePipeline(input(inv, 'feature_pipeline'));
   checkWidth(pipeline, train, 'train_features');
@@ -417,6 +417,30 @@ const modelPromotionStep: Adapter = async (ctx, inv) => {
   }
   const r = await modelPromotion(ctx, gates, comparison, { artifactSha256: sha });
   return { parameters: { model_version: r.version ?? '' }, metadata: {}, summary: `${r.status}${r.version ? ` ${r.modelName} v${r.version}` : ''}: ${r.reason}` };
+};
+
+/**
+ * Checks of a step's arguments that need none of its input files, made before anything else (no
+ * tracking run, no output folder): a usage error then leaves nothing behind.
+ */
+const PRECHECKS: Partial<Record<StepName, (inv: StepInvocation, params: PipelineParams) => void>> = {
+  'hpo-tuning': (inv, params) => {
+    const index = intParam(inv, 'shard_index');
+    const count = params.hpo_shards;
+    if (index < 0 || index >= count) throw invalidArgument(`--shard-index ${index} must be in [0, ${count - 1}] for --shard-count ${count}`, { usage: true, flag: '--shard-index' });
+  },
+  'model-promotion': (inv) => {
+    const v = inv.params.best_params;
+    let parsed: unknown;
+    try {
+      parsed = typeof v === 'string' ? JSON.parse(v) : v;
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw invalidArgument(`--best-params must be the JSON object hpo-merge writes ({"model": ..., "params": {...}}); got ${JSON.stringify(v)}`, { usage: true, flag: '--best-params' });
+    }
+  },
 };
 
 const ADAPTERS: Record<StepName, Adapter> = {

@@ -128,6 +128,26 @@ describe('flag parsing from the definition', () => {
     expect(readFileSync(file, 'utf8')).toBe('[0,1,2]');
   });
 
+  it('argument checks that need no input run before the tracking run is opened (nothing is left behind)', async () => {
+    const withValues = (s: StepDef, values: Record<string, string>) => {
+      const argv = validArgv(s).map((a) => a.replace('/tmp/x/', `${root}/pre/`));
+      for (const [flag, v] of Object.entries(values)) argv[argv.indexOf(flag) + 1] = v;
+      return argv;
+    };
+    // noDeps.openTracking throws 'not used': these errors must come first
+    await expect(executeStep('hpo-tuning', withValues(step('hpo-tuning'), { '--shard-index': '3', '--shard-count': '2', '--scheduler': 'random' }), noDeps)).rejects.toMatchObject({
+      message: '--shard-index 3 must be in [0, 1] for --shard-count 2',
+      details: { usage: true },
+    });
+    for (const bad of ['not json{', '[1,2]', 'null']) {
+      await expect(executeStep('model-promotion', withValues(step('model-promotion'), { '--best-params': bad }), noDeps)).rejects.toMatchObject({
+        message: expect.stringContaining('--best-params must be the JSON object hpo-merge writes'),
+        details: { usage: true },
+      });
+    }
+    expect(() => readFileSync(join(root, 'pre'))).toThrow(/ENOENT/);
+  });
+
   it('`step --help` prints the steps and exits 0', async () => {
     const program = buildProgram();
     program.exitOverride();

@@ -1,0 +1,40 @@
+/** The matrix directory of `train-spam hpo --data`: round trip and header checks that name the field. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadMatrix, saveMatrix } from '../../../src/hpo/matrix-file.js';
+import { toyData } from './helpers.js';
+
+describe('matrix files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'matrix-file-'));
+  const { X, y } = toyData(30, 2);
+  saveMatrix(dir, X, y);
+  const header = JSON.parse(readFileSync(join(dir, 'matrix.json'), 'utf8')) as Record<string, unknown>;
+
+  it('loads back what was saved', () => {
+    const back = loadMatrix(dir);
+    expect(back.X.rows).toBe(30);
+    expect([...back.X.dense.data]).toEqual([...X.dense.data]);
+    expect([...back.y!]).toEqual([...y]);
+  });
+
+  it.each([
+    ['rows', 'many'],
+    ['rows', -1],
+    ['denseCols', 1.5],
+    ['nnz', null],
+  ])("a header whose '%s' is %j is a FORMAT_ERROR naming the field", (field, value) => {
+    const bad = mkdtempSync(join(tmpdir(), 'matrix-file-bad-'));
+    saveMatrix(bad, X, y);
+    writeFileSync(join(bad, 'matrix.json'), JSON.stringify({ ...header, [field]: value }));
+    expect(() => loadMatrix(bad)).toThrow(`field '${field}' is ${JSON.stringify(value)}; expected an integer ≥ 0`);
+  });
+
+  it('a header whose featureNames do not match the columns is a FORMAT_ERROR', () => {
+    const bad = mkdtempSync(join(tmpdir(), 'matrix-file-bad-'));
+    saveMatrix(bad, X, y);
+    writeFileSync(join(bad, 'matrix.json'), JSON.stringify({ ...header, featureNames: ['x0'] }));
+    expect(() => loadMatrix(bad)).toThrow(/'featureNames' must list denseCols \+ sparseCols = 2 names/);
+  });
+});
