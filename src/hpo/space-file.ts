@@ -33,7 +33,8 @@ function fail(path: string, expected: string, got: unknown, source: string): Tra
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   try {
-    const s = JSON.stringify(v);
+    // Non-finite numbers (YAML .inf, .nan) as themselves, not as JSON's null.
+    const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `@@${String(x)}@@` : x)).replace(/"@@(-?Infinity|NaN)@@"/g, '$1');
     return s.length > 80 ? s.slice(0, 77) + '...' : s;
   } catch {
     return String(v);

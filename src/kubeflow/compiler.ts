@@ -35,10 +35,29 @@ export interface CompileOptions {
   readonly sdkVersion?: string;
 }
 
+/** host[:port] then lowercase path components (Docker's reference grammar, simplified); empty allowed. */
+const REGISTRY_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
+
+/**
+ * Throws an INVALID_ARGUMENT naming --registry or --image-tag when the prefix or the tag cannot
+ * make an image reference (rather than a schema error of the compiled output).
+ */
+export function checkImageOptions(opts: Pick<CompileOptions, 'imageTag' | 'registry'>): void {
+  const reg = (opts.registry ?? '').replace(/\/+$/, '');
+  if (reg !== '' && !REGISTRY_RE.test(reg)) {
+    throw fail(`--registry '${opts.registry}' is not an image prefix: expected host[:port][/path], path in lowercase letters, digits and . _ - (e.g. ghcr.io/acme)`, { parameter: 'registry', usage: true });
+  }
+  if (!TAG_RE.test(opts.imageTag)) throw fail(`--image-tag '${opts.imageTag}' is not a valid Docker tag (letters, digits, _ . -; at most 128, not starting with . or -)`, { parameter: 'image-tag', usage: true });
+}
+
+/** `<registry>/train-spam-<image>:<tag>` (checked by checkImageOptions). */
 export function imageRef(image: string, opts: Pick<CompileOptions, 'imageTag' | 'registry'>): string {
+  checkImageOptions(opts);
   const reg = (opts.registry ?? '').replace(/\/+$/, '');
   return `${reg ? reg + '/' : ''}${IMAGE_PREFIX}${image}:${opts.imageTag}`;
 }
+
+const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 const CHANNEL = 'pipelinechannel--';
 
@@ -67,7 +86,7 @@ const artifactType = (t: ArtifactType): ArtifactTypeSpec => ({ schemaTitle: t, s
 
 export function compilePipeline(def: PipelineDefinition, opts: CompileOptions): PipelineSpec {
   if (!PIPELINE_NAME_RE.test(def.name)) throw fail(`pipeline name '${def.name}' does not match ${PIPELINE_NAME_RE}`);
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(opts.imageTag)) throw fail(`image tag '${opts.imageTag}' is not a valid Docker tag`);
+  checkImageOptions(opts); // before anything is built
   const params = new Map(def.params.map((x) => [x.name, x]));
   const stepByName = new Map(def.steps.map((s) => [s.name, s]));
   let counter = 0;

@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
 import { PIPELINE_DEFINITION, type ParamType, type ParamValue } from '../../pipeline/definition.js';
+import { defaultPipelineParams, resolvePipelineParams } from '../../pipeline/params.js';
 
 // The Kubeflow modules (the KFP compiler, its YAML emitter and schema validator, the Kubernetes
 // manifests, the KFP client) pull in kubernetes-models, ajv and undici: ~0.3 s of module loading
@@ -76,6 +77,10 @@ export function parseRunParams(pairs: readonly string[]): Record<string, ParamVa
         }
     }
   }
+  // The ranges the pipeline checks (test_split_ratio in (0, 1), thresholds, ...), here rather than
+  // in a run that fails on the cluster.
+  const defaults = defaultPipelineParams();
+  resolvePipelineParams(Object.fromEntries(Object.entries(out).filter(([k]) => k in defaults)));
   return out;
 }
 
@@ -170,7 +175,14 @@ export function registerHpoK8sManifest(hpo: Command): void {
       trials: number; seed: number; scheduler: string; data: string; journalDir: string; storageClass?: string; storageSize: string; cpu: string; memory: string; backoffLimitPerIndex: number;
     }) => {
       if (o.scheduler !== 'random' && o.scheduler !== 'asha') throw usage(`--scheduler must be random or asha, got '${o.scheduler}'`);
-      const [{ imageRef }, { buildHpoManifests, manifestsToYaml }] = await Promise.all([compiler(), k8sJob()]);
+      const [{ imageRef, parseQuantity }, { buildHpoManifests, manifestsToYaml }] = await Promise.all([compiler(), k8sJob()]);
+      for (const [flag, q] of [['--cpu', o.cpu], ['--memory', o.memory], ['--storage-size', o.storageSize]] as const) {
+        try {
+          parseQuantity(q);
+        } catch {
+          throw usage(`${flag} '${q}' is not a Kubernetes quantity (e.g. 500m, 2, 4Gi)`);
+        }
+      }
       const m = buildHpoManifests({
         shards: o.shards, image: o.image ?? imageRef('hpo-train', o), name: o.name, namespace: o.namespace, numTrials: o.trials, seed: o.seed,
         scheduler: o.scheduler, dataPath: o.data, journalDir: o.journalDir, storageClassName: o.storageClass, storageSize: o.storageSize,

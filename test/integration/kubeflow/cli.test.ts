@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,21 @@ describe('train-spam hpo k8s-manifest', () => {
   it('rejects a bad --shards as a usage error', async () => {
     await expect(run(['hpo', 'k8s-manifest', '--shards', '0'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', details: { usage: true } });
   });
+  it('rejects a bad quantity or registry as a usage error naming the flag, writing nothing', async () => {
+    const out = join(tmp, 'bad-job.yaml');
+    for (const [flag, value] of [['--cpu', 'lots'], ['--memory', '4 GB'], ['--storage-size', '-1Gi']]) {
+      await expect(run(['hpo', 'k8s-manifest', '--shards', '2', '--output', out, flag, value])).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: `${flag} '${value}' is not a Kubernetes quantity (e.g. 500m, 2, 4Gi)`,
+        details: { usage: true },
+      });
+    }
+    await expect(run(['hpo', 'k8s-manifest', '--shards', '2', '--output', out, '--registry', 'Not A/Registry'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      details: { parameter: 'registry', usage: true },
+    });
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('train-spam kfp run', () => {
@@ -92,5 +107,8 @@ describe('train-spam kfp run', () => {
     expect(() => parseRunParams(['num_hpo_trials=4.5'])).toThrow(/expected an integer/);
     expect(() => parseRunParams(['f1_threshold=abc'])).toThrow(/expected a number/);
     expect(() => parseRunParams(['noequals'])).toThrow(/name=value/);
+    // the pipeline's own range checks, before anything is sent to the cluster
+    expect(() => parseRunParams(['test_split_ratio=1.5'])).toThrow(/'test_split_ratio' = 1.5 is out of range/);
+    expect(() => parseRunParams(['num_hpo_trials=0'])).toThrow(/'num_hpo_trials' = 0 is out of range/);
   });
 });

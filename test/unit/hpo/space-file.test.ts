@@ -78,6 +78,12 @@ describe('user search space files', () => {
     expect(e.message).toContain('"l3"');
   });
 
+  it('shows non-finite bounds as written, not as null', () => {
+    const e = err(() => parseSearchSpace('model:\n  gbm:\n    learning_rate: { uniform: [0.1, .inf] }\n', 'inf.yaml', specs));
+    expect(e.message).toContain('got [0.1,Infinity]');
+    expect(e.message).not.toContain('null');
+  });
+
   it('reports malformed YAML and JSON with the file name', () => {
     expect(() => parseSearchSpace('model: [', 'x.yaml')).toThrow(/x\.yaml: not valid YAML/);
     expect(() => parseSearchSpace('{', 'x.json')).toThrow(/x\.json: not valid JSON/);

@@ -138,6 +138,23 @@ describe('compilePipeline', () => {
     expect(() => compilePipeline(PIPELINE_DEFINITION, { imageTag: 'bad tag' })).toThrow(/Docker tag/);
   });
 
+  it('a registry prefix that cannot make an image reference is a usage error naming --registry', () => {
+    for (const registry of ['UPPER/Case reg', 'ghcr.io/Acme', 'host:port/x', '/leading', 'a//b']) {
+      let err: unknown;
+      try {
+        compilePipeline(PIPELINE_DEFINITION, { imageTag: 'v1', registry });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', details: { parameter: 'registry', usage: true } });
+      expect((err as Error).message).toContain(`--registry '${registry}' is not an image prefix`);
+    }
+    for (const registry of ['', 'ghcr.io/acme', 'localhost:5000/team/ml-ops', 'registry.example.com/a_b/c__d/e.f', 'ghcr.io/acme/']) {
+      expect(() => compilePipeline(PIPELINE_DEFINITION, { imageTag: 'v1', registry })).not.toThrow();
+    }
+    expect(imageRef('hpo-train', { imageTag: 'v1', registry: 'ghcr.io/acme/' })).toBe('ghcr.io/acme/train-spam-hpo-train:v1');
+  });
+
   it('emits only field paths that KFP SDK 2.15 itself emits in the reference fixtures', () => {
     const paths = (v: unknown, s: Schema | undefined, prefix: string, out: Set<string>) => {
       if (v === null || typeof v !== 'object') return;
