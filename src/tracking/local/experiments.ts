@@ -77,7 +77,11 @@ async function writeExperiment(layout: LocalLayout, id: string, name: string, no
 /** Creates `<root>` with MLflow's "Default" experiment 0 when it does not exist yet. */
 export async function ensureRoot(layout: LocalLayout, now: number): Promise<void> {
   if (await exists(path.join(layout.root, '0', 'meta.yaml'))) return;
-  await mkdir(layout.root, { recursive: true });
+  try {
+    await mkdir(layout.root, { recursive: true });
+  } catch (e) {
+    throw new TrainSpamError('IO_ERROR', `local tracking store '${layout.root}' (--tracking-uri / MLFLOW_TRACKING_URI) cannot be created: ${(e as Error).message}`, { path: layout.root });
+  }
   if (await mkdirExclusive(layout.experimentDir('0'))) await writeExperiment(layout, '0', 'Default', now, {});
 }
 
