@@ -548,10 +548,22 @@ export class SparseInputLayer {
 
   /** Σ w² over the kernel (float64), for the reported loss when an L2 penalty is on. */
   sumSquares(): number {
+    // Four running sums: one chain of dependent adds was latency-bound (~1.6 ns per weight, ~0.1 ms
+    // per batch of a [128] network when the loss is reported). Padding entries are zero.
     const w = this.wView;
-    let s = 0;
-    for (let i = 0; i < w.length; i++) s += w[i] * w[i];
-    return s;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    const n4 = w.length & ~3;
+    for (let i = 0; i < n4; i += 4) {
+      s0 += w[i] * w[i];
+      s1 += w[i + 1] * w[i + 1];
+      s2 += w[i + 2] * w[i + 2];
+      s3 += w[i + 3] * w[i + 3];
+    }
+    for (let i = n4; i < w.length; i++) s0 += w[i] * w[i];
+    return s0 + s1 + (s2 + s3);
   }
 
   /**

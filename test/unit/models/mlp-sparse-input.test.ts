@@ -52,6 +52,21 @@ describe('mlp sparse first layer (WebAssembly SIMD)', () => {
     });
   }
 
+  it('sumSquares is Σ W² of the unpadded kernel (units not a multiple of 4)', () => {
+    for (const units of [7, 8, 1]) {
+      const layer = SparseInputLayer.create(data.X, scaler, units, 20);
+      expect(layer).not.toBeNull();
+      if (!layer) return;
+      const rng = new Rng(units + 100);
+      const W = Float32Array.from({ length: inputs * units }, () => rng.normal());
+      layer.setWeights(W);
+      let ref = 0;
+      for (const x of W) ref += x * x;
+      expect(Math.abs(layer.sumSquares() - ref)).toBeLessThan(1e-12 * ref);
+      layer.release();
+    }
+  });
+
   for (const l2 of [0, 1e-3]) {
     it(`adamStep applies the update of tfjs' Adam optimizer (l2 ${l2})`, async () => {
       await tfRuntime();
