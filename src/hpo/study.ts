@@ -143,6 +143,9 @@ function schedulerJson(s: SchedulerOptions, seed: number): JsonValue {
 
 /** Throws when a journal's header does not match this study's settings. */
 export function checkHeader(found: StudyHeader, expected: StudyHeader, file: string): void {
+  if (found.version !== expected.version) {
+    throw invalidArgument(`journal '${file}' has format version ${JSON.stringify(found.version)}; this train-spam writes and resumes version ${expected.version}: use another --journal-dir (or re-run the study)`, { file, field: 'version' });
+  }
   const d = headerDifference(found, expected);
   if (d) {
     throw invalidArgument(`journal '${file}' was written with different settings ('${d}' differs); resume with the same flags or use another --journal-dir`, { file, field: d });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -165,6 +165,14 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     const other = toyData(240, 6); // same shape, other values
     await expect(runStudy({ ...base, trials: 4, data: other, journalDir: dir, resume: true })).rejects.toThrow(/different settings \('data.digest' differs\)/);
     await expect(runStudy({ ...base, trials: 4, data: toyData(239, 5), journalDir: dir, resume: true })).rejects.toThrow(/different settings \('data.(digest|nonZeros|rows)' differs\)/);
+    // a journal of the previous format version is refused by its version, not by a missing field
+    const file = join(dir, journalFileName(0, 1));
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const first = JSON.parse(lines[0]) as { header: Record<string, unknown> };
+    const { data: _omitted, ...v1 } = first.header;
+    const old = tmp();
+    writeFileSync(join(old, journalFileName(0, 1)), [JSON.stringify({ ...first, header: { ...v1, version: 1 } }), ...lines.slice(1)].join('\n'));
+    await expect(runStudy({ ...base, trials: 4, journalDir: old, resume: true })).rejects.toThrow(/has format version 1; this train-spam writes and resumes version 2/);
     // the same data resumes (nothing left to run)
     expect((await runStudy({ ...base, trials: 4, journalDir: dir, resume: true })).trials).toHaveLength(4);
 
