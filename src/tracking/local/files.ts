@@ -4,7 +4,8 @@
  * - `writeOnce`: temp file + link (fails with EEXIST), so a write-once file is created complete;
  * - `appendText`: one O_APPEND write per call, so concurrent appends never interleave lines.
  * Temp files live in a "scratch dir" chosen by the caller where MLflow ignores plain files
- * (the root, an experiment dir, a run dir, a model dir, a version dir).
+ * (the root, an experiment dir, a run dir, a model dir, a version dir); a model version is built
+ * in a `.tmp-*` directory (`makeTempDir`) and renamed into place (`renameDirIfFree`).
  *
  * The target's directory is created only when the write finds it missing (ENOENT), then the write
  * is retried once: a study logs thousands of metric lines into directories that already exist,
@@ -111,6 +112,31 @@ export async function listKeyFiles(dir: string, prefix = ''): Promise<string[]> 
   const out = files.map((f) => prefix + f);
   for (const d of dirs) out.push(...(await listKeyFiles(path.join(dir, d), `${prefix}${d}/`)));
   return out.sort();
+}
+
+/** A new, empty `.tmp-*` directory in `parent` (which MLflow and this store do not list). */
+export async function makeTempDir(parent: string): Promise<string> {
+  const dir = tempName(parent);
+  try {
+    await withDir(parent, () => fs.mkdir(dir));
+  } catch (e) {
+    throw ioError('create directory', dir, e);
+  }
+  return dir;
+}
+
+/**
+ * Renames directory `from` to `to` unless `to` is a non-empty directory (another writer's): true
+ * when renamed. An empty `to` (left by a crash of an older writer) is replaced, as rename(2) does.
+ */
+export async function renameDirIfFree(from: string, to: string): Promise<boolean> {
+  try {
+    await fs.rename(from, to);
+    return true;
+  } catch (e) {
+    if (errno(e) === 'ENOTEMPTY' || errno(e) === 'EEXIST') return false;
+    throw ioError('rename', from, e);
+  }
 }
 
 /** `mkdir` without `recursive`: true when this call created it, false when it already existed. */

@@ -16,7 +16,7 @@ import {
   type RegisteredModel,
 } from '../contract.js';
 import { normalizeStage, validateAlias, validateKey, validateModelName, validateVersion } from '../validation.js';
-import { atomicWrite, inParallel, listEntries, mkdirExclusive, readOptional } from './files.js';
+import { atomicWrite, inParallel, listEntries, makeTempDir, mkdirExclusive, readOptional, renameDirIfFree } from './files.js';
 import { LocalLayout } from './layout.js';
 import { dumpMeta, metaNumber, metaString, parseMeta, type Meta } from './meta-yaml.js';
 import { readValueFiles } from './run-files.js';
@@ -169,13 +169,31 @@ export class LocalModelRegistry implements ModelRegistry {
       validateKey('tag', k);
       return [k, limitValue('tag', k, v, this.ctx)] as const;
     });
-    const existing = await this.versionNumbers(name);
-    let n = (existing.length ? existing[existing.length - 1] : 0) + 1;
-    while (!(await mkdirExclusive(this.layout.versionDir(name, n)))) n++;
-    const dir = this.layout.versionDir(name, n);
-    const now = this.now();
-    for (const [k, v] of tags) await atomicWrite(this.layout.keyFile(path.join(dir, 'tags'), k), v, dir);
-    const meta = {
+    // The version is built complete (tags, meta.yaml) in a temporary folder beside the versions and
+    // renamed to version-N: a crash at any point leaves either no version-N or a complete one (a
+    // `.tmp-*` folder at worst, which neither this store nor MLflow lists). The rename fails when
+    // another writer took N (its folder is not empty): then N + 1, with meta.yaml rewritten.
+    const staging = await makeTempDir(this.layout.modelDir(name));
+    try {
+      for (const [k, v] of tags) await atomicWrite(this.layout.keyFile(path.join(staging, 'tags'), k), v, staging);
+      const existing = await this.versionNumbers(name);
+      let n = (existing.length ? existing[existing.length - 1] : 0) + 1;
+      const now = this.now();
+      for (;;) {
+        await atomicWrite(path.join(staging, 'meta.yaml'), dumpMeta(this.newVersionMeta(options, n, now)), staging);
+        if (await renameDirIfFree(staging, this.layout.versionDir(name, n))) break;
+        n++;
+      }
+      return (await this.readVersion(name, String(n), true))!;
+    } catch (e) {
+      await rm(staging, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  private newVersionMeta(options: CreateModelVersionOptions, n: number, now: number): Record<string, unknown> {
+    const { name } = options;
+    return {
       aliases: [],
       creation_timestamp: now,
       current_stage: 'None',
@@ -191,8 +209,6 @@ export class LocalModelRegistry implements ModelRegistry {
       user_id: null,
       version: n,
     };
-    await atomicWrite(path.join(dir, 'meta.yaml'), dumpMeta(meta), dir);
-    return (await this.readVersion(name, String(n), true))!;
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
