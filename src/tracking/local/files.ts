@@ -139,6 +139,28 @@ export async function renameDirIfFree(from: string, to: string): Promise<boolean
   }
 }
 
+/**
+ * Removes `.tmp-*` directories in `parent` last modified more than `maxAgeMs` ago: what writers
+ * killed mid-way left (a live writer's folder is minutes old at most). Best effort: errors ignored.
+ */
+export async function removeStaleTempDirs(parent: string, maxAgeMs: number, now = Date.now()): Promise<number> {
+  let removed = 0;
+  try {
+    for (const e of await fs.readdir(parent, { withFileTypes: true })) {
+      if (!e.isDirectory() || !e.name.startsWith('.tmp-')) continue;
+      const dir = path.join(parent, e.name);
+      const st = await fs.stat(dir).catch(() => null);
+      if (st && now - st.mtimeMs > maxAgeMs) {
+        await fs.rm(dir, { recursive: true, force: true });
+        removed++;
+      }
+    }
+  } catch {
+    // a listing that fails changes nothing
+  }
+  return removed;
+}
+
 /** `mkdir` without `recursive`: true when this call created it, false when it already existed. */
 export async function mkdirExclusive(dir: string): Promise<boolean> {
   try {

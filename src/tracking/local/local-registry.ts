@@ -16,7 +16,7 @@ import {
   type RegisteredModel,
 } from '../contract.js';
 import { normalizeStage, validateAlias, validateKey, validateModelName, validateVersion } from '../validation.js';
-import { atomicWrite, inParallel, listEntries, makeTempDir, mkdirExclusive, readOptional, renameDirIfFree } from './files.js';
+import { atomicWrite, inParallel, listEntries, makeTempDir, mkdirExclusive, readOptional, removeStaleTempDirs, renameDirIfFree } from './files.js';
 import { LocalLayout } from './layout.js';
 import { dumpMeta, metaNumber, metaString, parseMeta, type Meta } from './meta-yaml.js';
 import { readValueFiles } from './run-files.js';
@@ -30,6 +30,9 @@ export interface LocalRegistryOptions {
 }
 
 const VERSION_ATTRIBUTES = new Set(['name', 'run_id', 'version', 'current_stage', 'source', 'source_path']);
+
+/** A `.tmp-*` version folder older than this was left by a killed writer and is removed. */
+export const STALE_STAGING_MS = 24 * 3600 * 1000;
 
 export class LocalModelRegistry implements ModelRegistry {
   readonly kind = 'local';
@@ -184,6 +187,7 @@ export class LocalModelRegistry implements ModelRegistry {
         if (await renameDirIfFree(staging, this.layout.versionDir(name, n))) break;
         n++;
       }
+      await removeStaleTempDirs(this.layout.modelDir(name), STALE_STAGING_MS);
       return (await this.readVersion(name, String(n), true))!;
     } catch (e) {
       await rm(staging, { recursive: true, force: true });

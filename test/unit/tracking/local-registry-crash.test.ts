@@ -3,7 +3,7 @@
  * a `.tmp-*` folder and renamed to version-N, so a crash leaves no version folder without meta.yaml
  * (MLflow's file store fails on such a folder), and concurrent writers get distinct numbers.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +25,7 @@ vi.mock('../../../src/tracking/local/files.js', async (importOriginal) => {
   };
 });
 
-const { LocalModelRegistry } = await import('../../../src/tracking/local/local-registry.js');
+const { LocalModelRegistry, STALE_STAGING_MS } = await import('../../../src/tracking/local/local-registry.js');
 
 async function freshRegistry(): Promise<{ reg: InstanceType<typeof LocalModelRegistry>; modelDir: string }> {
   const root = path.join(await mkdtemp(path.join(os.tmpdir(), 'ts-regcrash-')), 'mlruns');
@@ -73,5 +73,11 @@ describe('local registry: creating a version', () => {
     const next = await reg.createModelVersion({ name: 'spam', source: 'runs:/b/model', runId: 'b' });
     expect(next.version).toBe('4');
     expect((await reg.searchModelVersions("name='spam'")).map((v) => v.version)).toEqual(['4', '1']);
+    // a fresh .tmp-* folder may be a live writer's: kept; one older than STALE_STAGING_MS is removed
+    expect(existsSync(path.join(modelDir, '.tmp-999-abc'))).toBe(true);
+    const old = new Date(Date.now() - STALE_STAGING_MS - 60_000);
+    utimesSync(path.join(modelDir, '.tmp-999-abc'), old, old);
+    await reg.createModelVersion({ name: 'spam', source: 'runs:/c/model', runId: 'c' });
+    expect(existsSync(path.join(modelDir, '.tmp-999-abc'))).toBe(false);
   });
 });
