@@ -4,7 +4,7 @@
  * it and set the legacy stage `Staging` (archiving the previous one) where the server supports it.
  * Re-running for the same run finds the version it created instead of making a second one.
  */
-import { isTrainSpamError } from '../../core/errors.js';
+import { TrainSpamError, isTrainSpamError, toErrorData } from '../../core/errors.js';
 import type { ModelVersion } from '../../tracking/contract.js';
 import type { ComparisonResult } from '../comparison.js';
 import type { GateReport } from '../gates.js';
@@ -76,16 +76,40 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
     });
     status = 'promoted';
   }
-  await registry.setAlias(name, STAGING_ALIAS, version.version);
+  let aliasMoved = false;
   try {
-    await registry.transitionStage(name, version.version, 'Staging', true);
+    await registry.setAlias(name, STAGING_ALIAS, version.version);
+    aliasMoved = true;
+    try {
+      await registry.transitionStage(name, version.version, 'Staging', true);
+    } catch (e) {
+      // Stages are deprecated in MLflow ≥ 2.9; a server that refuses them still has the alias.
+      if (!stagesRefused(e)) throw e;
+      ctx.logger.log('warn', `promotion: the server did not accept the legacy stage transition (${(e as Error).message}); the '${STAGING_ALIAS}' alias is set`);
+    }
   } catch (e) {
-    // Stages are deprecated in MLflow ≥ 2.9; a server without them still has the alias.
-    if (!isTrainSpamError(e) || e.code === 'NETWORK_ERROR') throw e;
-    ctx.logger.log('warn', `promotion: the server did not accept the legacy stage transition (${e.message}); the '${STAGING_ALIAS}' alias is set`);
+    // The version exists (complete, gates passed); say what did not happen, and fail the step.
+    const d = toErrorData(e);
+    const state = aliasMoved
+      ? `the '${STAGING_ALIAS}' alias was moved to it, but its stage could not be set to Staging`
+      : `the '${STAGING_ALIAS}' alias could not be moved to it (it still points to the previous version)`;
+    throw new TrainSpamError(d.code, `promotion: ${name} v${version.version} is registered; ${state}: ${d.message}`, { ...(d.details ?? {}), name, version: version.version, aliasMoved });
   }
   if (ctx.tracking && ctx.runId) await ctx.tracking.store.setTag(ctx.runId, 'train-spam.registered_version', `${name}/${version.version}`);
   const verb = status === 'promoted' ? 'registered' : 'already registered as';
   ctx.logger.log('info', `promotion: ${verb} ${name} v${version.version}; alias '${STAGING_ALIAS}' and stage Staging point to it`);
   return { status, modelName: name, version: version.version, reason: status === 'promoted' ? 'all gates and the comparison passed' : 'this run (or this model artifact) was promoted before' };
 }
+
+/**
+ * A refusal of the legacy stage transition by a server without stages (a 4xx answer other than a
+ * timeout or rate limit, or 501), as opposed to a failure (5xx, timeout, lost connection), which
+ * fails the promotion.
+ */
+export function stagesRefused(e: unknown): boolean {
+  if (!isTrainSpamError(e)) return false;
+  const status = e.details.httpStatus;
+  if (typeof status !== 'number') return false;
+  return status === 501 || (status >= 400 && status < 500 && status !== 408 && status !== 429);
+}
+

@@ -162,7 +162,7 @@ export class MlflowTransport {
       } catch (e) {
         const kind = timedOut ? 'timeout' : classifyNetworkError(e);
         if (attempt < this.policy.maxAttempts && shouldRetryError(kind, spec.idempotent)) {
-          await this.pause(spec, attempt, null, `network error ${(e as { code?: string }).code ?? (e as Error).name}`);
+          await this.pause(spec, attempt, null, kind === 'timeout' ? `no answer within ${this.timeoutMs} ms` : `network error ${(e as { code?: string }).code ?? (e as Error).name}`);
           continue;
         }
         throw this.networkError(spec, e, kind, attempt);

@@ -110,11 +110,15 @@ describe('REST transport faults', () => {
   });
 
   it('times out a slow response per attempt and reports TIMEOUT', async () => {
-    const { server, store, runId } = await setup({ timeoutMs: 150, retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    const warnings: string[] = [];
+    const logger = { log: (level: string, message: string) => void (level === 'warn' && warnings.push(message)) };
+    const { server, store, runId } = await setup({ timeoutMs: 150, retry: { maxAttempts: 2, baseDelayMs: 1 }, logger });
     server.inject(isPath('/runs/get'), { kind: 'delay', ms: 500 }, 5);
     const e = await caught(store.getRun(runId));
     expect(e.code).toBe('TIMEOUT');
     expect(e.details).toMatchObject({ attempts: 2, timeoutMs: 150 });
+    // the retry's warning says what happened (not the abort's numeric code)
+    expect(warnings).toEqual([expect.stringMatching(/runs\/get no answer within 150 ms; retry 1\/1/)]);
   });
 
   it('retries refused connections, then fails with NETWORK_ERROR', async () => {
