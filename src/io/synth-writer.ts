@@ -18,8 +18,6 @@ export interface SynthOptions {
   rowGroupSize?: number;
   /** Fraction of spam rows; default: the source table's. */
   spamRatio?: number;
-  /** The --spam-ratio text as given (for the error message when it is not a number). */
-  spamRatioText?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -51,7 +49,7 @@ export async function writeSynthetic(options: SynthOptions, model?: SynthModel):
   if (!Number.isInteger(seed)) throw new TrainSpamError('INVALID_ARGUMENT', `--seed must be an integer; got ${seed}`, { parameter: 'seed', usage: true });
   const spamRatio = options.spamRatio;
   if (spamRatio !== undefined && !(spamRatio > 0 && spamRatio < 1)) {
-    throw new TrainSpamError('INVALID_ARGUMENT', `--spam-ratio must be a number in (0, 1); got ${JSON.stringify(options.spamRatioText ?? spamRatio)}`, { parameter: 'spam-ratio', usage: true });
+    throw new TrainSpamError('INVALID_ARGUMENT', `--spam-ratio must be a number in (0, 1); got ${spamRatio}`, { parameter: 'spam-ratio', usage: true });
   }
   const size = options.rowGroupSize ?? 10_000;
   if (!Number.isInteger(size) || size < 1) {

@@ -39,14 +39,21 @@ export function registerDataCommands(program: Command): void {
         seed: intFlag('--seed', opts.seed),
         from: opts.from,
         rowGroupSize: intFlag('--row-group-size', opts.rowGroupSize),
-        spamRatio: opts.spamRatio === undefined ? undefined : Number(opts.spamRatio),
-        spamRatioText: opts.spamRatio,
+        spamRatio: opts.spamRatio === undefined ? undefined : numberFlag('--spam-ratio', opts.spamRatio),
         onProgress: (done, total) => {
           if (process.stderr.isTTY) process.stderr.write(`\rgenerated ${done}/${total}${done === total ? '\n' : ''}`);
         },
       });
       process.stdout.write(formatSynthSummary(summary) + '\n');
     });
+}
+
+function numberFlag(flag: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) {
+    throw new TrainSpamError('INVALID_ARGUMENT', `${flag} must be a number; got ${JSON.stringify(v)}`, { parameter: flag, usage: true });
+  }
+  return n;
 }
 
 function intFlag(flag: string, v: string): number {

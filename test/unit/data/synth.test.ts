@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fitSynthModel, generateEmails } from '../../../src/data/synth.js';
 import type { EmailRecord } from '../../../src/data/schema.js';
 import { writeSynthetic } from '../../../src/io/synth-writer.js';
+import { buildProgram } from '../../../src/cli/program.js';
 import { loadEmailTable } from '../../../src/io/email-table.js';
 import { openParquet } from '../../../src/io/parquet.js';
 
@@ -87,7 +88,15 @@ describe('synthetic e-mails', () => {
     for (const rowGroupSize of [0, -5, 2.5]) {
       await expect(writeSynthetic({ rows: 10, out: path.join(dir, 'g.parquet'), seed: 1, rowGroupSize }, model)).rejects.toThrow(`--row-group-size must be a positive integer; got ${rowGroupSize}`);
     }
-    await expect(writeSynthetic({ rows: 10, out: path.join(dir, 'r.parquet'), seed: 1, spamRatio: NaN, spamRatioText: 'abc' }, model)).rejects.toThrow('--spam-ratio must be a number in (0, 1); got "abc"');
+    await expect(writeSynthetic({ rows: 10, out: path.join(dir, 'r.parquet'), seed: 1, spamRatio: 1.5 }, model)).rejects.toThrow('--spam-ratio must be a number in (0, 1); got 1.5');
+    // the CLI rejects a ratio that is not a number, with the text as given, before anything is read
+    const program = buildProgram();
+    program.exitOverride();
+    await expect(program.parseAsync(['node', 'train-spam', 'data', 'synth', '--rows', '10', '--out', path.join(dir, 'c.parquet'), '--spam-ratio', 'abc'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: '--spam-ratio must be a number; got "abc"',
+      details: { usage: true },
+    });
     expect(readdirSync(dir)).toEqual(['s.parquet']);
   });
 });
