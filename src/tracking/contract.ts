@@ -221,6 +221,12 @@ export interface ModelRegistry {
   deleteAlias(name: string, alias: string): Promise<void>;
   /** null when the alias does not exist (the server answers 400 for that). */
   getVersionByAlias(name: string, alias: string): Promise<ModelVersion | null>;
+  /**
+   * Deletes a version (MLflow keeps its number: the next version never reuses it) and the aliases
+   * that point to it. Idempotent: a version that is missing or already deleted is not an error;
+   * NOT_FOUND when the registered model does not exist.
+   */
+  deleteModelVersion(name: string, version: string): Promise<void>;
   /** Legacy stages (deprecated by MLflow ≥ 2.9 in favour of aliases, still served). */
   transitionStage(name: string, version: string, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion>;
   /** Latest version per stage; all stages (incl. `None`) when `stages` is omitted. */

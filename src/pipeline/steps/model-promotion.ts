@@ -67,15 +67,11 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
     version = existing.sort((a, b) => Number(a.version) - Number(b.version))[0];
     status = 'already_promoted';
   } else {
-    version = await registry.createModelVersion({
-      name,
-      source: `runs:/${runId}/${MODEL_ARTIFACT_PATH}`,
-      runId,
-      tags: { ...promotionTags(gates, comparison), 'train-spam.image_tag': ctx.params.image_tag, ...(sha ? { [ARTIFACT_SHA_TAG]: sha } : {}) },
-      description: `train-spam run ${runId}`,
-    });
+    version = await createVersion(ctx, name, runId, gates, comparison, sha);
     status = 'promoted';
   }
+  // Where the registry stands before this step moves anything: what a roll-back restores.
+  const before = status === 'promoted' ? await stagingState(ctx, name, version.version) : null;
   let aliasMoved = false;
   try {
     await registry.setAlias(name, STAGING_ALIAS, version.version);
@@ -88,8 +84,25 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
       ctx.logger.log('warn', `promotion: the server did not accept the legacy stage transition (${(e as Error).message}); the '${STAGING_ALIAS}' alias is set`);
     }
   } catch (e) {
-    // The version exists (complete, gates passed); say what did not happen, and fail the step.
     const d = toErrorData(e);
+    const what = aliasMoved ? `set its stage to Staging` : `move the '${STAGING_ALIAS}' alias to it`;
+    if (before) {
+      // This step created the version: take the registry back to where it stood, so a failed
+      // promotion leaves no half-promoted version behind.
+      const undo = await rollBack(ctx, name, version.version, before);
+      if (undo.done) {
+        throw new TrainSpamError(d.code, `promotion: could not ${what} (${d.message}); rolled back: ${name} v${version.version} deleted, ${undo.restored}`, {
+          ...(d.details ?? {}), name, version: version.version, aliasMoved, rolledBack: true,
+        });
+      }
+      const state = aliasMoved
+        ? `the '${STAGING_ALIAS}' alias may point to it, its stage is not Staging`
+        : `the '${STAGING_ALIAS}' alias still points to the previous version`;
+      throw new TrainSpamError(d.code, `promotion: ${name} v${version.version} is registered but could not ${what} (${d.message}); the roll-back failed too (${undo.failure}): ${state}`, {
+        ...(d.details ?? {}), name, version: version.version, aliasMoved, rolledBack: false,
+      });
+    }
+    // A version registered by an earlier attempt of this run: say what did not happen, and fail.
     const state = aliasMoved
       ? `the '${STAGING_ALIAS}' alias was moved to it, but its stage could not be set to Staging`
       : `the '${STAGING_ALIAS}' alias could not be moved to it (it still points to the previous version)`;
@@ -113,3 +126,75 @@ export function stagesRefused(e: unknown): boolean {
   return status === 501 || (status >= 400 && status < 500 && status !== 408 && status !== 429);
 }
 
+/** Registers the version. After an answer that may have come after the server created it (timeout, lost connection, 5xx), looks for it by run id instead of registering twice. */
+async function createVersion(ctx: RunContext, name: string, runId: string, gates: GateReport, comparison: ComparisonResult, sha: string | undefined): Promise<ModelVersion> {
+  const { registry } = ctx.tracking!;
+  try {
+    return await registry.createModelVersion({
+      name,
+      source: `runs:/${runId}/${MODEL_ARTIFACT_PATH}`,
+      runId,
+      tags: { ...promotionTags(gates, comparison), 'train-spam.image_tag': ctx.params.image_tag, ...(sha ? { [ARTIFACT_SHA_TAG]: sha } : {}) },
+      description: `train-spam run ${runId}`,
+    });
+  } catch (e) {
+    if (!isTrainSpamError(e) || !['TIMEOUT', 'NETWORK_ERROR', 'REMOTE_ERROR'].includes(e.code)) throw e;
+    let found: ModelVersion[];
+    try {
+      found = await registry.searchModelVersions(`name='${name}' and run_id='${runId}'`);
+    } catch {
+      throw e;
+    }
+    if (found.length === 0) throw e;
+    const v = found.sort((a, b) => Number(a.version) - Number(b.version))[0];
+    ctx.logger.log('warn', `promotion: registering the version failed (${e.message}), but the server had created it: ${name} v${v.version}`);
+    return v;
+  }
+}
+
+/** The `staging` alias target and the versions in stage Staging, other than `own`. */
+interface StagingState {
+  readonly alias: string | null;
+  readonly staged: readonly string[];
+}
+
+async function stagingState(ctx: RunContext, name: string, own: string): Promise<StagingState> {
+  const { registry } = ctx.tracking!;
+  const byAlias = await registry.getVersionByAlias(name, STAGING_ALIAS);
+  const staged = (await registry.getLatestVersions(name, ['Staging'])).map((v) => v.version).filter((v) => v !== own);
+  return { alias: byAlias && byAlias.version !== own ? byAlias.version : null, staged };
+}
+
+/**
+ * Undoes a failed promotion of a version this step created: the previous Staging versions get
+ * their stage back (a failed transition may have archived them), the alias goes back to where it
+ * pointed (or away), and the version is deleted. Stops at the first failing call.
+ */
+async function rollBack(ctx: RunContext, name: string, version: string, before: StagingState): Promise<{ done: true; restored: string } | { done: false; failure: string }> {
+  const { registry } = ctx.tracking!;
+  let doing = '';
+  try {
+    for (const prev of before.staged) {
+      doing = `reading v${prev}`;
+      const v = await registry.getModelVersion(name, prev);
+      if (v.currentStage !== 'Staging') {
+        doing = `putting v${prev} back in Staging`;
+        await registry.transitionStage(name, prev, 'Staging', false);
+      }
+    }
+    if (before.alias) {
+      doing = `moving the '${STAGING_ALIAS}' alias back to v${before.alias}`;
+      await registry.setAlias(name, STAGING_ALIAS, before.alias);
+    } else {
+      doing = `removing the '${STAGING_ALIAS}' alias`;
+      await registry.deleteAlias(name, STAGING_ALIAS);
+    }
+    doing = `deleting v${version}`;
+    await registry.deleteModelVersion(name, version);
+  } catch (e) {
+    return { done: false, failure: `${doing}: ${(e as Error).message}` };
+  }
+  const alias = before.alias ? `the '${STAGING_ALIAS}' alias back on v${before.alias}` : `no '${STAGING_ALIAS}' alias (there was none)`;
+  const stage = before.staged.length ? `stage Staging on v${before.staged.join(', v')}` : 'no version in stage Staging';
+  return { done: true, restored: `${alias}, ${stage}` };
+}

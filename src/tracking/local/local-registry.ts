@@ -278,6 +278,20 @@ export class LocalModelRegistry implements ModelRegistry {
     return this.readVersion(name, v.trim(), true);
   }
 
+  async deleteModelVersion(name: string, version: string): Promise<void> {
+    await this.requireModel(name);
+    validateVersion(version);
+    if (!(await this.readHead(name, version))) return;
+    // As MLflow's FileStore: the folder stays, marked deleted (so its number is never reused and
+    // a reader of either store skips it); then the aliases that pointed to it go. A crash between
+    // the two leaves an alias to a deleted version, which reads as no alias.
+    await this.updateVersionMeta(name, version, { current_stage: 'Deleted_Internal' });
+    const aliases = await this.aliases(name);
+    for (const [alias, v] of Object.entries(aliases)) {
+      if (v === version) await rm(path.join(this.layout.modelDir(name), 'aliases', alias), { force: true });
+    }
+  }
+
   async transitionStage(name: string, version: string, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion> {
     const target = normalizeStage(stage);
     await this.getModelVersion(name, version);

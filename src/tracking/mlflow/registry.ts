@@ -155,6 +155,19 @@ export class MlflowModelRegistry implements ModelRegistry {
     }
   }
 
+  async deleteModelVersion(name: string, version: string): Promise<void> {
+    validateModelName(name);
+    validateVersion(version);
+    try {
+      // Retried after an ambiguous failure: a second attempt that finds the version gone answers 404.
+      await this.transport.json({ method: 'DELETE', path: `${API}/model-versions/delete`, json: { name, version }, idempotent: true });
+    } catch (e) {
+      // The server answers RESOURCE_DOES_NOT_EXIST for a missing version and a missing model alike.
+      if (isTrainSpamError(e) && e.code === 'NOT_FOUND' && (await this.getRegisteredModel(name)) !== null) return;
+      throw e;
+    }
+  }
+
   async transitionStage(name: string, version: string, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion> {
     validateModelName(name);
     validateVersion(version);

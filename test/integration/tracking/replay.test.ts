@@ -272,6 +272,15 @@ describe('replay: registry', () => {
     expect(srv.unused).toHaveLength(0);
   });
 
+  it('deletes a version with a JSON body on DELETE', async () => {
+    const { registry, srv } = await replay([S('128-mv-delete.json')]);
+    await registry.deleteModelVersion('spam-classifier', '2');
+    expect(srv.received[0].method).toBe('DELETE');
+    expect(srv.received[0].url).toBe('/api/2.0/mlflow/model-versions/delete');
+    expect(srv.received[0].json()).toEqual({ name: 'spam-classifier', version: '2' });
+    expect(srv.unused).toHaveLength(0);
+  });
+
   it('searches versions by name, run and tag', async () => {
     const { registry } = await replay([S('122-mv-search.json'), S('123-mv-search-by-run.json'), S('124-mv-search-by-tag.json')]);
     expect((await registry.searchModelVersions("name='spam-classifier'", { maxResults: 10 })).length).toBeGreaterThan(1);

@@ -24,12 +24,15 @@ afterAll(() => handle.close());
 const gates = { passed: true, gates: [], thresholds: {} } as unknown as GateReport;
 const comparison = { status: 'first_model', passed: true, reasons: [], deltas: { f1: null, auc: null }, candidate: { f1: 0.98, auc: 0.99 }, staging: null, thresholds: {} } as unknown as ComparisonResult;
 
-/** The local registry with transitionStage replaced. */
-function registryWith(transition: () => Promise<never>): ModelRegistry {
+type Override = Partial<Record<keyof ModelRegistry, (...args: never[]) => Promise<unknown>>>;
+
+/** The local registry with some methods replaced (each override gets the real registry as `this`-free first argument). */
+function registryWith(overrides: Override | (() => Promise<never>)): ModelRegistry {
   const reg = handle.registry;
+  const o: Override = typeof overrides === 'function' ? { transitionStage: overrides } : overrides;
   return new Proxy(reg, {
     get: (t, p) => {
-      if (p === 'transitionStage') return transition;
+      if (typeof p === 'string' && p in o) return o[p as keyof ModelRegistry];
       const v = Reflect.get(t, p, t) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
     },
@@ -75,17 +78,106 @@ describe('model promotion when the stage transition fails', () => {
     expect(warnings.join('\n')).toMatch(/did not accept the legacy stage transition/);
   });
 
-  it('a 500 or a timeout on the stage transition fails the promotion, naming the version and the alias state', async () => {
+  it('a 500 or a timeout on the stage transition fails the promotion and rolls it back: no new version, alias where it was', async () => {
     for (const [i, err] of [httpFailure(500), new TrainSpamError('TIMEOUT', 'MLflow POST transition-stage failed: no complete answer within 30000 ms')].entries()) {
+      const name = `flaky-${i}`;
+      const first = await modelPromotion(await context(handle.registry, name, []), gates, comparison);
+      expect(first).toMatchObject({ status: 'promoted', version: '1' });
       const registry = registryWith(async () => {
         throw err;
       });
-      const name = `flaky-${i}`;
       await expect(modelPromotion(await context(registry, name, []), gates, comparison)).rejects.toMatchObject({
         code: err.code,
-        message: expect.stringMatching(new RegExp(`^promotion: ${name} v1 is registered; the 'staging' alias was moved to it, but its stage could not be set to Staging: `)),
-        details: { name, version: '1', aliasMoved: true },
+        message: expect.stringMatching(
+          new RegExp(`^promotion: could not set its stage to Staging \\(${err.message}\\); rolled back: ${name} v2 deleted, the 'staging' alias back on v1, stage Staging on v1$`),
+        ),
+        details: { name, version: '2', aliasMoved: true, rolledBack: true },
       });
+      await expect(handle.registry.getModelVersion(name, '2')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect((await handle.registry.getVersionByAlias(name, 'staging'))?.version).toBe('1');
+      expect((await handle.registry.getLatestVersions(name, ['Staging'])).map((v) => v.version)).toEqual(['1']);
+      // the next promotion goes on as if the failed one never happened (v2's number is not reused)
+      expect(await modelPromotion(await context(handle.registry, name, []), gates, comparison)).toMatchObject({ status: 'promoted', version: '3' });
     }
+  });
+
+  it('a transition that archived the previous Staging version before failing: the roll-back puts it back', async () => {
+    const name = 'half-transition';
+    await modelPromotion(await context(handle.registry, name, []), gates, comparison);
+    const registry = registryWith({
+      transitionStage: async (n: string, v: string, stage: 'Staging', archive: boolean) => {
+        if (v !== '2') return handle.registry.transitionStage(n, v, stage, archive);
+        // the server archived v1, then failed before moving v2
+        await handle.registry.transitionStage(n, '1', 'Archived', false);
+        throw httpFailure(503);
+      },
+    } as Override);
+    await expect(modelPromotion(await context(registry, name, []), gates, comparison)).rejects.toMatchObject({ details: { rolledBack: true } });
+    expect((await handle.registry.getModelVersion(name, '1')).currentStage).toBe('Staging');
+    expect((await handle.registry.searchModelVersions(`name='${name}'`)).map((v) => v.version)).toEqual(['1']);
+  });
+
+  it('the first version of a model: the roll-back removes the alias it set', async () => {
+    const name = 'first-fails';
+    const registry = registryWith(async () => {
+      throw httpFailure(502);
+    });
+    await expect(modelPromotion(await context(registry, name, []), gates, comparison)).rejects.toMatchObject({
+      message: expect.stringMatching(/rolled back: first-fails v1 deleted, no 'staging' alias \(there was none\), no version in stage Staging$/),
+    });
+    expect(await handle.registry.getVersionByAlias(name, 'staging')).toBeNull();
+    expect(await handle.registry.searchModelVersions(`name='${name}'`)).toEqual([]);
+  });
+
+  it('when the roll-back fails too, the error names the version, the failed roll-back call and the alias state', async () => {
+    const name = 'rollback-fails';
+    await modelPromotion(await context(handle.registry, name, []), gates, comparison);
+    const registry = registryWith({
+      setAlias: async () => {
+        throw new TrainSpamError('NETWORK_ERROR', 'MLflow POST registered-models/alias failed: other side closed');
+      },
+    } as Override);
+    await expect(modelPromotion(await context(registry, name, []), gates, comparison)).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      message:
+        "promotion: rollback-fails v2 is registered but could not move the 'staging' alias to it (MLflow POST registered-models/alias failed: other side closed); " +
+        "the roll-back failed too (moving the 'staging' alias back to v1: MLflow POST registered-models/alias failed: other side closed): the 'staging' alias still points to the previous version",
+      details: { name, version: '2', aliasMoved: false, rolledBack: false },
+    });
+  });
+
+  it('a version created by an earlier attempt of the same run is not rolled back, only reported', async () => {
+    const name = 'retried-step';
+    const ctx = await context(handle.registry, name, []);
+    expect(await modelPromotion(ctx, gates, comparison)).toMatchObject({ status: 'promoted', version: '1' });
+    const registry = registryWith(async () => {
+      throw httpFailure(500);
+    });
+    await expect(modelPromotion({ ...ctx, tracking: { ...ctx.tracking!, registry } }, gates, comparison)).rejects.toMatchObject({
+      message: expect.stringMatching(/^promotion: retried-step v1 is registered; the 'staging' alias was moved to it, but its stage could not be set to Staging: /),
+    });
+    expect((await handle.registry.getModelVersion(name, '1')).currentStage).toBe('Staging');
+  });
+
+  it('a registration whose answer was lost but which the server made: found by run id and promoted, not registered twice', async () => {
+    const name = 'lost-create';
+    const warnings: string[] = [];
+    const registry = registryWith({
+      createModelVersion: async (options: Parameters<ModelRegistry['createModelVersion']>[0]) => {
+        await handle.registry.createModelVersion(options);
+        throw new TrainSpamError('TIMEOUT', 'MLflow POST model-versions/create failed: no complete answer within 30000 ms');
+      },
+    } as Override);
+    const r = await modelPromotion(await context(registry, name, warnings), gates, comparison);
+    expect(r).toMatchObject({ status: 'promoted', version: '1' });
+    expect(warnings.join('\n')).toMatch(/registering the version failed \(MLflow POST model-versions\/create failed: no complete answer within 30000 ms\), but the server had created it: lost-create v1/);
+    expect((await handle.registry.searchModelVersions(`name='${name}'`)).map((v) => v.version)).toEqual(['1']);
+    // and a failure that did not create anything is reported as it is
+    const failing = registryWith({
+      createModelVersion: async () => {
+        throw httpFailure(500);
+      },
+    } as Override);
+    await expect(modelPromotion(await context(failing, 'never-created', []), gates, comparison)).rejects.toMatchObject({ details: { httpStatus: 500 } });
   });
 });

@@ -89,6 +89,29 @@ export function checkModelRegistry(label: string, make: () => Promise<RegistryFi
       await expectCode(reg.transitionStage('spam-classifier', '1', 'Prod' as never, false), 'INVALID_ARGUMENT');
     });
 
+    it('deletes a version: gone from reads, searches and stages, its aliases removed, its number not reused', async () => {
+      await reg.createRegisteredModel('deletions');
+      const a = await reg.createModelVersion({ name: 'deletions', source: `runs:/${RUN_A}/model`, runId: RUN_A });
+      const b = await reg.createModelVersion({ name: 'deletions', source: `runs:/${RUN_B}/model`, runId: RUN_B });
+      await reg.setAlias('deletions', 'staging', b.version);
+      await reg.setAlias('deletions', 'champion', a.version);
+      await reg.transitionStage('deletions', b.version, 'Staging', false);
+      await reg.deleteModelVersion('deletions', b.version);
+      await expectCode(reg.getModelVersion('deletions', b.version), 'NOT_FOUND');
+      expect((await reg.searchModelVersions("name='deletions'")).map((v) => v.version)).toEqual([a.version]);
+      expect(await reg.searchModelVersions(`run_id='${RUN_B}' and name='deletions'`)).toEqual([]);
+      expect(await reg.getLatestVersions('deletions', ['Staging'])).toEqual([]);
+      expect(await reg.getVersionByAlias('deletions', 'staging')).toBeNull();
+      expect((await reg.getVersionByAlias('deletions', 'champion'))?.version).toBe(a.version);
+      expect((await reg.getRegisteredModel('deletions'))!.aliases).toEqual({ champion: a.version });
+      await expectCode(reg.setAlias('deletions', 'staging', b.version), 'NOT_FOUND');
+      await reg.deleteModelVersion('deletions', b.version); // idempotent
+      await reg.deleteModelVersion('deletions', '99');
+      await expectCode(reg.deleteModelVersion('no-such-model', '1'), 'NOT_FOUND');
+      const c = await reg.createModelVersion({ name: 'deletions', source: `runs:/${RUN_B}/model2`, runId: RUN_B });
+      expect(c.version).toBe('3');
+    });
+
     it('allocates unique version numbers under concurrent creates', async () => {
       await reg.createRegisteredModel('raced-model');
       const vs = await Promise.all(Array.from({ length: 8 }, (_, i) => reg.createModelVersion({ name: 'raced-model', source: `runs:/${RUN_A}/m${i}` })));

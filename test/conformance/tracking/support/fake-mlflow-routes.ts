@@ -59,7 +59,9 @@ export const ROUTES = {
   },
   'POST model-versions/create': (s: FakeMlflowServer, q: J) => {
     const m = s.model(q.name);
-    const n = m.versions.size ? Math.max(...m.versions.keys()) + 1 : 1;
+    // Numbers of deleted versions are not reused (MLflow soft-deletes them).
+    const n = Math.max(m.lastVersion ?? 0, ...m.versions.keys()) + 1;
+    m.lastVersion = n;
     const t = s.now();
     const v = {
       name: q.name, version: String(n), creation_timestamp: t, last_updated_timestamp: t, current_stage: 'None', description: q.description ?? '',
@@ -67,6 +69,13 @@ export const ROUTES = {
     };
     m.versions.set(n, v);
     return { model_version: s.versionJson(m, v, false) };
+  },
+  'DELETE model-versions/delete': (s: FakeMlflowServer, q: J) => {
+    const m = s.model(q.name);
+    const v = s.version(q.name, q.version);
+    m.versions.delete(Number(v.version));
+    for (const [alias, ver] of [...m.aliases]) if (ver === v.version) m.aliases.delete(alias);
+    return {};
   },
   'GET model-versions/get': (s: FakeMlflowServer, q: J) => ({ model_version: s.versionJson(s.model(q.name), s.version(q.name, q.version), true) }),
   'GET model-versions/search': (s: FakeMlflowServer, q: J) => s.searchVersions(q),
