@@ -3,7 +3,8 @@
  * server limits, timestamps fixed before the first attempt so a retried chunk is byte-identical
  * and the server's duplicate-point check drops it), metric history, log-inputs.
  */
-import { TrainSpamError } from '../../core/errors.js';
+import { randomUUID } from 'node:crypto';
+import { TrainSpamError, isTrainSpamError } from '../../core/errors.js';
 import type { RunId } from '../../core/ids.js';
 import { chunkBatch, prepareBatch, type BatchContext } from '../batch.js';
 import type { CreateRunOptions, DatasetInput, LogBatchInput, Metric, Run, RunInfo, SearchRunsOptions, UpdateRunOptions } from '../contract.js';
@@ -16,8 +17,16 @@ const MAX_PAGES = 10_000;
 
 type J = Record<string, unknown>;
 
+/**
+ * Run tag carrying a random key chosen by the client for each `runs/create` request, so that a run
+ * the server created but whose answer was lost (timeout, dropped connection, 5xx) can be found
+ * and used instead of being left RUNNING with nobody logging to it.
+ */
+export const CREATE_KEY_TAG = 'train-spam.create_key';
+
 export async function createRun(t: MlflowTransport, options: CreateRunOptions, ctx: BatchContext): Promise<RunInfo> {
-  const tags: Record<string, string> = { ...(options.tags ?? {}) };
+  const key = randomUUID().replace(/-/g, '');
+  const tags: Record<string, string> = { ...(options.tags ?? {}), [CREATE_KEY_TAG]: key };
   if (options.parentRunId) {
     validateId('run', options.parentRunId);
     tags['mlflow.parentRunId'] = options.parentRunId;
@@ -30,10 +39,36 @@ export async function createRun(t: MlflowTransport, options: CreateRunOptions, c
   };
   if (options.runName !== undefined) body.run_name = options.runName;
   if (options.userId !== undefined) body.user_id = options.userId;
-  // not idempotent: a blind retry after the server got the request would create a second run
-  const r = await t.json<{ run?: J }>({ method: 'POST', path: `${API}/runs/create`, json: body, idempotent: false });
+  // not idempotent: a blind retry after the server got the request would create a second run;
+  // after an answer that may have been lost, the run is looked up by its key instead
+  let r: { run?: J };
+  try {
+    r = await t.json<{ run?: J }>({ method: 'POST', path: `${API}/runs/create`, json: body, idempotent: false });
+  } catch (e) {
+    const found = mayHaveCreated(e) ? await findByCreateKey(t, options.experimentId, key) : null;
+    if (!found) throw e;
+    ctx.logger.log('warn', `MLflow runs/create failed (${(e as Error).message}), but the server had created the run: using ${found.runId}`);
+    return found;
+  }
   if (!r.run) throw new TrainSpamError('REMOTE_ERROR', 'MLflow runs/create returned no run', {});
   return toRunInfo((r.run.info ?? {}) as J);
+}
+
+/** A failure after which the server may have made the run: no answer, or a 5xx. */
+function mayHaveCreated(e: unknown): boolean {
+  if (!isTrainSpamError(e)) return false;
+  if (e.code === 'TIMEOUT' || e.code === 'NETWORK_ERROR') return true;
+  const status = e.details.httpStatus;
+  return e.code === 'REMOTE_ERROR' && typeof status === 'number' && status >= 500;
+}
+
+async function findByCreateKey(t: MlflowTransport, experimentId: CreateRunOptions['experimentId'], key: string): Promise<RunInfo | null> {
+  try {
+    const hits = await searchRuns(t, { experimentIds: [experimentId], filter: `tags.\`${CREATE_KEY_TAG}\` = '${key}'`, viewType: 'ALL', maxResults: 1 });
+    return hits[0]?.info ?? null;
+  } catch {
+    return null; // the server is still failing: report the original error
+  }
 }
 
 export async function getRun(t: MlflowTransport, runId: RunId): Promise<Run> {

@@ -10,6 +10,7 @@ import { isTrainSpamError, type TrainSpamError } from '../../../src/core/errors.
 import { asRunId } from '../../../src/core/ids.js';
 import { openTracking } from '../../../src/tracking/factory.js';
 import { MlflowTrackingStore } from '../../../src/tracking/mlflow/rest-store.js';
+import { CREATE_KEY_TAG } from '../../../src/tracking/mlflow/runs-api.js';
 import { MlflowTransport, type TransportOptions } from '../../../src/tracking/mlflow/transport.js';
 import { FakeMlflowServer } from '../../conformance/tracking/support/fake-mlflow-server.js';
 
@@ -97,13 +98,39 @@ describe('REST transport faults', () => {
     expect(sleeps).toEqual([]);
   });
 
-  it('does not resend runs/create after the request may have reached the server', async () => {
+  it('does not resend runs/create after the request may have reached the server; finds the run by its key instead', async () => {
     const { server, store } = await setup();
+    const warnings: string[] = [];
+    const logging = new MlflowTrackingStore(
+      new MlflowTransport({ baseUrl: server.url, timeoutMs: 2000, retry: { maxAttempts: 4, baseDelayMs: 1 }, sleep: async () => undefined }),
+      { now: () => 1_800_000_000_000, logger: { log: (_l, m) => void warnings.push(m) } },
+    );
+    cleanups.push(() => logging.close());
     const exp = await store.getOrCreateExperiment('faults');
+    const runsIn = async () => (await store.searchRuns({ experimentIds: [exp.experimentId], viewType: 'ALL' })).length;
+    const before = await runsIn();
     server.requests.length = 0;
+    // the server made the run, the answer was lost: the same run comes back, no second one
     server.inject(isPath('/runs/create'), { kind: 'reset-after' });
-    const e = await caught(store.createRun({ experimentId: exp.experimentId }));
+    const adopted = await logging.createRun({ experimentId: exp.experimentId, runName: 'lost-answer' });
+    expect(server.requests.map((r) => r.path.replace(/.*\/mlflow\//, ''))).toEqual(['runs/create', 'runs/search']);
+    const sent = server.requests[0].json().tags.find((t: { key: string }) => t.key === CREATE_KEY_TAG).value;
+    expect(server.requests[1].json().filter).toBe(`tags.\`${CREATE_KEY_TAG}\` = '${sent}'`);
+    expect(adopted).toMatchObject({ runName: 'lost-answer', status: 'RUNNING' });
+    expect((await store.getRun(adopted.runId)).data.tags[CREATE_KEY_TAG]).toBe(sent);
+    expect(await runsIn()).toBe(before + 1);
+    expect(warnings.join('\n')).toMatch(new RegExp(`runs/create failed .*but the server had created the run: using ${adopted.runId}`));
+    // dropped before the server handled it: nothing to find, the error as it was, no resend
+    server.requests.length = 0;
+    server.inject(isPath('/runs/create'), { kind: 'reset' });
+    const e = await caught(logging.createRun({ experimentId: exp.experimentId }));
     expect(e.code).toBe('NETWORK_ERROR');
+    expect(server.requests.filter((r) => r.path.endsWith('/runs/create'))).toHaveLength(1);
+    expect(await runsIn()).toBe(before + 1);
+    // a 4xx is a refusal: no lookup
+    server.requests.length = 0;
+    server.inject(isPath('/runs/create'), { kind: 'status', status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'bad' } });
+    expect((await caught(logging.createRun({ experimentId: exp.experimentId }))).code).toBe('INVALID_ARGUMENT');
     expect(server.requests).toHaveLength(1);
     server.inject(isPath('/runs/create'), { kind: 'status', status: 503 }); // refused work: safe to retry
     expect((await store.createRun({ experimentId: exp.experimentId })).status).toBe('RUNNING');
