@@ -63,15 +63,17 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   if (existing.length === 0 && sha) existing.push(...(await registry.searchModelVersions(`name='${name}' and tags.\`${ARTIFACT_SHA_TAG}\` = '${sha}'`)));
   let version: ModelVersion;
   let status: PromotionResult['status'];
+  // Where the registry stands before this step changes anything: what a roll-back restores (read
+  // before the version is created, so that a failure to read it leaves nothing behind).
+  let before: StagingState | null = null;
   if (existing.length > 0) {
     version = existing.sort((a, b) => Number(a.version) - Number(b.version))[0];
     status = 'already_promoted';
   } else {
+    before = await stagingState(ctx, name);
     version = await createVersion(ctx, name, runId, gates, comparison, sha);
     status = 'promoted';
   }
-  // Where the registry stands before this step moves anything: what a roll-back restores.
-  const before = status === 'promoted' ? await stagingState(ctx, name, version.version) : null;
   let aliasMoved = false;
   try {
     await registry.setAlias(name, STAGING_ALIAS, version.version);
@@ -152,17 +154,18 @@ async function createVersion(ctx: RunContext, name: string, runId: string, gates
   }
 }
 
-/** The `staging` alias target and the versions in stage Staging, other than `own`. */
+/** The `staging` alias target and the versions in stage Staging. */
 interface StagingState {
   readonly alias: string | null;
   readonly staged: readonly string[];
 }
 
-async function stagingState(ctx: RunContext, name: string, own: string): Promise<StagingState> {
+async function stagingState(ctx: RunContext, name: string): Promise<StagingState> {
   const { registry } = ctx.tracking!;
   const byAlias = await registry.getVersionByAlias(name, STAGING_ALIAS);
-  const staged = (await registry.getLatestVersions(name, ['Staging'])).map((v) => v.version).filter((v) => v !== own);
-  return { alias: byAlias && byAlias.version !== own ? byAlias.version : null, staged };
+  // the latest one (promotion archives the others each time, so there is normally one)
+  const staged = (await registry.getLatestVersions(name, ['Staging'])).map((v) => v.version);
+  return { alias: byAlias?.version ?? null, staged };
 }
 
 /**
