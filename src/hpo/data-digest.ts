@@ -22,25 +22,34 @@ function words(a: ArrayBufferView): { words: Uint32Array; tail: Uint8Array } {
   return { words: new Uint32Array(bytes.buffer, bytes.byteOffset, whole), tail: bytes.subarray(whole * 4) };
 }
 
-export function summarizeTrainingData(data: TrainingData): DataSummary {
-  const { X, y } = data;
+/** The 64-bit digest (16 hex digits) of the arrays' bytes, in order. */
+function digestOf(arrays: readonly ArrayBufferView[]): string {
   let h1 = 0x811c9dc5 | 0;
   let h2 = 0x01234567 | 0;
   const mix = (w: number) => {
     h1 = Math.imul(h1 ^ w, 0x01000193);
     h2 = Math.imul(h2 ^ w, 0x5bd1e995) ^ (h2 >>> 15);
   };
-  const feed = (a: ArrayBufferView) => {
+  for (const a of arrays) {
     const { words: u, tail } = words(a);
     for (let i = 0; i < u.length; i++) mix(u[i]);
     for (let i = 0; i < tail.length; i++) mix(tail[i] | 0x100);
     mix(a.byteLength);
-  };
-  feed(X.dense.data);
-  feed(X.sparse.indptr);
-  feed(X.sparse.indices);
-  feed(X.sparse.data);
-  feed(y);
+  }
   const hex = (h: number) => (h >>> 0).toString(16).padStart(8, '0');
-  return { rows: X.rows, denseCols: X.dense.cols, sparseCols: X.sparse.cols, nonZeros: X.sparse.data.length, digest: hex(h1) + hex(h2) };
+  return hex(h1) + hex(h2);
+}
+
+export function summarizeTrainingData(data: TrainingData): DataSummary {
+  const { X, y } = data;
+  const digest = digestOf([X.dense.data, X.sparse.indptr, X.sparse.indices, X.sparse.data, y]);
+  return { rows: X.rows, denseCols: X.dense.cols, sparseCols: X.sparse.cols, nonZeros: X.sparse.data.length, digest };
+}
+
+/**
+ * The digest of the row groups the validation cut keeps whole (duplicate bodies), null without
+ * groups: the same matrix cut with and without them gives other scores, so a journal records it.
+ */
+export function summarizeGroups(groups: Int32Array | undefined): string | null {
+  return groups ? digestOf([groups]) : null;
 }

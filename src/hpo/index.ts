@@ -13,4 +13,4 @@ export { jsonProgress, ttyProgress, silentProgress, formatProgressLine, type Pro
 export { defaultSpace, paramSpecs, iterationBudget, ITERATION_PARAM, type ModelFamilies } from './families.js';
 export { METRIC_NAMES, METRIC_MODE, THRESHOLD, type MetricName, type TrialResult } from './trial.js';
 export { DEFAULT_VALIDATION, type ValidationOptions } from './validation.js';
-export { saveMatrix, loadMatrix } from './matrix-file.js';
+export { saveMatrix, loadGroups, loadMatrix } from './matrix-file.js';

@@ -6,10 +6,13 @@
  *   labels.u8     rows uint8 (0/1), when labels is true
  * All little-endian (the byte order of every platform Node runs on here).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { denseMatrix, featureMatrix, type FeatureMatrix } from '../core/matrix.js';
+
+/** Beside a training matrix (feature-retrieval writes it): the duplicate-body group of each row, a JSON list of integers ≥ 0. */
+export const GROUPS_FILE = 'groups.json';
 
 const FORMAT = 'train-spam/matrix';
 const VERSION = 1;
@@ -97,4 +100,20 @@ export function loadMatrix(dir: string): { X: FeatureMatrix; y: Uint8Array | nul
   const y = h.labels ? readTyped(dir, 'labels.u8', Uint8Array, h.rows) : null;
   const X = featureMatrix(denseMatrix(h.rows, h.denseCols, dense), { rows: h.rows, cols: h.sparseCols, indptr, indices, data: values }, h.featureNames);
   return { X, y };
+}
+
+/** The row groups saved beside a matrix (GROUPS_FILE), null when there are none. */
+export function loadGroups(dir: string, rows: number): Int32Array | null {
+  const file = join(dir, GROUPS_FILE);
+  if (!existsSync(file)) return null;
+  let g: unknown;
+  try {
+    g = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new TrainSpamError('FORMAT_ERROR', `${file}: not readable as JSON (${(e as Error).message})`, { file });
+  }
+  if (!Array.isArray(g) || g.length !== rows || !g.every((x) => Number.isInteger(x) && x >= 0)) {
+    throw new TrainSpamError('FORMAT_ERROR', `${file}: expected a JSON list of ${rows} non-negative integer group ids`, { file });
+  }
+  return Int32Array.from(g as number[]);
 }

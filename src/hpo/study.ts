@@ -26,7 +26,7 @@ import { JournalTrialStore } from './store/journal.js';
 import { MemoryTrialStore, type TrialStore } from './store/store.js';
 import { METRIC_MODE, checkMetricName, type MetricName, type TrialProgress, type TrialTask } from './trial.js';
 import { DEFAULT_VALIDATION, makeFolds, type ValidationOptions } from './validation.js';
-import { summarizeTrainingData } from './data-digest.js';
+import { summarizeGroups, summarizeTrainingData } from './data-digest.js';
 
 
 /** Progress reports per trial fold under random search (the curve for the journal and tracking; nothing decides on them). */
@@ -194,7 +194,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     mode,
     tieBreak,
     scheduler: schedulerJson(schedOpts, seed),
-    validation: { ...validation },
+    validation: { ...validation, groups: summarizeGroups(options.groups) },
     space: searchSpaceToJson(space),
     data: summarizeTrainingData(options.data),
   };

@@ -21,7 +21,7 @@ import { TrainSpamError } from '../core/errors.js';
 import type { SplitSummary } from '../data/split.js';
 import { featurePipelineFromPayload } from '../features/pipeline-payload.js';
 import type { FittedFeaturePipeline } from '../features/pipeline.js';
-import { loadMatrix, saveMatrix } from '../hpo/matrix-file.js';
+import { GROUPS_FILE, loadGroups, loadMatrix, saveMatrix } from '../hpo/matrix-file.js';
 import { EMAIL_COLUMN_SPECS, toColumns } from '../io/corpus.js';
 import { openEmailTable, scanEmailTable, streamRowSets, type EmailRowSet } from '../io/email-table.js';
 import { loadPayloads, savePayloads } from '../io/model-artifact.js';
@@ -36,7 +36,6 @@ export const EMAILS_FILE = 'emails.parquet';
 export const SPLIT_FILE = 'split.json';
 export const IDS_FILE = 'ids.json';
 /** Duplicate-body group per row (training features only). */
-export const GROUPS_FILE = 'groups.json';
 
 // ---------------------------------------------------------------- JSON
 
@@ -199,15 +198,7 @@ export async function loadEmailDataset(dir: string): Promise<{ rows: EmailRowSet
   }
   if (ids.length !== doc.rows) throw formatError(emails, `has ${ids.length} rows; ${SPLIT_FILE} says ${doc.rows as number}`);
   const { format: _f, version: _v, ...info } = doc;
-  const groupsFile = join(dir, GROUPS_FILE);
-  let groups: Int32Array | null = null;
-  if (existsSync(groupsFile)) {
-    const g = await readJsonFile(groupsFile, 'duplicate groups');
-    if (!Array.isArray(g) || g.length !== ids.length || !g.every((x) => Number.isInteger(x) && x >= 0)) {
-      throw formatError(groupsFile, `expected a JSON list of ${ids.length} non-negative integer group ids`);
-    }
-    groups = Int32Array.from(g as number[]);
-  }
+  const groups = loadGroups(dir, ids.length);
   return { rows: { table: { file: emails }, rows: null, ids, labels: Uint8Array.from(labels) }, info: info as unknown as EmailSplitInfo, groups };
 }
 
@@ -227,14 +218,10 @@ export async function loadFeatureDataset(dir: string): Promise<LabelledMatrix> {
   const ids = await readJsonFile(file, 'row ids');
   if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) throw formatError(file, 'expected a JSON list of e-mail ids');
   if (ids.length !== X.rows) throw formatError(file, `lists ${ids.length} ids for a ${X.rows}-row matrix`);
-  const groupsFile = join(dir, GROUPS_FILE);
-  if (!existsSync(groupsFile)) return { X, y, ids: ids as string[] };
-  const groups = await readJsonFile(groupsFile, 'duplicate groups');
-  if (!Array.isArray(groups) || groups.length !== X.rows || !groups.every((g) => Number.isInteger(g) && g >= 0)) {
-    throw formatError(groupsFile, `expected a JSON list of ${X.rows} non-negative integer group ids`);
-  }
-  return { X, y, ids: ids as string[], groups: Int32Array.from(groups as number[]) };
+  const groups = loadGroups(dir, X.rows);
+  return groups ? { X, y, ids: ids as string[], groups } : { X, y, ids: ids as string[] };
 }
+
 
 // ---------------------------------------------------------------- feature pipeline
 

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
 import {
-  jsonProgress, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, runStudy, ttyProgress, writeStudyArtifacts,
+  jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, runStudy, ttyProgress, writeStudyArtifacts,
   type MetricName, type SchedulerOptions, type StudyResult, type ValidationOptions, METRIC_NAMES,
 } from '../../hpo/index.js';
 
@@ -96,6 +96,9 @@ async function runAction(flags: RunFlags): Promise<void> {
   if (tieBreak && !(METRIC_NAMES as readonly string[]).includes(tieBreak)) throw usage(`--tie-break must be none or one of ${METRIC_NAMES.join(', ')}`, '--tie-break');
   const { X, y } = loadMatrix(flags.data);
   if (!y) throw new TrainSpamError('INVALID_DATA', `matrix '${flags.data}' has no labels; HPO needs labelled training data`, { file: flags.data });
+  // feature-retrieval's training matrix carries the duplicate-body groups: the validation cut keeps
+  // each group on one side, as in the pipeline (same trials, same scores)
+  const groups = loadGroups(flags.data, X.rows) ?? undefined;
   const { registryFamilies } = await import('../../hpo/registry-families.js');
   const space = flags.searchSpace ? loadSearchSpace(flags.searchSpace, paramSpecs(registryFamilies)) : undefined;
   const scheduler: SchedulerOptions =
@@ -134,6 +137,7 @@ async function runAction(flags: RunFlags): Promise<void> {
   try {
     const result = await runStudy({
       data: { X, y },
+      groups,
       trials: int('--trials', flags.trials, 1),
       seed: int('--seed', flags.seed, 0),
       workers: flags.workers === undefined ? undefined : int('--workers', flags.workers, 1),

@@ -8,8 +8,8 @@ import type { RungRecord } from '../scheduler.js';
 import type { TrialConfig } from '../space.js';
 import type { DataSummary } from '../data-digest.js';
 
-/** 2: the header records the training data (`data`). */
-export const JOURNAL_VERSION = 2;
+/** 2: the header records the training data (`data`); 3: and the validation cut's row groups (`validation.groups`). */
+export const JOURNAL_VERSION = 3;
 
 /** Everything that must match for a journal to be resumed or merged with another shard. */
 export interface StudyHeader {

@@ -106,6 +106,36 @@ describe('train-spam hpo (real models, compiled worker)', () => {
     expect(() => readdirSync(j)).toThrow(/ENOENT/);
   });
 
+  it('keeps the duplicate groups saved beside the matrix (groups.json) whole in the validation cut, as the pipeline does, and a journal records them', async () => {
+    const grouped = join(dir, 'grouped');
+    const { X, y } = toyData(300, 9);
+    saveMatrix(grouped, X, y);
+    // groups of 6 consecutive rows: any cut that ignores them splits most of them
+    const groups = Array.from({ length: 300 }, (_, i) => Math.floor(i / 6));
+    writeFileSync(join(grouped, 'groups.json'), JSON.stringify(groups));
+    const args = ['--trials', '4', '--workers', '1', '--search-space', space, '--seed', '5', '--progress', 'none'];
+    await cli(['hpo', '--data', grouped, ...args, '--journal-dir', join(dir, 'jg')]);
+    await cli(['hpo', '--data', data, ...args, '--journal-dir', join(dir, 'jn')]);
+    const header = (d: string) => JSON.parse(readFileSync(join(dir, d, 'journal-shard-0-of-1.jsonl'), 'utf8').split('\n')[0]).header;
+    expect(header('jg').validation.groups).toMatch(/^[0-9a-f]{16}$/);
+    expect(header('jn').validation.groups).toBeNull();
+    expect(header('jg').data).toEqual(header('jn').data); // same matrix
+    // the same study run in-process with the groups gives the same scores
+    const { runStudy } = await import('../../../src/hpo/study.js');
+    const { loadSearchSpace, paramSpecs } = await import('../../../src/hpo/index.js');
+    const { registryFamilies } = await import('../../../src/hpo/registry-families.js');
+    const ref = await runStudy({
+      data: { X, y }, groups: Int32Array.from(groups), trials: 4, workers: 1, seed: 5, space: loadSearchSpace(space, paramSpecs(registryFamilies)),
+    });
+    const scores = (d: string) => JSON.parse(readFileSync(join(dir, d, 'trials.json'), 'utf8')).trials.map((t: { score: number }) => t.score);
+    expect(scores('jg')).toEqual(ref.trials.map((t) => t.score));
+    expect(scores('jn')).not.toEqual(scores('jg'));
+    // a journal cut with the groups does not resume without them
+    await expect(cli(['hpo', '--data', data, ...args, '--journal-dir', join(dir, 'jg'), '--resume'])).rejects.toThrow(/validation\.groups/);
+    writeFileSync(join(grouped, 'groups.json'), JSON.stringify(groups.slice(1)));
+    await expect(cli(['hpo', '--data', grouped, ...args])).rejects.toThrow(/groups\.json: expected a JSON list of 300 non-negative integer group ids/);
+  }, 120_000);
+
   it('reads the shard index from JOB_COMPLETION_INDEX unless --shard-index is given', () => {
     expect(resolveShardIndex(undefined, { JOB_COMPLETION_INDEX: '3' })).toBe(3);
     expect(resolveShardIndex('1', { JOB_COMPLETION_INDEX: '3' })).toBe(1);

@@ -172,7 +172,7 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     const { data: _omitted, ...v1 } = first.header;
     const old = tmp();
     writeFileSync(join(old, journalFileName(0, 1)), [JSON.stringify({ ...first, header: { ...v1, version: 1 } }), ...lines.slice(1)].join('\n'));
-    await expect(runStudy({ ...base, trials: 4, journalDir: old, resume: true })).rejects.toThrow(/has format version 1; this train-spam writes and resumes version 2/);
+    await expect(runStudy({ ...base, trials: 4, journalDir: old, resume: true })).rejects.toThrow(/has format version 1; this train-spam writes and resumes version 3/);
     // the same data resumes (nothing left to run)
     expect((await runStudy({ ...base, trials: 4, journalDir: dir, resume: true })).trials).toHaveLength(4);
 
