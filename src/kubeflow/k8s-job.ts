@@ -109,7 +109,7 @@ const MOUNT = '/work';
 const UID = 10001; // the `train-spam` user of the images (docker/Dockerfile)
 
 export interface HpoK8sManifests {
-  readonly pvc: PvcManifest | null;
+  readonly pvc: PvcManifest;
   readonly shardJob: JobManifest;
   readonly mergeJob: JobManifest;
 }
@@ -119,7 +119,18 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
   const name = o.name ?? 'train-spam-hpo';
   if (!DNS1123_LABEL.test(name) || name.length > 57) throw new TrainSpamError('INVALID_ARGUMENT', `job name '${name}' must be a DNS-1123 label of at most 57 characters (it gets a -merge suffix)`, { usage: true });
   const journalDir = o.journalDir ?? `${MOUNT}/journals`;
-  const objectStore = /^[a-z][a-z0-9+.-]*:\/\//.test(journalDir);
+  const dataPath = o.dataPath ?? `${MOUNT}/data/train_features`;
+  // The pods share files only through the volume at /work (the root filesystem is read-only, /tmp
+  // is each pod's own), and the journals are plain files: an object-store URI would be taken for a
+  // local folder name.
+  for (const [flag, p] of [['--journal-dir', journalDir], ['--data', dataPath]] as const) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
+      throw new TrainSpamError('INVALID_ARGUMENT', `${flag} '${p}': the shards read and write plain files on the shared volume (${MOUNT}); an object store can serve as that volume through a CSI driver (e.g. Mountpoint for Amazon S3, gcsfuse), mounted at ${MOUNT}`, { usage: true, parameter: flag });
+    }
+    if (!p.startsWith(`${MOUNT}/`)) {
+      throw new TrainSpamError('INVALID_ARGUMENT', `${flag} '${p}' is not on the shared volume: expected a path under ${MOUNT}/`, { usage: true, parameter: flag });
+    }
+  }
   const pvcName = o.pvcName ?? `${name}-work`;
   const labels = { 'app.kubernetes.io/name': 'train-spam', 'app.kubernetes.io/component': 'hpo' };
   const ns = o.namespace ? { namespace: o.namespace } : {};
@@ -127,7 +138,7 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
   const memory = o.memory ?? '4Gi';
   const memLimit = doubleQuantity(memory);
   const common = {
-    numTrials: o.numTrials ?? 20, seed: o.seed ?? 42, scheduler: o.scheduler ?? 'random', dataPath: o.dataPath ?? `${MOUNT}/data/train_features`,
+    numTrials: o.numTrials ?? 20, seed: o.seed ?? 42, scheduler: o.scheduler ?? 'random', dataPath,
   };
   const pod = (containerName: string, args: string[], env: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[]) => ({
     restartPolicy: 'Never' as const,
@@ -136,11 +147,11 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
       name: containerName, image: o.image, command: ['train-spam'], args,
       env: [{ name: 'NODE_OPTIONS', value: `--max-old-space-size=${Math.floor((parseBytes(memLimit) * 0.75) / 1024 ** 2)}` }, ...env],
       resources: { requests: { cpu, memory }, limits: { cpu, memory: memLimit } },
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(objectStore ? [] : [{ name: 'work', mountPath: MOUNT }])],
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'work', mountPath: MOUNT }],
       securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
     }],
     // read-only root filesystem: /tmp is an emptyDir, everything else goes to the shared volume
-    volumes: [{ name: 'tmp', emptyDir: {} }, ...(objectStore ? [] : [{ name: 'work', persistentVolumeClaim: { claimName: pvcName } }])],
+    volumes: [{ name: 'tmp', emptyDir: {} }, { name: 'work', persistentVolumeClaim: { claimName: pvcName } }],
   });
   const shardArgs = [
     'hpo', '--data', common.dataPath, '--trials', String(common.numTrials), '--seed', String(common.seed), '--scheduler', common.scheduler,
@@ -167,11 +178,11 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
       completions: 1, parallelism: 1, backoffLimit: 2, activeDeadlineSeconds: 3600, ttlSecondsAfterFinished: 7 * 24 * 3600,
       template: {
         metadata: { labels },
-        spec: pod('hpo-merge', ['hpo', 'merge', '--journal-dir', journalDir, '--shard-count', String(o.shards), '--output', objectStore ? `${journalDir.replace(/\/+$/, '')}/merged` : `${MOUNT}/hpo-result`], []),
+        spec: pod('hpo-merge', ['hpo', 'merge', '--journal-dir', journalDir, '--out', `${MOUNT}/hpo-result`], []),
       },
     },
   };
-  const pvc: PvcManifest | null = objectStore ? null : {
+  const pvc: PvcManifest = {
     apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: pvcName, ...ns, labels },
     spec: {
       accessModes: ['ReadWriteMany'], resources: { requests: { storage: o.storageSize ?? '5Gi' } },
@@ -179,7 +190,6 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
     },
   };
   for (const m of [pvc, shardJob, mergeJob]) {
-    if (!m) continue;
     const issues = checkManifest(m);
     if (issues.length) throw new TrainSpamError('INVALID_ARGUMENT', `generated ${m.kind} ${m.metadata.name} is invalid: ${issues[0].path}: ${issues[0].message}`, { issues, usage: true });
   }

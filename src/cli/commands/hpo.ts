@@ -40,6 +40,13 @@ function usage(message: string, flag: string): TrainSpamError {
   return new TrainSpamError('INVALID_ARGUMENT', message, { parameter: flag, usage: true });
 }
 
+/** Folders and files of this command are local paths (an object store can be mounted as one); a URI would be taken for a folder named `s3:`. */
+function localPaths(paths: ReadonlyArray<readonly [string, string | undefined]>): void {
+  for (const [flag, p] of paths) {
+    if (p !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(p)) throw usage(`${flag} '${p}' is a URI; expected a local path (mount an object store as a folder to use one)`, flag);
+  }
+}
+
 function int(flag: string, v: string, min: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw usage(`${flag} must be an integer ≥ ${min}; got ${JSON.stringify(v)}`, flag);
@@ -91,6 +98,7 @@ async function runAction(flags: RunFlags): Promise<void> {
   const shardIndex = resolveShardIndex(flags.shardIndex, process.env);
   if (shardIndex >= shardCount) throw usage(`shard index ${shardIndex} must be < --shard-count ${shardCount}`, '--shard-index');
   if (flags.resume && !flags.journalDir) throw usage('--resume needs --journal-dir', '--resume');
+  localPaths([['--data', flags.data], ['--journal-dir', flags.journalDir], ['--out', flags.out], ['--search-space', flags.searchSpace]]);
   if (!(METRIC_NAMES as readonly string[]).includes(flags.metric)) throw usage(`--metric must be one of ${METRIC_NAMES.join(', ')}`, '--metric');
   const tieBreak = flags.tieBreak === 'none' ? null : (flags.tieBreak as MetricName);
   if (tieBreak && !(METRIC_NAMES as readonly string[]).includes(tieBreak)) throw usage(`--tie-break must be none or one of ${METRIC_NAMES.join(', ')}`, '--tie-break');
@@ -200,6 +208,7 @@ export function registerHpoCommands(program: Command): Command {
     .option('--out <dir>', 'artifact directory (default: --journal-dir)')
     .option('--allow-incomplete', 'merge even when shards are missing or unfinished', false)
     .action((flags: { journalDir: string; out?: string; allowIncomplete: boolean }) => {
+      localPaths([['--journal-dir', flags.journalDir], ['--out', flags.out]]);
       const result = mergeShards(flags.journalDir, { requireComplete: !flags.allowIncomplete });
       const artifacts = writeStudyArtifacts(result, flags.out ?? flags.journalDir);
       process.stdout.write(summaryLines(result, artifacts));

@@ -164,7 +164,7 @@ export function registerHpoK8sManifest(hpo: Command): void {
     .option('--seed <n>', 'master seed', intOption('--seed', 0, 2 ** 31 - 1), 42)
     .option('--scheduler <s>', 'random or asha', 'random')
     .option('--data <path>', 'training features on the shared volume', '/work/data/train_features')
-    .option('--journal-dir <dir>', 'shard journals: a directory on the shared volume or an object-store URI', '/work/journals')
+    .option('--journal-dir <dir>', 'shard journals: a directory on the shared volume (/work)', '/work/journals')
     .option('--storage-class <name>', 'storage class of the shared (ReadWriteMany) volume')
     .option('--storage-size <q>', 'size of the shared volume', '5Gi')
     .option('--cpu <q>', 'cpu per shard pod', '2')
@@ -190,7 +190,7 @@ export function registerHpoK8sManifest(hpo: Command): void {
       });
       const mergeOut = o.mergeOutput ?? o.output.replace(/(\.ya?ml)?$/, '-merge$1');
       const ns = o.namespace ? ` -n ${o.namespace}` : '';
-      await writeAtomic(o.output, manifestsToYaml(m.pvc ? [m.pvc, m.shardJob] : [m.shardJob],
+      await writeAtomic(o.output, manifestsToYaml([m.pvc, m.shardJob],
         `train-spam sharded HPO: ${o.shards} shards.\nkubectl apply -f ${o.output}${ns} && kubectl wait --for=condition=complete --timeout=6h job/${m.shardJob.metadata.name}${ns}\nthen: kubectl apply -f ${mergeOut}${ns}`));
       await writeAtomic(mergeOut, manifestsToYaml([m.mergeJob], `train-spam HPO merge: apply after job/${m.shardJob.metadata.name} is complete.`));
       process.stdout.write(`wrote ${o.output} and ${mergeOut}\n`);

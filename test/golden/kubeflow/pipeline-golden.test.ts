@@ -44,7 +44,7 @@ describe('golden: compiled pipeline', () => {
 describe('golden: HPO Kubernetes manifests', () => {
   const m = buildHpoManifests({ shards: 4, image: 'registry.example.com/ml/train-spam-hpo-train:0.1.0', namespace: 'ml' });
   it('matches hpo-job.yaml and hpo-job-merge.yaml', () => {
-    golden('hpo-job.yaml', manifestsToYaml([m.pvc!, m.shardJob], 'train-spam sharded HPO (golden)'));
+    golden('hpo-job.yaml', manifestsToYaml([m.pvc, m.shardJob], 'train-spam sharded HPO (golden)'));
     golden('hpo-job-merge.yaml', manifestsToYaml([m.mergeJob], 'train-spam HPO merge (golden)'));
   });
   it('every document of the golden files passes kubernetes-models and our checks', () => {

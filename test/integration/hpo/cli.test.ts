@@ -136,6 +136,32 @@ describe('train-spam hpo (real models, compiled worker)', () => {
     await expect(cli(['hpo', '--data', grouped, ...args])).rejects.toThrow(/groups\.json: expected a JSON list of 300 non-negative integer group ids/);
   }, 120_000);
 
+  it('the Kubernetes manifests\' shard and merge commands run as written (paths on the volume mapped to a temporary folder)', async () => {
+    const { buildHpoManifests } = await import('../../../src/kubeflow/k8s-job.js');
+    const m = buildHpoManifests({ shards: 2, numTrials: 2, image: 'example.com/train-spam-hpo-train:1' });
+    const work = join(dir, 'work');
+    const local = (args: readonly string[], index: number) =>
+      args.map((a) => (a === '/work/data/train_features' ? data : a.startsWith('/work/') ? join(work, a.slice(6)) : a.replace('$(JOB_COMPLETION_INDEX)', String(index))));
+    for (const i of [0, 1]) await cli([...local(m.shardJob.spec.template.spec.containers[0].args, i), '--search-space', space, '--workers', '1', '--progress', 'none']);
+    const merged = await cli(local(m.mergeJob.spec.template.spec.containers[0].args, 0));
+    expect(merged).toMatch(/hpo: completed; 2 trials/);
+    expect(readdirSync(join(work, 'hpo-result')).sort()).toEqual(['best-config.json', 'trials.csv', 'trials.json']);
+  }, 120_000);
+
+  it('refuses a URI where a local folder is expected, as a usage error naming the flag, writing nothing', async () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      await expect(cli(['hpo', '--data', data, '--journal-dir', 's3://bucket/prefix', '--trials', '2'])).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT', message: "--journal-dir 's3://bucket/prefix' is a URI; expected a local path (mount an object store as a folder to use one)", details: { parameter: '--journal-dir', usage: true },
+      });
+      await expect(cli(['hpo', 'merge', '--journal-dir', 'gs://b/j'])).rejects.toMatchObject({ details: { parameter: '--journal-dir' } });
+      expect(readdirSync(dir)).not.toContain('s3:');
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('reads the shard index from JOB_COMPLETION_INDEX unless --shard-index is given', () => {
     expect(resolveShardIndex(undefined, { JOB_COMPLETION_INDEX: '3' })).toBe(3);
     expect(resolveShardIndex('1', { JOB_COMPLETION_INDEX: '3' })).toBe(1);

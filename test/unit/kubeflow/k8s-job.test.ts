@@ -18,24 +18,26 @@ describe('buildHpoManifests', () => {
     expect(c.env).toContainEqual({ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } });
     expect(c.resources).toEqual({ requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2', memory: '8Gi' } });
     expect(pod.volumes).toContainEqual({ name: 'work', persistentVolumeClaim: { claimName: 'train-spam-hpo-work' } });
-    expect(base.pvc!.spec.accessModes).toEqual(['ReadWriteMany']);
+    expect(base.pvc.spec.accessModes).toEqual(['ReadWriteMany']);
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     const mc = base.mergeJob.spec.template.spec.containers[0];
-    expect(mc.args).toEqual(['hpo', 'merge', '--journal-dir', '/work/journals', '--shard-count', '3', '--output', '/work/hpo-result']);
+    expect(mc.args).toEqual(['hpo', 'merge', '--journal-dir', '/work/journals', '--out', '/work/hpo-result']);
     expect(base.mergeJob.metadata.name).toBe('train-spam-hpo-merge');
   });
 
-  it('uses an object-store journal location without a PVC', () => {
-    const m = buildHpoManifests({ shards: 2, image: IMAGE, journalDir: 's3://bucket/hpo/run-1' });
-    expect(m.pvc).toBeNull();
-    expect(m.shardJob.spec.template.spec.volumes.map((v) => v.name)).toEqual(['tmp']);
-    expect(m.mergeJob.spec.template.spec.containers[0].args).toContain('s3://bucket/hpo/run-1/merged');
+  it('refuses journal and data locations off the shared volume (an object-store URI included) as usage errors naming the flag', () => {
+    for (const [key, flag, value] of [
+      ['journalDir', '--journal-dir', 's3://bucket/hpo/run-1'], ['journalDir', '--journal-dir', '/tmp/journals'], ['dataPath', '--data', 'gs://b/train_features'],
+    ] as const) {
+      expect(() => buildHpoManifests({ shards: 2, image: IMAGE, [key]: value })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', details: expect.objectContaining({ usage: true, parameter: flag }) }));
+    }
+    expect(() => buildHpoManifests({ shards: 2, image: IMAGE, journalDir: 's3://bucket/hpo' })).toThrow(/plain files on the shared volume \(\/work\); an object store can serve as that volume through a CSI driver/);
   });
 
   it('all manifests pass kubernetes-models and our checks; the YAML is deterministic', () => {
     for (const m of [base.pvc, base.shardJob, base.mergeJob]) expect(checkManifest(m)).toEqual([]);
-    const y1 = manifestsToYaml([base.pvc!, base.shardJob], 'h');
-    const y2 = manifestsToYaml([buildHpoManifests({ shards: 3, image: IMAGE }).pvc!, buildHpoManifests({ shards: 3, image: IMAGE }).shardJob], 'h');
+    const y1 = manifestsToYaml([base.pvc, base.shardJob], 'h');
+    const y2 = manifestsToYaml([buildHpoManifests({ shards: 3, image: IMAGE }).pvc, buildHpoManifests({ shards: 3, image: IMAGE }).shardJob], 'h');
     expect(y1).toBe(y2);
     const docs = parseAllDocuments(y1);
     expect(docs.map((d) => (d.toJS() as { kind: string }).kind)).toEqual(['PersistentVolumeClaim', 'Job']);
