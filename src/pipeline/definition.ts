@@ -188,7 +188,7 @@ export const PIPELINE_PARAMS: readonly PipelineParamDef[] = [
   p('min_auc_roc', 'NUMBER_DOUBLE', 0.9, 'Validation gate: minimum test ROC AUC.'),
   p('min_precision', 'NUMBER_DOUBLE', 0.8, 'Validation gate: minimum test precision.'),
   p('min_recall', 'NUMBER_DOUBLE', 0.8, 'Validation gate: minimum test recall.'),
-  p('max_inference_time_ms', 'NUMBER_DOUBLE', 10.0, 'Validation gate: maximum mean inference time per e-mail (ms).'),
+  p('max_inference_time_ms', 'NUMBER_DOUBLE', 10.0, 'Validation gate: maximum p99 time to score one e-mail from raw text (ms).'),
   p('max_f1_regression', 'NUMBER_DOUBLE', 0.05, 'Comparison: maximum F1 drop allowed against the Staging model.'),
   p('max_auc_regression', 'NUMBER_DOUBLE', 0.05, 'Comparison: maximum AUC drop allowed against the Staging model.'),
   p('model_name', 'STRING', 'spam-detector', 'Registered model name in the MLflow registry.'),

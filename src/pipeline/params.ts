@@ -26,6 +26,12 @@ export interface PipelineParams {
 }
 
 const UNIT = (v: number) => v >= 0 && v <= 1;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A number written in decimal notation (Number() also reads '0x1f', '0b11', '' and ' '). */
+export function isDecimalText(text: string): boolean {
+  return DECIMAL.test(text.trim());
+}
 
 /** Per-parameter range checks beyond the type (message names the parameter and the range). */
 const RANGES: Partial<Record<keyof PipelineParams, { ok: (v: number) => boolean; expected: string }>> = {
@@ -58,7 +64,7 @@ export function parseParamText(name: string, text: string): ParamValue {
     case 'NUMBER_INTEGER':
     case 'NUMBER_DOUBLE': {
       const v = Number(text);
-      if (text.trim() === '' || !Number.isFinite(v)) {
+      if (!isDecimalText(text) || !Number.isFinite(v)) {
         throw invalidArgument(`parameter '${name}' = '${text}' is not a number`, { usage: true, parameter: name });
       }
       if (def.type === 'NUMBER_INTEGER' && !Number.isInteger(v)) {
@@ -95,6 +101,12 @@ export function resolvePipelineParams(overrides: Partial<Record<string, unknown>
     if (range && !range.ok(v as number)) {
       throw invalidArgument(`parameter '${def.name}' = ${v} is out of range; expected ${range.expected}`, { usage: true, parameter: def.name });
     }
+  }
+  if ((params.hpo_shards as number) > (params.num_hpo_trials as number)) {
+    throw invalidArgument(
+      `parameter 'hpo_shards' = ${params.hpo_shards} is more than 'num_hpo_trials' = ${params.num_hpo_trials}; every shard needs at least one trial`,
+      { usage: true, parameter: 'hpo_shards' },
+    );
   }
   if (params.hpo_scheduler !== 'random' && params.hpo_scheduler !== 'asha') {
     throw invalidArgument(`parameter 'hpo_scheduler' = '${params.hpo_scheduler}'; expected 'random' or 'asha'`, { usage: true, parameter: 'hpo_scheduler' });

@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
 import { PIPELINE_DEFINITION, type ParamType, type ParamValue } from '../../pipeline/definition.js';
-import { defaultPipelineParams, resolvePipelineParams } from '../../pipeline/params.js';
+import { defaultPipelineParams, isDecimalText, resolvePipelineParams } from '../../pipeline/params.js';
 
 // The Kubeflow modules (the KFP compiler, its YAML emitter and schema validator, the Kubernetes
 // manifests, the KFP client) pull in kubernetes-models, ajv and undici: ~0.3 s of module loading
@@ -59,7 +59,7 @@ export function parseRunParams(pairs: readonly string[]): Record<string, ParamVa
         out[name] = Number(raw);
         break;
       case 'NUMBER_DOUBLE':
-        if (raw.trim() === '' || !Number.isFinite(Number(raw))) throw bad('a number');
+        if (!isDecimalText(raw) || !Number.isFinite(Number(raw))) throw bad('a number');
         out[name] = Number(raw);
         break;
       case 'BOOLEAN':

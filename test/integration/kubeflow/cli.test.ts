@@ -110,5 +110,9 @@ describe('train-spam kfp run', () => {
     // the pipeline's own range checks, before anything is sent to the cluster
     expect(() => parseRunParams(['test_split_ratio=1.5'])).toThrow(/'test_split_ratio' = 1.5 is out of range/);
     expect(() => parseRunParams(['num_hpo_trials=0'])).toThrow(/'num_hpo_trials' = 0 is out of range/);
+    expect(() => parseRunParams(['f1_threshold=0x1'])).toThrow(/--param f1_threshold: expected a number, got '0x1'/);
+    expect(parseRunParams(['f1_threshold=9e-1', 'min_recall=.5'])).toEqual({ f1_threshold: 0.9, min_recall: 0.5 });
+    // more shards than trials would leave a shard with nothing to run
+    expect(() => parseRunParams(['num_hpo_trials=2', 'hpo_shards=4'])).toThrow(/'hpo_shards' = 4 is more than 'num_hpo_trials' = 2; every shard needs at least one trial/);
   });
 });

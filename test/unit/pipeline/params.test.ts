@@ -1,0 +1,20 @@
+/** Pipeline parameters from flag text: decimal numbers only, ranges, and the shard/trial relation. */
+import { describe, expect, it } from 'vitest';
+import { isDecimalText, parseParamText, resolvePipelineParams } from '../../../src/pipeline/params.js';
+
+describe('pipeline parameters', () => {
+  it('reads numbers in decimal notation only', () => {
+    for (const t of ['1', '-2', '+3', '0.5', '.5', '5.', '1e-3', '2E+2']) expect(isDecimalText(t)).toBe(true);
+    for (const t of ['', ' ', '0x1', '0b11', '0o7', '1_000', 'Infinity', 'NaN', '1e', '.']) expect(isDecimalText(t)).toBe(false);
+    expect(parseParamText('f1_threshold', '0.9')).toBe(0.9);
+    expect(() => parseParamText('f1_threshold', '0x1')).toThrow(/parameter 'f1_threshold' = '0x1' is not a number/);
+    expect(() => parseParamText('num_hpo_trials', '')).toThrow(/is not a number/);
+  });
+
+  it('refuses more HPO shards than trials, naming both', () => {
+    expect(resolvePipelineParams({ num_hpo_trials: 4, hpo_shards: 4 }).hpo_shards).toBe(4);
+    expect(() => resolvePipelineParams({ num_hpo_trials: '3', hpo_shards: '4' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: "parameter 'hpo_shards' = 4 is more than 'num_hpo_trials' = 3; every shard needs at least one trial", details: expect.objectContaining({ parameter: 'hpo_shards', usage: true }) }),
+    );
+  });
+});
