@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'REMOTE_ERROR' // a remote server (MLflow, KFP) answered with an error
   | 'NETWORK_ERROR'
   | 'GATE_FAILED'
+  | 'CONFLICT' // what a decision was made on changed before it was carried out (another writer)
   | 'SANITY_FAILED'
   | 'OUT_OF_MEMORY'
   | 'INTERNAL';
@@ -94,7 +95,7 @@ function isSystemFileError(e: Error): boolean {
 const KNOWN_CODES = new Set<ErrorCode>([
   'INVALID_ARGUMENT', 'INVALID_DATA', 'SCHEMA_MISMATCH', 'NOT_FOUND', 'ALREADY_EXISTS', 'IO_ERROR',
   'FORMAT_ERROR', 'TIMEOUT', 'CANCELLED', 'REMOTE_ERROR', 'NETWORK_ERROR', 'GATE_FAILED',
-  'SANITY_FAILED', 'OUT_OF_MEMORY', 'INTERNAL',
+  'CONFLICT', 'SANITY_FAILED', 'OUT_OF_MEMORY', 'INTERNAL',
 ]);
 
 /** Shorthands used across the code base. */

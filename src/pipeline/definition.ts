@@ -154,7 +154,7 @@ export interface StepDef {
   /** 'shards': runs once per shard inside a ParallelFor over the output of `hpo-plan`. */
   readonly fanOut?: 'shards';
   readonly retry?: RetryPolicyDef;
-  /** KFP result caching (false for steps with side effects such as registry writes). */
+  /** KFP result caching (false for steps with side effects such as registry writes, or whose result depends on the registry). */
   readonly caching: boolean;
   /** 'kfp': only the Kubeflow pipeline runs it (the in-process runner does the same thing inline). */
   readonly runsIn: 'both' | 'kfp';
@@ -390,6 +390,9 @@ export const PIPELINE_STEPS: readonly StepDef[] = [
     description: 'Compare against the Staging model of the registry; decide promote or reject.',
     image: 'mlflow-ops',
     mlflow: true,
+    // its answer depends on the registry, not only on its inputs: a cached decision may be about a
+    // Staging model that has been replaced since
+    caching: false,
     when: [VALIDATION_PASSED],
     resources: res('500m', '1', '1Gi', '2Gi'),
     inputs: {

@@ -10,7 +10,7 @@ import type { ComparisonResult } from '../comparison.js';
 import type { GateReport } from '../gates.js';
 import type { RunContext } from '../context.js';
 import type { PromotionResult } from '../state.js';
-import { STAGING_ALIAS } from './model-comparison.js';
+import { STAGING_ALIAS, findStagingVersion } from './model-comparison.js';
 
 export const MODEL_ARTIFACT_PATH = 'model';
 
@@ -61,6 +61,7 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   const sha = options.artifactSha256;
   const existing = await registry.searchModelVersions(`name='${name}' and run_id='${runId}'`);
   if (existing.length === 0 && sha) existing.push(...(await registry.searchModelVersions(`name='${name}' and tags.\`${ARTIFACT_SHA_TAG}\` = '${sha}'`)));
+  await checkComparisonCurrent(ctx, name, comparison, existing);
   let version: ModelVersion;
   let status: PromotionResult['status'];
   // Where the registry stands before this step changes anything: what a roll-back restores (read
@@ -126,6 +127,23 @@ export function stagesRefused(e: unknown): boolean {
   const status = e.details.httpStatus;
   if (typeof status !== 'number') return false;
   return status === 501 || (status >= 400 && status < 500 && status !== 408 && status !== 429);
+}
+
+/**
+ * The comparison was made against the model in Staging then; another run may have promoted since
+ * (two pipeline runs at once, or a cached comparison in KFP). Promoting on an outdated comparison
+ * would move Staging back to a model that was never compared with the current one: refused, unless
+ * Staging already is this run's version (a retried promotion).
+ */
+async function checkComparisonCurrent(ctx: RunContext, name: string, comparison: ComparisonResult, own: readonly ModelVersion[]): Promise<void> {
+  const current = await findStagingVersion(ctx.tracking!.registry, name);
+  const compared = comparison.staging?.version ?? null;
+  const now = current?.version ?? null;
+  if (now === compared || (now !== null && own.some((v) => v.version === now))) return;
+  const then = compared === null ? 'no model in Staging' : `Staging v${compared}`;
+  throw new TrainSpamError('CONFLICT', `promotion: the comparison was made against ${then}, but Staging is now ${now === null ? 'empty' : `v${now}`} (another run changed it since); nothing registered: run the comparison again`, {
+    name, compared, current: now,
+  });
 }
 
 /** Registers the version. After an answer that may have come after the server created it (timeout, lost connection, 5xx), looks for it by run id instead of registering twice. */

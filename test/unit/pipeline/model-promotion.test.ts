@@ -23,6 +23,9 @@ afterAll(() => handle.close());
 
 const gates = { passed: true, gates: [], thresholds: {} } as unknown as GateReport;
 const comparison = { status: 'first_model', passed: true, reasons: [], deltas: { f1: null, auc: null }, candidate: { f1: 0.98, auc: 0.99 }, staging: null, thresholds: {} } as unknown as ComparisonResult;
+/** A passed comparison against Staging `version`. */
+const against = (version: string) =>
+  ({ ...comparison, status: 'passed', deltas: { f1: 0, auc: 0 }, staging: { version, f1: 0.98, auc: 0.99 } }) as unknown as ComparisonResult;
 
 type Override = Partial<Record<keyof ModelRegistry, (...args: never[]) => Promise<unknown>>>;
 
@@ -86,7 +89,7 @@ describe('model promotion when the stage transition fails', () => {
       const registry = registryWith(async () => {
         throw err;
       });
-      await expect(modelPromotion(await context(registry, name, []), gates, comparison)).rejects.toMatchObject({
+      await expect(modelPromotion(await context(registry, name, []), gates, against('1'))).rejects.toMatchObject({
         code: err.code,
         message: expect.stringMatching(
           new RegExp(`^promotion: could not set its stage to Staging \\(${err.message}\\); rolled back: ${name} v2 deleted, the 'staging' alias back on v1, stage Staging on v1$`),
@@ -97,7 +100,7 @@ describe('model promotion when the stage transition fails', () => {
       expect((await handle.registry.getVersionByAlias(name, 'staging'))?.version).toBe('1');
       expect((await handle.registry.getLatestVersions(name, ['Staging'])).map((v) => v.version)).toEqual(['1']);
       // the next promotion goes on as if the failed one never happened (v2's number is not reused)
-      expect(await modelPromotion(await context(handle.registry, name, []), gates, comparison)).toMatchObject({ status: 'promoted', version: '3' });
+      expect(await modelPromotion(await context(handle.registry, name, []), gates, against('1'))).toMatchObject({ status: 'promoted', version: '3' });
     }
   });
 
@@ -112,7 +115,7 @@ describe('model promotion when the stage transition fails', () => {
         throw httpFailure(503);
       },
     } as Override);
-    await expect(modelPromotion(await context(registry, name, []), gates, comparison)).rejects.toMatchObject({ details: { rolledBack: true } });
+    await expect(modelPromotion(await context(registry, name, []), gates, against('1'))).rejects.toMatchObject({ details: { rolledBack: true } });
     expect((await handle.registry.getModelVersion(name, '1')).currentStage).toBe('Staging');
     expect((await handle.registry.searchModelVersions(`name='${name}'`)).map((v) => v.version)).toEqual(['1']);
   });
@@ -137,7 +140,7 @@ describe('model promotion when the stage transition fails', () => {
         throw new TrainSpamError('NETWORK_ERROR', 'MLflow POST registered-models/alias failed: other side closed');
       },
     } as Override);
-    await expect(modelPromotion(await context(registry, name, []), gates, comparison)).rejects.toMatchObject({
+    await expect(modelPromotion(await context(registry, name, []), gates, against('1'))).rejects.toMatchObject({
       code: 'NETWORK_ERROR',
       message:
         "promotion: rollback-fails v2 is registered but could not move the 'staging' alias to it (MLflow POST registered-models/alias failed: other side closed); " +
@@ -179,5 +182,26 @@ describe('model promotion when the stage transition fails', () => {
       },
     } as Override);
     await expect(modelPromotion(await context(failing, 'never-created', []), gates, comparison)).rejects.toMatchObject({ details: { httpStatus: 500 } });
+  });
+
+  it('refuses to promote on a comparison made against a Staging model that has been replaced since, registering nothing', async () => {
+    const name = 'stale-comparison';
+    await modelPromotion(await context(handle.registry, name, []), gates, comparison); // v1
+    const second = await context(handle.registry, name, []);
+    await modelPromotion(second, gates, against('1')); // v2, compared with v1
+    // a run that compared with v1 (or found no model) promotes only after comparing again
+    for (const [stale, then] of [[against('1'), 'Staging v1'], [comparison, 'no model in Staging']] as const) {
+      await expect(modelPromotion(await context(handle.registry, name, []), gates, stale)).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: `promotion: the comparison was made against ${then}, but Staging is now v2 (another run changed it since); nothing registered: run the comparison again`,
+        details: { name, current: '2' },
+      });
+    }
+    expect((await handle.registry.searchModelVersions(`name='${name}'`)).map((v) => v.version)).toEqual(['2', '1']);
+    expect((await handle.registry.getVersionByAlias(name, 'staging'))?.version).toBe('2');
+    // the run that made v2, its promotion retried with its own comparison: Staging is its version, fine
+    expect(await modelPromotion(second, gates, against('1'))).toMatchObject({ status: 'already_promoted', version: '2' });
+    // and a run that compared with the current Staging model promotes
+    expect(await modelPromotion(await context(handle.registry, name, []), gates, against('2'))).toMatchObject({ status: 'promoted', version: '3' });
   });
 });
