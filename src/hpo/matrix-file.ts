@@ -75,12 +75,19 @@ function readTyped<T extends Float64Array | Int32Array | Uint8Array>(
 
 export function loadMatrix(dir: string): { X: FeatureMatrix; y: Uint8Array | null } {
   const hfile = join(dir, 'matrix.json');
+  let text: string;
+  try {
+    text = readFileSync(hfile, 'utf8');
+  } catch (e) {
+    throw new TrainSpamError('NOT_FOUND', `'${hfile}' cannot be read: ${(e as Error).message}`, { file: hfile });
+  }
   let h: Header;
   try {
-    h = JSON.parse(readFileSync(hfile, 'utf8')) as Header;
+    h = JSON.parse(text) as Header;
   } catch (e) {
-    throw new TrainSpamError('NOT_FOUND', `'${hfile}' cannot be read as a matrix header: ${(e as Error).message}`, { file: hfile });
+    throw new TrainSpamError('FORMAT_ERROR', `'${hfile}' is not a JSON matrix header: ${(e as Error).message}`, { file: hfile });
   }
+  if (h === null || typeof h !== 'object') throw new TrainSpamError('FORMAT_ERROR', `'${hfile}' is not a JSON matrix header (an object expected)`, { file: hfile });
   if (h.format !== FORMAT || h.version !== VERSION) {
     throw new TrainSpamError('FORMAT_ERROR', `'${hfile}': format ${JSON.stringify(h.format)} version ${h.version}; expected '${FORMAT}' version ${VERSION}`, { file: hfile });
   }

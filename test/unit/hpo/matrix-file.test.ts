@@ -37,4 +37,15 @@ describe('matrix files', () => {
     writeFileSync(join(bad, 'matrix.json'), JSON.stringify({ ...header, featureNames: ['x0'] }));
     expect(() => loadMatrix(bad)).toThrow(/'featureNames' must list denseCols \+ sparseCols = 2 names/);
   });
+
+  it('a missing header is NOT_FOUND; one that is not JSON, or not an object, a FORMAT_ERROR naming the file', () => {
+    const missing = mkdtempSync(join(tmpdir(), 'matrix-file-none-'));
+    expect(() => loadMatrix(missing)).toThrow(expect.objectContaining({ code: 'NOT_FOUND', details: { file: join(missing, 'matrix.json') } }));
+    for (const text of ['{"rows": 3', 'null', '"text"']) {
+      const bad = mkdtempSync(join(tmpdir(), 'matrix-file-bad-'));
+      saveMatrix(bad, X, y);
+      writeFileSync(join(bad, 'matrix.json'), text);
+      expect(() => loadMatrix(bad)).toThrow(expect.objectContaining({ code: 'FORMAT_ERROR', message: expect.stringContaining(`'${join(bad, 'matrix.json')}' is not a JSON matrix header`) }));
+    }
+  });
 });
