@@ -1,6 +1,6 @@
 /** Adapters the commands share: logger, progress display, tracking from env + flags, Ctrl-C. */
 import { availableParallelism } from 'node:os';
-import { makeLogger, type Logger } from '../core/ports.js';
+import { makeJsonLogger, makeLogger, type LogLevel, type Logger } from '../core/ports.js';
 import { jsonProgress, ttyProgress, type ProgressReporter } from '../hpo/progress.js';
 import { openTracking, type TrackingHandle } from '../tracking/factory.js';
 import { trackingConfigFromEnv } from '../tracking/config.js';
@@ -8,8 +8,15 @@ import type { Tracking } from '../pipeline/context.js';
 import { invalidArgument } from '../core/errors.js';
 
 /** Progress lines to stdout; warnings and errors to stderr (seen when stdout is redirected). */
-export function cliLogger(verbose = false): Logger {
-  return makeLogger((line, level) => (level === 'warn' || level === 'error' ? process.stderr : process.stdout).write(line + '\n'), verbose ? 'debug' : 'info');
+export function cliLogger(verbose = false, env: NodeJS.ProcessEnv = process.env): Logger {
+  const sink = (line: string, level: LogLevel) => void (level === 'warn' || level === 'error' ? process.stderr : process.stdout).write(line + '\n');
+  const min: LogLevel = verbose ? 'debug' : 'info';
+  // TRAIN_SPAM_LOG_FORMAT=json (the compiled pipeline sets it on every step container): JSON lines
+  const format = env.TRAIN_SPAM_LOG_FORMAT ?? 'text';
+  if (format === 'json') return makeJsonLogger(sink, min);
+  const logger = makeLogger(sink, min);
+  if (format !== 'text') logger.log('warn', `TRAIN_SPAM_LOG_FORMAT='${format}' is not 'text' or 'json'; logging text`);
+  return logger;
 }
 
 /** A rewritten progress line on a terminal; one JSON line per trial event otherwise. */

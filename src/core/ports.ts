@@ -15,13 +15,24 @@ export interface Clock {
 
 export const silentLogger: Logger = { log: () => undefined };
 
+const LEVEL_ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
 export function makeLogger(sink: (line: string, level: LogLevel) => void, minLevel: LogLevel = 'info'): Logger {
-  const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
   return {
     log(level, message, fields) {
-      if (order[level] < order[minLevel]) return;
+      if (LEVEL_ORDER[level] < LEVEL_ORDER[minLevel]) return;
       const extra = fields && Object.keys(fields).length ? ' ' + JSON.stringify(fields) : '';
       sink(`${level === 'info' ? '' : level.toUpperCase() + ': '}${message}${extra}`, level);
+    },
+  };
+}
+
+/** One JSON object per line ({ ts, level, message, ...fields }), for log collectors (a step's container). */
+export function makeJsonLogger(sink: (line: string, level: LogLevel) => void, minLevel: LogLevel = 'info', now: () => number = Date.now): Logger {
+  return {
+    log(level, message, fields) {
+      if (LEVEL_ORDER[level] < LEVEL_ORDER[minLevel]) return;
+      sink(JSON.stringify({ ts: new Date(now()).toISOString(), level, message, ...(fields ?? {}) }), level);
     },
   };
 }

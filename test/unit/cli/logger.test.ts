@@ -10,12 +10,29 @@ describe('cliLogger', () => {
     const err: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
     vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
-    const log = cliLogger(true);
+    const log = cliLogger(true, {});
     log.log('debug', 'd');
     log.log('info', 'step one');
     log.log('warn', 'careful');
     log.log('error', 'INVALID_DATA: bad row 3');
     expect(out).toEqual(['DEBUG: d\n', 'step one\n']);
     expect(err).toEqual(['WARN: careful\n', 'ERROR: INVALID_DATA: bad row 3\n']);
+  });
+
+  it('writes JSON lines under TRAIN_SPAM_LOG_FORMAT=json (what the compiled pipeline sets), and says so for an unknown format', () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
+    const log = cliLogger(false, { TRAIN_SPAM_LOG_FORMAT: 'json' });
+    log.log('debug', 'hidden');
+    log.log('info', 'step one', { rows: 3 });
+    log.log('error', 'bad row 3');
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out[0])).toMatchObject({ level: 'info', message: 'step one', rows: 3, ts: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(JSON.parse(err[0])).toMatchObject({ level: 'error', message: 'bad row 3' });
+    cliLogger(false, { TRAIN_SPAM_LOG_FORMAT: 'xml' }).log('info', 'plain');
+    expect(err[1]).toBe("WARN: TRAIN_SPAM_LOG_FORMAT='xml' is not 'text' or 'json'; logging text\n");
+    expect(out[1]).toBe('plain\n');
   });
 });
