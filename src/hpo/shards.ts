@@ -7,7 +7,7 @@
  * study is reproducible per shard but not equal to the unsharded one.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import type { JsonValue } from '../core/payload.js';
 import { summarize, type StudyResult } from './results.js';
@@ -20,8 +20,11 @@ const SHARD_FILE = /^journal-shard-(\d+)-of-(\d+)\.jsonl$/;
 export interface MergeOptions {
   /** Fail when a shard journal is missing or a shard did not finish (default true). */
   readonly requireComplete?: boolean;
+  /** What to do about an unfinished shard, for its error (default: resume it with --resume). */
+  readonly unfinishedHint?: string;
 }
 
+/** Merges the shard journals of a directory (`hpo merge --journal-dir`). */
 export function mergeShards(dir: string, options: MergeOptions = {}): StudyResult {
   let names: string[];
   try {
@@ -30,19 +33,32 @@ export function mergeShards(dir: string, options: MergeOptions = {}): StudyResul
     throw new TrainSpamError('NOT_FOUND', `journal directory '${dir}' cannot be read: ${(e as Error).message}`, { dir });
   }
   if (names.length === 0) throw new TrainSpamError('NOT_FOUND', `no shard journals (journal-shard-<i>-of-<n>.jsonl) in '${dir}'`, { dir });
+  return mergeShardFiles(names.map((n) => join(dir, n)), `'${dir}'`, options);
+}
+
+/**
+ * Merges shard journals given as files (each named journal-shard-<i>-of-<n>.jsonl, wherever it
+ * lies); `where` names them in errors.
+ */
+export function mergeShardFiles(files: readonly string[], where: string, options: MergeOptions = {}): StudyResult {
+  if (files.length === 0) throw new TrainSpamError('NOT_FOUND', `no shard journals (journal-shard-<i>-of-<n>.jsonl) in ${where}`, { where });
   const states: { index: number; file: string; state: StudyState }[] = [];
   let count: number | null = null;
-  for (const name of names) {
-    const m = SHARD_FILE.exec(name)!;
+  const seen = new Map<number, string>();
+  for (const file of [...files].sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0))) {
+    const m = SHARD_FILE.exec(basename(file));
+    if (!m) throw new TrainSpamError('INVALID_DATA', `shard journal '${file}': expected a file named journal-shard-<i>-of-<n>.jsonl`, { file });
     const n = Number(m[2]);
     if (count !== null && n !== count) {
-      throw new TrainSpamError('INVALID_DATA', `'${dir}' mixes journals of ${count} and ${n} shards ('${name}'); keep one study per directory`, { dir, file: name });
+      throw new TrainSpamError('INVALID_DATA', `${where} mixes journals of ${count} and ${n} shards ('${file}'); keep one study per directory`, { where, file });
     }
     count = n;
-    const file = join(dir, name);
+    const index = Number(m[1]);
+    if (seen.has(index)) throw new TrainSpamError('INVALID_DATA', `two journals of shard ${index}: '${seen.get(index)}' and '${file}'`, { file });
+    seen.set(index, file);
     const state = replay(readJournal(file).events);
     if (!state.header) throw new TrainSpamError('FORMAT_ERROR', `journal '${file}' has no study header`, { file });
-    states.push({ index: Number(m[1]), file, state });
+    states.push({ index, file, state });
   }
   const ref = states[0].state.header as StudyHeader;
   for (const s of states) {
@@ -59,11 +75,12 @@ export function mergeShards(dir: string, options: MergeOptions = {}): StudyResul
   const unfinished = states.filter((s) => [...s.state.trials.values()].some((t) => !isFinished(t)) || s.state.ended !== 'completed');
   const requireComplete = options.requireComplete ?? true;
   if (requireComplete && missing.length) {
-    throw new TrainSpamError('NOT_FOUND', `'${dir}' lacks the journals of shard(s) ${missing.join(', ')} of ${count}`, { dir, missing });
+    throw new TrainSpamError('NOT_FOUND', `${where} lacks the journals of shard(s) ${missing.join(', ')} of ${count}`, { where, missing });
   }
   if (requireComplete && unfinished.length) {
-    throw new TrainSpamError('INVALID_DATA', `shard(s) ${unfinished.map((s) => s.index).join(', ')} did not finish; resume them (--resume) before merging`, {
-      dir,
+    const named = unfinished.map((s) => `${s.index} ('${s.file}')`).join(', ');
+    throw new TrainSpamError('INVALID_DATA', `shard(s) ${named} did not finish; ${options.unfinishedHint ?? 'resume them (--resume) before merging'}`, {
+      where,
       unfinished: unfinished.map((s) => s.index),
     });
   }

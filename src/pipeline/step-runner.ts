@@ -9,16 +9,16 @@
  * (tagged with the step name and the KFP run id), since containers share no parent run.
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, copyFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { TrainSpamError, invalidArgument, isTrainSpamError, toErrorData } from '../core/errors.js';
 import { numCols } from '../core/matrix.js';
 import type { Clock, Logger } from '../core/ports.js';
 import type { FittedFeaturePipeline } from '../features/pipeline.js';
 import { journalFileName } from '../hpo/study.js';
-import { mergeShards } from '../hpo/shards.js';
+import { mergeShardFiles } from '../hpo/shards.js';
 import { trialsCsv } from '../hpo/results.js';
 import type { ProgressReporter } from '../hpo/progress.js';
 import { ARTIFACT_JSON } from '../io/model-artifact.js';
@@ -288,9 +288,10 @@ const hpoTuningStep: Adapter = async (ctx, inv, deps) => {
 };
 
 /** Copies every shard journal (files, or directories holding them) into one directory. */
-async function gatherJournals(paths: readonly string[], into: string): Promise<void> {
-  await mkdir(into, { recursive: true });
+/** The shard journal files of the list inputs (files, or directories holding them), where they are. */
+async function gatherJournals(paths: readonly string[]): Promise<string[]> {
   const pattern = /^journal-shard-\d+-of-\d+\.jsonl$/;
+  const files: string[] = [];
   for (const p of paths) {
     let info;
     try {
@@ -298,14 +299,11 @@ async function gatherJournals(paths: readonly string[], into: string): Promise<v
     } catch {
       throw new TrainSpamError('NOT_FOUND', `shard journal ${p} does not exist`, { path: p });
     }
-    const files = info.isDirectory() ? (await readdir(p)).filter((n) => pattern.test(n)).map((n) => join(p, n)) : [p];
-    if (files.length === 0) throw new TrainSpamError('NOT_FOUND', `shard journal directory ${p} holds no journal-shard-<i>-of-<n>.jsonl`, { path: p });
-    for (const f of files) {
-      if (!pattern.test(basename(f))) throw new TrainSpamError('INVALID_DATA', `shard journal ${f}: expected a file named journal-shard-<i>-of-<n>.jsonl`, { path: f });
-      if (existsSync(join(into, basename(f)))) throw new TrainSpamError('INVALID_DATA', `two shard journals are named ${basename(f)}`, { path: f });
-      await copyFile(f, join(into, basename(f)));
-    }
+    const found = info.isDirectory() ? (await readdir(p)).filter((n) => pattern.test(n)).map((n) => join(p, n)) : [p];
+    if (found.length === 0) throw new TrainSpamError('NOT_FOUND', `shard journal directory ${p} holds no journal-shard-<i>-of-<n>.jsonl`, { path: p });
+    files.push(...found);
   }
+  return files;
 }
 
 async function artifactMetadata(dir: string): Promise<Record<string, unknown>> {
@@ -317,9 +315,9 @@ async function artifactMetadata(dir: string): Promise<Record<string, unknown>> {
 const hpoMergeStep: Adapter = async (ctx, inv) => {
   const journals = inv.lists.journals ?? [];
   const models = inv.lists.shard_models ?? [];
-  const dir = join(ctx.outDir, 'journals');
-  await gatherJournals(journals, dir);
-  const study = mergeShards(dir);
+  const study = mergeShardFiles(await gatherJournals(journals), `the journals input (${journals.length} item${journals.length === 1 ? '' : 's'})`, {
+    unfinishedHint: 're-run their hpo-tuning step (it continues its journal) before merging',
+  });
   const best = bestTrialOf(study);
   ctx.logger.log('info', studySummaryLine(study, best));
   let chosen: string | null = null;

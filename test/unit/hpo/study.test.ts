@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mergeShards } from '../../../src/hpo/shards.js';
+import { mergeShardFiles, mergeShards } from '../../../src/hpo/shards.js';
 import { choice, constant, randint, uniform, type SearchSpace } from '../../../src/hpo/space.js';
 import { readJournal } from '../../../src/hpo/store/journal.js';
 import { FIFO_MAX_REPORTS, journalFileName, runStudy, type StudyOptions } from '../../../src/hpo/study.js';
@@ -194,6 +194,21 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(() => mergeShards(dir)).toThrow(/lacks the journals of shard\(s\) 1 of 2/);
     expect(mergeShards(dir, { requireComplete: false }).state).toBe('incomplete');
     expect(() => mergeShards(tmp())).toThrow(/no shard journals/);
+  });
+
+  it('mergeShardFiles merges journals where they lie and names them (not a copy) in its errors', async () => {
+    const [a, b] = [tmp(), tmp()];
+    await runStudy({ ...base, trials: 4, shard: { index: 0, count: 2 }, journalDir: a });
+    await runStudy({ ...base, trials: 4, shard: { index: 1, count: 2 }, journalDir: b });
+    const fa = join(a, journalFileName(0, 2));
+    const fb = join(b, journalFileName(1, 2));
+    expect(comparable(mergeShardFiles([fb, fa], 'the list').trials)).toEqual(comparable(mergeShards(a, { requireComplete: false }).trials.concat(mergeShards(b, { requireComplete: false }).trials).sort((x, y) => x.trial - y.trial)));
+    expect(() => mergeShardFiles([fa], 'the journals input (1 item)')).toThrow('the journals input (1 item) lacks the journals of shard(s) 1 of 2');
+    expect(() => mergeShardFiles([fa, fa], 'x')).toThrow(`two journals of shard 0: '${fa}' and '${fa}'`);
+    // an unfinished shard: its file and the caller's advice
+    const lines = readFileSync(fb, 'utf8').trimEnd().split('\n');
+    writeFileSync(fb, lines.slice(0, -2).join('\n') + '\n');
+    expect(() => mergeShardFiles([fa, fb], 'x', { unfinishedHint: 're-run their hpo-tuning step' })).toThrow(`shard(s) 1 ('${fb}') did not finish; re-run their hpo-tuning step`);
   });
 
   it('abort cancels running trials, marks the study killed, and a resume completes it', async () => {
