@@ -15,3 +15,18 @@ export interface Payload {
   readonly meta: { [k: string]: JsonValue };
   readonly arrays: Readonly<Record<string, NumericArray>>;
 }
+
+/**
+ * The first place (dotted path of object keys; '(root)' for the values themselves) where two JSON
+ * values differ, or null when they are equal. Object key order does not matter.
+ */
+export function jsonDifference(a: JsonValue, b: JsonValue, path = ''): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const d = jsonDifference((a as Record<string, JsonValue>)[k] ?? null, (b as Record<string, JsonValue>)[k] ?? null, path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+  }
+  return path || '(root)';
+}

@@ -104,6 +104,21 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/**
+ * sha256 of a payload's content (kind, version, meta as JSON, then each array's name, type and
+ * bytes in name order): two payloads with the same fingerprint describe the same fitted object.
+ */
+export function payloadFingerprint(p: Payload): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([p.kind, p.version, p.meta]));
+  for (const name of Object.keys(p.arrays).sort()) {
+    const a = p.arrays[name];
+    h.update(`\0${name}\0${a.constructor.name}\0${a.length}\0`);
+    h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+  return h.digest('hex');
+}
+
 function assertLittleEndian(): void {
   if (endianness() !== 'LE') throw new TrainSpamError('INTERNAL', 'model artifacts are little-endian; this host is big-endian');
 }

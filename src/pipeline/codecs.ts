@@ -24,7 +24,7 @@ import type { FittedFeaturePipeline } from '../features/pipeline.js';
 import { GROUPS_FILE, loadGroups, loadMatrix, saveMatrix } from '../hpo/matrix-file.js';
 import { EMAIL_COLUMN_SPECS, toColumns } from '../io/corpus.js';
 import { openEmailTable, scanEmailTable, streamRowSets, type EmailRowSet } from '../io/email-table.js';
-import { loadPayloads, savePayloads } from '../io/model-artifact.js';
+import { loadPayloads, payloadFingerprint, savePayloads } from '../io/model-artifact.js';
 import { ParquetFileWriter } from '../io/parquet.js';
 import type { BinaryEvaluation } from '../metrics/evaluation.js';
 import type { LatencySummary } from '../metrics/latency.js';
@@ -204,10 +204,16 @@ export async function loadEmailDataset(dir: string): Promise<{ rows: EmailRowSet
 
 // ---------------------------------------------------------------- feature matrices
 
-export async function saveFeatureDataset(dir: string, m: LabelledMatrix): Promise<void> {
+/** Beside a feature matrix: which feature pipeline made it. */
+const FEATURES_FILE = 'features.json';
+const FEATURES_FORMAT = 'train-spam/feature-dataset';
+
+/** Saves a feature matrix with its ids (and groups); `pipelineSha256`: the fingerprint of the pipeline that made it. */
+export async function saveFeatureDataset(dir: string, m: LabelledMatrix, pipelineSha256?: string): Promise<void> {
   saveMatrix(dir, m.X, m.y);
   await writeJsonFile(join(dir, IDS_FILE), m.ids);
   if (m.groups) await writeJsonFile(join(dir, GROUPS_FILE), Array.from(m.groups));
+  if (pipelineSha256) await writeJsonFile(join(dir, FEATURES_FILE), { format: FEATURES_FORMAT, version: 1, featurePipelineSha256: pipelineSha256 });
 }
 
 export async function loadFeatureDataset(dir: string): Promise<LabelledMatrix> {
@@ -219,7 +225,18 @@ export async function loadFeatureDataset(dir: string): Promise<LabelledMatrix> {
   if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) throw formatError(file, 'expected a JSON list of e-mail ids');
   if (ids.length !== X.rows) throw formatError(file, `lists ${ids.length} ids for a ${X.rows}-row matrix`);
   const groups = loadGroups(dir, X.rows);
-  return groups ? { X, y, ids: ids as string[], groups } : { X, y, ids: ids as string[] };
+  const featuresFile = join(dir, FEATURES_FILE);
+  let pipelineSha256: string | undefined;
+  if (existsSync(featuresFile)) {
+    const doc = checkDoc(await readJsonFile(featuresFile, 'feature dataset'), featuresFile, FEATURES_FORMAT, 1, { featurePipelineSha256: 'string' });
+    pipelineSha256 = doc.featurePipelineSha256 as string;
+  }
+  return { X, y, ids: ids as string[], ...(groups ? { groups } : {}), ...(pipelineSha256 ? { pipelineSha256 } : {}) };
+}
+
+/** The fingerprint a feature dataset records for the pipeline that made it. */
+export function featurePipelineSha256(pipeline: FittedFeaturePipeline): string {
+  return payloadFingerprint(pipeline.toPayload());
 }
 
 

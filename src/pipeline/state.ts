@@ -31,6 +31,8 @@ export interface LabelledMatrix {
   readonly ids: readonly string[];
   /** Duplicate-body group per row (training split): validation cuts keep groups whole. */
   readonly groups?: Int32Array;
+  /** Fingerprint of the feature pipeline that made X (payloadFingerprint), when saved with it. */
+  readonly pipelineSha256?: string;
 }
 
 export interface FeatureSet {

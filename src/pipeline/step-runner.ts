@@ -18,6 +18,7 @@ import { numCols } from '../core/matrix.js';
 import type { Clock, Logger } from '../core/ports.js';
 import type { FittedFeaturePipeline } from '../features/pipeline.js';
 import { journalFileName } from '../hpo/study.js';
+import { jsonDifference, type JsonValue } from '../core/payload.js';
 import { mergeShardFiles } from '../hpo/shards.js';
 import { trialsCsv } from '../hpo/results.js';
 import type { ProgressReporter } from '../hpo/progress.js';
@@ -25,7 +26,7 @@ import { ARTIFACT_JSON } from '../io/model-artifact.js';
 import { renderHtmlReport } from '../report/index.js';
 import { SpamScorer, loadScorer, saveScorer } from '../serving/scorer.js';
 import {
-  evaluationDoc, evaluationFromDoc, loadComparison, loadEmailDataset, loadEvaluation, loadFeatureDataset, loadFeaturePipeline, loadGateReport,
+  evaluationDoc, evaluationFromDoc, featurePipelineSha256, loadComparison, loadEmailDataset, loadEvaluation, loadFeatureDataset, loadFeaturePipeline, loadGateReport,
   readJsonFile, saveComparison, saveEmailDatasets, saveEvaluation, saveFeatureDataset, saveFeaturePipeline, saveGateReport, writeJsonFile, writeTextFile,
 } from './codecs.js';
 import { logStepMetrics, systemClock, type RunContext, type Tracking } from './context.js';
@@ -36,7 +37,7 @@ import type { LabelledMatrix } from './state.js';
 import { dataPreparation } from './steps/data-preparation.js';
 import { featureRetrieval } from './steps/feature-retrieval.js';
 import { baselineTraining } from './steps/baseline-training.js';
-import { bestTrialOf, logStudyOutcome, refitBest, runHpoStudy, studyMetrics, studySummaryLine, type HpoStepOptions } from './steps/hpo-tuning.js';
+import { bestTrialOf, logStudyOutcome, refitBest, refitParams, runHpoStudy, studyMetrics, studySummaryLine, type HpoStepOptions } from './steps/hpo-tuning.js';
 import { latencySample, modelEvaluation } from './steps/model-evaluation.js';
 import { modelValidation } from './steps/model-validation.js';
 import { modelComparison } from './steps/model-comparison.js';
@@ -193,9 +194,19 @@ function intParam(inv: StepInvocation, name: string): number {
   return v;
 }
 
+/** The matrix was made by this feature pipeline: same width, and the same pipeline when the matrix records which. */
 function checkWidth(pipeline: FittedFeaturePipeline, m: LabelledMatrix, what: string): void {
   if (pipeline.numFeatures !== numCols(m.X)) {
     throw new TrainSpamError('INVALID_DATA', `${what} has ${numCols(m.X)} feature columns but the feature pipeline makes ${pipeline.numFeatures}: the artifacts come from different feature-retrieval runs`);
+  }
+  if (m.pipelineSha256 === undefined) return;
+  const own = featurePipelineSha256(pipeline);
+  if (own !== m.pipelineSha256) {
+    throw new TrainSpamError(
+      'INVALID_DATA',
+      `${what} was made by another feature pipeline (sha256 ${m.pipelineSha256.slice(0, 12)}…, this one ${own.slice(0, 12)}…): the artifacts come from different feature-retrieval runs`,
+      { expected: own, got: m.pipelineSha256 },
+    );
   }
 }
 
@@ -239,8 +250,9 @@ const featureRetrievalStep: Adapter = async (ctx, inv) => {
   const test = await loadEmailDataset(input(inv, 'test_data'));
   if (!train.groups) throw new TrainSpamError('NOT_FOUND', `train_data ${input(inv, 'train_data')} has no groups.json (duplicate-body groups); rerun data-preparation`);
   const f = await featureRetrieval(ctx, { train: train.rows, test: test.rows, trainGroups: train.groups });
-  await saveFeatureDataset(output(inv, 'train_features'), f.train);
-  await saveFeatureDataset(output(inv, 'test_features'), f.test);
+  const sha = featurePipelineSha256(f.pipeline);
+  await saveFeatureDataset(output(inv, 'train_features'), f.train, sha);
+  await saveFeatureDataset(output(inv, 'test_features'), f.test, sha);
   await saveFeaturePipeline(output(inv, 'feature_pipeline'), f.pipeline);
   return { parameters: {}, metadata: {}, summary: `${f.pipeline.numFeatures} features for ${f.train.X.rows} train / ${f.test.X.rows} test e-mails` };
 };
@@ -320,10 +332,19 @@ const hpoMergeStep: Adapter = async (ctx, inv) => {
   });
   const best = bestTrialOf(study);
   ctx.logger.log('info', studySummaryLine(study, best));
+  // the shard model refitted from the best trial: same trial, family and refit parameters
+  const want = JSON.parse(JSON.stringify(refitParams(best))) as JsonValue;
   let chosen: string | null = null;
-  for (const m of models) if ((await artifactMetadata(m)).best_trial === best.trial) chosen = m;
+  for (const m of models) {
+    const meta = await artifactMetadata(m);
+    if (meta.best_trial === best.trial && meta.model_kind === best.model && jsonDifference((meta.params ?? null) as JsonValue, want) === null) chosen = m;
+  }
   if (!chosen) {
-    throw new TrainSpamError('NOT_FOUND', `none of the ${models.length} shard models was refitted from the best trial ${best.trial}; the shard models and journals come from different runs`);
+    throw new TrainSpamError(
+      'NOT_FOUND',
+      `none of the ${models.length} shard models was refitted from the best trial ${best.trial} (${best.model}, ${JSON.stringify(want)}); the shard models and journals come from different runs`,
+      { bestTrial: best.trial, model: best.model },
+    );
   }
   const outModel = resolve(output(inv, 'best_model'));
   await rm(outModel, { recursive: true, force: true });

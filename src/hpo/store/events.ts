@@ -3,7 +3,7 @@
  * them. The journal is exactly this list, one JSON object per line.
  */
 import type { ErrorData } from '../../core/errors.js';
-import type { JsonValue } from '../../core/payload.js';
+import { jsonDifference, type JsonValue } from '../../core/payload.js';
 import type { RungRecord } from '../scheduler.js';
 import type { TrialConfig } from '../space.js';
 import type { DataSummary } from '../data-digest.js';
@@ -101,20 +101,9 @@ export interface StudyState {
 
 export const emptyState = (): StudyState => ({ header: null, trials: new Map(), rungs: [], ended: null });
 
-function firstDifference(a: JsonValue, b: JsonValue, path = ''): string | null {
-  if (JSON.stringify(a) === JSON.stringify(b)) return null;
-  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-      const d = firstDifference((a as Record<string, JsonValue>)[k] ?? null, (b as Record<string, JsonValue>)[k] ?? null, path ? `${path}.${k}` : k);
-      if (d) return d;
-    }
-  }
-  return path || '(root)';
-}
-
 /** The first header field (dotted path) that differs between two study headers, or null. */
 export function headerDifference(a: StudyHeader, b: StudyHeader): string | null {
-  return firstDifference(a as unknown as JsonValue, b as unknown as JsonValue);
+  return jsonDifference(a as unknown as JsonValue, b as unknown as JsonValue);
 }
 
 /** A trial that ended for good (cancelled and running trials are re-run on resume). */

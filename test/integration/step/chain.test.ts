@@ -4,7 +4,7 @@
  * paths, the two HPO shards are separate invocations and hpo-merge gets their outputs through an
  * ExecutorInput. 240-e-mail fixture, local tracking store in a temp dir, inline HPO executor.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -251,6 +251,39 @@ describe('the containerised steps, chained as Kubeflow runs them', () => {
     // the same model as Staging: no regression
     expect(c.deltas.f1).toBeCloseTo(0, 12);
     expect(readParam('model-comparison', 'decision')).toBe('promote');
+  }, 60_000);
+
+  it('records which feature pipeline made each matrix, and refuses a matrix made by another one (same width)', async () => {
+    const recorded = readJson(join(art('feature-retrieval', 'train_features'), 'features.json'));
+    expect(recorded).toMatchObject({ format: 'train-spam/feature-dataset', version: 1, featurePipelineSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(readJson(join(art('feature-retrieval', 'test_features'), 'features.json'))).toEqual(recorded);
+    // a copy of the training matrix that says another pipeline made it
+    const other = join(root, 'other-train-features');
+    cpSync(art('feature-retrieval', 'train_features'), other, { recursive: true });
+    writeFileSync(join(other, 'features.json'), JSON.stringify({ ...recorded, featurePipelineSha256: 'f'.repeat(64) }));
+    const argv = argvFor(getStep(PIPELINE_DEFINITION, 'baseline-training')!, 'baseline-other');
+    argv[argv.indexOf('--in-train-features') + 1] = other;
+    await expect(executeStep('baseline-training', argv, deps())).rejects.toMatchObject({
+      code: 'INVALID_DATA', message: expect.stringMatching(/^train_features was made by another feature pipeline \(sha256 ffffffffffff…, this one [0-9a-f]{12}…\): the artifacts come from different feature-retrieval runs$/),
+    });
+    expect(existsSync(art('baseline-other', 'model'))).toBe(false);
+  }, 60_000);
+
+  it('hpo-merge refuses shard models that were not refitted from the best trial of the journals', async () => {
+    const bestTrial = (await loadScorer(art('hpo-merge', 'best_model'))).metadata.best_trial;
+    const holder = [0, 1].map((k) => art(shardTask(k), 'shard_model')).find((d) => readJson(join(d, 'artifact.json')).metadata.best_trial === bestTrial)!;
+    const saved = readFileSync(join(holder, 'artifact.json'), 'utf8');
+    try {
+      // same trial number, other parameters: a shard model of another study
+      const doc = JSON.parse(saved);
+      doc.metadata.params = { ...doc.metadata.params, injected: 1 };
+      writeFileSync(join(holder, 'artifact.json'), JSON.stringify(doc));
+      await expect(step('hpo-merge')).rejects.toMatchObject({
+        code: 'NOT_FOUND', message: expect.stringMatching(new RegExp(`^none of the 2 shard models was refitted from the best trial ${bestTrial} `)),
+      });
+    } finally {
+      writeFileSync(join(holder, 'artifact.json'), saved);
+    }
   }, 60_000);
 
   it('a missing input artifact is an error naming the path', async () => {
