@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { TrainSpamError } from '../../core/errors.js';
+import { TrainSpamError, invalidArgument } from '../../core/errors.js';
 import { silentProgress } from '../../hpo/progress.js';
 import {
   PIPELINE_DEFINITION, getStep, stepFlags, type ParamType, type ParamValue, type StepDef, type StepFlag,
@@ -226,6 +226,7 @@ export function registerStepCommand(program: Command): void {
           progress: progress ?? silentProgress,
           workers: stepWorkers(step, process.env),
           openTracking: (uri) => {
+            requireTrackingTarget(name, uri, process.env);
             const t = cliTracking(uri, cliLogger());
             return { tracking: t.tracking, close: () => t.handle.close() };
           },
@@ -237,4 +238,18 @@ export function registerStepCommand(program: Command): void {
         interrupt.dispose();
       }
     });
+}
+
+/**
+ * A step records to MLflow only where the record outlives its container: a tracking URI must be
+ * given (--mlflow-tracking-uri, from the pipeline parameter or the compiled default, or
+ * MLFLOW_TRACKING_URI). Without one, the local store would be created in the pod's working folder
+ * and lost with it (the comparison would never find a Staging model).
+ */
+export function requireTrackingTarget(step: string, uri: string, env: NodeJS.ProcessEnv): void {
+  if (uri.trim() !== '' || (env.MLFLOW_TRACKING_URI ?? '').trim() !== '') return;
+  throw invalidArgument(
+    `step ${step} records to MLflow but no tracking URI is set: pass --mlflow-tracking-uri (the pipeline parameter mlflow_tracking_uri, or compile-pipeline --mlflow-tracking-uri) or set MLFLOW_TRACKING_URI; for a local store give its path`,
+    { usage: true, flag: '--mlflow-tracking-uri' },
+  );
 }

@@ -114,6 +114,7 @@ describe('docker/Dockerfile', () => {
   it('every COPY source exists in the build context or is produced by the stage it is copied from', () => {
     const produced: [RegExp, RegExp][] = [
       [/^dist$/, /npm run build/], [/^node_modules$/, /npm ci/], [/^native\/build\/Release$/, /mkdir -p native\/build\/Release/],
+      [/^datasets\/processed$/, /data prepare --out datasets\/processed\/emails\/all_emails\.parquet/],
     ];
     let checked = 0;
     for (const s of stages) {
@@ -198,5 +199,16 @@ describe('the image entrypoint outside a container', () => {
   it.skipIf(!existsSync(resolve(ROOT, 'dist/cli/main.js')))('node dist/cli/main.js --help exits 0', () => {
     const out = execFileSync(process.execPath, [resolve(ROOT, 'dist/cli/main.js'), '--help'], { encoding: 'utf8' });
     expect(out).toMatch(/Usage: train-spam/);
+  });
+
+  it('the data-prep image holds the processed corpus at the pipeline\'s default entity_data_path', async () => {
+    const { DEFAULT_PROCESSED_PATH } = await import('../../../src/io/corpus.js');
+    const { PIPELINE_PARAMS } = await import('../../../src/pipeline/definition.js');
+    expect(PIPELINE_PARAMS.find((p) => p.name === 'entity_data_path')?.default).toBe(DEFAULT_PROCESSED_PATH);
+    const dataPrep = chain(byName.get('data-prep')!);
+    const workdir = dataPrep[dataPrep.length - 1].workdir;
+    const copy = dataPrep.flatMap((s) => s.instrs).find((i) => i.op === 'COPY' && /datasets\/processed/.test(i.args));
+    expect(copy?.args).toMatch(new RegExp(`\\s\\./datasets/processed$`));
+    expect(`${workdir}/${DEFAULT_PROCESSED_PATH}`).toBe('/app/datasets/processed/emails/all_emails.parquet');
   });
 });

@@ -135,7 +135,7 @@ describe('flag parsing from the definition', () => {
       return argv;
     };
     // noDeps.openTracking throws 'not used': these errors must come first
-    await expect(executeStep('hpo-tuning', withValues(step('hpo-tuning'), { '--shard-index': '3', '--shard-count': '2', '--scheduler': 'random' }), noDeps)).rejects.toMatchObject({
+    await expect(executeStep('hpo-tuning', withValues(step('hpo-tuning'), { '--shard-index': '3', '--shard-count': '2', '--num-trials': '4', '--scheduler': 'random' }), noDeps)).rejects.toMatchObject({
       message: '--shard-index 3 must be in [0, 1] for --shard-count 2',
       details: { usage: true },
     });
@@ -236,5 +236,21 @@ describe('--executor-input', () => {
     await expect(executeStep('hpo-merge', argvWith('{"inputs": {"artifacts": {"shard_models": {"artifacts": []}}}}'), noDeps)).rejects.toMatchObject({
       code: 'NOT_FOUND', message: expect.stringMatching(/no artifact input 'journals'/),
     });
+  });
+});
+
+describe('requireTrackingTarget', () => {
+  it('needs a tracking URI from the flag or MLFLOW_TRACKING_URI for a step that records to MLflow (a local store in a pod is lost with it)', async () => {
+    const { requireTrackingTarget } = await import('../../../src/cli/commands/step.js');
+    expect(() => requireTrackingTarget('model-comparison', 'http://mlflow:5000', {})).not.toThrow();
+    expect(() => requireTrackingTarget('model-comparison', '', { MLFLOW_TRACKING_URI: 'http://mlflow:5000' })).not.toThrow();
+    expect(() => requireTrackingTarget('model-comparison', '/mnt/mlruns', {})).not.toThrow();
+    expect(() => requireTrackingTarget('model-comparison', ' ', { MLFLOW_TRACKING_URI: '' })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/^step model-comparison records to MLflow but no tracking URI is set: pass --mlflow-tracking-uri/),
+        details: { usage: true, flag: '--mlflow-tracking-uri' },
+      }),
+    );
   });
 });
