@@ -53,7 +53,13 @@ export interface ComparisonResult {
   /** candidate − staging; null when there is no usable staging model */
   readonly deltas: { readonly f1: number | null; readonly auc: number | null };
   readonly candidate: ModelScores;
-  readonly staging: { readonly version: string | null; readonly f1: number | null; readonly auc: number | null } | null;
+  readonly staging: {
+    readonly version: string | null;
+    readonly f1: number | null;
+    readonly auc: number | null;
+    /** Test e-mails left out because the Staging model was trained on them (both models are compared without them). */
+    readonly excludedRows?: number;
+  } | null;
   readonly thresholds: ComparisonThresholds;
 }
 
@@ -122,10 +128,12 @@ export function compareWithStaging(
       reasons.push(`${m} drops by ${(-d).toFixed(4)} (candidate ${candidate[m].toFixed(4)} vs Staging ${s.toFixed(4)}); at most ${limits[m]} allowed`);
     }
   }
+  const excluded = typeof staging.excludedRows === 'number' && staging.excludedRows > 0 ? staging.excludedRows : 0;
   const stagingSummary = {
     version: typeof staging.version === 'string' ? staging.version : null,
     f1: finite(staging.f1) ? staging.f1 : null,
     auc: finite(staging.auc) ? staging.auc : null,
+    ...(excluded ? { excludedRows: excluded } : {}),
   };
   if (reasons.length) return { status: 'failed', passed: false, reasons, deltas, staging: stagingSummary, ...base };
   const fmt = (d: number) => (d >= 0 ? '+' : '') + d.toFixed(4);
@@ -133,7 +141,8 @@ export function compareWithStaging(
     status: 'passed',
     passed: true,
     reasons: [
-      `F1 ${fmt(deltas.f1!)} and AUC ${fmt(deltas.auc!)} vs Staging version ${stagingSummary.version ?? '?'} (allowed drop ${limits.f1} / ${limits.auc})`,
+      `F1 ${fmt(deltas.f1!)} and AUC ${fmt(deltas.auc!)} vs Staging version ${stagingSummary.version ?? '?'} (allowed drop ${limits.f1} / ${limits.auc})` +
+        (excluded ? `, without the ${excluded} test e-mails the Staging model was trained on` : ''),
     ],
     deltas,
     staging: stagingSummary,

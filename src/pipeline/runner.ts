@@ -186,7 +186,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
     ));
     const gates = (record.gates = await step('model-validation', () => modelValidation(ctx, evaluation, data.trainTestOverlap)));
     const comparison = (record.comparison = await step('model-comparison', () =>
-      modelComparison(ctx, { candidate: { f1: evaluation.candidate.f1, auc: evaluation.candidate.rocAuc }, test: data.test, testLabels: features.test.y }, stagingScores),
+      modelComparison(
+        ctx,
+        { candidate: { f1: evaluation.candidate.f1, auc: evaluation.candidate.rocAuc }, candidateScores: evaluation.scores, test: data.test, testLabels: features.test.y },
+        stagingScores,
+      ),
     ));
     const promotion = (record.promotion = await step('model-promotion', () => modelPromotion(ctx, gates, comparison)));
     exitCode = promotion.status === 'skipped' && (!gates.passed || !comparison.passed) ? EXIT_REJECTED : EXIT_PROMOTED;

@@ -417,7 +417,9 @@ const modelComparisonStep: Adapter = async (ctx, inv) => {
   const doc = await loadEvaluation(input(inv, 'evaluation'));
   const data = await loadEmailDataset(input(inv, 'test_data'));
   sameIds(doc.ids, data.rows.ids, 'evaluation vs test_data');
-  const result = await modelComparison(ctx, { candidate: { f1: doc.candidate.f1, auc: doc.candidate.rocAuc }, test: data.rows, testLabels: Uint8Array.from(doc.labels) });
+  const result = await modelComparison(ctx, {
+    candidate: { f1: doc.candidate.f1, auc: doc.candidate.rocAuc }, candidateScores: doc.scores, test: data.rows, testLabels: Uint8Array.from(doc.labels),
+  });
   const saved = await saveComparison(output(inv, 'comparison_report'), result);
   return { parameters: { decision: saved.decision }, metadata: {}, summary: `${result.status}: ${saved.decision}` };
 };

@@ -3,6 +3,7 @@
  * cut from it), each trial a nested tracking run; then the best configuration is refitted on the
  * whole training split and saved with the feature pipeline as one model artifact.
  */
+import { encodeIdSet } from '../id-set.js';
 import { join } from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
 import { matrixBytes } from '../../core/matrix.js';
@@ -207,6 +208,8 @@ export async function refitBest(
     validation_score: best.score,
     metric: study.metric,
     seed: ctx.params.seed,
+    // the e-mails it was trained on: a later comparison leaves them out of the rows it scores it on
+    train_ids: encodeIdSet(features.train.ids),
     ...extraMetadata,
   });
   return { model, kind, params, best };

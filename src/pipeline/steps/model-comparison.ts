@@ -2,6 +2,7 @@
  * Step 7: score the model the registry holds in Staging on the same test set as the candidate.
  * No Staging model → "first model" (pass); one that cannot be loaded → this gate fails, no crash.
  */
+import { decodeIdSet } from '../id-set.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,23 @@ export interface StagingScoringInputs {
 
 export interface ComparisonInputs extends StagingScoringInputs {
   readonly candidate: { f1: number; auc: number };
+  /** The candidate's test scores (test split order): its metrics on the rows the Staging model is scored on. */
+  readonly candidateScores: ArrayLike<number>;
+}
+
+/** Metrics on the rows with keep[i] = 1. */
+function metricsOn(labels: Uint8Array, scores: ArrayLike<number>, keep: Uint8Array): { f1: number; auc: number } {
+  let n = 0;
+  for (let i = 0; i < keep.length; i++) n += keep[i];
+  const y = new Uint8Array(n);
+  const s = new Float64Array(n);
+  for (let i = 0, j = 0; i < keep.length; i++) {
+    if (!keep[i]) continue;
+    y[j] = labels[i];
+    s[j++] = scores[i];
+  }
+  const ev = evaluateBinary(y, s);
+  return { f1: ev.f1, auc: ev.rocAuc };
 }
 
 /**
@@ -63,7 +81,14 @@ export async function scoreStagingModel(ctx: RunContext, input: StagingScoringIn
  */
 export async function modelComparison(ctx: RunContext, input: ComparisonInputs, staging?: Promise<StagingInput>): Promise<ComparisonResult> {
   const thresholds = { maxF1Regression: ctx.params.max_f1_regression, maxAucRegression: ctx.params.max_auc_regression };
-  const result = compareWithStaging({ candidate: input.candidate, staging: await (staging ?? scoreStagingModel(ctx, input)) }, thresholds);
+  const st = await (staging ?? scoreStagingModel(ctx, input));
+  // the Staging model was scored without the test e-mails it was trained on: the candidate too
+  const keep = st && !('loadError' in st) && st.keep instanceof Uint8Array ? st.keep : null;
+  if (keep && keep.length !== input.candidateScores.length) {
+    throw new TrainSpamError('INTERNAL', `comparison: ${input.candidateScores.length} candidate scores for ${keep.length} test rows`);
+  }
+  const candidate = keep ? metricsOn(input.testLabels, input.candidateScores, keep) : input.candidate;
+  const result = compareWithStaging({ candidate, staging: st }, thresholds);
   const detail =
     result.status === 'first_model'
       ? 'no model in Staging: first model'
@@ -89,7 +114,8 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Stagi
       scores.set(scorer.scoreRecords(records), at);
       at += records.length;
     }
-    const ev = evaluateBinary(input.testLabels, scores);
+    const rows = stagingRows(ctx, version, scorer.metadata.train_ids, input);
+    const ev = rows ? metricsOn(input.testLabels, scores, rows.keep) : (({ f1, rocAuc }) => ({ f1, auc: rocAuc }))(evaluateBinary(input.testLabels, scores));
     let logged: Record<string, number> = {};
     if (version.runId) {
       try {
@@ -100,13 +126,47 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Stagi
         logged = {};
       }
     }
-    return { version: version.version, f1: ev.f1, auc: ev.rocAuc, runId: version.runId, loggedMetrics: logged };
+    return {
+      version: version.version, f1: ev.f1, auc: ev.auc, runId: version.runId, loggedMetrics: logged,
+      excludedRows: rows ? rows.excluded : 0, ...(rows ? { keep: rows.keep } : {}),
+    };
   } catch (e) {
     ctx.logger.log('warn', `comparison: the Staging model v${version.version} could not be loaded: ${toErrorData(e).message}`);
     return { loadError: toErrorData(e), version: version.version };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * The test rows to score the Staging model on: those it was not trained on (its artifact lists its
+ * training e-mails), null for all of them (none left out, or the list is missing: an older
+ * artifact). All rows too, with a warning, when leaving them out would leave one class empty.
+ */
+function stagingRows(ctx: RunContext, version: ModelVersion, trainIds: unknown, input: StagingScoringInputs): { keep: Uint8Array; excluded: number } | null {
+  if (typeof trainIds !== 'string') {
+    ctx.logger.log('info', `comparison: the Staging model v${version.version} does not list the e-mails it was trained on; it is scored on every test e-mail`);
+    return null;
+  }
+  const seen = decodeIdSet(trainIds, `Staging model v${version.version}`);
+  const ids = input.test.ids;
+  const keep = new Uint8Array(ids.length);
+  let excluded = 0;
+  const kept = [0, 0];
+  for (let i = 0; i < ids.length; i++) {
+    if (seen.has(ids[i])) excluded++;
+    else {
+      keep[i] = 1;
+      kept[input.testLabels[i]]++;
+    }
+  }
+  if (excluded === 0) return null;
+  if (kept[0] === 0 || kept[1] === 0) {
+    ctx.logger.log('warn', `comparison: the Staging model v${version.version} was trained on ${excluded} of the ${ids.length} test e-mails, and without them a class is empty; both models are compared on every test e-mail`);
+    return null;
+  }
+  ctx.logger.log('info', `comparison: the Staging model v${version.version} was trained on ${excluded} of the ${ids.length} test e-mails; both models are compared on the other ${ids.length - excluded}`);
+  return { keep, excluded };
 }
 
 function fmt(v: number | null): string {

@@ -16,6 +16,7 @@ import type { RunInfo } from '../../../src/tracking/contract.js';
 import { modelPromotion } from '../../../src/pipeline/steps/model-promotion.js';
 import type { RunContext } from '../../../src/pipeline/context.js';
 import { systemClock } from '../../../src/pipeline/context.js';
+import { evaluateBinary } from '../../../src/metrics/evaluation.js';
 
 const FIXTURE = resolve(__dirname, '../../../../shared/fixtures/parquet/emails-snappy.parquet');
 
@@ -124,6 +125,25 @@ describe('pipeline end to end (local store)', () => {
     const v1 = await handle.registry.getModelVersion('spam-detector', '1');
     expect(v1.currentStage).toBe('Archived');
   }, 120_000);
+
+  it('a run with another split compares both models without the test e-mails the Staging model was trained on', async () => {
+    const staged = await run(); // seed 7: trained on seed 7's training split
+    const lines: string[] = [];
+    const other = await run({ seed: 8 }, { log: (_level, message) => lines.push(message) });
+    const trainedOn = new Set(staged.record.data!.train.ids);
+    const testIds = other.record.data!.test.ids;
+    const seen = testIds.map((id) => trainedOn.has(id));
+    const excluded = seen.filter(Boolean).length;
+    expect(excluded).toBeGreaterThan(0);
+    const c = other.record.comparison!;
+    expect(c.staging).toMatchObject({ version: staged.record.promotion!.version, excludedRows: excluded });
+    expect(lines.join('\n')).toContain(`was trained on ${excluded} of the ${testIds.length} test e-mails; both models are compared on the other ${testIds.length - excluded}`);
+    // the candidate's figures in the comparison are its metrics on the same rows
+    const keep = seen.map((x) => !x);
+    const ev = evaluateBinary(other.record.data!.test.labels.filter((_, i) => keep[i]), other.record.evaluation!.scores.filter((_, i) => keep[i]));
+    expect(c.candidate).toEqual({ f1: ev.f1, auc: ev.rocAuc });
+    expect(c.reasons.join(' ')).toMatch(new RegExp(`without the ${excluded} test e-mails the Staging model was trained on`));
+  }, 240_000);
 
   it('failed gates exit with 2 and register nothing', async () => {
     const before = (await handle.registry.searchModelVersions("name='spam-detector'")).length;
