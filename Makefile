@@ -1,7 +1,7 @@
 # train-spam: build, images, Kubeflow pipeline.
 #   make build-images IMAGE_TAG=0.1.0 [REGISTRY=ghcr.io/acme]   build (and push) the three images
 #   make compile-pipeline IMAGE_TAG=0.1.0 [REGISTRY=...]         write spam_detection_pipeline.yaml
-#   make run-pipeline KFP_HOST=http://localhost:8888 [PARAMS="num_hpo_trials=40 hpo_shards=4"]
+#   make run-pipeline KFP_HOST=http://localhost:8888 IMAGE_TAG=0.1.0 [REGISTRY=...] [PARAMS="num_hpo_trials=40 hpo_shards=4"]
 #   make hpo-manifest SHARDS=4                                   Indexed Job for HPO without Kubeflow
 #   make test | bench | clean
 IMAGE_TAG ?= dev
@@ -20,7 +20,7 @@ CLI := node dist/cli/main.js
 .PHONY: help build build-images push-images compile-pipeline validate-pipeline run-pipeline hpo-manifest test bench lint clean
 
 help:
-	@sed -n '2,7p' Makefile | sed 's/^# *//'
+	@sed -n '2,6p' Makefile | sed 's/^# *//'
 
 node_modules: package-lock.json
 	npm ci

@@ -79,7 +79,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--baseline <file>', 'baseline to compare with (default bench/results/baseline[-quick].json)')
     .option('--save-baseline', 'also write this run as the baseline')
     .option('--fail-on-regression', 'exit 3 when a figure is more than 10 % worse than the baseline')
-    .option('--e2e-reps <n>', 'end-to-end runs (default 3; 1 with --quick)')
+    .option('--e2e-reps <n>', 'timed end-to-end runs per side (default 5; 1 with --quick)')
     .option('--trials <n>', 'HPO trials of the end-to-end runs (default 20; 4 with --quick)')
     .option('--workers <n>', 'HPO workers (default 2)')
     .option('--data <file>', 'processed e-mail table (default datasets/processed/emails/all_emails.parquet)')
