@@ -182,7 +182,9 @@ export const PIPELINE_PARAMS: readonly PipelineParamDef[] = [
   p('test_split_ratio', 'NUMBER_DOUBLE', 0.2, 'Fraction of e-mails held out for the test split (stratified).'),
   p('seed', 'NUMBER_INTEGER', 42, 'Master seed; every other seed derives from it.'),
   p('num_hpo_trials', 'NUMBER_INTEGER', 20, 'Total HPO trials over all shards.'),
-  p('hpo_shards', 'NUMBER_INTEGER', 2, 'Number of HPO shards (pods) running in parallel.'),
+  // 1 by default: KFP's launcher gives hpo-merge only the first item of a Collected artifact list
+  // (see LIST_DOWNLOAD_LIMIT in step-runner.ts); more shards need a KFP that downloads them all.
+  p('hpo_shards', 'NUMBER_INTEGER', 1, 'Number of HPO shards (pods) running in parallel (KFP downloads only the first shard\'s outputs for the merge: keep 1 there).'),
   p('hpo_scheduler', 'STRING', 'random', 'HPO strategy: random or asha.'),
   p('f1_threshold', 'NUMBER_DOUBLE', 0.85, 'Validation gate: minimum test F1.'),
   p('min_auc_roc', 'NUMBER_DOUBLE', 0.9, 'Validation gate: minimum test ROC AUC.'),

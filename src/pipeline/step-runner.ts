@@ -299,17 +299,26 @@ const hpoTuningStep: Adapter = async (ctx, inv, deps) => {
   };
 };
 
-/** Copies every shard journal (files, or directories holding them) into one directory. */
+/**
+ * KFP's launcher downloads only the first artifact of each input list (launcher_v2.go,
+ * downloadArtifacts: `artifactList.Artifacts[0]`), so with several shards the other items of a
+ * Collected list are named in the ExecutorInput but absent from the container.
+ */
+export const LIST_DOWNLOAD_LIMIT =
+  "the Kubeflow launcher downloads only the first artifact of a Collected list (kubeflow/pipelines launcher_v2.go, downloadArtifacts), so the other shards' outputs are not in this container: " +
+  'run the pipeline with hpo_shards=1 (the trials still use every core of the pod), or shard the search with `train-spam hpo k8s-manifest` (pods sharing a volume)';
+
 /** The shard journal files of the list inputs (files, or directories holding them), where they are. */
 async function gatherJournals(paths: readonly string[]): Promise<string[]> {
   const pattern = /^journal-shard-\d+-of-\d+\.jsonl$/;
   const files: string[] = [];
-  for (const p of paths) {
+  for (const [i, p] of paths.entries()) {
     let info;
     try {
       info = await stat(p);
     } catch {
-      throw new TrainSpamError('NOT_FOUND', `shard journal ${p} does not exist`, { path: p });
+      const launcher = i > 0 && existsSync(paths[0]);
+      throw new TrainSpamError('NOT_FOUND', `shard journal ${p} does not exist${launcher ? `: ${LIST_DOWNLOAD_LIMIT}` : ''}`, { path: p });
     }
     const found = info.isDirectory() ? (await readdir(p)).filter((n) => pattern.test(n)).map((n) => join(p, n)) : [p];
     if (found.length === 0) throw new TrainSpamError('NOT_FOUND', `shard journal directory ${p} holds no journal-shard-<i>-of-<n>.jsonl`, { path: p });

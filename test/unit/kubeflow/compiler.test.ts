@@ -42,7 +42,7 @@ describe('compilePipeline', () => {
     expect(p.entity_data_path).toEqual({ defaultValue: 'datasets/processed/emails/all_emails.parquet', isOptional: true, parameterType: 'STRING' });
     expect(p.test_split_ratio.defaultValue).toBe(0.2);
     expect(p.num_hpo_trials).toMatchObject({ defaultValue: 20, parameterType: 'NUMBER_INTEGER' });
-    expect(p.hpo_shards).toMatchObject({ defaultValue: 2, parameterType: 'NUMBER_INTEGER' });
+    expect(p.hpo_shards).toMatchObject({ defaultValue: 1, parameterType: 'NUMBER_INTEGER' });
     expect(p.f1_threshold.defaultValue).toBe(0.85);
     expect(p.model_name.defaultValue).toBe('spam-detector');
     expect(p.image_tag.defaultValue).toBe('1.2.3');

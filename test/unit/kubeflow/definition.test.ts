@@ -25,7 +25,7 @@ describe('pipeline definition', () => {
       test_split_ratio: ['NUMBER_DOUBLE', 0.2], num_hpo_trials: ['NUMBER_INTEGER', 20], f1_threshold: ['NUMBER_DOUBLE', 0.85],
       min_auc_roc: ['NUMBER_DOUBLE', 0.9], min_precision: ['NUMBER_DOUBLE', 0.8], min_recall: ['NUMBER_DOUBLE', 0.8],
       max_inference_time_ms: ['NUMBER_DOUBLE', 10], max_f1_regression: ['NUMBER_DOUBLE', 0.05], max_auc_regression: ['NUMBER_DOUBLE', 0.05],
-      model_name: ['STRING', 'spam-detector'], seed: ['NUMBER_INTEGER', 42], hpo_shards: ['NUMBER_INTEGER', 2],
+      model_name: ['STRING', 'spam-detector'], seed: ['NUMBER_INTEGER', 42], hpo_shards: ['NUMBER_INTEGER', 1],
       mlflow_tracking_uri: ['STRING', ''], image_tag: ['STRING', 'dev'],
     });
     expect(new Set(def.params.map((x) => x.name)).size).toBe(def.params.length);
