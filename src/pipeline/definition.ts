@@ -81,7 +81,9 @@ export type ParamSource =
   | { readonly kind: 'pipeline'; readonly param: string }
   | { readonly kind: 'step'; readonly step: StepName; readonly output: string }
   /** The ParallelFor item: the shard index of a `fanOut` step. */
-  | { readonly kind: 'shard-index' };
+  | { readonly kind: 'shard-index' }
+  /** The KFP run's id (the `{{$.pipeline_job_uuid}}` placeholder, filled in by the KFP driver). */
+  | { readonly kind: 'kfp-run-id' };
 
 /** Where a step's input artifact comes from. */
 export type ArtifactSource =
@@ -182,9 +184,10 @@ export const PIPELINE_PARAMS: readonly PipelineParamDef[] = [
   p('test_split_ratio', 'NUMBER_DOUBLE', 0.2, 'Fraction of e-mails held out for the test split (stratified).'),
   p('seed', 'NUMBER_INTEGER', 42, 'Master seed; every other seed derives from it.'),
   p('num_hpo_trials', 'NUMBER_INTEGER', 20, 'Total HPO trials over all shards.'),
-  // 1 by default: KFP's launcher gives hpo-merge only the first item of a Collected artifact list
-  // (see LIST_DOWNLOAD_LIMIT in step-runner.ts); more shards need a KFP that downloads them all.
-  p('hpo_shards', 'NUMBER_INTEGER', 1, 'Number of HPO shards (pods) running in parallel (KFP downloads only the first shard\'s outputs for the merge: keep 1 there).'),
+  // 1 by default (one pod, its trials on every core): KFP's launcher gives hpo-merge only the first
+  // item of a Collected artifact list; hpo-merge fetches the other shards' outputs from their MLflow
+  // runs (see shardOutputs in step-runner.ts), a path not yet seen on a real cluster.
+  p('hpo_shards', 'NUMBER_INTEGER', 1, 'Number of HPO shards (pods) running in parallel; the merge fetches the shards\' outputs KFP does not pass it from MLflow.'),
   p('hpo_scheduler', 'STRING', 'random', 'HPO strategy: random or asha.'),
   p('f1_threshold', 'NUMBER_DOUBLE', 0.85, 'Validation gate: minimum test F1.'),
   p('min_auc_roc', 'NUMBER_DOUBLE', 0.9, 'Validation gate: minimum test ROC AUC.'),
@@ -223,6 +226,13 @@ const VALIDATION_PASSED: ConditionDef = {
 const COMPARISON_PROMOTE: ConditionDef = {
   name: 'comparison-promote', step: 'model-comparison', output: 'decision', op: '==', value: 'promote',
 };
+
+/**
+ * The KFP run id, for the HPO shards and their merge: each shard tags its MLflow run with it and
+ * logs its journal there, and hpo-merge fetches from MLflow the shard outputs that KFP's launcher
+ * did not download (it downloads only the first artifact of a Collected list).
+ */
+const KFP_RUN_ID_INPUT: ParamInputDef = { name: 'kfp_run_id', type: 'STRING', source: { kind: 'kfp-run-id' }, description: 'The KFP run id (filled in by KFP).' };
 
 const base = { after: [], when: [], caching: true, runsIn: 'both', mlflow: false } as const;
 
@@ -302,6 +312,7 @@ export const PIPELINE_STEPS: readonly StepDef[] = [
     inputs: {
       parameters: [
         { name: 'shard_index', type: 'NUMBER_INTEGER', source: { kind: 'shard-index' }, description: 'This shard (0-based).' },
+        KFP_RUN_ID_INPUT,
         fromParam('shard_count', 'NUMBER_INTEGER', 'hpo_shards', 'Number of shards.'),
         fromParam('num_trials', 'NUMBER_INTEGER', 'num_hpo_trials', 'Total trials over all shards.'),
         fromParam('scheduler', 'STRING', 'hpo_scheduler', 'random or asha.'),
@@ -330,7 +341,7 @@ export const PIPELINE_STEPS: readonly StepDef[] = [
     mlflow: true,
     resources: res('1', '2', '2Gi', '4Gi'),
     inputs: {
-      parameters: [...MLFLOW_INPUTS],
+      parameters: [KFP_RUN_ID_INPUT, ...MLFLOW_INPUTS],
       artifacts: [
         { name: 'journals', type: 'system.Artifact', list: true, source: { kind: 'collected', step: 'hpo-tuning', output: 'journal' }, description: 'All shard journals.' },
         { name: 'shard_models', type: 'system.Model', list: true, source: { kind: 'collected', step: 'hpo-tuning', output: 'shard_model' }, description: 'All shard models.' },

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { TrainSpamError, invalidArgument, isTrainSpamError, toErrorData } from '../core/errors.js';
 import { numCols } from '../core/matrix.js';
 import type { Clock, Logger } from '../core/ports.js';
@@ -109,6 +109,7 @@ export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<Step
   const scratch = await mkdtemp(join(deps.scratchRoot ?? tmpdir(), `train-spam-${inv.step.name}-`));
   let opened: OpenedTracking | null = null;
   let runId: RunContext['runId'] = null;
+  const kfpRunId = (typeof inv.params.kfp_run_id === 'string' && inv.params.kfp_run_id) || deps.kfpRunId;
   try {
     let experimentId: RunContext['experimentId'] = null;
     if (inv.step.mlflow) {
@@ -123,7 +124,7 @@ export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<Step
           'train-spam.step': inv.step.name,
           'mlflow.source.name': `train-spam step ${inv.step.name}`,
           'mlflow.source.type': 'JOB',
-          ...(deps.kfpRunId ? { 'train-spam.kfp_run_id': deps.kfpRunId } : {}),
+          ...(kfpRunId ? { [KFP_RUN_TAG]: kfpRunId } : {}),
         },
       });
       runId = info.runId;
@@ -291,6 +292,12 @@ const hpoTuningStep: Adapter = async (ctx, inv, deps) => {
   const modelDir = output(inv, 'shard_model');
   const refit = await refitBest(ctx, { pipeline, train }, study, modelDir, { shard_index: index, shard_count: count });
   await logStudyOutcome(ctx, study, refit, modelDir, []);
+  if (ctx.tracking && ctx.runId) {
+    // what hpo-merge fetches when KFP's launcher did not download this shard's outputs (its model
+    // is logged under model/ above)
+    await ctx.tracking.store.logArtifact(ctx.runId, join(journalDir, journalFileName(index, count)), SHARD_JOURNAL_PATH);
+    await ctx.tracking.store.setTag(ctx.runId, SHARD_TAG, `${index}/${count}`);
+  }
   const metrics = await writeMetricsFile(output(inv, 'shard_metrics'), { ...studyMetrics(study), best_trial: best.trial, shard_index: index });
   return {
     parameters: { best_score: best.score ?? NaN },
@@ -305,19 +312,21 @@ const hpoTuningStep: Adapter = async (ctx, inv, deps) => {
  * Collected list are named in the ExecutorInput but absent from the container.
  */
 export const LIST_DOWNLOAD_LIMIT =
-  "the Kubeflow launcher downloads only the first artifact of a Collected list (kubeflow/pipelines launcher_v2.go, downloadArtifacts), so the other shards' outputs are not in this container: " +
-  'run the pipeline with hpo_shards=1 (the trials still use every core of the pod), or shard the search with `train-spam hpo k8s-manifest` (pods sharing a volume)';
+  "the Kubeflow launcher downloads only the first artifact of a Collected list (kubeflow/pipelines launcher_v2.go, downloadArtifacts), and the other shards' MLflow runs (tagged with the KFP run id, holding their journal and model) were not found: " +
+  'check that every hpo-tuning step records to the same MLflow server and experiment, or run with hpo_shards=1 (the trials still use every core of the pod), or shard with `train-spam hpo k8s-manifest` (pods sharing a volume)';
+
+const SHARD_FILE_NAME = /^journal-shard-(\d+)-of-(\d+)\.jsonl$/;
 
 /** The shard journal files of the list inputs (files, or directories holding them), where they are. */
 async function gatherJournals(paths: readonly string[]): Promise<string[]> {
-  const pattern = /^journal-shard-\d+-of-\d+\.jsonl$/;
+  const pattern = SHARD_FILE_NAME;
   const files: string[] = [];
   for (const [i, p] of paths.entries()) {
     let info;
     try {
       info = await stat(p);
     } catch {
-      const launcher = i > 0 && existsSync(paths[0]);
+      const launcher = i > 0 && existsSync(paths[0]); // KFP: no run id or MLflow run to fetch it from
       throw new TrainSpamError('NOT_FOUND', `shard journal ${p} does not exist${launcher ? `: ${LIST_DOWNLOAD_LIMIT}` : ''}`, { path: p });
     }
     const found = info.isDirectory() ? (await readdir(p)).filter((n) => pattern.test(n)).map((n) => join(p, n)) : [p];
@@ -333,10 +342,59 @@ async function artifactMetadata(dir: string): Promise<Record<string, unknown>> {
   return meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : {};
 }
 
+/** Tags of a step's MLflow run: the KFP run, and for an HPO shard `<index>/<count>`. */
+export const KFP_RUN_TAG = 'train-spam.kfp_run_id';
+export const SHARD_TAG = 'train-spam.hpo_shard';
+/** Where a shard's MLflow run holds its journal. */
+const SHARD_JOURNAL_PATH = 'hpo';
+
+/**
+ * The shard outputs of the Collected lists that are in the container, plus those of the other
+ * shards fetched from their MLflow runs of this KFP run (KFP's launcher downloads only the first
+ * item of a list: LIST_DOWNLOAD_LIMIT). Shards are told apart by their journals' names, not by
+ * list order.
+ */
+async function shardOutputs(ctx: RunContext, inv: StepInvocation): Promise<{ journals: string[]; models: string[]; fetched: number; absent: number }> {
+  const lists = { journals: [...(inv.lists.journals ?? [])], models: [...(inv.lists.shard_models ?? [])] };
+  const here = lists.journals.map((j, i) => existsSync(j) && existsSync(lists.models[i] ?? ''));
+  const journals = lists.journals.filter((_, i) => here[i]);
+  const models = lists.models.filter((_, i) => here[i]);
+  const kfpRun = typeof inv.params.kfp_run_id === 'string' ? inv.params.kfp_run_id : '';
+  if (here.every(Boolean) || !kfpRun || !ctx.tracking || !ctx.experimentId) return { ...lists, fetched: 0, absent: 0 };
+  const have = new Set<number>();
+  for (const f of await gatherJournals(journals)) have.add(Number(SHARD_FILE_NAME.exec(basename(f))![1]));
+  const runs = await ctx.tracking.store.searchRuns({
+    experimentIds: [ctx.experimentId],
+    filter: `tags.\`${KFP_RUN_TAG}\` = '${kfpRun.replace(/'/g, "\\'")}' and tags.\`train-spam.step\` = 'hpo-tuning' and attributes.status = 'FINISHED'`,
+  });
+  // per shard, its last finished attempt (a retried shard has several runs)
+  const byShard = new Map<number, { count: number; run: (typeof runs)[number] }>();
+  for (const r of runs) {
+    const m = /^(\d+)\/(\d+)$/.exec(r.data.tags[SHARD_TAG] ?? '');
+    if (!m) continue;
+    const k = Number(m[1]);
+    const seen = byShard.get(k);
+    if (!seen || (r.info.endTime ?? 0) > (seen.run.info.endTime ?? 0)) byShard.set(k, { count: Number(m[2]), run: r });
+  }
+  let fetched = 0;
+  for (const [k, { count, run }] of [...byShard].sort((a, b) => a[0] - b[0])) {
+    if (have.has(k)) continue;
+    const to = join(ctx.outDir, 'shards-from-mlflow', String(k));
+    journals.push(await ctx.tracking.store.downloadArtifacts(run.info.runId, `${SHARD_JOURNAL_PATH}/${journalFileName(k, count)}`, join(to, 'journal')));
+    models.push(await ctx.tracking.store.downloadArtifacts(run.info.runId, 'model', join(to, 'model')));
+    ctx.logger.log('info', `hpo-merge: shard ${k}'s outputs were not downloaded by KFP; fetched them from its MLflow run ${run.info.runId}`);
+    fetched++;
+  }
+  return { journals, models, fetched, absent: here.filter((x) => !x).length - fetched };
+}
+
 const hpoMergeStep: Adapter = async (ctx, inv) => {
-  const journals = inv.lists.journals ?? [];
-  const models = inv.lists.shard_models ?? [];
-  const study = mergeShardFiles(await gatherJournals(journals), `the journals input (${journals.length} item${journals.length === 1 ? '' : 's'})`, {
+  const { journals, models, fetched, absent } = await shardOutputs(ctx, inv);
+  const local = journals.length - fetched;
+  const where =
+    `the journals input (${local} item${local === 1 ? '' : 's'}${fetched ? `, ${fetched} fetched from MLflow` : ''}` +
+    `${absent > 0 ? `; ${absent} neither in this container nor in MLflow for KFP run '${String(inv.params.kfp_run_id)}': ${LIST_DOWNLOAD_LIMIT}` : ''})`;
+  const study = mergeShardFiles(await gatherJournals(journals), where, {
     unfinishedHint: 're-run their hpo-tuning step (it continues its journal) before merging',
   });
   const best = bestTrialOf(study);

@@ -59,7 +59,7 @@ function deps(): StepDeps {
     progress: silentProgress,
     workers: 1,
     hpo: { study: { executor: 'inline' } },
-    kfpRunId: 'kfp-run-123',
+    kfpRunId: KFP_RUN,
     openTracking: (uri) => {
       const h = openTracking({ trackingUri: uri });
       handles.push(h);
@@ -69,6 +69,9 @@ function deps(): StepDeps {
 }
 
 /** The argv Kubeflow would build for `step` (task name for output paths, shard index for hpo-tuning). */
+/** The KFP run id the driver would put in `{{$.pipeline_job_uuid}}`. */
+const KFP_RUN = 'kfp-run-123';
+
 function argvFor(step: StepDef, task: string = step.name, shard?: number, over: Record<string, string> = {}): string[] {
   const argv: string[] = [];
   const run: Record<string, string> = { ...RUN, mlflow_tracking_uri: join(root, 'mlruns'), ...over };
@@ -79,6 +82,7 @@ function argvFor(step: StepDef, task: string = step.name, shard?: number, over: 
       const src = def.source;
       if (src.kind === 'pipeline') v = run[src.param];
       else if (src.kind === 'shard-index') v = String(shard);
+      else if (src.kind === 'kfp-run-id') v = KFP_RUN;
       else v = readFileSync(paramFile(src.step, src.output), 'utf8');
     } else if (f.role === 'in-artifact') {
       const src = step.inputs.artifacts.find((a) => a.name === f.name)!.source;
@@ -285,6 +289,28 @@ describe('the containerised steps, chained as Kubeflow runs them', () => {
       writeFileSync(join(holder, 'artifact.json'), saved);
     }
   }, 60_000);
+
+  it('hpo-merge fetches from MLflow the shard outputs KFP\'s launcher did not download (all list items but the first)', async () => {
+    const def = getStep(PIPELINE_DEFINITION, 'hpo-merge')!;
+    const argv = argvFor(def, 'hpo-merge-launcher');
+    const at = argv.indexOf('--executor-input') + 1;
+    const input = JSON.parse(argv[at]);
+    // the launcher's view: shard 1's items point to paths that were never downloaded
+    for (const name of ['journals', 'shard_models']) input.inputs.artifacts[name].artifacts[1].uri = `minio://mlpipeline/v2/never-downloaded/${name}`;
+    argv[at] = JSON.stringify(input);
+    const lines: string[] = [];
+    await executeStep('hpo-merge', argv, { ...deps(), logger: { log: (_l, m) => void lines.push(m) } });
+    expect(lines.join('\n')).toMatch(/hpo-merge: shard 1's outputs were not downloaded by KFP; fetched them from its MLflow run [0-9a-f]{32}/);
+    expect(readParam('hpo-merge-launcher', 'best_params')).toBe(readParam('hpo-merge', 'best_params'));
+    expect(readFileSync(art('hpo-merge-launcher', 'trials'), 'utf8')).toBe(readFileSync(art('hpo-merge', 'trials'), 'utf8'));
+    // without the run id to find the shards by, the missing shard is named with the launcher's limit
+    const bare = argvFor(def, 'hpo-merge-bare');
+    bare[bare.indexOf('--executor-input') + 1] = JSON.stringify(input);
+    bare[bare.indexOf('--kfp-run-id') + 1] = 'another-run';
+    await expect(executeStep('hpo-merge', bare, deps())).rejects.toMatchObject({
+      code: 'NOT_FOUND', message: expect.stringContaining('the Kubeflow launcher downloads only the first artifact of a Collected list'),
+    });
+  }, 120_000);
 
   it('a missing input artifact is an error naming the path', async () => {
     const def = getStep(PIPELINE_DEFINITION, 'model-validation')!;
