@@ -31,9 +31,9 @@ export function parseExecutorInput(text: string): ExecutorInput {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new TrainSpamError('INVALID_ARGUMENT', `--executor-input is not JSON: ${(e as Error).message}`);
+    throw new TrainSpamError('INVALID_ARGUMENT', `--executor-input is not JSON: ${(e as Error).message}`, { usage: true, flag: '--executor-input' });
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new TrainSpamError('INVALID_ARGUMENT', '--executor-input must be a JSON object (the KFP ExecutorInput)');
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new TrainSpamError('INVALID_ARGUMENT', '--executor-input must be a JSON object (the KFP ExecutorInput)', { usage: true, flag: '--executor-input' });
   return v as ExecutorInput;
 }
 

@@ -2,7 +2,7 @@
  * `train-spam step <name>`: flag parsing driven by the pipeline definition, usage errors (exit 64),
  * output-parameter text and the ExecutorOutput shape of Metrics / ClassificationMetrics.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -231,6 +231,18 @@ describe('--executor-input', () => {
     const e = await executeStep('hpo-merge', argvWith(join(root, 'no-such-file')), noDeps).catch((x) => x);
     expect(exitCodeFor(e)).toBe(64);
     expect(e.message).toMatch(/--executor-input: .* is neither ExecutorInput JSON nor a readable file/);
+  });
+  it('inline text that is not a JSON object is a usage error too (as an unreadable file is)', async () => {
+    for (const [value, msg] of [['{"inputs": ', /--executor-input is not JSON/], ['{}x', /--executor-input is not JSON/]] as const) {
+      const e = await executeStep('hpo-merge', argvWith(value), noDeps).catch((x) => x);
+      expect(exitCodeFor(e)).toBe(64);
+      expect(e.message).toMatch(msg);
+    }
+    const file = join(root, 'array.json');
+    writeFileSync(file, '[1, 2]');
+    const e = await executeStep('hpo-merge', argvWith(file), noDeps).catch((x) => x);
+    expect(exitCodeFor(e)).toBe(64);
+    expect(e.message).toBe('--executor-input must be a JSON object (the KFP ExecutorInput)');
   });
   it('an ExecutorInput without the Collected list names the missing input', async () => {
     await expect(executeStep('hpo-merge', argvWith('{"inputs": {"artifacts": {"shard_models": {"artifacts": []}}}}'), noDeps)).rejects.toMatchObject({
