@@ -80,8 +80,11 @@ export function parseParamText(name: string, text: string): ParamValue {
   }
 }
 
-/** Defaults + overrides, validated. */
-export function resolvePipelineParams(overrides: Partial<Record<string, unknown>> = {}): PipelineParams {
+/**
+ * Defaults + overrides, validated. `partial`: the overrides are one step's share of the parameters
+ * (a KFP step gets only its own), so a check relating two parameters runs only when both are given.
+ */
+export function resolvePipelineParams(overrides: Partial<Record<string, unknown>> = {}, options: { partial?: boolean } = {}): PipelineParams {
   const params = defaultPipelineParams() as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) continue;
@@ -102,7 +105,8 @@ export function resolvePipelineParams(overrides: Partial<Record<string, unknown>
       throw invalidArgument(`parameter '${def.name}' = ${v} is out of range; expected ${range.expected}`, { usage: true, parameter: def.name });
     }
   }
-  if ((params.hpo_shards as number) > (params.num_hpo_trials as number)) {
+  const given = (k: string) => !options.partial || overrides[k] !== undefined;
+  if (given('hpo_shards') && given('num_hpo_trials') && (params.hpo_shards as number) > (params.num_hpo_trials as number)) {
     throw invalidArgument(
       `parameter 'hpo_shards' = ${params.hpo_shards} is more than 'num_hpo_trials' = ${params.num_hpo_trials}; every shard needs at least one trial`,
       { usage: true, parameter: 'hpo_shards' },

@@ -171,7 +171,7 @@ export function stepParams(inv: StepInvocation): PipelineParams {
     flagOf.set(def.source.param, `--${def.name.replace(/_/g, '-')}`);
   }
   try {
-    return resolvePipelineParams(overrides);
+    return resolvePipelineParams(overrides, { partial: true });
   } catch (e) {
     const flag = isTrainSpamError(e) ? flagOf.get(String(e.details.parameter)) : undefined;
     if (flag && isTrainSpamError(e)) throw new TrainSpamError(e.code, `${flag}: ${e.message}`, { ...e.details, flag, usage: true });

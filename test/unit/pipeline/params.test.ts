@@ -11,6 +11,13 @@ describe('pipeline parameters', () => {
     expect(() => parseParamText('num_hpo_trials', '')).toThrow(/is not a number/);
   });
 
+  it('a step\'s share of the parameters is checked against each other only when both are given', () => {
+    // hpo-plan gets only the shard count: the default trial count must not be held against it
+    expect(resolvePipelineParams({ hpo_shards: 30 }, { partial: true }).hpo_shards).toBe(30);
+    expect(() => resolvePipelineParams({ hpo_shards: 30, num_hpo_trials: 4 }, { partial: true })).toThrow(/'hpo_shards' = 30 is more than 'num_hpo_trials' = 4/);
+    expect(() => resolvePipelineParams({ hpo_shards: 30 })).toThrow(/'hpo_shards' = 30 is more than 'num_hpo_trials' = 20/);
+  });
+
   it('refuses more HPO shards than trials, naming both', () => {
     expect(resolvePipelineParams({ num_hpo_trials: 4, hpo_shards: 4 }).hpo_shards).toBe(4);
     expect(() => resolvePipelineParams({ num_hpo_trials: '3', hpo_shards: '4' })).toThrow(

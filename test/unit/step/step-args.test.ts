@@ -126,6 +126,9 @@ describe('flag parsing from the definition', () => {
     const file = join(root, 'plan', 'nested', 'shard_indices');
     await program.parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', '3', '--out-param-shard-indices', file]);
     expect(readFileSync(file, 'utf8')).toBe('[0,1,2]');
+    // more shards than the default trial count: hpo-plan does not get the trial count, so it plans them
+    await buildProgram().exitOverride().parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', '30', '--out-param-shard-indices', file]);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveLength(30);
   });
 
   it('argument checks that need no input run before the tracking run is opened (nothing is left behind)', async () => {
