@@ -282,9 +282,10 @@ export class LocalModelRegistry implements ModelRegistry {
     await this.requireModel(name);
     validateVersion(version);
     if (!(await this.readHead(name, version))) return;
-    // As MLflow's FileStore: the folder stays, marked deleted (so its number is never reused and
-    // a reader of either store skips it); then the aliases that pointed to it go. A crash between
-    // the two leaves an alias to a deleted version, which reads as no alias.
+    // As MLflow's FileStore: the folder stays, marked deleted, so its number is never reused (our
+    // readers skip it everywhere; MLflow's get, latest-versions and alias lookups skip it, its
+    // search lists it, which our REST client filters); then the aliases that pointed to it go. A
+    // crash between the two leaves an alias to a deleted version, which reads as no alias.
     await this.updateVersionMeta(name, version, { current_stage: 'Deleted_Internal' });
     const aliases = await this.aliases(name);
     for (const [alias, v] of Object.entries(aliases)) {

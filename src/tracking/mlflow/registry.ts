@@ -12,7 +12,7 @@ import { limitValue, type BatchContext } from '../batch.js';
 import type { CreateModelVersionOptions, LongValuePolicy, ModelRegistry, ModelStage, ModelVersion, RegisteredModel } from '../contract.js';
 import { normalizeStage, validateAlias, validateKey, validateModelName, validateVersion } from '../validation.js';
 import type { MlflowTransport } from './transport.js';
-import { recordToTags, toModelVersion, toRegisteredModel, wireArray } from './wire.js';
+import { isDeletedVersion, recordToTags, toModelVersion, toRegisteredModel, wireArray } from './wire.js';
 
 const API = '/api/2.0/mlflow';
 type J = Record<string, unknown>;
@@ -108,7 +108,7 @@ export class MlflowModelRegistry implements ModelRegistry {
         query: { filter, max_results: Math.min(1000, want - out.length), page_token: token },
         idempotent: true,
       });
-      out.push(...wireArray(r.model_versions).map(toModelVersion));
+      out.push(...wireArray(r.model_versions).filter((v) => !isDeletedVersion(v)).map(toModelVersion));
       token = r.next_page_token;
       if (!token || wireArray(r.model_versions).length === 0) break;
     }
@@ -187,7 +187,7 @@ export class MlflowModelRegistry implements ModelRegistry {
     const r = await this.transport.json<{ model_versions?: J[] }>({
       method: 'POST', path: `${API}/registered-models/get-latest-versions`, json: body, idempotent: true,
     });
-    return wireArray(r.model_versions).map(toModelVersion);
+    return wireArray(r.model_versions).filter((v) => !isDeletedVersion(v)).map(toModelVersion);
   }
 
   async getDownloadUri(name: string, version: string): Promise<string> {

@@ -120,6 +120,14 @@ export function fromDatasetInput(d: DatasetInput): J {
 
 const STAGES = new Map<string, ModelStage>([['none', 'None'], ['staging', 'Staging'], ['production', 'Production'], ['archived', 'Archived']]);
 
+/**
+ * A version MLflow deleted: its FileStore keeps it with this stage, and its search lists it (only
+ * get, latest-versions and alias lookups skip it), so lists from the server are filtered here.
+ */
+export function isDeletedVersion(v: J): boolean {
+  return str(v.current_stage).toLowerCase() === 'deleted_internal';
+}
+
 export function toModelVersion(v: J): ModelVersion {
   return {
     name: str(v.name),

@@ -20,8 +20,11 @@ for (const mode of ['sqlite', 'filestore'] as const) {
   });
 }
 
-checkModelRegistry('REST client ↔ fake MLflow', async () => {
-  const { server, transport } = await transportTo('sqlite');
-  const registry = new MlflowModelRegistry(transport);
-  return { registry, cleanup: async () => (await registry.close(), await server.stop()) };
-});
+for (const mode of ['sqlite', 'filestore'] as const) {
+  // filestore: deleted versions stay, marked Deleted_Internal, and its search lists them
+  checkModelRegistry(`REST client ↔ fake MLflow (${mode})`, async () => {
+    const { server, transport } = await transportTo(mode);
+    const registry = new MlflowModelRegistry(transport);
+    return { registry, cleanup: async () => (await registry.close(), await server.stop()) };
+  });
+}

@@ -73,7 +73,9 @@ export const ROUTES = {
   'DELETE model-versions/delete': (s: FakeMlflowServer, q: J) => {
     const m = s.model(q.name);
     const v = s.version(q.name, q.version);
-    m.versions.delete(Number(v.version));
+    // the FileStore keeps the version, marked deleted (its search still lists it); SQL drops it
+    if (s.mode === 'filestore') v.current_stage = 'Deleted_Internal';
+    else m.versions.delete(Number(v.version));
     for (const [alias, ver] of [...m.aliases]) if (ver === v.version) m.aliases.delete(alias);
     return {};
   },
@@ -116,7 +118,7 @@ export const ROUTES = {
     const stages: string[] = q.stages?.length ? q.stages.map((x: string) => s.stage(x)) : ['None', 'Staging', 'Production', 'Archived'];
     const out: J[] = [];
     for (const st of stages) {
-      const vs = [...m.versions.values()].filter((v) => v.current_stage === st);
+      const vs = [...m.versions.values()].filter((v) => v.current_stage === st && v.current_stage !== 'Deleted_Internal');
       if (vs.length) out.push(s.versionJson(m, vs[vs.length - 1], false));
     }
     return omitEmpty({ model_versions: out });

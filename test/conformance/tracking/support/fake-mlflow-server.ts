@@ -311,7 +311,7 @@ export class FakeMlflowServer {
   }
   version(name: string, version: unknown): J {
     const v = this.model(name).versions.get(Number(version));
-    if (!v) throw notFound(`Model Version (name=${name}, version=${version}) not found`);
+    if (!v || v.current_stage === 'Deleted_Internal') throw notFound(`Model Version (name=${name}, version=${version}) not found`);
     return v;
   }
   versionJson(m: J, v: J, withAliases: boolean): J {
@@ -320,7 +320,7 @@ export class FakeMlflowServer {
   }
   modelJson(m: J): J {
     const latest = new Map<string, J>();
-    for (const v of m.versions.values()) latest.set(v.current_stage, v);
+    for (const v of m.versions.values()) if (v.current_stage !== 'Deleted_Internal') latest.set(v.current_stage, v);
     return omitEmpty({
       name: m.name, creation_timestamp: m.creation_timestamp, last_updated_timestamp: m.last_updated_timestamp, description: m.description,
       latest_versions: [...latest.values()].map((v) => this.versionJson(m, v, false)), tags: kv(m.tags),
