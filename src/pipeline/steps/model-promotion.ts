@@ -98,10 +98,7 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
           ...(d.details ?? {}), name, version: version.version, aliasMoved, rolledBack: true,
         });
       }
-      const state = aliasMoved
-        ? `the '${STAGING_ALIAS}' alias may point to it, its stage is not Staging`
-        : `the '${STAGING_ALIAS}' alias still points to the previous version`;
-      throw new TrainSpamError(d.code, `promotion: ${name} v${version.version} is registered but could not ${what} (${d.message}); the roll-back failed too (${undo.failure}): ${state}`, {
+      throw new TrainSpamError(d.code, `promotion: ${name} v${version.version} is registered but could not ${what} (${d.message}); the roll-back failed too (${undo.failure}); now ${undo.state}`, {
         ...(d.details ?? {}), name, version: version.version, aliasMoved, rolledBack: false,
       });
     }
@@ -187,35 +184,73 @@ async function stagingState(ctx: RunContext, name: string): Promise<StagingState
 }
 
 /**
- * Undoes a failed promotion of a version this step created: the previous Staging versions get
- * their stage back (a failed transition may have archived them), the alias goes back to where it
- * pointed (or away), and the version is deleted. Stops at the first failing call.
+ * Undoes a failed promotion of a version this step created: the version leaves Staging (a
+ * transition whose answer was lost may have happened), the previous Staging version gets its stage
+ * back (a failed transition may have archived it) and the alias returns to where it pointed (or
+ * goes), each only if no other run has changed it since; then the version is deleted. Stops at the
+ * first failing call and then says where the alias and the stage stand.
  */
-async function rollBack(ctx: RunContext, name: string, version: string, before: StagingState): Promise<{ done: true; restored: string } | { done: false; failure: string }> {
+async function rollBack(
+  ctx: RunContext,
+  name: string,
+  version: string,
+  before: StagingState,
+): Promise<{ done: true; restored: string } | { done: false; failure: string; state: string }> {
   const { registry } = ctx.tracking!;
+  const notes: string[] = [];
   let doing = '';
   try {
-    for (const prev of before.staged) {
-      doing = `reading v${prev}`;
-      const v = await registry.getModelVersion(name, prev);
-      if (v.currentStage !== 'Staging') {
-        doing = `putting v${prev} back in Staging`;
-        await registry.transitionStage(name, prev, 'Staging', false);
+    doing = `reading v${version}`;
+    if ((await registry.getModelVersion(name, version)).currentStage === 'Staging') {
+      doing = `moving v${version} out of Staging`;
+      await registry.transitionStage(name, version, 'None', false);
+    }
+    doing = 'reading the version in Staging';
+    const stagedNow = (await registry.getLatestVersions(name, ['Staging'])).map((v) => v.version);
+    const other = stagedNow.filter((v) => v !== version && !before.staged.includes(v));
+    if (other.length) notes.push(`stage Staging left on v${other.join(', v')} (set by another run since)`);
+    else {
+      for (const prev of before.staged) {
+        doing = `reading v${prev}`;
+        if ((await registry.getModelVersion(name, prev)).currentStage !== 'Staging') {
+          doing = `putting v${prev} back in Staging`;
+          await registry.transitionStage(name, prev, 'Staging', false);
+        }
+      }
+      notes.push(before.staged.length ? `stage Staging on v${before.staged.join(', v')}` : 'no version in stage Staging');
+    }
+    doing = `reading the '${STAGING_ALIAS}' alias`;
+    const aliasNow = (await registry.getVersionByAlias(name, STAGING_ALIAS))?.version ?? null;
+    if (aliasNow === version) {
+      if (before.alias) {
+        doing = `moving the '${STAGING_ALIAS}' alias back to v${before.alias}`;
+        await registry.setAlias(name, STAGING_ALIAS, before.alias);
+      } else {
+        doing = `removing the '${STAGING_ALIAS}' alias`;
+        await registry.deleteAlias(name, STAGING_ALIAS);
       }
     }
-    if (before.alias) {
-      doing = `moving the '${STAGING_ALIAS}' alias back to v${before.alias}`;
-      await registry.setAlias(name, STAGING_ALIAS, before.alias);
-    } else {
-      doing = `removing the '${STAGING_ALIAS}' alias`;
-      await registry.deleteAlias(name, STAGING_ALIAS);
-    }
+    notes.unshift(
+      aliasNow === version || aliasNow === before.alias
+        ? before.alias ? `the '${STAGING_ALIAS}' alias back on v${before.alias}` : `no '${STAGING_ALIAS}' alias (there was none)`
+        : `the '${STAGING_ALIAS}' alias left on ${aliasNow ? `v${aliasNow}` : 'no version'} (moved by another run since)`,
+    );
     doing = `deleting v${version}`;
     await registry.deleteModelVersion(name, version);
   } catch (e) {
-    return { done: false, failure: `${doing}: ${(e as Error).message}` };
+    return { done: false, failure: `${doing}: ${(e as Error).message}`, state: await registryState(ctx, name) };
   }
-  const alias = before.alias ? `the '${STAGING_ALIAS}' alias back on v${before.alias}` : `no '${STAGING_ALIAS}' alias (there was none)`;
-  const stage = before.staged.length ? `stage Staging on v${before.staged.join(', v')}` : 'no version in stage Staging';
-  return { done: true, restored: `${alias}, ${stage}` };
+  return { done: true, restored: notes.join(', ') };
+}
+
+/** Where the alias and the stage stand, for an error message (best effort). */
+async function registryState(ctx: RunContext, name: string): Promise<string> {
+  try {
+    const { registry } = ctx.tracking!;
+    const alias = (await registry.getVersionByAlias(name, STAGING_ALIAS))?.version;
+    const staged = (await registry.getLatestVersions(name, ['Staging'])).map((v) => `v${v.version}`);
+    return `the '${STAGING_ALIAS}' alias is on ${alias ? `v${alias}` : 'no version'} and stage Staging on ${staged.length ? staged.join(', ') : 'no version'}`;
+  } catch (e) {
+    return `the registry could not be read to say where the alias and the stage stand (${(e as Error).message})`;
+  }
 }

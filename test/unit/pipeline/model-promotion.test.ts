@@ -132,21 +132,66 @@ describe('model promotion when the stage transition fails', () => {
     expect(await handle.registry.searchModelVersions(`name='${name}'`)).toEqual([]);
   });
 
-  it('when the roll-back fails too, the error names the version, the failed roll-back call and the alias state', async () => {
+  it('when the roll-back fails too, the error names the version, the failed roll-back call and where the alias and stage stand', async () => {
     const name = 'rollback-fails';
     await modelPromotion(await context(handle.registry, name, []), gates, comparison);
+    const lost = new TrainSpamError('NETWORK_ERROR', 'MLflow POST registered-models/alias failed: other side closed');
     const registry = registryWith({
       setAlias: async () => {
-        throw new TrainSpamError('NETWORK_ERROR', 'MLflow POST registered-models/alias failed: other side closed');
+        throw lost;
+      },
+      deleteModelVersion: async () => {
+        throw new TrainSpamError('REMOTE_ERROR', 'MLflow DELETE model-versions/delete failed: HTTP 503', { httpStatus: 503 });
       },
     } as Override);
     await expect(modelPromotion(await context(registry, name, []), gates, against('1'))).rejects.toMatchObject({
       code: 'NETWORK_ERROR',
       message:
         "promotion: rollback-fails v2 is registered but could not move the 'staging' alias to it (MLflow POST registered-models/alias failed: other side closed); " +
-        "the roll-back failed too (moving the 'staging' alias back to v1: MLflow POST registered-models/alias failed: other side closed): the 'staging' alias still points to the previous version",
+        "the roll-back failed too (deleting v2: MLflow DELETE model-versions/delete failed: HTTP 503); now the 'staging' alias is on v1 and stage Staging on v1",
       details: { name, version: '2', aliasMoved: false, rolledBack: false },
     });
+  });
+
+  it('a transition the server made although its answer was lost: the roll-back takes the version out of Staging first', async () => {
+    const name = 'lost-transition';
+    await modelPromotion(await context(handle.registry, name, []), gates, comparison);
+    const registry = registryWith({
+      transitionStage: async (n: string, v: string, stage: 'Staging', archive: boolean) => {
+        const r = await handle.registry.transitionStage(n, v, stage, archive);
+        if (v === '2' && stage === 'Staging') throw new TrainSpamError('TIMEOUT', 'MLflow POST transition-stage failed: no complete answer within 30000 ms');
+        return r;
+      },
+      deleteModelVersion: async () => {
+        throw new TrainSpamError('REMOTE_ERROR', 'MLflow DELETE model-versions/delete failed: HTTP 503', { httpStatus: 503 });
+      },
+    } as Override);
+    await expect(modelPromotion(await context(registry, name, []), gates, against('1'))).rejects.toMatchObject({
+      message: expect.stringMatching(/the roll-back failed too \(deleting v2: .*\); now the 'staging' alias is on v1 and stage Staging on v1$/),
+    });
+    // v2 is still registered (the delete failed) but neither the alias nor the stage points to it
+    expect((await handle.registry.getModelVersion(name, '2')).currentStage).toBe('None');
+    expect((await handle.registry.getLatestVersions(name, ['Staging'])).map((v) => v.version)).toEqual(['1']);
+  });
+
+  it('the roll-back leaves alone an alias and a stage that another run moved in the meantime', async () => {
+    const name = 'concurrent-rollback';
+    await modelPromotion(await context(handle.registry, name, []), gates, comparison); // v1
+    const registry = registryWith({
+      transitionStage: async (n: string, v: string, stage: 'Staging', archive: boolean) => {
+        if (v !== '2') return handle.registry.transitionStage(n, v, stage, archive);
+        // another run registers and promotes v3 while this one is between its alias and its stage
+        await modelPromotion(await context(handle.registry, name, []), gates, against('2'));
+        throw httpFailure(500);
+      },
+    } as Override);
+    await expect(modelPromotion(await context(registry, name, []), gates, against('1'))).rejects.toMatchObject({
+      message: expect.stringMatching(/rolled back: concurrent-rollback v2 deleted, the 'staging' alias left on v3 \(moved by another run since\), stage Staging left on v3 \(set by another run since\)$/),
+      details: { rolledBack: true },
+    });
+    expect((await handle.registry.getVersionByAlias(name, 'staging'))?.version).toBe('3');
+    expect((await handle.registry.getLatestVersions(name, ['Staging'])).map((v) => v.version)).toEqual(['3']);
+    await expect(handle.registry.getModelVersion(name, '2')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('a version created by an earlier attempt of the same run is not rolled back, only reported', async () => {
