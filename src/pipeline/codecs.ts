@@ -283,7 +283,8 @@ export function evaluationDoc(ev: Evaluation, test: LabelledMatrix, trainTestOve
     latency: ev.latency,
     batchPerSecond: ev.batchPerSecond,
     trainTestOverlap,
-    model,
+    // the model's metadata without its list of training e-mails (the artifact keeps it)
+    model: Object.fromEntries(Object.entries(model).filter(([k]) => k !== 'train_ids')),
   };
 }
 

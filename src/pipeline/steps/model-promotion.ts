@@ -25,8 +25,18 @@ export function promotionTags(gates: GateReport, comparison: ComparisonResult): 
   if (comparison.deltas.f1 !== null) tags['comparison.delta_f1'] = comparison.deltas.f1.toFixed(6);
   if (comparison.deltas.auc !== null) tags['comparison.delta_auc'] = comparison.deltas.auc.toFixed(6);
   if (comparison.staging?.version) tags['comparison.staging_version'] = comparison.staging.version;
-  tags['test.f1'] = comparison.candidate.f1.toFixed(6);
-  tags['test.roc_auc'] = comparison.candidate.auc.toFixed(6);
+  // the whole test split's figures, from the gates (the comparison's may leave out e-mails the
+  // Staging model was trained on)
+  const gateValue = (n: string) => gates.gates.find((g) => g.name === n)?.value ?? null;
+  const f1 = gateValue('f1') ?? comparison.candidate.f1;
+  const auc = gateValue('roc_auc') ?? comparison.candidate.auc;
+  tags['test.f1'] = f1.toFixed(6);
+  tags['test.roc_auc'] = auc.toFixed(6);
+  if (comparison.staging?.excludedRows) {
+    tags['comparison.candidate_f1'] = comparison.candidate.f1.toFixed(6);
+    tags['comparison.candidate_auc'] = comparison.candidate.auc.toFixed(6);
+    tags['comparison.excluded_rows'] = String(comparison.staging.excludedRows);
+  }
   return tags;
 }
 
@@ -138,7 +148,8 @@ async function checkComparisonCurrent(ctx: RunContext, name: string, comparison:
   const now = current?.version ?? null;
   if (now === compared || (now !== null && own.some((v) => v.version === now))) return;
   const then = compared === null ? 'no model in Staging' : `Staging v${compared}`;
-  throw new TrainSpamError('CONFLICT', `promotion: the comparison was made against ${then}, but Staging is now ${now === null ? 'empty' : `v${now}`} (another run changed it since); nothing registered: run the comparison again`, {
+  const left = own.length ? `this run's v${own.map((v) => v.version).join(', v')} stays as it is` : 'nothing registered';
+  throw new TrainSpamError('CONFLICT', `promotion: the comparison was made against ${then}, but Staging is now ${now === null ? 'empty' : `v${now}`} (another run changed it since); ${left}: run the comparison again`, {
     name, compared, current: now,
   });
 }

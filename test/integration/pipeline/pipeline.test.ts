@@ -143,6 +143,12 @@ describe('pipeline end to end (local store)', () => {
     const ev = evaluateBinary(other.record.data!.test.labels.filter((_, i) => keep[i]), other.record.evaluation!.scores.filter((_, i) => keep[i]));
     expect(c.candidate).toEqual({ f1: ev.f1, auc: ev.rocAuc });
     expect(c.reasons.join(' ')).toMatch(new RegExp(`without the ${excluded} test e-mails the Staging model was trained on`));
+    // the registered version's test.* tags are the whole test split's; the comparison's beside them
+    expect(other.record.promotion?.status).toBe('promoted');
+    const tags = (await handle.registry.getModelVersion('spam-detector', other.record.promotion!.version!)).tags;
+    expect(tags['test.f1']).toBe(other.record.evaluation!.candidate.f1.toFixed(6));
+    expect(tags['comparison.candidate_f1']).toBe(ev.f1.toFixed(6));
+    expect(tags['comparison.excluded_rows']).toBe(String(excluded));
   }, 240_000);
 
   it('failed gates exit with 2 and register nothing', async () => {
