@@ -30,3 +30,11 @@ export function jsonDifference(a: JsonValue, b: JsonValue, path = ''): string | 
   }
   return path || '(root)';
 }
+
+/** JSON text with object keys sorted at every level: equal values give equal text. */
+export function canonicalJson(v: JsonValue): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, JsonValue>;
+  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+}

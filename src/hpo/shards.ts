@@ -9,13 +9,29 @@
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
-import type { JsonValue } from '../core/payload.js';
+import { canonicalJson, type JsonValue } from '../core/payload.js';
+import { createHash } from 'node:crypto';
 import { summarize, type StudyResult } from './results.js';
 import { headerDifference, isFinished, replay, type StudyHeader, type StudyState } from './store/events.js';
 import { readJournal } from './store/journal.js';
 import { METRIC_MODE, type MetricName } from './trial.js';
 
 const SHARD_FILE = /^journal-shard-(\d+)-of-(\d+)\.jsonl$/;
+
+/**
+ * What every shard of one study shares (the header but for the shard index), as a sha256: the shards
+ * of a sharded study find each other by it (e.g. in tracking), whatever run or pod they ran in.
+ */
+export function studyKey(header: StudyHeader): string {
+  return createHash('sha256').update(canonicalJson({ ...header, shardIndex: 0 } as unknown as JsonValue)).digest('hex');
+}
+
+/** The study header of a journal file (FORMAT_ERROR when it has none). */
+export function journalHeader(file: string): StudyHeader {
+  const header = replay(readJournal(file).events).header;
+  if (!header) throw new TrainSpamError('FORMAT_ERROR', `journal '${file}' has no study header`, { file });
+  return header;
+}
 
 export interface MergeOptions {
   /** Fail when a shard journal is missing or a shard did not finish (default true). */

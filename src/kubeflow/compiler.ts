@@ -216,10 +216,6 @@ export function compilePipeline(def: PipelineDefinition, opts: CompileOptions): 
         inParams[i.name] = paramIn({ kind: 'param', name: pd.name, type: pd.type }, g, task);
       } else if (src.kind === 'step') {
         inParams[i.name] = paramIn(stepParamProducer(src.step, src.output), g, task);
-      } else if (src.kind === 'kfp-run-id') {
-        // the driver replaces a constant that is exactly this placeholder with the run's id
-        if (i.type !== 'STRING') throw fail(`step ${step.name}: input ${i.name} (the KFP run id) must be a STRING`);
-        inParams[i.name] = { runtimeValue: { constant: '{{$.pipeline_job_uuid}}' } };
       } else {
         if (!g.iterator) throw fail(`step ${step.name}: input ${i.name} is a shard index outside a fan-out`);
         inParams[i.name] = { componentInputParameter: g.iterator.itemInput };

@@ -81,9 +81,7 @@ export type ParamSource =
   | { readonly kind: 'pipeline'; readonly param: string }
   | { readonly kind: 'step'; readonly step: StepName; readonly output: string }
   /** The ParallelFor item: the shard index of a `fanOut` step. */
-  | { readonly kind: 'shard-index' }
-  /** The KFP run's id (the `{{$.pipeline_job_uuid}}` placeholder, filled in by the KFP driver). */
-  | { readonly kind: 'kfp-run-id' };
+  | { readonly kind: 'shard-index' };
 
 /** Where a step's input artifact comes from. */
 export type ArtifactSource =
@@ -227,13 +225,6 @@ const COMPARISON_PROMOTE: ConditionDef = {
   name: 'comparison-promote', step: 'model-comparison', output: 'decision', op: '==', value: 'promote',
 };
 
-/**
- * The KFP run id, for the HPO shards and their merge: each shard tags its MLflow run with it and
- * logs its journal there, and hpo-merge fetches from MLflow the shard outputs that KFP's launcher
- * did not download (it downloads only the first artifact of a Collected list).
- */
-const KFP_RUN_ID_INPUT: ParamInputDef = { name: 'kfp_run_id', type: 'STRING', source: { kind: 'kfp-run-id' }, description: 'The KFP run id (filled in by KFP).' };
-
 const base = { after: [], when: [], caching: true, runsIn: 'both', mlflow: false } as const;
 
 export const PIPELINE_STEPS: readonly StepDef[] = [
@@ -312,7 +303,6 @@ export const PIPELINE_STEPS: readonly StepDef[] = [
     inputs: {
       parameters: [
         { name: 'shard_index', type: 'NUMBER_INTEGER', source: { kind: 'shard-index' }, description: 'This shard (0-based).' },
-        KFP_RUN_ID_INPUT,
         fromParam('shard_count', 'NUMBER_INTEGER', 'hpo_shards', 'Number of shards.'),
         fromParam('num_trials', 'NUMBER_INTEGER', 'num_hpo_trials', 'Total trials over all shards.'),
         fromParam('scheduler', 'STRING', 'hpo_scheduler', 'random or asha.'),
@@ -341,7 +331,7 @@ export const PIPELINE_STEPS: readonly StepDef[] = [
     mlflow: true,
     resources: res('1', '2', '2Gi', '4Gi'),
     inputs: {
-      parameters: [KFP_RUN_ID_INPUT, ...MLFLOW_INPUTS],
+      parameters: [...MLFLOW_INPUTS],
       artifacts: [
         { name: 'journals', type: 'system.Artifact', list: true, source: { kind: 'collected', step: 'hpo-tuning', output: 'journal' }, description: 'All shard journals.' },
         { name: 'shard_models', type: 'system.Model', list: true, source: { kind: 'collected', step: 'hpo-tuning', output: 'shard_model' }, description: 'All shard models.' },

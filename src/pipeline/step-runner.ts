@@ -19,7 +19,7 @@ import type { Clock, Logger } from '../core/ports.js';
 import type { FittedFeaturePipeline } from '../features/pipeline.js';
 import { journalFileName } from '../hpo/study.js';
 import { jsonDifference, type JsonValue } from '../core/payload.js';
-import { mergeShardFiles } from '../hpo/shards.js';
+import { journalHeader, mergeShardFiles, studyKey } from '../hpo/shards.js';
 import { trialsCsv } from '../hpo/results.js';
 import type { ProgressReporter } from '../hpo/progress.js';
 import { ARTIFACT_JSON } from '../io/model-artifact.js';
@@ -109,7 +109,6 @@ export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<Step
   const scratch = await mkdtemp(join(deps.scratchRoot ?? tmpdir(), `train-spam-${inv.step.name}-`));
   let opened: OpenedTracking | null = null;
   let runId: RunContext['runId'] = null;
-  const kfpRunId = (typeof inv.params.kfp_run_id === 'string' && inv.params.kfp_run_id) || deps.kfpRunId;
   try {
     let experimentId: RunContext['experimentId'] = null;
     if (inv.step.mlflow) {
@@ -124,7 +123,7 @@ export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<Step
           'train-spam.step': inv.step.name,
           'mlflow.source.name': `train-spam step ${inv.step.name}`,
           'mlflow.source.type': 'JOB',
-          ...(kfpRunId ? { [KFP_RUN_TAG]: kfpRunId } : {}),
+          ...(deps.kfpRunId ? { 'train-spam.kfp_run_id': deps.kfpRunId } : {}),
         },
       });
       runId = info.runId;
@@ -294,9 +293,10 @@ const hpoTuningStep: Adapter = async (ctx, inv, deps) => {
   await logStudyOutcome(ctx, study, refit, modelDir, []);
   if (ctx.tracking && ctx.runId) {
     // what hpo-merge fetches when KFP's launcher did not download this shard's outputs (its model
-    // is logged under model/ above)
-    await ctx.tracking.store.logArtifact(ctx.runId, join(journalDir, journalFileName(index, count)), SHARD_JOURNAL_PATH);
-    await ctx.tracking.store.setTag(ctx.runId, SHARD_TAG, `${index}/${count}`);
+    // is logged under model/ above), found by the study's key and the shard
+    const journalFile = join(journalDir, journalFileName(index, count));
+    await ctx.tracking.store.logArtifact(ctx.runId, journalFile, SHARD_JOURNAL_PATH);
+    await ctx.tracking.store.logBatch(ctx.runId, { tags: { [STUDY_TAG]: studyKey(journalHeader(journalFile)), [SHARD_TAG]: `${index}/${count}` } });
   }
   const metrics = await writeMetricsFile(output(inv, 'shard_metrics'), { ...studyMetrics(study), best_trial: best.trial, shard_index: index });
   return {
@@ -312,7 +312,7 @@ const hpoTuningStep: Adapter = async (ctx, inv, deps) => {
  * Collected list are named in the ExecutorInput but absent from the container.
  */
 export const LIST_DOWNLOAD_LIMIT =
-  "the Kubeflow launcher downloads only the first artifact of a Collected list (kubeflow/pipelines launcher_v2.go, downloadArtifacts), and the other shards' MLflow runs (tagged with the KFP run id, holding their journal and model) were not found: " +
+  "the Kubeflow launcher downloads only the first artifact of a Collected list (kubeflow/pipelines launcher_v2.go, downloadArtifacts), and the other shards' MLflow runs (tagged with the study, holding their journal and model) were not found: " +
   'check that every hpo-tuning step records to the same MLflow server and experiment, or run with hpo_shards=1 (the trials still use every core of the pod), or shard with `train-spam hpo k8s-manifest` (pods sharing a volume)';
 
 const SHARD_FILE_NAME = /^journal-shard-(\d+)-of-(\d+)\.jsonl$/;
@@ -342,30 +342,32 @@ async function artifactMetadata(dir: string): Promise<Record<string, unknown>> {
   return meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : {};
 }
 
-/** Tags of a step's MLflow run: the KFP run, and for an HPO shard `<index>/<count>`. */
-export const KFP_RUN_TAG = 'train-spam.kfp_run_id';
+/** Tags of an HPO shard's MLflow run: its study (studyKey: shared by the study's shards) and `<index>/<count>`. */
+export const STUDY_TAG = 'train-spam.hpo_study';
 export const SHARD_TAG = 'train-spam.hpo_shard';
 /** Where a shard's MLflow run holds its journal. */
 const SHARD_JOURNAL_PATH = 'hpo';
 
 /**
  * The shard outputs of the Collected lists that are in the container, plus those of the other
- * shards fetched from their MLflow runs of this KFP run (KFP's launcher downloads only the first
- * item of a list: LIST_DOWNLOAD_LIMIT). Shards are told apart by their journals' names, not by
- * list order.
+ * shards of the same study fetched from their MLflow runs (KFP's launcher downloads only the first
+ * item of a list: LIST_DOWNLOAD_LIMIT). The study is known from the journals at hand (studyKey), so
+ * a shard that KFP took from its cache, whose run belongs to an earlier KFP run, is found too; the
+ * same study gives the same trials and models. Shards are told apart by journal name, not list order.
  */
-async function shardOutputs(ctx: RunContext, inv: StepInvocation): Promise<{ journals: string[]; models: string[]; fetched: number; absent: number }> {
+async function shardOutputs(ctx: RunContext, inv: StepInvocation): Promise<{ journals: string[]; models: string[]; fetched: number; absent: number; study: string | null }> {
   const lists = { journals: [...(inv.lists.journals ?? [])], models: [...(inv.lists.shard_models ?? [])] };
   const here = lists.journals.map((j, i) => existsSync(j) && existsSync(lists.models[i] ?? ''));
   const journals = lists.journals.filter((_, i) => here[i]);
   const models = lists.models.filter((_, i) => here[i]);
-  const kfpRun = typeof inv.params.kfp_run_id === 'string' ? inv.params.kfp_run_id : '';
-  if (here.every(Boolean) || !kfpRun || !ctx.tracking || !ctx.experimentId) return { ...lists, fetched: 0, absent: 0 };
+  if (here.every(Boolean) || journals.length === 0 || !ctx.tracking || !ctx.experimentId) return { ...lists, fetched: 0, absent: 0, study: null };
   const have = new Set<number>();
-  for (const f of await gatherJournals(journals)) have.add(Number(SHARD_FILE_NAME.exec(basename(f))![1]));
+  const files = await gatherJournals(journals);
+  for (const f of files) have.add(Number(SHARD_FILE_NAME.exec(basename(f))![1]));
+  const study = studyKey(journalHeader(files[0]));
   const runs = await ctx.tracking.store.searchRuns({
     experimentIds: [ctx.experimentId],
-    filter: `tags.\`${KFP_RUN_TAG}\` = '${kfpRun.replace(/'/g, "\\'")}' and tags.\`train-spam.step\` = 'hpo-tuning' and attributes.status = 'FINISHED'`,
+    filter: `tags.\`${STUDY_TAG}\` = '${study}' and tags.\`train-spam.step\` = 'hpo-tuning' and attributes.status = 'FINISHED'`,
   });
   // per shard, its last finished attempt (a retried shard has several runs)
   const byShard = new Map<number, { count: number; run: (typeof runs)[number] }>();
@@ -385,15 +387,15 @@ async function shardOutputs(ctx: RunContext, inv: StepInvocation): Promise<{ jou
     ctx.logger.log('info', `hpo-merge: shard ${k}'s outputs were not downloaded by KFP; fetched them from its MLflow run ${run.info.runId}`);
     fetched++;
   }
-  return { journals, models, fetched, absent: here.filter((x) => !x).length - fetched };
+  return { journals, models, fetched, absent: here.filter((x) => !x).length - fetched, study };
 }
 
 const hpoMergeStep: Adapter = async (ctx, inv) => {
-  const { journals, models, fetched, absent } = await shardOutputs(ctx, inv);
+  const { journals, models, fetched, absent, study: key } = await shardOutputs(ctx, inv);
   const local = journals.length - fetched;
   const where =
     `the journals input (${local} item${local === 1 ? '' : 's'}${fetched ? `, ${fetched} fetched from MLflow` : ''}` +
-    `${absent > 0 ? `; ${absent} neither in this container nor in MLflow for KFP run '${String(inv.params.kfp_run_id)}': ${LIST_DOWNLOAD_LIMIT}` : ''})`;
+    `${absent > 0 ? `; ${absent} neither in this container nor in MLflow (study ${key?.slice(0, 12)}…): ${LIST_DOWNLOAD_LIMIT}` : ''})`;
   const study = mergeShardFiles(await gatherJournals(journals), where, {
     unfinishedHint: 're-run their hpo-tuning step (it continues its journal) before merging',
   });

@@ -82,7 +82,6 @@ function argvFor(step: StepDef, task: string = step.name, shard?: number, over: 
       const src = def.source;
       if (src.kind === 'pipeline') v = run[src.param];
       else if (src.kind === 'shard-index') v = String(shard);
-      else if (src.kind === 'kfp-run-id') v = KFP_RUN;
       else v = readFileSync(paramFile(src.step, src.output), 'utf8');
     } else if (f.role === 'in-artifact') {
       const src = step.inputs.artifacts.find((a) => a.name === f.name)!.source;
@@ -303,12 +302,12 @@ describe('the containerised steps, chained as Kubeflow runs them', () => {
     expect(lines.join('\n')).toMatch(/hpo-merge: shard 1's outputs were not downloaded by KFP; fetched them from its MLflow run [0-9a-f]{32}/);
     expect(readParam('hpo-merge-launcher', 'best_params')).toBe(readParam('hpo-merge', 'best_params'));
     expect(readFileSync(art('hpo-merge-launcher', 'trials'), 'utf8')).toBe(readFileSync(art('hpo-merge', 'trials'), 'utf8'));
-    // without the run id to find the shards by, the missing shard is named with the launcher's limit
-    const bare = argvFor(def, 'hpo-merge-bare');
-    bare[bare.indexOf('--executor-input') + 1] = JSON.stringify(input);
-    bare[bare.indexOf('--kfp-run-id') + 1] = 'another-run';
-    await expect(executeStep('hpo-merge', bare, deps())).rejects.toMatchObject({
-      code: 'NOT_FOUND', message: expect.stringContaining('the Kubeflow launcher downloads only the first artifact of a Collected list'),
+    // a shard whose MLflow run is gone: named, with the launcher's limit
+    const shardRuns = await inspect.store.searchRuns({ experimentIds: [(await inspect.store.getExperimentByName('kfp-steps'))!.experimentId], filter: "tags.`train-spam.hpo_shard` = '1/2'" });
+    expect(shardRuns.length).toBeGreaterThan(0);
+    for (const r of shardRuns) await inspect.store.deleteRun(r.info.runId);
+    await expect(executeStep('hpo-merge', argvFor(def, 'hpo-merge-bare').map((a, i, all) => (all[i - 1] === '--executor-input' ? JSON.stringify(input) : a)), deps())).rejects.toMatchObject({
+      code: 'NOT_FOUND', message: expect.stringMatching(/^the journals input \(1 item; 1 neither in this container nor in MLflow \(study [0-9a-f]{12}…\): the Kubeflow launcher downloads only the first artifact of a Collected list/),
     });
   }, 120_000);
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mergeShardFiles, mergeShards } from '../../../src/hpo/shards.js';
+import { journalHeader, mergeShardFiles, mergeShards, studyKey } from '../../../src/hpo/shards.js';
 import { choice, constant, randint, uniform, type SearchSpace } from '../../../src/hpo/space.js';
 import { readJournal } from '../../../src/hpo/store/journal.js';
 import { FIFO_MAX_REPORTS, journalFileName, runStudy, type StudyOptions } from '../../../src/hpo/study.js';
@@ -194,6 +194,17 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(() => mergeShards(dir)).toThrow(/lacks the journals of shard\(s\) 1 of 2/);
     expect(mergeShards(dir, { requireComplete: false }).state).toBe('incomplete');
     expect(() => mergeShards(tmp())).toThrow(/no shard journals/);
+  });
+
+  it('studyKey is shared by the shards of one study and differs for another study', async () => {
+    const [a, b, c] = [tmp(), tmp(), tmp()];
+    await runStudy({ ...base, trials: 4, shard: { index: 0, count: 2 }, journalDir: a });
+    await runStudy({ ...base, trials: 4, shard: { index: 1, count: 2 }, journalDir: b });
+    await runStudy({ ...base, trials: 4, seed: base.seed + 1, shard: { index: 1, count: 2 }, journalDir: c });
+    const key = (d: string, i: number) => studyKey(journalHeader(join(d, journalFileName(i, 2))));
+    expect(key(a, 0)).toMatch(/^[0-9a-f]{64}$/);
+    expect(key(b, 1)).toBe(key(a, 0));
+    expect(key(c, 1)).not.toBe(key(a, 0));
   });
 
   it('mergeShardFiles merges journals where they lie and names them (not a copy) in its errors', async () => {

@@ -67,9 +67,6 @@ describe('compilePipeline', () => {
     expect(shard.retryPolicy).toEqual({ backoffDuration: '30s', backoffFactor: 2, backoffMaxDuration: '3600s', maxRetryCount: 2 });
     expect(shard.inputs!.parameters!.shard_index).toEqual({ componentInputParameter: 'pipelinechannel--hpo-plan-shard_indices-loop-item' });
     expect(shard.inputs!.parameters!.shard_count).toEqual({ componentInputParameter: 'pipelinechannel--hpo_shards' });
-    // the KFP run id, filled in by the driver: shards tag their MLflow runs with it, the merge finds them by it
-    expect(shard.inputs!.parameters!.kfp_run_id).toEqual({ runtimeValue: { constant: '{{$.pipeline_job_uuid}}' } });
-    expect(task(['hpo-merge']).inputs!.parameters!.kfp_run_id).toEqual({ runtimeValue: { constant: '{{$.pipeline_job_uuid}}' } });
     const loopComp = spec.components['comp-for-loop-1'];
     expect(loopComp.outputDefinitions!.artifacts!['pipelinechannel--hpo-tuning-journal']).toMatchObject({ isArtifactList: true });
     expect(loopComp.dag!.outputs!.artifacts!['pipelinechannel--hpo-tuning-shard_model']).toEqual({

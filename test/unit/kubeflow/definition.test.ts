@@ -41,8 +41,7 @@ describe('pipeline definition', () => {
         } else if (i.source.kind === 'step') {
           const src = i.source;
           expect(seen.get(src.step)?.outputs.parameters.find((o) => o.name === src.output)?.type, `${s.name}.${i.name}`).toBe(i.type);
-        } else if (i.source.kind === 'kfp-run-id') expect(i.type, `${s.name}.${i.name}`).toBe('STRING');
-        else expect(s.fanOut).toBe('shards');
+        } else expect(s.fanOut).toBe('shards');
       }
       for (const a of s.inputs.artifacts) {
         const out = seen.get(a.source.step)?.outputs.artifacts.find((o) => o.name === a.source.output);
