@@ -16,7 +16,8 @@ import { headerDifference, isFinished, replay, type StudyHeader, type StudyState
 import { readJournal } from './store/journal.js';
 import { METRIC_MODE, type MetricName } from './trial.js';
 
-const SHARD_FILE = /^journal-shard-(\d+)-of-(\d+)\.jsonl$/;
+/** A shard journal's file name: groups 1 and 2 are the shard index and count. */
+export const SHARD_FILE = /^journal-shard-(\d+)-of-(\d+)\.jsonl$/;
 
 /**
  * What every shard of one study shares (the header but for the shard index), as a sha256: the shards

@@ -19,7 +19,7 @@ import type { Clock, Logger } from '../core/ports.js';
 import type { FittedFeaturePipeline } from '../features/pipeline.js';
 import { journalFileName } from '../hpo/study.js';
 import { jsonDifference, type JsonValue } from '../core/payload.js';
-import { journalHeader, mergeShardFiles, studyKey } from '../hpo/shards.js';
+import { SHARD_FILE, journalHeader, mergeShardFiles, studyKey } from '../hpo/shards.js';
 import { trialsCsv } from '../hpo/results.js';
 import type { ProgressReporter } from '../hpo/progress.js';
 import { ARTIFACT_JSON } from '../io/model-artifact.js';
@@ -315,11 +315,9 @@ export const LIST_DOWNLOAD_LIMIT =
   "the Kubeflow launcher downloads only the first artifact of a Collected list (kubeflow/pipelines launcher_v2.go, downloadArtifacts), and the other shards' MLflow runs (tagged with the study, holding their journal and model) were not found: " +
   'check that every hpo-tuning step records to the same MLflow server and experiment, or run with hpo_shards=1 (the trials still use every core of the pod), or shard with `train-spam hpo k8s-manifest` (pods sharing a volume)';
 
-const SHARD_FILE_NAME = /^journal-shard-(\d+)-of-(\d+)\.jsonl$/;
-
 /** The shard journal files of the list inputs (files, or directories holding them), where they are. */
 async function gatherJournals(paths: readonly string[]): Promise<string[]> {
-  const pattern = SHARD_FILE_NAME;
+  const pattern = SHARD_FILE;
   const files: string[] = [];
   for (const [i, p] of paths.entries()) {
     let info;
@@ -363,7 +361,7 @@ async function shardOutputs(ctx: RunContext, inv: StepInvocation): Promise<{ jou
   if (here.every(Boolean) || journals.length === 0 || !ctx.tracking || !ctx.experimentId) return { ...lists, fetched: 0, absent: 0, study: null };
   const have = new Set<number>();
   const files = await gatherJournals(journals);
-  for (const f of files) have.add(Number(SHARD_FILE_NAME.exec(basename(f))![1]));
+  for (const f of files) have.add(Number(SHARD_FILE.exec(basename(f))![1]));
   const study = studyKey(journalHeader(files[0]));
   const runs = await ctx.tracking.store.searchRuns({
     experimentIds: [ctx.experimentId],

@@ -4,6 +4,7 @@
  * it and set the legacy stage `Staging` (archiving the previous one) where the server supports it.
  * Re-running for the same run finds the version it created instead of making a second one.
  */
+import { mayHaveCreated } from '../../tracking/lost-answer.js';
 import { TrainSpamError, isTrainSpamError, toErrorData } from '../../core/errors.js';
 import type { ModelVersion } from '../../tracking/contract.js';
 import type { ComparisonResult } from '../comparison.js';
@@ -166,7 +167,7 @@ async function createVersion(ctx: RunContext, name: string, runId: string, gates
       description: `train-spam run ${runId}`,
     });
   } catch (e) {
-    if (!isTrainSpamError(e) || !['TIMEOUT', 'NETWORK_ERROR', 'REMOTE_ERROR'].includes(e.code)) throw e;
+    if (!mayHaveCreated(e)) throw e;
     let found: ModelVersion[];
     try {
       found = await registry.searchModelVersions(`name='${name}' and run_id='${runId}'`);
@@ -175,7 +176,7 @@ async function createVersion(ctx: RunContext, name: string, runId: string, gates
     }
     if (found.length === 0) throw e;
     const v = found.sort((a, b) => Number(a.version) - Number(b.version))[0];
-    ctx.logger.log('warn', `promotion: registering the version failed (${e.message}), but the server had created it: ${name} v${v.version}`);
+    ctx.logger.log('warn', `promotion: registering the version failed (${(e as Error).message}), but the server had created it: ${name} v${v.version}`);
     return v;
   }
 }

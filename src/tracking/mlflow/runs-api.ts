@@ -4,7 +4,8 @@
  * and the server's duplicate-point check drops it), metric history, log-inputs.
  */
 import { randomUUID } from 'node:crypto';
-import { TrainSpamError, isTrainSpamError } from '../../core/errors.js';
+import { TrainSpamError } from '../../core/errors.js';
+import { mayHaveCreated } from '../lost-answer.js';
 import type { RunId } from '../../core/ids.js';
 import { chunkBatch, prepareBatch, type BatchContext } from '../batch.js';
 import type { CreateRunOptions, DatasetInput, LogBatchInput, Metric, Run, RunInfo, SearchRunsOptions, UpdateRunOptions } from '../contract.js';
@@ -54,18 +55,13 @@ export async function createRun(t: MlflowTransport, options: CreateRunOptions, c
   return toRunInfo((r.run.info ?? {}) as J);
 }
 
-/** A failure after which the server may have made the run: no answer, or a 5xx. */
-function mayHaveCreated(e: unknown): boolean {
-  if (!isTrainSpamError(e)) return false;
-  if (e.code === 'TIMEOUT' || e.code === 'NETWORK_ERROR') return true;
-  const status = e.details.httpStatus;
-  return e.code === 'REMOTE_ERROR' && typeof status === 'number' && status >= 500;
-}
 
 async function findByCreateKey(t: MlflowTransport, experimentId: CreateRunOptions['experimentId'], key: string): Promise<RunInfo | null> {
   try {
     const hits = await searchRuns(t, { experimentIds: [experimentId], filter: `tags.\`${CREATE_KEY_TAG}\` = '${key}'`, viewType: 'ALL', maxResults: 1 });
-    return hits[0]?.info ?? null;
+    // only a run that carries this very key (a server that ignored the filter answers others)
+    const run = hits.find((r) => r.data.tags[CREATE_KEY_TAG] === key && r.info.runId);
+    return run?.info ?? null;
   } catch {
     return null; // the server is still failing: report the original error
   }
