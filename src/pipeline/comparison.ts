@@ -59,6 +59,8 @@ export interface ComparisonResult {
     readonly auc: number | null;
     /** Test e-mails left out because the Staging model was trained on them (both models are compared without them). */
     readonly excludedRows?: number;
+    /** Test e-mails the Staging model was trained on but compared on anyway (too few would be left without them). */
+    readonly seenRows?: number;
   } | null;
   readonly thresholds: ComparisonThresholds;
 }
@@ -129,20 +131,30 @@ export function compareWithStaging(
     }
   }
   const excluded = typeof staging.excludedRows === 'number' && staging.excludedRows > 0 ? staging.excludedRows : 0;
+  const seen = typeof staging.seenRows === 'number' && staging.seenRows > 0 ? staging.seenRows : 0;
+  const rows = excluded
+    ? `, without the ${excluded} test e-mails the Staging model was trained on`
+    : seen
+      ? `, on every test e-mail although the Staging model was trained on ${seen} of them (too few would be left without them)`
+      : '';
   const stagingSummary = {
     version: typeof staging.version === 'string' ? staging.version : null,
     f1: finite(staging.f1) ? staging.f1 : null,
     auc: finite(staging.auc) ? staging.auc : null,
     ...(excluded ? { excludedRows: excluded } : {}),
+    ...(!excluded && seen ? { seenRows: seen } : {}),
   };
-  if (reasons.length) return { status: 'failed', passed: false, reasons, deltas, staging: stagingSummary, ...base };
+  if (reasons.length) {
+    if (excluded) reasons.push(`compared without the ${excluded} test e-mails the Staging model was trained on`);
+    else if (seen) reasons.push(`the Staging model was trained on ${seen} of the test e-mails it was scored on (too few would be left without them): its figures are flattered`);
+    return { status: 'failed', passed: false, reasons, deltas, staging: stagingSummary, ...base };
+  }
   const fmt = (d: number) => (d >= 0 ? '+' : '') + d.toFixed(4);
   return {
     status: 'passed',
     passed: true,
     reasons: [
-      `F1 ${fmt(deltas.f1!)} and AUC ${fmt(deltas.auc!)} vs Staging version ${stagingSummary.version ?? '?'} (allowed drop ${limits.f1} / ${limits.auc})` +
-        (excluded ? `, without the ${excluded} test e-mails the Staging model was trained on` : ''),
+      `F1 ${fmt(deltas.f1!)} and AUC ${fmt(deltas.auc!)} vs Staging version ${stagingSummary.version ?? '?'} (allowed drop ${limits.f1} / ${limits.auc})${rows}`,
     ],
     deltas,
     staging: stagingSummary,

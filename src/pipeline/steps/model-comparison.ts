@@ -115,7 +115,7 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Stagi
       at += records.length;
     }
     const rows = stagingRows(ctx, version, scorer.metadata.train_ids, input);
-    const ev = rows ? metricsOn(input.testLabels, scores, rows.keep) : (({ f1, rocAuc }) => ({ f1, auc: rocAuc }))(evaluateBinary(input.testLabels, scores));
+    const ev = rows.keep ? metricsOn(input.testLabels, scores, rows.keep) : (({ f1, rocAuc }) => ({ f1, auc: rocAuc }))(evaluateBinary(input.testLabels, scores));
     let logged: Record<string, number> = {};
     if (version.runId) {
       try {
@@ -128,7 +128,7 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Stagi
     }
     return {
       version: version.version, f1: ev.f1, auc: ev.auc, runId: version.runId, loggedMetrics: logged,
-      excludedRows: rows ? rows.excluded : 0, ...(rows ? { keep: rows.keep } : {}),
+      excludedRows: rows.keep ? rows.seen : 0, seenRows: rows.seen, ...(rows.keep ? { keep: rows.keep } : {}),
     };
   } catch (e) {
     ctx.logger.log('warn', `comparison: the Staging model v${version.version} could not be loaded: ${toErrorData(e).message}`);
@@ -143,10 +143,10 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Stagi
  * training e-mails), null for all of them (none left out, or the list is missing: an older
  * artifact). All rows too, with a warning, when leaving them out would leave one class empty.
  */
-function stagingRows(ctx: RunContext, version: ModelVersion, trainIds: unknown, input: StagingScoringInputs): { keep: Uint8Array; excluded: number } | null {
+function stagingRows(ctx: RunContext, version: ModelVersion, trainIds: unknown, input: StagingScoringInputs): { keep: Uint8Array | null; seen: number } {
   if (typeof trainIds !== 'string') {
     ctx.logger.log('info', `comparison: the Staging model v${version.version} does not list the e-mails it was trained on; it is scored on every test e-mail`);
-    return null;
+    return { keep: null, seen: 0 };
   }
   const seen = decodeIdSet(trainIds, `Staging model v${version.version}`);
   const ids = input.test.ids;
@@ -160,13 +160,14 @@ function stagingRows(ctx: RunContext, version: ModelVersion, trainIds: unknown, 
       kept[input.testLabels[i]]++;
     }
   }
-  if (excluded === 0) return null;
+  if (excluded === 0) return { keep: null, seen: 0 };
   if (kept[0] === 0 || kept[1] === 0) {
-    ctx.logger.log('warn', `comparison: the Staging model v${version.version} was trained on ${excluded} of the ${ids.length} test e-mails, and without them a class is empty; both models are compared on every test e-mail`);
-    return null;
+    const left = excluded === ids.length ? 'no test e-mail is left' : `the other ${ids.length - excluded} hold no ${kept[1] === 0 ? 'spam' : 'ham'}`;
+    ctx.logger.log('warn', `comparison: the Staging model v${version.version} was trained on ${excluded} of the ${ids.length} test e-mails and ${left}; both models are compared on every test e-mail, which flatters the Staging model`);
+    return { keep: null, seen: excluded };
   }
   ctx.logger.log('info', `comparison: the Staging model v${version.version} was trained on ${excluded} of the ${ids.length} test e-mails; both models are compared on the other ${ids.length - excluded}`);
-  return { keep, excluded };
+  return { keep, seen: excluded };
 }
 
 function fmt(v: number | null): string {

@@ -64,4 +64,19 @@ describe('compareWithStaging', () => {
     expect(compareWithStaging({ candidate: { f1: 0.88, auc: 0.95 }, staging }, { maxF1Regression: 0.01, maxAucRegression: 0.05 }).status).toBe('failed');
     expect(() => compareWithStaging({ candidate, staging }, { maxF1Regression: -1, maxAucRegression: 0.05 })).toThrow(/max_f1_regression/);
   });
+
+  it('records the test e-mails the Staging model was trained on: left out (excludedRows), or kept and said so (seenRows)', () => {
+    const staging = { version: '3', f1: 0.9, auc: 0.95 };
+    const left = compareWithStaging({ candidate: { f1: 0.91, auc: 0.95 }, staging: { ...staging, excludedRows: 40, seenRows: 40 } });
+    expect(left.staging).toEqual({ version: '3', f1: 0.9, auc: 0.95, excludedRows: 40 });
+    expect(left.reasons[0]).toMatch(/, without the 40 test e-mails the Staging model was trained on$/);
+    const kept = compareWithStaging({ candidate: { f1: 0.91, auc: 0.95 }, staging: { ...staging, excludedRows: 0, seenRows: 48 } });
+    expect(kept.staging).toEqual({ version: '3', f1: 0.9, auc: 0.95, seenRows: 48 });
+    expect(kept.reasons[0]).toMatch(/, on every test e-mail although the Staging model was trained on 48 of them \(too few would be left without them\)$/);
+    // a failed comparison says it too
+    const failed = compareWithStaging({ candidate: { f1: 0.8, auc: 0.95 }, staging: { ...staging, excludedRows: 0, seenRows: 48 } });
+    expect(failed.status).toBe('failed');
+    expect(failed.reasons).toContain('the Staging model was trained on 48 of the test e-mails it was scored on (too few would be left without them): its figures are flattered');
+    expect(compareWithStaging({ candidate: { f1: 0.91, auc: 0.95 }, staging }).staging).toEqual(staging);
+  });
 });
