@@ -23,7 +23,11 @@ export function exitCodeFor(e: unknown): number {
   return EXIT.ERROR;
 }
 
-export function formatError(e: unknown): string {
+/** The line a failed command ends with; a JSON object under TRAIN_SPAM_LOG_FORMAT=json, as the log lines are. */
+export function formatError(e: unknown, env: NodeJS.ProcessEnv = process.env): string {
   const d = toErrorData(e);
+  if (env.TRAIN_SPAM_LOG_FORMAT === 'json') {
+    return JSON.stringify({ ts: new Date().toISOString(), level: 'error', code: d.code, message: d.message, details: d.details ?? {} });
+  }
   return `train-spam: error [${d.code}]: ${d.message}`;
 }

@@ -32,7 +32,8 @@ export function makeJsonLogger(sink: (line: string, level: LogLevel) => void, mi
   return {
     log(level, message, fields) {
       if (LEVEL_ORDER[level] < LEVEL_ORDER[minLevel]) return;
-      sink(JSON.stringify({ ts: new Date(now()).toISOString(), level, message, ...(fields ?? {}) }), level);
+      // fields first: one named ts, level or message does not replace those
+      sink(JSON.stringify({ ...(fields ?? {}), ts: new Date(now()).toISOString(), level, message }), level);
     },
   };
 }

@@ -35,4 +35,16 @@ describe('cliLogger', () => {
     expect(err[1]).toBe("WARN: TRAIN_SPAM_LOG_FORMAT='xml' is not 'text' or 'json'; logging text\n");
     expect(out[1]).toBe('plain\n');
   });
+
+  it('in JSON mode a field named like ts/level/message does not replace them, and the final error line is JSON too', async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
+    cliLogger(false, { TRAIN_SPAM_LOG_FORMAT: 'json' }).log('info', 'real', { message: 'fake', level: 'fake' });
+    expect(JSON.parse(out[0])).toMatchObject({ level: 'info', message: 'real' });
+    const { formatError } = await import('../../../src/cli/exit-codes.js');
+    const { TrainSpamError } = await import('../../../src/core/errors.js');
+    const e = new TrainSpamError('INVALID_ARGUMENT', 'bad flag', { flag: '--x' });
+    expect(JSON.parse(formatError(e, { TRAIN_SPAM_LOG_FORMAT: 'json' }))).toMatchObject({ level: 'error', code: 'INVALID_ARGUMENT', message: 'bad flag', details: { flag: '--x' } });
+    expect(formatError(e, {})).toBe('train-spam: error [INVALID_ARGUMENT]: bad flag');
+  });
 });
