@@ -90,3 +90,13 @@ export function normalizeStage(stage: string): ModelStage {
   if (!s) throw bad(`invalid model stage '${stage}'; expected one of ${MODEL_STAGES.join(', ')}`, { stage });
   return s;
 }
+
+/**
+ * A string as a literal of an MLflow search filter: in single quotes, or in double quotes when it
+ * holds a single quote (the filter grammar has no escapes); one holding both cannot be searched for.
+ */
+export function filterLiteral(value: string, what: string): string {
+  if (!value.includes("'")) return `'${value}'`;
+  if (!value.includes('"')) return `"${value}"`;
+  throw bad(`${what} '${value}' holds both quote characters and cannot be written in an MLflow search filter`, { value });
+}

@@ -4,6 +4,7 @@
  * it and set the legacy stage `Staging` (archiving the previous one) where the server supports it.
  * Re-running for the same run finds the version it created instead of making a second one.
  */
+import { filterLiteral } from '../../tracking/validation.js';
 import { mayHaveCreated } from '../../tracking/lost-answer.js';
 import { TrainSpamError, isTrainSpamError, toErrorData } from '../../core/errors.js';
 import type { ModelVersion } from '../../tracking/contract.js';
@@ -70,8 +71,9 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   const runId = ctx.runId;
   await registry.createRegisteredModel(name, { description: 'E-mail spam detector trained by train-spam' });
   const sha = options.artifactSha256;
-  const existing = await registry.searchModelVersions(`name='${name}' and run_id='${runId}'`);
-  if (existing.length === 0 && sha) existing.push(...(await registry.searchModelVersions(`name='${name}' and tags.\`${ARTIFACT_SHA_TAG}\` = '${sha}'`)));
+  const byName = `name=${filterLiteral(name, 'model name')}`;
+  const existing = await registry.searchModelVersions(`${byName} and run_id=${filterLiteral(runId, 'run id')}`);
+  if (existing.length === 0 && sha) existing.push(...(await registry.searchModelVersions(`${byName} and tags.\`${ARTIFACT_SHA_TAG}\` = ${filterLiteral(sha, 'artifact digest')}`)));
   await checkComparisonCurrent(ctx, name, comparison, existing);
   let version: ModelVersion;
   let status: PromotionResult['status'];
@@ -170,7 +172,7 @@ async function createVersion(ctx: RunContext, name: string, runId: string, gates
     if (!mayHaveCreated(e)) throw e;
     let found: ModelVersion[];
     try {
-      found = await registry.searchModelVersions(`name='${name}' and run_id='${runId}'`);
+      found = await registry.searchModelVersions(`name=${filterLiteral(name, 'model name')} and run_id=${filterLiteral(runId, 'run id')}`);
     } catch {
       throw e;
     }

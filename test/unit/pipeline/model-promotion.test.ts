@@ -249,4 +249,11 @@ describe('model promotion when the stage transition fails', () => {
     // and a run that compared with the current Staging model promotes
     expect(await modelPromotion(await context(handle.registry, name, []), gates, against('2'))).toMatchObject({ status: 'promoted', version: '3' });
   });
+
+  it('a model name with a quote in it is promoted and found again on a retry', async () => {
+    const name = "o'brien";
+    const ctx = await context(handle.registry, name, []);
+    expect(await modelPromotion(ctx, gates, comparison)).toMatchObject({ status: 'promoted', version: '1' });
+    expect(await modelPromotion(ctx, gates, comparison)).toMatchObject({ status: 'already_promoted', version: '1' });
+  });
 });

@@ -31,4 +31,14 @@ describe('tracking validation', () => {
     expect(normalizeStage('staging')).toBe('Staging');
     expect(code(() => normalizeStage('Prod'))).toBe('INVALID_ARGUMENT');
   });
+
+  it('filterLiteral quotes a value so the search filter reads it back, and refuses one with both quotes', async () => {
+    const { filterLiteral } = await import('../../../src/tracking/validation.js');
+    const { parseFilter } = await import('../../../src/tracking/local/search-filter.js');
+    for (const v of ['plain', "o'brien", 'say "hi"', '']) {
+      const [clause] = parseFilter(`name = ${filterLiteral(v, 'model name')}`);
+      expect(clause.value).toBe(v);
+    }
+    expect(() => filterLiteral(`it's "odd"`, 'model name')).toThrow(/model name 'it's "odd"' holds both quote characters/);
+  });
 });
