@@ -288,7 +288,11 @@ export const PIPELINE_STEPS: readonly StepDef[] = [
     image: 'hpo-train',
     runsIn: 'kfp',
     resources: res('100m', '500m', '256Mi', '512Mi'),
-    inputs: { parameters: [fromParam('shard_count', 'NUMBER_INTEGER', 'hpo_shards', 'Number of shards.')], artifacts: [] },
+    // the trial count too, so that more shards than trials fails here, once, not in every shard
+    inputs: {
+      parameters: [fromParam('shard_count', 'NUMBER_INTEGER', 'hpo_shards', 'Number of shards.'), fromParam('num_trials', 'NUMBER_INTEGER', 'num_hpo_trials', 'Total trials over all shards.')],
+      artifacts: [],
+    },
     outputs: { parameters: [outP('shard_indices', 'LIST', 'JSON list [0, 1, ..., shard_count - 1].')], artifacts: [] },
   },
   {

@@ -112,6 +112,10 @@ export function resolvePipelineParams(overrides: Partial<Record<string, unknown>
       { usage: true, parameter: 'hpo_shards' },
     );
   }
+  // promotion looks versions up by model name in MLflow search filters, which have no escapes
+  if (String(params.model_name).includes("'") && String(params.model_name).includes('"')) {
+    throw invalidArgument(`parameter 'model_name' = ${JSON.stringify(params.model_name)} holds both quote characters; MLflow search filters cannot name it`, { usage: true, parameter: 'model_name' });
+  }
   if (params.hpo_scheduler !== 'random' && params.hpo_scheduler !== 'asha') {
     throw invalidArgument(`parameter 'hpo_scheduler' = '${params.hpo_scheduler}'; expected 'random' or 'asha'`, { usage: true, parameter: 'hpo_scheduler' });
   }

@@ -39,6 +39,8 @@ export function promotionTags(gates: GateReport, comparison: ComparisonResult): 
     tags['comparison.candidate_auc'] = comparison.candidate.auc.toFixed(6);
     tags['comparison.excluded_rows'] = String(comparison.staging.excludedRows);
   }
+  // compared on e-mails the Staging model was trained on (too few were left without them)
+  if (comparison.staging?.seenRows) tags['comparison.seen_rows'] = String(comparison.staging.seenRows);
   return tags;
 }
 
@@ -115,11 +117,11 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
         ...(d.details ?? {}), name, version: version.version, aliasMoved, rolledBack: false,
       });
     }
-    // A version registered by an earlier attempt of this run: say what did not happen, and fail.
-    const state = aliasMoved
-      ? `the '${STAGING_ALIAS}' alias was moved to it, but its stage could not be set to Staging`
-      : `the '${STAGING_ALIAS}' alias could not be moved to it (it still points to the previous version)`;
-    throw new TrainSpamError(d.code, `promotion: ${name} v${version.version} is registered; ${state}: ${d.message}`, { ...(d.details ?? {}), name, version: version.version, aliasMoved });
+    // A version registered by an earlier attempt of this run: not rolled back; say what failed and
+    // where alias and stage stand, read back (a call whose answer was lost may have done its work).
+    throw new TrainSpamError(d.code, `promotion: ${name} v${version.version} is registered (by an earlier attempt of this run); could not ${what} (${d.message}); now ${await registryState(ctx, name)}`, {
+      ...(d.details ?? {}), name, version: version.version, aliasMoved,
+    });
   }
   if (ctx.tracking && ctx.runId) await ctx.tracking.store.setTag(ctx.runId, 'train-spam.registered_version', `${name}/${version.version}`);
   const verb = status === 'promoted' ? 'registered' : 'already registered as';

@@ -202,7 +202,7 @@ describe('model promotion when the stage transition fails', () => {
       throw httpFailure(500);
     });
     await expect(modelPromotion({ ...ctx, tracking: { ...ctx.tracking!, registry } }, gates, comparison)).rejects.toMatchObject({
-      message: expect.stringMatching(/^promotion: retried-step v1 is registered; the 'staging' alias was moved to it, but its stage could not be set to Staging: /),
+      message: expect.stringMatching(/^promotion: retried-step v1 is registered \(by an earlier attempt of this run\); could not set its stage to Staging \(.*HTTP 500\); now the 'staging' alias is on v1 and stage Staging on v1$/),
     });
     expect((await handle.registry.getModelVersion(name, '1')).currentStage).toBe('Staging');
   });

@@ -18,6 +18,11 @@ describe('pipeline parameters', () => {
     expect(() => resolvePipelineParams({ hpo_shards: 30 })).toThrow(/'hpo_shards' = 30 is more than 'num_hpo_trials' = 20/);
   });
 
+  it('refuses a model name that MLflow search filters cannot hold (both quote characters), before any work', () => {
+    expect(resolvePipelineParams({ model_name: "o'brien" }).model_name).toBe("o'brien");
+    expect(() => resolvePipelineParams({ model_name: `it's "x"` })).toThrow(/parameter 'model_name' = "it's \\"x\\"" holds both quote characters/);
+  });
+
   it('refuses more HPO shards than trials, naming both', () => {
     expect(resolvePipelineParams({ num_hpo_trials: 4, hpo_shards: 4 }).hpo_shards).toBe(4);
     expect(() => resolvePipelineParams({ num_hpo_trials: '3', hpo_shards: '4' })).toThrow(

@@ -77,11 +77,11 @@ describe('flag parsing from the definition', () => {
 
   it('an unknown flag, a flag without value, a repeated flag and --flag=value are usage errors', () => {
     const s = step('hpo-plan');
-    expect(usageError(() => parseStepArgs(s, [...validArgv(s), '--num-trials', '3'])).message).toMatch(/unknown flag "--num-trials"; expected: --shard-count --out-param-shard-indices/);
+    expect(usageError(() => parseStepArgs(s, [...validArgv(s), '--num-shards', '3'])).message).toMatch(/unknown flag "--num-shards"; expected: --shard-count --num-trials --out-param-shard-indices/);
     expect(usageError(() => parseStepArgs(s, ['--shard-count'])).message).toMatch(/--shard-count needs a value/);
     expect(usageError(() => parseStepArgs(s, ['--shard-count', '2', '--shard-count', '3'])).message).toMatch(/given twice/);
     expect(usageError(() => parseStepArgs(s, ['--shard-count=2'])).message).toMatch(/not '--flag=value'/);
-    expect(usageError(() => parseStepArgs(s, ['--shard-count', '2', '--out-param-shard-indices', ''])).message).toMatch(/needs a non-empty path/);
+    expect(usageError(() => parseStepArgs(s, ['--shard-count', '2', '--num-trials', '4', '--out-param-shard-indices', ''])).message).toMatch(/needs a non-empty path/);
   });
 
   it('values are checked against the declared type, the message names the flag', () => {
@@ -115,7 +115,7 @@ describe('flag parsing from the definition', () => {
     await expect(executeStep('hpo-tune', [], noDeps)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', details: { usage: true }, message: expect.stringMatching(/unknown step "hpo-tune"; steps: data-preparation, /) });
     const program = buildProgram();
     program.exitOverride();
-    const err = await program.parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', 'two', '--out-param-shard-indices', join(root, 'p')]).catch((e) => e);
+    const err = await program.parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', 'two', '--num-trials', '20', '--out-param-shard-indices', join(root, 'p')]).catch((e) => e);
     expect(exitCodeFor(err)).toBe(64);
     expect(err.message).toMatch(/--shard-count: expected an integer/);
   });
@@ -124,11 +124,15 @@ describe('flag parsing from the definition', () => {
     const program = buildProgram();
     program.exitOverride();
     const file = join(root, 'plan', 'nested', 'shard_indices');
-    await program.parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', '3', '--out-param-shard-indices', file]);
+    await program.parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', '3', '--num-trials', '20', '--out-param-shard-indices', file]);
     expect(readFileSync(file, 'utf8')).toBe('[0,1,2]');
-    // more shards than the default trial count: hpo-plan does not get the trial count, so it plans them
-    await buildProgram().exitOverride().parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', '30', '--out-param-shard-indices', file]);
+    // more shards than the default trial count, with the trials for them
+    await buildProgram().exitOverride().parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', '30', '--num-trials', '40', '--out-param-shard-indices', file]);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveLength(30);
+    // more shards than trials: refused here, once, before the fan-out
+    const err = await buildProgram().exitOverride().parseAsync(['node', 'train-spam', 'step', 'hpo-plan', '--shard-count', '30', '--num-trials', '20', '--out-param-shard-indices', file]).catch((e) => e);
+    expect(exitCodeFor(err)).toBe(64);
+    expect(err.message).toMatch(/'hpo_shards' = 30 is more than 'num_hpo_trials' = 20/);
   });
 
   it('argument checks that need no input run before the tracking run is opened (nothing is left behind)', async () => {

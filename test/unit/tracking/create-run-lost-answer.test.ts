@@ -46,6 +46,8 @@ describe('createRun after a lost answer', () => {
     expect(mayHaveCreated(new TrainSpamError('NETWORK_ERROR', 'x'))).toBe(true);
     expect(mayHaveCreated(lost)).toBe(true);
     expect(mayHaveCreated(new TrainSpamError('REMOTE_ERROR', 'x', { httpStatus: 404 }))).toBe(false);
+    // a 503 is a refusal the transport retries, for creates too: nothing was done
+    expect(mayHaveCreated(new TrainSpamError('REMOTE_ERROR', 'x', { httpStatus: 503 }))).toBe(false);
     expect(mayHaveCreated(new TrainSpamError('REMOTE_ERROR', 'html page'))).toBe(false);
     expect(mayHaveCreated(new TrainSpamError('INVALID_ARGUMENT', 'x', { httpStatus: 400 }))).toBe(false);
     expect(mayHaveCreated(new Error('x'))).toBe(false);
