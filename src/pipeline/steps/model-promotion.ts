@@ -12,7 +12,7 @@ import type { ComparisonResult } from '../comparison.js';
 import type { GateReport } from '../gates.js';
 import type { RunContext } from '../context.js';
 import type { PromotionResult } from '../state.js';
-import { STAGING_ALIAS, findStagingVersion } from './model-comparison.js';
+import { STAGING_ALIAS } from './model-comparison.js';
 
 export const MODEL_ARTIFACT_PATH = 'model';
 
@@ -76,17 +76,19 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   const byName = `name=${filterLiteral(name, 'model name')}`;
   const existing = await registry.searchModelVersions(`${byName} and run_id=${filterLiteral(runId, 'run id')}`);
   if (existing.length === 0 && sha) existing.push(...(await registry.searchModelVersions(`${byName} and tags.\`${ARTIFACT_SHA_TAG}\` = ${filterLiteral(sha, 'artifact digest')}`)));
-  await checkComparisonCurrent(ctx, name, comparison, existing);
+  // Where the registry stands before this step changes anything: what the comparison must still
+  // match, and what a roll-back restores (read before a version is created, so that a failure to
+  // read it leaves nothing behind).
+  const state = await stagingState(ctx, name);
+  checkComparisonCurrent(name, comparison, existing, state);
   let version: ModelVersion;
   let status: PromotionResult['status'];
-  // Where the registry stands before this step changes anything: what a roll-back restores (read
-  // before the version is created, so that a failure to read it leaves nothing behind).
   let before: StagingState | null = null;
   if (existing.length > 0) {
     version = existing.sort((a, b) => Number(a.version) - Number(b.version))[0];
     status = 'already_promoted';
   } else {
-    before = await stagingState(ctx, name);
+    before = state;
     version = await createVersion(ctx, name, runId, gates, comparison, sha);
     status = 'promoted';
   }
@@ -147,10 +149,10 @@ export function stagesRefused(e: unknown): boolean {
  * would move Staging back to a model that was never compared with the current one: refused, unless
  * Staging already is this run's version (a retried promotion).
  */
-async function checkComparisonCurrent(ctx: RunContext, name: string, comparison: ComparisonResult, own: readonly ModelVersion[]): Promise<void> {
-  const current = await findStagingVersion(ctx.tracking!.registry, name);
+function checkComparisonCurrent(name: string, comparison: ComparisonResult, own: readonly ModelVersion[], state: StagingState): void {
   const compared = comparison.staging?.version ?? null;
-  const now = current?.version ?? null;
+  // the model findStagingVersion gives: the alias's version, else the latest in stage Staging
+  const now = state.alias ?? state.staged[0] ?? null;
   if (now === compared || (now !== null && own.some((v) => v.version === now))) return;
   const then = compared === null ? 'no model in Staging' : `Staging v${compared}`;
   const left = own.length ? `this run's v${own.map((v) => v.version).join(', v')} stays as it is` : 'nothing registered';
