@@ -324,7 +324,7 @@ async function gatherJournals(paths: readonly string[]): Promise<string[]> {
     try {
       info = await stat(p);
     } catch {
-      const launcher = i > 0 && existsSync(paths[0]); // KFP: no run id or MLflow run to fetch it from
+      const launcher = i > 0 && existsSync(paths[0]); // KFP gave only the first item, and no MLflow run held this one
       throw new TrainSpamError('NOT_FOUND', `shard journal ${p} does not exist${launcher ? `: ${LIST_DOWNLOAD_LIMIT}` : ''}`, { path: p });
     }
     const found = info.isDirectory() ? (await readdir(p)).filter((n) => pattern.test(n)).map((n) => join(p, n)) : [p];

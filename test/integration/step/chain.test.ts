@@ -69,7 +69,7 @@ function deps(): StepDeps {
 }
 
 /** The argv Kubeflow would build for `step` (task name for output paths, shard index for hpo-tuning). */
-/** The KFP run id the driver would put in `{{$.pipeline_job_uuid}}`. */
+/** The KFP run id a step container may get as KFP_RUN_ID (recorded as a run tag). */
 const KFP_RUN = 'kfp-run-123';
 
 function argvFor(step: StepDef, task: string = step.name, shard?: number, over: Record<string, string> = {}): string[] {
