@@ -10,6 +10,7 @@
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { TrainSpamError } from '../core/errors.js';
+import { hasUriScheme } from '../core/uri.js';
 import { bool, checkSchema, enm, int, list, map, obj, opt, req, str, type Infer, type SchemaIssue } from './schema.js';
 import { emitYamlDocument } from './yaml-emitter.js';
 
@@ -124,7 +125,7 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
   // is each pod's own), and the journals are plain files: an object-store URI would be taken for a
   // local folder name.
   for (const [flag, p] of [['--journal-dir', journalDir], ['--data', dataPath]] as const) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
+    if (hasUriScheme(p)) {
       throw new TrainSpamError('INVALID_ARGUMENT', `${flag} '${p}': the shards read and write plain files on the shared volume (${MOUNT}); an object store can serve as that volume through a CSI driver (e.g. Mountpoint for Amazon S3, gcsfuse), mounted at ${MOUNT}`, { usage: true, parameter: flag });
     }
     if (!p.startsWith(`${MOUNT}/`)) {

@@ -3,6 +3,7 @@
  * flags, validated once at the boundary.
  */
 import { invalidArgument } from '../core/errors.js';
+import { isFilterQuotable } from '../tracking/validation.js';
 import { PIPELINE_PARAMS, type ParamValue } from './definition.js';
 
 export interface PipelineParams {
@@ -113,7 +114,7 @@ export function resolvePipelineParams(overrides: Partial<Record<string, unknown>
     );
   }
   // promotion looks versions up by model name in MLflow search filters, which have no escapes
-  if (String(params.model_name).includes("'") && String(params.model_name).includes('"')) {
+  if (!isFilterQuotable(String(params.model_name))) {
     throw invalidArgument(`parameter 'model_name' = ${JSON.stringify(params.model_name)} holds both quote characters; MLflow search filters cannot name it`, { usage: true, parameter: 'model_name' });
   }
   if (params.hpo_scheduler !== 'random' && params.hpo_scheduler !== 'asha') {

@@ -315,7 +315,7 @@ export const LIST_DOWNLOAD_LIMIT =
   "the Kubeflow launcher downloads only the first artifact of a Collected list (kubeflow/pipelines launcher_v2.go, downloadArtifacts), and the other shards' MLflow runs (tagged with the study, holding their journal and model) were not found: " +
   'check that every hpo-tuning step records to the same MLflow server and experiment, or run with hpo_shards=1 (the trials still use every core of the pod), or shard with `train-spam hpo k8s-manifest` (pods sharing a volume)';
 
-/** The shard journal files of the list inputs (files, or directories holding them), where they are. */
+/** The shard journal files of list inputs (files, or directories holding them), where they are. */
 async function gatherJournals(paths: readonly string[]): Promise<string[]> {
   const pattern = SHARD_FILE;
   const files: string[] = [];
@@ -353,16 +353,19 @@ const SHARD_JOURNAL_PATH = 'hpo';
  * a shard that KFP took from its cache, whose run belongs to an earlier KFP run, is found too; the
  * same study gives the same trials and models. Shards are told apart by journal name, not list order.
  */
-async function shardOutputs(ctx: RunContext, inv: StepInvocation): Promise<{ journals: string[]; models: string[]; fetched: number; absent: number; study: string | null }> {
+async function shardOutputs(ctx: RunContext, inv: StepInvocation): Promise<{ journals: string[]; models: string[]; local: number; fetched: number; absent: number; study: string | null }> {
   const lists = { journals: [...(inv.lists.journals ?? [])], models: [...(inv.lists.shard_models ?? [])] };
   const here = lists.journals.map((j, i) => existsSync(j) && existsSync(lists.models[i] ?? ''));
-  const journals = lists.journals.filter((_, i) => here[i]);
+  const local = here.filter(Boolean).length;
+  if (here.every(Boolean) || local === 0 || !ctx.tracking || !ctx.experimentId) {
+    // gatherJournals names a missing item (with the launcher's limit when it is not the first)
+    return { journals: await gatherJournals(lists.journals), models: lists.models, local: lists.journals.length, fetched: 0, absent: 0, study: null };
+  }
+  const journals = await gatherJournals(lists.journals.filter((_, i) => here[i]));
   const models = lists.models.filter((_, i) => here[i]);
-  if (here.every(Boolean) || journals.length === 0 || !ctx.tracking || !ctx.experimentId) return { ...lists, fetched: 0, absent: 0, study: null };
   const have = new Set<number>();
-  const files = await gatherJournals(journals);
-  for (const f of files) have.add(Number(SHARD_FILE.exec(basename(f))![1]));
-  const study = studyKey(journalHeader(files[0]));
+  for (const f of journals) have.add(Number(SHARD_FILE.exec(basename(f))![1]));
+  const study = studyKey(journalHeader(journals[0]));
   const runs = await ctx.tracking.store.searchRuns({
     experimentIds: [ctx.experimentId],
     filter: `tags.\`${STUDY_TAG}\` = '${study}' and tags.\`train-spam.step\` = 'hpo-tuning' and attributes.status = 'FINISHED'`,
@@ -385,16 +388,15 @@ async function shardOutputs(ctx: RunContext, inv: StepInvocation): Promise<{ jou
     ctx.logger.log('info', `hpo-merge: shard ${k}'s outputs were not downloaded by KFP; fetched them from its MLflow run ${run.info.runId}`);
     fetched++;
   }
-  return { journals, models, fetched, absent: here.filter((x) => !x).length - fetched, study };
+  return { journals, models, local, fetched, absent: here.length - local - fetched, study };
 }
 
 const hpoMergeStep: Adapter = async (ctx, inv) => {
-  const { journals, models, fetched, absent, study: key } = await shardOutputs(ctx, inv);
-  const local = journals.length - fetched;
+  const { journals, models, local, fetched, absent, study: key } = await shardOutputs(ctx, inv);
   const where =
     `the journals input (${local} item${local === 1 ? '' : 's'}${fetched ? `, ${fetched} fetched from MLflow` : ''}` +
     `${absent > 0 ? `; ${absent} neither in this container nor in MLflow (study ${key?.slice(0, 12)}…): ${LIST_DOWNLOAD_LIMIT}` : ''})`;
-  const study = mergeShardFiles(await gatherJournals(journals), where, {
+  const study = mergeShardFiles(journals, where, {
     unfinishedHint: 're-run their hpo-tuning step (it continues its journal) before merging',
   });
   const best = bestTrialOf(study);

@@ -96,7 +96,13 @@ export function normalizeStage(stage: string): ModelStage {
  * holds a single quote (the filter grammar has no escapes); one holding both cannot be searched for.
  */
 export function filterLiteral(value: string, what: string): string {
-  if (!value.includes("'")) return `'${value}'`;
-  if (!value.includes('"')) return `"${value}"`;
-  throw bad(`${what} '${value}' holds both quote characters and cannot be written in an MLflow search filter`, { value });
+  if (!isFilterQuotable(value)) {
+    throw bad(`${what} '${value}' holds both quote characters and cannot be written in an MLflow search filter`, { value });
+  }
+  return value.includes("'") ? `"${value}"` : `'${value}'`;
+}
+
+/** Whether filterLiteral can write the value (it does not hold both quote characters). */
+export function isFilterQuotable(value: string): boolean {
+  return !(value.includes("'") && value.includes('"'));
 }

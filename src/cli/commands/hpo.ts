@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
+import { hasUriScheme } from '../../core/uri.js';
 import {
   jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, runStudy, ttyProgress, writeStudyArtifacts,
   type MetricName, type SchedulerOptions, type StudyResult, type ValidationOptions, METRIC_NAMES,
@@ -43,7 +44,7 @@ function usage(message: string, flag: string): TrainSpamError {
 /** Folders and files of this command are local paths (an object store can be mounted as one); a URI would be taken for a folder named `s3:`. */
 function localPaths(paths: ReadonlyArray<readonly [string, string | undefined]>): void {
   for (const [flag, p] of paths) {
-    if (p !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(p)) throw usage(`${flag} '${p}' is a URI; expected a local path (mount an object store as a folder to use one)`, flag);
+    if (p !== undefined && hasUriScheme(p)) throw usage(`${flag} '${p}' is a URI; expected a local path (mount an object store as a folder to use one)`, flag);
   }
 }
 

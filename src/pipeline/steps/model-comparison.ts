@@ -2,7 +2,6 @@
  * Step 7: score the model the registry holds in Staging on the same test set as the candidate.
  * No Staging model → "first model" (pass); one that cannot be loaded → this gate fails, no crash.
  */
-import { decodeIdSet } from '../id-set.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,8 @@ import { asRunId } from '../../core/ids.js';
 import { TrainSpamError, isTrainSpamError, toErrorData } from '../../core/errors.js';
 import { streamRowSets, type EmailRowSet } from '../../io/email-table.js';
 import { evaluateBinary } from '../../metrics/evaluation.js';
+import type { Scores } from '../../metrics/input.js';
+import { decodeIdSet } from '../id-set.js';
 import type { ModelRegistry, ModelVersion, TrackingStore } from '../../tracking/contract.js';
 import { loadScorer } from '../../serving/scorer.js';
 import { compareWithStaging, type ComparisonResult, type StagingInput } from '../comparison.js';
@@ -47,11 +48,15 @@ export interface StagingScoringInputs {
 export interface ComparisonInputs extends StagingScoringInputs {
   readonly candidate: { f1: number; auc: number };
   /** The candidate's test scores (test split order): its metrics on the rows the Staging model is scored on. */
-  readonly candidateScores: ArrayLike<number>;
+  readonly candidateScores: Scores;
 }
 
-/** Metrics on the rows with keep[i] = 1. */
-function metricsOn(labels: Uint8Array, scores: ArrayLike<number>, keep: Uint8Array): { f1: number; auc: number } {
+/** Metrics on the rows with keep[i] = 1 (every row when keep is null). */
+function metricsOn(labels: Uint8Array, scores: Scores, keep: Uint8Array | null): { f1: number; auc: number } {
+  if (!keep) {
+    const ev = evaluateBinary(labels, scores);
+    return { f1: ev.f1, auc: ev.rocAuc };
+  }
   let n = 0;
   for (let i = 0; i < keep.length; i++) n += keep[i];
   const y = new Uint8Array(n);
@@ -115,7 +120,7 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Stagi
       at += records.length;
     }
     const rows = stagingRows(ctx, version, scorer.metadata.train_ids, input);
-    const ev = rows.keep ? metricsOn(input.testLabels, scores, rows.keep) : (({ f1, rocAuc }) => ({ f1, auc: rocAuc }))(evaluateBinary(input.testLabels, scores));
+    const ev = metricsOn(input.testLabels, scores, rows.keep);
     let logged: Record<string, number> = {};
     if (version.runId) {
       try {

@@ -73,9 +73,8 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   const runId = ctx.runId;
   await registry.createRegisteredModel(name, { description: 'E-mail spam detector trained by train-spam' });
   const sha = options.artifactSha256;
-  const byName = `name=${filterLiteral(name, 'model name')}`;
-  const existing = await registry.searchModelVersions(`${byName} and run_id=${filterLiteral(runId, 'run id')}`);
-  if (existing.length === 0 && sha) existing.push(...(await registry.searchModelVersions(`${byName} and tags.\`${ARTIFACT_SHA_TAG}\` = ${filterLiteral(sha, 'artifact digest')}`)));
+  const existing = await versionsWhere(ctx, name, `run_id=${filterLiteral(runId, 'run id')}`);
+  if (existing.length === 0 && sha) existing.push(...(await versionsWhere(ctx, name, `tags.\`${ARTIFACT_SHA_TAG}\` = ${filterLiteral(sha, 'artifact digest')}`)));
   // Where the registry stands before this step changes anything: what the comparison must still
   // match, and what a roll-back restores (read before a version is created, so that a failure to
   // read it leaves nothing behind).
@@ -85,7 +84,7 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   let status: PromotionResult['status'];
   let before: StagingState | null = null;
   if (existing.length > 0) {
-    version = existing.sort((a, b) => Number(a.version) - Number(b.version))[0];
+    version = existing[0];
     status = 'already_promoted';
   } else {
     before = state;
@@ -176,15 +175,21 @@ async function createVersion(ctx: RunContext, name: string, runId: string, gates
     if (!mayHaveCreated(e)) throw e;
     let found: ModelVersion[];
     try {
-      found = await registry.searchModelVersions(`name=${filterLiteral(name, 'model name')} and run_id=${filterLiteral(runId, 'run id')}`);
+      found = await versionsWhere(ctx, name, `run_id=${filterLiteral(runId, 'run id')}`);
     } catch {
       throw e;
     }
     if (found.length === 0) throw e;
-    const v = found.sort((a, b) => Number(a.version) - Number(b.version))[0];
+    const v = found[0];
     ctx.logger.log('warn', `promotion: registering the version failed (${(e as Error).message}), but the server had created it: ${name} v${v.version}`);
     return v;
   }
+}
+
+/** The versions of model `name` matching `clause` (a search-filter clause), oldest first. */
+async function versionsWhere(ctx: RunContext, name: string, clause: string): Promise<ModelVersion[]> {
+  const found = await ctx.tracking!.registry.searchModelVersions(`name=${filterLiteral(name, 'model name')} and ${clause}`);
+  return found.sort((a, b) => Number(a.version) - Number(b.version));
 }
 
 /** The `staging` alias target and the versions in stage Staging. */
@@ -264,10 +269,8 @@ async function rollBack(
 /** Where the alias and the stage stand, for an error message (best effort). */
 async function registryState(ctx: RunContext, name: string): Promise<string> {
   try {
-    const { registry } = ctx.tracking!;
-    const alias = (await registry.getVersionByAlias(name, STAGING_ALIAS))?.version;
-    const staged = (await registry.getLatestVersions(name, ['Staging'])).map((v) => `v${v.version}`);
-    return `the '${STAGING_ALIAS}' alias is on ${alias ? `v${alias}` : 'no version'} and stage Staging on ${staged.length ? staged.join(', ') : 'no version'}`;
+    const { alias, staged } = await stagingState(ctx, name);
+    return `the '${STAGING_ALIAS}' alias is on ${alias ? `v${alias}` : 'no version'} and stage Staging on ${staged.length ? staged.map((v) => `v${v}`).join(', ') : 'no version'}`;
   } catch (e) {
     return `the registry could not be read to say where the alias and the stage stand (${(e as Error).message})`;
   }
