@@ -47,14 +47,17 @@ export function cliTracking(trackingUri: string | undefined, logger: Logger): Cl
   return { handle, tracking: { store: handle.store, registry: handle.registry, description: handle.describe() } };
 }
 
-/** First Ctrl-C aborts the signal (steps stop cleanly); a second one exits at once. */
-export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+/**
+ * First Ctrl-C (or SIGTERM) aborts the signal (steps stop cleanly); a second one exits at once.
+ * `stopping` says what the command does on the way out.
+ */
+export function interruptSignal(stopping = 'stopping running trials and closing the run'): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
   let hits = 0;
   const onSigint = () => {
     hits++;
     if (hits === 1) {
-      process.stderr.write('\ntrain-spam: interrupted; stopping running trials and closing the run (Ctrl-C again to exit now)\n');
+      process.stderr.write(`\ntrain-spam: interrupted; ${stopping} (Ctrl-C again to exit now)\n`);
       ac.abort();
     } else process.exit(130);
   };

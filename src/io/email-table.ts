@@ -401,7 +401,14 @@ async function fromRaw(
     });
   }
   const sourceGroup = str(col('source_group')?.[k]) ?? groupOf(id);
-  const rec = await parseEmail(raw, { email_id: id, label, source_group: sourceGroup });
+  let rec: EmailRecord;
+  try {
+    rec = await parseEmail(raw, { email_id: id, label, source_group: sourceGroup });
+  } catch (e) {
+    if (!(e instanceof TrainSpamError)) throw e;
+    const column = canonical.get('raw')!.name;
+    throw new TrainSpamError('INVALID_DATA', `${filePath}: column "${column}" row ${row}: ${e.message}`, { ...e.details, file: filePath, column, row }, { cause: e });
+  }
   const sender = str(col('sender')?.[k]);
   if (sender !== null && sender.trim() !== '') {
     rec.sender = sender.trim().toLowerCase();

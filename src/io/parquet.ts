@@ -271,6 +271,36 @@ function schemaFor(specs: readonly ColumnSpec[]): SchemaElement[] {
  * next to the target; `close()` writes the footer and renames the temp file into place; `abort()`
  * (or any failure) removes the temp file. TIMESTAMP values are epoch ms numbers (or null).
  */
+/**
+ * CANCELLED when `signal` has been aborted (`doing` says what was interrupted). Yields to the
+ * event loop first: a loop that only awaits promises never lets a signal handler (Ctrl-C) run.
+ */
+export async function throwIfCancelled(signal: AbortSignal | undefined, doing: string): Promise<void> {
+  if (!signal) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (signal.aborted) throw new TrainSpamError('CANCELLED', `${doing} interrupted; the partial file was removed`);
+}
+
+/**
+ * Checks, before any work, that `target` can become a file: a non-empty path that is not an
+ * existing folder, under no existing file. INVALID_ARGUMENT (a usage error) naming the path and
+ * `what` (e.g. the flag it came from) otherwise. The folders themselves are made by the writer.
+ */
+export async function checkOutputFile(target: string, what = 'output file'): Promise<void> {
+  const fail = (why: string) => new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${why}`, { file: target, parameter: what, usage: true });
+  if (target.trim() === '') throw fail('empty; expected the path of a parquet file');
+  const st = await fsp.stat(target).catch(() => null);
+  if (st?.isDirectory()) throw fail('is a folder; expected the path of a parquet file');
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    const d = await fsp.stat(dir).catch(() => null);
+    if (d) {
+      if (!d.isDirectory()) throw fail(`${dir} is a file, so no file can be created under it`);
+      return;
+    }
+    if (path.dirname(dir) === dir) return;
+  }
+}
+
 export class ParquetFileWriter {
   private readonly tmpPath: string;
   private readonly writer: ParquetWriter;
@@ -285,7 +315,12 @@ export class ParquetFileWriter {
   }
 
   static async create(targetPath: string, specs: readonly ColumnSpec[], options: WriterOptions = {}): Promise<ParquetFileWriter> {
-    await fsp.mkdir(path.dirname(path.resolve(targetPath)), { recursive: true });
+    await checkOutputFile(targetPath);
+    try {
+      await fsp.mkdir(path.dirname(path.resolve(targetPath)), { recursive: true });
+    } catch (e) {
+      throw new TrainSpamError('IO_ERROR', `${targetPath}: cannot create its folder ${path.dirname(path.resolve(targetPath))}: ${(e as Error).message}`, { file: targetPath });
+    }
     const tmpPath = `${targetPath}.tmp-${process.pid}-${Date.now()}`;
     try {
       const writer = new ParquetWriter({

@@ -7,7 +7,7 @@ import { TrainSpamError } from '../core/errors.js';
 import { fitSynthModel, generateEmails, type SynthModel } from '../data/synth.js';
 import { DEFAULT_PROCESSED_PATH, EMAIL_COLUMN_SPECS, prepareCorpus, toColumns } from './corpus.js';
 import { loadEmailTable } from './email-table.js';
-import { ParquetFileWriter } from './parquet.js';
+import { checkOutputFile, ParquetFileWriter, throwIfCancelled } from './parquet.js';
 
 export interface SynthOptions {
   rows: number;
@@ -19,6 +19,10 @@ export interface SynthOptions {
   /** Fraction of spam rows; default: the source table's. */
   spamRatio?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Aborting stops before the next row group (CANCELLED); the partial file is removed. */
+  signal?: AbortSignal;
+  /** What `out` is called in errors (default 'output file'; the CLI passes '--out'). */
+  outName?: string;
 }
 
 export interface SynthSummary {
@@ -32,9 +36,9 @@ export interface SynthSummary {
 }
 
 /** Learns the generator from a processed table (building it from the corpus if needed). */
-export async function loadSynthModel(from = DEFAULT_PROCESSED_PATH): Promise<SynthModel> {
+export async function loadSynthModel(from = DEFAULT_PROCESSED_PATH, signal?: AbortSignal): Promise<SynthModel> {
   const exists = await fsp.stat(from).then(() => true, () => false);
-  if (!exists) await prepareCorpus({ out: from });
+  if (!exists) await prepareCorpus({ out: from, signal, outName: '--from' });
   const { records } = await loadEmailTable(from);
   return fitSynthModel(records);
 }
@@ -46,7 +50,10 @@ export async function writeSynthetic(options: SynthOptions, model?: SynthModel):
   if (!Number.isInteger(rows) || rows < 1) {
     throw new TrainSpamError('INVALID_ARGUMENT', `--rows must be a positive integer; got ${rows}`, { parameter: 'rows', usage: true });
   }
-  if (!Number.isInteger(seed)) throw new TrainSpamError('INVALID_ARGUMENT', `--seed must be an integer; got ${seed}`, { parameter: 'seed', usage: true });
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    // the generator's streams take 32 bits: a wider seed would be wrapped onto another one
+    throw new TrainSpamError('INVALID_ARGUMENT', `--seed must be an integer in [0, 4294967295]; got ${seed}`, { parameter: 'seed', usage: true });
+  }
   const spamRatio = options.spamRatio;
   if (spamRatio !== undefined && !(spamRatio > 0 && spamRatio < 1)) {
     throw new TrainSpamError('INVALID_ARGUMENT', `--spam-ratio must be a number in (0, 1); got ${spamRatio}`, { parameter: 'spam-ratio', usage: true });
@@ -55,7 +62,8 @@ export async function writeSynthetic(options: SynthOptions, model?: SynthModel):
   if (!Number.isInteger(size) || size < 1) {
     throw new TrainSpamError('INVALID_ARGUMENT', `--row-group-size must be a positive integer; got ${size}`, { parameter: 'row-group-size', usage: true });
   }
-  const m = model ?? (await loadSynthModel(options.from));
+  await checkOutputFile(out, options.outName);
+  const m = model ?? (await loadSynthModel(options.from, options.signal));
   const fitMs = performance.now() - t0;
   const writer = await ParquetFileWriter.create(out, EMAIL_COLUMN_SPECS, {
     metadata: { 'train-spam.synthetic': 'true', 'train-spam.seed': String(seed), 'train-spam.rows': String(rows) },
@@ -64,12 +72,14 @@ export async function writeSynthetic(options: SynthOptions, model?: SynthModel):
   let groups = 0;
   try {
     for (let start = 0; start < rows; start += size) {
+      await throwIfCancelled(options.signal, `writing ${out}`);
       const batch = generateEmails(m, seed, groups, start, Math.min(size, rows - start), spamRatio);
       for (const r of batch) spam += r.label;
       await writer.writeRowGroup(toColumns(batch));
       groups++;
       options.onProgress?.(start + batch.length, rows);
     }
+    await throwIfCancelled(options.signal, `writing ${out}`);
     await writer.close();
   } catch (e) {
     await writer.abort();

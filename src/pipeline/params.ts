@@ -34,6 +34,13 @@ export function isDecimalText(text: string): boolean {
   return DECIMAL.test(text.trim());
 }
 
+/** String parameters that name something and so cannot be empty. */
+const NON_EMPTY = ['entity_data_path', 'model_name'] as const;
+const NON_EMPTY_EXPECTED: Record<(typeof NON_EMPTY)[number], string> = {
+  entity_data_path: 'the path of the e-mail parquet table',
+  model_name: 'the registered model name',
+};
+
 /** Per-parameter range checks beyond the type (message names the parameter and the range). */
 const RANGES: Partial<Record<keyof PipelineParams, { ok: (v: number) => boolean; expected: string }>> = {
   test_split_ratio: { ok: (v) => v > 0 && v < 1, expected: 'a number in (0, 1)' },
@@ -105,6 +112,9 @@ export function resolvePipelineParams(overrides: Partial<Record<string, unknown>
     if (range && !range.ok(v as number)) {
       throw invalidArgument(`parameter '${def.name}' = ${v} is out of range; expected ${range.expected}`, { usage: true, parameter: def.name });
     }
+  }
+  for (const name of NON_EMPTY) {
+    if (String(params[name]).trim() === '') throw invalidArgument(`parameter '${name}' is empty; expected ${NON_EMPTY_EXPECTED[name]}`, { usage: true, parameter: name });
   }
   const given = (k: string) => !options.partial || overrides[k] !== undefined;
   if (given('hpo_shards') && given('num_hpo_trials') && (params.hpo_shards as number) > (params.num_hpo_trials as number)) {

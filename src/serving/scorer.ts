@@ -71,6 +71,9 @@ export async function saveScorer(dir: string, scorer: SpamScorer, metadata: { [k
   await saveModelArtifact(dir, scorer.toArtifact({ ...scorer.metadata, ...metadata }), { overwrite: true });
 }
 
+/** The most `To:` addresses `recordToRfc822` writes (~24 KB of header). */
+export const MAX_RFC822_RECIPIENTS = 1000;
+
 /**
  * Re-creates an RFC-822 message from a processed record, for measuring the raw-to-probability
  * latency when the source table holds parsed fields rather than the original message.
@@ -79,7 +82,9 @@ export function recordToRfc822(r: EmailRecord): string {
   const lines: string[] = [];
   if (r.sender) lines.push(`From: ${r.sender}`);
   if (r.reply_to) lines.push(`Reply-To: ${r.reply_to}`);
-  const rcpt = Math.max(1, r.num_recipients);
+  // One address per recipient, up to MAX_RFC822_RECIPIENTS: a table may hold any INT32 count, and
+  // 2^31 addresses are no e-mail (the header alone would be ~40 GB; the MIME parser takes 2 MB).
+  const rcpt = Math.min(MAX_RFC822_RECIPIENTS, Math.max(1, Number.isFinite(r.num_recipients) ? r.num_recipients : 1));
   lines.push(`To: ${Array.from({ length: rcpt }, (_, i) => `user${i}@example.org`).join(', ')}`);
   lines.push(`Subject: ${r.subject.replace(/[\r\n]+/g, ' ')}`);
   if (r.event_timestamp !== null) lines.push(`Date: ${new Date(r.event_timestamp).toUTCString().replace('GMT', '+0000')}`);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
 import { DEFAULT_PROCESSED_PATH, prepareCorpus, type PrepareSummary } from '../../io/corpus.js';
 import { writeSynthetic, type SynthSummary } from '../../io/synth-writer.js';
+import { interruptSignal } from '../wiring.js';
 
 export function registerDataCommands(program: Command): void {
   const data = program.command('data').description('Step 1: data preparation');
@@ -13,14 +14,18 @@ export function registerDataCommands(program: Command): void {
     .option('--force', 'rebuild even when a valid file exists', false)
     .action(async (opts: { out: string; force: boolean }) => {
       const write = (s: string) => process.stdout.write(s + '\n');
-      const summary = await prepareCorpus({
-        out: opts.out,
-        force: opts.force,
-        onProgress: (done, total) => {
-          if (process.stderr.isTTY) process.stderr.write(`\rparsing ${done}/${total} messages`);
-          if (process.stderr.isTTY && done === total) process.stderr.write('\n');
-        },
-      });
+      const summary = await withInterrupt((signal) =>
+        prepareCorpus({
+          out: opts.out,
+          force: opts.force,
+          signal,
+          outName: '--out',
+          onProgress: (done, total) => {
+            if (process.stderr.isTTY) process.stderr.write(`\rparsing ${done}/${total} messages`);
+            if (process.stderr.isTTY && done === total) process.stderr.write('\n');
+          },
+        }),
+      );
       write(formatPrepareSummary(summary));
     });
   data
@@ -33,19 +38,37 @@ export function registerDataCommands(program: Command): void {
     .option('--row-group-size <n>', 'rows per row group', '10000')
     .option('--spam-ratio <r>', 'fraction of spam (default: the corpus ratio)')
     .action(async (opts: { rows: string; out: string; seed: string; from: string; rowGroupSize: string; spamRatio?: string }) => {
-      const summary = await writeSynthetic({
-        rows: intFlag('--rows', opts.rows),
-        out: opts.out,
-        seed: intFlag('--seed', opts.seed),
-        from: opts.from,
-        rowGroupSize: intFlag('--row-group-size', opts.rowGroupSize),
-        spamRatio: opts.spamRatio === undefined ? undefined : numberFlag('--spam-ratio', opts.spamRatio),
-        onProgress: (done, total) => {
-          if (process.stderr.isTTY) process.stderr.write(`\rgenerated ${done}/${total}${done === total ? '\n' : ''}`);
-        },
-      });
+      const rows = intFlag('--rows', opts.rows);
+      const seed = intFlag('--seed', opts.seed);
+      const rowGroupSize = intFlag('--row-group-size', opts.rowGroupSize);
+      const spamRatio = opts.spamRatio === undefined ? undefined : numberFlag('--spam-ratio', opts.spamRatio);
+      const summary = await withInterrupt((signal) =>
+        writeSynthetic({
+          rows,
+          out: opts.out,
+          seed,
+          from: opts.from,
+          rowGroupSize,
+          spamRatio,
+          signal,
+          outName: '--out',
+          onProgress: (done, total) => {
+            if (process.stderr.isTTY) process.stderr.write(`\rgenerated ${done}/${total}${done === total ? '\n' : ''}`);
+          },
+        }),
+      );
       process.stdout.write(formatSynthSummary(summary) + '\n');
     });
+}
+
+/** Runs `work` with Ctrl-C / SIGTERM aborting its signal (it then removes its partial file and ends CANCELLED: exit 130). */
+async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = interruptSignal('removing the partial output file');
+  try {
+    return await work(interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 function numberFlag(flag: string, v: string): number {

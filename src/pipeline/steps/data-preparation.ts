@@ -31,7 +31,7 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
   const { entity_data_path: path, test_split_ratio: ratio, seed } = ctx.params;
   if (!existsSync(path) && resolve(path) === resolve(DEFAULT_PROCESSED_PATH)) {
     ctx.logger.log('info', `data: ${path} is missing; building it from the SpamAssassin corpus`);
-    const built = await prepareCorpus({ out: path });
+    const built = await prepareCorpus({ out: path, signal: ctx.signal, outName: 'entity_data_path' });
     ctx.logger.log('info', `data: wrote ${built.rows} e-mails (${built.spam} spam) in ${(built.elapsedMs / 1000).toFixed(1)} s`);
   }
   const ref: EmailTableRef = { file: path, ...(options.columnMapping ? { columnMapping: options.columnMapping } : {}) };
@@ -69,7 +69,7 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
   ctx.logger.log('info', `data: ${s.file}: ${s.rows} e-mails (${table.shape} table), ${s.spam} spam / ${s.ham} ham, ${s.nullTimestamps} Date headers missing or unparseable`);
   const split = stratifiedGroupSplit(labels, groups, { testRatio: ratio, seed: deriveSeed(seed, 'split') });
   ctx.logger.log('info', `data: ${formatSplitSummary(split.summary)}`);
-  checkSplitSides(path, ratio, labels, split.trainIdx, split.testIdx);
+  checkSplitSides(path, ratio, labels, groups.groupOf, split.trainIdx, split.testIdx);
   const side = (rows: Int32Array): EmailRowSet => ({ table: ref, rows, ids: Array.from(rows, (r) => ids[r]), labels: Uint8Array.from(rows, (r) => labels[r]) });
   const train = side(split.trainIdx);
   const test = side(split.testIdx);
@@ -229,19 +229,44 @@ export function countOverlap(groupOf: Int32Array, trainRows: Int32Array, testRow
 /**
  * Both sides of the split need spam and ham: the models and metrics of the later steps (a
  * validation split of the training side, F1 and AUC on the test side) are undefined otherwise.
- * Caught here, with the ratio named, rather than as a metric error after training.
+ * Caught here, with the ratio named, rather than as a metric error after training. When the
+ * missing class's e-mails all share one body (a duplicate-body group stays on one side), no ratio
+ * can help, and the message says so instead of suggesting one.
  */
-function checkSplitSides(path: string, ratio: number, labels: Uint8Array, trainIdx: Int32Array, testIdx: Int32Array): void {
+function checkSplitSides(path: string, ratio: number, labels: Uint8Array, groupOf: Int32Array, trainIdx: Int32Array, testIdx: Int32Array): void {
   for (const [side, rows] of [['training', trainIdx], ['test', testIdx]] as const) {
     let spam = 0;
     for (const r of rows) spam += labels[r];
     const ham = rows.length - spam;
     if (spam > 0 && ham > 0) continue;
+    const details = { parameter: 'test_split_ratio', file: path, side, spam, ham };
+    const missing: 0 | 1 = spam === 0 ? 1 : 0;
+    const groups = new Set<number>();
+    let count = 0;
+    for (let r = 0; r < labels.length; r++) {
+      if (labels[r] !== missing) continue;
+      count++;
+      groups.add(groupOf[r]);
+    }
+    const what = missing === 1 ? 'spam' : 'ham';
+    if (groups.size === 1) {
+      const why =
+        count === 1
+          ? `the table has one ${what} e-mail`
+          : `all ${count} ${what} e-mails have the same body (after lower-casing and collapsing whitespace), and e-mails with one body ` +
+            `stay on one side of the split so that no test body is seen in training`;
+      throw new TrainSpamError(
+        'INVALID_DATA',
+        `data: ${path}: ${why}: the ${side} split gets no ${what} at any test_split_ratio; the table needs ${what} e-mails with at least two different bodies`,
+        { ...details, label: missing, duplicateGroups: groups.size },
+      );
+    }
     throw new TrainSpamError(
       'INVALID_ARGUMENT',
       `data: ${path}: test_split_ratio ${ratio} leaves the ${side} split with ${rows.length} e-mails (${spam} spam / ${ham} ham); ` +
-        `each side needs at least one spam and one ham e-mail: choose a ratio further from ${side === 'test' ? 0 : 1} or use more data`,
-      { parameter: 'test_split_ratio', file: path, side, spam, ham },
+        `each side needs at least one spam and one ham e-mail: choose a ratio further from ${side === 'test' ? 0 : 1} or use more data` +
+        (groups.size < count ? ` (the ${count} ${what} e-mails have ${groups.size} distinct bodies; e-mails with one body stay on one side)` : ''),
+      details,
     );
   }
 }

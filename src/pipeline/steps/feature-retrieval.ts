@@ -37,7 +37,7 @@ export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalIn
   const t0 = ctx.clock.monotonic();
   const fitter = new FeaturePipelineFitter({ keepTrainTokens: options.keepTrainTokens ?? KEEP_TRAIN_TOKENS });
   for await (const [train] of streamRowSets([data.train], { columns: FIT_COLUMNS })) if (train.length) fitter.add(train);
-  const { pipeline, trainTfidfNnz, trainTfidf } = fitter.finish();
+  const { pipeline, trainTfidfNnz, trainTfidf } = finishFit(fitter, data.train);
   let trainRow = 0;
   /** The next `records` training rows: dense views computed, TF-IDF rows from the kept tokens. */
   const trainRows = (records: Parameters<typeof pipeline.transform>[0], tfidf: CsrMatrix) => {
@@ -78,4 +78,24 @@ export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalIn
     train: { X: trainX, y: data.train.labels, ids: data.train.ids, groups: data.trainGroups },
     test: { X: testX, y: data.test.labels, ids: data.test.ids },
   };
+}
+
+/**
+ * The fit's result, or its INVALID_DATA (e.g. an empty TF-IDF vocabulary) with the table and the
+ * columns it was fitted on named: the fit sees only texts, so its message cannot say where they
+ * came from.
+ */
+function finishFit(fitter: FeaturePipelineFitter, train: EmailRowSet): ReturnType<FeaturePipelineFitter['finish']> {
+  try {
+    return fitter.finish();
+  } catch (e) {
+    if (!(e instanceof TrainSpamError) || e.code !== 'INVALID_DATA') throw e;
+    const file = train.table.file;
+    throw new TrainSpamError(
+      'INVALID_DATA',
+      `${file}: fitting the features on the ${train.ids.length} training e-mails (columns ${FIT_COLUMNS.join(', ')}) failed: ${e.message}`,
+      { ...e.details, file, columns: [...FIT_COLUMNS] },
+      { cause: e },
+    );
+  }
 }

@@ -100,9 +100,10 @@ describe('train-spam kfp run', () => {
     }
   });
   it('parses typed run parameters and rejects unknown or ill-typed ones', () => {
-    expect(parseRunParams(['num_hpo_trials=40', 'f1_threshold=0.9', 'model_name=a=b', 'entity_data_path='])).toEqual({
-      num_hpo_trials: 40, f1_threshold: 0.9, model_name: 'a=b', entity_data_path: '',
+    expect(parseRunParams(['num_hpo_trials=40', 'f1_threshold=0.9', 'model_name=a=b', 'entity_data_path=/data/x.parquet'])).toEqual({
+      num_hpo_trials: 40, f1_threshold: 0.9, model_name: 'a=b', entity_data_path: '/data/x.parquet',
     });
+    expect(() => parseRunParams(['entity_data_path='])).toThrow(/'entity_data_path' is empty/);
     expect(() => parseRunParams(['nope=1'])).toThrow(/unknown pipeline parameter 'nope'/);
     expect(() => parseRunParams(['num_hpo_trials=4.5'])).toThrow(/expected an integer/);
     expect(() => parseRunParams(['f1_threshold=abc'])).toThrow(/expected a number/);

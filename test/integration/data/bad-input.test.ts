@@ -1,0 +1,203 @@
+/**
+ * Bad input to the data and feature steps and to `data prepare` / `data synth`: each failure names
+ * the file, column or row and what was expected, and nothing is left half-written.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TrainSpamError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/ports.js';
+import type { EmailRecord } from '../../../src/data/schema.js';
+import { fitSynthModel } from '../../../src/data/synth.js';
+import { silentProgress } from '../../../src/hpo/progress.js';
+import { EMAIL_COLUMN_SPECS, prepareCorpus, toColumns } from '../../../src/io/corpus.js';
+import { checkOutputFile, writeParquet } from '../../../src/io/parquet.js';
+import { writeSynthetic } from '../../../src/io/synth-writer.js';
+import { systemClock, type RunContext } from '../../../src/pipeline/context.js';
+import { resolvePipelineParams } from '../../../src/pipeline/params.js';
+import { dataPreparation } from '../../../src/pipeline/steps/data-preparation.js';
+import { featureRetrieval } from '../../../src/pipeline/steps/feature-retrieval.js';
+import { MAX_RFC822_RECIPIENTS, recordToRfc822 } from '../../../src/serving/scorer.js';
+import { parseEmail } from '../../../src/data/mime.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'train-spam-bad-input-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function ctxFor(file: string, signal = new AbortController().signal): RunContext {
+  return {
+    params: resolvePipelineParams({ entity_data_path: file, seed: 3, test_split_ratio: 0.2 }),
+    logger: silentLogger,
+    clock: systemClock,
+    signal,
+    outDir: dir,
+    tracking: null,
+    runId: null,
+    experimentId: null,
+    progress: silentProgress,
+    workers: 1,
+  };
+}
+
+function rec(i: number, label: 0 | 1, body: string, over: Partial<EmailRecord> = {}): EmailRecord {
+  return {
+    email_id: `t/${i}`,
+    label,
+    sender: `u${i}@example.org`,
+    sender_domain: 'example.org',
+    reply_to: null,
+    num_recipients: 1,
+    subject: '',
+    body_text: body,
+    body_html: null,
+    has_html: false,
+    is_multipart: false,
+    num_attachments: 0,
+    event_timestamp: Date.UTC(2002, 7, 1 + (i % 20)),
+    size_bytes: 500 + body.length,
+    source_group: label ? 'spam' : 'ham',
+    ...over,
+  };
+}
+
+async function table(name: string, rows: EmailRecord[]): Promise<string> {
+  const file = join(dir, name);
+  await writeParquet(file, EMAIL_COLUMN_SPECS, toColumns(rows));
+  return file;
+}
+
+async function failure(p: Promise<unknown>): Promise<TrainSpamError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(TrainSpamError);
+  return e as TrainSpamError;
+}
+
+describe('the split', () => {
+  it('says when one body shared by all e-mails of a class keeps that class on one side, at any ratio', async () => {
+    const rows = [...Array.from({ length: 40 }, (_, i) => rec(i, 0, `ham message number ${i} about the weekly meeting`)), ...Array.from({ length: 10 }, (_, i) => rec(100 + i, 1, i % 2 ? 'WIN  a prize NOW' : 'win a prize now'))];
+    const file = await table('one-spam-body.parquet', rows);
+    const e = await failure(dataPreparation(ctxFor(file)));
+    expect(e.code).toBe('INVALID_DATA');
+    expect(e.message).toContain(file);
+    expect(e.message).toMatch(/all 10 spam e-mails have the same body/);
+    expect(e.message).toMatch(/at any test_split_ratio/);
+    expect(e.message).not.toMatch(/choose a ratio/);
+  });
+
+  it('says so for a table with a single e-mail of a class', async () => {
+    const rows = [...Array.from({ length: 30 }, (_, i) => rec(i, 0, `ham ${i} text`)), rec(99, 1, 'the only spam')];
+    const e = await failure(dataPreparation(ctxFor(await table('one-spam.parquet', rows))));
+    expect(e.code).toBe('INVALID_DATA');
+    expect(e.message).toMatch(/the table has one spam e-mail: the (test|training) split gets no spam at any test_split_ratio/);
+  });
+});
+
+describe('feature retrieval', () => {
+  it('an empty vocabulary names the table and the columns the fit read', async () => {
+    const rows = [...Array.from({ length: 20 }, (_, i) => rec(i, 0, i % 2 ? 'the and of' : '')), ...Array.from({ length: 10 }, (_, i) => rec(50 + i, 1, i % 2 ? 'a an the' : ''))];
+    const file = await table('no-tokens.parquet', rows);
+    const ctx = ctxFor(file);
+    const data = await dataPreparation(ctx);
+    const e = await failure(featureRetrieval(ctx, { train: data.train, test: data.test, trainGroups: data.trainGroups }));
+    expect(e.code).toBe('INVALID_DATA');
+    expect(e.message).toContain(file);
+    expect(e.message).toMatch(/columns subject, body_text/);
+    expect(e.message).toMatch(/empty vocabulary/);
+  });
+});
+
+describe('raw tables', () => {
+  it('a message the MIME parser refuses names the file, the column and the row', async () => {
+    const ok = (i: number, label: number) => `From: a${i}@x.org\r\nTo: b@y.org\r\nSubject: s${i}\r\n\r\nbody ${i} ${label ? 'win money' : 'meeting notes'}\r\n`;
+    const ids = Array.from({ length: 12 }, (_, i) => `r/${i}`);
+    const labels = ids.map((_, i) => (i % 3 === 0 ? 1 : 0));
+    const raws = ids.map((_, i) => ok(i, labels[i]));
+    raws[7] = `Subject: ${'x'.repeat(3 * 1024 * 1024)}\r\n\r\nbody\r\n`; // over the parser's 2 MB header limit
+    const file = join(dir, 'raw-bad.parquet');
+    await writeParquet(file, [{ name: 'email_id', type: 'STRING' }, { name: 'label', type: 'INT32' }, { name: 'raw', type: 'STRING' }], { email_id: ids, label: labels, raw: raws });
+    const e = await failure(dataPreparation(ctxFor(file)).then((d) => featureRetrieval(ctxFor(file), { train: d.train, test: d.test, trainGroups: d.trainGroups })));
+    expect(e.code).toBe('INVALID_DATA');
+    expect(e.message).toContain(`${file}: column "raw" row 7: e-mail r/7: cannot parse the MIME message`);
+    expect(e.details).toMatchObject({ file, column: 'raw', row: 7, email_id: 'r/7' });
+  });
+});
+
+describe('the latency message of a processed record', () => {
+  it('writes at most MAX_RFC822_RECIPIENTS addresses, so any INT32 count parses', async () => {
+    const r = rec(1, 1, 'hello', { num_recipients: 2147483647 });
+    const raw = recordToRfc822(r);
+    const to = /^To: (.*)$/m.exec(raw)![1];
+    expect(to.split(', ')).toHaveLength(MAX_RFC822_RECIPIENTS);
+    const back = await parseEmail(raw, { email_id: 'x', label: 1, source_group: 'spam' });
+    expect(back.num_recipients).toBe(MAX_RFC822_RECIPIENTS);
+    expect(recordToRfc822({ ...r, num_recipients: 3 })).toMatch(/^To: user0@example\.org, user1@example\.org, user2@example\.org\r$/m);
+  });
+});
+
+describe('output files of data prepare / data synth', () => {
+  it('checkOutputFile refuses an empty path, a folder and a path under a file, before any work', async () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    for (const [target, why] of [
+      ['', /empty; expected the path of a parquet file/],
+      [dir, /is a folder/],
+      [join(file, 'sub', 'x.parquet'), /plain-file is a file, so no file can be created under it/],
+    ] as const) {
+      const e = await failure(checkOutputFile(target, '--out'));
+      expect(e.code).toBe('INVALID_ARGUMENT');
+      expect(e.details.usage).toBe(true);
+      expect(e.message).toMatch(why);
+      expect(e.message).toMatch(/^--out /);
+    }
+    await expect(checkOutputFile(join(dir, 'new', 'deeper', 'x.parquet'))).resolves.toBeUndefined();
+  });
+
+  const model = fitSynthModel([...Array.from({ length: 30 }, (_, i) => rec(i, 0, `notes for meeting ${i}`)), ...Array.from({ length: 15 }, (_, i) => rec(100 + i, 1, `win money ${i} now`))]);
+
+  it('data synth refuses a seed outside 32 bits instead of wrapping it', async () => {
+    for (const seed of [-1, 4294967296, 1e20]) {
+      const e = await failure(writeSynthetic({ rows: 5, out: join(dir, 'seed.parquet'), seed }, model));
+      expect(e.message).toMatch(/--seed must be an integer in \[0, 4294967295\]/);
+    }
+    expect(existsSync(join(dir, 'seed.parquet'))).toBe(false);
+  });
+
+  it('an interrupted data synth ends CANCELLED and leaves neither the file nor a temp file', async () => {
+    const sub = join(dir, 'synth-cancel');
+    const ac = new AbortController();
+    const e = await failure(
+      writeSynthetic({ rows: 400, rowGroupSize: 50, out: join(sub, 'x.parquet'), seed: 1, signal: ac.signal, onProgress: (done) => done >= 100 && ac.abort() }, model),
+    );
+    expect(e.code).toBe('CANCELLED');
+    expect(readdirSync(sub)).toEqual([]);
+  });
+
+  it('an interrupted data prepare ends CANCELLED and keeps the previous file', async () => {
+    const out = join(dir, 'prep', 'p.parquet');
+    await prepareCorpus({ out, limit: 30, rowGroupSize: 10 });
+    const ac = new AbortController();
+    const e = await failure(prepareCorpus({ out, force: true, limit: 30, rowGroupSize: 10, signal: ac.signal, beforeRowGroup: (i) => i === 1 && ac.abort() }));
+    expect(e.code).toBe('CANCELLED');
+    expect(readdirSync(join(dir, 'prep'))).toEqual(['p.parquet']);
+  });
+});
+
+describe('parameters', () => {
+  it('an empty entity_data_path or model_name is a usage error', () => {
+    for (const name of ['entity_data_path', 'model_name']) {
+      let err: unknown;
+      try {
+        resolvePipelineParams({ [name]: ' ' });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(TrainSpamError);
+      expect((err as TrainSpamError).message).toBe(`parameter '${name}' is empty; expected ${name === 'model_name' ? 'the registered model name' : 'the path of the e-mail parquet table'}`);
+      expect((err as TrainSpamError).details).toMatchObject({ usage: true, parameter: name });
+    }
+  });
+});
+
