@@ -38,6 +38,7 @@ export function formatSummary(r: PipelineRunResult): string {
   const timings = rec.timings.map((t) => `${t.step} ${(t.durationMs / 1000).toFixed(2)}s`).join(', ');
   if (timings) lines.push(`timings: ${timings} (total ${(rec.timings.reduce((s, t) => s + t.durationMs, 0) / 1000).toFixed(2)}s)`);
   if (r.reportPath) lines.push(`report: ${r.reportPath}`);
+  if (r.trackingError) lines.push(`tracking: ${r.trackingError}`);
   lines.push(`exit code: ${r.exitCode}`);
   return lines.join('\n');
 }

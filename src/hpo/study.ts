@@ -347,8 +347,9 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       changed();
       const row = toRow(store.state.trials.get(i)!);
       progress.event({ type: 'trial_end', trial: i, state, score: row.score, iterations: row.iterations, error: row.error, counts: counts(), best: bestSoFar() });
-      // not awaited here: the next trial starts while a slow tracking hook finishes (awaited below)
-      if (state !== 'cancelled') endHooks.push(callHook('onTrialEnd', row));
+      // not awaited here: the next trial starts while a slow tracking hook finishes (awaited below);
+      // cancelled trials too, so that their nested runs are closed (KILLED), not left running
+      endHooks.push(callHook('onTrialEnd', row));
     };
     const endHooks: Promise<void>[] = [];
 

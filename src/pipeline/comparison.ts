@@ -61,6 +61,8 @@ export interface ComparisonResult {
     readonly excludedRows?: number;
     /** Test e-mails the Staging model was trained on but compared on anyway (too few would be left without them). */
     readonly seenRows?: number;
+    /** Why the Staging model could not be loaded or scored (then the comparison failed without numbers). */
+    readonly loadError?: ErrorData;
   } | null;
   readonly thresholds: ComparisonThresholds;
 }
@@ -112,7 +114,8 @@ export function compareWithStaging(
     reasons.push(
       `the Staging model${version ? ` (version ${version})` : ''} could not be loaded or scored: [${err?.code ?? 'INTERNAL'}] ${err?.message ?? String(raw)}`,
     );
-    return { status: 'failed', passed: false, reasons, deltas: { f1: null, auc: null }, staging: { version, f1: null, auc: null }, ...base };
+    const loadError: ErrorData = { code: err?.code ?? 'INTERNAL', message: err?.message ?? String(raw) };
+    return { status: 'failed', passed: false, reasons, deltas: { f1: null, auc: null }, staging: { version, f1: null, auc: null, loadError }, ...base };
   }
 
   const limits = { f1: thresholds.maxF1Regression, auc: thresholds.maxAucRegression };

@@ -46,7 +46,11 @@ export function decisionOf(r: RunRecord): ReportDecision {
     return { outcome: 'rejected', headline: 'Rejected: validation gates failed; nothing registered', reasons: r.gates.gates.filter((g) => !g.passed).map((g) => g.message), modelName: name };
   }
   if (r.comparison && !r.comparison.passed) {
-    return { outcome: 'rejected', headline: 'Rejected: worse than the model in Staging; nothing registered', reasons: r.comparison.reasons, modelName: name };
+    const st = r.comparison.staging;
+    const headline = st?.loadError
+      ? `Rejected: the model in Staging${st.version ? ` (v${st.version})` : ''} could not be loaded to compare with; nothing registered (repair or archive it)`
+      : 'Rejected: worse than the model in Staging; nothing registered';
+    return { outcome: 'rejected', headline, reasons: r.comparison.reasons, modelName: name };
   }
   return { outcome: 'not_promoted', headline: p ? `Not promoted: ${p.reason}` : 'Not promoted', reasons: p ? [p.reason] : [], modelName: name };
 }

@@ -46,6 +46,11 @@ export interface PipelineRunResult {
   readonly outDir: string;
   readonly reportPath: string | null;
   readonly record: RunRecord;
+  /**
+   * The tracking run could not be closed (server gone, disk full): the outcome above stands (a
+   * promotion made is made), the run stays RUNNING in the store, and the exit code is 1.
+   */
+  readonly trackingError?: string;
 }
 
 export const EXIT_PROMOTED = 0;
@@ -207,16 +212,28 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
   try {
     const html = renderHtmlReport(buildReportData(record, new Date(clock.now()).toISOString()));
     reportPath = await writeHtmlFile(join(outDir, 'report.html'), html);
-    if (o.tracking && runId) {
-      await o.tracking.store.logArtifact(runId, reportPath, 'report');
-      await o.tracking.store.setTag(runId, 'train-spam.decision', decisionOf(record).outcome);
-    }
   } catch (e) {
     o.logger.log('warn', `report: could not write the HTML report: ${toErrorData(e).message}`);
   }
+  let trackingError: string | undefined;
   if (o.tracking && runId) {
+    try {
+      if (reportPath) await o.tracking.store.logArtifact(runId, reportPath, 'report');
+      await o.tracking.store.setTag(runId, 'train-spam.decision', decisionOf(record).outcome);
+    } catch (e) {
+      o.logger.log('warn', `report: written to ${reportPath ?? '(nowhere)'} but not recorded in tracking: ${toErrorData(e).message}`);
+    }
+    // The outcome is decided (and a promotion made stays made): a store that fails now must not
+    // hide it, so the failure is reported beside it and the run ends with exit code 1.
     const status = exitCode === EXIT_INTERRUPTED ? 'KILLED' : exitCode === EXIT_ERROR ? 'FAILED' : 'FINISHED';
-    await o.tracking.store.endRun(runId, status);
+    try {
+      await o.tracking.store.endRun(runId, status);
+    } catch (e) {
+      const d = toErrorData(e);
+      trackingError = `could not close the tracking run ${idText} as ${status} (${d.code}: ${d.message}); it stays RUNNING in the store`;
+      o.logger.log('error', `tracking: ${trackingError}`);
+      if (exitCode !== EXIT_INTERRUPTED) exitCode = EXIT_ERROR;
+    }
   }
-  return { exitCode, runId: idText, outDir, reportPath, record };
+  return { exitCode, runId: idText, outDir, reportPath, record, ...(trackingError ? { trackingError } : {}) };
 }

@@ -11,6 +11,7 @@
  * - "not found" is a `TrainSpamError('NOT_FOUND')`; `get…ByName`/`getVersionByAlias` return null.
  */
 import type { ExperimentId, RunId } from '../core/ids.js';
+import type { JsonValue } from '../core/payload.js';
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 export type TerminalRunStatus = 'FINISHED' | 'FAILED' | 'KILLED';
@@ -232,7 +233,25 @@ export interface ModelRegistry {
   /** Latest version per stage; all stages (incl. `None`) when `stages` is omitted. */
   getLatestVersions(name: string, stages?: readonly ModelStage[]): Promise<ModelVersion[]>;
   getDownloadUri(name: string, version: string): Promise<string>;
+  /**
+   * An exclusive lock on model `name` for a read-check-write sequence (a promotion), where the
+   * store can give one (the local store; MLflow's REST API has no compare-and-set, so the REST
+   * client leaves it out). Waits for a live holder up to `waitMs`, then CONFLICT.
+   */
+  lockModel?(name: string, options: { owner: string; waitMs?: number }): Promise<ModelLock>;
   close(): Promise<void>;
+}
+
+/** A held model lock (see ModelRegistry.lockModel). */
+export interface ModelLock {
+  /**
+   * The last note of a holder that died while holding the lock (null if none): what it was doing,
+   * for this holder to finish or undo. It stays in the lock until this holder notes its own.
+   */
+  readonly stale: JsonValue | null;
+  /** Records (atomically) what the holder is doing, so that a later holder can resolve it if this one dies. */
+  note(intent: JsonValue): Promise<void>;
+  release(): Promise<void>;
 }
 
 /** How values longer than the server's limits are handled (params > 6000, tags > 5000 chars). */

@@ -143,7 +143,12 @@ export async function runHpoStudy(ctx: RunContext, features: Pick<FeatureSet, 't
 }
 
 /** The best trial of a study; INTERNAL error naming the first failure when no trial finished. */
-export function bestTrialOf(study: StudyResult): TrialRow {
+export function bestTrialOf(study: StudyResult, signal?: AbortSignal): TrialRow {
+  // an interrupted study ends the step as interrupted (exit 130), whether or not a trial finished
+  if (signal?.aborted) {
+    const done = study.trials.filter((t) => t.state !== 'cancelled' && t.state !== 'running').length;
+    throw new TrainSpamError('CANCELLED', `hpo: interrupted after ${done} of ${study.plannedTrials} trials`);
+  }
   const best = study.best;
   if (!best) {
     const failed = study.trials.filter((t) => t.state === 'failed');
@@ -250,7 +255,7 @@ export async function logStudyOutcome(
 
 export async function hpoTuning(ctx: RunContext, features: FeatureSet, options: HpoStepOptions = {}): Promise<TunedModel> {
   const study = await runHpoStudy(ctx, features, options);
-  const best = bestTrialOf(study);
+  const best = bestTrialOf(study, ctx.signal);
   const artifacts = writeStudyArtifacts(study, join(ctx.outDir, 'hpo'));
   ctx.logger.log('info', studySummaryLine(study, best));
   const artifactDir = join(ctx.outDir, 'model');

@@ -110,8 +110,9 @@ export async function modelComparison(ctx: RunContext, input: ComparisonInputs, 
 async function scoreStaging(ctx: RunContext, version: ModelVersion, input: StagingScoringInputs): Promise<StagingInput> {
   const t = ctx.tracking!;
   const scratch = mkdtempSync(join(tmpdir(), 'train-spam-staging-'));
+  let dir: string | null = null;
   try {
-    const dir = await fetchVersionArtifact(t.store, version, scratch);
+    dir = await fetchVersionArtifact(t.store, version, scratch);
     const scorer = await loadScorer(dir);
     const scores = new Float64Array(input.test.ids.length);
     let at = 0;
@@ -136,8 +137,12 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Stagi
       excludedRows: rows.keep ? rows.seen : 0, seenRows: rows.seen, ...(rows.keep ? { keep: rows.keep } : {}),
     };
   } catch (e) {
-    ctx.logger.log('warn', `comparison: the Staging model v${version.version} could not be loaded: ${toErrorData(e).message}`);
-    return { loadError: toErrorData(e), version: version.version };
+    // name the registry's source, not the scratch copy (deleted below) the error may point into
+    const d = toErrorData(e);
+    const shown = dir && dir.startsWith(scratch) ? d.message.split(dir).join(version.source) : d.message;
+    const message = `${version.name} v${version.version} (source ${version.source || "''"}): ${shown}`;
+    ctx.logger.log('warn', `comparison: the Staging model v${version.version} could not be loaded: ${message}`);
+    return { loadError: { ...d, message }, version: version.version };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@
 import { filterLiteral } from '../../tracking/validation.js';
 import { mayHaveCreated } from '../../tracking/lost-answer.js';
 import { TrainSpamError, isTrainSpamError, toErrorData } from '../../core/errors.js';
-import type { ModelVersion } from '../../tracking/contract.js';
+import type { ModelLock, ModelVersion } from '../../tracking/contract.js';
 import type { ComparisonResult } from '../comparison.js';
 import type { GateReport } from '../gates.js';
 import type { RunContext } from '../context.js';
@@ -72,6 +72,82 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   const { registry } = ctx.tracking;
   const runId = ctx.runId;
   await registry.createRegisteredModel(name, { description: 'E-mail spam detector trained by train-spam' });
+  // Where the store can lock the model (the local store), the read-check-write below runs alone:
+  // a second run promoting at the same moment waits, then finds Staging changed (CONFLICT).
+  const lock = registry.lockModel ? await registry.lockModel(name, { owner: runId }) : null;
+  let keepLock = false;
+  try {
+    if (lock?.stale !== null && lock?.stale !== undefined) await resolveInterrupted(ctx, name, lock.stale);
+    return await promoteLocked(ctx, name, runId, gates, comparison, options, lock);
+  } catch (e) {
+    // A version left half promoted (its roll-back failed): the lock stays with its note, so that
+    // the next promotion of this model, once this process has ended, undoes it first.
+    keepLock = lock !== null && isTrainSpamError(e) && e.details.rolledBack === false;
+    throw e;
+  } finally {
+    if (!keepLock) await lock?.release();
+  }
+}
+
+/** What a promotion holding the model lock notes there, so that the next holder can undo it if this run dies half-way. */
+interface PromotionIntent {
+  readonly run: string;
+  readonly before: StagingState;
+  /** The version it created (null: creating it now; a version of `run` may exist). */
+  readonly version: string | null;
+  /** Alias and stage are set: nothing to undo. */
+  readonly done: boolean;
+}
+
+function isIntent(x: unknown): x is PromotionIntent {
+  const o = x as Partial<PromotionIntent> | null;
+  return (
+    typeof o === 'object' && o !== null && typeof o.run === 'string' && typeof o.done === 'boolean' && (o.version === null || typeof o.version === 'string') &&
+    typeof o.before === 'object' && o.before !== null && (o.before.alias === null || typeof o.before.alias === 'string') && Array.isArray(o.before.staged)
+  );
+}
+
+/**
+ * A run that died while promoting (killed between registering its version and setting alias and
+ * stage) left a version that is half promoted or not at all: it is rolled back as a failed
+ * promotion would have been, before this run reads the registry. A roll-back that fails stops
+ * this promotion (the lock keeps the intent for the next try).
+ */
+async function resolveInterrupted(ctx: RunContext, name: string, stale: unknown): Promise<void> {
+  if (!isIntent(stale)) {
+    ctx.logger.log('warn', `promotion: the model lock held an unreadable note of an interrupted promotion (${JSON.stringify(stale).slice(0, 200)}); ignored`);
+    return;
+  }
+  if (stale.done) return;
+  const { registry } = ctx.tracking!;
+  const versions = stale.version !== null ? [stale.version] : (await versionsWhere(ctx, name, `run_id=${filterLiteral(stale.run, 'run id')}`)).map((v) => v.version);
+  for (const v of versions) {
+    try {
+      await registry.getModelVersion(name, v);
+    } catch (e) {
+      if (isTrainSpamError(e) && e.code === 'NOT_FOUND') continue; // already gone
+      throw e;
+    }
+    const undo = await rollBack(ctx, name, v, stale.before);
+    if (!undo.done) {
+      throw new TrainSpamError('CONFLICT', `promotion: run ${stale.run} was stopped while promoting ${name} v${v}, and undoing it failed (${undo.failure}); now ${undo.state}`, {
+        name, version: v, run: stale.run, rolledBack: false,
+      });
+    }
+    ctx.logger.log('warn', `promotion: run ${stale.run} was stopped while promoting ${name} v${v}; rolled back: v${v} deleted, ${undo.restored}`);
+  }
+}
+
+async function promoteLocked(
+  ctx: RunContext,
+  name: string,
+  runId: string,
+  gates: GateReport,
+  comparison: ComparisonResult,
+  options: PromotionOptions,
+  lock: ModelLock | null,
+): Promise<PromotionResult> {
+  const { registry } = ctx.tracking!;
   const sha = options.artifactSha256;
   const existing = await versionsWhere(ctx, name, `run_id=${filterLiteral(runId, 'run id')}`);
   if (existing.length === 0 && sha) existing.push(...(await versionsWhere(ctx, name, `tags.\`${ARTIFACT_SHA_TAG}\` = ${filterLiteral(sha, 'artifact digest')}`)));
@@ -88,10 +164,13 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
     status = 'already_promoted';
   } else {
     before = state;
+    await lock?.note({ run: runId, before: { alias: state.alias, staged: [...state.staged] }, version: null, done: false });
     version = await createVersion(ctx, name, runId, gates, comparison, sha);
+    await lock?.note({ run: runId, before: { alias: state.alias, staged: [...state.staged] }, version: version.version, done: false });
     status = 'promoted';
   }
   let aliasMoved = false;
+  let staged = true;
   try {
     await registry.setAlias(name, STAGING_ALIAS, version.version);
     aliasMoved = true;
@@ -100,6 +179,7 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
     } catch (e) {
       // Stages are deprecated in MLflow ≥ 2.9; a server that refuses them still has the alias.
       if (!stagesRefused(e)) throw e;
+      staged = false;
       ctx.logger.log('warn', `promotion: the server did not accept the legacy stage transition (${(e as Error).message}); the '${STAGING_ALIAS}' alias is set`);
     }
   } catch (e) {
@@ -124,9 +204,12 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
       ...(d.details ?? {}), name, version: version.version, aliasMoved,
     });
   }
+  const was = before ?? state;
+  await lock?.note({ run: runId, before: { alias: was.alias, staged: [...was.staged] }, version: version.version, done: true });
   if (ctx.tracking && ctx.runId) await ctx.tracking.store.setTag(ctx.runId, 'train-spam.registered_version', `${name}/${version.version}`);
   const verb = status === 'promoted' ? 'registered' : 'already registered as';
-  ctx.logger.log('info', `promotion: ${verb} ${name} v${version.version}; alias '${STAGING_ALIAS}' and stage Staging point to it`);
+  const pointers = staged ? `alias '${STAGING_ALIAS}' and stage Staging point to it` : `alias '${STAGING_ALIAS}' points to it (the server keeps no stages)`;
+  ctx.logger.log('info', `promotion: ${verb} ${name} v${version.version}; ${pointers}`);
   return { status, modelName: name, version: version.version, reason: status === 'promoted' ? 'all gates and the comparison passed' : 'this run (or this model artifact) was promoted before' };
 }
 

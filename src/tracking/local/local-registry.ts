@@ -12,12 +12,13 @@ import { TrainSpamError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/ports.js';
 import { limitValue, type BatchContext } from '../batch.js';
 import {
-  MODEL_STAGES, type CreateModelVersionOptions, type LongValuePolicy, type ModelRegistry, type ModelStage, type ModelVersion,
+  MODEL_STAGES, type CreateModelVersionOptions, type LongValuePolicy, type ModelLock, type ModelRegistry, type ModelStage, type ModelVersion,
   type RegisteredModel,
 } from '../contract.js';
 import { normalizeStage, validateAlias, validateKey, validateModelName, validateVersion } from '../validation.js';
 import { atomicWrite, inParallel, listEntries, makeTempDir, mkdirExclusive, readOptional, removeStaleTempDirs, renameDirIfFree } from './files.js';
 import { LocalLayout } from './layout.js';
+import { lockModel } from './model-lock.js';
 import { dumpMeta, metaNumber, metaString, parseMeta, type Meta } from './meta-yaml.js';
 import { readValueFiles } from './run-files.js';
 import { matches, parseFilter, type Field } from './search-filter.js';
@@ -44,6 +45,11 @@ export class LocalModelRegistry implements ModelRegistry {
     this.layout = new LocalLayout(options.root ?? 'mlruns');
     this.now = options.now ?? Date.now;
     this.ctx = { now: this.now, longValues: options.longValues ?? 'truncate', logger: options.logger ?? silentLogger };
+  }
+
+  async lockModel(name: string, options: { owner: string; waitMs?: number }): Promise<ModelLock> {
+    validateModelName(name);
+    return lockModel(this.layout.modelDir(name), options);
   }
 
   private async readModelMeta(name: string): Promise<Meta | null> {
@@ -78,7 +84,11 @@ export class LocalModelRegistry implements ModelRegistry {
     const meta = parseMeta(text, file);
     const stage = metaString(meta, 'current_stage', 'None');
     if (stage === 'Deleted_Internal') return null;
-    return { name, version, dir, meta, stage: normalizeStage(stage) };
+    try {
+      return { name, version, dir, meta, stage: normalizeStage(stage) };
+    } catch (e) {
+      throw new TrainSpamError('FORMAT_ERROR', `${file}: ${(e as Error).message}`, { file, field: 'current_stage' }, { cause: e });
+    }
   }
 
   /** The version with its tags; `aliases`: the model's alias → version map, or null for none. */

@@ -17,6 +17,7 @@ import { modelPromotion } from '../../../src/pipeline/steps/model-promotion.js';
 import type { RunContext } from '../../../src/pipeline/context.js';
 import { systemClock } from '../../../src/pipeline/context.js';
 import { evaluateBinary } from '../../../src/metrics/evaluation.js';
+import { decisionOf } from '../../../src/pipeline/report.js';
 
 const FIXTURE = resolve(__dirname, '../../../../shared/fixtures/parquet/emails-snappy.parquet');
 
@@ -184,8 +185,52 @@ describe('pipeline end to end (local store)', () => {
     expect(lines.filter((l) => /^comparison: the Staging model v\d+ could not be loaded/.test(l))).toHaveLength(1);
     expect(r.record.comparison?.status).toBe('failed');
     expect(r.record.comparison?.reasons.join(' ')).toMatch(/load|artifact|arrays/i);
+    // the message names the registry's source of the artifact, not the deleted scratch copy
+    expect(r.record.comparison?.reasons.join(' ')).toContain(`spam-detector v${staging!.version} (source ${staging!.source}): `);
+    expect(r.record.comparison?.reasons.join(' ')).not.toMatch(/train-spam-staging-/);
+    expect(r.record.comparison?.staging?.loadError?.code).toBeDefined();
+    expect(decisionOf(r.record).headline).toBe(`Rejected: the model in Staging (v${staging!.version}) could not be loaded to compare with; nothing registered (repair or archive it)`);
     expect(r.exitCode).toBe(2);
     expect((await handle.registry.searchModelVersions("name='spam-detector'")).length).toBe(before);
+  }, 120_000);
+
+  it('a store that fails to close the run at the end: the outcome is kept and reported beside the error, exit 1', async () => {
+    let parentId: string | null = null;
+    const store = handle.store;
+    const failing = new Proxy(store, {
+      get: (t, p) => {
+        if (p === 'createRun') {
+          return async (...a: Parameters<typeof store.createRun>) => {
+            const info = await store.createRun(...a);
+            parentId ??= info.runId;
+            return info;
+          };
+        }
+        if (p === 'endRun') {
+          return async (id: Parameters<typeof store.endRun>[0], status: Parameters<typeof store.endRun>[1]) => {
+            if (id === parentId) throw new Error('simulated: the server went away');
+            return store.endRun(id, status);
+          };
+        }
+        const v = Reflect.get(t, p, t) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    const r = await runPipeline({
+      params: params(),
+      logger: silentLogger,
+      progress: silentProgress,
+      tracking: { store: failing, registry: handle.registry, description: 'test' },
+      outRoot: join(root, 'runs'),
+      workers: 1,
+      hpo: { study: { executor: 'inline' } },
+    });
+    expect(r.record.error).toBeUndefined();
+    expect(r.record.comparison).toBeDefined(); // the decision was reached and is kept in the result
+    expect(r.reportPath).not.toBeNull();
+    expect(r.exitCode).toBe(1);
+    expect(r.trackingError).toMatch(/^could not close the tracking run .* as FINISHED \(INTERNAL: simulated: the server went away\); it stays RUNNING in the store$/);
+    expect((await store.getRun(parentId! as never)).info.status).toBe('RUNNING');
   }, 120_000);
 
   it('an unusable output folder fails before anything runs, and a tracked run is never left RUNNING', async () => {

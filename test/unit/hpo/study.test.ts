@@ -227,9 +227,22 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     const ac = new AbortController();
     let ends = 0;
     const opts: StudyOptions = { ...base, trials: 8, space: delayed, workers: 2 };
-    const killed = await runStudy({ ...opts, journalDir: dir, signal: ac.signal, hooks: { onTrialEnd: () => void (++ends === 2 && ac.abort()) } });
+    const endStates: string[] = [];
+    const killed = await runStudy({
+      ...opts,
+      journalDir: dir,
+      signal: ac.signal,
+      hooks: {
+        onTrialEnd: (row) => {
+          endStates.push(row.state);
+          if (++ends === 2) ac.abort();
+        },
+      },
+    });
     expect(killed.state).toBe('killed');
     expect(killed.trials.some((t) => t.state === 'cancelled')).toBe(true);
+    // the cancelled trials reach onTrialEnd too (the pipeline closes their nested runs as KILLED)
+    expect(endStates.filter((st) => st === 'cancelled').length).toBe(killed.trials.filter((t) => t.state === 'cancelled').length);
     const events = readJournal(join(dir, journalFileName(0, 1))).events;
     expect(events[events.length - 1]).toMatchObject({ type: 'study_end', state: 'killed' });
     const resumed = await runStudy({ ...opts, journalDir: dir, resume: true });

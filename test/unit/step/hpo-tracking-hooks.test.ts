@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExperimentId, RunId } from '../../../src/core/ids.js';
 import { silentLogger } from '../../../src/core/ports.js';
-import type { TrialRow } from '../../../src/hpo/results.js';
+import type { StudyResult, TrialRow } from '../../../src/hpo/results.js';
 import type { StudyHooks } from '../../../src/hpo/study.js';
-import { REPORT_FLUSH_MS, trackingHooks } from '../../../src/pipeline/steps/hpo-tuning.js';
+import { REPORT_FLUSH_MS, bestTrialOf, trackingHooks } from '../../../src/pipeline/steps/hpo-tuning.js';
 import type { LogBatchInput, TrackingStore } from '../../../src/tracking/contract.js';
 import { LocalTrackingStore } from '../../../src/tracking/local/local-store.js';
 
@@ -136,6 +136,25 @@ describe('HPO tracking hooks', () => {
     expect(run.info.status).toBe('FAILED');
     expect(run.data.tags['train-spam.error']).toBe('INTERNAL: boom');
     expect((await store.getMetricHistory(id, 'val_auc')).map((m) => m.value)).toEqual([0.5]);
+  });
+
+  it('a cancelled trial (Ctrl-C) is closed as KILLED, not left RUNNING', async () => {
+    const h = hooksFor(store);
+    await h.onTrialStart!({ trial: 2, seed: 11, bracket: 0, config: { model: 'gbm', params: {} } });
+    await h.onTrialEnd!({ ...row(2, 0, 'cancelled'), score: null, tieBreak: null, metrics: null, error: { code: 'CANCELLED', message: 'interrupted' } });
+    const run = await store.getRun(await childRun(store));
+    expect(run.info.status).toBe('KILLED');
+    expect(run.data.tags['train-spam.trial_state']).toBe('cancelled');
+  });
+
+  it('bestTrialOf ends an interrupted study as CANCELLED, whether or not a trial finished', () => {
+    const ac = new AbortController();
+    const study = { plannedTrials: 4, best: null, trials: [row(0, 1, 'cancelled'), row(1, 1, 'cancelled')] } as unknown as StudyResult;
+    expect(() => bestTrialOf(study)).toThrow(/INTERNAL|no trial finished/);
+    ac.abort();
+    expect(() => bestTrialOf(study, ac.signal)).toThrow(expect.objectContaining({ code: 'CANCELLED', message: 'hpo: interrupted after 0 of 4 trials' }));
+    const withBest = { ...study, best: row(0, 1), trials: [row(0, 1), row(1, 1, 'cancelled')] } as unknown as StudyResult;
+    expect(() => bestTrialOf(withBest, ac.signal)).toThrow(expect.objectContaining({ code: 'CANCELLED', message: 'hpo: interrupted after 1 of 4 trials' }));
   });
 
   it('a store that fails rejects the hook (the study reports it through onHookError), and later writes of the trial still run', async () => {

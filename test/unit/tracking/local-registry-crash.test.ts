@@ -3,7 +3,7 @@
  * a `.tmp-*` folder and renamed to version-N, so a crash leaves no version folder without meta.yaml
  * (MLflow's file store fails on such a folder), and concurrent writers get distinct numbers.
  */
-import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,5 +79,17 @@ describe('local registry: creating a version', () => {
     utimesSync(path.join(modelDir, '.tmp-999-abc'), old, old);
     await reg.createModelVersion({ name: 'spam', source: 'runs:/c/model', runId: 'c' });
     expect(existsSync(path.join(modelDir, '.tmp-999-abc'))).toBe(false);
+  });
+
+  it('a version meta.yaml with an unknown stage is a FORMAT_ERROR naming the file', async () => {
+    const { reg, modelDir } = await freshRegistry();
+    await reg.createModelVersion({ name: 'spam', source: 'runs:/a/model', runId: 'a' });
+    await reg.transitionStage('spam', '1', 'Staging', false);
+    const meta = path.join(modelDir, 'version-1', 'meta.yaml');
+    writeFileSync(meta, readFileSync(meta, 'utf8').replace('current_stage: Staging', 'current_stage: Stagingg'));
+    await expect(reg.getLatestVersions('spam', ['Staging'])).rejects.toMatchObject({
+      code: 'FORMAT_ERROR',
+      message: `${meta}: invalid model stage 'Stagingg'; expected one of None, Staging, Production, Archived`,
+    });
   });
 });
