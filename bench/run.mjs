@@ -74,7 +74,7 @@ export function settings(o) {
     latencyEmails: q ? 200 : 400,
     poolTasks: q ? 500 : 2000,
     noopTrials: q ? 40 : 100,
-    scaling: { counts: [1, 2], trials: q ? 8 : 20, reps: q ? 1 : 5 },
+    scaling: { counts: [1, 2], trials: q ? 8 : 20, reps: q ? 1 : 5, warmUp: q ? 1 : 2 },
   };
 }
 
@@ -129,7 +129,10 @@ export async function runBench(o) {
       };
   const e2e = o.e2e ? await measureEndToEnd(m, { dataPath, workers: o.workers, trials: s.trials, reps: s.e2eReps, warmUp: s.e2eWarmUp, log, afterRun }) : null;
   const trainData = { X: f.train.X, y: f.train.y };
-  const scaling = await measureWorkerScaling(m, trainData, { ...s.scaling, space: compactSpace(m), log });
+  const scaling = [
+    ...(await measureWorkerScaling(m, trainData, { ...s.scaling, space: compactSpace(m), log, mode: 'cold' })),
+    ...(await measureWorkerScaling(m, trainData, { ...s.scaling, space: compactSpace(m), log, mode: 'warm' })),
+  ];
 
   let peer = null;
   if (!peerSkipped) {
@@ -172,7 +175,20 @@ export async function runBench(o) {
   figures.push(figure('pool_task_ms', 'exec pool overhead per no-op task (1 worker)', 'ms', 'lower', k.pool_task_ms, null));
   figures.push(figure('study_trial_ms', 'HPO overhead per no-op trial (runStudy, 2 workers)', 'ms', 'lower', k.study_trial_ms, null));
   for (const r of scaling) {
-    figures.push(figure(`hpo_trials_per_s_${r.workers}w`, `HPO throughput, ${r.workers} worker(s), ${s.scaling.trials} trials, compact space`, 'trials/s', 'higher', r.trialsPerSecond, null));
+    const warm = r.mode === 'warm';
+    figures.push(
+      figure(
+        `hpo_trials_per_s_${r.workers}w${warm ? '_warm' : ''}`,
+        `HPO throughput, ${r.workers} worker(s), ${s.scaling.trials} trials, compact space${warm ? ', warm pool' : ''}`,
+        'trials/s',
+        'higher',
+        r.trialsPerSecond,
+        null,
+        warm
+          ? `one pool per worker count that has run ${s.scaling.warmUp} untimed studies of the same space (other seeds) first; worker counts alternated, ${s.scaling.reps} studies each`
+          : `each study starts its own threads (thread start, module loading, compilation in every study); worker counts alternated, ${s.scaling.reps} studies each`,
+      ),
+    );
   }
 
   const machineEnd = machineInfo();
@@ -192,7 +208,7 @@ export async function runBench(o) {
       },
     },
     e2e: e2e ? { steps: e2e.steps, exitCode: e2e.exitCode } : null,
-    workerScaling: scaling.map((r) => ({ workers: r.workers, seconds: r.seconds, speedup: r.speedup, bestScore: r.bestScore })),
+    workerScaling: scaling.map((r) => ({ workers: r.workers, mode: r.mode, seconds: r.seconds, speedup: r.speedup, bestScore: r.bestScore })),
     peer: peer ? { python: peer.python, sklearn: peer.sklearn, xgboost: peer.xgboost, e2eRuns: peer.e2e_runs } : { skipped: peerSkipped },
   };
   return results;
@@ -215,7 +231,11 @@ export function render(results, cmp) {
   const kq = results.quality.kernels;
   lines.push(`kernel models, test AUC: GBM ours ${kq.ours.gbm_test_auc.toFixed(5)}${kq.peer ? ` / XGBoost ${kq.peer.gbm_test_auc.toFixed(5)}` : ''}; logistic ours ${kq.ours.logistic_test_auc.toFixed(5)}${kq.peer ? ` / sklearn ${kq.peer.logistic_test_auc.toFixed(5)}` : ''}`);
   if (results.workerScaling.length > 1) {
-    lines.push(`worker scaling: ${results.workerScaling.map((r) => `${r.workers} w ${r.seconds.median.toFixed(2)} s (×${r.speedup.toFixed(2)})`).join(', ')}`);
+    for (const mode of ['cold', 'warm']) {
+      // results of older runs carry no mode: they are cold
+      const rows = results.workerScaling.filter((r) => (r.mode ?? 'cold') === mode);
+      if (rows.length > 1) lines.push(`worker scaling (${mode === 'warm' ? 'warm pool' : 'own threads per study'}): ${rows.map((r) => `${r.workers} w ${r.seconds.median.toFixed(2)} s (×${r.speedup.toFixed(2)})`).join(', ')}`);
+    }
   }
   if (results.e2e) lines.push(`end-to-end steps (last run, s): ${Object.entries(results.e2e.steps).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; exit ${results.e2e.exitCode}`);
   lines.push('');
