@@ -267,11 +267,6 @@ function schemaFor(specs: readonly ColumnSpec[]): SchemaElement[] {
 }
 
 /**
- * Streaming writer: `writeRowGroup(columns)` encodes one row group and flushes it to a temp file
- * next to the target; `close()` writes the footer and renames the temp file into place; `abort()`
- * (or any failure) removes the temp file. TIMESTAMP values are epoch ms numbers (or null).
- */
-/**
  * CANCELLED when `signal` has been aborted (`doing` says what was interrupted). Yields to the
  * event loop first: a loop that only awaits promises never lets a signal handler (Ctrl-C) run.
  */
@@ -301,6 +296,11 @@ export async function checkOutputFile(target: string, what = 'output file'): Pro
   }
 }
 
+/**
+ * Streaming writer: `writeRowGroup(columns)` encodes one row group and flushes it to a temp file
+ * next to the target; `close()` writes the footer and renames the temp file into place; `abort()`
+ * (or any failure) removes the temp file. TIMESTAMP values are epoch ms numbers (or null).
+ */
 export class ParquetFileWriter {
   private readonly tmpPath: string;
   private readonly writer: ParquetWriter;
@@ -315,7 +315,6 @@ export class ParquetFileWriter {
   }
 
   static async create(targetPath: string, specs: readonly ColumnSpec[], options: WriterOptions = {}): Promise<ParquetFileWriter> {
-    await checkOutputFile(targetPath);
     try {
       await fsp.mkdir(path.dirname(path.resolve(targetPath)), { recursive: true });
     } catch (e) {
