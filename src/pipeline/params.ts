@@ -3,7 +3,7 @@
  * flags, validated once at the boundary.
  */
 import { invalidArgument } from '../core/errors.js';
-import { isFilterQuotable } from '../tracking/validation.js';
+import { isFilterQuotable, validateModelName } from '../tracking/validation.js';
 import { PIPELINE_PARAMS, type ParamValue } from './definition.js';
 
 export interface PipelineParams {
@@ -34,12 +34,6 @@ export function isDecimalText(text: string): boolean {
   return DECIMAL.test(text.trim());
 }
 
-/** String parameters that name something and so cannot be empty. */
-const NON_EMPTY = ['entity_data_path', 'model_name'] as const;
-const NON_EMPTY_EXPECTED: Record<(typeof NON_EMPTY)[number], string> = {
-  entity_data_path: 'the path of the e-mail parquet table',
-  model_name: 'the registered model name',
-};
 
 /** Per-parameter range checks beyond the type (message names the parameter and the range). */
 const RANGES: Partial<Record<keyof PipelineParams, { ok: (v: number) => boolean; expected: string }>> = {
@@ -113,8 +107,14 @@ export function resolvePipelineParams(overrides: Partial<Record<string, unknown>
       throw invalidArgument(`parameter '${def.name}' = ${v} is out of range; expected ${range.expected}`, { usage: true, parameter: def.name });
     }
   }
-  for (const name of NON_EMPTY) {
-    if (String(params[name]).trim() === '') throw invalidArgument(`parameter '${name}' is empty; expected ${NON_EMPTY_EXPECTED[name]}`, { usage: true, parameter: name });
+  if (String(params.entity_data_path).trim() === '') {
+    throw invalidArgument(`parameter 'entity_data_path' is empty; expected the path of the e-mail parquet table`, { usage: true, parameter: 'entity_data_path' });
+  }
+  // the registry's own rules, checked before any work rather than at the promotion
+  try {
+    validateModelName(String(params.model_name));
+  } catch (e) {
+    throw invalidArgument(`parameter 'model_name' = ${JSON.stringify(params.model_name)} is not a valid registered model name: ${(e as Error).message}`, { usage: true, parameter: 'model_name' });
   }
   const given = (k: string) => !options.partial || overrides[k] !== undefined;
   if (given('hpo_shards') && given('num_hpo_trials') && (params.hpo_shards as number) > (params.num_hpo_trials as number)) {

@@ -47,8 +47,9 @@ export interface PipelineRunResult {
   readonly reportPath: string | null;
   readonly record: RunRecord;
   /**
-   * The tracking run could not be closed (server gone, disk full): the outcome above stands (a
-   * promotion made is made), the run stays RUNNING in the store, and the exit code is 1.
+   * The tracking store failed where the outcome did not depend on it (a step's timing metric, the
+   * tag naming the promoted version, closing the run): the outcome above stands (a promotion made
+   * is made), the failures are listed here, and the exit code is 1.
    */
   readonly trackingError?: string;
 }
@@ -143,21 +144,33 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
   };
   if (o.tracking) o.logger.log('info', `tracking: ${o.tracking.description}, run ${runId}`);
   const record: RunRecord = { runId: idText, startedAt: startedAt.toISOString(), params: o.params, timings: [] };
+  // Store failures that did not change the outcome (a step's timing, a tag after the promotion):
+  // reported with it, and the run ends with exit code 1.
+  const trackingErrors: string[] = [];
+  const trackingFailed = (what: string, e: unknown) => {
+    const d = toErrorData(e);
+    const message = `${what} (${d.code}: ${d.message})`;
+    trackingErrors.push(message);
+    o.logger.log('error', `tracking: ${message}`);
+  };
 
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     if (signal.aborted) throw new TrainSpamError('CANCELLED', `interrupted before step ${name}`);
     const t0 = clock.monotonic();
     o.logger.log('info', `── ${name}`);
+    let out: T;
     try {
-      const out = await fn();
-      const ms = clock.monotonic() - t0;
-      record.timings.push({ step: name, durationMs: ms, status: 'ok' });
-      if (o.tracking && runId) await o.tracking.store.logMetric(runId, `step.${name}.seconds`, ms / 1000);
-      return out;
+      out = await fn();
     } catch (e) {
       record.timings.push({ step: name, durationMs: clock.monotonic() - t0, status: 'failed' });
       throw e;
     }
+    const ms = clock.monotonic() - t0;
+    record.timings.push({ step: name, durationMs: ms, status: 'ok' });
+    if (o.tracking && runId) {
+      await o.tracking.store.logMetric(runId, `step.${name}.seconds`, ms / 1000).catch((e: unknown) => trackingFailed(`could not log metric step.${name}.seconds`, e));
+    }
+    return out;
   };
 
   let exitCode: PipelineRunResult['exitCode'] = EXIT_ERROR;
@@ -198,6 +211,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
       ),
     ));
     const promotion = (record.promotion = await step('model-promotion', () => modelPromotion(ctx, gates, comparison)));
+    if (promotion.trackingError) trackingErrors.push(promotion.trackingError.message);
     exitCode = promotion.status === 'skipped' && (!gates.passed || !comparison.passed) ? EXIT_REJECTED : EXIT_PROMOTED;
   } catch (e) {
     const err = toErrorData(e);
@@ -215,7 +229,6 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
   } catch (e) {
     o.logger.log('warn', `report: could not write the HTML report: ${toErrorData(e).message}`);
   }
-  let trackingError: string | undefined;
   if (o.tracking && runId) {
     try {
       if (reportPath) await o.tracking.store.logArtifact(runId, reportPath, 'report');
@@ -230,10 +243,12 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
       await o.tracking.store.endRun(runId, status);
     } catch (e) {
       const d = toErrorData(e);
-      trackingError = `could not close the tracking run ${idText} as ${status} (${d.code}: ${d.message}); it stays RUNNING in the store`;
-      o.logger.log('error', `tracking: ${trackingError}`);
-      if (exitCode !== EXIT_INTERRUPTED) exitCode = EXIT_ERROR;
+      const message = `could not close the tracking run ${idText} as ${status} (${d.code}: ${d.message}); it stays RUNNING in the store`;
+      trackingErrors.push(message);
+      o.logger.log('error', `tracking: ${message}`);
     }
   }
+  const trackingError = trackingErrors.length ? trackingErrors.join('; ') : undefined;
+  if (trackingError && exitCode !== EXIT_INTERRUPTED) exitCode = EXIT_ERROR;
   return { exitCode, runId: idText, outDir, reportPath, record, ...(trackingError ? { trackingError } : {}) };
 }

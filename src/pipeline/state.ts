@@ -1,4 +1,5 @@
 /** The values steps hand to each other in process (the container steps persist them via codecs.ts). */
+import type { ErrorData } from '../core/errors.js';
 import type { EmailRowSet } from '../io/email-table.js';
 import type { SplitSummary } from '../data/split.js';
 import type { FeatureMatrix } from '../core/matrix.js';
@@ -79,6 +80,8 @@ export interface PromotionResult {
   readonly modelName: string;
   readonly version: string | null;
   readonly reason: string;
+  /** The promotion is made, but recording it in the tracking run failed (reported; exit code 1). */
+  readonly trackingError?: ErrorData;
 }
 
 export interface PipelineOutcome {

@@ -506,6 +506,8 @@ const modelPromotionStep: Adapter = async (ctx, inv) => {
     await logStepMetrics(ctx, 'test', { f1: evaluation.candidate.f1, roc_auc: evaluation.candidate.rocAuc });
   }
   const r = await modelPromotion(ctx, gates, comparison, { artifactSha256: sha });
+  // the step fails so that KFP retries it: the retry finds this version and sets the tag again
+  if (r.trackingError) throw new TrainSpamError(r.trackingError.code, r.trackingError.message, { ...(r.trackingError.details ?? {}), version: r.version });
   return { parameters: { model_version: r.version ?? '' }, metadata: {}, summary: `${r.status}${r.version ? ` ${r.modelName} v${r.version}` : ''}: ${r.reason}` };
 };
 

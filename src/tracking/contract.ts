@@ -236,9 +236,12 @@ export interface ModelRegistry {
   /**
    * An exclusive lock on model `name` for a read-check-write sequence (a promotion), where the
    * store can give one (the local store; MLflow's REST API has no compare-and-set, so the REST
-   * client leaves it out). Waits for a live holder up to `waitMs`, then CONFLICT.
+   * client leaves it out). Waits for a live holder up to `waitMs`, then CONFLICT; takes over a dead
+   * holder's lock, handing on its note as `stale`.
    */
   lockModel?(name: string, options: { owner: string; waitMs?: number }): Promise<ModelLock>;
+  /** The lock only when a dead holder left one (to resolve its note); null when it is free or a live holder has it. */
+  takeStaleLock?(name: string, options: { owner: string }): Promise<ModelLock | null>;
   close(): Promise<void>;
 }
 
@@ -249,9 +252,15 @@ export interface ModelLock {
    * for this holder to finish or undo. It stays in the lock until this holder notes its own.
    */
   readonly stale: JsonValue | null;
-  /** Records (atomically) what the holder is doing, so that a later holder can resolve it if this one dies. */
+  /**
+   * Records (atomically) what the holder is doing, so that a later holder can resolve it if this
+   * one dies. CONFLICT when the lock was taken over meanwhile (this holder was taken to be dead).
+   */
   note(intent: JsonValue): Promise<void>;
+  /** Frees the lock and drops its notes (nothing when it was taken over meanwhile). */
   release(): Promise<void>;
+  /** Gives the lock up with its notes in place: the next holder takes it over at once and resolves them. */
+  abandon(): Promise<void>;
 }
 
 /** How values longer than the server's limits are handled (params > 6000, tags > 5000 chars). */

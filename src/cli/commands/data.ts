@@ -81,7 +81,8 @@ function numberFlag(flag: string, v: string): number {
 
 function intFlag(flag: string, v: string): number {
   const n = Number(v.replace(/_/g, ''));
-  if (!Number.isInteger(n)) {
+  // Number('') and Number(' ') are 0: an empty value is refused, not read as zero
+  if (v.trim() === '' || !Number.isInteger(n)) {
     throw new TrainSpamError('INVALID_ARGUMENT', `${flag} must be an integer; got ${JSON.stringify(v)}`, { parameter: flag, usage: true });
   }
   return n;

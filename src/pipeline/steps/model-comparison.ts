@@ -16,8 +16,9 @@ import type { ModelRegistry, ModelVersion, TrackingStore } from '../../tracking/
 import { loadScorer } from '../../serving/scorer.js';
 import { compareWithStaging, type ComparisonResult, type StagingInput } from '../comparison.js';
 import { logStepMetrics, type RunContext } from '../context.js';
+import { recoverInterruptedPromotion, STAGING_ALIAS } from './promotion-recovery.js';
 
-export const STAGING_ALIAS = 'staging';
+export { STAGING_ALIAS } from './promotion-recovery.js';
 
 /** The version behind the `staging` alias, else the latest in the legacy stage `Staging`, else null. */
 export async function findStagingVersion(registry: ModelRegistry, name: string): Promise<ModelVersion | null> {
@@ -76,6 +77,7 @@ function metricsOn(labels: Uint8Array, scores: Scores, keep: Uint8Array | null):
  */
 export async function scoreStagingModel(ctx: RunContext, input: StagingScoringInputs): Promise<StagingInput> {
   if (!ctx.tracking) return null;
+  await recoverInterruptedPromotion(ctx, ctx.params.model_name);
   const version = await findStagingVersion(ctx.tracking.registry, ctx.params.model_name);
   return version ? scoreStaging(ctx, version, input) : null;
 }
@@ -139,7 +141,7 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Stagi
   } catch (e) {
     // name the registry's source, not the scratch copy (deleted below) the error may point into
     const d = toErrorData(e);
-    const shown = dir && dir.startsWith(scratch) ? d.message.split(dir).join(version.source) : d.message;
+    const shown = dir && dir.startsWith(scratch) ? d.message.split(dir).join(version.source) : d.message.split(scratch).join(`(download of ${version.source})`);
     const message = `${version.name} v${version.version} (source ${version.source || "''"}): ${shown}`;
     ctx.logger.log('warn', `comparison: the Staging model v${version.version} could not be loaded: ${message}`);
     return { loadError: { ...d, message }, version: version.version };

@@ -6,13 +6,13 @@
  */
 import { filterLiteral } from '../../tracking/validation.js';
 import { mayHaveCreated } from '../../tracking/lost-answer.js';
-import { TrainSpamError, isTrainSpamError, toErrorData } from '../../core/errors.js';
+import { TrainSpamError, isTrainSpamError, toErrorData, type ErrorData } from '../../core/errors.js';
 import type { ModelLock, ModelVersion } from '../../tracking/contract.js';
 import type { ComparisonResult } from '../comparison.js';
 import type { GateReport } from '../gates.js';
 import type { RunContext } from '../context.js';
 import type { PromotionResult } from '../state.js';
-import { STAGING_ALIAS } from './model-comparison.js';
+import { intentNote, registryState, resolveStaleNote, rollBack, STAGING_ALIAS, stagingState, versionsWhere, type StagingState } from './promotion-recovery.js';
 
 export const MODEL_ARTIFACT_PATH = 'model';
 
@@ -75,66 +75,21 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   // Where the store can lock the model (the local store), the read-check-write below runs alone:
   // a second run promoting at the same moment waits, then finds Staging changed (CONFLICT).
   const lock = registry.lockModel ? await registry.lockModel(name, { owner: runId }) : null;
-  let keepLock = false;
+  let abandon = false;
   try {
-    if (lock?.stale !== null && lock?.stale !== undefined) await resolveInterrupted(ctx, name, lock.stale);
-    return await promoteLocked(ctx, name, runId, gates, comparison, options, lock);
+    const recovered = lock ? await resolveStaleNote(ctx, name, lock) : null;
+    return await promoteLocked(ctx, name, runId, gates, comparison, options, lock, recovered);
   } catch (e) {
-    // A version left half promoted (its roll-back failed): the lock stays with its note, so that
-    // the next promotion of this model, once this process has ended, undoes it first.
-    keepLock = lock !== null && isTrainSpamError(e) && e.details.rolledBack === false;
+    // A version left half promoted (its roll-back failed): the lock is given up with its note in
+    // place, so that the next promotion of this model undoes it first.
+    abandon = lock !== null && isTrainSpamError(e) && e.details.rolledBack === false;
     throw e;
   } finally {
-    if (!keepLock) await lock?.release();
-  }
-}
-
-/** What a promotion holding the model lock notes there, so that the next holder can undo it if this run dies half-way. */
-interface PromotionIntent {
-  readonly run: string;
-  readonly before: StagingState;
-  /** The version it created (null: creating it now; a version of `run` may exist). */
-  readonly version: string | null;
-  /** Alias and stage are set: nothing to undo. */
-  readonly done: boolean;
-}
-
-function isIntent(x: unknown): x is PromotionIntent {
-  const o = x as Partial<PromotionIntent> | null;
-  return (
-    typeof o === 'object' && o !== null && typeof o.run === 'string' && typeof o.done === 'boolean' && (o.version === null || typeof o.version === 'string') &&
-    typeof o.before === 'object' && o.before !== null && (o.before.alias === null || typeof o.before.alias === 'string') && Array.isArray(o.before.staged)
-  );
-}
-
-/**
- * A run that died while promoting (killed between registering its version and setting alias and
- * stage) left a version that is half promoted or not at all: it is rolled back as a failed
- * promotion would have been, before this run reads the registry. A roll-back that fails stops
- * this promotion (the lock keeps the intent for the next try).
- */
-async function resolveInterrupted(ctx: RunContext, name: string, stale: unknown): Promise<void> {
-  if (!isIntent(stale)) {
-    ctx.logger.log('warn', `promotion: the model lock held an unreadable note of an interrupted promotion (${JSON.stringify(stale).slice(0, 200)}); ignored`);
-    return;
-  }
-  if (stale.done) return;
-  const { registry } = ctx.tracking!;
-  const versions = stale.version !== null ? [stale.version] : (await versionsWhere(ctx, name, `run_id=${filterLiteral(stale.run, 'run id')}`)).map((v) => v.version);
-  for (const v of versions) {
-    try {
-      await registry.getModelVersion(name, v);
-    } catch (e) {
-      if (isTrainSpamError(e) && e.code === 'NOT_FOUND') continue; // already gone
-      throw e;
-    }
-    const undo = await rollBack(ctx, name, v, stale.before);
-    if (!undo.done) {
-      throw new TrainSpamError('CONFLICT', `promotion: run ${stale.run} was stopped while promoting ${name} v${v}, and undoing it failed (${undo.failure}); now ${undo.state}`, {
-        name, version: v, run: stale.run, rolledBack: false,
-      });
-    }
-    ctx.logger.log('warn', `promotion: run ${stale.run} was stopped while promoting ${name} v${v}; rolled back: v${v} deleted, ${undo.restored}`);
+    // The promotion's outcome stands whatever happens to the lock now: a lock that cannot be freed
+    // is taken over once this process has ended (or STALE_LOCK_MS after its last heartbeat).
+    await (abandon ? lock?.abandon() : lock?.release())?.catch((e: unknown) =>
+      ctx.logger.log('warn', `promotion: could not ${abandon ? 'leave' : 'free'} the model lock: ${(e as Error).message}`),
+    );
   }
 }
 
@@ -146,6 +101,7 @@ async function promoteLocked(
   comparison: ComparisonResult,
   options: PromotionOptions,
   lock: ModelLock | null,
+  recovered: string | null,
 ): Promise<PromotionResult> {
   const { registry } = ctx.tracking!;
   const sha = options.artifactSha256;
@@ -155,7 +111,7 @@ async function promoteLocked(
   // match, and what a roll-back restores (read before a version is created, so that a failure to
   // read it leaves nothing behind).
   const state = await stagingState(ctx, name);
-  checkComparisonCurrent(name, comparison, existing, state);
+  checkComparisonCurrent(name, comparison, existing, state, recovered);
   let version: ModelVersion;
   let status: PromotionResult['status'];
   let before: StagingState | null = null;
@@ -164,16 +120,20 @@ async function promoteLocked(
     status = 'already_promoted';
   } else {
     before = state;
-    await lock?.note({ run: runId, before: { alias: state.alias, staged: [...state.staged] }, version: null, done: false });
+    // noted before registering: a run killed during the call is found by its run id
+    await lock?.note(intentNote(runId, state, null, false));
     version = await createVersion(ctx, name, runId, gates, comparison, sha);
-    await lock?.note({ run: runId, before: { alias: state.alias, staged: [...state.staged] }, version: version.version, done: false });
     status = 'promoted';
   }
+  let what = 'note the new version in the model lock';
   let aliasMoved = false;
   let staged = true;
   try {
+    if (before) await lock?.note(intentNote(runId, before, version.version, false));
+    what = `move the '${STAGING_ALIAS}' alias to it`;
     await registry.setAlias(name, STAGING_ALIAS, version.version);
     aliasMoved = true;
+    what = 'set its stage to Staging';
     try {
       await registry.transitionStage(name, version.version, 'Staging', true);
     } catch (e) {
@@ -184,7 +144,6 @@ async function promoteLocked(
     }
   } catch (e) {
     const d = toErrorData(e);
-    const what = aliasMoved ? `set its stage to Staging` : `move the '${STAGING_ALIAS}' alias to it`;
     if (before) {
       // This step created the version: take the registry back to where it stood, so a failed
       // promotion leaves no half-promoted version behind.
@@ -204,13 +163,30 @@ async function promoteLocked(
       ...(d.details ?? {}), name, version: version.version, aliasMoved,
     });
   }
-  const was = before ?? state;
-  await lock?.note({ run: runId, before: { alias: was.alias, staged: [...was.staged] }, version: version.version, done: true });
-  if (ctx.tracking && ctx.runId) await ctx.tracking.store.setTag(ctx.runId, 'train-spam.registered_version', `${name}/${version.version}`);
+  // The promotion is made. What follows only records it: a failure there is reported, not undone
+  // (a lock left with an unfinished note is resolved by the next run, which keeps a version whose
+  // alias and stage are both set).
+  try {
+    await lock?.note(intentNote(runId, before ?? state, version.version, true));
+  } catch (e) {
+    ctx.logger.log('warn', `promotion: ${name} v${version.version} is promoted, but the model lock could not note it (${(e as Error).message})`);
+  }
+  let trackingError: ErrorData | undefined;
+  try {
+    await ctx.tracking!.store.setTag(ctx.runId!, 'train-spam.registered_version', `${name}/${version.version}`);
+  } catch (e) {
+    const d = toErrorData(e);
+    trackingError = { ...d, message: `${name} v${version.version} is promoted, but the run's tag train-spam.registered_version could not be set (${d.code}: ${d.message})` };
+    ctx.logger.log('error', `tracking: ${trackingError.message}`);
+  }
   const verb = status === 'promoted' ? 'registered' : 'already registered as';
   const pointers = staged ? `alias '${STAGING_ALIAS}' and stage Staging point to it` : `alias '${STAGING_ALIAS}' points to it (the server keeps no stages)`;
   ctx.logger.log('info', `promotion: ${verb} ${name} v${version.version}; ${pointers}`);
-  return { status, modelName: name, version: version.version, reason: status === 'promoted' ? 'all gates and the comparison passed' : 'this run (or this model artifact) was promoted before' };
+  return {
+    status, modelName: name, version: version.version,
+    reason: status === 'promoted' ? 'all gates and the comparison passed' : 'this run (or this model artifact) was promoted before',
+    ...(trackingError ? { trackingError } : {}),
+  };
 }
 
 /**
@@ -231,14 +207,15 @@ export function stagesRefused(e: unknown): boolean {
  * would move Staging back to a model that was never compared with the current one: refused, unless
  * Staging already is this run's version (a retried promotion).
  */
-function checkComparisonCurrent(name: string, comparison: ComparisonResult, own: readonly ModelVersion[], state: StagingState): void {
+function checkComparisonCurrent(name: string, comparison: ComparisonResult, own: readonly ModelVersion[], state: StagingState, recovered: string | null): void {
   const compared = comparison.staging?.version ?? null;
   // the model findStagingVersion gives: the alias's version, else the latest in stage Staging
   const now = state.alias ?? state.staged[0] ?? null;
   if (now === compared || (now !== null && own.some((v) => v.version === now))) return;
   const then = compared === null ? 'no model in Staging' : `Staging v${compared}`;
   const left = own.length ? `this run's v${own.map((v) => v.version).join(', v')} stays as it is` : 'nothing registered';
-  throw new TrainSpamError('CONFLICT', `promotion: the comparison was made against ${then}, but Staging is now ${now === null ? 'empty' : `v${now}`} (another run changed it since); ${left}: run the comparison again`, {
+  const why = recovered ? `this promotion has just ${recovered}, which the comparison had found in Staging` : 'another run changed it since';
+  throw new TrainSpamError('CONFLICT', `promotion: the comparison was made against ${then}, but Staging is now ${now === null ? 'empty' : `v${now}`} (${why}); ${left}: run the comparison again`, {
     name, compared, current: now,
   });
 }
@@ -266,95 +243,5 @@ async function createVersion(ctx: RunContext, name: string, runId: string, gates
     const v = found[0];
     ctx.logger.log('warn', `promotion: registering the version failed (${(e as Error).message}), but the server had created it: ${name} v${v.version}`);
     return v;
-  }
-}
-
-/** The versions of model `name` matching `clause` (a search-filter clause), oldest first. */
-async function versionsWhere(ctx: RunContext, name: string, clause: string): Promise<ModelVersion[]> {
-  const found = await ctx.tracking!.registry.searchModelVersions(`name=${filterLiteral(name, 'model name')} and ${clause}`);
-  return found.sort((a, b) => Number(a.version) - Number(b.version));
-}
-
-/** The `staging` alias target and the versions in stage Staging. */
-interface StagingState {
-  readonly alias: string | null;
-  readonly staged: readonly string[];
-}
-
-async function stagingState(ctx: RunContext, name: string): Promise<StagingState> {
-  const { registry } = ctx.tracking!;
-  const byAlias = await registry.getVersionByAlias(name, STAGING_ALIAS);
-  // the latest one (promotion archives the others each time, so there is normally one)
-  const staged = (await registry.getLatestVersions(name, ['Staging'])).map((v) => v.version);
-  return { alias: byAlias?.version ?? null, staged };
-}
-
-/**
- * Undoes a failed promotion of a version this step created: the version leaves Staging (a
- * transition whose answer was lost may have happened), the previous Staging version gets its stage
- * back (a failed transition may have archived it) and the alias returns to where it pointed (or
- * goes), each only if no other run has changed it since; then the version is deleted. Stops at the
- * first failing call and then says where the alias and the stage stand.
- */
-async function rollBack(
-  ctx: RunContext,
-  name: string,
-  version: string,
-  before: StagingState,
-): Promise<{ done: true; restored: string } | { done: false; failure: string; state: string }> {
-  const { registry } = ctx.tracking!;
-  const notes: string[] = [];
-  let doing = '';
-  try {
-    doing = `reading v${version}`;
-    if ((await registry.getModelVersion(name, version)).currentStage === 'Staging') {
-      doing = `moving v${version} out of Staging`;
-      await registry.transitionStage(name, version, 'None', false);
-    }
-    doing = 'reading the version in Staging';
-    const stagedNow = (await registry.getLatestVersions(name, ['Staging'])).map((v) => v.version);
-    const other = stagedNow.filter((v) => v !== version && !before.staged.includes(v));
-    if (other.length) notes.push(`stage Staging left on v${other.join(', v')} (set by another run since)`);
-    else {
-      for (const prev of before.staged) {
-        doing = `reading v${prev}`;
-        if ((await registry.getModelVersion(name, prev)).currentStage !== 'Staging') {
-          doing = `putting v${prev} back in Staging`;
-          await registry.transitionStage(name, prev, 'Staging', false);
-        }
-      }
-      notes.push(before.staged.length ? `stage Staging on v${before.staged.join(', v')}` : 'no version in stage Staging');
-    }
-    doing = `reading the '${STAGING_ALIAS}' alias`;
-    const aliasNow = (await registry.getVersionByAlias(name, STAGING_ALIAS))?.version ?? null;
-    if (aliasNow === version) {
-      if (before.alias) {
-        doing = `moving the '${STAGING_ALIAS}' alias back to v${before.alias}`;
-        await registry.setAlias(name, STAGING_ALIAS, before.alias);
-      } else {
-        doing = `removing the '${STAGING_ALIAS}' alias`;
-        await registry.deleteAlias(name, STAGING_ALIAS);
-      }
-    }
-    notes.unshift(
-      aliasNow === version || aliasNow === before.alias
-        ? before.alias ? `the '${STAGING_ALIAS}' alias back on v${before.alias}` : `no '${STAGING_ALIAS}' alias (there was none)`
-        : `the '${STAGING_ALIAS}' alias left on ${aliasNow ? `v${aliasNow}` : 'no version'} (moved by another run since)`,
-    );
-    doing = `deleting v${version}`;
-    await registry.deleteModelVersion(name, version);
-  } catch (e) {
-    return { done: false, failure: `${doing}: ${(e as Error).message}`, state: await registryState(ctx, name) };
-  }
-  return { done: true, restored: notes.join(', ') };
-}
-
-/** Where the alias and the stage stand, for an error message (best effort). */
-async function registryState(ctx: RunContext, name: string): Promise<string> {
-  try {
-    const { alias, staged } = await stagingState(ctx, name);
-    return `the '${STAGING_ALIAS}' alias is on ${alias ? `v${alias}` : 'no version'} and stage Staging on ${staged.length ? staged.map((v) => `v${v}`).join(', ') : 'no version'}`;
-  } catch (e) {
-    return `the registry could not be read to say where the alias and the stage stand (${(e as Error).message})`;
   }
 }

@@ -18,7 +18,7 @@ import {
 import { normalizeStage, validateAlias, validateKey, validateModelName, validateVersion } from '../validation.js';
 import { atomicWrite, inParallel, listEntries, makeTempDir, mkdirExclusive, readOptional, removeStaleTempDirs, renameDirIfFree } from './files.js';
 import { LocalLayout } from './layout.js';
-import { lockModel } from './model-lock.js';
+import { lockModel, takeStaleLock } from './model-lock.js';
 import { dumpMeta, metaNumber, metaString, parseMeta, type Meta } from './meta-yaml.js';
 import { readValueFiles } from './run-files.js';
 import { matches, parseFilter, type Field } from './search-filter.js';
@@ -50,6 +50,11 @@ export class LocalModelRegistry implements ModelRegistry {
   async lockModel(name: string, options: { owner: string; waitMs?: number }): Promise<ModelLock> {
     validateModelName(name);
     return lockModel(this.layout.modelDir(name), options);
+  }
+
+  async takeStaleLock(name: string, options: { owner: string }): Promise<ModelLock | null> {
+    validateModelName(name);
+    return takeStaleLock(this.layout.modelDir(name), options);
   }
 
   private async readModelMeta(name: string): Promise<Meta | null> {

@@ -2,7 +2,7 @@
  * Bad input to the data and feature steps and to `data prepare` / `data synth`: each failure names
  * the file, column or row and what was expected, and nothing is left half-written.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -178,24 +178,32 @@ describe('output files of data prepare / data synth', () => {
   it('an interrupted data prepare ends CANCELLED and keeps the previous file', async () => {
     const out = join(dir, 'prep', 'p.parquet');
     await prepareCorpus({ out, limit: 30, rowGroupSize: 10 });
+    const before = readFileSync(out);
     const ac = new AbortController();
-    const e = await failure(prepareCorpus({ out, force: true, limit: 30, rowGroupSize: 10, signal: ac.signal, beforeRowGroup: (i) => i === 1 && ac.abort() }));
+    // a different table (fewer rows) would have replaced it: the file is unchanged, byte for byte
+    const e = await failure(prepareCorpus({ out, force: true, limit: 20, rowGroupSize: 10, signal: ac.signal, beforeRowGroup: (i) => i === 1 && ac.abort() }));
     expect(e.code).toBe('CANCELLED');
     expect(readdirSync(join(dir, 'prep'))).toEqual(['p.parquet']);
+    expect(readFileSync(out).equals(before)).toBe(true);
   });
 });
 
 describe('parameters', () => {
-  it('an empty entity_data_path or model_name is a usage error', () => {
-    for (const name of ['entity_data_path', 'model_name']) {
+  it('an empty entity_data_path, or a model_name the registry refuses, is a usage error', () => {
+    const cases: [string, string, string][] = [
+      ['entity_data_path', ' ', `parameter 'entity_data_path' is empty; expected the path of the e-mail parquet table`],
+      ['model_name', ' ', `parameter 'model_name' = " " is not a valid registered model name: registered model name must be a non-empty string`],
+      ['model_name', 'team/spam', `parameter 'model_name' = "team/spam" is not a valid registered model name: registered model name 'team/spam' must not contain '/', '\\', NUL or be '.'/'..'`],
+    ];
+    for (const [name, value, message] of cases) {
       let err: unknown;
       try {
-        resolvePipelineParams({ [name]: ' ' });
+        resolvePipelineParams({ [name]: value });
       } catch (e) {
         err = e;
       }
       expect(err).toBeInstanceOf(TrainSpamError);
-      expect((err as TrainSpamError).message).toBe(`parameter '${name}' is empty; expected ${name === 'model_name' ? 'the registered model name' : 'the path of the e-mail parquet table'}`);
+      expect((err as TrainSpamError).message).toBe(message);
       expect((err as TrainSpamError).details).toMatchObject({ usage: true, parameter: name });
     }
   });

@@ -9,7 +9,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../../..');
-const FOLDERS = ['core', 'exec', 'hpo', 'workers', 'metrics', 'models'];
+// the folders the worker threads load first (checked after the build), then every other one:
+// tests also spawn the compiled CLI
+const WORKER_FOLDERS = ['core', 'exec', 'hpo', 'workers'];
+const FOLDERS = [...WORKER_FOLDERS, ...readdirSync(join(ROOT, 'src'), { withFileTypes: true }).filter((d) => d.isDirectory() && !WORKER_FOLDERS.includes(d.name)).map((d) => d.name)];
 
 function sources(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;
@@ -51,7 +54,7 @@ export async function ensureBuilt(): Promise<void> {
   try {
     if (staleFiles().length === 0) return;
     const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-    const left = staleFiles().filter((f) => FOLDERS.slice(0, 4).some((d) => f.includes(`/src/${d}/`)));
+    const left = staleFiles().filter((f) => WORKER_FOLDERS.some((d) => f.includes(`/src/${d}/`)));
     if (left.length) throw new Error(`build did not produce dist files for ${left.slice(0, 5).join(', ')}:\n${r.stdout}${r.stderr}`);
   } finally {
     rmSync(lock, { recursive: true, force: true });

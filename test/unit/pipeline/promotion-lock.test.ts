@@ -1,21 +1,27 @@
 /**
  * The local store's model lock around a promotion: two runs promoting at once give one promotion
- * and one CONFLICT (not two versions each believing it replaced the model it compared with), and a
- * run killed half-way through a promotion is undone by the next promotion of the model.
+ * and one CONFLICT (not two versions each believing it replaced the model it compared with); a run
+ * killed half-way through a promotion is undone before the next run reads Staging (or, when it
+ * died later, by the next promotion, which then says why Staging changed); and the lock itself:
+ * one taker per dead holder, a holder that was taken over neither writes nor removes the new
+ * holder's lock, a heartbeat that lets other hosts tell a dead holder, notes handed on.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TrainSpamError } from '../../../src/core/errors.js';
 import type { Logger } from '../../../src/core/ports.js';
 import type { ComparisonResult } from '../../../src/pipeline/comparison.js';
 import { systemClock, type RunContext } from '../../../src/pipeline/context.js';
 import type { GateReport } from '../../../src/pipeline/gates.js';
 import { resolvePipelineParams } from '../../../src/pipeline/params.js';
+import { findStagingVersion, scoreStagingModel } from '../../../src/pipeline/steps/model-comparison.js';
 import { modelPromotion } from '../../../src/pipeline/steps/model-promotion.js';
+import type { ModelLock, ModelRegistry, TrackingStore } from '../../../src/tracking/contract.js';
 import { openTracking } from '../../../src/tracking/factory.js';
-import { LOCK_DIR, lockModel, STALE_LOCK_MS } from '../../../src/tracking/local/model-lock.js';
+import { LOCK_DIR, lockModel, STALE_LOCK_MS, takeStaleLock } from '../../../src/tracking/local/model-lock.js';
 
 const root = join(mkdtempSync(join(tmpdir(), 'promotion-lock-')), 'mlruns');
 const handle = openTracking({ trackingUri: root });
@@ -25,17 +31,28 @@ const gates = { passed: true, gates: [], thresholds: {} } as unknown as GateRepo
 const first = { status: 'first_model', passed: true, reasons: [], deltas: { f1: null, auc: null }, candidate: { f1: 0.98, auc: 0.99 }, staging: null, thresholds: {} } as unknown as ComparisonResult;
 const against = (version: string) => ({ ...first, status: 'passed', deltas: { f1: 0, auc: 0 }, staging: { version, f1: 0.98, auc: 0.99 } }) as unknown as ComparisonResult;
 
-async function context(modelName: string, warnings: string[] = []): Promise<RunContext> {
+/** `target` with some methods replaced (the others bound to it). */
+function withOverrides<T extends object>(target: T, o: Partial<Record<keyof T, unknown>>): T {
+  return new Proxy(target, {
+    get: (t, p) => {
+      if (typeof p === 'string' && p in o) return o[p as keyof T];
+      const v = Reflect.get(t, p, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
+async function context(modelName: string, warnings: string[] = [], over: { registry?: ModelRegistry; store?: TrackingStore } = {}): Promise<RunContext> {
   const exp = await handle.store.getOrCreateExperiment('lock-test');
   const run = await handle.store.createRun({ experimentId: exp.experimentId });
-  const logger: Logger = { log: (level, message) => void (level === 'warn' && warnings.push(message)) };
+  const logger: Logger = { log: (level, message) => void ((level === 'warn' || level === 'error') && warnings.push(message)) };
   return {
     params: resolvePipelineParams({ model_name: modelName }),
     logger,
     clock: systemClock,
     signal: new AbortController().signal,
     outDir: tmpdir(),
-    tracking: { store: handle.store, registry: handle.registry, description: 'test' },
+    tracking: { store: over.store ?? handle.store, registry: over.registry ?? handle.registry, description: 'test' },
     runId: run.runId,
     experimentId: exp.experimentId,
     progress: undefined as never,
@@ -53,6 +70,21 @@ const staging = async (name: string) => ({
   alias: (await handle.registry.getVersionByAlias(name, 'staging'))?.version ?? null,
   staged: (await handle.registry.getLatestVersions(name, ['Staging'])).map((v) => v.version),
 });
+const versions = async (name: string) => (await handle.registry.searchModelVersions(`name='${name}'`)).map((v) => v.version).sort();
+
+/** Leaves what a run killed while promoting `name` left: its version v2, the alias on it (and the stage, when `staged`), its note in a lock of a dead process. */
+async function killedPromotion(name: string, o: { staged?: boolean; version?: string | null } = {}): Promise<{ run: string; lock: string }> {
+  await modelPromotion(await context(name), gates, first); // v1 in Staging
+  const dead = await context(name);
+  await handle.registry.createModelVersion({ name, source: `runs:/${dead.runId}/model`, runId: dead.runId! }); // v2
+  await handle.registry.setAlias(name, 'staging', '2');
+  if (o.staged) await handle.registry.transitionStage(name, '2', 'Staging', true);
+  const lock = join(root, 'models', name, LOCK_DIR);
+  mkdirSync(lock);
+  const intent = { run: dead.runId, before: { alias: '1', staged: ['1'] }, version: o.version === undefined ? '2' : o.version, done: false };
+  writeFileSync(join(lock, 'owner-3.json'), JSON.stringify({ token: 't', pid: deadPid(), host: hostname(), owner: dead.runId, since: Date.now(), beat: Date.now(), intent, inherited: null }));
+  return { run: dead.runId!, lock };
+}
 
 describe('promotion under the local store\'s model lock', () => {
   it('two runs promoting at once against the same Staging model: one is promoted, the other gets CONFLICT', async () => {
@@ -65,64 +97,138 @@ describe('promotion under the local store\'s model lock', () => {
     const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? `promoted v${r.value.version}` : (r.reason as { code: string }).code)).sort();
     expect(outcomes).toEqual(['CONFLICT', 'promoted v2']);
     expect(await staging(name)).toEqual({ alias: '2', staged: ['2'] });
-    expect((await handle.registry.searchModelVersions(`name='${name}'`)).map((v) => v.version).sort()).toEqual(['1', '2']);
+    expect(await versions(name)).toEqual(['1', '2']);
     expect(existsSync(join(root, 'models', name, LOCK_DIR))).toBe(false);
   });
 
-  it('a run killed after registering its version and moving the alias is undone by the next promotion', async () => {
+  it('a run killed after registering and moving the alias is undone before the next run reads Staging, which then compares with v1', async () => {
     const name = 'killed';
     const warnings: string[] = [];
-    await modelPromotion(await context(name), gates, first); // v1
-    // what the killed run left: v2 registered, the alias moved to it, the stage still on v1, and
-    // its note in the lock of a process that is gone
-    const dead = await context(name);
-    await handle.registry.createModelVersion({ name, source: `runs:/${dead.runId}/model`, runId: dead.runId! });
-    await handle.registry.setAlias(name, 'staging', '2');
-    const lock = join(root, 'models', name, LOCK_DIR);
-    mkdirSync(lock);
-    writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: deadPid(), host: hostname(), owner: dead.runId, since: Date.now(), intent: { run: dead.runId, before: { alias: '1', staged: ['1'] }, version: '2', done: false } }));
-    const r = await modelPromotion(await context(name, warnings), gates, against('1'));
-    expect(r).toMatchObject({ status: 'promoted', version: '3' });
-    expect(warnings).toContain(`promotion: run ${dead.runId} was stopped while promoting ${name} v2; rolled back: v2 deleted, the 'staging' alias back on v1, stage Staging on v1`);
+    const { run, lock } = await killedPromotion(name);
+    const ctx = await context(name, warnings);
+    // the comparison's first read: the Staging model it scores (here its artifact is missing, so
+    // it fails to load, naming the version it found)
+    const scored = await scoreStagingModel(ctx, { test: { ids: [] } as never, testLabels: new Uint8Array(0) });
+    expect(scored).toMatchObject({ version: '1' });
+    expect(warnings).toContain(`promotion: run ${run} was stopped while promoting ${name} v2; rolled back: v2 deleted, the 'staging' alias back on v1, stage Staging on v1`);
+    expect(existsSync(lock)).toBe(false);
     await expect(handle.registry.getModelVersion(name, '2')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const r = await modelPromotion(ctx, gates, against('1'));
+    expect(r).toMatchObject({ status: 'promoted', version: '3' });
     expect(await staging(name)).toEqual({ alias: '3', staged: ['3'] });
+  });
+
+  it('found dead only at the promotion (the comparison had read its v2): rolled back, then CONFLICT saying so', async () => {
+    const name = 'killed-after-comparison';
+    const { run, lock } = await killedPromotion(name);
+    await expect(modelPromotion(await context(name), gates, against('2'))).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: `promotion: the comparison was made against Staging v2, but Staging is now v1 (this promotion has just rolled back run ${run}'s interrupted promotion of v2, which the comparison had found in Staging); nothing registered: run the comparison again`,
+    });
+    expect(await versions(name)).toEqual(['1']);
+    expect(await staging(name)).toEqual({ alias: '1', staged: ['1'] });
     expect(existsSync(lock)).toBe(false);
   });
 
   it('a run killed while registering (no version number noted yet) is found by its run id', async () => {
     const name = 'killed-early';
     const warnings: string[] = [];
-    await modelPromotion(await context(name), gates, first); // v1
-    const dead = await context(name);
-    await handle.registry.createModelVersion({ name, source: `runs:/${dead.runId}/model`, runId: dead.runId! }); // v2, nothing else
-    const lock = join(root, 'models', name, LOCK_DIR);
-    mkdirSync(lock);
-    writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: deadPid(), host: hostname(), owner: dead.runId, since: Date.now(), intent: { run: dead.runId, before: { alias: '1', staged: ['1'] }, version: null, done: false } }));
+    await killedPromotion(name, { version: null });
     const r = await modelPromotion(await context(name, warnings), gates, against('1'));
     expect(r.version).toBe('3');
     expect(warnings.join('\n')).toMatch(/was stopped while promoting killed-early v2; rolled back: v2 deleted/);
   });
 
-  it('a note marked done (killed after finishing) is left as it is', async () => {
+  it('a run killed after setting alias and stage but before noting it is kept; a note marked done is left alone', async () => {
     const name = 'killed-late';
-    await modelPromotion(await context(name), gates, first); // v1
+    const warnings: string[] = [];
+    const { run } = await killedPromotion(name, { staged: true });
+    expect(await findStagingVersion(handle.registry, name)).toMatchObject({ version: '2' });
+    const r = await modelPromotion(await context(name, warnings), gates, against('2'));
+    expect(r.version).toBe('3');
+    expect(warnings).toContain(`promotion: run ${run} was stopped right after promoting ${name} v2 (alias and stage set); kept`);
+    expect(await versions(name)).toEqual(['1', '2', '3']);
+
     const lock = join(root, 'models', name, LOCK_DIR);
     mkdirSync(lock);
-    writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: deadPid(), host: hostname(), owner: 'r', since: Date.now(), intent: { run: 'r', before: { alias: null, staged: [] }, version: '1', done: true } }));
-    const r = await modelPromotion(await context(name), gates, against('1'));
-    expect(r.version).toBe('2');
-    expect((await handle.registry.getModelVersion(name, '1')).version).toBe('1');
+    writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: deadPid(), host: hostname(), owner: 'r', since: Date.now(), intent: { run: 'r', before: { alias: null, staged: [] }, version: '3', done: true } }));
+    expect((await modelPromotion(await context(name), gates, against('3'))).version).toBe('4');
+    expect(await versions(name)).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('an error while resolving a dead run\'s note keeps the note in the lock for the next run, which resolves it', async () => {
+    const name = 'resolve-fails';
+    const { run, lock } = await killedPromotion(name);
+    const flaky = withOverrides(handle.registry, {
+      getModelVersion: async () => {
+        throw new TrainSpamError('IO_ERROR', 'simulated: a read failed');
+      },
+    });
+    await expect(modelPromotion(await context(name, [], { registry: flaky }), gates, against('1'))).rejects.toMatchObject({ code: 'IO_ERROR' });
+    expect(existsSync(lock)).toBe(true);
+    const owners = readdirSync(lock).filter((n) => n.startsWith('owner'));
+    const left = JSON.parse(readFileSync(join(lock, owners.sort().at(-1)!), 'utf8')) as { abandoned: boolean; inherited: { run: string } };
+    expect(left).toMatchObject({ abandoned: true, inherited: { run, version: '2' } });
+    const warnings: string[] = [];
+    expect((await modelPromotion(await context(name, warnings), gates, against('1'))).version).toBe('3');
+    expect(warnings.join('\n')).toContain(`run ${run} was stopped while promoting ${name} v2; rolled back`);
+  });
+
+  it('a note that cannot be written after registering rolls the new version back', async () => {
+    const name = 'note-fails';
+    await modelPromotion(await context(name), gates, first); // v1
+    const registry = withOverrides(handle.registry, {
+      lockModel: async (n: string, o: { owner: string }): Promise<ModelLock> => {
+        const real = await handle.registry.lockModel!(n, o);
+        return withOverrides(real, {
+          note: async (intent: { version: string | null }) => {
+            if (intent.version !== null) throw new TrainSpamError('IO_ERROR', 'simulated: disk full');
+            return real.note(intent as never);
+          },
+        });
+      },
+    });
+    await expect(modelPromotion(await context(name, [], { registry }), gates, against('1'))).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      message: `promotion: could not note the new version in the model lock (simulated: disk full); rolled back: ${name} v2 deleted, the 'staging' alias back on v1, stage Staging on v1`,
+    });
+    expect(await versions(name)).toEqual(['1']);
+    expect(existsSync(join(root, 'models', name, LOCK_DIR))).toBe(false);
+  });
+
+  it('a promotion made whose run tag cannot be set is kept and reported as a tracking error', async () => {
+    const name = 'tag-fails';
+    const store = withOverrides(handle.store, {
+      setTag: async (...a: Parameters<TrackingStore['setTag']>) => {
+        if (a[1] === 'train-spam.registered_version') throw new TrainSpamError('IO_ERROR', 'simulated: store gone');
+        return handle.store.setTag(...a);
+      },
+    });
+    const warnings: string[] = [];
+    const r = await modelPromotion(await context(name, warnings, { store }), gates, first);
+    expect(r).toMatchObject({ status: 'promoted', version: '1', trackingError: { code: 'IO_ERROR', message: `${name} v1 is promoted, but the run's tag train-spam.registered_version could not be set (IO_ERROR: simulated: store gone)` } });
+    expect(await staging(name)).toEqual({ alias: '1', staged: ['1'] });
+    expect(warnings).toContain(`tracking: ${r.trackingError!.message}`);
   });
 });
 
 describe('lockModel', () => {
-  it('waits for a live holder and then refuses with CONFLICT naming it; frees on release', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+  const fresh = () => mkdtempSync(join(tmpdir(), 'lock-'));
+  const ownerFiles = (dir: string) => readdirSync(join(dir, LOCK_DIR)).filter((n) => n.startsWith('owner')).sort();
+  const plant = (dir: string, owner: Record<string, unknown>, file = 'owner.json') => {
+    mkdirSync(join(dir, LOCK_DIR), { recursive: true });
+    writeFileSync(join(dir, LOCK_DIR, file), JSON.stringify({ owner: 'x', intent: null, ...owner }));
+  };
+
+  it('waits for a live holder and then refuses with CONFLICT naming it and when it would count as dead; frees on release, leaving nothing', async () => {
+    const dir = fresh();
     const held = await lockModel(dir, { owner: 'run-a' });
     expect(held.stale).toBeNull();
     await expect(lockModel(dir, { owner: 'run-b', waitMs: 120, pollMs: 20 })).rejects.toMatchObject({
       code: 'CONFLICT',
-      message: expect.stringMatching(new RegExp(`run run-a \\(pid ${process.pid} on .*\\) is promoting this model; waited 120 ms`)),
+      message: expect.stringMatching(
+        new RegExp(`run run-a \\(pid ${process.pid} on .*\\) is promoting this model; if that process is gone, its lock is taken over from \\S+ \\(60 s after its last heartbeat\\), or remove the folder by hand once no run is promoting; waited 120 ms`),
+      ),
     });
     const waiting = lockModel(dir, { owner: 'run-b', waitMs: 5000, pollMs: 10 });
     await held.note({ step: 1 });
@@ -130,23 +236,92 @@ describe('lockModel', () => {
     const b = await waiting;
     expect(b.stale).toBeNull();
     await b.release();
+    expect(readdirSync(dir)).toEqual([]); // no lock, no aside folder, no temp file
   });
 
-  it('takes over a lock whose holder is gone (dead pid here, or older than STALE_LOCK_MS elsewhere) and hands on its note', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+  it('takes over a dead holder (pid gone here, heartbeat too old elsewhere, or abandoned) and hands on its note', async () => {
+    const dir = fresh();
     for (const owner of [
       { pid: deadPid(), host: hostname(), since: Date.now() },
-      { pid: process.pid, host: 'another-host', since: Date.now() - STALE_LOCK_MS - 1000 },
+      { pid: process.pid, host: 'another-host', since: Date.now() - 3 * STALE_LOCK_MS, beat: Date.now() - STALE_LOCK_MS - 1000 },
+      { pid: process.pid, host: hostname(), since: Date.now(), abandoned: true },
     ]) {
-      mkdirSync(join(dir, LOCK_DIR));
-      writeFileSync(join(dir, LOCK_DIR, 'owner.json'), JSON.stringify({ ...owner, owner: 'x', intent: { version: '7' } }));
+      plant(dir, { ...owner, intent: { version: '7' } });
       const l = await lockModel(dir, { owner: 'y', waitMs: 100 });
       expect(l.stale).toEqual({ version: '7' });
       await l.release();
     }
-    // a live holder on another host, recent: not taken over
-    mkdirSync(join(dir, LOCK_DIR));
-    writeFileSync(join(dir, LOCK_DIR, 'owner.json'), JSON.stringify({ pid: 1, host: 'another-host', since: Date.now(), owner: 'z', intent: null }));
+    // alive on another host: held for long, but its heartbeat is recent
+    plant(dir, { pid: 1, host: 'another-host', since: Date.now() - 3 * STALE_LOCK_MS, beat: Date.now() });
     await expect(lockModel(dir, { owner: 'y', waitMs: 60, pollMs: 20 })).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('two processes taking over the same dead holder: exactly one gets the lock and its note', async () => {
+    const dir = fresh();
+    plant(dir, { pid: deadPid(), host: hostname(), since: Date.now(), intent: { version: '7' } });
+    const takers = await Promise.allSettled([0, 1, 2].map((i) => lockModel(dir, { owner: `t${i}`, waitMs: 300, pollMs: 5 })));
+    const won = takers.filter((t): t is PromiseFulfilledResult<ModelLock> => t.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect(won[0].value.stale).toEqual({ version: '7' });
+    for (const t of takers) if (t.status === 'rejected') expect(t.reason).toMatchObject({ code: 'CONFLICT' });
+    await won[0].value.release();
+  });
+
+  it('a holder taken over meanwhile cannot note, and its release leaves the new holder\'s lock', async () => {
+    const dir = fresh();
+    const old = await lockModel(dir, { owner: 'old' });
+    // what a taker that judged it dead does: links the next generation
+    writeFileSync(join(dir, LOCK_DIR, 'owner-2.json'), JSON.stringify({ token: 'new', pid: process.pid, host: hostname(), owner: 'new', since: Date.now(), beat: Date.now(), intent: null }));
+    await expect(old.note({ x: 1 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/^model lock lost: another process took over the lock/) });
+    await old.release();
+    expect(ownerFiles(dir)).toEqual(['owner-1.json', 'owner-2.json']);
+
+    // the folder removed and made again by another process
+    const dir2 = fresh();
+    const first = await lockModel(dir2, { owner: 'first' });
+    rmSync(join(dir2, LOCK_DIR), { recursive: true });
+    const second = await lockModel(dir2, { owner: 'second', waitMs: 100 });
+    await expect(first.note({ x: 1 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/removed or replaced by another process/) });
+    await first.release();
+    await second.note({ y: 2 });
+    expect(JSON.parse(readFileSync(join(dir2, LOCK_DIR, 'owner-1.json'), 'utf8'))).toMatchObject({ owner: 'second', intent: { y: 2 } });
+    await second.release();
+    expect(existsSync(join(dir2, LOCK_DIR))).toBe(false);
+  });
+
+  it('a holder beats its heartbeat; an inherited note stays until the holder notes its own, and is handed on again if it gives up', async () => {
+    const dir = fresh();
+    const h = await lockModel(dir, { owner: 'h', heartbeatMs: 20 });
+    const beat = () => (JSON.parse(readFileSync(join(dir, LOCK_DIR, 'owner-1.json'), 'utf8')) as { beat: number }).beat;
+    const b0 = beat();
+    await new Promise((r) => setTimeout(r, 120));
+    expect(beat()).toBeGreaterThan(b0);
+    await h.note({ mine: 1 });
+    await h.abandon();
+    const a = await lockModel(dir, { owner: 'a', waitMs: 100 });
+    expect(a.stale).toEqual({ mine: 1 });
+    await a.abandon(); // gave up before noting its own: the note goes on
+    const b = await lockModel(dir, { owner: 'b', waitMs: 100 });
+    expect(b.stale).toEqual({ mine: 1 });
+    await b.note({ b: 1 });
+    await b.abandon();
+    const c = await lockModel(dir, { owner: 'c', waitMs: 100 });
+    expect(c.stale).toEqual({ b: 1 });
+    await c.release();
+  });
+
+  it('takeStaleLock: nothing when free or held by a live holder; the lock and its note when the holder is dead', async () => {
+    const missing = join(fresh(), 'no-model');
+    expect(await takeStaleLock(missing, { owner: 'r' })).toBeNull();
+    expect(existsSync(missing)).toBe(false); // no model folder made for nothing
+    const dir = fresh();
+    const live = await lockModel(dir, { owner: 'live' });
+    expect(await takeStaleLock(dir, { owner: 'r' })).toBeNull();
+    await live.note({ v: 1 });
+    await live.abandon();
+    const t = await takeStaleLock(dir, { owner: 'r' });
+    expect(t?.stale).toEqual({ v: 1 });
+    await t!.release();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
