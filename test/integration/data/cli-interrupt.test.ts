@@ -9,19 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EmailRecord } from '../../../src/data/schema.js';
 import { EMAIL_COLUMN_SPECS, toColumns } from '../../../src/io/corpus.js';
 import { writeParquet } from '../../../src/io/parquet.js';
 import { ensureBuilt } from '../exec/ensure-build.js';
+import { syntheticRecord as rec } from '../../helpers/records.js';
 
 const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
-
-const rec = (i: number): EmailRecord => ({
-  email_id: `x/${i}`, label: (i % 3 === 0 ? 1 : 0) as 0 | 1, sender: `a${i}@d${i % 5}.example`, sender_domain: `d${i % 5}.example`,
-  reply_to: null, num_recipients: 1, subject: `subject ${i % 7}`, body_text: `word${i % 11} body text number ${i % 13} and more`,
-  body_html: null, has_html: false, is_multipart: false, num_attachments: 0, event_timestamp: Date.UTC(2002, 1, 1 + (i % 27)),
-  size_bytes: 900, source_group: 'x',
-});
 
 describe('train-spam data synth from the command line', () => {
   let dir: string;

@@ -7,7 +7,7 @@ import { formatPrepareSummary, registerDataCommands } from '../../../src/cli/com
 import { EMAIL_COLUMN_SPECS, toColumns } from '../../../src/io/corpus.js';
 import { writeParquet } from '../../../src/io/parquet.js';
 import { loadEmailTable } from '../../../src/io/email-table.js';
-import type { EmailRecord } from '../../../src/data/schema.js';
+import { syntheticRecord as rec } from '../../helpers/records.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'train-spam-cli-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,13 +17,6 @@ function program(): Command {
   registerDataCommands(p);
   return p;
 }
-
-const rec = (i: number): EmailRecord => ({
-  email_id: `x/${i}`, label: (i % 3 === 0 ? 1 : 0) as 0 | 1, sender: `a${i}@d${i % 5}.example`, sender_domain: `d${i % 5}.example`,
-  reply_to: null, num_recipients: 1, subject: `subject ${i % 7}`, body_text: `word${i % 11} body text number ${i % 13} and more`,
-  body_html: null, has_html: false, is_multipart: false, num_attachments: 0, event_timestamp: Date.UTC(2002, 1, 1 + (i % 27)),
-  size_bytes: 900, source_group: 'x',
-});
 
 describe('data commands', () => {
   it('registers data prepare and data synth', () => {
