@@ -12,7 +12,7 @@ import type { ComparisonResult } from '../comparison.js';
 import type { GateReport } from '../gates.js';
 import type { RunContext } from '../context.js';
 import type { PromotionResult } from '../state.js';
-import { intentNote, registryState, resolveStaleNote, rollBack, STAGING_ALIAS, stagingState, versionsWhere, type StagingState } from './promotion-recovery.js';
+import { intentNote, registryState, resolveStaleNote, rollBack, STAGING_ALIAS, stagingState, versionsWhere, type Resolved, type StagingState } from './promotion-recovery.js';
 
 export const MODEL_ARTIFACT_PATH = 'model';
 
@@ -101,7 +101,7 @@ async function promoteLocked(
   comparison: ComparisonResult,
   options: PromotionOptions,
   lock: ModelLock | null,
-  recovered: string | null,
+  recovered: Resolved | null,
 ): Promise<PromotionResult> {
   const { registry } = ctx.tracking!;
   const sha = options.artifactSha256;
@@ -207,14 +207,17 @@ export function stagesRefused(e: unknown): boolean {
  * would move Staging back to a model that was never compared with the current one: refused, unless
  * Staging already is this run's version (a retried promotion).
  */
-function checkComparisonCurrent(name: string, comparison: ComparisonResult, own: readonly ModelVersion[], state: StagingState, recovered: string | null): void {
+function checkComparisonCurrent(name: string, comparison: ComparisonResult, own: readonly ModelVersion[], state: StagingState, recovered: Resolved | null): void {
   const compared = comparison.staging?.version ?? null;
   // the model findStagingVersion gives: the alias's version, else the latest in stage Staging
   const now = state.alias ?? state.staged[0] ?? null;
   if (now === compared || (now !== null && own.some((v) => v.version === now))) return;
   const then = compared === null ? 'no model in Staging' : `Staging v${compared}`;
   const left = own.length ? `this run's v${own.map((v) => v.version).join(', v')} stays as it is` : 'nothing registered';
-  const why = recovered ? `this promotion has just ${recovered}, which the comparison had found in Staging` : 'another run changed it since';
+  const why =
+    recovered && compared !== null && recovered.versions.includes(compared)
+      ? `this promotion has just ${recovered.text}, which the comparison had found in Staging`
+      : 'another run changed it since';
   throw new TrainSpamError('CONFLICT', `promotion: the comparison was made against ${then}, but Staging is now ${now === null ? 'empty' : `v${now}`} (${why}); ${left}: run the comparison again`, {
     name, compared, current: now,
   });

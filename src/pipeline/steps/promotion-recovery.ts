@@ -131,7 +131,14 @@ export async function rollBack(
  * kept: that promotion had finished but for its note). Returns what was done, for messages; throws
  * (with `rolledBack: false`) when a roll-back fails.
  */
-export async function resolveInterrupted(ctx: RunContext, name: string, stale: unknown): Promise<string | null> {
+export interface Resolved {
+  /** The versions rolled back. */
+  readonly versions: readonly string[];
+  /** What was done, for messages. */
+  readonly text: string;
+}
+
+export async function resolveInterrupted(ctx: RunContext, name: string, stale: unknown): Promise<Resolved | null> {
   if (!isIntent(stale)) {
     ctx.logger.log('warn', `promotion: the model lock held an unreadable note of an interrupted promotion (${JSON.stringify(stale).slice(0, 200)}); ignored`);
     return null;
@@ -139,7 +146,7 @@ export async function resolveInterrupted(ctx: RunContext, name: string, stale: u
   if (stale.done) return null;
   const { registry } = ctx.tracking!;
   const versions = stale.version !== null ? [stale.version] : (await versionsWhere(ctx, name, `run_id=${filterLiteral(stale.run, 'run id')}`)).map((v) => v.version);
-  const did: string[] = [];
+  const rolled: string[] = [];
   for (const v of versions) {
     let found: ModelVersion;
     try {
@@ -160,9 +167,9 @@ export async function resolveInterrupted(ctx: RunContext, name: string, stale: u
       });
     }
     ctx.logger.log('warn', `promotion: run ${stale.run} was stopped while promoting ${name} v${v}; rolled back: v${v} deleted, ${undo.restored}`);
-    did.push(`rolled back run ${stale.run}'s interrupted promotion of v${v}`);
+    rolled.push(v);
   }
-  return did.length ? did.join('; ') : null;
+  return rolled.length ? { versions: rolled, text: `rolled back run ${stale.run}'s interrupted promotion of v${rolled.join(', v')}` } : null;
 }
 
 /**
@@ -170,7 +177,7 @@ export async function resolveInterrupted(ctx: RunContext, name: string, stale: u
  * fails, the lock is given up with the note in place (the next run takes it over at once and tries
  * again) and the error goes on.
  */
-export async function resolveStaleNote(ctx: RunContext, name: string, lock: ModelLock): Promise<string | null> {
+export async function resolveStaleNote(ctx: RunContext, name: string, lock: ModelLock): Promise<Resolved | null> {
   if (lock.stale === null) return null;
   try {
     return await resolveInterrupted(ctx, name, lock.stale);
@@ -191,5 +198,6 @@ export async function recoverInterruptedPromotion(ctx: RunContext, name: string)
   const lock = await registry.takeStaleLock(name, { owner: ctx.runId });
   if (!lock) return;
   await resolveStaleNote(ctx, name, lock); // on failure the lock was abandoned
-  await lock.release();
+  // resolved: a lock that cannot be freed now is taken over when this process ends (or is stale)
+  await lock.release().catch((e: unknown) => ctx.logger.log('warn', `promotion: could not free the model lock: ${(e as Error).message}`));
 }

@@ -3,31 +3,30 @@
  * a promotion (two runs promoting at once would otherwise both pass their "Staging is still what I
  * compared with" check). MLflow's registry has no compare-and-set, so the REST client has no lock.
  *
- * The lock is a folder `models/<name>/.promotion-lock`, made with an exclusive mkdir. Who holds it
- * is the owner file with the highest generation in it, `owner-<g>.json`: a random token, pid, host,
- * run, a heartbeat and what the holder is doing (`intent`). Every owner file is created by link(2),
- * which fails when the name exists: this is the compare-and-set that decides between two processes
- * taking over the same dead holder's lock (both link generation g+1; one wins). The holder rewrites
- * its own file (heartbeat, notes) only after checking that no higher generation exists, and
- * releases by renaming the folder aside and checking it again, so that a holder that was taken
- * over neither overwrites nor deletes the new holder's lock.
+ * The lock is a folder `models/<name>/.promotion-lock` that is made once and never removed. Its
+ * state is the owner file with the highest generation, `owner-<g>.json`: held (random token, pid,
+ * host, run, heartbeat, what the holder is doing), released, or abandoned (given up with its note
+ * for the next holder). Every change of state (take a free lock, take over a dead holder's,
+ * release, abandon) creates generation g+1 with link(2), which fails when the name exists: of two
+ * processes that read the same top generation, exactly one moves it on. Generations only go up and
+ * the folder stays, so a slow process's compare-and-set can never land in a later lock's history
+ * (session 11's first version removed the folder at release and started again at 1; a taker that
+ * had read generation 3 could then link 4 into the new holder's folder while it held generation 1).
+ * A holder rewrites only its own generation's file (heartbeat, notes), after checking that it is
+ * still the top one: a holder taken over meanwhile writes a file nobody reads any more.
  *
- * Dead holder: its pid is gone on this host, it gave the lock up with its notes (`abandoned`), or
- * its heartbeat is older than STALE_LOCK_MS (the only rule that works across hosts, e.g. pods on a
- * shared volume). The next holder inherits its intent (`stale`) to finish or undo.
- *
- * What remains: a holder whose event loop stalls for longer than STALE_LOCK_MS, between its check
- * and its write, can still write once after being taken over; its next check finds it out. A
- * shared folder gives no stronger guarantee without a lock server.
+ * Dead holder: abandoned, or its heartbeat is older than STALE_LOCK_MS (the only rule across hosts,
+ * e.g. pods on a shared volume), or its pid is gone on this host and in this pid namespace (two
+ * containers with one hostname share neither pids nor the right to judge each other's).
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/payload.js';
 import type { ModelLock } from '../contract.js';
-import { errno, ioError, mkdirExclusive } from './files.js';
+import { errno, ioError } from './files.js';
 
 export const LOCK_DIR = '.promotion-lock';
 /** How often a holder rewrites its heartbeat. */
@@ -41,11 +40,20 @@ export const LOCK_WAIT_MS = STALE_LOCK_MS + 15_000;
 const LEGACY_OWNER = 'owner.json';
 const OWNER_RE = /^owner-(\d+)\.json$/;
 const ownerName = (gen: number) => (gen === 0 ? LEGACY_OWNER : `owner-${gen}.json`);
+/** Generations kept below the top one (older ones are never read again). */
+const KEEP_GENERATIONS = 3;
+/** A temp file in the lock folder older than this was left by a killed writer. */
+const STALE_TEMP_MS = 60_000;
+
+type LockState = 'held' | 'released' | 'abandoned';
 
 interface OwnerFile {
+  readonly state: LockState;
   readonly token: string;
   readonly pid: number;
   readonly host: string;
+  /** Boot and pid-namespace identity: the pid rule applies only within the same one. */
+  readonly ns?: string;
   readonly owner: string;
   readonly since: number;
   /** Last heartbeat (holder's clock). */
@@ -54,8 +62,6 @@ interface OwnerFile {
   readonly intent: JsonValue | null;
   /** A dead holder's intent this holder took over and has not yet replaced by its own note. */
   readonly inherited: JsonValue | null;
-  /** Given up with its notes in place: the next taker may take it at once. */
-  readonly abandoned?: boolean;
 }
 
 export interface LockOptions {
@@ -78,87 +84,142 @@ function processAlive(pid: number): boolean {
   }
 }
 
+let namespaceId: string | null | undefined;
+/** This boot and pid namespace (Linux), null elsewhere. */
+function ownNamespace(): string | null {
+  if (namespaceId === undefined) {
+    try {
+      namespaceId = `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
+    } catch {
+      namespaceId = null;
+    }
+  }
+  return namespaceId;
+}
+
 function parseOwner(text: string): OwnerFile | null {
   try {
-    const o = JSON.parse(text) as Partial<OwnerFile>;
+    const o = JSON.parse(text) as Partial<OwnerFile> & { abandoned?: boolean };
     if (typeof o.pid !== 'number' || typeof o.host !== 'string' || typeof o.since !== 'number') return null;
+    const state: LockState = o.state === 'released' || o.state === 'abandoned' ? o.state : o.abandoned === true ? 'abandoned' : 'held';
     return {
+      state,
       token: String(o.token ?? ''),
       pid: o.pid,
       host: o.host,
+      ...(typeof o.ns === 'string' ? { ns: o.ns } : {}),
       owner: String(o.owner ?? ''),
       since: o.since,
       beat: typeof o.beat === 'number' ? o.beat : o.since,
       intent: (o.intent ?? null) as JsonValue | null,
       inherited: (o.inherited ?? null) as JsonValue | null,
-      abandoned: o.abandoned === true,
     };
   } catch {
     return null;
   }
 }
 
-/** The lock folder's current state: null when there is no folder. */
+/** The lock's current state: the top generation (-1: none yet) and its content (null: none, or unreadable). */
 interface Current {
-  /** Highest generation present (-1: the folder holds no owner file yet). */
   readonly gen: number;
-  /** Its content (null: unreadable, or no owner file). */
   readonly holder: OwnerFile | null;
-  /** When the owner file (or the empty folder) was last changed, for unreadable ones. */
+  /** When the top owner file was last changed, for an unreadable one. */
   readonly mtimeMs: number;
 }
 
-async function highestGen(dir: string): Promise<number | null> {
+async function listGenerations(dir: string): Promise<number[]> {
   let names: string[];
   try {
     names = await fs.readdir(dir);
   } catch (e) {
-    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return null;
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return [];
     throw ioError('list', dir, e);
   }
-  let gen = -1;
+  const gens: number[] = [];
   for (const n of names) {
     const m = OWNER_RE.exec(n);
-    if (m) gen = Math.max(gen, Number(m[1]));
-    else if (n === LEGACY_OWNER) gen = Math.max(gen, 0);
+    if (m) gens.push(Number(m[1]));
+    else if (n === LEGACY_OWNER) gens.push(0);
   }
-  return gen;
+  return gens.sort((a, b) => a - b);
 }
 
-async function readCurrent(dir: string): Promise<Current | null> {
-  const gen = await highestGen(dir);
-  if (gen === null) return null;
-  const file = gen < 0 ? dir : path.join(dir, ownerName(gen));
-  const st = await fs.stat(file).catch(() => null);
-  if (!st) return readCurrent(dir); // changed under us (released, or a newer generation): look again
-  let text: string | null = null;
-  if (gen >= 0) text = await fs.readFile(file, 'utf8').catch(() => null);
-  return { gen, holder: text === null ? null : parseOwner(text), mtimeMs: st.mtimeMs };
+async function topGeneration(dir: string): Promise<number> {
+  const gens = await listGenerations(dir);
+  return gens.length ? gens[gens.length - 1] : -1;
 }
 
-function tempFile(modelDir: string): string {
-  return path.join(modelDir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+/** Public for tests and tools: the lock's top generation and state ('free': never held, or released). */
+export async function readLock(modelDir: string): Promise<{ gen: number; state: 'free' | 'held' | 'abandoned' | 'unreadable'; owner: string | null }> {
+  const cur = await readCurrent(path.join(modelDir, LOCK_DIR));
+  const h = cur.holder;
+  if (cur.gen < 0) return { gen: -1, state: 'free', owner: null };
+  if (!h) return { gen: cur.gen, state: 'unreadable', owner: null };
+  return { gen: cur.gen, state: h.state === 'released' ? 'free' : h.state, owner: h.owner };
 }
 
-/** Creates `dir/owner-<gen>.json` with `content` unless it exists (link(2)): false when another process has it, or the folder is gone. */
-async function createOwnerFile(modelDir: string, dir: string, gen: number, content: OwnerFile): Promise<boolean> {
-  const tmp = tempFile(modelDir);
+async function readCurrent(dir: string): Promise<Current> {
+  for (let attempt = 0; ; attempt++) {
+    const gen = await topGeneration(dir);
+    if (gen < 0) return { gen, holder: null, mtimeMs: 0 };
+    const file = path.join(dir, ownerName(gen));
+    try {
+      const st = await fs.stat(file);
+      return { gen, holder: parseOwner(await fs.readFile(file, 'utf8')), mtimeMs: st.mtimeMs };
+    } catch (e) {
+      // gone between the listing and the read (the folder removed by hand): look again
+      if (errno(e) !== 'ENOENT' || attempt >= 10) throw ioError('read', file, e);
+    }
+  }
+}
+
+function tempFile(dir: string): string {
+  return path.join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/** Creates `dir/owner-<gen>.json` with `content` unless it exists (link(2)): false when another process made that generation first. */
+async function createGeneration(dir: string, gen: number, content: OwnerFile): Promise<boolean> {
+  const tmp = tempFile(dir);
   try {
     await fs.writeFile(tmp, JSON.stringify(content));
     await fs.link(tmp, path.join(dir, ownerName(gen)));
-    return true;
   } catch (e) {
-    if (errno(e) === 'EEXIST' || errno(e) === 'ENOENT') return false;
+    if (errno(e) === 'EEXIST') return false;
     throw ioError('write', path.join(dir, ownerName(gen)), e);
   } finally {
     await fs.rm(tmp, { force: true });
   }
+  // The name was free, but it may be a pruned old generation (this process read the top long ago
+  // and the lock has moved on since): then this file is history, not the top, and nothing is held.
+  if ((await topGeneration(dir)) > gen) {
+    await fs.rm(path.join(dir, ownerName(gen)), { force: true });
+    return false;
+  }
+  await prune(dir, gen);
+  return true;
 }
 
-function isDead(cur: Current, o: { host: string; now: number; alive: (pid: number) => boolean }): boolean {
+/** Best effort: generations nobody reads any more, and temp files of killed writers. */
+async function prune(dir: string, top: number): Promise<void> {
+  try {
+    for (const g of await listGenerations(dir)) if (g < top - KEEP_GENERATIONS) await fs.rm(path.join(dir, ownerName(g)), { force: true });
+    for (const n of await fs.readdir(dir)) {
+      if (!n.startsWith('.tmp-')) continue;
+      const st = await fs.stat(path.join(dir, n)).catch(() => null);
+      if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await fs.rm(path.join(dir, n), { force: true });
+    }
+  } catch {
+    // left for the next one
+  }
+}
+
+function isDead(cur: Current, o: { host: string; ns: string | null; now: number; alive: (pid: number) => boolean }): boolean {
   const h = cur.holder;
-  if (!h) return o.now - cur.mtimeMs > STALE_LOCK_MS; // a folder made just now, or a file someone broke
-  return h.abandoned === true || (h.host === o.host && !o.alive(h.pid)) || o.now - h.beat > STALE_LOCK_MS;
+  if (!h) return o.now - cur.mtimeMs > STALE_LOCK_MS; // a file someone broke by hand
+  if (h.state === 'abandoned') return true;
+  // the pid rule only where pids mean the same (an owner file without ns: written by an older version)
+  const samePids = h.host === o.host && (h.ns === undefined || h.ns === o.ns);
+  return (samePids && !o.alive(h.pid)) || o.now - h.beat > STALE_LOCK_MS;
 }
 
 /** What a dead holder leaves to the next: its own note, else the one it had inherited and not yet replaced. */
@@ -167,12 +228,11 @@ function intentLeftBy(h: OwnerFile | null): JsonValue | null {
 }
 
 function describeHolder(dir: string, h: OwnerFile | null, mtimeMs: number): string {
-  if (!h) return `${dir}: another process holds this model's lock (no readable owner file); it is taken to be abandoned at ${new Date(mtimeMs + STALE_LOCK_MS).toISOString()}`;
+  if (!h) return `${dir}: the lock's owner file is unreadable; it is taken to be abandoned at ${new Date(mtimeMs + STALE_LOCK_MS).toISOString()}`;
   const stale = new Date(h.beat + STALE_LOCK_MS).toISOString();
   return (
     `${dir}: run ${h.owner} (pid ${h.pid} on ${h.host}, since ${new Date(h.since).toISOString()}) is promoting this model; ` +
-    `if that process is gone, its lock is taken over from ${stale} (${STALE_LOCK_MS / 1000} s after its last heartbeat), ` +
-    `or remove the folder by hand once no run is promoting`
+    `if that process is gone, its lock is taken over from ${stale} (${STALE_LOCK_MS / 1000} s after its last heartbeat), or at once on this host`
   );
 }
 
@@ -184,8 +244,8 @@ export async function lockModel(modelDir: string, o: LockOptions): Promise<Model
 
 /**
  * Takes over the model's lock only when a dead holder left one (its note to resolve is `stale`);
- * null when there is no lock or a live holder has it. For resolving an interrupted promotion
- * before reading the registry, without waiting for a live promotion.
+ * null when it is free or a live holder has it. For resolving an interrupted promotion before
+ * reading the registry, without waiting for a live promotion.
  */
 export async function takeStaleLock(modelDir: string, o: LockOptions): Promise<ModelLock | null> {
   return acquire(modelDir, o, true);
@@ -198,42 +258,28 @@ async function acquire(modelDir: string, o: LockOptions, onlyStale: boolean): Pr
   const dir = path.join(modelDir, LOCK_DIR);
   const deadline = now() + waitMs;
   const host = hostname();
+  const ns = ownNamespace();
   const token = randomBytes(12).toString('hex');
   const since = now();
-  const content = (inherited: JsonValue | null): OwnerFile => ({ token, pid: process.pid, host, owner: o.owner, since, beat: now(), intent: null, inherited });
-  if (!onlyStale) {
-    try {
-      await fs.mkdir(modelDir, { recursive: true });
-    } catch (e) {
-      throw ioError('create directory', modelDir, e);
-    }
+  const content = (inherited: JsonValue | null): OwnerFile => ({
+    state: 'held', token, pid: process.pid, host, ...(ns ? { ns } : {}), owner: o.owner, since, beat: now(), intent: null, inherited,
+  });
+  if (onlyStale && !existsSync(dir)) return null; // never locked: nothing to resolve, and no folder made for it
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw ioError('create directory', dir, e);
   }
   for (;;) {
-    if (!onlyStale && (await mkdirExclusive(dir))) {
-      let made = false;
-      try {
-        made = await createOwnerFile(modelDir, dir, 1, content(null));
-      } catch (e) {
-        await fs.rmdir(dir).catch(() => undefined); // no empty lock left behind
-        throw e;
-      }
-      if (made) return new HeldLock(modelDir, dir, 1, content(null), null, o.heartbeatMs ?? HEARTBEAT_MS, now);
-      continue; // a taker judged the folder abandoned and linked first (see isDead): look again
-    }
     const cur = await readCurrent(dir);
-    if (cur === null) {
-      if (onlyStale) return null;
-      continue; // released just now
-    }
-    if (isDead(cur, { host, now: now(), alive })) {
-      const stale = intentLeftBy(cur.holder);
+    const free = cur.gen < 0 || cur.holder?.state === 'released';
+    if (free && onlyStale) return null;
+    if (free || isDead(cur, { host, ns, now: now(), alive })) {
+      const stale = free ? null : intentLeftBy(cur.holder);
       const mine = content(stale);
-      if (await createOwnerFile(modelDir, dir, cur.gen + 1, mine)) {
-        // earlier generations are history now (best effort: they are never read again)
-        for (let g = cur.gen; g >= Math.max(0, cur.gen - 2); g--) await fs.rm(path.join(dir, ownerName(g)), { force: true }).catch(() => undefined);
-        return new HeldLock(modelDir, dir, cur.gen + 1, mine, stale, o.heartbeatMs ?? HEARTBEAT_MS, now);
-      }
-      continue; // another taker won this generation, or the folder went
+      const gen = Math.max(cur.gen, 0) + 1; // owner.json (generation 0) is only ever an older version's
+      if (await createGeneration(dir, gen, mine)) return new HeldLock(dir, gen, mine, stale, o.heartbeatMs ?? HEARTBEAT_MS, now);
+      continue; // another process moved the lock on first: look again
     }
     if (onlyStale) return null;
     if (now() >= deadline) {
@@ -252,7 +298,6 @@ class HeldLock implements ModelLock {
   private lostReason: string | null = null;
 
   constructor(
-    private readonly modelDir: string,
     private readonly dir: string,
     private readonly gen: number,
     initial: OwnerFile,
@@ -276,14 +321,20 @@ class HeldLock implements ModelLock {
     this.timer = null;
   }
 
-  /** CONFLICT when another process has taken the lock over (a higher generation, or the folder gone). */
+  /** CONFLICT when the lock has moved on past this holder's generation (another process took it over). */
   private async checkHeld(): Promise<void> {
     if (this.lostReason === null) {
-      const top = await highestGen(this.dir);
-      if (top !== null && top > this.gen) this.lostReason = `another process took over the lock ${this.dir} (no heartbeat from this one for ${STALE_LOCK_MS / 1000} s)`;
-      else {
-        const text = top === this.gen ? await fs.readFile(path.join(this.dir, ownerName(this.gen)), 'utf8').catch(() => null) : null;
-        if (text === null || parseOwner(text)?.token !== this.state.token) this.lostReason = `the lock folder ${this.dir} was removed or replaced by another process`;
+      const top = await topGeneration(this.dir);
+      if (top === this.gen) {
+        // the same number in a folder made again (removed by hand meanwhile): not this holder's
+        const text = await fs.readFile(path.join(this.dir, ownerName(this.gen)), 'utf8').catch(() => null);
+        if (text === null || parseOwner(text)?.token !== this.state.token) this.lostReason = `the lock folder ${this.dir} was removed and made again by another process`;
+      } else if (top < 0) {
+        this.lostReason = `the lock folder ${this.dir} was removed by another process`;
+      } else {
+        const cur = await readCurrent(this.dir).catch(() => null);
+        const who = cur?.holder ? `run ${cur.holder.owner} (pid ${cur.holder.pid} on ${cur.holder.host})` : 'another process';
+        this.lostReason = `${who} took over the lock ${this.dir} (generation ${top}, after this holder's ${this.gen}), having judged this holder dead`;
       }
     }
     if (this.lostReason !== null) {
@@ -292,24 +343,36 @@ class HeldLock implements ModelLock {
     }
   }
 
+  /** Rewrites this holder's own generation file (never another's: a holder taken over meanwhile writes a file nobody reads). */
   private async write(change: Partial<OwnerFile>): Promise<void> {
     await this.checkHeld();
     const next = { ...this.state, ...change };
     const file = path.join(this.dir, ownerName(this.gen));
-    const tmp = tempFile(this.modelDir);
+    const tmp = tempFile(this.dir);
     try {
       await fs.writeFile(tmp, JSON.stringify(next));
-      // no mkdir on ENOENT: a missing folder means the lock is gone, not that it should be made again
       await fs.rename(tmp, file);
     } catch (e) {
       await fs.rm(tmp, { force: true });
-      if (errno(e) === 'ENOENT') {
-        this.lostReason = `the lock folder ${this.dir} was removed by another process`;
-        await this.checkHeld();
-      }
       throw ioError('write', file, e);
     }
     this.state = next;
+  }
+
+  /** Moves the lock on to `state` (released or abandoned) as the next generation; nothing when it was taken over. */
+  private async handOn(state: LockState, intent: JsonValue | null): Promise<void> {
+    this.ended = true;
+    this.stopBeating();
+    await this.enqueue(async () => {
+      try {
+        await this.checkHeld();
+      } catch {
+        return; // not ours any more
+      }
+      const next: OwnerFile = { ...this.state, state, beat: this.now(), intent, inherited: null };
+      // EEXIST: a taker moved it on between the check and now; the lock is its now
+      await createGeneration(this.dir, this.gen + 1, next);
+    });
   }
 
   note(intent: JsonValue): Promise<void> {
@@ -319,35 +382,11 @@ class HeldLock implements ModelLock {
 
   async release(): Promise<void> {
     if (this.ended) return;
-    this.ended = true;
-    this.stopBeating();
-    await this.enqueue(async () => {
-      try {
-        await this.checkHeld();
-      } catch {
-        return; // not ours any more: nothing to remove
-      }
-      const aside = path.join(this.modelDir, `.tmp-${process.pid}-released-lock-${randomBytes(4).toString('hex')}`);
-      try {
-        await fs.rename(this.dir, aside);
-      } catch (e) {
-        if (errno(e) === 'ENOENT') return;
-        throw ioError('remove', this.dir, e);
-      }
-      // a taker linked a newer generation between the check and the rename: give its lock back
-      const top = await highestGen(aside);
-      if (top !== null && top > this.gen) {
-        await fs.rename(aside, this.dir).catch(() => undefined);
-        return;
-      }
-      await fs.rm(aside, { recursive: true, force: true });
-    });
+    await this.handOn('released', null);
   }
 
   async abandon(): Promise<void> {
     if (this.ended) return;
-    this.ended = true;
-    this.stopBeating();
-    await this.enqueue(() => this.write({ abandoned: true }));
+    await this.handOn('abandoned', intentLeftBy(this.state));
   }
 }

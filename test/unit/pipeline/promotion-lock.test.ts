@@ -21,7 +21,7 @@ import { findStagingVersion, scoreStagingModel } from '../../../src/pipeline/ste
 import { modelPromotion } from '../../../src/pipeline/steps/model-promotion.js';
 import type { ModelLock, ModelRegistry, TrackingStore } from '../../../src/tracking/contract.js';
 import { openTracking } from '../../../src/tracking/factory.js';
-import { LOCK_DIR, lockModel, STALE_LOCK_MS, takeStaleLock } from '../../../src/tracking/local/model-lock.js';
+import { LOCK_DIR, lockModel, readLock, STALE_LOCK_MS, takeStaleLock } from '../../../src/tracking/local/model-lock.js';
 
 const root = join(mkdtempSync(join(tmpdir(), 'promotion-lock-')), 'mlruns');
 const handle = openTracking({ trackingUri: root });
@@ -70,20 +70,32 @@ const staging = async (name: string) => ({
   alias: (await handle.registry.getVersionByAlias(name, 'staging'))?.version ?? null,
   staged: (await handle.registry.getLatestVersions(name, ['Staging'])).map((v) => v.version),
 });
+/** Whether model `name`'s lock is free (never held, or released). */
+const lockFree = async (name: string) => (await readLock(join(root, 'models', name))).state === 'free';
 const versions = async (name: string) => (await handle.registry.searchModelVersions(`name='${name}'`)).map((v) => v.version).sort();
 
-/** Leaves what a run killed while promoting `name` left: its version v2, the alias on it (and the stage, when `staged`), its note in a lock of a dead process. */
-async function killedPromotion(name: string, o: { staged?: boolean; version?: string | null } = {}): Promise<{ run: string; lock: string }> {
-  await modelPromotion(await context(name), gates, first); // v1 in Staging
+/**
+ * Leaves what a run killed while promoting `name` left: its new version, the alias on it (and the
+ * stage, when `staged`), its note in the lock as a dead process's. First promotes v1, unless `keep`
+ * (then the model's Staging stays as it is and the dead run's version is the next number).
+ */
+async function killedPromotion(name: string, o: { staged?: boolean; version?: 'unknown'; keep?: boolean } = {}): Promise<{ run: string; version: string }> {
+  if (!o.keep) await modelPromotion(await context(name), gates, first); // v1 in Staging
+  const before = await staging(name);
   const dead = await context(name);
-  await handle.registry.createModelVersion({ name, source: `runs:/${dead.runId}/model`, runId: dead.runId! }); // v2
-  await handle.registry.setAlias(name, 'staging', '2');
-  if (o.staged) await handle.registry.transitionStage(name, '2', 'Staging', true);
-  const lock = join(root, 'models', name, LOCK_DIR);
-  mkdirSync(lock);
-  const intent = { run: dead.runId, before: { alias: '1', staged: ['1'] }, version: o.version === undefined ? '2' : o.version, done: false };
-  writeFileSync(join(lock, 'owner-3.json'), JSON.stringify({ token: 't', pid: deadPid(), host: hostname(), owner: dead.runId, since: Date.now(), beat: Date.now(), intent, inherited: null }));
-  return { run: dead.runId!, lock };
+  const v = (await handle.registry.createModelVersion({ name, source: `runs:/${dead.runId}/model`, runId: dead.runId! })).version;
+  await handle.registry.setAlias(name, 'staging', v);
+  if (o.staged) await handle.registry.transitionStage(name, v, 'Staging', true);
+  const intent = { run: dead.runId, before, version: o.version === 'unknown' ? null : v, done: false };
+  await plantOwner(join(root, 'models', name), { token: 't', pid: deadPid(), host: hostname(), owner: dead.runId, since: Date.now(), beat: Date.now(), intent, inherited: null });
+  return { run: dead.runId!, version: v };
+}
+
+/** Writes `owner` as the lock's next generation (what a holder that then died would have left). */
+async function plantOwner(modelDir: string, owner: Record<string, unknown>): Promise<void> {
+  const gen = Math.max((await readLock(modelDir)).gen, 0) + 1;
+  mkdirSync(join(modelDir, LOCK_DIR), { recursive: true });
+  writeFileSync(join(modelDir, LOCK_DIR, `owner-${gen}.json`), JSON.stringify({ owner: 'x', intent: null, ...owner }));
 }
 
 describe('promotion under the local store\'s model lock', () => {
@@ -98,20 +110,20 @@ describe('promotion under the local store\'s model lock', () => {
     expect(outcomes).toEqual(['CONFLICT', 'promoted v2']);
     expect(await staging(name)).toEqual({ alias: '2', staged: ['2'] });
     expect(await versions(name)).toEqual(['1', '2']);
-    expect(existsSync(join(root, 'models', name, LOCK_DIR))).toBe(false);
+    expect(await lockFree(name)).toBe(true);
   });
 
   it('a run killed after registering and moving the alias is undone before the next run reads Staging, which then compares with v1', async () => {
     const name = 'killed';
     const warnings: string[] = [];
-    const { run, lock } = await killedPromotion(name);
+    const { run } = await killedPromotion(name);
     const ctx = await context(name, warnings);
     // the comparison's first read: the Staging model it scores (here its artifact is missing, so
     // it fails to load, naming the version it found)
     const scored = await scoreStagingModel(ctx, { test: { ids: [] } as never, testLabels: new Uint8Array(0) });
     expect(scored).toMatchObject({ version: '1' });
     expect(warnings).toContain(`promotion: run ${run} was stopped while promoting ${name} v2; rolled back: v2 deleted, the 'staging' alias back on v1, stage Staging on v1`);
-    expect(existsSync(lock)).toBe(false);
+    expect(await lockFree(name)).toBe(true);
     await expect(handle.registry.getModelVersion(name, '2')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const r = await modelPromotion(ctx, gates, against('1'));
     expect(r).toMatchObject({ status: 'promoted', version: '3' });
@@ -120,20 +132,34 @@ describe('promotion under the local store\'s model lock', () => {
 
   it('found dead only at the promotion (the comparison had read its v2): rolled back, then CONFLICT saying so', async () => {
     const name = 'killed-after-comparison';
-    const { run, lock } = await killedPromotion(name);
+    const { run } = await killedPromotion(name);
     await expect(modelPromotion(await context(name), gates, against('2'))).rejects.toMatchObject({
       code: 'CONFLICT',
       message: `promotion: the comparison was made against Staging v2, but Staging is now v1 (this promotion has just rolled back run ${run}'s interrupted promotion of v2, which the comparison had found in Staging); nothing registered: run the comparison again`,
     });
     expect(await versions(name)).toEqual(['1']);
     expect(await staging(name)).toEqual({ alias: '1', staged: ['1'] });
-    expect(existsSync(lock)).toBe(false);
+    expect(await lockFree(name)).toBe(true);
+  });
+
+  it('a CONFLICT after a roll-back of a version the comparison had not seen blames another run, not the roll-back', async () => {
+    const name = 'killed-and-raced';
+    await killedPromotion(name); // v1 in Staging, a dead run's v2 with the alias on it
+    // the comparison read v1 before the dead run moved the alias: Staging is v1 again after the
+    // roll-back, so this promotion goes through
+    expect((await modelPromotion(await context(name), gates, against('1'))).version).toBe('3');
+    await killedPromotion(name, { keep: true }); // another dead run: v4 with the alias on it, noted
+    // compared with v1, but Staging moved to v3 since (another run): the roll-back of v4 is not why
+    await expect(modelPromotion(await context(name), gates, against('1'))).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('the comparison was made against Staging v1, but Staging is now v3 (another run changed it since)'),
+    });
   });
 
   it('a run killed while registering (no version number noted yet) is found by its run id', async () => {
     const name = 'killed-early';
     const warnings: string[] = [];
-    await killedPromotion(name, { version: null });
+    await killedPromotion(name, { version: 'unknown' });
     const r = await modelPromotion(await context(name, warnings), gates, against('1'));
     expect(r.version).toBe('3');
     expect(warnings.join('\n')).toMatch(/was stopped while promoting killed-early v2; rolled back: v2 deleted/);
@@ -149,26 +175,27 @@ describe('promotion under the local store\'s model lock', () => {
     expect(warnings).toContain(`promotion: run ${run} was stopped right after promoting ${name} v2 (alias and stage set); kept`);
     expect(await versions(name)).toEqual(['1', '2', '3']);
 
-    const lock = join(root, 'models', name, LOCK_DIR);
-    mkdirSync(lock);
-    writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: deadPid(), host: hostname(), owner: 'r', since: Date.now(), intent: { run: 'r', before: { alias: null, staged: [] }, version: '3', done: true } }));
+    // a note marked done is left alone, even for a version that is no longer in Staging (v1,
+    // archived since): without the mark it would be rolled back as unfinished
+    await plantOwner(join(root, 'models', name), { pid: deadPid(), host: hostname(), owner: 'r', since: Date.now(), intent: { run: 'r', before: { alias: null, staged: [] }, version: '1', done: true } });
+    expect((await handle.registry.getModelVersion(name, '1')).currentStage).toBe('Archived');
     expect((await modelPromotion(await context(name), gates, against('3'))).version).toBe('4');
     expect(await versions(name)).toEqual(['1', '2', '3', '4']);
   });
 
   it('an error while resolving a dead run\'s note keeps the note in the lock for the next run, which resolves it', async () => {
     const name = 'resolve-fails';
-    const { run, lock } = await killedPromotion(name);
+    const { run } = await killedPromotion(name);
     const flaky = withOverrides(handle.registry, {
       getModelVersion: async () => {
         throw new TrainSpamError('IO_ERROR', 'simulated: a read failed');
       },
     });
     await expect(modelPromotion(await context(name, [], { registry: flaky }), gates, against('1'))).rejects.toMatchObject({ code: 'IO_ERROR' });
-    expect(existsSync(lock)).toBe(true);
-    const owners = readdirSync(lock).filter((n) => n.startsWith('owner'));
-    const left = JSON.parse(readFileSync(join(lock, owners.sort().at(-1)!), 'utf8')) as { abandoned: boolean; inherited: { run: string } };
-    expect(left).toMatchObject({ abandoned: true, inherited: { run, version: '2' } });
+    const modelDir = join(root, 'models', name);
+    const top = await readLock(modelDir);
+    expect(top.state).toBe('abandoned');
+    expect(JSON.parse(readFileSync(join(modelDir, LOCK_DIR, `owner-${top.gen}.json`), 'utf8'))).toMatchObject({ state: 'abandoned', intent: { run, version: '2' } });
     const warnings: string[] = [];
     expect((await modelPromotion(await context(name, warnings), gates, against('1'))).version).toBe('3');
     expect(warnings.join('\n')).toContain(`run ${run} was stopped while promoting ${name} v2; rolled back`);
@@ -193,7 +220,7 @@ describe('promotion under the local store\'s model lock', () => {
       message: `promotion: could not note the new version in the model lock (simulated: disk full); rolled back: ${name} v2 deleted, the 'staging' alias back on v1, stage Staging on v1`,
     });
     expect(await versions(name)).toEqual(['1']);
-    expect(existsSync(join(root, 'models', name, LOCK_DIR))).toBe(false);
+    expect(await lockFree(name)).toBe(true);
   });
 
   it('a promotion made whose run tag cannot be set is kept and reported as a tracking error', async () => {
@@ -214,20 +241,16 @@ describe('promotion under the local store\'s model lock', () => {
 
 describe('lockModel', () => {
   const fresh = () => mkdtempSync(join(tmpdir(), 'lock-'));
-  const ownerFiles = (dir: string) => readdirSync(join(dir, LOCK_DIR)).filter((n) => n.startsWith('owner')).sort();
-  const plant = (dir: string, owner: Record<string, unknown>, file = 'owner.json') => {
-    mkdirSync(join(dir, LOCK_DIR), { recursive: true });
-    writeFileSync(join(dir, LOCK_DIR, file), JSON.stringify({ owner: 'x', intent: null, ...owner }));
-  };
+  const lockFiles = (dir: string) => readdirSync(join(dir, LOCK_DIR)).sort();
 
-  it('waits for a live holder and then refuses with CONFLICT naming it and when it would count as dead; frees on release, leaving nothing', async () => {
+  it('waits for a live holder and then refuses with CONFLICT naming it and when it would count as dead; frees on release', async () => {
     const dir = fresh();
     const held = await lockModel(dir, { owner: 'run-a' });
     expect(held.stale).toBeNull();
     await expect(lockModel(dir, { owner: 'run-b', waitMs: 120, pollMs: 20 })).rejects.toMatchObject({
       code: 'CONFLICT',
       message: expect.stringMatching(
-        new RegExp(`run run-a \\(pid ${process.pid} on .*\\) is promoting this model; if that process is gone, its lock is taken over from \\S+ \\(60 s after its last heartbeat\\), or remove the folder by hand once no run is promoting; waited 120 ms`),
+        new RegExp(`run run-a \\(pid ${process.pid} on .*\\) is promoting this model; if that process is gone, its lock is taken over from \\S+ \\(60 s after its last heartbeat\\), or at once on this host; waited 120 ms`),
       ),
     });
     const waiting = lockModel(dir, { owner: 'run-b', waitMs: 5000, pollMs: 10 });
@@ -236,29 +259,45 @@ describe('lockModel', () => {
     const b = await waiting;
     expect(b.stale).toBeNull();
     await b.release();
-    expect(readdirSync(dir)).toEqual([]); // no lock, no aside folder, no temp file
+    // held 1, released 2, held 3, released 4: generations only go up; no temp file left
+    expect(await readLock(dir)).toMatchObject({ gen: 4, state: 'free' });
+    expect(lockFiles(dir)).toEqual(['owner-1.json', 'owner-2.json', 'owner-3.json', 'owner-4.json']);
+    // older generations are pruned
+    for (let i = 0; i < 3; i++) await (await lockModel(dir, { owner: 'c' })).release();
+    expect(lockFiles(dir)).toEqual(['owner-7.json', 'owner-8.json', 'owner-9.json', 'owner-10.json'].sort());
   });
 
-  it('takes over a dead holder (pid gone here, heartbeat too old elsewhere, or abandoned) and hands on its note', async () => {
+  it('takes over a dead holder (pid gone here, heartbeat too old elsewhere, abandoned, or an older version\'s owner.json) and hands on its note', async () => {
     const dir = fresh();
     for (const owner of [
       { pid: deadPid(), host: hostname(), since: Date.now() },
       { pid: process.pid, host: 'another-host', since: Date.now() - 3 * STALE_LOCK_MS, beat: Date.now() - STALE_LOCK_MS - 1000 },
-      { pid: process.pid, host: hostname(), since: Date.now(), abandoned: true },
+      { pid: process.pid, host: hostname(), since: Date.now(), state: 'abandoned' },
     ]) {
-      plant(dir, { ...owner, intent: { version: '7' } });
+      await plantOwner(dir, { ...owner, intent: { version: '7' } });
       const l = await lockModel(dir, { owner: 'y', waitMs: 100 });
       expect(l.stale).toEqual({ version: '7' });
       await l.release();
     }
     // alive on another host: held for long, but its heartbeat is recent
-    plant(dir, { pid: 1, host: 'another-host', since: Date.now() - 3 * STALE_LOCK_MS, beat: Date.now() });
+    await plantOwner(dir, { pid: 1, host: 'another-host', since: Date.now() - 3 * STALE_LOCK_MS, beat: Date.now() });
     await expect(lockModel(dir, { owner: 'y', waitMs: 60, pollMs: 20 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    // the same host name but another pid namespace (a container): its pid means nothing here
+    await plantOwner(dir, { pid: deadPid(), host: hostname(), ns: 'another-boot/pid:[1]', since: Date.now(), beat: Date.now() });
+    await expect(lockModel(dir, { owner: 'y', waitMs: 60, pollMs: 20 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    // the lock of the version before generations (owner.json, no state) in a folder of its own
+    const legacy = fresh();
+    mkdirSync(join(legacy, LOCK_DIR));
+    writeFileSync(join(legacy, LOCK_DIR, 'owner.json'), JSON.stringify({ pid: deadPid(), host: hostname(), owner: 'old', since: Date.now(), intent: { version: '8' } }));
+    const l = await lockModel(legacy, { owner: 'y', waitMs: 100 });
+    expect(l.stale).toEqual({ version: '8' });
+    await l.release();
+    expect(await readLock(legacy)).toMatchObject({ gen: 2, state: 'free' });
   });
 
-  it('two processes taking over the same dead holder: exactly one gets the lock and its note', async () => {
+  it('three takers of the same dead holder in one process: exactly one gets the lock and its note', async () => {
     const dir = fresh();
-    plant(dir, { pid: deadPid(), host: hostname(), since: Date.now(), intent: { version: '7' } });
+    await plantOwner(dir, { pid: deadPid(), host: hostname(), since: Date.now(), intent: { version: '7' } });
     const takers = await Promise.allSettled([0, 1, 2].map((i) => lockModel(dir, { owner: `t${i}`, waitMs: 300, pollMs: 5 })));
     const won = takers.filter((t): t is PromiseFulfilledResult<ModelLock> => t.status === 'fulfilled');
     expect(won).toHaveLength(1);
@@ -267,26 +306,30 @@ describe('lockModel', () => {
     await won[0].value.release();
   });
 
-  it('a holder taken over meanwhile cannot note, and its release leaves the new holder\'s lock', async () => {
+  it('a holder taken over meanwhile cannot note, and neither its release nor its abandon touches the new holder\'s lock', async () => {
     const dir = fresh();
     const old = await lockModel(dir, { owner: 'old' });
     // what a taker that judged it dead does: links the next generation
-    writeFileSync(join(dir, LOCK_DIR, 'owner-2.json'), JSON.stringify({ token: 'new', pid: process.pid, host: hostname(), owner: 'new', since: Date.now(), beat: Date.now(), intent: null }));
-    await expect(old.note({ x: 1 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/^model lock lost: another process took over the lock/) });
+    writeFileSync(join(dir, LOCK_DIR, 'owner-2.json'), JSON.stringify({ state: 'held', token: 'new', pid: process.pid, host: hostname(), owner: 'new', since: Date.now(), beat: Date.now(), intent: null }));
+    await expect(old.note({ x: 1 })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(new RegExp(`^model lock lost: run new \\(pid ${process.pid} on .*\\) took over the lock .* \\(generation 2, after this holder's 1\\), having judged this holder dead`)),
+    });
     await old.release();
-    expect(ownerFiles(dir)).toEqual(['owner-1.json', 'owner-2.json']);
+    expect(lockFiles(dir)).toEqual(['owner-1.json', 'owner-2.json']);
+    expect(await readLock(dir)).toMatchObject({ state: 'held', owner: 'new' });
 
-    // the folder removed and made again by another process
+    // the folder removed by hand and a new lock made in it: same generation number, not the same lock
     const dir2 = fresh();
     const first = await lockModel(dir2, { owner: 'first' });
     rmSync(join(dir2, LOCK_DIR), { recursive: true });
     const second = await lockModel(dir2, { owner: 'second', waitMs: 100 });
-    await expect(first.note({ x: 1 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/removed or replaced by another process/) });
-    await first.release();
+    await expect(first.note({ x: 1 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/removed and made again by another process/) });
+    await first.abandon();
     await second.note({ y: 2 });
     expect(JSON.parse(readFileSync(join(dir2, LOCK_DIR, 'owner-1.json'), 'utf8'))).toMatchObject({ owner: 'second', intent: { y: 2 } });
     await second.release();
-    expect(existsSync(join(dir2, LOCK_DIR))).toBe(false);
+    expect(await readLock(dir2)).toMatchObject({ gen: 2, state: 'free' });
   });
 
   it('a holder beats its heartbeat; an inherited note stays until the holder notes its own, and is handed on again if it gives up', async () => {
@@ -308,6 +351,9 @@ describe('lockModel', () => {
     const c = await lockModel(dir, { owner: 'c', waitMs: 100 });
     expect(c.stale).toEqual({ b: 1 });
     await c.release();
+    const d = await lockModel(dir, { owner: 'd', waitMs: 100 });
+    expect(d.stale).toBeNull(); // released: nothing handed on
+    await d.release();
   });
 
   it('takeStaleLock: nothing when free or held by a live holder; the lock and its note when the holder is dead', async () => {
@@ -322,6 +368,7 @@ describe('lockModel', () => {
     const t = await takeStaleLock(dir, { owner: 'r' });
     expect(t?.stale).toEqual({ v: 1 });
     await t!.release();
-    expect(readdirSync(dir)).toEqual([]);
+    expect(await takeStaleLock(dir, { owner: 'r' })).toBeNull();
+    expect(await readLock(dir)).toMatchObject({ state: 'free' });
   });
 });
