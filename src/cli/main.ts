@@ -6,6 +6,14 @@
 import { runCli } from './cli.js';
 import { formatError } from './exit-codes.js';
 
+// A reader that goes away (`train-spam run | head`) must not crash the run with an unhandled EPIPE
+// and leave its tracking run RUNNING: output to a closed pipe is dropped and the run goes on.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 runCli(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -19,9 +19,9 @@ export function cliLogger(verbose = false, env: NodeJS.ProcessEnv = process.env)
   return logger;
 }
 
-/** A rewritten progress line on a terminal; one JSON line per trial event otherwise. */
+/** On stderr: a rewritten progress line on a terminal, one JSON line per trial event otherwise (jsonProgress ends each line). */
 export function cliProgress(): ProgressReporter {
-  return process.stderr.isTTY ? ttyProgress((s) => process.stderr.write(s)) : jsonProgress((line) => process.stderr.write(line + '\n'));
+  return process.stderr.isTTY ? ttyProgress((s) => process.stderr.write(s)) : jsonProgress((line) => process.stderr.write(line));
 }
 
 export function defaultWorkers(): number {

@@ -66,6 +66,9 @@ const EXPECTED: Record<string, Kind[]> = {
   raw: ['STRING', 'BYTE_ARRAY'],
 };
 
+/** The canonical column names a column mapping may map a file column to. */
+export const CANONICAL_COLUMNS: readonly string[] = Object.keys(EXPECTED);
+
 const RAW_OVERRIDES = ['sender', 'subject', 'event_timestamp', 'source_group'] as const;
 
 /** A table to read (again): the file and its column mapping. */

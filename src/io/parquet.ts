@@ -276,25 +276,7 @@ export async function throwIfCancelled(signal: AbortSignal | undefined, doing: s
   if (signal.aborted) throw new TrainSpamError('CANCELLED', `${doing} interrupted; the partial file was removed`);
 }
 
-/**
- * Checks, before any work, that `target` can become a file: a non-empty path that is not an
- * existing folder, under no existing file. INVALID_ARGUMENT (a usage error) naming the path and
- * `what` (e.g. the flag it came from) otherwise. The folders themselves are made by the writer.
- */
-export async function checkOutputFile(target: string, what = 'output file'): Promise<void> {
-  const fail = (why: string) => new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${why}`, { file: target, parameter: what, usage: true });
-  if (target.trim() === '') throw fail('empty; expected the path of a parquet file');
-  const st = await fsp.stat(target).catch(() => null);
-  if (st?.isDirectory()) throw fail('is a folder; expected the path of a parquet file');
-  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
-    const d = await fsp.stat(dir).catch(() => null);
-    if (d) {
-      if (!d.isDirectory()) throw fail(`${dir} is a file, so no file can be created under it`);
-      return;
-    }
-    if (path.dirname(dir) === dir) return;
-  }
-}
+export { checkOutputFile } from './output-file.js';
 
 /**
  * Streaming writer: `writeRowGroup(columns)` encodes one row group and flushes it to a temp file

@@ -18,6 +18,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
+import { writeTextFile } from '../io/output-file.js';
 import type { SplitSummary } from '../data/split.js';
 import { featurePipelineFromPayload } from '../features/pipeline-payload.js';
 import type { FittedFeaturePipeline } from '../features/pipeline.js';
@@ -79,19 +80,7 @@ export async function writeJsonFile(file: string, value: unknown): Promise<void>
   await writeTextFile(file, toJsonText(value));
 }
 
-/** Writes a text file atomically (temporary sibling + rename), creating the parent directories. */
-export async function writeTextFile(file: string, text: string): Promise<void> {
-  const target = resolve(file);
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, text, 'utf8');
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw new TrainSpamError('IO_ERROR', `cannot write ${target}: ${(e as Error).message}`, { file: target });
-  }
-}
+export { writeTextFile };
 
 export async function readJsonFile(file: string, what: string): Promise<unknown> {
   let text: string;

@@ -185,7 +185,7 @@ export const PIPELINE_PARAMS: readonly PipelineParamDef[] = [
   // 1 by default (one pod, its trials on every core): KFP's launcher gives hpo-merge only the first
   // item of a Collected artifact list; hpo-merge fetches the other shards' outputs from their MLflow
   // runs (see shardOutputs in step-runner.ts), a path not yet seen on a real cluster.
-  p('hpo_shards', 'NUMBER_INTEGER', 1, 'Number of HPO shards (pods) running in parallel; the merge fetches the shards\' outputs KFP does not pass it from MLflow.'),
+  p('hpo_shards', 'NUMBER_INTEGER', 1, 'Kubeflow only: number of HPO shards (pods) sharing the trials; the merge step reads the shards\' outputs from MLflow, as KFP passes it only the first. The in-process run runs every trial itself.'),
   p('hpo_scheduler', 'STRING', 'random', 'HPO strategy: random or asha.'),
   p('f1_threshold', 'NUMBER_DOUBLE', 0.85, 'Validation gate: minimum test F1.'),
   p('min_auc_roc', 'NUMBER_DOUBLE', 0.9, 'Validation gate: minimum test ROC AUC.'),

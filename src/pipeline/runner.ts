@@ -143,6 +143,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
     workers: o.workers,
   };
   if (o.tracking) o.logger.log('info', `tracking: ${o.tracking.description}, run ${runId}`);
+  if (o.params.hpo_shards > 1) {
+    o.logger.log('warn', `hpo_shards = ${o.params.hpo_shards} applies to the Kubeflow pipeline (one pod per shard); this in-process run runs all ${o.params.num_hpo_trials} trials on its ${o.workers} worker(s)`);
+  }
   const record: RunRecord = { runId: idText, startedAt: startedAt.toISOString(), params: o.params, timings: [] };
   // Store failures that did not change the outcome (a step's timing, a tag after the promotion):
   // reported with it, and the run ends with exit code 1.

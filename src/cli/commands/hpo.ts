@@ -4,10 +4,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TrainSpamError } from '../../core/errors.js';
+import { isTrainSpamError, TrainSpamError } from '../../core/errors.js';
 import { hasUriScheme } from '../../core/uri.js';
+import { checkOutputFolder } from '../../io/output-file.js';
 import {
-  jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, runStudy, ttyProgress, writeStudyArtifacts,
+  jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, resolveAshaOptions, runStudy, ttyProgress, writeStudyArtifacts,
   type MetricName, type SchedulerOptions, type StudyResult, type ValidationOptions, METRIC_NAMES,
 } from '../../hpo/index.js';
 
@@ -48,6 +49,11 @@ function localPaths(paths: ReadonlyArray<readonly [string, string | undefined]>)
   }
 }
 
+/** Output folders that are files, or lie under one, fail before any work, naming their flag. */
+async function outputFolders(paths: ReadonlyArray<readonly [string, string | undefined]>): Promise<void> {
+  for (const [flag, p] of paths) if (p !== undefined) await checkOutputFolder(p, flag);
+}
+
 function int(flag: string, v: string, min: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw usage(`${flag} must be an integer ≥ ${min}; got ${JSON.stringify(v)}`, flag);
@@ -70,7 +76,11 @@ function positive(flag: string, v: string): number {
 function parseValidation(v: string): ValidationOptions {
   const m = /^(holdout|kfold)(?::([0-9.]+))?$/.exec(v);
   if (!m) throw usage(`--validation must be holdout[:fraction] or kfold[:k]; got ${JSON.stringify(v)}`, '--validation');
-  if (m[1] === 'kfold') return { kind: 'kfold', k: m[2] ? int('--validation', m[2], 2) : 5 };
+  if (m[1] === 'kfold') {
+    const k = m[2] ? Number(m[2]) : 5;
+    if (!Number.isInteger(k) || k < 2) throw usage(`--validation kfold:k needs an integer k ≥ 2; got ${JSON.stringify(v)}`, '--validation');
+    return { kind: 'kfold', k };
+  }
   const fraction = m[2] ? Number(m[2]) : 0.2;
   if (!(fraction > 0 && fraction < 1)) throw usage(`--validation holdout:fraction needs a fraction in (0, 1); got ${JSON.stringify(m[2])}`, '--validation');
   return { kind: 'holdout', fraction };
@@ -100,16 +110,10 @@ async function runAction(flags: RunFlags): Promise<void> {
   if (shardIndex >= shardCount) throw usage(`shard index ${shardIndex} must be < --shard-count ${shardCount}`, '--shard-index');
   if (flags.resume && !flags.journalDir) throw usage('--resume needs --journal-dir', '--resume');
   localPaths([['--data', flags.data], ['--journal-dir', flags.journalDir], ['--out', flags.out], ['--search-space', flags.searchSpace]]);
+  await outputFolders([['--journal-dir', flags.journalDir], ['--out', flags.out]]);
   if (!(METRIC_NAMES as readonly string[]).includes(flags.metric)) throw usage(`--metric must be one of ${METRIC_NAMES.join(', ')}`, '--metric');
   const tieBreak = flags.tieBreak === 'none' ? null : (flags.tieBreak as MetricName);
   if (tieBreak && !(METRIC_NAMES as readonly string[]).includes(tieBreak)) throw usage(`--tie-break must be none or one of ${METRIC_NAMES.join(', ')}`, '--tie-break');
-  const { X, y } = loadMatrix(flags.data);
-  if (!y) throw new TrainSpamError('INVALID_DATA', `matrix '${flags.data}' has no labels; HPO needs labelled training data`, { file: flags.data });
-  // feature-retrieval's training matrix carries the duplicate-body groups: the validation cut keeps
-  // each group on one side, as in the pipeline (same trials, same scores)
-  const groups = loadGroups(flags.data, X.rows) ?? undefined;
-  const { registryFamilies } = await import('../../hpo/registry-families.js');
-  const space = flags.searchSpace ? loadSearchSpace(flags.searchSpace, paramSpecs(registryFamilies)) : undefined;
   const scheduler: SchedulerOptions =
     flags.scheduler === 'asha'
       ? {
@@ -123,6 +127,24 @@ async function runAction(flags: RunFlags): Promise<void> {
           mode: flags.ashaMetric.endsWith('loss') ? 'min' : 'max',
         }
       : { kind: 'fifo' };
+  if (scheduler.kind === 'asha') {
+    // the scheduler's own rules (reduction factor > 1, max_t > grace period, brackets that fit), checked before any work
+    try {
+      resolveAshaOptions(scheduler);
+    } catch (e) {
+      const p = isTrainSpamError(e) && typeof e.details.parameter === 'string' ? e.details.parameter : 'asha';
+      const flag = `--asha-${p.replace(/_/g, '-')}`;
+      throw usage(`${flag}: ${(e as Error).message}`, flag);
+    }
+  }
+  const validation = parseValidation(flags.validation);
+  const { X, y } = loadMatrix(flags.data);
+  if (!y) throw new TrainSpamError('INVALID_DATA', `matrix '${flags.data}' has no labels; HPO needs labelled training data`, { file: flags.data });
+  // feature-retrieval's training matrix carries the duplicate-body groups: the validation cut keeps
+  // each group on one side, as in the pipeline (same trials, same scores)
+  const groups = loadGroups(flags.data, X.rows) ?? undefined;
+  const { registryFamilies } = await import('../../hpo/registry-families.js');
+  const space = flags.searchSpace ? loadSearchSpace(flags.searchSpace, paramSpecs(registryFamilies)) : undefined;
   const mode = flags.progress === 'auto' ? (process.stderr.isTTY ? 'tty' : 'json') : flags.progress;
   const write = (s: string) => void process.stderr.write(s);
   const progress = mode === 'tty' ? ttyProgress(write) : mode === 'json' ? jsonProgress(write) : undefined;
@@ -154,7 +176,7 @@ async function runAction(flags: RunFlags): Promise<void> {
       scheduler,
       metric: flags.metric as MetricName,
       tieBreak,
-      validation: parseValidation(flags.validation),
+      validation,
       shard: { index: shardIndex, count: shardCount },
       journalDir: flags.journalDir,
       resume: flags.resume,
@@ -208,8 +230,9 @@ export function registerHpoCommands(program: Command): Command {
     .requiredOption('--journal-dir <dir>', 'directory holding every shard journal')
     .option('--out <dir>', 'artifact directory (default: --journal-dir)')
     .option('--allow-incomplete', 'merge even when shards are missing or unfinished', false)
-    .action((flags: { journalDir: string; out?: string; allowIncomplete: boolean }) => {
+    .action(async (flags: { journalDir: string; out?: string; allowIncomplete: boolean }) => {
       localPaths([['--journal-dir', flags.journalDir], ['--out', flags.out]]);
+      await outputFolders([['--out', flags.out]]);
       const result = mergeShards(flags.journalDir, { requireComplete: !flags.allowIncomplete });
       const artifacts = writeStudyArtifacts(result, flags.out ?? flags.journalDir);
       process.stdout.write(summaryLines(result, artifacts));

@@ -6,10 +6,10 @@
  *   train-spam hpo k8s-manifest --shards n [--output f] [--merge-output f] ...
  * (`registerHpoK8sManifest` attaches to the `hpo` command defined elsewhere.)
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
+import { checkOutputFile, writeTextFile } from '../../io/output-file.js';
 import { PIPELINE_DEFINITION, type ParamType, type ParamValue } from '../../pipeline/definition.js';
 import { defaultPipelineParams, isDecimalText, resolvePipelineParams } from '../../pipeline/params.js';
 
@@ -24,12 +24,6 @@ const kfpClient = () => import('../../kubeflow/kfp-client.js');
 
 const usage = (message: string, details: Record<string, unknown> = {}) => new TrainSpamError('INVALID_ARGUMENT', message, { ...details, usage: true });
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(resolve(path)), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text, 'utf8');
-  await rename(tmp, path);
-}
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -93,12 +87,13 @@ export function registerKubeflowCommands(program: Command): void {
     .option('--registry <prefix>', 'registry/namespace prefix of the images, e.g. ghcr.io/acme', process.env.REGISTRY || '')
     .option('--mlflow-tracking-uri <uri>', 'MLflow URI baked into the step env and the parameter default')
     .action(async (o: { output: string; imageTag: string; registry: string; mlflowTrackingUri?: string }) => {
+      await checkOutputFile(o.output, '--output', 'a YAML file');
       const [{ compilePipeline, imageRef }, { emitPipelineYaml }, { validatePipelineYaml }] = await Promise.all([compiler(), yamlEmitter(), validator()]);
       const spec = compilePipeline(PIPELINE_DEFINITION, { imageTag: o.imageTag, registry: o.registry, mlflowTrackingUri: o.mlflowTrackingUri });
       const yaml = emitPipelineYaml(spec);
       const issues = validatePipelineYaml(yaml);
       if (issues.length) throw new TrainSpamError('INTERNAL', `compiled pipeline failed validation: ${issues[0].path}: ${issues[0].message}`, { issues });
-      await writeAtomic(o.output, yaml);
+      await writeTextFile(o.output, yaml);
       process.stdout.write(`wrote ${o.output} (${Object.keys(spec.components).length} components, images ${imageRef('<name>', o)})\n`);
     });
 
@@ -175,6 +170,9 @@ export function registerHpoK8sManifest(hpo: Command): void {
       trials: number; seed: number; scheduler: string; data: string; journalDir: string; storageClass?: string; storageSize: string; cpu: string; memory: string; backoffLimitPerIndex: number;
     }) => {
       if (o.scheduler !== 'random' && o.scheduler !== 'asha') throw usage(`--scheduler must be random or asha, got '${o.scheduler}'`);
+      const mergeOut = o.mergeOutput ?? o.output.replace(/(\.ya?ml)?$/, '-merge$1');
+      await checkOutputFile(o.output, '--output', 'a YAML file');
+      await checkOutputFile(mergeOut, '--merge-output', 'a YAML file');
       const [{ imageRef, parseQuantity }, { buildHpoManifests, manifestsToYaml }] = await Promise.all([compiler(), k8sJob()]);
       for (const [flag, q] of [['--cpu', o.cpu], ['--memory', o.memory], ['--storage-size', o.storageSize]] as const) {
         try {
@@ -188,11 +186,10 @@ export function registerHpoK8sManifest(hpo: Command): void {
         scheduler: o.scheduler, dataPath: o.data, journalDir: o.journalDir, storageClassName: o.storageClass, storageSize: o.storageSize,
         cpu: o.cpu, memory: o.memory, backoffLimitPerIndex: o.backoffLimitPerIndex,
       });
-      const mergeOut = o.mergeOutput ?? o.output.replace(/(\.ya?ml)?$/, '-merge$1');
       const ns = o.namespace ? ` -n ${o.namespace}` : '';
-      await writeAtomic(o.output, manifestsToYaml([m.pvc, m.shardJob],
+      await writeTextFile(o.output, manifestsToYaml([m.pvc, m.shardJob],
         `train-spam sharded HPO: ${o.shards} shards.\nkubectl apply -f ${o.output}${ns} && kubectl wait --for=condition=complete --timeout=6h job/${m.shardJob.metadata.name}${ns}\nthen: kubectl apply -f ${mergeOut}${ns}`));
-      await writeAtomic(mergeOut, manifestsToYaml([m.mergeJob], `train-spam HPO merge: apply after job/${m.shardJob.metadata.name} is complete.`));
+      await writeTextFile(mergeOut, manifestsToYaml([m.mergeJob], `train-spam HPO merge: apply after job/${m.shardJob.metadata.name} is complete.`));
       process.stdout.write(`wrote ${o.output} and ${mergeOut}\n`);
     });
 }

@@ -4,6 +4,7 @@ import { flagName, PIPELINE_PARAMS } from '../../pipeline/definition.js';
 import { resolvePipelineParams } from '../../pipeline/params.js';
 import { runPipeline, type PipelineRunResult } from '../../pipeline/runner.js';
 import { invalidArgument } from '../../core/errors.js';
+import { CANONICAL_COLUMNS } from '../../io/email-table.js';
 import { loadSearchSpace } from '../../hpo/space-file.js';
 import { paramSpecFor } from '../../models/registry.js';
 import { MODEL_KINDS } from '../../hpo/space.js';
@@ -38,7 +39,11 @@ export function parseColumnMap(entries: string[] | undefined): Record<string, st
   for (const e of entries) {
     const m = /^([^=]+)=([^=]+)$/.exec(e);
     if (!m) throw invalidArgument(`--column-map '${e}': expected file_column=canonical_column, e.g. id=email_id`, { usage: true });
-    map[m[1].trim()] = m[2].trim();
+    const to = m[2].trim();
+    if (!CANONICAL_COLUMNS.includes(to)) {
+      throw invalidArgument(`--column-map '${e}': "${to}" is not a canonical column (known: ${CANONICAL_COLUMNS.join(', ')})`, { usage: true, parameter: '--column-map' });
+    }
+    map[m[1].trim()] = to;
   }
   return map;
 }
@@ -67,6 +72,7 @@ export function registerRunCommand(program: Command): void {
     if (trialTimeout !== undefined && !(trialTimeout > 0)) throw invalidArgument(`--trial-timeout '${opts.trialTimeout}' must be a positive number of seconds`, { usage: true });
     const specs = Object.fromEntries(MODEL_KINDS.map((k) => [k, paramSpecFor(k)]));
     const space = typeof opts.searchSpace === 'string' ? loadSearchSpace(opts.searchSpace, specs) : undefined;
+    const columnMapping = parseColumnMap(opts.columnMap as string[] | undefined);
     const t = opts.tracking === false ? null : cliTracking(params.mlflow_tracking_uri, logger);
     const interrupt = interruptSignal();
     const progress = cliProgress();
@@ -80,7 +86,7 @@ export function registerRunCommand(program: Command): void {
         outRoot: opts.outDir as string,
         workers,
         signal: interrupt.signal,
-        data: { columnMapping: parseColumnMap(opts.columnMap as string[] | undefined) },
+        data: { columnMapping },
         hpo: { study: { ...(space ? { space } : {}), ...(trialTimeout ? { trialTimeoutMs: trialTimeout * 1000 } : {}) } },
       });
     } finally {

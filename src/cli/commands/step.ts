@@ -14,7 +14,7 @@ import { silentProgress } from '../../hpo/progress.js';
 import {
   PIPELINE_DEFINITION, getStep, stepFlags, type ParamType, type ParamValue, type StepDef, type StepFlag,
 } from '../../pipeline/definition.js';
-import { writeTextFile } from '../../pipeline/codecs.js';
+import { checkOutputPath, writeTextFile } from '../../io/output-file.js';
 import { runStep, type MetricsMetadata, type StepDeps, type StepInvocation, type StepOutcome } from '../../pipeline/step-runner.js';
 import { buildExecutorOutput, classificationMetricsMetadata, inputArtifactPaths, parseExecutorInput, type ExecutorInput } from '../../kubeflow/executor-io.js';
 import { cliLogger, cliProgress, cliTracking, defaultWorkers, interruptSignal } from '../wiring.js';
@@ -163,6 +163,11 @@ export async function executeStep(name: string, argv: readonly string[], deps: S
   const step = getStep(PIPELINE_DEFINITION, name);
   if (!step) throw usage(`unknown step ${JSON.stringify(name)}; steps: ${PIPELINE_DEFINITION.steps.map((s) => s.name).join(', ')}`);
   const args = parseStepArgs(step, argv);
+  // output paths under an existing file fail now, naming their flag, not after the step's work
+  for (const f of stepFlags(step)) {
+    const target = f.role === 'out-artifact' ? args.outputs[f.name] : f.role === 'out-param' ? args.outParams[f.name]?.file : f.role === 'executor-output' ? args.executorOutput : undefined;
+    if (target) await checkOutputPath(target, f.flag);
+  }
   const executorInput = args.executorInput !== null ? await readExecutorInput(args.executorInput) : undefined;
   const lists: Record<string, string[]> = {};
   for (const a of step.inputs.artifacts) if (a.list) lists[a.name] = inputArtifactPaths(executorInput!, a.name);

@@ -142,7 +142,11 @@ export async function runHpoStudy(ctx: RunContext, features: Pick<FeatureSet, 't
   });
 }
 
-/** The best trial of a study; INTERNAL error naming the first failure when no trial finished. */
+/**
+ * The best trial of a study. When no trial finished: the failures' own code when they all share
+ * one (every trial timed out: TIMEOUT, the user's limit, not a bug), else INTERNAL; the message
+ * names the first failure.
+ */
 export function bestTrialOf(study: StudyResult, signal?: AbortSignal): TrialRow {
   // an interrupted study ends the step as interrupted (exit 130), whether or not a trial finished
   if (signal?.aborted) {
@@ -152,8 +156,11 @@ export function bestTrialOf(study: StudyResult, signal?: AbortSignal): TrialRow 
   const best = study.best;
   if (!best) {
     const failed = study.trials.filter((t) => t.state === 'failed');
-    const why = failed[0]?.error ? ` (first error: ${failed[0].error.code}: ${failed[0].error.message})` : '';
-    throw new TrainSpamError('INTERNAL', `hpo: no trial finished (${study.trials.length} trials, ${failed.length} failed)${why}`);
+    const first = failed[0]?.error;
+    const why = first ? ` (first error: ${first.code}: ${first.message})` : '';
+    const shared = first && failed.length === study.trials.length && failed.every((t) => t.error?.code === first.code) ? first.code : null;
+    const hint = shared === 'TIMEOUT' ? '; every trial ran past the trial timeout (--trial-timeout): raise it' : '';
+    throw new TrainSpamError(shared ?? 'INTERNAL', `hpo: no trial finished (${study.trials.length} trials, ${failed.length} failed)${why}${hint}`);
   }
   return best;
 }

@@ -1,6 +1,6 @@
 /** The CLI logger: progress on stdout, warnings and errors on stderr (visible with stdout redirected). */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cliLogger } from '../../../src/cli/wiring.js';
+import { cliLogger, cliProgress } from '../../../src/cli/wiring.js';
 
 describe('cliLogger', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -46,5 +46,28 @@ describe('cliLogger', () => {
     const e = new TrainSpamError('INVALID_ARGUMENT', 'bad flag', { flag: '--x' });
     expect(JSON.parse(formatError(e, { TRAIN_SPAM_LOG_FORMAT: 'json' }))).toMatchObject({ level: 'error', code: 'INVALID_ARGUMENT', message: 'bad flag', details: { flag: '--x' } });
     expect(formatError(e, {})).toBe('train-spam: error [INVALID_ARGUMENT]: bad flag');
+  });
+});
+
+describe('cliProgress off a terminal', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('writes one JSON line per trial event to stderr, with no blank line between them', () => {
+    const err: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    Object.defineProperty(process.stderr, 'isTTY', { value: false, configurable: true });
+    try {
+      const p = cliProgress();
+      p.event({ type: 'study_start', total: 2 } as never);
+      p.event({ type: 'study_end', state: 'completed' } as never);
+      p.close();
+    } finally {
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
+    const lines = err.join('').split('\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines.slice(0, -1).map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(['study_start', 'study_end']);
   });
 });

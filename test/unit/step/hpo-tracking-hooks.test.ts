@@ -157,6 +157,19 @@ describe('HPO tracking hooks', () => {
     expect(() => bestTrialOf(withBest, ac.signal)).toThrow(expect.objectContaining({ code: 'CANCELLED', message: 'hpo: interrupted after 1 of 4 trials' }));
   });
 
+  it('bestTrialOf with no finished trial: the failures\' shared code (every trial timed out: TIMEOUT, with a hint), else INTERNAL', () => {
+    const failed = (trial: number, code: string) => ({ ...row(trial, 1, 'failed'), error: { code, message: `${code.toLowerCase()} here` } });
+    const timedOut = { plannedTrials: 2, best: null, trials: [failed(0, 'TIMEOUT'), failed(1, 'TIMEOUT')] } as unknown as StudyResult;
+    expect(() => bestTrialOf(timedOut)).toThrow(
+      expect.objectContaining({
+        code: 'TIMEOUT',
+        message: 'hpo: no trial finished (2 trials, 2 failed) (first error: TIMEOUT: timeout here); every trial ran past the trial timeout (--trial-timeout): raise it',
+      }),
+    );
+    const mixed = { plannedTrials: 2, best: null, trials: [failed(0, 'TIMEOUT'), failed(1, 'OUT_OF_MEMORY')] } as unknown as StudyResult;
+    expect(() => bestTrialOf(mixed)).toThrow(expect.objectContaining({ code: 'INTERNAL', message: 'hpo: no trial finished (2 trials, 2 failed) (first error: TIMEOUT: timeout here)' }));
+  });
+
   it('a store that fails rejects the hook (the study reports it through onHookError), and later writes of the trial still run', async () => {
     let fail = true;
     const flaky = new Proxy(store, {

@@ -1,0 +1,66 @@
+/**
+ * Output files the commands write: checked before any work (a bad path is a usage error naming the
+ * flag, not an I/O error after minutes of work) and written whole or not at all.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { TrainSpamError } from '../core/errors.js';
+
+/**
+ * Checks, before any work, that `target` can become a file: a non-empty path that is not an
+ * existing folder, under no existing file. INVALID_ARGUMENT (a usage error) naming the path and
+ * `what` (e.g. the flag it came from) otherwise; `kind` says what the file is (for the message).
+ * The folders themselves are made by the writer.
+ */
+export async function checkOutputFile(target: string, what = 'output file', kind = 'a parquet file'): Promise<void> {
+  const fail = (why: string) => new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${why}`, { file: target, parameter: what, usage: true });
+  if (target.trim() === '') throw fail(`empty; expected the path of ${kind}`);
+  const st = await fsp.stat(target).catch(() => null);
+  if (st?.isDirectory()) throw fail(`is a folder; expected the path of ${kind}`);
+  const under = await fileAbove(target);
+  if (under) throw fail(`${under} is a file, so no file can be created under it`);
+}
+
+/**
+ * Checks, before any work, that an output that may be a file or a folder (a pipeline step's
+ * artifact) can be made at `target`: not under an existing file. INVALID_ARGUMENT naming `what`.
+ */
+export async function checkOutputPath(target: string, what: string): Promise<void> {
+  const under = await fileAbove(target);
+  if (under) throw new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${under} is a file, so nothing can be created under it`, { file: target, parameter: what, usage: true });
+}
+
+/** Checks, before any work, that folder `target` exists or can be made: not a file, under no file. INVALID_ARGUMENT naming `what`. */
+export async function checkOutputFolder(target: string, what: string): Promise<void> {
+  const fail = (why: string) => new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${why}`, { file: target, parameter: what, usage: true });
+  const st = await fsp.stat(target).catch(() => null);
+  if (st) {
+    if (!st.isDirectory()) throw fail('is a file; expected a folder');
+    return;
+  }
+  const under = await fileAbove(target);
+  if (under) throw fail(`${under} is a file, so no folder can be created under it`);
+}
+
+/** The nearest existing ancestor of `target` when it is not a folder (null: a folder, or none exists). */
+async function fileAbove(target: string): Promise<string | null> {
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    const d = await fsp.stat(dir).catch(() => null);
+    if (d) return d.isDirectory() ? null : dir;
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+/** Writes a text file atomically (temporary sibling + rename), creating the parent directories; nothing is left on failure. */
+export async function writeTextFile(file: string, text: string): Promise<void> {
+  const target = path.resolve(file);
+  const tmp = `${target}.tmp-${process.pid}`;
+  try {
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    await fsp.writeFile(tmp, text, 'utf8');
+    await fsp.rename(tmp, target);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw new TrainSpamError('IO_ERROR', `cannot write ${target}: ${(e as Error).message}`, { file: target });
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Bad flags found by a command-by-command audit of the CLI: each is a usage error (exit 64) that
+ * names its flag, made before any work (no tracking run, no half-written file); and a reader that
+ * goes away (`| head`) does not crash a command.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../../src/cli/cli.js';
+import { EMAIL_COLUMN_SPECS, toColumns } from '../../../src/io/corpus.js';
+import { writeParquet } from '../../../src/io/parquet.js';
+import { syntheticRecord } from '../../helpers/records.js';
+import { ensureBuilt } from '../exec/ensure-build.js';
+
+const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'cli-usage-'));
+const aFile = join(dir, 'a-file');
+writeFileSync(aFile, 'x');
+
+/** Runs the CLI in process; returns its exit code and what it wrote to stderr. */
+async function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const code = await runCli(['node', 'train-spam', ...args]);
+  return { code, stderr: err.mock.calls.map((c) => String(c[0])).join('') };
+}
+
+describe('usage errors name their flag and leave nothing behind', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('compile-pipeline and hpo k8s-manifest with --output on a folder', async () => {
+    const out = mkdtempSync(join(dir, 'yaml-'));
+    const c = await cli('compile-pipeline', '--output', out);
+    expect(c.code).toBe(64);
+    expect(c.stderr).toContain(`--output ${JSON.stringify(out)}: is a folder; expected the path of a YAML file`);
+    const k = await cli('hpo', 'k8s-manifest', '--shards', '2', '--output', out);
+    expect(k.code).toBe(64);
+    expect(k.stderr).toContain(`--output ${JSON.stringify(out)}: is a folder`);
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]); // no half-written temp file beside it
+  });
+
+  it('run --column-map to a column that does not exist: refused before a tracking run is made', async () => {
+    const store = join(dir, 'mlruns-colmap');
+    const r = await cli('run', '--tracking-uri', store, '--out-dir', join(dir, 'runs'), '--column-map', 'email_id=bogus');
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/--column-map 'email_id=bogus': "bogus" is not a canonical column \(known: email_id, label, /);
+    expect(existsSync(store)).toBe(false); // not even the store was opened
+  });
+
+  it('run --hpo-shards 2 (a Kubeflow parameter) says that the in-process run runs every trial itself', async () => {
+    const r = await cli('run', '--no-tracking', '--hpo-shards', '2', '--num-hpo-trials', '2', '--entity-data-path', join(dir, 'missing.parquet'), '--out-dir', join(dir, 'runs'));
+    expect(r.stderr).toContain('hpo_shards = 2 applies to the Kubeflow pipeline (one pod per shard); this in-process run runs all 2 trials on its');
+    expect(r.code).toBe(1); // the missing table, named
+    expect(r.stderr).toContain('missing.parquet');
+  });
+
+  it('hpo run: an ASHA setting the scheduler refuses, kfold:1, and a --journal-dir that is a file', async () => {
+    const base = ['hpo', 'run', '--data', join(dir, 'no-matrix'), '--trials', '2'];
+    const rf = await cli(...base, '--scheduler', 'asha', '--asha-reduction-factor', '1');
+    expect(rf.code).toBe(64);
+    expect(rf.stderr).toContain('--asha-reduction-factor: asha: reduction_factor = 1 is invalid; expected a number > 1');
+    const kf = await cli(...base, '--validation', 'kfold:1');
+    expect(kf.code).toBe(64);
+    expect(kf.stderr).toContain('--validation kfold:k needs an integer k ≥ 2; got "kfold:1"');
+    const jd = await cli(...base, '--journal-dir', aFile);
+    expect(jd.code).toBe(64);
+    expect(jd.stderr).toContain(`--journal-dir ${JSON.stringify(aFile)}: is a file; expected a folder`);
+  });
+
+  it('step: an output path under a file fails naming its flag, before the step runs', async () => {
+    const r = await cli(
+      'step', 'data-preparation', '--entity-data-path', join(dir, 'missing.parquet'), '--test-split-ratio', '0.2', '--seed', '1',
+      '--out-train-data', join(aFile, 'train'), '--out-test-data', join(dir, 'test'),
+    );
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(`--out-train-data ${JSON.stringify(join(aFile, 'train'))}: ${aFile} is a file, so nothing can be created under it`);
+  });
+});
+
+describe('a closed stdout', () => {
+  beforeAll(ensureBuilt, 240_000);
+
+  it('data synth whose reader has gone still writes its file and exits 0', async () => {
+    const from = join(dir, 'from.parquet');
+    await writeParquet(from, EMAIL_COLUMN_SPECS, toColumns(Array.from({ length: 60 }, (_, i) => syntheticRecord(i))));
+    const out = join(mkdtempSync(join(dir, 'epipe-')), 's.parquet');
+    const child = spawn(process.execPath, [CLI, 'data', 'synth', '--rows', '200', '--out', out, '--from', from], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
+    expect(existsSync(out)).toBe(true);
+  }, 60_000);
+});
+
