@@ -123,6 +123,8 @@ function parseOwner(text: string): OwnerFile | null {
 interface Current {
   readonly gen: number;
   readonly holder: OwnerFile | null;
+  /** The top owner file's text (null: none). */
+  readonly text: string | null;
   /** When the top owner file was last changed, for an unreadable one. */
   readonly mtimeMs: number;
 }
@@ -161,11 +163,12 @@ export async function readLock(modelDir: string): Promise<{ gen: number; state: 
 async function readCurrent(dir: string): Promise<Current> {
   for (let attempt = 0; ; attempt++) {
     const gen = await topGeneration(dir);
-    if (gen < 0) return { gen, holder: null, mtimeMs: 0 };
+    if (gen < 0) return { gen, holder: null, text: null, mtimeMs: 0 };
     const file = path.join(dir, ownerName(gen));
     try {
       const st = await fs.stat(file);
-      return { gen, holder: parseOwner(await fs.readFile(file, 'utf8')), mtimeMs: st.mtimeMs };
+      const text = await fs.readFile(file, 'utf8');
+      return { gen, holder: parseOwner(text), text, mtimeMs: st.mtimeMs };
     } catch (e) {
       // gone between the listing and the read (the folder removed by hand): look again
       if (errno(e) !== 'ENOENT' || attempt >= 10) throw ioError('read', file, e);
@@ -177,23 +180,50 @@ function tempFile(dir: string): string {
   return path.join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
-/** Creates `dir/owner-<gen>.json` with `content` unless it exists (link(2)): false when another process made that generation first. */
-async function createGeneration(dir: string, gen: number, content: OwnerFile): Promise<boolean> {
+/** What the top owner file said when a taker read it: its next generation counts only if it still says so. */
+interface ReadAs {
+  readonly gen: number;
+  readonly holder: OwnerFile | null;
+  readonly text: string | null;
+}
+
+/** Same holder, same state, same note left for the next (a heartbeat alone does not count). */
+function sameAsRead(read: ReadAs, text: string | null): boolean {
+  if (text === null) return false;
+  const h = parseOwner(text);
+  if (!read.holder || !h) return text === read.text;
+  return h.token === read.holder.token && h.state === read.holder.state && JSON.stringify(intentLeftBy(h)) === JSON.stringify(intentLeftBy(read.holder));
+}
+
+/**
+ * Creates `dir/owner-<gen>.json` with `content` unless it exists (link(2)): false when another
+ * process made that generation first, or when the link did not land on the top of the lock it
+ * read (`below`: the generation it read, for a take-over): a higher generation exists (the name
+ * was a pruned old one: this process read the top long ago), or the file below is no longer what
+ * was read (the folder was removed and made again, or the holder wrote a new note meanwhile).
+ */
+async function createGeneration(dir: string, gen: number, content: OwnerFile, below: ReadAs | null): Promise<boolean> {
+  const file = path.join(dir, ownerName(gen));
   const tmp = tempFile(dir);
   try {
     await fs.writeFile(tmp, JSON.stringify(content));
-    await fs.link(tmp, path.join(dir, ownerName(gen)));
+    await fs.link(tmp, file);
   } catch (e) {
     if (errno(e) === 'EEXIST') return false;
-    throw ioError('write', path.join(dir, ownerName(gen)), e);
+    throw ioError('write', file, e);
   } finally {
     await fs.rm(tmp, { force: true });
   }
-  // The name was free, but it may be a pruned old generation (this process read the top long ago
-  // and the lock has moved on since): then this file is history, not the top, and nothing is held.
-  if ((await topGeneration(dir)) > gen) {
-    await fs.rm(path.join(dir, ownerName(gen)), { force: true });
-    return false;
+  // history, not the top: left for prune (removing it could pull the ground from under a process
+  // that has already built the next generation on it)
+  if ((await topGeneration(dir)) > gen) return false;
+  if (below && below.gen >= 0) {
+    const now = await fs.readFile(path.join(dir, ownerName(below.gen)), 'utf8').catch(() => null);
+    if (!sameAsRead(below, now)) {
+      // nobody builds on a generation whose predecessor is not what its maker read: take it back
+      await fs.rm(file, { force: true });
+      return false;
+    }
   }
   await prune(dir, gen);
   return true;
@@ -278,7 +308,7 @@ async function acquire(modelDir: string, o: LockOptions, onlyStale: boolean): Pr
       const stale = free ? null : intentLeftBy(cur.holder);
       const mine = content(stale);
       const gen = Math.max(cur.gen, 0) + 1; // owner.json (generation 0) is only ever an older version's
-      if (await createGeneration(dir, gen, mine)) return new HeldLock(dir, gen, mine, stale, o.heartbeatMs ?? HEARTBEAT_MS, now);
+      if (await createGeneration(dir, gen, mine, cur)) return new HeldLock(dir, gen, mine, stale, o.heartbeatMs ?? HEARTBEAT_MS, now);
       continue; // another process moved the lock on first: look again
     }
     if (onlyStale) return null;
@@ -356,6 +386,9 @@ class HeldLock implements ModelLock {
       await fs.rm(tmp, { force: true });
       throw ioError('write', file, e);
     }
+    // taken over between the check and the rename: the taker read the file before this write
+    // (or checks it again and backs off), so this note is not recorded: say so
+    await this.checkHeld();
     this.state = next;
   }
 
@@ -371,7 +404,7 @@ class HeldLock implements ModelLock {
       }
       const next: OwnerFile = { ...this.state, state, beat: this.now(), intent, inherited: null };
       // EEXIST: a taker moved it on between the check and now; the lock is its now
-      await createGeneration(this.dir, this.gen + 1, next);
+      await createGeneration(this.dir, this.gen + 1, next, null);
     });
   }
 
