@@ -51,13 +51,16 @@ async function fileAbove(target: string): Promise<string | null> {
   }
 }
 
-/** Writes a text file atomically (temporary sibling + rename), creating the parent directories; nothing is left on failure. */
-export async function writeTextFile(file: string, text: string): Promise<void> {
+/**
+ * Writes a file atomically (temporary sibling + rename), creating the parent directories: a reader
+ * sees the old file or the whole new one, and nothing is left on failure. Text is written as UTF-8.
+ */
+export async function writeTextFile(file: string, text: string | Uint8Array): Promise<void> {
   const target = path.resolve(file);
   const tmp = `${target}.tmp-${process.pid}`;
   try {
     await fsp.mkdir(path.dirname(target), { recursive: true });
-    await fsp.writeFile(tmp, text, 'utf8');
+    await fsp.writeFile(tmp, text);
     await fsp.rename(tmp, target);
   } catch (e) {
     await fsp.rm(tmp, { force: true });

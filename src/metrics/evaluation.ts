@@ -61,3 +61,39 @@ export function evaluateBinary(labels: Labels, probabilities: Scores, options: E
     calibration: calibrationCurve(y, s, options.calibrationBins ?? 10),
   };
 }
+
+/** How many scores are NaN or infinite. */
+export function countNonFinite(scores: Scores): number {
+  let n = 0;
+  for (let i = 0; i < scores.length; i++) if (!Number.isFinite(scores[i])) n++;
+  return n;
+}
+
+/**
+ * The evaluation of scores that cannot be evaluated (some are NaN or infinite): the class counts,
+ * every metric NaN, empty curves. The gates then fail it (no_nan_scores, and every metric gate as
+ * "not a finite number") instead of the run failing on the metrics.
+ */
+export function unscoredEvaluation(labels: Labels, threshold = 0.5): BinaryEvaluation {
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i]) pos++;
+  return {
+    n: labels.length,
+    nPositive: pos,
+    nNegative: labels.length - pos,
+    threshold,
+    confusion: { tn: 0, fp: 0, fn: 0, tp: 0 },
+    confusionMatrix: [[0, 0], [0, 0]],
+    precision: NaN,
+    recall: NaN,
+    f1: NaN,
+    accuracy: NaN,
+    rocAuc: NaN,
+    averagePrecision: NaN,
+    logLoss: NaN,
+    brier: NaN,
+    rocCurve: { fpr: [], tpr: [], thresholds: [] },
+    prCurve: { precision: [], recall: [], thresholds: [] },
+    calibration: { nBins: 0, edges: [], bins: [] },
+  };
+}

@@ -1,9 +1,9 @@
 /**
  * Scoring: one model artifact (fitted feature pipeline + fitted model) turns raw RFC-822 e-mails
- * or parsed records into P(spam). The same object serves the evaluation latency measurement, the
- * comparison against the Staging model and `train-spam predict`.
+ * or parsed records into P(spam). The same object serves the evaluation latency measurement and
+ * the comparison against the Staging model.
  */
-import { TrainSpamError } from '../core/errors.js';
+import { isTrainSpamError, TrainSpamError } from '../core/errors.js';
 import { parseEmailPostal, parseEmailSync, type RawMessage } from '../data/mime.js';
 import { MimeReader } from '../data/mime-reader.js';
 import type { EmailRecord } from '../data/schema.js';
@@ -64,7 +64,16 @@ export function scorerFromArtifact(artifact: ModelArtifact): SpamScorer {
 }
 
 export async function loadScorer(dir: string): Promise<SpamScorer> {
-  return scorerFromArtifact(await loadModelArtifact(dir));
+  const artifact = await loadModelArtifact(dir);
+  try {
+    return scorerFromArtifact(artifact);
+  } catch (e) {
+    // the payload readers know what is wrong, not which artifact it is in
+    if (isTrainSpamError(e) && (e.code === 'FORMAT_ERROR' || e.code === 'SCHEMA_MISMATCH')) {
+      throw new TrainSpamError(e.code, `model artifact ${dir}: ${e.message}`, { ...e.details, artifact: dir });
+    }
+    throw e;
+  }
 }
 
 export async function saveScorer(dir: string, scorer: SpamScorer, metadata: { [k: string]: JsonValue } = {}): Promise<void> {

@@ -75,6 +75,8 @@ function typed<T extends Float32Array | Float64Array>(p: Payload, name: string, 
   if (a === undefined) throw formatError(`array '${name}' is missing`, { array: name });
   if (!(a instanceof (ctor as unknown as typeof Float32Array))) throw formatError(`array '${name}' is ${a.constructor.name}; expected ${ctor.name}`, { array: name });
   if (a.length !== length) throw formatError(`array '${name}' has ${a.length} values; expected ${length}`, { array: name });
+  // a diverged or damaged network would score every e-mail NaN without a word
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw formatError(`array '${name}' holds ${a[i]} at index ${i}; expected finite numbers`, { array: name, index: i });
   return new ctor(a);
 }
 
@@ -118,6 +120,8 @@ export function mlpFromPayload(p: Payload): FittedMlp {
     mean: typed(p, 'scaler.mean', Float64Array, denseCols),
     scale: typed(p, 'scaler.scale', Float64Array, denseCols),
   };
+  const zero = scaler.scale.findIndex((v) => !(v > 0));
+  if (zero >= 0) throw formatError(`array 'scaler.scale' holds ${scaler.scale[zero]} at index ${zero}; expected positive standard deviations`, { array: 'scaler.scale', index: zero });
   const network: MlpNetwork = { layers, activation: activation as Activation, scaler, denseCols, sparseCols };
   return new FittedMlp(params, network, iterations);
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { asRunId } from '../../core/ids.js';
 import { TrainSpamError, isTrainSpamError, toErrorData } from '../../core/errors.js';
 import { streamRowSets, type EmailRowSet } from '../../io/email-table.js';
-import { evaluateBinary } from '../../metrics/evaluation.js';
+import { countNonFinite, evaluateBinary } from '../../metrics/evaluation.js';
 import type { Scores } from '../../metrics/input.js';
 import { decodeIdSet } from '../id-set.js';
 import type { ModelRegistry, ModelVersion, TrackingStore } from '../../tracking/contract.js';
@@ -94,7 +94,8 @@ export async function modelComparison(ctx: RunContext, input: ComparisonInputs, 
   if (keep && keep.length !== input.candidateScores.length) {
     throw new TrainSpamError('INTERNAL', `comparison: ${input.candidateScores.length} candidate scores for ${keep.length} test rows`);
   }
-  const candidate = keep ? metricsOn(input.testLabels, input.candidateScores, keep) : input.candidate;
+  // scores with NaN have no metrics (the gates reject them): the comparison fails on the candidate's NaN F1
+  const candidate = keep && countNonFinite(input.candidateScores) === 0 ? metricsOn(input.testLabels, input.candidateScores, keep) : input.candidate;
   const result = compareWithStaging({ candidate, staging: st }, thresholds);
   const detail =
     result.status === 'first_model'
