@@ -54,8 +54,10 @@ describe('evaluation', () => {
     };
     const lines: string[] = [];
     const ctx = context(lines);
-    const ev = await modelEvaluation(ctx, { model: nan, baseline: good, test, testRecords: records.slice(0, 20), artifactDir: artifact });
+    // its artifact is not even read (a diverged network's artifact holds NaN weights, which loading refuses)
+    const ev = await modelEvaluation(ctx, { model: nan, baseline: good, test, testRecords: records.slice(0, 20), artifactDir: join(dir, 'no-artifact') });
     expect(Number.isNaN(ev.candidate.f1)).toBe(true);
+    expect(Number.isNaN(ev.latency.p99Ms)).toBe(true);
     expect(ev.plots).toEqual([]);
     expect(lines).toContain('error: evaluation: 1 of 150 test scores of the tuned model are NaN or infinite; its metrics and plots are left out and the gates will reject it');
     const gates = await modelValidation(ctx, ev, 0);
