@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { compareToBaseline } from './lib/compare.mjs';
 import { formatComparison, formatFigureTable, formatNotes, formatQuality } from './lib/table.mjs';
 import { DIST, ROOT, compactSpace, loadDist, measureEndToEnd, measureKernels, measureWorkerScaling, prepareShared } from './lib/ours.mjs';
-import { DEFAULT_PYTHON, peerUnavailable, runPeer } from './lib/peer.mjs';
+import { DEFAULT_PYTHON, peerFingerprint, peerInput, peerUnavailable, runPeer } from './lib/peer.mjs';
 import { machineInfo, resultFileName } from './lib/machine.mjs';
 import { summarize } from './lib/stats.mjs';
 
@@ -87,8 +87,9 @@ function ensureData(file) {
   execFileSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'data', 'prepare', '--out', file], { stdio: 'inherit' });
 }
 
-function figure(id, label, unit, better, ours, peer, note) {
-  return { id, label, unit, better, ours: ours ?? null, peer: peer ?? null, ...(note ? { note } : {}) };
+/** `peerOf`: the id of the figure whose peer measurement this one shows too (see machineDrift). */
+function figure(id, label, unit, better, ours, peer, note, peerOf) {
+  return { id, label, unit, better, ours: ours ?? null, peer: peer ?? null, ...(peer && peerOf ? { peerOf } : {}), ...(note ? { note } : {}) };
 }
 
 export async function runBench(o) {
@@ -154,21 +155,23 @@ export async function runBench(o) {
 
   const k = kernels.figures;
   const figures = [];
+  // the peer's half of a note, only when the peer ran
+  const peerSays = (text) => (peer ? `; peer: ${text}` : '');
   if (e2e) {
     figures.push(figure('e2e_total', `end-to-end, 8 steps, ${s.trials} trials, ${o.workers} workers`, 's', 'lower', e2e.total, peer?.e2e_total,
-      `${s.e2eWarmUp ? `${s.e2eWarmUp} untimed warm-up run, then ` : ''}${s.e2eReps} runs each side, alternated (ours, peer, ours, ...). ours: parquet load → split → features → baseline → HPO → refit → evaluation (incl. latency, plots) → gates → comparison → promotion, local tracking store, HTML report; peer: TF-IDF + the trials + refit + test F1/AUC on our split handed over in memory (no load, no baseline, no tracking, no report, no plots; models get the CSR matrix)`));
+      `${s.e2eWarmUp ? `${s.e2eWarmUp} untimed warm-up run, then ` : ''}${s.e2eReps} runs${peer ? ' each side, alternated (ours, peer, ours, ...)' : ''}. ours: parquet load → split → features → baseline → HPO → refit → evaluation (incl. latency, plots) → gates → comparison → promotion, local tracking store, HTML report${peerSays('TF-IDF + the trials + refit + test F1/AUC on our split handed over in memory (no load, no baseline, no tracking, no report, no plots; models get the CSR matrix)')}`));
     figures.push(figure('e2e_hpo', `HPO step: ${s.trials} trials + refit of the best`, 's', 'lower', e2e.hpo, peer?.e2e_hpo,
-      `${o.workers} trials at a time on both sides (ours: worker threads; peer: joblib loky processes)`));
+      `${o.workers} trials at a time${peer ? ' on both sides' : ''} (ours: worker threads${peerSays('joblib loky processes')})`));
   }
   figures.push(figure('tfidf_fit_transform', `TF-IDF fit+transform, ${kernels.extra.tfidf.emails} train e-mails (${kernels.extra.tfidf.megabytes.toFixed(1)} MB)`, 's', 'lower', k.tfidf_fit_transform, peer?.tfidf_fit_transform));
   figures.push(figure('logistic_fit', `logistic regression fit (lbfgs, C=1, ${dataInfo.trainRows}×${dataInfo.features})`, 's', 'lower', k.logistic_fit, peer?.logistic_fit));
   const gbmKernel = kernels.extra?.gbm?.kernel ?? 'typescript';
   const gbmThreads = kernels.extra?.gbm?.threads ?? 1;
-  figures.push(figure('gbm_fit', `GBM fit, 200 trees, depth 6, 255 bins, ${gbmThreads} thread(s) (${gbmKernel} kernel)`, 's', 'lower', k.gbm_fit, peer?.gbm_fit, `ours: the ${gbmKernel} kernel on ${gbmThreads} thread(s)${gbmThreads === 2 ? ' (the calling thread + the addon\'s helper thread; what the pipeline\'s refit uses)' : ' (what the pipeline uses here)'}, 1 warm-up + ${s.gbmReps} runs; peer: XGBoost 1.7 hist, n_jobs=2, max_bin=256 (255 + zero), dense input, ${o.quick ? '' : '1 warm-up + '}${s.peerGbmReps} runs`));
-  if (k.gbm_fit_1thread) figures.push(figure('gbm_fit_1thread', 'GBM fit, same, native kernel on 1 thread (each HPO trial)', 's', 'lower', k.gbm_fit_1thread, peer?.gbm_fit, 'ours: the native kernel on one thread, as in every HPO worker (identical forest); peer: the XGBoost runs above (2 threads)'));
-  if (k.gbm_fit_typescript) figures.push(figure('gbm_fit_typescript', 'GBM fit, same, TypeScript kernel (the fallback)', 's', 'lower', k.gbm_fit_typescript, peer?.gbm_fit, 'ours: the TypeScript kernel on the same fit (identical forest), 1 thread; peer: the XGBoost runs above'));
-  figures.push(figure('gbm_predict_rows_per_s', `batch predict, GBM, ${dataInfo.trainRows} rows`, 'rows/s', 'higher', k.gbm_predict_rows_per_s, peer?.gbm_predict_rows_per_s, 'ours: predictProba on one thread, from the feature matrix; peer: XGBoost predict_proba of the 2-thread model above (n_jobs=2: two threads), dense input'));
-  const latNote = 'raw RFC-822 → P(spam) with the GBM above; ours: MIME parse + all 5 feature views; peer: email.parser + TfidfVectorizer.transform + XGBoost, its 24 dense features looked up, not computed';
+  figures.push(figure('gbm_fit', `GBM fit, 200 trees, depth 6, 255 bins, ${gbmThreads} thread(s) (${gbmKernel} kernel)`, 's', 'lower', k.gbm_fit, peer?.gbm_fit, `ours: the ${gbmKernel} kernel on ${gbmThreads} thread(s)${gbmThreads === 2 ? ' (the calling thread + the addon\'s helper thread; what the pipeline\'s refit uses)' : ' (what the pipeline uses here)'}, 1 warm-up + ${s.gbmReps} runs${peerSays(`XGBoost ${peer?.xgboost ?? ''} hist, n_jobs=2, max_bin=256 (255 + zero), dense input, ${o.quick ? '' : '1 warm-up + '}${s.peerGbmReps} runs`)}`));
+  if (k.gbm_fit_1thread) figures.push(figure('gbm_fit_1thread', 'GBM fit, same, native kernel on 1 thread (each HPO trial)', 's', 'lower', k.gbm_fit_1thread, peer?.gbm_fit, `ours: the native kernel on one thread, as in every HPO worker (identical forest)${peerSays('the XGBoost runs above (2 threads)')}`, 'gbm_fit'));
+  if (k.gbm_fit_typescript) figures.push(figure('gbm_fit_typescript', 'GBM fit, same, TypeScript kernel (the fallback)', 's', 'lower', k.gbm_fit_typescript, peer?.gbm_fit, `ours: the TypeScript kernel on the same fit (identical forest), 1 thread${peerSays('the XGBoost runs above')}`, 'gbm_fit'));
+  figures.push(figure('gbm_predict_rows_per_s', `batch predict, GBM, ${dataInfo.trainRows} rows`, 'rows/s', 'higher', k.gbm_predict_rows_per_s, peer?.gbm_predict_rows_per_s, `ours: predictProba on one thread, from the feature matrix${peerSays('XGBoost predict_proba of the 2-thread model above (n_jobs=2: two threads), dense input')}`));
+  const latNote = `raw RFC-822 → P(spam) with the GBM above; ours: MIME parse + all 5 feature views${peerSays('email.parser + TfidfVectorizer.transform + XGBoost, its 24 dense features looked up, not computed')}`;
   figures.push(figure('latency_p50_ms', `single e-mail latency p50 (${kernels.extra.latency.emails} test e-mails × passes)`, 'ms', 'lower', k.latency_p50_ms, peer?.latency_p50_ms, latNote));
   figures.push(figure('latency_p99_ms', 'single e-mail latency p99', 'ms', 'lower', k.latency_p99_ms, peer?.latency_p99_ms));
   figures.push(figure('auc', `ROC AUC on ${kernels.extra.auc.n.toLocaleString('en')} scores`, 's', 'lower', k.auc, peer?.auc_1e6));
@@ -209,7 +212,11 @@ export async function runBench(o) {
     },
     e2e: e2e ? { steps: e2e.steps, exitCode: e2e.exitCode } : null,
     workerScaling: scaling.map((r) => ({ workers: r.workers, mode: r.mode, seconds: r.seconds, speedup: r.speedup, bestScore: r.bestScore })),
-    peer: peer ? { python: peer.python, sklearn: peer.sklearn, xgboost: peer.xgboost, e2eRuns: peer.e2e_runs } : { skipped: peerSkipped },
+    // fingerprint: what the peer's work was (script, input, versions), so that a later run knows
+    // whether the peer's times can take the machine's drift out of ours (compare.mjs)
+    peer: peer
+      ? { python: peer.python, sklearn: peer.sklearn, xgboost: peer.xgboost, fingerprint: peerFingerprint(peerInput(m, shared, peerOpts), peer), e2eRuns: peer.e2e_runs }
+      : { skipped: peerSkipped },
   };
   return results;
 }

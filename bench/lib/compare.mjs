@@ -44,15 +44,19 @@ export const MIN_DRIFT_FIGURES = 3;
 /**
  * How much slower the machine was than in the baseline, as the peer saw it: the median over the
  * figures whose peer ran in both runs of the peer's own slow-down (0.3 = the peer took 30 % longer).
- * The peer's code did not change between the runs, so this is the machine's phase (this VM drifts by
- * ±30 % over minutes). null with fewer than MIN_DRIFT_FIGURES such figures.
+ * Valid only when the peer did the same work in both runs (see peerComparison); then this is the
+ * machine's phase (this VM drifts by ±30 % over minutes). A peer measurement shown beside several
+ * of our figures (XGBoost's fit beside each of our GBM kernels) counts once: the figures that
+ * borrow it name its figure in `peerOf`. null with fewer than MIN_DRIFT_FIGURES measurements.
  */
 export function machineDrift(current, baseline) {
   const base = new Map((baseline?.figures ?? []).map((f) => [f.id, f]));
   const changes = [];
   for (const f of current.figures) {
     const b = base.get(f.id);
-    const c = b?.peer && f.peer ? slowdown(f.better, f.peer.median, b.peer.median) : null;
+    // `peerOf`: the figure shows another figure's peer measurement, which is counted there
+    if (!b?.peer || !f.peer || f.peerOf) continue;
+    const c = slowdown(f.better, f.peer.median, b.peer.median);
     if (c !== null) changes.push(c);
   }
   if (changes.length < MIN_DRIFT_FIGURES) return null;
@@ -62,14 +66,55 @@ export function machineDrift(current, baseline) {
 }
 
 /**
+ * Whether the peer did the same work in both runs, so that its times can take the machine's drift
+ * out of ours: both runs carry a peer fingerprint (its script and its input, see peer.mjs) and they
+ * are equal. { comparable, reason }.
+ */
+export function peerComparison(current, baseline) {
+  const now = current.peer?.fingerprint;
+  const then = baseline.peer?.fingerprint;
+  if (current.peer?.skipped || baseline.peer?.skipped) return { comparable: false, reason: 'the peer did not run in both runs' };
+  if (!now || !then) return { comparable: false, reason: `${then ? 'this run' : 'the baseline'} has no peer fingerprint (written before the harness recorded one)` };
+  const diff = ['script', 'input', 'versions'].filter((k) => now[k] !== then[k]);
+  if (diff.length) return { comparable: false, reason: `the peer's ${diff.join(' and ')} changed since the baseline` };
+  return { comparable: true, reason: null };
+}
+
+/**
+ * Settings that change what a figure measures (not only how often): runs that differ in one are
+ * not comparable. Older results without a setting are taken at face value.
+ */
+const MEASURED_SETTINGS = [
+  ['trials', (s) => s?.trials],
+  ['workers', (s) => s?.workers],
+  ['aucSize', (s) => s?.aucSize],
+  ['latencyEmails', (s) => s?.latencyEmails],
+  ['scaling.trials', (s) => s?.scaling?.trials],
+  ['scaling.counts', (s) => (s?.scaling?.counts ? s.scaling.counts.join(',') : undefined)],
+];
+
+/** The measured settings that differ between two runs, as "name then → now" strings. */
+export function settingsDiff(current, baseline) {
+  const out = [];
+  for (const [name, get] of MEASURED_SETTINGS) {
+    const now = get(current.settings);
+    const then = get(baseline.settings);
+    if (now !== undefined && then !== undefined && now !== then) out.push(`${name} ${then} → ${now}`);
+  }
+  return out;
+}
+
+/**
  * Compares our side of every figure with a baseline results object. Runs of different modes
- * (quick vs full) or different data are not comparable: `comparable` false with the reason, no rows.
+ * (quick vs full), different data or different measured settings (trials, workers, sizes) are not
+ * comparable: `comparable` false with the reason, no rows.
  *
  * Two changes per row: `change`, our median against the baseline's (raw), and `corrected`, the
  * change with the machine's drift taken out: for a figure whose peer ran in both runs, the change
  * of the ratio to the peer (ratio then / ratio now − 1: how much ground we lost against the same
  * reference on the same machine state); for the others, the raw change divided by the peers'
- * median drift (machineDrift), when there is one. The status follows `corrected` when it exists,
+ * median drift (machineDrift), when there is one. Both corrections need a peer that did the same
+ * work in both runs (`peer`, see peerComparison); otherwise `corrected` is null. The status follows `corrected` when it exists,
  * else `change`: 'regression' (worse by more than the threshold), 'improvement' (better by more),
  * 'ok', 'new' (no baseline figure), 'missing' (in the baseline, not measured now).
  * `overlap` says whether the min–max ranges of both runs overlap (a flagged change with
@@ -82,7 +127,11 @@ export function compareToBaseline(current, baseline, threshold = REGRESSION_THRE
   if (key(current.data) !== key(baseline.data)) {
     return { comparable: false, reason: `different data (baseline ${key(baseline.data)} rows/train/test, now ${key(current.data)})`, rows: [], drift: null };
   }
-  const drift = machineDrift(current, baseline);
+  const changed = settingsDiff(current, baseline);
+  if (changed.length) return { comparable: false, reason: `different settings (${changed.join(', ')})`, rows: [], drift: null };
+  // the peer corrects for the machine's drift only when it did the same work in both runs
+  const peer = peerComparison(current, baseline);
+  const drift = peer.comparable ? machineDrift(current, baseline) : null;
   const base = new Map(baseline.figures.map((f) => [f.id, f]));
   const rows = [];
   for (const f of current.figures) {
@@ -98,7 +147,7 @@ export function compareToBaseline(current, baseline, threshold = REGRESSION_THRE
     const ratioThen = speedRatio(b);
     let corrected = null;
     let correctedBy = null;
-    if (ratioNow !== null && ratioThen !== null) {
+    if (peer.comparable && ratioNow !== null && ratioThen !== null) {
       corrected = ratioThen / ratioNow - 1;
       correctedBy = 'peer';
     } else if (change !== null && drift) {
@@ -114,5 +163,5 @@ export function compareToBaseline(current, baseline, threshold = REGRESSION_THRE
   for (const b of base.values()) {
     if (b.ours) rows.push({ id: b.id, label: b.label, unit: b.unit, status: 'missing', current: null, baseline: b.ours.median, change: null, corrected: null, correctedBy: null, overlap: null });
   }
-  return { comparable: true, reason: null, rows, regressions: rows.filter((r) => r.status === 'regression').map((r) => r.id), drift };
+  return { comparable: true, reason: null, rows, regressions: rows.filter((r) => r.status === 'regression').map((r) => r.id), drift, peer };
 }

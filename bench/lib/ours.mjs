@@ -67,8 +67,10 @@ export async function prepareShared(m, { dataPath, workers }) {
   const ctx = benchContext(m, { dataPath, workers, outDir: tmpdir() });
   const data = await m.dataStep.dataPreparation(ctx);
   const features = await m.featStep.featureRetrieval(ctx, data);
-  // the HPO study's validation holdout of the training split (makeFolds: seed derived with 'validation')
-  const { valid } = m.validation.holdoutRows(features.train.y, 0.2, m.random.deriveSeed(ctx.params.seed, 'validation'));
+  // the HPO step's validation rows: its default holdout with the duplicate-body groups kept whole
+  // (studyHoldoutRows is what makeFolds uses), so the peer's trials score on the same rows
+  const { fraction } = m.validation.DEFAULT_VALIDATION;
+  const { valid } = m.validation.studyHoldoutRows(features.train.y, fraction, ctx.params.seed, features.train.groups);
   // the split's e-mails in memory (the steps stream them; the kernels and the peer need the texts)
   const { readRowSet } = await import(dist('io/email-table.js'));
   const records = { train: await readRowSet(data.train), test: await readRowSet(data.test) };

@@ -3,7 +3,8 @@
  * and dense features to a temp dir, one run, its JSON back.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,8 +42,8 @@ export function trialConfigs(m, seed, trials) {
   });
 }
 
-/** Writes input.json (our split, our 24 dense features, the texts, the raw test e-mails). */
-export function writePeerInput(dir, m, shared, o) {
+/** The peer's input.json (our split, our 24 dense features, the texts, the raw test e-mails). */
+export function peerInput(m, shared, o) {
   const { records, features, validIdx } = shared;
   const side = (records, set, raw) => ({
     ids: records.map((r) => r.email_id),
@@ -70,14 +71,33 @@ export function writePeerInput(dir, m, shared, o) {
     // 'kernels' or 'e2e': only that part (the harness interleaves single end-to-end runs with ours)
     only: o.only ?? null,
   };
-  writeFileSync(path.join(dir, 'input.json'), JSON.stringify(input));
+  return input;
+}
+
+/** Input fields that say how often or which part the peer measures, not what work it does. */
+const REPETITION_FIELDS = ['reps', 'gbmReps', 'peerGbmReps', 'e2eReps', 'only'];
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * What identifies the peer's work, for comparing runs (compare.mjs: peerComparison): the hash of
+ * its script, of its input less the repetition counts (the data, the split, the validation rows,
+ * the trial configs, the sizes) and of the Python library versions it reported.
+ */
+export function peerFingerprint(input, versions, script = readFileSync(PEER_SCRIPT, 'utf8')) {
+  const work = Object.fromEntries(Object.entries(input).filter(([k]) => !REPETITION_FIELDS.includes(k)));
+  return {
+    script: sha256(script),
+    input: sha256(JSON.stringify(work)),
+    versions: sha256(JSON.stringify([versions.python, versions.sklearn, versions.xgboost])),
+  };
 }
 
 /** Runs the peer on our data (o.only: 'kernels' | 'e2e' | undefined for both); returns its parsed JSON, or { error }. */
 export function runPeer(m, shared, o) {
   const dir = mkdtempSync(path.join(tmpdir(), 'train-spam-bench-peer-'));
   try {
-    writePeerInput(dir, m, shared, o);
+    writeFileSync(path.join(dir, 'input.json'), JSON.stringify(peerInput(m, shared, o)));
     const r = spawnSync(o.python ?? DEFAULT_PYTHON, [PEER_SCRIPT, dir], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,

@@ -107,6 +107,8 @@ export function formatComparison(cmp, baselineLabel = 'baseline') {
   const n = cmp.rows.filter((r) => r.status === 'regression').length;
   const drift = cmp.drift
     ? `machine drift: the peer's figures were ${pct(cmp.drift.change)} against the baseline (median of ${cmp.drift.figures}); statuses judge the corrected change`
-    : 'machine drift: unknown (fewer than 3 figures with a peer in both runs); statuses judge the raw change';
+    : cmp.peer && !cmp.peer.comparable
+      ? `machine drift: not corrected (${cmp.peer.reason}); statuses judge the raw change, which includes the machine's drift`
+      : 'machine drift: unknown (fewer than 3 figures with a peer in both runs); statuses judge the raw change';
   return `${markdownTable(['figure', baselineLabel, 'now', 'slower by', 'corrected', 'status'], body)}\n${drift}\n${n ? `${n} regression(s) > 10 %` : 'no regression > 10 %'}`;
 }

@@ -89,6 +89,20 @@ function checkGroups(groups: Int32Array, n: number): number {
 }
 
 /**
+ * The training and validation rows (ascending) of a study's holdout, from the study's master seed:
+ * with `groups` a stratified group split (a duplicate-body group lies wholly on one side), else
+ * holdoutRows. What makeFolds uses; exported so that a reference run (bench/) can score its trials
+ * on the same rows.
+ */
+export function studyHoldoutRows(y: Uint8Array, fraction: number, seed: number, groups?: Int32Array): { train: number[]; valid: number[] } {
+  const s = deriveSeed(seed, 'validation');
+  if (!groups) return holdoutRows(y, fraction, s);
+  const groupCount = checkGroups(groups, y.length);
+  const split = stratifiedGroupSplit(y, { groupOf: groups, groupCount }, { testRatio: fraction, seed: s });
+  return { train: Array.from(split.trainIdx), valid: Array.from(split.testIdx) };
+}
+
+/**
  * The folds of a study (one for holdout). Rows stay in ascending order inside each part. With
  * `groups` (a group id per row, e.g. duplicate-body groups) a group lies wholly in train or in
  * validation, so a memorised duplicate never inflates a validation score.
@@ -98,16 +112,12 @@ export function makeFolds(data: TrainingData, v: ValidationOptions, seed: number
   const { X, y } = data;
   if (X.rows !== y.length) throw invalidArgument(`training data has ${X.rows} rows but ${y.length} labels`);
   assertBinaryLabels(y, 'hpo training labels');
-  const s = deriveSeed(seed, 'validation');
-  const groupCount = groups ? checkGroups(groups, y.length) : 0;
-  if (v.kind === 'holdout' && groups) {
-    const split = stratifiedGroupSplit(y, { groupOf: groups, groupCount }, { testRatio: v.fraction, seed: s });
-    return [{ train: take(X, y, Array.from(split.trainIdx)), valid: take(X, y, Array.from(split.testIdx)) }];
-  }
   if (v.kind === 'holdout') {
-    const { train, valid } = holdoutRows(y, v.fraction, s);
+    const { train, valid } = studyHoldoutRows(y, v.fraction, seed, groups);
     return [{ train: take(X, y, train), valid: take(X, y, valid) }];
   }
+  if (groups) checkGroups(groups, y.length);
+  const s = deriveSeed(seed, 'validation');
   let pos = 0;
   for (let i = 0; i < y.length; i++) pos += y[i];
   if (Math.min(pos, y.length - pos) < v.k) {

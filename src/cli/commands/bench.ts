@@ -24,6 +24,7 @@ export interface BenchOptions {
   failOnRegression?: boolean;
   scale?: boolean;
   sizes?: string;
+  space?: string;
 }
 
 /** bench/<script> of this checkout (dist/cli/commands → ../../../bench). */
@@ -38,13 +39,43 @@ function positiveInt(flag: string, v: string | undefined): string | undefined {
   return String(n);
 }
 
+/** Flags of bench/run.mjs only, and of bench/scale.mjs only: a flag of the other harness is a usage error. */
+const RUN_ONLY: ReadonlyArray<readonly [string, (o: BenchOptions) => boolean]> = [
+  ['--quick', (o) => o.quick === true],
+  ['--no-peer', (o) => o.peer === false],
+  ['--no-e2e', (o) => o.e2e === false],
+  ['--baseline', (o) => o.baseline !== undefined],
+  ['--save-baseline', (o) => o.saveBaseline === true],
+  ['--fail-on-regression', (o) => o.failOnRegression === true],
+  ['--e2e-reps', (o) => o.e2eReps !== undefined],
+  ['--data', (o) => o.data !== undefined],
+  ['--python', (o) => o.python !== undefined],
+];
+const SCALE_ONLY: ReadonlyArray<readonly [string, (o: BenchOptions) => boolean]> = [
+  ['--sizes', (o) => o.sizes !== undefined],
+  ['--space', (o) => o.space !== undefined],
+];
+
 /** The argument list for bench/run.mjs (or bench/scale.mjs with --scale) from the parsed flags. */
 export function benchArgs(o: BenchOptions): string[] {
+  const foreign = (o.scale ? RUN_ONLY : SCALE_ONLY).filter(([, given]) => given(o)).map(([flag]) => flag);
+  if (foreign.length > 0) {
+    const what = o.scale ? 'the scale bench (--scale) does not take' : 'only the scale bench (--scale) takes';
+    throw invalidArgument(`${what} ${foreign.join(', ')}`, { usage: true, parameter: foreign[0] });
+  }
+  const trials = positiveInt('--trials', o.trials);
+  const workers = positiveInt('--workers', o.workers);
   if (o.scale) {
     const a: string[] = [];
     if (o.sizes !== undefined) {
       if (!/^\d[\d_]*(,\d[\d_]*)*$/.test(o.sizes)) throw invalidArgument(`--sizes '${o.sizes}' must be a comma-separated list of row counts, e.g. 10000,100000`, { usage: true, parameter: '--sizes' });
       a.push('--sizes', o.sizes);
+    }
+    if (trials) a.push('--trials', trials);
+    if (workers) a.push('--workers', workers);
+    if (o.space !== undefined) {
+      if (o.space === '') throw invalidArgument(`--space must name a search-space file or 'default'`, { usage: true, parameter: '--space' });
+      a.push('--space', o.space);
     }
     if (o.out) a.push('--out', o.out);
     return a;
@@ -59,9 +90,7 @@ export function benchArgs(o: BenchOptions): string[] {
   if (o.failOnRegression) a.push('--fail-on-regression');
   const reps = positiveInt('--e2e-reps', o.e2eReps);
   if (reps) a.push('--e2e-reps', reps);
-  const trials = positiveInt('--trials', o.trials);
   if (trials) a.push('--trials', trials);
-  const workers = positiveInt('--workers', o.workers);
   if (workers) a.push('--workers', workers);
   if (o.data) a.push('--data', o.data);
   if (o.python) a.push('--python', o.python);
@@ -80,12 +109,13 @@ export function registerBenchCommand(program: Command): void {
     .option('--save-baseline', 'also write this run as the baseline')
     .option('--fail-on-regression', 'exit 3 when a figure is more than 10 % worse than the baseline')
     .option('--e2e-reps <n>', 'timed end-to-end runs per side (default 5; 1 with --quick)')
-    .option('--trials <n>', 'HPO trials of the end-to-end runs (default 20; 4 with --quick)')
+    .option('--trials <n>', 'HPO trials of the end-to-end runs (default 20; 4 with --quick; with --scale: 2)')
     .option('--workers <n>', 'HPO workers (default 2)')
     .option('--data <file>', 'processed e-mail table (default datasets/processed/emails/all_emails.parquet)')
     .option('--python <path>', 'Python with scikit-learn + XGBoost (default /usr/bin/python3)')
     .option('--scale', 'run the scale bench (bench/scale.mjs) instead')
     .option('--sizes <list>', 'with --scale: e-mail counts, e.g. 10000,100000')
+    .option('--space <file>', "with --scale: the HPO search space (default bench/scale-space.yaml; 'default': the built-in space)")
     .action(async (opts: BenchOptions) => {
       const script = benchScript(opts.scale ? 'scale.mjs' : 'run.mjs');
       if (!existsSync(script)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareToBaseline, cpuRatio, machineDrift, slowdown, speedRatio, type BenchResults, type Figure } from '../../../bench/lib/compare.mjs';
+import { compareToBaseline, cpuRatio, machineDrift, peerComparison, settingsDiff, slowdown, speedRatio, type BenchResults, type Figure } from '../../../bench/lib/compare.mjs';
 
 const s = (median: number, min = median, max = median, cpu?: number) => ({ median, min, max, runs: 5, ...(cpu ? { cpu: { median: cpu, min: cpu, max: cpu, runs: 5 } } : {}) });
 const fig = (id: string, better: 'lower' | 'higher', ours: number | null, peer: number | null = null, spread = 0): Figure => ({
@@ -10,7 +10,8 @@ const fig = (id: string, better: 'lower' | 'higher', ours: number | null, peer: 
   ours: ours === null ? null : s(ours, ours * (1 - spread), ours * (1 + spread)),
   peer: peer === null ? null : s(peer),
 });
-const run = (figures: Figure[], mode: 'full' | 'quick' = 'full'): BenchResults => ({ mode, data: { rows: 6046, trainRows: 4837, testRows: 1209 }, figures });
+const PEER = { fingerprint: { script: 's1', input: 'i1', versions: 'v1' } };
+const run = (figures: Figure[], mode: 'full' | 'quick' = 'full', peer: BenchResults['peer'] = PEER): BenchResults => ({ mode, data: { rows: 6046, trainRows: 4837, testRows: 1209 }, figures, peer });
 
 describe('speed ratios', () => {
   it('reads > 1 as "we are faster" for times and for rates', () => {
@@ -79,6 +80,19 @@ describe('compareToBaseline', () => {
     expect(c.reason).toMatch(/different data/);
     expect(compareToBaseline(base, null).reason).toBe('no baseline');
   });
+
+  it('refuses to compare runs whose figures measure different work', () => {
+    const settings = { trials: 20, workers: 2, aucSize: 1_000_000, latencyEmails: 400, scaling: { counts: [1, 2], trials: 20 }, reps: 5 };
+    const a: BenchResults = { ...base, settings };
+    // more repetitions only make a figure more precise: still comparable
+    expect(compareToBaseline({ ...base, settings: { ...settings, reps: 9 } }, a).comparable).toBe(true);
+    const b: BenchResults = { ...base, settings: { ...settings, trials: 8, workers: 4, scaling: { counts: [1, 2, 4], trials: 20 } } };
+    const c = compareToBaseline(b, a);
+    expect(c.comparable).toBe(false);
+    expect(c.reason).toBe('different settings (trials 20 → 8, workers 2 → 4, scaling.counts 1,2 → 1,2,4)');
+    // an older run without settings is taken at face value
+    expect(settingsDiff(b, base)).toEqual([]);
+  });
 });
 
 describe('machine drift', () => {
@@ -114,6 +128,37 @@ describe('machine drift', () => {
     expect(row.own.status).toBe('regression');
     expect(row.lost.corrected).toBeCloseTo(0.3, 10);
     expect(c.regressions).toEqual(['own', 'lost']);
+  });
+
+  it('counts a peer measurement shown beside several figures once', () => {
+    // XGBoost's fit stands beside each of our GBM kernels: three figures, one measurement
+    const borrowed = (f: Figure): Figure => ({ ...f, peerOf: 'g' });
+    const b = run([fig('g', 'lower', 1, 2), borrowed(fig('g1', 'lower', 2, 2)), borrowed(fig('g2', 'lower', 3, 2)), fig('t', 'lower', 1, 1), fig('u', 'lower', 1, 1)]);
+    const c = run([fig('g', 'lower', 1, 3), borrowed(fig('g1', 'lower', 2, 3)), borrowed(fig('g2', 'lower', 3, 3)), fig('t', 'lower', 1, 1), fig('u', 'lower', 1, 1)]);
+    // counted three times the median would be +50 %; once, the median of (+50 %, 0, 0) is 0
+    expect(machineDrift(c, b)).toEqual({ change: 0, figures: 3 });
+  });
+
+  it('takes no correction from a peer that did other work than in the baseline', () => {
+    // the same figures, but the baseline's peer ran another script (or on other input)
+    for (const [then, reason] of [
+      [{ fingerprint: { ...PEER.fingerprint, script: 's0' } }, /peer's script changed/],
+      [{ fingerprint: { ...PEER.fingerprint, input: 'i0', versions: 'v0' } }, /peer's input and versions changed/],
+      [{ python: '3.11.2' }, /the baseline has no peer fingerprint/],
+      [{ skipped: '--no-peer' }, /did not run in both runs/],
+    ] as const) {
+      const old = run(base.figures as Figure[], 'full', then);
+      const c = compareToBaseline(cur, old);
+      expect(c.peer?.comparable).toBe(false);
+      expect(c.peer?.reason).toMatch(reason);
+      expect(c.drift).toBeNull();
+      const row = Object.fromEntries(c.rows.map((r) => [r.id, r]));
+      // judged on the raw change: k1 is 30 % slower, k2 did not change
+      expect(row.k1.corrected).toBeNull();
+      expect(row.k1.status).toBe('regression');
+      expect(row.k2.status).toBe('ok');
+    }
+    expect(peerComparison(cur, base)).toEqual({ comparable: true, reason: null });
   });
 
   it('falls back to the raw change when there is no drift estimate', () => {

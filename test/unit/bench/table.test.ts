@@ -81,5 +81,14 @@ describe('tables', () => {
     expect(drifted[2]).toMatch(/^\| a .*\+30\.0 % .*\+0\.0 % \(vs peer\) .*ok/);
     expect(drifted.at(-2)).toBe("machine drift: the peer's figures were +30.0 % against the baseline (median of 5); statuses judge the corrected change");
     expect(formatComparison({ comparable: false, reason: 'no baseline', rows: [] })).toBe('baseline comparison: skipped (no baseline)');
+    const uncorrected = formatComparison({
+      comparable: true,
+      reason: null,
+      rows: [{ id: 'a', label: 'a', unit: 's', status: 'ok', current: 1, baseline: 1, change: 0, corrected: null, correctedBy: null, overlap: true }],
+      regressions: [],
+      drift: null,
+      peer: { comparable: false, reason: "the peer's script changed since the baseline" },
+    }).split('\n');
+    expect(uncorrected.at(-2)).toBe("machine drift: not corrected (the peer's script changed since the baseline); statuses judge the raw change, which includes the machine's drift");
   });
 });

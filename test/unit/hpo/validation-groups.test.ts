@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { denseMatrix, emptyCsr, featureMatrix } from '../../../src/core/matrix.js';
-import { makeFolds } from '../../../src/hpo/validation.js';
+import { makeFolds, studyHoldoutRows } from '../../../src/hpo/validation.js';
 
 /** 200 rows; row value = row index, so each fold part tells which rows it holds. */
 function data(n = 200) {
@@ -41,5 +41,19 @@ describe('validation cuts with duplicate groups', () => {
   it('rejects a group list of the wrong length', () => {
     const { X, y } = data();
     expect(() => makeFolds({ X, y }, { kind: 'holdout', fraction: 0.2 }, 3, new Int32Array(5))).toThrow(/5 group ids for 200/);
+    expect(() => makeFolds({ X, y }, { kind: 'kfold', k: 3 }, 3, new Int32Array(5))).toThrow(/5 group ids for 200/);
+    expect(() => makeFolds({ X, y }, { kind: 'kfold', k: 3 }, 3, Int32Array.from({ length: 200 }, (_, i) => (i === 7 ? -1 : i)))).toThrow(/row 7 has group id -1/);
+  });
+
+  it('studyHoldoutRows names the rows makeFolds validates on, with and without groups', () => {
+    const { X, y, groups } = data();
+    for (const g of [groups, undefined]) {
+      const [fold] = makeFolds({ X, y }, { kind: 'holdout', fraction: 0.2 }, 11, g);
+      const rows = studyHoldoutRows(y, 0.2, 11, g);
+      expect(rows.valid).toEqual(rowsOf(fold.valid));
+      expect(rows.train).toEqual(rowsOf(fold.train));
+    }
+    // grouped and ungrouped holdouts differ on this data (the bench once used the ungrouped one)
+    expect(studyHoldoutRows(y, 0.2, 11, groups).valid).not.toEqual(studyHoldoutRows(y, 0.2, 11).valid);
   });
 });

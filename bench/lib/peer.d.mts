@@ -1,0 +1,9 @@
+import type { PeerFingerprint } from './compare.mjs';
+export const PEER_SCRIPT: string;
+export const DEFAULT_PYTHON: string;
+export function peerUnavailable(python?: string): string | null;
+export function peerFingerprint(
+  input: Readonly<Record<string, unknown>>,
+  versions: { readonly python?: string; readonly sklearn?: string; readonly xgboost?: string },
+  script?: string,
+): PeerFingerprint;
