@@ -123,8 +123,11 @@ export class WorkerPool<W, T, Res, R = never, D = never> {
         markDone();
         return;
       }
+      // A handler that fails (e.g. its journal write) stops the task with that error, whether the
+      // worker waits for a reply or not: a lost notification must not pass unnoticed.
+      const failed = (e: unknown) => stop({ ...toErrorData(e), details: { ...(toErrorData(e).details ?? {}), during: 'onMessage' } });
       if (m.kind === 'notify') {
-        if (handler) void Promise.resolve().then(() => handler(m.payload, false)).catch(() => undefined);
+        if (handler) Promise.resolve().then(() => handler(m.payload, false)).then(undefined, failed);
         return;
       }
       Promise.resolve()
@@ -138,7 +141,7 @@ export class WorkerPool<W, T, Res, R = never, D = never> {
               /* port closed: the task ended */
             }
           },
-          (e) => stop({ ...toErrorData(e), details: { ...(toErrorData(e).details ?? {}), during: 'onMessage' } }),
+          failed,
         );
     });
     const envelope: TaskEnvelope<T> = { taskId, task, port: port2 };

@@ -2,9 +2,9 @@
  * Study results: the trials table, the best trial, and the artifacts written from them
  * (best-config.json, trials.csv, trials.json). Pure except `writeStudyArtifacts`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorData } from '../core/errors.js';
+import { writeTextFileSync } from '../io/output-file.js';
 import type { JsonValue } from '../core/payload.js';
 import type { ModelKind } from '../models/contract.js';
 import type { TrialConfig } from './space.js';
@@ -149,9 +149,12 @@ export interface ArtifactPaths {
   readonly trialsJson: string;
 }
 
-/** Writes best-config.json, trials.csv and trials.json into `dir`. */
+/**
+ * Writes trials.json, trials.csv and best-config.json into `dir`, each atomically (temporary
+ * sibling + rename) and best-config.json last: a failure leaves each file old or whole, never
+ * torn, and names the file.
+ */
 export function writeStudyArtifacts(result: StudyResult, dir: string): ArtifactPaths {
-  mkdirSync(dir, { recursive: true });
   const paths = { bestConfig: join(dir, 'best-config.json'), trialsCsv: join(dir, 'trials.csv'), trialsJson: join(dir, 'trials.json') };
   const best = {
     model: result.bestConfig?.model ?? null,
@@ -166,9 +169,9 @@ export function writeStudyArtifacts(result: StudyResult, dir: string): ArtifactP
     study_seed: result.seed,
     state: result.state,
   };
-  writeFileSync(paths.bestConfig, JSON.stringify(best, null, 2) + '\n');
-  writeFileSync(paths.trialsCsv, trialsCsv(result.trials));
   const { trials, ...summary } = result;
-  writeFileSync(paths.trialsJson, JSON.stringify({ ...summary, trials }, null, 2) + '\n');
+  writeTextFileSync(paths.trialsJson, JSON.stringify({ ...summary, trials }, null, 2) + '\n');
+  writeTextFileSync(paths.trialsCsv, trialsCsv(result.trials));
+  writeTextFileSync(paths.bestConfig, JSON.stringify(best, null, 2) + '\n');
   return paths;
 }

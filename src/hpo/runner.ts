@@ -143,10 +143,9 @@ export class TrialPool {
           {
             signal: opts.signal,
             timeoutMs: opts.timeoutMs,
-            onMessage: (p, expectsReply) => {
-              const d = opts.onReport(p);
-              return expectsReply ? d : undefined;
-            },
+            // returned for notifications too, so that the pool sees a decision that failed (e.g.
+            // its journal write) and fails the trial with it; the worker gets no reply then
+            onMessage: (p) => opts.onReport(p),
           },
         ) as Promise<TaskOutcome<TrialResult>>,
       close: async () => undefined,
@@ -208,7 +207,18 @@ export function inlineRunner(o: { readonly concurrency: number; readonly folds: 
           kernels,
           memo,
           // after a timeout or cancel the abandoned fit may still report: answer 'stop', record nothing
-          report: (p) => (ac.signal.aborted ? 'stop' : task.interactive ? opts.onReport(p) : (void opts.onReport(p), 'continue')),
+          report: (p) => {
+            if (ac.signal.aborted) return 'stop';
+            if (task.interactive) return opts.onReport(p);
+            // not waited for, but a failure (e.g. its journal write) fails the trial with it
+            Promise.resolve()
+              .then(() => opts.onReport(p))
+              .then(undefined, (e: unknown) => {
+                reason ??= e instanceof TrainSpamError ? e : TrainSpamError.fromJSON(toErrorData(e));
+                ac.abort();
+              });
+            return 'continue';
+          },
         });
         work.catch(() => undefined);
         const value = await Promise.race([work, limit]);

@@ -12,7 +12,7 @@ import { TrainSpamError } from '../core/errors.js';
 import { canonicalJson, type JsonValue } from '../core/payload.js';
 import { createHash } from 'node:crypto';
 import { summarize, type StudyResult } from './results.js';
-import { headerDifference, isFinished, replay, type StudyHeader, type StudyState } from './store/events.js';
+import { JOURNAL_VERSION, headerDifference, isFinished, replay, type StudyHeader, type StudyState } from './store/events.js';
 import { readJournal } from './store/journal.js';
 import { METRIC_MODE, type MetricName } from './trial.js';
 
@@ -71,6 +71,7 @@ export function mergeShardFiles(files: readonly string[], where: string, options
     }
     count = n;
     const index = Number(m[1]);
+    if (index >= n) throw new TrainSpamError('INVALID_DATA', `shard journal '${file}': shard ${index} of ${n} does not exist (shards are 0..${n - 1})`, { file });
     if (seen.has(index)) throw new TrainSpamError('INVALID_DATA', `two journals of shard ${index}: '${seen.get(index)}' and '${file}'`, { file });
     seen.set(index, file);
     const state = replay(readJournal(file).events);
@@ -80,16 +81,30 @@ export function mergeShardFiles(files: readonly string[], where: string, options
   const ref = states[0].state.header as StudyHeader;
   for (const s of states) {
     const h = s.state.header as StudyHeader;
+    if (h.version !== JOURNAL_VERSION) {
+      throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' has format version ${JSON.stringify(h.version)}; this train-spam merges version ${JOURNAL_VERSION}: re-run that shard`, { file: s.file, field: 'version' });
+    }
     const d = headerDifference({ ...h, shardIndex: 0 }, { ...ref, shardIndex: 0 });
     if (d !== null) {
       throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' belongs to a different study than '${states[0].file}' ('${d}' differs: seed, trials, space, metric, scheduler, validation or training data)`, { file: s.file, field: d });
     }
     if (h.shardIndex !== s.index) throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds shard ${h.shardIndex}; its name says ${s.index}`, { file: s.file });
+    if (h.shardCount !== count) throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds a shard of ${h.shardCount}; its name says of ${count}`, { file: s.file });
+    // shard k runs the trials i < trials with i % n === k, and no other
+    for (const t of s.state.trials.keys()) {
+      if (t >= h.trials || t % (count as number) !== s.index) {
+        throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds trial ${t}, which is not one of shard ${s.index} of ${count} in a study of ${h.trials} trials`, { file: s.file, trial: t });
+      }
+    }
   }
   const present = new Set(states.map((s) => s.index));
   const missing: number[] = [];
   for (let k = 0; k < (count as number); k++) if (!present.has(k)) missing.push(k);
-  const unfinished = states.filter((s) => [...s.state.trials.values()].some((t) => !isFinished(t)) || s.state.ended !== 'completed');
+  // a shard is finished when it ended and every one of its trials ended for good
+  const ownTrials = (k: number) => Math.max(0, Math.ceil((ref.trials - k) / (count as number)));
+  const unfinished = states.filter(
+    (s) => s.state.ended !== 'completed' || s.state.trials.size !== ownTrials(s.index) || [...s.state.trials.values()].some((t) => !isFinished(t)),
+  );
   const requireComplete = options.requireComplete ?? true;
   if (requireComplete && missing.length) {
     throw new TrainSpamError('NOT_FOUND', `${where} lacks the journals of shard(s) ${missing.join(', ')} of ${count}`, { where, missing });

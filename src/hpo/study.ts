@@ -7,6 +7,7 @@
  * observe. At most `runner.concurrency` trials are in flight, launched in index order (ASHA, one
  * worker) or longest expected first (random search on several workers).
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidArgument, type ErrorData } from '../core/errors.js';
 import type { JsonValue } from '../core/payload.js';
@@ -19,6 +20,7 @@ import { better, summarize, toRow, type StudyResult, type TrialRow } from './res
 import { inlineRunner, poolRunner, type TrialPool, type TrialRunner } from './runner.js';
 import { ashaScheduler, fifoScheduler, normalizedTime, readyToDecide, type AshaOptions, type RungRecord, type Scheduler } from './scheduler.js';
 import { randomSearcher, shardTrials } from './searcher.js';
+import { SHARD_FILE } from './shards.js';
 import { searchSpaceToJson } from './space-file.js';
 import type { SearchSpace, TrialConfig } from './space.js';
 import { JOURNAL_VERSION, headerDifference, isFinished, type StudyHeader, type TrialEndState } from './store/events.js';
@@ -141,6 +143,26 @@ function schedulerJson(s: SchedulerOptions, seed: number): JsonValue {
   return { kind: 'asha', metric: s.metric ?? DEFAULT_ASHA_METRIC, ...a };
 }
 
+/**
+ * A resume that finds shard journals of another shard count in its directory would start a new
+ * study beside them (and a later merge would refuse the mix): refuse it, naming what is there.
+ */
+function checkShardCountOnResume(dir: string, count: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // no directory yet: a fresh start
+  }
+  const other = names.filter((n) => {
+    const m = SHARD_FILE.exec(n);
+    return m !== null && Number(m[2]) !== count;
+  });
+  if (other.length > 0) {
+    throw invalidArgument(`--resume with ${count} shard(s), but '${dir}' holds journals of another shard count (${other.sort().join(', ')}); resume with the shard count they were written with, or use another --journal-dir`, { dir, parameter: 'shard-count' });
+  }
+}
+
 /** Throws when a journal's header does not match this study's settings. */
 export function checkHeader(found: StudyHeader, expected: StudyHeader, file: string): void {
   if (found.version !== expected.version) {
@@ -205,6 +227,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   let store: TrialStore;
   if (options.store) store = options.store;
   else if (options.journalDir) {
+    if (options.resume) checkShardCountOnResume(options.journalDir, shard.count);
     store = new JournalTrialStore(join(options.journalDir, journalFileName(shard.index, shard.count)), { mode: options.resume ? 'resume' : 'create' });
   } else store = new MemoryTrialStore();
   const storeName = store instanceof JournalTrialStore ? store.file : '<memory>';

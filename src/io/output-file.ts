@@ -2,7 +2,7 @@
  * Output files the commands write: checked before any work (a bad path is a usage error naming the
  * flag, not an I/O error after minutes of work) and written whole or not at all.
  */
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 
@@ -51,6 +51,24 @@ async function fileAbove(target: string): Promise<string | null> {
   }
 }
 
+/** writeTextFile for synchronous callers: the same temporary sibling, rename and error. */
+export function writeTextFileSync(file: string, text: string | Uint8Array): void {
+  const target = path.resolve(file);
+  const tmp = `${target}.tmp-${process.pid}`;
+  try {
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(tmp, text);
+    renameSync(tmp, target);
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      /* not a file we made (a folder in the way): the error below says what failed */
+    }
+    throw new TrainSpamError('IO_ERROR', `cannot write ${target}: ${(e as Error).message}`, { file: target });
+  }
+}
+
 /**
  * Writes a file atomically (temporary sibling + rename), creating the parent directories: a reader
  * sees the old file or the whole new one, and nothing is left on failure. Text is written as UTF-8.
@@ -63,7 +81,7 @@ export async function writeTextFile(file: string, text: string | Uint8Array): Pr
     await fsp.writeFile(tmp, text);
     await fsp.rename(tmp, target);
   } catch (e) {
-    await fsp.rm(tmp, { force: true });
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw new TrainSpamError('IO_ERROR', `cannot write ${target}: ${(e as Error).message}`, { file: target });
   }
 }

@@ -157,6 +157,8 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
   const shardArgs = [
     'hpo', '--data', common.dataPath, '--trials', String(common.numTrials), '--seed', String(common.seed), '--scheduler', common.scheduler,
     '--shard-index', '$(JOB_COMPLETION_INDEX)', '--shard-count', String(o.shards), '--journal-dir', journalDir,
+    // a retried pod (OOM kill, eviction) continues its shard's journal; the first start has none yet
+    '--resume',
   ];
   const shardJob: JobManifest = {
     apiVersion: 'batch/v1', kind: 'Job', metadata: { name, ...ns, labels },

@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { isTrainSpamError, TrainSpamError } from '../../core/errors.js';
 import { hasUriScheme } from '../../core/uri.js';
 import { checkOutputFolder } from '../../io/output-file.js';
+import { bestTrialOf } from '../../pipeline/steps/hpo-tuning.js';
 import {
   jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, resolveAshaOptions, runStudy, ttyProgress, writeStudyArtifacts,
   type MetricName, type SchedulerOptions, type StudyResult, type ValidationOptions, METRIC_NAMES,
@@ -54,9 +55,10 @@ async function outputFolders(paths: ReadonlyArray<readonly [string, string | und
   for (const [flag, p] of paths) if (p !== undefined) await checkOutputFolder(p, flag);
 }
 
+/** A decimal integer ≥ min (not '', ' ', '0x1' or '1e0', which Number() would take). */
 function int(flag: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw usage(`${flag} must be an integer ≥ ${min}; got ${JSON.stringify(v)}`, flag);
+  const n = /^-?\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw usage(`${flag} must be an integer ≥ ${min}; got ${JSON.stringify(v)}`, flag);
   return n;
 }
 
@@ -86,11 +88,18 @@ function parseValidation(v: string): ValidationOptions {
   return { kind: 'holdout', fraction };
 }
 
-/** Shard index from --shard-index, else the Kubernetes Indexed Job's JOB_COMPLETION_INDEX, else 0. */
-export function resolveShardIndex(flag: string | undefined, env: NodeJS.ProcessEnv): number {
+/**
+ * Shard index from --shard-index, else the Kubernetes Indexed Job's JOB_COMPLETION_INDEX, else 0
+ * for an unsharded study. A sharded one (shardCount > 1) without either is refused: every pod of a
+ * Job that is not Indexed would otherwise run shard 0.
+ */
+export function resolveShardIndex(flag: string | undefined, env: NodeJS.ProcessEnv, shardCount = 1): number {
   if (flag !== undefined) return int('--shard-index', flag, 0);
   const v = env.JOB_COMPLETION_INDEX;
-  if (v !== undefined && v !== '') return int('JOB_COMPLETION_INDEX', v, 0);
+  if (v !== undefined) return int('JOB_COMPLETION_INDEX', v, 0);
+  if (shardCount > 1) {
+    throw usage(`--shard-count ${shardCount} needs the shard's index: --shard-index, or JOB_COMPLETION_INDEX (set in the pods of a Kubernetes Indexed Job)`, '--shard-index');
+  }
   return 0;
 }
 
@@ -106,7 +115,7 @@ function summaryLines(r: StudyResult, artifacts?: { bestConfig: string; trialsCs
 
 async function runAction(flags: RunFlags): Promise<void> {
   const shardCount = int('--shard-count', flags.shardCount, 1);
-  const shardIndex = resolveShardIndex(flags.shardIndex, process.env);
+  const shardIndex = resolveShardIndex(flags.shardIndex, process.env, shardCount);
   if (shardIndex >= shardCount) throw usage(`shard index ${shardIndex} must be < --shard-count ${shardCount}`, '--shard-index');
   if (flags.resume && !flags.journalDir) throw usage('--resume needs --journal-dir', '--resume');
   localPaths([['--data', flags.data], ['--journal-dir', flags.journalDir], ['--out', flags.out], ['--search-space', flags.searchSpace]]);
@@ -188,6 +197,8 @@ async function runAction(flags: RunFlags): Promise<void> {
     const artifacts = outDir ? writeStudyArtifacts(result, outDir) : undefined;
     process.stdout.write(summaryLines(result, artifacts));
     if (result.state === 'killed') process.exitCode = 130;
+    // a study without a single finished trial has no result: the artifacts show why, the exit says so
+    else bestTrialOf(result);
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
@@ -209,7 +220,7 @@ export function registerHpoCommands(program: Command): Command {
     .option('--shard-index <i>', 'this shard (default: $JOB_COMPLETION_INDEX, else 0)')
     .option('--shard-count <n>', 'number of shards', '1')
     .option('--journal-dir <dir>', 'directory for the trial journal(s), shared by all shards')
-    .option('--resume', 'continue the journal in --journal-dir: re-run only unfinished trials', false)
+    .option('--resume', 'continue the journal in --journal-dir: re-run only unfinished trials (running or cancelled ones; a failed trial stays failed)', false)
     .option('--trial-timeout <seconds>', 'fail a trial that runs longer than this')
     .option('--out <dir>', 'artifact directory for best-config.json, trials.csv, trials.json (default: --journal-dir when unsharded)')
     .option('--metric <name>', `validation metric to optimise (${METRIC_NAMES.join(', ')})`, 'f1')
@@ -236,6 +247,7 @@ export function registerHpoCommands(program: Command): Command {
       const result = mergeShards(flags.journalDir, { requireComplete: !flags.allowIncomplete });
       const artifacts = writeStudyArtifacts(result, flags.out ?? flags.journalDir);
       process.stdout.write(summaryLines(result, artifacts));
+      bestTrialOf(result);
     });
   return hpo;
 }

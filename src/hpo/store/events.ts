@@ -73,6 +73,89 @@ export type StudyEvent =
     }
   | { readonly type: 'study_end'; readonly state: 'completed' | 'killed'; readonly at: number };
 
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isInt = (v: unknown, min = 0): boolean => Number.isInteger(v) && (v as number) >= min;
+const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+/** A metric value: JSON writes NaN as null. */
+const isMetric = (v: unknown): boolean => v === null || typeof v === 'number';
+const metricsMap = (v: unknown): boolean => isObj(v) && Object.values(v).every(isMetric);
+const TRIAL_END_STATES: readonly string[] = ['completed', 'stopped', 'failed', 'cancelled'];
+const FAMILIES: readonly string[] = ['gbm', 'logistic', 'mlp'];
+
+function resultError(v: unknown): string | null {
+  if (!isObj(v)) return "'result' must be an object";
+  if (!isMetric(v.score)) return "'result.score' must be a number";
+  if (!(v.tieBreak === undefined || isMetric(v.tieBreak))) return "'result.tieBreak' must be a number or null";
+  if (!metricsMap(v.metrics)) return "'result.metrics' must map metric names to numbers";
+  if (!isInt(v.iterations)) return "'result.iterations' must be an integer ≥ 0";
+  return null;
+}
+
+/**
+ * What is wrong with a parsed journal line as a study event (null: nothing): the fields the
+ * reducer and the readers of a journal rely on, per event type. An unknown type (a newer
+ * train-spam's journal) is an error too.
+ */
+export function eventShapeError(e: unknown): string | null {
+  if (!isObj(e) || typeof e.type !== 'string') return "expected a JSON object with a string 'type'";
+  if (!isNum(e.at)) return `'${e.type}' event: 'at' must be a number (a time in ms)`;
+  const bad = (what: string) => `'${e.type}' event: ${what}`;
+  switch (e.type) {
+    case 'study': {
+      const h = e.header;
+      if (!isObj(h)) return bad("'header' must be an object");
+      if (!isInt(h.version)) return bad("'header.version' must be an integer ≥ 0");
+      // another format version is refused by its version where it is resumed or merged, by name
+      if (h.version !== JOURNAL_VERSION) return null;
+      for (const k of ['seed', 'shardIndex'] as const) if (!isInt(h[k])) return bad(`'header.${k}' must be an integer ≥ 0`);
+      for (const k of ['trials', 'shardCount'] as const) if (!isInt(h[k], 1)) return bad(`'header.${k}' must be an integer ≥ 1`);
+      if (typeof h.metric !== 'string') return bad("'header.metric' must be a string");
+      if (h.mode !== 'max' && h.mode !== 'min') return bad("'header.mode' must be 'max' or 'min'");
+      if (!(h.tieBreak === null || typeof h.tieBreak === 'string')) return bad("'header.tieBreak' must be a string or null");
+      if (!isObj(h.data)) return bad("'header.data' must be an object");
+      return null;
+    }
+    case 'trial_start': {
+      if (!isInt(e.trial)) return bad("'trial' must be an integer ≥ 0");
+      if (!isInt(e.seed)) return bad("'seed' must be an integer ≥ 0");
+      if (!isInt(e.bracket)) return bad("'bracket' must be an integer ≥ 0");
+      const c = e.config;
+      if (!isObj(c) || typeof c.model !== 'string' || !FAMILIES.includes(c.model)) return bad(`'config.model' must be one of ${FAMILIES.join(', ')}`);
+      if (!isObj(c.params)) return bad("'config.params' must be an object");
+      return null;
+    }
+    case 'report':
+      if (!isInt(e.trial)) return bad("'trial' must be an integer ≥ 0");
+      if (!isNum(e.iteration) || !isNum(e.time)) return bad("'iteration' and 'time' must be numbers");
+      if (!metricsMap(e.metrics)) return bad("'metrics' must map metric names to numbers");
+      if (e.decision !== 'continue' && e.decision !== 'stop') return bad("'decision' must be 'continue' or 'stop'");
+      return null;
+    case 'rung':
+      if (!isInt(e.trial) || !isInt(e.bracket)) return bad("'trial' and 'bracket' must be integers ≥ 0");
+      if (!isNum(e.milestone) || !isNum(e.value)) return bad("'milestone' and 'value' must be numbers");
+      if (!(e.group === undefined || typeof e.group === 'string')) return bad("'group' must be a string");
+      return null;
+    case 'trial_end': {
+      if (!isInt(e.trial)) return bad("'trial' must be an integer ≥ 0");
+      if (typeof e.state !== 'string' || !TRIAL_END_STATES.includes(e.state)) return bad(`'state' must be one of ${TRIAL_END_STATES.join(', ')}`);
+      if (!isNum(e.durationMs)) return bad("'durationMs' must be a number");
+      // completed and stopped trials carry their result; a failed one may
+      const needsResult = e.state === 'completed' || e.state === 'stopped';
+      const wrongResult = needsResult || e.result !== undefined ? resultError(e.result) : null;
+      if (wrongResult) return bad(wrongResult);
+      if (e.state === 'failed' && e.error !== undefined && !(isObj(e.error) && typeof e.error.code === 'string' && typeof e.error.message === 'string')) {
+        return bad("'error' must be an object with a string 'code' and 'message'");
+      }
+      return null;
+    }
+    case 'study_end':
+      if (e.state !== 'completed' && e.state !== 'killed') return bad("'state' must be 'completed' or 'killed'");
+      return null;
+    default:
+      return `unknown event type '${e.type}' (a journal of another train-spam version?)`;
+  }
+}
+
 /** Lifecycle of one trial as a discriminated union. */
 export type TrialState =
   | { readonly state: 'running' }

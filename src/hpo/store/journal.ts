@@ -4,7 +4,9 @@
  * Durability: every event is written with one synchronous write(2) of `JSON + '\n'` (so a process
  * killed with SIGKILL loses at most the line being written: the page cache keeps the rest);
  * `trial_end`, `study` and `study_end` are followed by fsync, which makes every earlier line
- * durable too (power loss loses at most the reports of running trials, which a resume re-runs).
+ * durable too (power loss loses at most the reports of running trials, which a resume re-runs);
+ * a new journal's directory is synced once, so that the file itself survives. A write that fails
+ * (or is cut short) fails that append and every later one: nothing is glued to a torn line.
  *
  * Reading is tolerant of a torn last line (a kill during a write): an unparsable final line
  * without a trailing newline is dropped, and the file is truncated to the last complete line
@@ -13,7 +15,7 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
-import { applyEventInPlace, type MutableStudyState, type StudyEvent, type StudyState } from './events.js';
+import { applyEventInPlace, eventShapeError, type MutableStudyState, type StudyEvent, type StudyState } from './events.js';
 import type { TrialStore } from './store.js';
 
 const DURABLE = new Set<StudyEvent['type']>(['study', 'trial_end', 'study_end']);
@@ -43,11 +45,13 @@ export function parseJournal(text: string, file = '<journal>'): JournalRead {
       } catch {
         ev = undefined;
       }
-      const ok = ev !== null && typeof ev === 'object' && typeof (ev as { type?: unknown }).type === 'string';
-      if (!ok) {
+      if (ev === undefined) {
         if (nl < 0) return { events, validBytes: Buffer.byteLength(text.slice(0, pos)), tornTail: true };
         throw new TrainSpamError('FORMAT_ERROR', `journal ${file}: line ${line} is not a JSON event; the journal is corrupt before its last line`, { file, line });
       }
+      // whole JSON that is not an event of ours: not a torn write, so an error wherever it is
+      const wrong = eventShapeError(ev);
+      if (wrong !== null) throw new TrainSpamError('FORMAT_ERROR', `journal ${file}: line ${line}: ${wrong}`, { file, line });
       events.push(ev as StudyEvent);
     }
     if (nl < 0) {
@@ -57,6 +61,19 @@ export function parseJournal(text: string, file = '<journal>'): JournalRead {
     pos = nl + 1;
   }
   return { events, validBytes: Buffer.byteLength(text), tornTail: false };
+}
+
+/** fsync of a directory, so that a file just created in it survives a power loss (best effort: not every file system allows it). */
+function syncDirectory(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    /* e.g. EISDIR/EINVAL on file systems that do not sync directories */
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 export function readJournal(file: string): JournalRead {
@@ -79,6 +96,7 @@ export class JournalTrialStore implements TrialStore {
   private readonly list: StudyEvent[] = [];
   private readonly current: MutableStudyState = { header: null, trials: new Map(), rungs: [], ended: null };
   private needsNewline = false;
+  private failure: TrainSpamError | null = null;
 
   constructor(readonly file: string, options: JournalOptions) {
     mkdirSync(dirname(file), { recursive: true });
@@ -99,20 +117,39 @@ export class JournalTrialStore implements TrialStore {
       this.needsNewline = text.length > 0 && !text.endsWith('\n');
       this.fd = openSync(file, 'a');
     } else {
-      this.fd = openSync(file, 'w');
+      try {
+        // create: exclusive, so that of two processes started on one shard only one gets it
+        this.fd = openSync(file, options.mode === 'create' ? 'wx' : 'w');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new TrainSpamError('ALREADY_EXISTS', `journal '${file}' already exists; pass --resume to continue it or choose another --journal-dir`, { file });
+        }
+        throw new TrainSpamError('IO_ERROR', `journal '${file}' cannot be created: ${(e as Error).message}`, { file });
+      }
       fsyncSync(this.fd);
+      syncDirectory(dirname(file));
     }
   }
 
   append(event: StudyEvent): void {
     if (this.fd === null) throw new TrainSpamError('IO_ERROR', `journal '${this.file}' is closed`, { file: this.file });
-    const line = (this.needsNewline ? '\n' : '') + JSON.stringify(event) + '\n';
+    // After a failed write the file may end in part of a line: a later line would be glued to it
+    // and corrupt the journal mid-file. So one failure fails every later append; a resume drops
+    // the torn tail.
+    if (this.failure) throw this.failure;
+    const line = Buffer.from((this.needsNewline ? '\n' : '') + JSON.stringify(event) + '\n', 'utf8');
     this.needsNewline = false;
     try {
-      writeSync(this.fd, line);
+      // write(2) may write less than asked (a full disk, a signal): finish the line or fail
+      for (let off = 0; off < line.length; ) {
+        const n = writeSync(this.fd, line, off, line.length - off);
+        if (n <= 0) throw new Error(`wrote ${off} of ${line.length} bytes, then nothing`);
+        off += n;
+      }
       if (DURABLE.has(event.type)) fsyncSync(this.fd);
     } catch (e) {
-      throw new TrainSpamError('IO_ERROR', `journal '${this.file}': append failed: ${(e as Error).message}`, { file: this.file });
+      this.failure = new TrainSpamError('IO_ERROR', `journal '${this.file}': append failed: ${(e as Error).message}`, { file: this.file });
+      throw this.failure;
     }
     this.list.push(event);
     applyEventInPlace(this.current, event);

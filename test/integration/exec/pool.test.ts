@@ -41,6 +41,16 @@ describe('exec WorkerPool (piscina, real threads)', () => {
     expect(notes).toEqual([{ done: true }]);
   });
 
+  it('fails the task when a handler of a notification fails (a lost write must not pass unnoticed)', async () => {
+    const out = await pool.run({ op: 'ask', count: 1 }, {
+      onMessage: (_p, expectsReply) => {
+        if (expectsReply) return 'answer';
+        return Promise.reject(Object.assign(new Error('journal write failed: EFBIG'), { code: 'IO_ERROR' }));
+      },
+    });
+    expect(out).toMatchObject({ ok: false, error: { code: 'IO_ERROR', message: 'journal write failed: EFBIG', details: { during: 'onMessage' } } });
+  });
+
   it('returns thrown errors as data with their code', async () => {
     expect(await pool.run({ op: 'throw' })).toEqual({ ok: false, error: { code: 'INVALID_DATA', message: 'bad input row 3', details: { row: 3 } } });
   });

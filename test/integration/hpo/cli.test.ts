@@ -81,6 +81,43 @@ describe('train-spam hpo (real models, compiled worker)', () => {
     expect(mergedBest).toMatchObject({ model: best.model, params: best.params, score: best.score, trial: best.trial });
   });
 
+  it("runs the Kubernetes shard pod's own arguments, and a retried pod continues its crashed shard to the unsharded result", async () => {
+    const { buildHpoManifests } = await import('../../../src/kubeflow/k8s-job.js');
+    const job = buildHpoManifests({ shards: 2, image: 'x/hpo:1', numTrials: 4, seed: 5 }).shardJob;
+    const podArgs = job.spec.template.spec.containers[0].args as string[];
+    const journals = join(dir, 'k8s-journals');
+    // the pod's arguments with the volume's paths mapped to this test's, plus a small space
+    const local = (index: number) => [
+      ...podArgs.map((a, i) => (podArgs[i - 1] === '--data' ? data : podArgs[i - 1] === '--journal-dir' ? journals : a === '$(JOB_COMPLETION_INDEX)' ? String(index) : a)),
+      '--search-space', space, '--workers', '1', '--progress', 'none',
+    ];
+    expect(local(0)).toContain('--resume');
+    await cli(local(0));
+    const file = join(journals, 'journal-shard-0-of-2.jsonl');
+    const whole = readFileSync(file, 'utf8');
+    const lines = whole.trimEnd().split('\n');
+    expect(lines.filter((l) => l.includes('"trial_end"'))).toHaveLength(2);
+    // the pod is killed after the first trial ended, mid-line: the Job retries it with the same arguments
+    const cut = lines.findIndex((l) => l.includes('"trial_end"'));
+    writeFileSync(file, lines.slice(0, cut + 1).join('\n') + '\n' + lines[cut + 1].slice(0, 10));
+    await cli(local(0));
+    await cli(local(1));
+    await cli(['hpo', 'merge', '--journal-dir', journals]);
+    await cli(['hpo', '--data', data, '--trials', '4', '--workers', '1', '--search-space', space, '--seed', '5', '--scheduler', 'random', '--journal-dir', join(dir, 'k8s-unsharded'), '--progress', 'none']);
+    const rows = (d: string) =>
+      JSON.parse(readFileSync(join(d, 'trials.json'), 'utf8')).trials.map((t: { trial: number; model: string; params: unknown; score: number; state: string }) => [t.trial, t.model, t.params, t.score, t.state]);
+    expect(rows(journals)).toEqual(rows(join(dir, 'k8s-unsharded')));
+  });
+
+  it('a study in which no trial finished is an error, after writing the artifacts that show why; --resume keeps failed trials failed', async () => {
+    const j = join(dir, 'all-failed');
+    const args = ['hpo', '--data', data, '--trials', '2', '--workers', '1', '--search-space', space, '--seed', '5', '--journal-dir', j, '--progress', 'none'];
+    await expect(cli([...args, '--trial-timeout', '0.001'])).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/no trial finished \(2 trials, 2 failed\).*--trial-timeout/) });
+    expect(JSON.parse(readFileSync(join(j, 'best-config.json'), 'utf8'))).toMatchObject({ model: null, state: 'completed' });
+    await expect(cli([...args, '--resume'])).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await expect(cli(['hpo', 'merge', '--journal-dir', j])).rejects.toThrow(/no trial finished/);
+  });
+
   it('rejects a bad search space with the path of the bad node', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'model:\n  gbm:\n    max_depth: { randint: [0, 4] }\n');
@@ -167,5 +204,12 @@ describe('train-spam hpo (real models, compiled worker)', () => {
     expect(resolveShardIndex('1', { JOB_COMPLETION_INDEX: '3' })).toBe(1);
     expect(resolveShardIndex(undefined, {})).toBe(0);
     expect(() => resolveShardIndex(undefined, { JOB_COMPLETION_INDEX: 'x' })).toThrow(/JOB_COMPLETION_INDEX must be an integer/);
+    // Number() would read these as 0, 1 and 1
+    for (const v of ['', ' ', '0x1', '1e0', '1.0']) expect(() => resolveShardIndex(undefined, { JOB_COMPLETION_INDEX: v })).toThrow(/JOB_COMPLETION_INDEX must be an integer/);
+    expect(() => resolveShardIndex('', {})).toThrow(/--shard-index must be an integer/);
+    // a sharded study without an index: every pod of a non-Indexed Job would run shard 0
+    expect(resolveShardIndex(undefined, {}, 1)).toBe(0);
+    expect(() => resolveShardIndex(undefined, {}, 2)).toThrow(/--shard-count 2 needs the shard's index/);
+    expect(resolveShardIndex(undefined, { JOB_COMPLETION_INDEX: '1' }, 2)).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +90,54 @@ describe('JSONL journal', () => {
     j.append(events[3]);
     await j.close();
     expect(readJournal(file).events).toEqual(events.slice(0, 4));
+  });
+
+  it('refuses whole JSON lines that are not events of ours, naming the line and the field, even as the last line', () => {
+    const good = events.slice(0, 2).map((e) => JSON.stringify(e));
+    const cases: [string, RegExp][] = [
+      ['{"type":"trial_start","trial":0,"at":1}', /line 2: 'trial_start' event: 'seed' must be an integer/],
+      ['{"type":"trial_start","trial":0,"seed":3,"bracket":0,"at":1}', /line 2: 'trial_start' event: 'config\.model' must be one of gbm, logistic, mlp/],
+      ['{"type":"trial_end","trial":0,"state":"completed","durationMs":5,"at":5}', /line 2: 'trial_end' event: 'result' must be an object/],
+      ['{"type":"trial_end","trial":0,"state":"done","durationMs":5,"at":5}', /'state' must be one of completed, stopped, failed, cancelled/],
+      ['{"type":"report","trial":0,"iteration":1,"time":1,"metrics":{},"decision":"maybe","at":2}', /'decision' must be 'continue' or 'stop'/],
+      ['{"type":"checkpoint","at":3}', /line 2: unknown event type 'checkpoint'/],
+      ['[1,2]', /line 2: expected a JSON object with a string 'type'/],
+    ];
+    for (const [line, err] of cases) {
+      expect(() => parseJournal([good[0], line, good[1], ''].join('\n'), 'x.jsonl')).toThrow(err);
+      // whole JSON is not a torn write: an error as the last line too, not dropped
+      expect(() => parseJournal([good[0], line].join('\n'), 'x.jsonl')).toThrow(err);
+    }
+    // a header of this format version must carry its fields; another version is left to the version check
+    const v3 = { ...header, version: 3 };
+    const { data: _d, ...noData } = v3;
+    expect(() => parseJournal(JSON.stringify({ type: 'study', header: noData, at: 0 }) + '\n', 'x.jsonl')).toThrow(/'header\.data' must be an object/);
+    expect(parseJournal(JSON.stringify({ type: 'study', header: { ...noData, version: 1 }, at: 0 }) + '\n').events).toHaveLength(1);
+    // a metric written as null (JSON's NaN) is a valid record
+    const nanResult = { ...events[6], result: { ...result, score: null, metrics: { f1: null } } };
+    expect(parseJournal(JSON.stringify(nanResult) + '\n').events).toHaveLength(1);
+  });
+
+  it('after a failed write every later append fails too (nothing is glued to a torn line)', async () => {
+    const file = join(dir(), 'j.jsonl');
+    const j = new JournalTrialStore(file, { mode: 'create' });
+    j.append(events[0]);
+    const internals = j as unknown as { fd: number };
+    const writable = internals.fd;
+    internals.fd = openSync(file, 'r'); // the next write fails (EBADF)
+    expect(() => j.append(events[1])).toThrow(expect.objectContaining({ code: 'IO_ERROR', message: expect.stringMatching(/j\.jsonl': append failed: EBADF/) }));
+    closeSync(internals.fd);
+    internals.fd = writable; // the file could be written again, but the journal stays failed
+    expect(() => j.append(events[1])).toThrow(/append failed: EBADF/);
+    await j.close();
+    expect(readJournal(file).events).toEqual(events.slice(0, 1));
+  });
+
+  it('creates a journal exclusively: a second store on the same file is refused', () => {
+    const file = join(dir(), 'j.jsonl');
+    const a = new JournalTrialStore(file, { mode: 'create' });
+    expect(() => new JournalTrialStore(file, { mode: 'create' })).toThrow(expect.objectContaining({ code: 'ALREADY_EXISTS' }));
+    void a.close();
   });
 
   it('rejects corruption before the last line, naming the line', () => {

@@ -1,10 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { journalHeader, mergeShardFiles, mergeShards, studyKey } from '../../../src/hpo/shards.js';
 import { choice, constant, randint, uniform, type SearchSpace } from '../../../src/hpo/space.js';
 import { readJournal } from '../../../src/hpo/store/journal.js';
+import { MemoryTrialStore } from '../../../src/hpo/store/store.js';
+import type { StudyEvent } from '../../../src/hpo/store/events.js';
+import { TrainSpamError } from '../../../src/core/errors.js';
 import { FIFO_MAX_REPORTS, journalFileName, runStudy, type StudyOptions } from '../../../src/hpo/study.js';
 import { writeStudyArtifacts } from '../../../src/hpo/results.js';
 import { comparable, fakeFamilies, toyData } from './helpers.js';
@@ -20,6 +23,21 @@ const delayed: SearchSpace = {
 };
 
 describe('runStudy (in-process runner, fake estimators)', () => {
+  it('a progress report whose journal write fails fails its trial with that error (no unhandled rejection), under random search too', async () => {
+    class FullDisk extends MemoryTrialStore {
+      override append(e: StudyEvent): void {
+        if (e.type === 'report') throw new TrainSpamError('IO_ERROR', "journal 'j.jsonl': EFBIG: file too large, write", { file: 'j.jsonl' });
+        super.append(e);
+      }
+    }
+    const r = await runStudy({ ...base, trials: 3, workers: 2, space: delayed, store: new FullDisk() });
+    expect(r.trials).toHaveLength(3);
+    for (const t of r.trials) {
+      expect(t.state).toBe('failed');
+      expect(t.error).toMatchObject({ code: 'IO_ERROR', message: expect.stringContaining('EFBIG') });
+    }
+  });
+
   it('random search gives identical trials for 1 and 3 concurrent trials', async () => {
     const a = await runStudy({ ...base, workers: 1, space: delayed });
     const b = await runStudy({ ...base, workers: 3, space: delayed });
@@ -188,6 +206,44 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect((await runStudy({ ...base, trials: 2, journalDir: fresh })).state).toBe('completed');
   });
 
+  it('merge checks what a shard journal holds against its name and its study: shard count, index, version, its own trials', async () => {
+    const opts: StudyOptions = { ...base, trials: 6, workers: 1 };
+    const dir = tmp();
+    for (let k = 0; k < 2; k++) await runStudy({ ...opts, shard: { index: k, count: 2 }, journalDir: dir });
+    const text = (k: number) => readFileSync(join(dir, journalFileName(k, 2)), 'utf8');
+    const into = (files: Record<string, string>) => {
+      const d = tmp();
+      for (const [name, body] of Object.entries(files)) writeFileSync(join(d, name), body);
+      return d;
+    };
+    // shard 0 of 2 renamed as the only shard of 1: its header says 2 shards (and it lacks trials 1, 3, 5)
+    expect(() => mergeShards(into({ 'journal-shard-0-of-1.jsonl': text(0) }))).toThrow(/holds a shard of 2; its name says of 1/);
+    expect(() => mergeShards(into({ 'journal-shard-2-of-2.jsonl': text(0) }))).toThrow(/shard 2 of 2 does not exist/);
+    // a trial that belongs to the other shard
+    const lines = text(0).trimEnd().split('\n');
+    const foreign = lines.map((l) => l.replace(/"trial":0,/g, '"trial":1,')).join('\n') + '\n';
+    expect(() => mergeShards(into({ 'journal-shard-0-of-2.jsonl': foreign, 'journal-shard-1-of-2.jsonl': text(1) }))).toThrow(/holds trial 1, which is not one of shard 0 of 2 in a study of 6 trials/);
+    // a shard that ended without all of its trials is unfinished
+    const short = lines.filter((l) => !/"trial":4[,}]/.test(l)).join('\n') + '\n';
+    expect(() => mergeShards(into({ 'journal-shard-0-of-2.jsonl': short, 'journal-shard-1-of-2.jsonl': text(1) }))).toThrow(/shard\(s\) 0 .* did not finish/);
+    // another format version, though otherwise alike
+    const v2 = lines.map((l, i) => (i === 0 ? l.replace('"version":3', '"version":2') : l)).join('\n') + '\n';
+    const v2b = text(1).replace('"version":3', '"version":2');
+    expect(() => mergeShards(into({ 'journal-shard-0-of-2.jsonl': v2, 'journal-shard-1-of-2.jsonl': v2b }))).toThrow(/has format version 2; this train-spam merges version 3/);
+    expect(mergeShards(dir).state).toBe('completed');
+  });
+
+  it('--resume refuses a directory of journals written with another shard count', async () => {
+    const dir = tmp();
+    await runStudy({ ...base, trials: 4, shard: { index: 0, count: 2 }, journalDir: dir });
+    await expect(runStudy({ ...base, trials: 4, shard: { index: 0, count: 3 }, journalDir: dir, resume: true })).rejects.toThrow(
+      /--resume with 3 shard\(s\), but '.*' holds journals of another shard count \(journal-shard-0-of-2\.jsonl\)/,
+    );
+    expect(readdirSync(dir)).toEqual(['journal-shard-0-of-2.jsonl']);
+    // the same count resumes (nothing left to run)
+    expect((await runStudy({ ...base, trials: 4, shard: { index: 0, count: 2 }, journalDir: dir, resume: true })).state).toBe('completed');
+  });
+
   it('mergeShards reports missing and unfinished shards', async () => {
     const dir = tmp();
     await runStudy({ ...base, trials: 4, shard: { index: 0, count: 2 }, journalDir: dir });
@@ -298,5 +354,18 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(csv[0]).toContain('param.quality');
     expect(JSON.parse(readFileSync(p.trialsJson, 'utf8')).trials).toHaveLength(3);
     expect(existsSync(p.trialsJson)).toBe(true);
+  });
+
+  it('writes each artifact whole or not at all, best-config.json last, and a failure names the file', async () => {
+    const r = await runStudy({ ...base, trials: 3, workers: 1 });
+    const dir = tmp();
+    writeFileSync(join(dir, 'best-config.json'), 'old\n');
+    // the temporary sibling of best-config.json cannot be written (a folder stands in its way)
+    mkdirSync(join(dir, `best-config.json.tmp-${process.pid}`));
+    expect(() => writeStudyArtifacts(r, dir)).toThrow(expect.objectContaining({ code: 'IO_ERROR', message: expect.stringMatching(/cannot write .*best-config\.json: /) }));
+    expect(readFileSync(join(dir, 'best-config.json'), 'utf8')).toBe('old\n');
+    // the files written before it are whole
+    expect(JSON.parse(readFileSync(join(dir, 'trials.json'), 'utf8')).trials).toHaveLength(3);
+    expect(readdirSync(dir).sort()).toEqual(['best-config.json', `best-config.json.tmp-${process.pid}`, 'trials.csv', 'trials.json']);
   });
 });
