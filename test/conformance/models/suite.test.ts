@@ -8,7 +8,7 @@ import type { Payload } from '../../../src/core/payload.js';
 import type { Estimator, Fitted, FitOptions, TrainingData } from '../../../src/models/contract.js';
 import { estimatorChecks, type ConformanceOptions } from '../../../src/models/conformance.js';
 
-type Flaw = 'none' | 'ignoresStop' | 'nondeterministic' | 'lossyPayload' | 'noInputChecks' | 'lenientParams' | 'wrongIterations';
+type Flaw = 'none' | 'ignoresStop' | 'nondeterministic' | 'lossyPayload' | 'noInputChecks' | 'lenientParams' | 'wrongIterations' | 'nudgesValue' | 'renamesFeature';
 
 const spec = {
   rounds: { type: 'int', description: 'iterations', default: 5, min: 1, max: 50, search: { low: 1, high: 20 } },
@@ -17,6 +17,9 @@ const spec = {
 } as const satisfies ParamSpec;
 
 let calls = 0; // drives the non-deterministic flaw only
+// The data-mutating flaws change each training set once, after the fit, so repeated fits on it
+// still agree (only the 'leaves the training data unchanged' check may see the change).
+const mutated = new WeakSet<object>();
 
 class ToyFitted implements Fitted {
   readonly kind = 'logistic' as const;
@@ -85,6 +88,14 @@ class ToyEstimator implements Estimator {
       if (decision === 'stop' && this.flaw !== 'ignoresStop') break;
     }
     if (this.flaw === 'nondeterministic') w[0] += ++calls * 1e-3;
+    if (this.flaw === 'nudgesValue' && !mutated.has(X.dense.data)) {
+      mutated.add(X.dense.data);
+      X.dense.data[0] += 1e-9; // below the 1e-6 rounding an approximate fingerprint would apply
+    }
+    if (this.flaw === 'renamesFeature' && !mutated.has(X.featureNames)) {
+      mutated.add(X.featureNames);
+      (X.featureNames as string[])[0] += '_';
+    }
     return new ToyFitted(this.params, w, this.flaw === 'wrongIterations' ? done + 1 : done, this.flaw);
   }
 }
@@ -112,6 +123,8 @@ describe('conformance suite self-test', () => {
     ['lossyPayload', ['payload']],
     ['lenientParams', ['params']],
     ['wrongIterations', ['onIteration']],
+    ['nudgesValue', ['fit']],
+    ['renamesFeature', ['fit']],
   ] as const)('flaw %s fails %j', async (flaw, expected) => {
     expect(await failures(flaw)).toEqual(expected);
   });

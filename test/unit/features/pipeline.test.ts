@@ -7,6 +7,7 @@ import { assertFinite, selectRows } from '../../../src/core/matrix.js';
 import { fitFeaturePipeline, fitTransformFeaturePipeline } from '../../../src/features/pipeline.js';
 import type { EmailRecord } from '../../../src/data/schema.js';
 import { DAY, record, smallCorpus, T0 } from './records.js';
+import { expectSameMatrix } from './same-matrix.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fx = JSON.parse(readFileSync(path.resolve(here, '../../../../shared/fixtures/sklearn/tfidf-spam-pipeline.json'), 'utf8')) as {
@@ -73,21 +74,16 @@ describe('fitted feature pipeline', () => {
     assertFinite(X);
     for (const i of [0, 7, 399, 799]) {
       const one = pipe.transform([fixtureRecords[i]]);
-      const row = selectRows(X, [i]);
-      expect(Array.from(one.dense.data)).toEqual(Array.from(row.dense.data));
-      expect(Array.from(one.sparse.indices)).toEqual(Array.from(row.sparse.indices));
-      expect(Array.from(one.sparse.data)).toEqual(Array.from(row.sparse.data));
+      expectSameMatrix(one, selectRows(X, [i]));
     }
   });
 
   it('fitTransform equals fit then transform; fitting twice is bit-identical', () => {
     const { pipeline, matrix } = fitTransformFeaturePipeline(fixtureRecords);
     expect(pipeline.featureNames).toEqual(pipe.featureNames);
-    expect(Array.from(matrix.dense.data)).toEqual(Array.from(X.dense.data));
-    expect(Array.from(matrix.sparse.data)).toEqual(Array.from(X.sparse.data));
+    expectSameMatrix(matrix, X);
     const again = fitFeaturePipeline(fixtureRecords).transform(fixtureRecords);
-    expect(Array.from(again.dense.data)).toEqual(Array.from(X.dense.data));
-    expect(Array.from(again.sparse.indices)).toEqual(Array.from(X.sparse.indices));
+    expectSameMatrix(again, X);
   });
 
   it('TF-IDF is fitted on the training split only', () => {

@@ -71,7 +71,8 @@ describe.each(['default', 'min-df', 'spam-pipeline'])('TfidfVectorizer parity: %
       for (let k = 0; k < ref.length; k++) {
         expect(m.indices[a + k]).toBe(ref[k][0]);
         const d = Math.abs(m.data[a + k] - ref[k][1]);
-        if (d >= 1e-6) expect.fail(`row ${r} col ${ref[k][0]}: ${m.data[a + k]} vs ${ref[k][1]}`);
+        // !(d < tol), not d >= tol: a NaN entry must fail too.
+        if (!(d < 1e-6)) expect.fail(`row ${r} col ${ref[k][0]}: ${m.data[a + k]} vs ${ref[k][1]}`);
       }
     }
   });

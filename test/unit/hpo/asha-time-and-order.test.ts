@@ -46,6 +46,9 @@ describe('ASHA time axis: iterations over the family ceiling', () => {
       scheduler: { kind: 'asha', maxT: 9, gracePeriod: 1, reductionFactor: 3, metric: 'val_auc' },
       hooks: { onTrialReport: (e) => void seen.push({ trial: e.trial, iteration: e.iteration, time: e.time }) },
     });
+    // every trial reported at least once (the time checks below are not over an empty list)
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen.map((e) => e.trial)).size).toBe(r.trials.length);
     for (const e of seen) expect(e.time).toBeCloseTo((e.iteration / 12) * 9, 12);
     const small = r.trials.filter((t) => t.params.n_estimators === 3);
     expect(small.length).toBeGreaterThan(0);
@@ -71,8 +74,13 @@ describe('ASHA time axis: iterations over the family ceiling', () => {
       hooks: { onTrialReport: (e) => void seen.push({ trial: e.trial, iteration: e.iteration, time: e.time }) },
     });
     expect(new Set(r.trials.map((t) => t.params.n_estimators))).toEqual(new Set([3, 12]));
+    // reports from trials of both budgets, so the per-trial time scale is checked on each
+    expect(new Set(seen.map((e) => r.trials[e.trial].params.n_estimators))).toEqual(new Set([3, 12]));
     for (const e of seen) expect(e.time).toBeCloseTo((e.iteration / (r.trials[e.trial].params.n_estimators as number)) * 9, 12);
-    for (const t of r.trials.filter((x) => x.state === 'completed')) expect(seen.filter((e) => e.trial === t.trial).at(-1)!.time).toBe(9);
+    // each completed trial's last report is at time max_t
+    const completed = r.trials.filter((x) => x.state === 'completed');
+    expect(completed.length).toBeGreaterThan(0);
+    for (const t of completed) expect(seen.filter((e) => e.trial === t.trial).at(-1)?.time).toBe(9);
   });
 
   it('stops at time max_t only for trials of the family ceiling', () => {

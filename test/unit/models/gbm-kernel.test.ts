@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +13,9 @@ import type { NodeHistogram } from '../../../src/models/gbm/histogram.js';
 import { GradientBoosting, type FittedGbm } from '../../../src/models/gbm/index.js';
 import { typescriptKernel, type GbmKernel } from '../../../src/models/gbm/kernel.js';
 import { makeData } from './gbm-data.js';
-import { nativeKernel, nativeKernel2 } from './gbm-kernels.js';
+import { addonBuilt, addonFile, nativeKernel, nativeKernel2 } from './gbm-kernels.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const addonFile = path.resolve(here, '../../../native/build/Release/gbm_kernel.node');
 
 function forestArrays(m: FittedGbm): unknown[] {
   const f = m.forest;
@@ -82,8 +80,20 @@ describe('GBM kernel selection (TypeScript fallback)', () => {
   });
 });
 
-describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', () => {
+// Skipped only when the addon file is not built; a built addon that does not load fails (here and in gbm-kernels.ts).
+describe.skipIf(!addonBuilt)('native GBM kernel (skipped: addon not built)', () => {
   const native = nativeKernel as GbmKernel;
+
+  it('the built addon loads (default path, one and two threads): a load error, other ABI or failed self-check fails here', () => {
+    const lines: string[] = [];
+    const logger = makeLogger((l) => lines.push(l), 'debug');
+    expect(loadNativeGbmKernel({ env: {}, logger }), lines.join('\n')).not.toBeNull();
+    expect(loadNativeGbmKernel({ env: {}, threads: 2, logger }), lines.join('\n')).not.toBeNull();
+    expect(loadNativeGbmKernel({ env: {}, file: addonFile, logger }), lines.join('\n')).not.toBeNull();
+    expect(lines.join('\n')).toContain(JSON.stringify(addonFile));
+    expect(nativeKernel).not.toBeNull();
+    expect(nativeKernel2).not.toBeNull();
+  });
 
   it('loads with the expected ABI and passes the self-check', () => {
     expect(native.name).toBe('native');
@@ -249,7 +259,7 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
     ).toThrow(RangeError);
   });
 
-  it.skipIf(!existsSync(addonFile))('loads in worker threads (context-aware addon)', async () => {
+  it.skipIf(!addonBuilt)('loads in worker threads (context-aware addon)', async () => {
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');
       const m = require(workerData);
@@ -274,7 +284,7 @@ describe.skipIf(!nativeKernel)('native GBM kernel (skipped: addon not built)', (
   });
 });
 
-describe.skipIf(!nativeKernel2 || !existsSync(addonFile))('native GBM kernel, two threads (skipped: addon not built)', () => {
+describe.skipIf(!addonBuilt)('native GBM kernel, two threads (skipped: addon not built)', () => {
   it('buildSubtract on two threads leaves the same lists as the TypeScript kernel, the parent possibly starting later in its buffer', () => {
     // 150 sparse columns with many distinct values: 7 bin blocks and lists of ~50k entries, so the
     // call is split over the two threads (each half compacts its part of the parent in place).

@@ -6,6 +6,22 @@ import { tfRuntime } from '../../../src/models/mlp/backend.js';
 import { fitScaler } from '../../../src/models/mlp/network.js';
 import { SparseInputLayer, kernelTanh, type FirstLayerActivation } from '../../../src/models/mlp/sparse-input.js';
 
+/**
+ * The kernel gradient the last backward / backwardActivation left in the layer's WebAssembly memory
+ * for adamStep ([inputs × units], unpadded as backward() returns it). backwardActivation does not
+ * return it and backward() would recompute it from a new dY, so the test reads the layer's private
+ * view (TypeScript allows element access to private members).
+ */
+function keptKernelGradient(layer: SparseInputLayer): Float32Array {
+  const dw = layer['dwView'];
+  const padded = layer['padded'];
+  const { inputs, units } = layer;
+  expect(dw.length).toBe(inputs * padded);
+  const g = new Float32Array(inputs * units);
+  for (let i = 0; i < inputs; i++) g.set(dw.subarray(i * padded, i * padded + units), i * units);
+  return g;
+}
+
 describe('mlp sparse first layer (WebAssembly SIMD)', () => {
   const data = syntheticData({ rows: 200, seed: 3, denseCols: 6, sparseCols: 60, density: 0.1 });
   const scaler = fitScaler(data.X);
@@ -182,6 +198,7 @@ describe('mlp sparse first layer (WebAssembly SIMD)', () => {
           layer.setBatch(perm, 10, bs);
           layer.forwardActivation(bias, withMask ? mask : null);
           layer.backwardActivation(dy);
+          const gotW = keptKernelGradient(layer);
           const adamBefore = layer.kernel();
           layer.adamStep(0.01, 0);
           const moved = layer.kernel();
@@ -190,11 +207,20 @@ describe('mlp sparse first layer (WebAssembly SIMD)', () => {
             const x = denseRow(perm[10 + b]);
             for (let c = 0; c < inputs; c++) for (let o = 0; o < units; o++) refW[c * units + o] += x[c] * refDz[b][o];
           }
-          // Adam's first step moves each weight by −lr · sign(g) (to ε): the sign of the kernel's dW.
+          // The kernel gradient kept for adamStep, element by element (float32 sums of float32 dz).
+          expect(gotW.length).toBe(refW.length);
+          let worst = 0;
+          for (let i = 0; i < refW.length; i++) worst = Math.max(worst, Math.abs(gotW[i] - refW[i]) / (1 + Math.abs(refW[i])));
+          expect(worst).toBeLessThan(1e-5);
+          expect(refW.some((v) => Math.abs(v) > 0.1)).toBe(true);
+          // and it is the gradient adamStep uses: Adam's first step moves each weight by −lr · sign(g) (to ε).
+          let checked = 0;
           for (let i = 0; i < refW.length; i++) {
             if (Math.abs(refW[i]) < 1e-3) continue;
+            checked++;
             expect(Math.sign(adamBefore[i] - moved[i])).toBe(Math.sign(refW[i]));
           }
+          expect(checked).toBeGreaterThan(refW.length / 2);
           layer.release();
         }
       });
