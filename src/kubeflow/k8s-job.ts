@@ -63,6 +63,7 @@ export const jobSchema = obj({
       backoffLimit: opt(int),
       backoffLimitPerIndex: opt(int),
       maxFailedIndexes: opt(int),
+      podReplacementPolicy: opt(enm(['Failed', 'TerminatingOrFailed'])),
       activeDeadlineSeconds: opt(int),
       ttlSecondsAfterFinished: opt(int),
       template: req(obj({ metadata: opt(obj({ labels: opt(map(str(LABEL_VALUE))) })), spec: req(podSpec) })),
@@ -165,6 +166,9 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
     spec: {
       completionMode: 'Indexed', completions: o.shards, parallelism: o.shards,
       backoffLimitPerIndex: o.backoffLimitPerIndex ?? 2, maxFailedIndexes: 0,
+      // a retry resumes its shard's journal: its pod must not start while the old one still
+      // terminates (the default, TerminatingOrFailed, can overlap them: two writers of one journal)
+      podReplacementPolicy: 'Failed',
       activeDeadlineSeconds: o.activeDeadlineSeconds ?? 6 * 3600, ttlSecondsAfterFinished: 7 * 24 * 3600,
       template: {
         metadata: { labels },

@@ -9,7 +9,9 @@ const copy = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 describe('buildHpoManifests', () => {
   it('builds an Indexed Job with one pod per shard, per-index retries and a shared volume', () => {
     const j = base.shardJob;
-    expect(j.spec).toMatchObject({ completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimitPerIndex: 2 });
+    // a retried pod resumes its shard's journal, so it must not overlap the pod it replaces
+    expect(j.spec).toMatchObject({ completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimitPerIndex: 2, podReplacementPolicy: 'Failed' });
+    expect(j.spec.template.spec.containers[0].args.at(-1)).toBe('--resume');
     const pod = j.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');
     const c = pod.containers[0];
