@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { summarize, type StudyResult } from './results.js';
 import { JOURNAL_VERSION, headerDifference, isFinished, replay, type StudyHeader, type StudyState } from './store/events.js';
 import { readJournal } from './store/journal.js';
+import { shardTrials } from './searcher.js';
 import { METRIC_MODE, type MetricName } from './trial.js';
 
 /** A shard journal's file name: groups 1 and 2 are the shard index and count. */
@@ -90,9 +91,10 @@ export function mergeShardFiles(files: readonly string[], where: string, options
     }
     if (h.shardIndex !== s.index) throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds shard ${h.shardIndex}; its name says ${s.index}`, { file: s.file });
     if (h.shardCount !== count) throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds a shard of ${h.shardCount}; its name says of ${count}`, { file: s.file });
-    // shard k runs the trials i < trials with i % n === k, and no other
+    // a shard holds its own trials (shardTrials), and no other
+    const own = new Set(shardTrials(h.trials, s.index, count as number));
     for (const t of s.state.trials.keys()) {
-      if (t >= h.trials || t % (count as number) !== s.index) {
+      if (!own.has(t)) {
         throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds trial ${t}, which is not one of shard ${s.index} of ${count} in a study of ${h.trials} trials`, { file: s.file, trial: t });
       }
     }
@@ -100,10 +102,9 @@ export function mergeShardFiles(files: readonly string[], where: string, options
   const present = new Set(states.map((s) => s.index));
   const missing: number[] = [];
   for (let k = 0; k < (count as number); k++) if (!present.has(k)) missing.push(k);
-  // a shard is finished when it ended and every one of its trials ended for good
-  const ownTrials = (k: number) => Math.max(0, Math.ceil((ref.trials - k) / (count as number)));
+  // a shard is finished when it ended and every one of its own trials ended for good (it holds no other)
   const unfinished = states.filter(
-    (s) => s.state.ended !== 'completed' || s.state.trials.size !== ownTrials(s.index) || [...s.state.trials.values()].some((t) => !isFinished(t)),
+    (s) => s.state.ended !== 'completed' || s.state.trials.size !== shardTrials(ref.trials, s.index, count as number).length || [...s.state.trials.values()].some((t) => !isFinished(t)),
   );
   const requireComplete = options.requireComplete ?? true;
   if (requireComplete && missing.length) {

@@ -51,7 +51,7 @@ async function fileAbove(target: string): Promise<string | null> {
   }
 }
 
-/** writeTextFile for synchronous callers: the same temporary sibling, rename and error. */
+/** writeTextFile for synchronous callers (writeTextFile is this, awaited). */
 export function writeTextFileSync(file: string, text: string | Uint8Array): void {
   const target = path.resolve(file);
   const tmp = `${target}.tmp-${process.pid}`;
@@ -72,16 +72,8 @@ export function writeTextFileSync(file: string, text: string | Uint8Array): void
 /**
  * Writes a file atomically (temporary sibling + rename), creating the parent directories: a reader
  * sees the old file or the whole new one, and nothing is left on failure. Text is written as UTF-8.
+ * (The files are small: reports, plots, configs; the synchronous write is the one mechanism.)
  */
 export async function writeTextFile(file: string, text: string | Uint8Array): Promise<void> {
-  const target = path.resolve(file);
-  const tmp = `${target}.tmp-${process.pid}`;
-  try {
-    await fsp.mkdir(path.dirname(target), { recursive: true });
-    await fsp.writeFile(tmp, text);
-    await fsp.rename(tmp, target);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
-    throw new TrainSpamError('IO_ERROR', `cannot write ${target}: ${(e as Error).message}`, { file: target });
-  }
+  writeTextFileSync(file, text);
 }
