@@ -161,6 +161,13 @@ export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<Step
 }
 
 /** The step's parameters mapped onto the pipeline parameters they come from, validated. */
+/** The pipeline parameters this step was given (its other params are defaults, not the run's). */
+export function receivedParams(inv: StepInvocation): Set<string> {
+  const out = new Set<string>();
+  for (const def of inv.step.inputs.parameters) if (def.source.kind === 'pipeline' && def.name in inv.params) out.add(def.source.param);
+  return out;
+}
+
 export function stepParams(inv: StepInvocation): PipelineParams {
   const overrides: Record<string, unknown> = {};
   const flagOf = new Map<string, string>();
@@ -458,11 +465,20 @@ const modelEvaluationStep: Adapter = async (ctx, inv) => {
   const classification: MetricsMetadata = { kind: 'classification', labels: ['ham', 'spam'], matrix: c.confusionMatrix, roc };
   await writeJsonFile(output(inv, 'classification_metrics'), { labels: classification.labels, confusionMatrix: c.confusionMatrix, roc });
   const report = buildReportData({ runId: ctx.runId ?? 'kfp-step', startedAt: new Date(ctx.clock.now()).toISOString(), params: ctx.params, evaluation: ev, timings: [] }, new Date(ctx.clock.now()).toISOString());
+  // Only what this step was given: its other pipeline parameters (seed, thresholds, model name,
+  // ...) are defaults here, not the run's, and the report must not present them as the run's.
+  const received = receivedParams(inv);
   const html = renderHtmlReport({
     ...report,
     title: `train-spam evaluation (${String(scorer.metadata.model_kind ?? 'model')})`,
-    model: { ...report.model, kind: typeof scorer.metadata.model_kind === 'string' ? scorer.metadata.model_kind : null, params: JSON.stringify(scorer.metadata.params ?? null) },
-    decision: { outcome: 'not_promoted', headline: 'Evaluation only: the validation gates, the comparison and the promotion run in the next steps', reasons: [], modelName: ctx.params.model_name },
+    parameters: Object.fromEntries(Object.entries(report.parameters).filter(([k]) => received.has(k))),
+    model: {
+      ...report.model,
+      name: received.has('model_name') ? report.model.name : null,
+      kind: typeof scorer.metadata.model_kind === 'string' ? scorer.metadata.model_kind : null,
+      params: JSON.stringify(scorer.metadata.params ?? null),
+    },
+    decision: { outcome: 'not_promoted', headline: 'Evaluation only: the validation gates, the comparison and the promotion run in the next steps', reasons: [], modelName: received.has('model_name') ? ctx.params.model_name : null },
   });
   const reportFile = output(inv, 'report');
   await writeTextFile(reportFile, html);

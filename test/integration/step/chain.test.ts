@@ -185,7 +185,12 @@ describe('the containerised steps, chained as Kubeflow runs them', () => {
     expect(ev.latency.count).toBe(testF.X.rows);
     expect(ev.trainTestOverlap).toBe(test.info.trainTestOverlap);
     expect(Number(readParam('model-evaluation', 'f1_score'))).toBe(ev.candidate.f1);
-    expect(readFileSync(art('model-evaluation', 'report'), 'utf8')).toMatch(/<html[\s\S]*<\/html>/i);
+    const html = readFileSync(art('model-evaluation', 'report'), 'utf8');
+    expect(html).toMatch(/<html[\s\S]*<\/html>/i);
+    // the step is given no seed or thresholds: its report shows none (not the defaults 42, 0.85, ... as the run's)
+    const paramsSection = /<section id="parameters">([\s\S]*?)<\/section>/.exec(html)![1];
+    expect(paramsSection).toContain('mlflow_experiment_name');
+    for (const absent of ['>seed<', 'f1_threshold', 'num_hpo_trials', 'entity_data_path']) expect(paramsSection).not.toContain(absent);
     const evalOut = readJson(execOut('model-evaluation'));
     expect(evalOut.parameterValues).toEqual({ f1_score: ev.candidate.f1, auc_roc: ev.candidate.rocAuc });
     expect(evalOut.artifacts.metrics.artifacts[0].metadata).toMatchObject({ f1: ev.candidate.f1, roc_auc: ev.candidate.rocAuc });
