@@ -135,12 +135,17 @@ function normaliseAddress(addr: string | undefined): string | null {
   return v.length > 0 ? v : null;
 }
 
-/** Domain part after the last '@', lower-cased; null when the address has none. */
+/** A domain without what trails it in a header: '>', whitespace, dots ('example.com.>' → 'example.com'). */
+export function stripDomainTail(domain: string): string {
+  return domain.replace(/[>\s.]+$/, '');
+}
+
+/** Domain part after the last '@' (of an address the callers lower-case); null when the address has none. */
 export function domainOf(address: string | null): string | null {
   if (address === null) return null;
   const at = address.lastIndexOf('@');
   if (at < 0 || at === address.length - 1) return null;
-  return address.slice(at + 1).replace(/[>\s.]+$/, '') || null;
+  return stripDomainTail(address.slice(at + 1)) || null;
 }
 
 function countMailboxes(list: Address[] | undefined): number {

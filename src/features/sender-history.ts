@@ -14,6 +14,7 @@
  *   a later (or undated) e-mail reaches any feature, not even through a global constant.
  */
 import { invalidData, TrainSpamError } from '../core/errors.js';
+import { stripDomainTail } from '../data/mime.js';
 import type { EmailRecord } from '../data/schema.js';
 import { VIEW_NAMES, type DenseFeatureView } from './view.js';
 
@@ -94,8 +95,13 @@ function lowerBound(a: Float64Array, lo: number, hi: number, t: number): number 
   return lo;
 }
 
+/**
+ * The key of a domain in the history: trimmed, lower-cased and stripped as domainOf strips it, so
+ * that a table's own sender_domain column ('Example.COM.') and the domain the scorer takes from a
+ * raw e-mail's From ('x@example.com.') find the same entry.
+ */
 export function normaliseDomain(d: string): string {
-  return d.trim().toLowerCase();
+  return stripDomainTail(d.trim().toLowerCase());
 }
 
 /** Builds the history from training records and their labels (never from any other labels). */
@@ -115,8 +121,8 @@ export function buildSenderHistory(
     const t = r.event_timestamp;
     if (t === null || !Number.isFinite(t)) continue;
     all.push({ t, y });
-    if (r.sender_domain === null || r.sender_domain.trim() === '') continue;
-    const d = normaliseDomain(r.sender_domain);
+    const d = r.sender_domain === null ? '' : normaliseDomain(r.sender_domain);
+    if (d === '') continue;
     let list = byDomain.get(d);
     if (!list) byDomain.set(d, (list = []));
     list.push({ t, y });

@@ -13,6 +13,7 @@
  * NOT_FOUND for unreadable, truncated or non-parquet files.
  */
 import { TrainSpamError } from '../core/errors.js';
+import { MAX_YEAR, MIN_YEAR } from '../data/date.js';
 import { decodeHeader, domainOf, parseEmail, utf8Length } from '../data/mime.js';
 import { EMAIL_COLUMNS, type EmailRecord } from '../data/schema.js';
 import { openParquet, readColumns, type ParquetColumnInfo, type ParquetSource } from './parquet.js';
@@ -231,7 +232,9 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
           }
           seenIds.set(id, row);
         }
-        out.push(shape === 'raw' ? await fromRaw(filePath, canonical, col, k, row, id, label) : fromProcessed(col, k, id, label, sizeNotRead));
+        const rec = shape === 'raw' ? await fromRaw(filePath, canonical, col, k, row, id, label) : fromProcessed(col, k, id, label, sizeNotRead);
+        if (canonical.has('event_timestamp')) checkTimestamp(rec.event_timestamp, filePath, canonical.get('event_timestamp')!.name, row);
+        out.push(rec);
         spam += label;
       }
       taken[s] += out.length;
@@ -347,6 +350,32 @@ function int(v: unknown, dflt: number): number {
 function sizeBytes(v: unknown, subject: string, body: string, html: string | null): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   return utf8Length(subject) + utf8Length(body) + (html ? utf8Length(html) : 0);
+}
+
+const MIN_TIMESTAMP_MS = Date.UTC(MIN_YEAR, 0, 1);
+const MAX_TIMESTAMP_MS = Date.UTC(MAX_YEAR, 0, 1);
+
+/**
+ * An event_timestamp column is milliseconds since 1970 (or a parquet TIMESTAMP). A value outside
+ * the years the Date-header parser accepts (µs or ns written by mistake, or garbage) would shift
+ * every temporal and sender-history feature and skew them against serving (which reads real Date
+ * headers): an error naming the row, not a silent shift. Seconds cannot be told apart this way
+ * (they land in January–February 1970, where bogus spam dates such as the epoch itself also lie).
+ */
+const iso = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : 'beyond any date');
+
+function checkTimestamp(ms: number | null, file: string, column: string, row: number): void {
+  if (ms === null || (ms >= MIN_TIMESTAMP_MS && ms < MAX_TIMESTAMP_MS)) return;
+  // a unit is suggested only when it gives a date of the e-mail era (from 1980)
+  const as = (unit: string, f: number) => {
+    const t = ms * f;
+    return t >= Date.UTC(1980, 0, 1) && t < MAX_TIMESTAMP_MS ? ` (as ${unit} it would be ${iso(t)})` : '';
+  };
+  throw new TrainSpamError(
+    'INVALID_DATA',
+    `${file}: column "${column}" row ${row}: event_timestamp ${ms} is ${iso(ms)} as milliseconds, outside ${MIN_YEAR}–${MAX_YEAR}; expected milliseconds since 1970-01-01 UTC (or a parquet TIMESTAMP), or null for an unknown date${as('microseconds', 1e-3)}${as('nanoseconds', 1e-6)}`,
+    { file, column, row },
+  );
 }
 
 function timestamp(v: unknown): number | null {

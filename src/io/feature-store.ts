@@ -74,11 +74,20 @@ export async function listFeatureViews(dir: string): Promise<string[]> {
   } catch {
     throw new TrainSpamError('NOT_FOUND', `feature store: ${file} not found; materialise the views first`, { file });
   }
-  const reg = JSON.parse(text) as { version?: unknown; views?: Array<{ name?: unknown }> };
-  if (reg.version !== FORMAT_VERSION || !Array.isArray(reg.views) || !reg.views.every((v) => typeof v.name === 'string')) {
+  const reg = parseJsonOf(text, file, 'its registry') as { version?: unknown; views?: Array<{ name?: unknown }> } | null;
+  if (reg === null || typeof reg !== 'object' || reg.version !== FORMAT_VERSION || !Array.isArray(reg.views) || !reg.views.every((v) => v !== null && typeof v === 'object' && typeof v.name === 'string')) {
     throw new TrainSpamError('FORMAT_ERROR', `feature store: ${file} is not a version-${FORMAT_VERSION} registry`, { file });
   }
   return reg.views.map((v) => v.name as string);
+}
+
+/** JSON.parse with a FORMAT_ERROR naming the file and the part of it that is not JSON. */
+function parseJsonOf(text: string, file: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new TrainSpamError('FORMAT_ERROR', `feature store: ${file}: ${what} is not valid JSON (${(e as Error).message})`, { file });
+  }
 }
 
 /** Reads one materialised view back into a table (typed columns). */
@@ -95,7 +104,8 @@ export async function readFeatureView(dir: string, name: string): Promise<Featur
   });
   const kv = metadata.key_value_metadata?.find((k) => k.key === META_KEY)?.value;
   if (!kv) throw new TrainSpamError('FORMAT_ERROR', `feature store: ${file} lacks the '${META_KEY}' metadata`, { file });
-  const meta = JSON.parse(kv) as ViewMeta;
+  const meta = parseJsonOf(kv, file, `its '${META_KEY}' metadata`) as ViewMeta;
+  if (meta === null || typeof meta !== 'object') throw new TrainSpamError('FORMAT_ERROR', `feature store: ${file}: its '${META_KEY}' metadata is not a JSON object`, { file });
   if (meta.version !== FORMAT_VERSION || meta.name !== name || !Array.isArray(meta.features)) {
     throw new TrainSpamError('FORMAT_ERROR', `feature store: ${file} holds view '${meta.name}' version ${meta.version}; expected '${name}' version ${FORMAT_VERSION}`, { file });
   }

@@ -36,7 +36,11 @@ export interface FeatureRetrievalInput {
 export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalInput, options: { keepTrainTokens?: number } = {}): Promise<FeatureSet> {
   const t0 = ctx.clock.monotonic();
   const fitter = new FeaturePipelineFitter({ keepTrainTokens: options.keepTrainTokens ?? KEEP_TRAIN_TOKENS });
-  for await (const [train] of streamRowSets([data.train], { columns: FIT_COLUMNS })) if (train.length) fitter.add(train);
+  for await (const [train] of streamRowSets([data.train], { columns: FIT_COLUMNS })) {
+    // Ctrl-C stops the fitting pass at the next chunk too, not only the transform pass
+    if (ctx.signal.aborted) throw new TrainSpamError('CANCELLED', 'feature retrieval interrupted');
+    if (train.length) fitter.add(train);
+  }
   const { pipeline, trainTfidfNnz, trainTfidf } = finishFit(fitter, data.train);
   let trainRow = 0;
   /** The next `records` training rows: dense views computed, TF-IDF rows from the kept tokens. */

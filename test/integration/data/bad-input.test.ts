@@ -95,7 +95,37 @@ describe('the split', () => {
   });
 });
 
+describe('event timestamps', () => {
+  it('a timestamp outside 1970–2100 as milliseconds (µs or ns written by mistake) names the row and the likely unit', async () => {
+    const rows = [...Array.from({ length: 30 }, (_, i) => rec(i, 0, `ham ${i} text`)), ...Array.from({ length: 10 }, (_, i) => rec(50 + i, 1, `spam ${i} offer`))];
+    // row 7 holds 2002-09-02 in microseconds
+    rows[7] = { ...rows[7], event_timestamp: 1030968000 * 1e6 };
+    // data preparation reads the column (for its summary) and stops there
+    const e = await failure(dataPreparation(ctxFor(await table('micros.parquet', rows))));
+    expect(e.code).toBe('INVALID_DATA');
+    expect(e.message).toMatch(/micros\.parquet: column "event_timestamp" row 7: event_timestamp 1030968000000000 is \S+ as milliseconds, outside 1970–2100/);
+    expect(e.message).toMatch(/\(as microseconds it would be 2002-09-02T12:00:00\.000Z\)$/);
+    // null (an unknown date) and real milliseconds are fine
+    rows[7] = { ...rows[7], event_timestamp: null };
+    const ok = ctxFor(await table('null-date.parquet', rows));
+    const okData = await dataPreparation(ok);
+    const f = await featureRetrieval(ok, { train: okData.train, test: okData.test, trainGroups: okData.trainGroups });
+    expect(f.train.X.rows + f.test.X.rows).toBe(40);
+  });
+});
+
 describe('feature retrieval', () => {
+  it('Ctrl-C stops it in the fitting pass (an aborted signal: CANCELLED before any fit)', async () => {
+    // texts without a token: a fit would fail (empty vocabulary), so CANCELLED shows it never ran
+    const rows = [...Array.from({ length: 20 }, (_, i) => rec(i, 0, i % 2 ? 'the and of' : '')), ...Array.from({ length: 10 }, (_, i) => rec(50 + i, 1, i % 2 ? 'a an the' : ''))];
+    const file = await table('cancel.parquet', rows);
+    const data = await dataPreparation(ctxFor(file));
+    const ac = new AbortController();
+    ac.abort();
+    const e = await failure(featureRetrieval(ctxFor(file, ac.signal), { train: data.train, test: data.test, trainGroups: data.trainGroups }));
+    expect(e.code).toBe('CANCELLED');
+  });
+
   it('an empty vocabulary names the table and the columns the fit read', async () => {
     const rows = [...Array.from({ length: 20 }, (_, i) => rec(i, 0, i % 2 ? 'the and of' : '')), ...Array.from({ length: 10 }, (_, i) => rec(50 + i, 1, i % 2 ? 'a an the' : ''))];
     const file = await table('no-tokens.parquet', rows);

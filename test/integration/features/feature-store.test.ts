@@ -80,6 +80,11 @@ describe('offline feature store', () => {
       writeFileSync(path.join(empty, 'email_text_features.parquet'), 'not a parquet file at all');
       await expect(readFeatureView(empty, 'email_text_features')).rejects.toMatchObject({ code: 'FORMAT_ERROR' });
       await expect(readFeatureView(empty, '../escape')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      // a registry that is not JSON, or JSON of another shape: FORMAT_ERROR naming the file (was a bare SyntaxError)
+      writeFileSync(path.join(empty, 'registry.json'), '{views: [');
+      await expect(listFeatureViews(empty)).rejects.toMatchObject({ code: 'FORMAT_ERROR', message: expect.stringMatching(/registry\.json: its registry is not valid JSON/) });
+      writeFileSync(path.join(empty, 'registry.json'), 'null');
+      await expect(listFeatureViews(empty)).rejects.toMatchObject({ code: 'FORMAT_ERROR', message: expect.stringMatching(/registry\.json is not a version-\d+ registry/) });
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

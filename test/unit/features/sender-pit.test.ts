@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fitFeaturePipeline } from '../../../src/features/pipeline.js';
 import { buildSenderHistory } from '../../../src/features/sender-history.js';
 import type { EmailRecord } from '../../../src/data/schema.js';
+import { domainOf } from '../../../src/data/mime.js';
 import { DAY, record, T0 } from './records.js';
 
 const names = ['spam_ratio', 'email_count', 'days_since_first_seen', 'days_since_last_seen'];
@@ -84,6 +85,17 @@ describe('sender_domain_features point-in-time', () => {
   it('domain matching is case-insensitive', () => {
     const v = senderValues(train, y, [mk('q', 'D.COM', T0 + 9 * DAY, 0)]);
     expect(v[0].email_count).toBe(3);
+  });
+
+  it("a table's own sender_domain column and the domain the scorer takes from a raw From header find the same entry", () => {
+    // a processed table may carry 'Example.COM.'; a raw e-mail's From gives domainOf('x@example.com.>') = 'example.com'
+    const table = [mk('a', 'Example.COM.', T0, 1), mk('b', ' example.com> ', T0 + DAY, 1), mk('c', '.', T0, 0)];
+    const served = domainOf('x@example.com.>');
+    expect(served).toBe('example.com');
+    const v = senderValues(table, table.map((r) => r.label), [mk('q', served, T0 + 9 * DAY, 0)]);
+    expect(v[0].email_count).toBe(2);
+    // a domain that is nothing but what gets stripped is no domain
+    expect(buildSenderHistory(table, table.map((r) => r.label), 2).arrays.domains).toEqual(['example.com']);
   });
 
   it('test labels are never used: transform output is independent of the label field', () => {
