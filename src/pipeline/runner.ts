@@ -213,7 +213,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
         stagingScores,
       ),
     ));
-    const promotion = (record.promotion = await step('model-promotion', () => modelPromotion(ctx, gates, comparison)));
+    const promotion = (record.promotion = await step('model-promotion', () => modelPromotion(ctx, gates, comparison, { bestConfig: { model: tuned.kind, params: tuned.params } })));
     if (promotion.trackingError) trackingErrors.push(promotion.trackingError.message);
     exitCode = promotion.status === 'skipped' && (!gates.passed || !comparison.passed) ? EXIT_REJECTED : EXIT_PROMOTED;
   } catch (e) {

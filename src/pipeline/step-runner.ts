@@ -521,7 +521,10 @@ const modelPromotionStep: Adapter = async (ctx, inv) => {
     await logModelDir(ctx, modelDir);
     await logStepMetrics(ctx, 'test', { f1: evaluation.candidate.f1, roc_auc: evaluation.candidate.rocAuc });
   }
-  const r = await modelPromotion(ctx, gates, comparison, { artifactSha256: sha });
+  // --best-params (hpo-merge's {"model", "params"}, checked by the precheck) is tagged on a new version
+  const best = JSON.parse(String(inv.params.best_params)) as { model?: unknown; params?: unknown };
+  const bestConfig = typeof best.model === 'string' && best.params !== null && typeof best.params === 'object' ? { model: best.model, params: best.params as Record<string, unknown> } : undefined;
+  const r = await modelPromotion(ctx, gates, comparison, { artifactSha256: sha, ...(bestConfig ? { bestConfig } : {}) });
   // the step fails so that KFP retries it: the retry finds this version and sets the tag again
   if (r.trackingError) throw new TrainSpamError(r.trackingError.code, r.trackingError.message, { ...(r.trackingError.details ?? {}), version: r.version });
   return { parameters: { model_version: r.version ?? '' }, metadata: {}, summary: `${r.status}${r.version ? ` ${r.modelName} v${r.version}` : ''}: ${r.reason}` };

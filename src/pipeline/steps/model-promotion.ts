@@ -54,7 +54,12 @@ export interface PromotionOptions {
    * versions get the tag.
    */
   readonly artifactSha256?: string;
+  /** The tuned configuration ({ model, params }): tagged on a new version as BEST_CONFIG_TAG. */
+  readonly bestConfig?: { readonly model: string; readonly params: Readonly<Record<string, unknown>> };
 }
+
+/** Version tag holding the tuned configuration as JSON ({"model": ..., "params": {...}}). */
+export const BEST_CONFIG_TAG = 'train-spam.best_config';
 
 export async function modelPromotion(ctx: RunContext, gates: GateReport, comparison: ComparisonResult, options: PromotionOptions = {}): Promise<PromotionResult> {
   const name = ctx.params.model_name;
@@ -122,7 +127,7 @@ async function promoteLocked(
     before = state;
     // noted before registering: a run killed during the call is found by its run id
     await lock?.note(intentNote(runId, state, null, false));
-    version = await createVersion(ctx, name, runId, gates, comparison, sha);
+    version = await createVersion(ctx, name, runId, gates, comparison, options);
     status = 'promoted';
   }
   let what = 'note the new version in the model lock';
@@ -224,14 +229,16 @@ function checkComparisonCurrent(name: string, comparison: ComparisonResult, own:
 }
 
 /** Registers the version. After an answer that may have come after the server created it (timeout, lost connection, 5xx), looks for it by run id instead of registering twice. */
-async function createVersion(ctx: RunContext, name: string, runId: string, gates: GateReport, comparison: ComparisonResult, sha: string | undefined): Promise<ModelVersion> {
+async function createVersion(ctx: RunContext, name: string, runId: string, gates: GateReport, comparison: ComparisonResult, options: PromotionOptions): Promise<ModelVersion> {
   const { registry } = ctx.tracking!;
+  const sha = options.artifactSha256;
+  const best: Record<string, string> = options.bestConfig ? { [BEST_CONFIG_TAG]: JSON.stringify({ model: options.bestConfig.model, params: options.bestConfig.params }) } : {};
   try {
     return await registry.createModelVersion({
       name,
       source: `runs:/${runId}/${MODEL_ARTIFACT_PATH}`,
       runId,
-      tags: { ...promotionTags(gates, comparison), 'train-spam.image_tag': ctx.params.image_tag, ...(sha ? { [ARTIFACT_SHA_TAG]: sha } : {}) },
+      tags: { ...promotionTags(gates, comparison), 'train-spam.image_tag': ctx.params.image_tag, ...(sha ? { [ARTIFACT_SHA_TAG]: sha } : {}), ...best },
       description: `train-spam run ${runId}`,
     });
   } catch (e) {

@@ -13,7 +13,7 @@ import { resolvePipelineParams, type PipelineParams } from '../../../src/pipelin
 import { runPipeline, type PipelineRunResult } from '../../../src/pipeline/runner.js';
 import { openTracking, type TrackingHandle } from '../../../src/tracking/factory.js';
 import type { RunInfo } from '../../../src/tracking/contract.js';
-import { modelPromotion } from '../../../src/pipeline/steps/model-promotion.js';
+import { BEST_CONFIG_TAG, modelPromotion } from '../../../src/pipeline/steps/model-promotion.js';
 import type { RunContext } from '../../../src/pipeline/context.js';
 import { systemClock } from '../../../src/pipeline/context.js';
 import { evaluateBinary } from '../../../src/metrics/evaluation.js';
@@ -85,6 +85,8 @@ describe('pipeline end to end (local store)', () => {
     const staging = await handle.registry.getVersionByAlias('spam-detector', 'staging');
     expect(staging?.version).toBe('1');
     expect(staging?.currentStage).toBe('Staging');
+    // the version carries the tuned configuration that was refitted
+    expect(JSON.parse(staging!.tags[BEST_CONFIG_TAG])).toEqual({ model: first.record.tuned!.kind, params: first.record.tuned!.params });
     expect(first.reportPath && statSync(first.reportPath).size).toBeGreaterThan(1000);
     const html = readFileSync(first.reportPath!, 'utf8');
     expect(html).toContain('Promoted spam-detector v1');

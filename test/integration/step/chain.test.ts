@@ -19,7 +19,7 @@ import {
 } from '../../../src/pipeline/codecs.js';
 import { loadScorer } from '../../../src/serving/scorer.js';
 import { readRowSet } from '../../../src/io/email-table.js';
-import { ARTIFACT_SHA_TAG } from '../../../src/pipeline/steps/model-promotion.js';
+import { ARTIFACT_SHA_TAG, BEST_CONFIG_TAG } from '../../../src/pipeline/steps/model-promotion.js';
 
 const FIXTURE = resolve(__dirname, '../../../../shared/fixtures/parquet/emails-snappy.parquet');
 
@@ -216,6 +216,8 @@ describe('the containerised steps, chained as Kubeflow runs them', () => {
     expect(staging?.version).toBe('1');
     expect(staging?.tags[ARTIFACT_SHA_TAG]).toMatch(/^[0-9a-f]{64}$/);
     expect(staging?.tags['train-spam.image_tag']).toBe('0.1.0-test');
+    // the tuned configuration hpo-merge handed over (--best-params) is on the version
+    expect(JSON.parse(staging!.tags[BEST_CONFIG_TAG])).toEqual(JSON.parse(readParam('hpo-merge', 'best_params')));
     // the registered source downloads to an artifact that scores raw e-mails
     const runId = /^runs:\/([^/]+)\/model$/.exec(staging!.source)![1];
     const dl = await inspect.store.downloadArtifacts(runId as never, 'model', join(root, 'download'));
