@@ -46,10 +46,15 @@ export function gbmFromPayload(payload: Payload): FittedGbm {
   }
   const F = dc + sc;
   for (let t = 0; t < roots.length; t++) if (roots[t] < 0 || roots[t] >= n) throw bad(`tree ${t} root ${roots[t]} is out of range`);
+  // Every node has at most one parent (and no root has one): a tree, not a graph whose shared
+  // nodes would make a walk over all paths take exponential time on a crafted artifact.
+  const parents = new Uint8Array(n);
+  for (let t = 0; t < roots.length; t++) if (parents[roots[t]]++ > 0) throw bad(`tree ${t} shares its root ${roots[t]} with another tree`);
   for (let i = 0; i < n; i++) {
     if (feature[i] >= 0) {
       if (feature[i] >= F) throw bad(`node ${i} splits on feature ${feature[i]}, but the model has ${F} features`);
       if (!(left[i] > i && left[i] < n && right[i] > i && right[i] < n)) throw bad(`node ${i} has invalid children ${left[i]}, ${right[i]}`);
+      if (left[i] === right[i] || parents[left[i]]++ > 0 || parents[right[i]]++ > 0) throw bad(`node ${i}'s children ${left[i]}, ${right[i]} are reached from elsewhere too; the trees are not trees`);
       if (!Number.isFinite(threshold[i])) throw bad(`node ${i} has a non-finite threshold`);
     } else if (!Number.isFinite(value[i])) throw bad(`leaf ${i} has a non-finite value`);
   }

@@ -11,8 +11,10 @@ export const logisticParamSpec = {
     type: 'float',
     description: 'inverse regularisation strength (larger = weaker penalty), as in scikit-learn',
     default: 1,
-    min: 0,
-    minExclusive: true,
+    // beyond these C · loss or 1 / C overflows and L-BFGS cannot take a first step (the fit came
+    // back as the zero model, once even flagged converged)
+    min: 1e-12,
+    max: 1e12,
     search: { low: 1e-3, high: 1e3, log: true },
   },
   penalty: {

@@ -6,6 +6,7 @@ import { TrainSpamError, invalidArgument, invalidData } from '../../core/errors.
 import { assertBinaryLabels, assertFinite, numCols } from '../../core/matrix.js';
 import { resolveParams } from '../../core/params.js';
 import type { Estimator, FitOptions, TrainingData } from '../contract.js';
+import { checkValidationData } from '../gbm/checks.js';
 import { tfRuntime, type TfBackendName } from './backend.js';
 import { FittedMlp } from './fitted.js';
 import { fitScaler } from './network.js';
@@ -62,18 +63,9 @@ function checkFitInput(data: TrainingData, options: FitOptions, params: Readonly
       parameter: 'early_stopping_rounds',
     });
   }
-  if (val) {
-    if (val.X.dense.cols !== X.dense.cols || val.X.sparse.cols !== X.sparse.cols) {
-      throw invalidData(
-        `mlp fit: validation matrix has ${val.X.dense.cols} dense + ${val.X.sparse.cols} sparse columns; training has ${X.dense.cols} + ${X.sparse.cols}`,
-      );
-    }
-    if (val.y.length !== val.X.rows) throw invalidData(`mlp fit: validation has ${val.X.rows} feature rows but ${val.y.length} labels`);
-    for (let i = 0; i < val.y.length; i++) {
-      if (val.y[i] !== 0 && val.y[i] !== 1) throw invalidData(`mlp fit validation labels: row ${i} has label ${val.y[i]}; expected 0 or 1`, { row: i });
-    }
-    assertFinite(val.X);
-  }
+  // the checks GBM and logistic regression make (zero rows included: an empty validation set
+  // used to fail only after a whole epoch, with a message about log_loss)
+  if (val) checkValidationData('mlp fit', val, X.dense.cols, X.sparse.cols);
 }
 
 /** Loads TensorFlow.js and its backend as the first fit would (default backend choice). */

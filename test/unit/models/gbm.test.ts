@@ -245,6 +245,30 @@ describe.each(KERNELS)('%s kernel', (kernelName, kernel, K) => {
       expect(() => gbmFromPayload({ ...bad, version: 99 })).toThrow(/version 99/);
     });
 
+    it('refuses a payload whose nodes are shared between parents (a crafted graph: prediction over all its paths would take exponential time)', async () => {
+      const m = await new GradientBoosting({ ...base, max_depth: 3 }).fit(train, { ...K, seed: 4 });
+      const p = m.toPayload();
+      const feature = p.arrays.feature as Int32Array;
+      const left = (p.arrays.left as Int32Array).slice();
+      const right = (p.arrays.right as Int32Array).slice();
+      // an inner node whose two children are the same node
+      const inner = Array.from(feature).findIndex((f) => f >= 0);
+      const shared = { ...p, arrays: { ...p.arrays, left, right: Object.assign(right.slice(), { [inner]: left[inner] }) } };
+      expect(() => gbmFromPayload(shared)).toThrow(/children .* are reached from elsewhere too/);
+      // two inner nodes pointing at one child: the root's left child (inner at depth 3) takes the root's right child as its own
+      const a = (p.arrays.roots as Int32Array)[0];
+      const c = left[a];
+      expect(feature[c]).toBeGreaterThanOrEqual(0);
+      expect(right[a]).toBeGreaterThan(c);
+      const twoParents = right.slice();
+      twoParents[c] = right[a];
+      expect(() => gbmFromPayload({ ...p, arrays: { ...p.arrays, right: twoParents } })).toThrow(/reached from elsewhere too/);
+      const roots = (p.arrays.roots as Int32Array).slice();
+      roots[1] = roots[0];
+      expect(() => gbmFromPayload({ ...p, arrays: { ...p.arrays, roots } })).toThrow(/tree 1 shares its root/);
+      expect(gbmFromPayload(p).predictProba(valid.X)).toEqual(m.predictProba(valid.X));
+    });
+
     it('branch-free layout prediction equals the generic traversal; forests without adjacent children fall back', async () => {
       const m = await new GradientBoosting({ ...base, max_depth: 5 }).fit(train, { ...K, seed: 2 });
       const f = m.forest;

@@ -177,7 +177,10 @@ describe('LogisticRegression', () => {
   });
 
   it('rejects bad hyperparameters and bad data', async () => {
-    expect(() => new LogisticRegression({ C: 0 })).toThrow(/'C'.*\(0, inf\)/);
+    expect(() => new LogisticRegression({ C: 0 })).toThrow(/'C' = 0 is invalid; expected a number in \[1e-12, 1000000000000\]/);
+    // values whose C · loss or 1 / C overflow: the solver could not move and returned the zero model
+    expect(() => new LogisticRegression({ C: 1e-20 })).toThrow(/'C' = 1e-20 is invalid/);
+    expect(() => new LogisticRegression({ C: 1e306 })).toThrow(/'C' = 1e\+306 is invalid/);
     expect(() => new LogisticRegression({ penalty: 'l3' })).toThrow(/'penalty'/);
     expect(() => new LogisticRegression({ l1_ratio: 2 })).toThrow(/'l1_ratio'.*\[0, 1\]/);
     expect(() => new LogisticRegression({ max_iter: 0 })).toThrow(/'max_iter'/);

@@ -211,6 +211,20 @@ describe('MLP payload', () => {
     expect(p.meta.iterations).toBe(5);
   });
 
+  it('checks its validation data before training, as GBM and logistic regression do (an empty set, a wrong layout, a bad label)', async () => {
+    const { featureMatrix, denseMatrix, emptyCsr } = await import('../../../src/core/matrix.js');
+    let epochs = 0;
+    const fit = (validation: typeof val) => new MlpClassifier(small).fit(train, { seed: 1, validation, onIteration: () => void epochs++ });
+    const empty = { X: featureMatrix(denseMatrix(0, 5, new Float64Array(0)), emptyCsr(0, 40), val.X.featureNames), y: new Uint8Array(0) };
+    await expect(fit(empty)).rejects.toThrow(/mlp fit: validation data has zero rows/);
+    const narrow = { X: featureMatrix(denseMatrix(val.X.rows, 5, val.X.dense.data), emptyCsr(val.X.rows, 39), val.X.featureNames.slice(0, 44)), y: val.y };
+    await expect(fit(narrow)).rejects.toThrow(/mlp fit: validation data has 44 features/);
+    const y = val.y.slice();
+    y[7] = 2;
+    await expect(fit({ X: val.X, y })).rejects.toThrow(/mlp fit: validation label at row 7 is 2/);
+    expect(epochs).toBe(0);
+  });
+
   it('rejects damaged payloads with FORMAT_ERROR naming the problem', async () => {
     const p = (await new MlpClassifier(small).fit(train, { seed: 1 })).toPayload();
     const { ['layer1.bias']: _dropped, ...rest } = p.arrays;
