@@ -351,6 +351,15 @@ export function estimatorChecks(factory: EstimatorFactory, opts: ConformanceOpti
       },
     },
     {
+      name: 'bad input: a non-finite seed or a fractional reportEvery → INVALID_ARGUMENT, and empty validation data → INVALID_DATA',
+      async run() {
+        await expectCode('seed NaN', () => factory(fast).fit(train, { seed: NaN }), 'INVALID_ARGUMENT');
+        await expectCode('reportEvery 0.5', () => factory(fast).fit(train, { ...seedOpts, reportEvery: 0.5, onIteration: () => undefined }), 'INVALID_ARGUMENT');
+        const validation = { X: selectRows(train.X, []), y: new Uint8Array(0) };
+        await expectCode('empty validation data', () => factory(fast).fit(train, { ...seedOpts, validation }), 'INVALID_DATA');
+      },
+    },
+    {
       name: 'cancellation: an aborted signal rejects fit with CANCELLED',
       async run() {
         const ac = new AbortController();

@@ -12,7 +12,7 @@ import { Rng, deriveSeed } from '../../core/random.js';
 import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js';
 import { NO_MEMO } from '../memo.js';
 import { binRows, columnBins, fitBins } from './binning.js';
-import { checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from './checks.js';
+import { checkFitOptions, checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from './checks.js';
 import { meanLogLossFromMargin, rocAuc } from './evaluation.js';
 import { addTreeBinned, addTreeColumns, forestMargins, ForestBuilder, layoutMargins, PREDICT_BLOCK, predictLayout, type FlatForest, type PredictLayout } from './forest.js';
 import { logisticGradients, logit, sigmoid } from './objective.js';
@@ -51,6 +51,7 @@ export class GradientBoosting implements Estimator {
   async fit(data: TrainingData, options: FitOptions): Promise<FittedGbm> {
     const p = this.params;
     checkTrainingData(OWNER, data);
+    checkFitOptions(OWNER, options);
     const { X, y } = data;
     const val = options.validation;
     if (val) checkValidationData(OWNER, val, X.dense.cols, X.sparse.cols);

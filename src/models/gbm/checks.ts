@@ -1,7 +1,7 @@
 /**
  * Boundary checks and the iteration-report plumbing shared by the GBM and logistic models.
  */
-import { TrainSpamError, invalidData } from '../../core/errors.js';
+import { TrainSpamError, invalidArgument, invalidData } from '../../core/errors.js';
 import { assertBinaryLabels, assertFinite, type FeatureMatrix } from '../../core/matrix.js';
 import type { FitOptions, IterationDecision, TrainingData } from '../contract.js';
 
@@ -13,6 +13,14 @@ export function checkTrainingData(owner: string, data: TrainingData, what = 'tra
   if (X.dense.cols + X.sparse.cols === 0) throw invalidData(`${owner}: ${what} has no feature columns`);
   assertFinite(X);
   assertBinaryLabels(y, `${owner}: ${what} labels`);
+}
+
+/** The fit options every model checks: a finite seed, and reportEvery an integer >= 1 when given. */
+export function checkFitOptions(owner: string, options: FitOptions): void {
+  if (!Number.isFinite(options.seed)) throw invalidArgument(`${owner}: seed is ${options.seed}; expected a finite number`, { parameter: 'seed' });
+  if (options.reportEvery !== undefined && !(Number.isInteger(options.reportEvery) && options.reportEvery >= 1)) {
+    throw invalidArgument(`${owner}: reportEvery is ${options.reportEvery}; expected an integer >= 1`, { parameter: 'reportEvery' });
+  }
 }
 
 /** Validation data may hold a single class (AUC is then left out of reports), but must match the training layout. */

@@ -13,7 +13,7 @@ import { assertFinite, type FeatureMatrix } from '../../core/matrix.js';
 import { resolveParams } from '../../core/params.js';
 import type { JsonValue, Payload } from '../../core/payload.js';
 import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js';
-import { checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from '../gbm/checks.js';
+import { checkFitOptions, checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from '../gbm/checks.js';
 import { meanLogLossFromMargin, rocAuc } from '../gbm/evaluation.js';
 import { QuasiNewton } from './lbfgs.js';
 import { dataLossGrad, lossResiduals, margins, sigmoid } from './loss.js';
@@ -36,6 +36,7 @@ export class LogisticRegression implements Estimator {
   async fit(data: TrainingData, options: FitOptions): Promise<FittedLogistic> {
     const p = this.params;
     checkTrainingData(OWNER, data);
+    checkFitOptions(OWNER, options);
     const { X, y } = data;
     const dc = X.dense.cols;
     const sc = X.sparse.cols;

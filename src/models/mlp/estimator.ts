@@ -6,7 +6,7 @@ import { TrainSpamError, invalidArgument, invalidData } from '../../core/errors.
 import { assertBinaryLabels, assertFinite, numCols } from '../../core/matrix.js';
 import { resolveParams } from '../../core/params.js';
 import type { Estimator, FitOptions, TrainingData } from '../contract.js';
-import { checkValidationData } from '../gbm/checks.js';
+import { checkFitOptions, checkValidationData } from '../gbm/checks.js';
 import { tfRuntime, type TfBackendName } from './backend.js';
 import { FittedMlp } from './fitted.js';
 import { fitScaler } from './network.js';
@@ -49,10 +49,7 @@ export class MlpClassifier implements Estimator {
 
 function checkFitInput(data: TrainingData, options: FitOptions, params: Readonly<MlpParams>): void {
   const { X, y } = data;
-  if (!Number.isFinite(options.seed)) throw invalidArgument(`mlp fit: seed is ${options.seed}; expected a finite number`, { parameter: 'seed' });
-  if (options.reportEvery !== undefined && !(Number.isInteger(options.reportEvery) && options.reportEvery >= 1)) {
-    throw invalidArgument(`mlp fit: reportEvery is ${options.reportEvery}; expected an integer >= 1`, { parameter: 'reportEvery' });
-  }
+  checkFitOptions('mlp fit', options);
   if (y.length !== X.rows) throw invalidData(`mlp fit: ${X.rows} feature rows but ${y.length} labels`);
   assertBinaryLabels(y, 'mlp fit labels');
   if (numCols(X) === 0) throw invalidData('mlp fit: the feature matrix has no columns');

@@ -7,6 +7,7 @@ import { resolveParams, type ParamSpec } from '../../../src/core/params.js';
 import type { Payload } from '../../../src/core/payload.js';
 import type { Estimator, Fitted, FitOptions, TrainingData } from '../../../src/models/contract.js';
 import { estimatorChecks, type ConformanceOptions } from '../../../src/models/conformance.js';
+import { checkFitOptions, checkValidationData } from '../../../src/models/gbm/checks.js';
 
 type Flaw = 'none' | 'ignoresStop' | 'nondeterministic' | 'lossyPayload' | 'noInputChecks' | 'lenientParams' | 'wrongIterations' | 'nudgesValue' | 'renamesFeature';
 
@@ -64,6 +65,8 @@ class ToyEstimator implements Estimator {
       if (y.length !== X.rows) throw invalidData('label count differs from rows');
       assertBinaryLabels(y);
       assertFinite(X);
+      checkFitOptions('toy', options);
+      if (options.validation) checkValidationData('toy', options.validation, X.dense.cols, X.sparse.cols);
     }
     if (options.signal?.aborted) throw new TrainSpamError('CANCELLED', 'aborted');
     const cols = numCols(X);
@@ -129,6 +132,6 @@ describe('conformance suite self-test', () => {
     expect(await failures(flaw)).toEqual(expected);
   });
   it('missing input validation fails the bad-input checks', async () => {
-    expect(await failures('noInputChecks')).toEqual(['bad input', 'bad input', 'bad input']);
+    expect(await failures('noInputChecks')).toEqual(['bad input', 'bad input', 'bad input', 'bad input']);
   });
 });
