@@ -23,6 +23,15 @@ export function checkFitOptions(owner: string, options: FitOptions): void {
   }
 }
 
+/**
+ * A dense column whose mean or spread overflows a double (values beyond about 1e154) cannot be
+ * standardised: left as it was it zeroed the column (logistic) or made every probability NaN (MLP).
+ */
+export function unscalableColumn(owner: string, X: FeatureMatrix, column: number): TrainSpamError {
+  const name = X.featureNames[column] ?? `#${column}`;
+  return invalidData(`${owner}: dense feature '${name}' (column ${column}) has values too large to standardise (its spread overflows a double: |x| beyond about 1e154); rescale it`, { column, feature: name });
+}
+
 /** Validation data may hold a single class (AUC is then left out of reports), but must match the training layout. */
 export function checkValidationData(owner: string, data: TrainingData, denseCols: number, sparseCols: number): void {
   const { X, y } = data;

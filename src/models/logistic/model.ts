@@ -13,7 +13,7 @@ import { assertFinite, type FeatureMatrix } from '../../core/matrix.js';
 import { resolveParams } from '../../core/params.js';
 import type { JsonValue, Payload } from '../../core/payload.js';
 import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js';
-import { checkFitOptions, checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from '../gbm/checks.js';
+import { checkFitOptions, checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted, unscalableColumn } from '../gbm/checks.js';
 import { meanLogLossFromMargin, rocAuc } from '../gbm/evaluation.js';
 import { QuasiNewton } from './lbfgs.js';
 import { dataLossGrad, lossResiduals, margins, sigmoid } from './loss.js';
@@ -58,7 +58,7 @@ export class LogisticRegression implements Estimator {
       l1 = new Float64Array(d + 1);
       for (let j = 0; j < d; j++) l1[j] = rho;
     }
-    const scaler = p.scale_dense && dc > 0 ? denseScaler(X.dense.data, n, dc, fitIntercept) : null;
+    const scaler = p.scale_dense && dc > 0 ? denseScaler(X, n, dc, fitIntercept) : null;
     const dense = scaler ? scaleDense(X.dense.data, n, dc, scaler) : X.dense.data;
     const { indptr, indices, data: values } = X.sparse;
     let lastDataLoss = 0;
@@ -136,7 +136,8 @@ interface DenseScaler {
 }
 
 /** Column means (0 without an intercept: centring would need one) and standard deviations (1 for constant columns). */
-function denseScaler(dense: Float64Array, n: number, dc: number, center: boolean): DenseScaler {
+function denseScaler(X: FeatureMatrix, n: number, dc: number, center: boolean): DenseScaler {
+  const dense = X.dense.data;
   const mean = new Float64Array(dc);
   const sq = new Float64Array(dc);
   for (let i = 0; i < n; i++) {
@@ -154,6 +155,7 @@ function denseScaler(dense: Float64Array, n: number, dc: number, center: boolean
   const scale = new Float64Array(dc);
   for (let j = 0; j < dc; j++) {
     const sd = Math.sqrt(sq[j] / n);
+    if (!Number.isFinite(sd) || !Number.isFinite(mean[j])) throw unscalableColumn(OWNER, X, j);
     scale[j] = sd > 1e-12 ? sd : 1;
   }
   if (!center) mean.fill(0);

@@ -8,6 +8,7 @@ import { invalidData } from '../../core/errors.js';
 import { numCols, type FeatureMatrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/random.js';
 import { WasmUnits } from './forward-wasm.js';
+import { unscalableColumn } from '../gbm/checks.js';
 
 export type Activation = 'relu' | 'tanh';
 
@@ -49,7 +50,8 @@ export function fitScaler(X: FeatureMatrix): DenseScaler {
   }
   for (let c = 0; c < cols; c++) {
     const sd = Math.sqrt(scale[c] / rows);
-    scale[c] = sd > 1e-12 && Number.isFinite(sd) ? sd : 1;
+    if (!Number.isFinite(sd) || !Number.isFinite(mean[c])) throw unscalableColumn('mlp fit', X, c);
+    scale[c] = sd > 1e-12 ? sd : 1;
   }
   return { mean, scale };
 }

@@ -177,6 +177,9 @@ describe('LogisticRegression', () => {
   });
 
   it('rejects bad hyperparameters and bad data', async () => {
+    // a dense column whose spread overflows a double (it used to be zeroed silently)
+    const huge = { X: { ...train.X, dense: { ...train.X.dense, data: train.X.dense.data.map((v, i) => (i % train.X.dense.cols === 1 ? (i % 2 ? 1e300 : -1e300) : v)) } }, y: train.y };
+    await expect(new LogisticRegression({}).fit(huge, { seed: 1 })).rejects.toThrow(new RegExp(`dense feature '${train.X.featureNames[1]}' \\(column 1\\) has values too large to standardise`));
     expect(() => new LogisticRegression({ C: 0 })).toThrow(/'C' = 0 is invalid; expected a number in \[1e-12, 1000000000000\]/);
     // values whose C · loss or 1 / C overflow: the solver could not move and returned the zero model
     expect(() => new LogisticRegression({ C: 1e-20 })).toThrow(/'C' = 1e-20 is invalid/);

@@ -223,6 +223,10 @@ describe('MLP payload', () => {
     y[7] = 2;
     await expect(fit({ X: val.X, y })).rejects.toThrow(/mlp fit: validation label at row 7 is 2/);
     expect(epochs).toBe(0);
+    // a dense column whose spread overflows a double (every probability used to come out NaN)
+    const d = train.X.dense;
+    const huge = { X: { ...train.X, dense: { ...d, data: d.data.map((v, i) => (i % d.cols === 2 ? (i % 2 ? 1e300 : -1e300) : v)) } }, y: train.y };
+    await expect(new MlpClassifier(small).fit(huge, { seed: 1 })).rejects.toThrow(new RegExp(`mlp fit: dense feature '${train.X.featureNames[2]}' \\(column 2\\) has values too large to standardise`));
   });
 
   it('rejects damaged payloads with FORMAT_ERROR naming the problem', async () => {
