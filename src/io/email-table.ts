@@ -355,6 +355,8 @@ function sizeBytes(v: unknown, subject: string, body: string, html: string | nul
 const MIN_TIMESTAMP_MS = Date.UTC(MIN_YEAR, 0, 1);
 const MAX_TIMESTAMP_MS = Date.UTC(MAX_YEAR, 0, 1);
 
+const iso = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : 'beyond any date');
+
 /**
  * An event_timestamp column is milliseconds since 1970 (or a parquet TIMESTAMP). A value outside
  * the years the Date-header parser accepts (µs or ns written by mistake, or garbage) would shift
@@ -362,8 +364,6 @@ const MAX_TIMESTAMP_MS = Date.UTC(MAX_YEAR, 0, 1);
  * headers): an error naming the row, not a silent shift. Seconds cannot be told apart this way
  * (they land in January–February 1970, where bogus spam dates such as the epoch itself also lie).
  */
-const iso = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : 'beyond any date');
-
 function checkTimestamp(ms: number | null, file: string, column: string, row: number): void {
   if (ms === null || (ms >= MIN_TIMESTAMP_MS && ms < MAX_TIMESTAMP_MS)) return;
   // a unit is suggested only when it gives a date of the e-mail era (from 1980)

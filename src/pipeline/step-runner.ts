@@ -160,21 +160,25 @@ export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<Step
   }
 }
 
-/** The step's parameters mapped onto the pipeline parameters they come from, validated. */
-/** The pipeline parameters this step was given (its other params are defaults, not the run's). */
-export function receivedParams(inv: StepInvocation): Set<string> {
-  const out = new Set<string>();
-  for (const def of inv.step.inputs.parameters) if (def.source.kind === 'pipeline' && def.name in inv.params) out.add(def.source.param);
+/** The step's inputs this invocation was given that come from pipeline parameters: [input name, pipeline parameter]. */
+function givenPipelineInputs(inv: StepInvocation): [string, string][] {
+  const out: [string, string][] = [];
+  for (const def of inv.step.inputs.parameters) if (def.source.kind === 'pipeline' && def.name in inv.params) out.push([def.name, def.source.param]);
   return out;
 }
 
+/** The pipeline parameters this step was given (its other params are defaults, not the run's). */
+export function receivedParams(inv: StepInvocation): Set<string> {
+  return new Set(givenPipelineInputs(inv).map(([, param]) => param));
+}
+
+/** The step's parameters mapped onto the pipeline parameters they come from, validated. */
 export function stepParams(inv: StepInvocation): PipelineParams {
   const overrides: Record<string, unknown> = {};
   const flagOf = new Map<string, string>();
-  for (const def of inv.step.inputs.parameters) {
-    if (def.source.kind !== 'pipeline' || !(def.name in inv.params)) continue;
-    overrides[def.source.param] = inv.params[def.name];
-    flagOf.set(def.source.param, `--${def.name.replace(/_/g, '-')}`);
+  for (const [name, param] of givenPipelineInputs(inv)) {
+    overrides[param] = inv.params[name];
+    flagOf.set(param, `--${name.replace(/_/g, '-')}`);
   }
   try {
     return resolvePipelineParams(overrides, { partial: true });
@@ -522,13 +526,22 @@ const modelPromotionStep: Adapter = async (ctx, inv) => {
     await logStepMetrics(ctx, 'test', { f1: evaluation.candidate.f1, roc_auc: evaluation.candidate.rocAuc });
   }
   // --best-params (hpo-merge's {"model", "params"}, checked by the precheck) is tagged on a new version
-  const best = JSON.parse(String(inv.params.best_params)) as { model?: unknown; params?: unknown };
+  const best = parseBestParams(inv.params.best_params) as { model?: unknown; params?: unknown };
   const bestConfig = typeof best.model === 'string' && best.params !== null && typeof best.params === 'object' ? { model: best.model, params: best.params as Record<string, unknown> } : undefined;
   const r = await modelPromotion(ctx, gates, comparison, { artifactSha256: sha, ...(bestConfig ? { bestConfig } : {}) });
   // the step fails so that KFP retries it: the retry finds this version and sets the tag again
   if (r.trackingError) throw new TrainSpamError(r.trackingError.code, r.trackingError.message, { ...(r.trackingError.details ?? {}), version: r.version });
   return { parameters: { model_version: r.version ?? '' }, metadata: {}, summary: `${r.status}${r.version ? ` ${r.modelName} v${r.version}` : ''}: ${r.reason}` };
 };
+
+/** --best-params as given (a JSON string, or already an object); undefined when it is not JSON. */
+function parseBestParams(v: unknown): unknown {
+  try {
+    return typeof v === 'string' ? JSON.parse(v) : v;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Checks of a step's arguments that need none of its input files, made before anything else (no
@@ -542,12 +555,7 @@ const PRECHECKS: Partial<Record<StepName, (inv: StepInvocation, params: Pipeline
   },
   'model-promotion': (inv) => {
     const v = inv.params.best_params;
-    let parsed: unknown;
-    try {
-      parsed = typeof v === 'string' ? JSON.parse(v) : v;
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = parseBestParams(v);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw invalidArgument(`--best-params must be the JSON object hpo-merge writes ({"model": ..., "params": {...}}); got ${JSON.stringify(v)}`, { usage: true, flag: '--best-params' });
     }
