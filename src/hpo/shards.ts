@@ -80,6 +80,7 @@ export function mergeShardFiles(files: readonly string[], where: string, options
     states.push({ index, file, state });
   }
   const ref = states[0].state.header as StudyHeader;
+  const ownCount = new Map<number, number>();
   for (const s of states) {
     const h = s.state.header as StudyHeader;
     if (h.version !== JOURNAL_VERSION) {
@@ -93,6 +94,7 @@ export function mergeShardFiles(files: readonly string[], where: string, options
     if (h.shardCount !== count) throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds a shard of ${h.shardCount}; its name says of ${count}`, { file: s.file });
     // a shard holds its own trials (shardTrials), and no other
     const own = new Set(shardTrials(h.trials, s.index, count as number));
+    ownCount.set(s.index, own.size);
     for (const t of s.state.trials.keys()) {
       if (!own.has(t)) {
         throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds trial ${t}, which is not one of shard ${s.index} of ${count} in a study of ${h.trials} trials`, { file: s.file, trial: t });
@@ -104,7 +106,7 @@ export function mergeShardFiles(files: readonly string[], where: string, options
   for (let k = 0; k < (count as number); k++) if (!present.has(k)) missing.push(k);
   // a shard is finished when it ended and every one of its own trials ended for good (it holds no other)
   const unfinished = states.filter(
-    (s) => s.state.ended !== 'completed' || s.state.trials.size !== shardTrials(ref.trials, s.index, count as number).length || [...s.state.trials.values()].some((t) => !isFinished(t)),
+    (s) => s.state.ended !== 'completed' || s.state.trials.size !== ownCount.get(s.index) || [...s.state.trials.values()].some((t) => !isFinished(t)),
   );
   const requireComplete = options.requireComplete ?? true;
   if (requireComplete && missing.length) {

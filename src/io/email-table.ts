@@ -171,6 +171,7 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
   const fileNames = used.map((n) => canonical.get(n)!.name);
   const labelColumn = canonical.get('label')!.name;
   const idColumn = canonical.get('email_id')!.name;
+  const timestampColumn = canonical.get('event_timestamp')?.name ?? null;
   const seenIds = options.validate ? new Map<string, number>() : null;
   const limit = options.limit ?? Infinity;
   const cursor = selections.map(() => 0);
@@ -233,7 +234,7 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
           seenIds.set(id, row);
         }
         const rec = shape === 'raw' ? await fromRaw(filePath, canonical, col, k, row, id, label) : fromProcessed(col, k, id, label, sizeNotRead);
-        if (canonical.has('event_timestamp')) checkTimestamp(rec.event_timestamp, filePath, canonical.get('event_timestamp')!.name, row);
+        if (timestampColumn !== null) checkTimestamp(rec.event_timestamp, filePath, timestampColumn, row);
         out.push(rec);
         spam += label;
       }

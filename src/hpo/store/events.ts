@@ -5,7 +5,7 @@
 import type { ErrorData } from '../../core/errors.js';
 import { jsonDifference, type JsonValue } from '../../core/payload.js';
 import type { RungRecord } from '../scheduler.js';
-import type { TrialConfig } from '../space.js';
+import { MODEL_KINDS, type TrialConfig } from '../space.js';
 import type { DataSummary } from '../data-digest.js';
 
 /** 2: the header records the training data (`data`); 3: and the validation cut's row groups (`validation.groups`). */
@@ -80,7 +80,6 @@ const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(
 const isMetric = (v: unknown): boolean => v === null || typeof v === 'number';
 const metricsMap = (v: unknown): boolean => isObj(v) && Object.values(v).every(isMetric);
 const TRIAL_END_STATES: readonly string[] = ['completed', 'stopped', 'failed', 'cancelled'];
-const FAMILIES: readonly string[] = ['gbm', 'logistic', 'mlp'];
 
 function resultError(v: unknown): string | null {
   if (!isObj(v)) return "'result' must be an object";
@@ -120,7 +119,7 @@ export function eventShapeError(e: unknown): string | null {
       if (!isInt(e.seed)) return bad("'seed' must be an integer ≥ 0");
       if (!isInt(e.bracket)) return bad("'bracket' must be an integer ≥ 0");
       const c = e.config;
-      if (!isObj(c) || typeof c.model !== 'string' || !FAMILIES.includes(c.model)) return bad(`'config.model' must be one of ${FAMILIES.join(', ')}`);
+      if (!isObj(c) || typeof c.model !== 'string' || !(MODEL_KINDS as readonly string[]).includes(c.model)) return bad(`'config.model' must be one of ${MODEL_KINDS.join(', ')}`);
       if (!isObj(c.params)) return bad("'config.params' must be an object");
       return null;
     }

@@ -36,9 +36,12 @@ export interface FeatureRetrievalInput {
 export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalInput, options: { keepTrainTokens?: number } = {}): Promise<FeatureSet> {
   const t0 = ctx.clock.monotonic();
   const fitter = new FeaturePipelineFitter({ keepTrainTokens: options.keepTrainTokens ?? KEEP_TRAIN_TOKENS });
-  for await (const [train] of streamRowSets([data.train], { columns: FIT_COLUMNS })) {
-    // Ctrl-C stops the fitting pass at the next chunk too, not only the transform pass
+  // Ctrl-C stops both passes (fit, then transform) at the next chunk
+  const stopIfCancelled = () => {
     if (ctx.signal.aborted) throw new TrainSpamError('CANCELLED', 'feature retrieval interrupted');
+  };
+  for await (const [train] of streamRowSets([data.train], { columns: FIT_COLUMNS })) {
+    stopIfCancelled();
     if (train.length) fitter.add(train);
   }
   const { pipeline, trainTfidfNnz, trainTfidf } = finishFit(fitter, data.train);
@@ -65,7 +68,7 @@ export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalIn
         if (!records.length) return;
         builders[s].append(trainTfidf && builders[s] === trainB ? trainRows(records, trainTfidf) : pipeline.transform(records));
       });
-      if (ctx.signal.aborted) throw new TrainSpamError('CANCELLED', 'feature retrieval interrupted');
+      stopIfCancelled();
     }
   }
   const trainX = trainB.finish();
