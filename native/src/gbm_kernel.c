@@ -1,6 +1,7 @@
 /*
  * Native GBM kernel: the hot loops of src/models/gbm/kernel.ts (GbmKernel) in C, as a
- * context-aware N-API addon (works in worker threads; one instance per thread, no global state).
+ * context-aware N-API addon (works in worker threads; one instance per thread; the only global is
+ * a cached answer to "does the CPU have AVX2", see simd_avx2).
  *
  * Every function mirrors its TypeScript twin operation for operation, in the same order, so the
  * results are bit-identical: build with -ffp-contract=off (no fused multiply-add) and never with
@@ -646,6 +647,110 @@ static napi_value build_subtract(napi_env env, napi_callback_info info) {
 
 #define PREFILTER (1 - 1e-12)
 
+/* ---- the positive side's candidate test (search_job), scalar and AVX2 ---- */
+
+#define POS_BLOCK 64
+/* Positive sides shorter than this take the plain loop (the blocks' three passes cost more there). */
+#ifndef POS_BLOCKED_MIN
+#define POS_BLOCKED_MIN 16
+#endif
+
+/* One block of the positive side: candidates t = 0..n-1 (n <= POS_BLOCK) are entries top - t.
+ * Writes the right-hand sums before each entry (sg[t], sh[t]: split.ts's gr, hr at candidate t),
+ * advances *gr / *hr past the block, and returns bit t set when candidate t passes split.ts's
+ * conditions (hb > eps, hr >= minChildWeight, hr > eps, hl >= minChildWeight) and its prefilter
+ * against `thr`. The sums are the sequential scan's, added one entry at a time in its order. */
+static uint64_t pos_block_scalar(const double* grad, const double* hess, int32_t top, int32_t n, double* gr_io, double* hr_io, double* sg,
+                                 double* sh, double G, double H, double lambda, double mcw, double eps, double thr) {
+  double gr = *gr_io, hr = *hr_io;
+  uint64_t flags = 0;
+  for (int32_t t = 0; t < n; t++) {
+    const double hb = hess[top - t];
+    const double hlc = H - hr;
+    const double glc = G - gr;
+    const double av = hlc + lambda;
+    const double c = hr + lambda;
+    const int ok = (hb > eps) & (hr >= mcw) & (hr > eps) & (hlc >= mcw) & (glc * glc * c + gr * gr * av > thr * av * c);
+    flags |= (uint64_t)ok << t;
+    sg[t] = gr;
+    sh[t] = hr;
+    gr += grad[top - t];
+    hr += hb;
+  }
+  *gr_io = gr;
+  *hr_io = hr;
+  return flags;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+/* The same block four candidates at a time: the sums are still added one by one (into
+ * registers, not through memory: a wide load of narrow stores would stall), then each lane runs
+ * the scalar version's operations in its order (no fused multiply-add: -ffp-contract=off, and no
+ * FMA instruction is used); the ordered, quiet comparisons are false for NaN as C's are. */
+__attribute__((target("avx2"))) static uint64_t pos_block_avx2(const double* grad, const double* hess, int32_t top, int32_t n, double* gr_io,
+                                                                double* hr_io, double* sg, double* sh, double G, double H, double lambda,
+                                                                double mcw, double eps, double thr) {
+  const __m256d vG = _mm256_set1_pd(G), vH = _mm256_set1_pd(H), vl = _mm256_set1_pd(lambda);
+  const __m256d vm = _mm256_set1_pd(mcw), ve = _mm256_set1_pd(eps), vt = _mm256_set1_pd(thr);
+  double gr = *gr_io, hr = *hr_io;
+  uint64_t flags = 0;
+  int32_t t = 0;
+  for (; t + 4 <= n; t += 4) {
+    const int32_t i = top - t; /* entries i, i-1, i-2, i-3 */
+    const double g0 = gr, h0 = hr;
+    const double g1 = g0 + grad[i], h1 = h0 + hess[i];
+    const double g2 = g1 + grad[i - 1], h2 = h1 + hess[i - 1];
+    const double g3 = g2 + grad[i - 2], h3 = h2 + hess[i - 2];
+    gr = g3 + grad[i - 3];
+    hr = h3 + hess[i - 3];
+    const __m256d vgr = _mm256_set_pd(g3, g2, g1, g0);
+    const __m256d vhr = _mm256_set_pd(h3, h2, h1, h0);
+    const __m256d hb = _mm256_permute4x64_pd(_mm256_loadu_pd(hess + i - 3), 0x1B); /* hess[i], hess[i-1], ... */
+    _mm256_storeu_pd(sg + t, vgr);
+    _mm256_storeu_pd(sh + t, vhr);
+    const __m256d hlc = _mm256_sub_pd(vH, vhr);
+    const __m256d glc = _mm256_sub_pd(vG, vgr);
+    const __m256d av = _mm256_add_pd(hlc, vl);
+    const __m256d c = _mm256_add_pd(vhr, vl);
+    const __m256d lhs = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(glc, glc), c), _mm256_mul_pd(_mm256_mul_pd(vgr, vgr), av));
+    const __m256d rhs = _mm256_mul_pd(_mm256_mul_pd(vt, av), c);
+    __m256d ok = _mm256_cmp_pd(hb, ve, _CMP_GT_OQ);
+    ok = _mm256_and_pd(ok, _mm256_cmp_pd(vhr, vm, _CMP_GE_OQ));
+    ok = _mm256_and_pd(ok, _mm256_cmp_pd(vhr, ve, _CMP_GT_OQ));
+    ok = _mm256_and_pd(ok, _mm256_cmp_pd(hlc, vm, _CMP_GE_OQ));
+    ok = _mm256_and_pd(ok, _mm256_cmp_pd(lhs, rhs, _CMP_GT_OQ));
+    flags |= (uint64_t)_mm256_movemask_pd(ok) << t;
+  }
+  *gr_io = gr;
+  *hr_io = hr;
+  if (t < n) flags |= pos_block_scalar(grad, hess, top - t, n - t, gr_io, hr_io, sg + t, sh + t, G, H, lambda, mcw, eps, thr) << t;
+  return flags;
+}
+
+/* Whether the AVX2 versions run: the CPU's answer, cached (threads that race here all store the
+ * same value); TRAIN_SPAM_GBM_SIMD=0 turns them off (the scalar versions: tests, A/B runs). */
+static int simd_avx2(void) {
+  static _Atomic int have_avx2 = -1;
+  int have = atomic_load_explicit(&have_avx2, memory_order_relaxed);
+  if (have < 0) {
+    __builtin_cpu_init();
+    const char* simd = getenv("TRAIN_SPAM_GBM_SIMD");
+    have = __builtin_cpu_supports("avx2") && !(simd && strcmp(simd, "0") == 0) ? 1 : 0;
+    atomic_store_explicit(&have_avx2, have, memory_order_relaxed);
+  }
+  return have;
+}
+
+static uint64_t pos_block(const double* grad, const double* hess, int32_t top, int32_t n, double* gr_io, double* hr_io, double* sg, double* sh,
+                          double G, double H, double lambda, double mcw, double eps, double thr) {
+  return simd_avx2() ? pos_block_avx2(grad, hess, top, n, gr_io, hr_io, sg, sh, G, H, lambda, mcw, eps, thr)
+                     : pos_block_scalar(grad, hess, top, n, gr_io, hr_io, sg, sh, G, H, lambda, mcw, eps, thr);
+}
+#else
+#define pos_block pos_block_scalar
+#endif
+
 typedef struct {
   const int32_t* bins;
   const double* grad;
@@ -658,7 +763,134 @@ typedef struct {
   double out[5];
 } search_t;
 
-/* The split scan of split.ts over features [f0, f1) (list entries [k0, k1)); the best into s->out. */
+/* The running best of a scan: split.ts's bestGain, threshold and out. */
+typedef struct {
+  double G, H, lambda, mcw, eps, parent_score;
+  double best_gain, threshold;
+  double* out;
+} best_t;
+
+static inline void take(best_t* b, double gain, int32_t f, int32_t local_bin, double gl, double hl) {
+  b->threshold = (gain + b->parent_score) * PREFILTER;
+  b->best_gain = gain;
+  b->out[0] = gain;
+  b->out[1] = f;
+  b->out[2] = local_bin;
+  b->out[3] = gl;
+  b->out[4] = hl;
+}
+
+/* split.ts's negative side of feature f (entries [k0, k) below the zero bin, upwards); returns
+ * the first positive entry and leaves the side's totals in *gl_o, *hl_o. */
+static int32_t negative_side(best_t* b, const int32_t* bins, const double* grad, const double* hess, int32_t f, int32_t k0, int32_t k, int32_t lo,
+                             int32_t zb, double* gl_o, double* hl_o) {
+  const double G = b->G, H = b->H, lambda = b->lambda, mcw = b->mcw, eps = b->eps;
+  double gl = 0;
+  double hl = 0;
+  int32_t j = k0;
+  for (; j < k && bins[j] < zb; j++) {
+    const double hb = hess[j];
+    gl += grad[j];
+    hl += hb;
+    if (hb > eps) {
+      const double hr = H - hl;
+      if (hr > eps && hl >= mcw && hr >= mcw) {
+        const double gr = G - gl;
+        const double av = hl + lambda;
+        const double c = hr + lambda;
+        if (gl * gl * c + gr * gr * av <= b->threshold * av * c) continue;
+        const double gain = (gl * gl) / av + (gr * gr) / c - b->parent_score;
+        if (gain > b->best_gain) take(b, gain, f, bins[j] - lo, gl, hl);
+      }
+    }
+  }
+  *gl_o = gl;
+  *hl_o = hl;
+  return j;
+}
+
+/* The candidates of one positive block that passed the early test, re-tested in scan order
+ * against the current threshold exactly as split.ts does (entry of candidate t: top - t). */
+static void resolve_block(best_t* b, const int32_t* bins, int32_t f, int32_t lo, int32_t top, const double* sg, const double* sh, uint64_t flags) {
+  const double G = b->G, H = b->H, lambda = b->lambda;
+  while (flags != 0) {
+    const int32_t t = __builtin_ctzll(flags);
+    flags &= flags - 1;
+    const double hlc = H - sh[t];
+    const double glc = G - sg[t];
+    const double gr = sg[t];
+    const double av = hlc + lambda;
+    const double c = sh[t] + lambda;
+    if (glc * glc * c + gr * gr * av > b->threshold * av * c) {
+      const double gain = (glc * glc) / av + (gr * gr) / c - b->parent_score;
+      if (gain > b->best_gain) take(b, gain, f, bins[top - t] - lo, glc, hlc);
+    }
+  }
+}
+
+/* split.ts's last candidate of a feature: right after the zero bin (left = negatives + zero,
+ * right = all positives). */
+static void zero_bin_split(best_t* b, int32_t f, int32_t zb_local, double gl, double hl, double gr, double hr) {
+  const double H = b->H, eps = b->eps, mcw = b->mcw;
+  const double hz = H - hl - hr;
+  if (hz > eps && hr > eps && hr >= mcw) {
+    const double hlc = H - hr;
+    if (hlc >= mcw) {
+      const double glc = b->G - gr;
+      const double gain = (glc * glc) / (hlc + b->lambda) + (gr * gr) / (hr + b->lambda) - b->parent_score;
+      if (gain > b->best_gain) {
+        /* split.ts does not move the threshold here: the feature's last candidate */
+        b->best_gain = gain;
+        b->out[0] = gain;
+        b->out[1] = f;
+        b->out[2] = zb_local;
+        b->out[3] = glc;
+        b->out[4] = hlc;
+      }
+    }
+  }
+}
+
+/* The positive side of a feature (entries [first_pos, k), downwards): split.ts's loop for
+ * short sides (deep nodes: the blocks' passes cost more there), else block by block. */
+static void positive_side(best_t* b, const int32_t* bins, const double* grad, const double* hess, int32_t f, int32_t lo, int32_t first_pos,
+                          int32_t k, double* gr_o, double* hr_o) {
+  const double G = b->G, H = b->H, lambda = b->lambda, mcw = b->mcw, eps = b->eps;
+  double gr = 0;
+  double hr = 0;
+  if (k - first_pos < POS_BLOCKED_MIN) {
+    for (int32_t i = k - 1; i >= first_pos; i--) {
+      const double hb = hess[i];
+      if (hb > eps && hr >= mcw && hr > eps) {
+        const double hlc = H - hr;
+        if (hlc >= mcw) {
+          const double glc = G - gr;
+          const double av = hlc + lambda;
+          const double c = hr + lambda;
+          if (glc * glc * c + gr * gr * av > b->threshold * av * c) {
+            const double gain = (glc * glc) / av + (gr * gr) / c - b->parent_score;
+            if (gain > b->best_gain) take(b, gain, f, bins[i] - lo, glc, hlc);
+          }
+        }
+      }
+      gr += grad[i];
+      hr += hb;
+    }
+  } else {
+    double sg[POS_BLOCK], sh[POS_BLOCK];
+    for (int32_t top = k - 1; top >= first_pos; top -= POS_BLOCK) {
+      const int32_t n = top - first_pos + 1 < POS_BLOCK ? top - first_pos + 1 : POS_BLOCK;
+      const uint64_t flags = pos_block(grad, hess, top, n, &gr, &hr, sg, sh, G, H, lambda, mcw, eps, b->threshold);
+      resolve_block(b, bins, f, lo, top, sg, sh, flags);
+    }
+  }
+  *gr_o = gr;
+  *hr_o = hr;
+}
+
+/* The split scan of split.ts over features [f0, f1) (list entries [k0, k1)); the best into s->out.
+ * Per feature, in split.ts's order: the negative side, the positive side (positive_side: long
+ * sides in blocks whose candidates are tested ahead, see pos_block), the zero-bin split. */
 static void search_job(void* p) {
   search_t* s = p;
   const int32_t* bins = s->bins;
@@ -667,17 +899,22 @@ static void search_job(void* p) {
   const int32_t* offset = s->offset;
   const int32_t* zero_bin = s->zero_bin;
   const uint8_t* mask = s->mask;
-  const double G = s->G, H = s->H, lambda = s->lambda, min_child_weight = s->min_child_weight;
   double* out = s->out;
   out[0] = 0;
   out[1] = -1;
   out[2] = -1;
   out[3] = 0;
   out[4] = 0;
-  const double eps = 1e-12 * H;
-  const double parent_score = (G * G) / (H + lambda);
-  double best_gain = s->min_gain;
-  double threshold = (best_gain + parent_score) * PREFILTER;
+  best_t b;
+  b.G = s->G;
+  b.H = s->H;
+  b.lambda = s->lambda;
+  b.mcw = s->min_child_weight;
+  b.eps = 1e-12 * s->H;
+  b.parent_score = (s->G * s->G) / (s->H + s->lambda);
+  b.best_gain = s->min_gain;
+  b.threshold = (b.best_gain + b.parent_score) * PREFILTER;
+  b.out = out;
   int32_t k = s->k0;
   const int32_t len = s->k1;
   for (int32_t f = s->f0; f < s->f1 && k < len; f++) {
@@ -698,80 +935,10 @@ static void search_job(void* p) {
     if (mask[f] == 0) continue;
     const int32_t lo = offset[f];
     const int32_t zb = lo + zero_bin[f];
-    /* Negative side, upwards. */
-    double gl = 0;
-    double hl = 0;
-    int32_t j = k0;
-    for (; j < k && bins[j] < zb; j++) {
-      const double hb = hess[j];
-      gl += grad[j];
-      hl += hb;
-      if (hb > eps) {
-        const double hr = H - hl;
-        if (hr > eps && hl >= min_child_weight && hr >= min_child_weight) {
-          const double gr = G - gl;
-          const double av = hl + lambda;
-          const double c = hr + lambda;
-          if (gl * gl * c + gr * gr * av <= threshold * av * c) continue;
-          const double gain = (gl * gl) / av + (gr * gr) / c - parent_score;
-          if (gain > best_gain) {
-            threshold = (gain + parent_score) * PREFILTER;
-            best_gain = gain;
-            out[0] = gain;
-            out[1] = f;
-            out[2] = bins[j] - lo;
-            out[3] = gl;
-            out[4] = hl;
-          }
-        }
-      }
-    }
-    const int32_t first_pos = j;
-    /* Positive side, downwards. */
-    double gr = 0;
-    double hr = 0;
-    for (int32_t i = k - 1; i >= first_pos; i--) {
-      const double hb = hess[i];
-      if (hb > eps && hr >= min_child_weight && hr > eps) {
-        const double hlc = H - hr;
-        if (hlc >= min_child_weight) {
-          const double glc = G - gr;
-          const double av = hlc + lambda;
-          const double c = hr + lambda;
-          if (glc * glc * c + gr * gr * av > threshold * av * c) {
-            const double gain = (glc * glc) / av + (gr * gr) / c - parent_score;
-            if (gain > best_gain) {
-              threshold = (gain + parent_score) * PREFILTER;
-              best_gain = gain;
-              out[0] = gain;
-              out[1] = f;
-              out[2] = bins[i] - lo;
-              out[3] = glc;
-              out[4] = hlc;
-            }
-          }
-        }
-      }
-      gr += grad[i];
-      hr += hb;
-    }
-    /* Right after the zero bin: left = negatives + zero, right = all positives. */
-    const double hz = H - hl - hr;
-    if (hz > eps && hr > eps && hr >= min_child_weight) {
-      const double hlc = H - hr;
-      if (hlc >= min_child_weight) {
-        const double glc = G - gr;
-        const double gain = (glc * glc) / (hlc + lambda) + (gr * gr) / (hr + lambda) - parent_score;
-        if (gain > best_gain) {
-          best_gain = gain;
-          out[0] = gain;
-          out[1] = f;
-          out[2] = zb - lo;
-          out[3] = glc;
-          out[4] = hlc;
-        }
-      }
-    }
+    double gl, hl, gr, hr;
+    const int32_t first_pos = negative_side(&b, bins, grad, hess, f, k0, k, lo, zb, &gl, &hl);
+    positive_side(&b, bins, grad, hess, f, lo, first_pos, k, &gr, &hr);
+    zero_bin_split(&b, f, zb - lo, gl, hl, gr, hr);
   }
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { histogramIndex, HistogramPool } from '../../../src/models/gbm/histogram
 import type { NodeHistogram } from '../../../src/models/gbm/histogram.js';
 import { GradientBoosting, type FittedGbm } from '../../../src/models/gbm/index.js';
 import { typescriptKernel, type GbmKernel } from '../../../src/models/gbm/kernel.js';
+import { Rng } from '../../../src/core/random.js';
 import { makeData } from './gbm-data.js';
 import { addonBuilt, addonFile, nativeKernel, nativeKernel2 } from './gbm-kernels.js';
 
@@ -349,5 +351,116 @@ describe.skipIf(!addonBuilt)('native GBM kernel, two threads (skipped: addon not
     expect(exitCode).toBe(0);
     expect(a[1]).toBeGreaterThanOrEqual(0);
     expect(b).toEqual(a);
+  });
+});
+
+interface SplitCase {
+  readonly tie: boolean;
+  readonly args: [Int32Array, Float64Array, Float64Array, number, Int32Array, Int32Array, Uint8Array, number, number, number, number, number];
+}
+
+/**
+ * Random compact histograms whose positive sides run to hundreds of entries per feature (the
+ * native scan tests them in blocks of 64, four at a time where the CPU has AVX2), with zero and
+ * tiny hessians, negative sides, masked features and a range of lambda / minChildWeight /
+ * minGain; and tie cases: one feature holding every row of the node, its gradients and hessians
+ * a palindrome of binary fractions, so candidates i and n-2-i split the node into mirrored halves
+ * with bit-identical gains and the scan order alone decides which one wins.
+ */
+function splitCases(): SplitCase[] {
+  const rng = new Rng(2026);
+  const cases: SplitCase[] = [];
+  for (let trial = 0; trial < 600; trial++) {
+    const tie = rng.next() < 0.4;
+    const F = tie ? 1 : rng.int(1, 12);
+    const width = rng.int(2, 400);
+    const offset = Int32Array.from({ length: F + 1 }, (_, f) => f * width);
+    const zeroBin = Int32Array.from({ length: F }, () => (tie || rng.next() < 0.6 ? 0 : rng.int(0, width - 1)));
+    const binList: number[] = [];
+    for (let f = 0; f < F; f++) for (let b = 0; b < width; b++) if (b !== zeroBin[f] && rng.next() < 0.8) binList.push(offset[f] + b);
+    const len = binList.length;
+    if (len === 0) continue;
+    const bins = Int32Array.from(binList);
+    const grad = Float64Array.from({ length: len }, () => rng.next() * 2 - 1);
+    const hess = Float64Array.from({ length: len }, () => {
+      const u = rng.next();
+      return u < 0.05 ? 0 : u < 0.1 ? 1e-14 : 0.01 + rng.next();
+    });
+    if (tie) {
+      for (let i = 0; i < len; i++) {
+        const m = Math.min(i, len - 1 - i);
+        grad[i] = [0.25, -0.25, 0.5, -1][(m * 7 + trial) % 4];
+        hess[i] = [0.5, 0.25, 1][(m * 5 + trial) % 3];
+      }
+    }
+    let G = 0;
+    let H = 0;
+    for (let i = 0; i < len; i++) {
+      G += grad[i];
+      H += hess[i];
+    }
+    // the zero bins' share of the node (rows without an entry in a feature); none in tie cases
+    if (!tie) {
+      G += rng.next() - 0.5;
+      H += rng.next();
+    }
+    const mask = Uint8Array.from({ length: F }, () => (tie || rng.next() < 0.85 ? 1 : 0));
+    const lambda = [0, 0.01, 1, 30][rng.int(0, 3)];
+    const minChildWeight = [0, 0.001, 1, H / 3][rng.int(0, 3)];
+    const minGain = [0, 0.5, 5][rng.int(0, 2)];
+    cases.push({ tie, args: [bins, grad, hess, len, offset, zeroBin, mask, G, H, lambda, minChildWeight, minGain] });
+  }
+  return cases;
+}
+
+function expectedSplits(cases: readonly SplitCase[]): { want: number[][]; found: number; ties: number } {
+  let found = 0;
+  let ties = 0;
+  const want = cases.map((c) => {
+    const out = new Float64Array(5);
+    typescriptKernel.findBestSplit(...c.args, out);
+    if (out[1] >= 0) found++;
+    if (c.tie && out[1] >= 0) ties++;
+    return Array.from(out);
+  });
+  return { want, found, ties };
+}
+
+describe.skipIf(!addonBuilt)('native split search against split.ts (skipped: addon not built)', () => {
+  const cases = splitCases();
+  const { want, found, ties } = expectedSplits(cases);
+
+  it('the cases mostly have a split, many of them among tied candidates', () => {
+    expect(found).toBeGreaterThan(250);
+    expect(ties).toBeGreaterThan(60);
+  });
+
+  it('gives the same best split on long segments, ties and edge weights (one and two threads)', () => {
+    for (const k of [nativeKernel, nativeKernel2]) {
+      if (!k) continue;
+      cases.forEach((c, i) => {
+        const got = new Float64Array(5);
+        k.findBestSplit(...c.args, got);
+        expect(Array.from(got), `case ${i}, kernel ${k.name}`).toEqual(want[i]);
+      });
+    }
+  });
+
+  it('gives the same best split with the vector test turned off (TRAIN_SPAM_GBM_SIMD=0: the scalar test of CPUs without AVX2)', () => {
+    // a child process: the addon reads the variable once per process
+    const script = `
+      const m = require(process.argv[1]);
+      const cases = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+      const T = [Int32Array, Float64Array, Float64Array, Number, Int32Array, Int32Array, Uint8Array];
+      const res = cases.map((a) => {
+        const out = new Float64Array(5);
+        m.findBestSplit(...a.map((v, i) => (i < 7 && i !== 3 ? T[i].from(v) : v)), out);
+        return Array.from(out);
+      });
+      process.stdout.write(JSON.stringify(res));`;
+    const input = JSON.stringify(cases.map((c) => c.args.map((v) => (typeof v === 'number' ? v : Array.from(v)))));
+    const r = spawnSync(process.execPath, ['-e', script, addonFile], { input, encoding: 'utf8', env: { ...process.env, TRAIN_SPAM_GBM_SIMD: '0' }, maxBuffer: 64 << 20 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(want);
   });
 });
