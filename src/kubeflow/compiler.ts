@@ -11,6 +11,7 @@
  * - data crossing a group boundary travels as `pipelinechannel--…` inputs of the group component.
  */
 import { TrainSpamError } from '../core/errors.js';
+import { hasCredentials, redactUrl } from '../tracking/redact.js';
 import {
   type ArtifactType, type ConditionDef, type ParamType, type ParamValue, type PipelineDefinition,
   type ResourceSpec, type StepDef, stepCommandLine,
@@ -87,6 +88,13 @@ const artifactType = (t: ArtifactType): ArtifactTypeSpec => ({ schemaTitle: t, s
 export function compilePipeline(def: PipelineDefinition, opts: CompileOptions): PipelineSpec {
   if (!PIPELINE_NAME_RE.test(def.name)) throw fail(`pipeline name '${def.name}' does not match ${PIPELINE_NAME_RE}`);
   checkImageOptions(opts); // before anything is built
+  // The URI becomes a default value in the compiled spec, readable by anyone who sees the pipeline.
+  if (opts.mlflowTrackingUri !== undefined && hasCredentials(opts.mlflowTrackingUri)) {
+    throw fail(
+      `the MLflow tracking URI '${redactUrl(opts.mlflowTrackingUri)}' carries credentials (user-info or a token-like query value), which would be stored in the compiled pipeline; ` +
+        'pass the URI without them and give the steps MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN from a Kubernetes Secret',
+    );
+  }
   const params = new Map(def.params.map((x) => [x.name, x]));
   const stepByName = new Map(def.steps.map((s) => [s.name, s]));
   let counter = 0;

@@ -3,6 +3,7 @@ import type { ReportData, ReportDecision, MetricsColumn } from '../report/report
 import type { BinaryEvaluation } from '../metrics/evaluation.js';
 import type { ComparisonResult } from './comparison.js';
 import type { GateReport } from './gates.js';
+import { redactUrl } from '../tracking/redact.js';
 import type { PipelineParams } from './params.js';
 import type { BaselineResult, Evaluation, FeatureSet, PreparedData, PromotionResult, TunedModel } from './state.js';
 
@@ -20,6 +21,15 @@ export interface RunRecord {
   promotion?: PromotionResult;
   error?: { code: string; message: string };
   timings: { step: string; durationMs: number; status: string }[];
+}
+
+/**
+ * The pipeline parameters as they may be stored or shown (MLflow params, the HTML report): the
+ * tracking URI without user-info or token-like query values, since both end up on the server.
+ */
+export function shareableParams(params: PipelineParams): PipelineParams {
+  const uri = params.mlflow_tracking_uri;
+  return typeof uri === 'string' && uri ? { ...params, mlflow_tracking_uri: redactUrl(uri) } : params;
 }
 
 function metricsOf(e: BinaryEvaluation): Record<string, number> {
@@ -100,7 +110,7 @@ export function buildReportData(r: RunRecord, generatedAt: string): ReportData {
           digest: d.digest.slice(0, 16),
         }
       : {},
-    parameters: { ...r.params },
+    parameters: { ...shareableParams(r.params) },
     timings: r.timings,
     latency: lat ? { count: lat.count, meanMs: lat.meanMs, p50Ms: lat.p50Ms, p95Ms: lat.p95Ms, p99Ms: lat.p99Ms, throughputPerSec: r.evaluation?.batchPerSecond ?? null } : null,
   };

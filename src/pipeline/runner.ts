@@ -24,7 +24,7 @@ import { systemClock, type RunContext, type Tracking } from './context.js';
 import type { PipelineParams } from './params.js';
 import type { EmailRecord } from '../data/schema.js';
 import type { StagingInput } from './comparison.js';
-import { buildReportData, decisionOf, type RunRecord } from './report.js';
+import { buildReportData, decisionOf, shareableParams, type RunRecord } from './report.js';
 
 export interface RunPipelineOptions {
   readonly params: PipelineParams;
@@ -120,7 +120,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
   try {
     if (o.tracking && runId) {
       const params: Record<string, string | number> = {};
-      for (const [k, v] of Object.entries(o.params)) params[k] = v as string | number;
+      for (const [k, v] of Object.entries(shareableParams(o.params))) params[k] = v as string | number;
       params.workers = o.workers;
       await o.tracking.store.logParams(runId, params);
     }

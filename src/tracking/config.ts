@@ -8,7 +8,8 @@
  *   MLFLOW_TRACKING_TOKEN          bearer token
  *   MLFLOW_TRACKING_USERNAME/PASSWORD  basic auth (ignored when a token is set)
  *   MLFLOW_TRACKING_INSECURE_TLS   'true' skips TLS certificate verification
- *   MLFLOW_HTTP_REQUEST_TIMEOUT    seconds per attempt (default 30)
+ *   MLFLOW_HTTP_REQUEST_TIMEOUT    seconds per attempt (default 30; > 0 and at most 2147483.647, the
+ *                                  longest timer Node can set)
  *   MLFLOW_HTTP_REQUEST_MAX_RETRIES  retries after the first attempt (default 4)
  */
 import path from 'node:path';
@@ -50,9 +51,22 @@ function positive(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** The longest delay `setTimeout` honours (2^31 - 1 ms); a longer one fires at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A per-request timeout in seconds: above 0 and at most MAX_TIMEOUT_MS (0 would time out at once). */
+function timeoutSeconds(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n * 1000 > MAX_TIMEOUT_MS) {
+    throw new TrainSpamError('INVALID_ARGUMENT', `${name}='${v}' must be a number of seconds above 0 and at most ${MAX_TIMEOUT_MS / 1000}`, { name });
+  }
+  return n;
+}
+
 /** Environment first, then every defined field of `overrides` on top. */
 export function trackingConfigFromEnv(env: Readonly<Record<string, string | undefined>>, overrides: TrackingConfig = {}): TrackingConfig {
-  const timeoutS = positive('MLFLOW_HTTP_REQUEST_TIMEOUT', env.MLFLOW_HTTP_REQUEST_TIMEOUT);
+  const timeoutS = timeoutSeconds('MLFLOW_HTTP_REQUEST_TIMEOUT', env.MLFLOW_HTTP_REQUEST_TIMEOUT);
   const fromEnv: TrackingConfig = {
     trackingUri: env.MLFLOW_TRACKING_URI || undefined,
     registryUri: env.MLFLOW_REGISTRY_URI || undefined,
@@ -67,7 +81,16 @@ export function trackingConfigFromEnv(env: Readonly<Record<string, string | unde
   const merged: Record<string, unknown> = { ...fromEnv };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
+  if (merged.timeoutMs !== undefined) checkTimeoutMs(merged.timeoutMs as number);
   return merged as TrackingConfig;
+}
+
+/** `timeoutMs` of a config or a transport: INVALID_ARGUMENT unless 0 < ms ≤ MAX_TIMEOUT_MS. */
+export function checkTimeoutMs(ms: number): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > MAX_TIMEOUT_MS) {
+    throw new TrainSpamError('INVALID_ARGUMENT', `tracking timeoutMs=${String(ms)} must be above 0 and at most ${MAX_TIMEOUT_MS} ms`, { name: 'timeoutMs' });
+  }
+  return ms;
 }
 
 /** Decides the backend of a URI: http(s) → MLflow REST; none, a path or `file:` → local store. */
@@ -75,6 +98,17 @@ export function resolveBackend(uri: string | undefined, cwd: string = process.cw
   if (!uri || !uri.trim()) return { kind: 'local', root: path.resolve(cwd, DEFAULT_LOCAL_ROOT) };
   const u = uri.trim();
   if (/^https?:\/\//i.test(u)) return { kind: 'mlflow', url: u };
+  // MLflow reads `databricks`, `databricks-uc` and `databricks://<profile>` as Databricks backends;
+  // taking them for a folder of that name would log somewhere the user did not mean.
+  if (/^databricks/i.test(u) && (!/[/\\]/.test(u) || /^databricks[\w-]*:/i.test(u))) {
+    const folder = `./${u.replace(/[:/\\].*$/, '')}`;
+    throw new TrainSpamError(
+      'INVALID_ARGUMENT',
+      `tracking URI '${redactUrl(u)}' names a Databricks tracking/registry backend, which is not supported; ` +
+        `use an MLflow server (http(s)://…), a file: URI or a local directory path (${folder} for a folder of that name)`,
+      { uri: redactUrl(u) },
+    );
+  }
   if (/^file:/i.test(u)) {
     const p = /^file:\/\//i.test(u) ? fileURLToPath(u) : decodeURIComponent(u.slice('file:'.length));
     return { kind: 'local', root: path.resolve(cwd, p) };

@@ -20,6 +20,18 @@ export function redactUrl(raw: string): string {
   return `${u.protocol}//${userinfo}${u.host}${u.pathname === '/' ? '' : u.pathname}${search ? `?${search}` : ''}`;
 }
 
+/** Whether a URI carries what redactUrl hides: user-info, or a token-like query value. */
+export function hasCredentials(raw: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return /\/\/[^/@\s]*@/.test(raw);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return /\/\/[^/@\s]*@/.test(raw);
+  return u.username !== '' || u.password !== '' || [...u.searchParams.keys()].some((k) => /token|secret|password|key|auth/i.test(k));
+}
+
 /** Replaces every occurrence of the given secrets (and their base64 forms) in a text. */
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;

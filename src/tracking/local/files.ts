@@ -28,8 +28,8 @@ export function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException)?.code;
 }
 
-function tempName(scratchDir: string): string {
-  return path.join(scratchDir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+function tempName(scratchDir: string, prefix = '.tmp-'): string {
+  return path.join(scratchDir, `${prefix}${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
 /** Runs `op`; if it fails with ENOENT, creates `dir` (with parents) and runs it once more. */
@@ -114,9 +114,12 @@ export async function listKeyFiles(dir: string, prefix = ''): Promise<string[]> 
   return out.sort();
 }
 
-/** A new, empty `.tmp-*` directory in `parent` (which MLflow and this store do not list). */
-export async function makeTempDir(parent: string): Promise<string> {
-  const dir = tempName(parent);
+/**
+ * A new, empty `<prefix>*` directory in `parent`: `.tmp-*` by default, which MLflow and this store
+ * do not list in a model or version folder (the root needs another name, see experiments.ts).
+ */
+export async function makeTempDir(parent: string, prefix = '.tmp-'): Promise<string> {
+  const dir = tempName(parent, prefix);
   try {
     await withDir(parent, () => fs.mkdir(dir));
   } catch (e) {
@@ -140,14 +143,14 @@ export async function renameDirIfFree(from: string, to: string): Promise<boolean
 }
 
 /**
- * Removes `.tmp-*` directories in `parent` last modified more than `maxAgeMs` ago: what writers
+ * Removes `<prefix>*` directories in `parent` last modified more than `maxAgeMs` ago: what writers
  * killed mid-way left (a live writer's folder is minutes old at most). Best effort: errors ignored.
  */
-export async function removeStaleTempDirs(parent: string, maxAgeMs: number, now = Date.now()): Promise<number> {
+export async function removeStaleTempDirs(parent: string, maxAgeMs: number, now = Date.now(), prefix = '.tmp-'): Promise<number> {
   let removed = 0;
   try {
     for (const e of await fs.readdir(parent, { withFileTypes: true })) {
-      if (!e.isDirectory() || !e.name.startsWith('.tmp-')) continue;
+      if (!e.isDirectory() || !e.name.startsWith(prefix)) continue;
       const dir = path.join(parent, e.name);
       const st = await fs.stat(dir).catch(() => null);
       if (st && now - st.mtimeMs > maxAgeMs) {
@@ -169,6 +172,16 @@ export async function mkdirExclusive(dir: string): Promise<boolean> {
   } catch (e) {
     if (errno(e) === 'EEXIST') return false;
     throw ioError('create directory', dir, e);
+  }
+}
+
+/** Milliseconds since `p` last changed (a directory changes when an entry is added), null when it is gone. */
+export async function ageMs(p: string, now = Date.now()): Promise<number | null> {
+  try {
+    return now - (await fs.stat(p)).mtimeMs;
+  } catch (e) {
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return null;
+    throw ioError('stat', p, e);
   }
 }
 

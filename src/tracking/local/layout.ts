@@ -10,6 +10,12 @@ import { pathToFileURL } from 'node:url';
 
 export const RESERVED_ROOT_DIRS = new Set(['.trash', 'models']);
 export const RESERVED_EXPERIMENT_DIRS = new Set(['tags', 'datasets', 'traces', 'models']);
+/**
+ * Staging folders of new experiments in the root. Not `.tmp-*`: MLflow takes every folder of the
+ * root for an experiment id and its listing fails on an invalid one; this name is a valid id, and
+ * MLflow skips such a folder with a warning (no meta.yaml yet, or one naming another id).
+ */
+export const EXPERIMENT_STAGING_PREFIX = 'tmp-exp-';
 
 export class LocalLayout {
   readonly root: string;

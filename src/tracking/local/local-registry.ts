@@ -6,7 +6,7 @@
  * EEXIST), so concurrent processes never get the same number. Readers skip a version dir whose
  * `meta.yaml` is not written yet.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/ports.js';
@@ -16,7 +16,8 @@ import {
   type RegisteredModel,
 } from '../contract.js';
 import { normalizeStage, validateAlias, validateKey, validateModelName, validateVersion } from '../validation.js';
-import { atomicWrite, inParallel, listEntries, makeTempDir, mkdirExclusive, readOptional, removeStaleTempDirs, renameDirIfFree } from './files.js';
+import { ageMs, atomicWrite, inParallel, listEntries, makeTempDir, readOptional, removeStaleTempDirs, renameDirIfFree } from './files.js';
+import { ABANDONED_MS } from './experiments.js';
 import { LocalLayout } from './layout.js';
 import { lockModel, takeStaleLock } from './model-lock.js';
 import { dumpMeta, metaNumber, metaString, parseMeta, type Meta } from './meta-yaml.js';
@@ -34,6 +35,11 @@ const VERSION_ATTRIBUTES = new Set(['name', 'run_id', 'version', 'current_stage'
 
 /** A `.tmp-*` version folder older than this was left by a killed writer and is removed. */
 export const STALE_STAGING_MS = 24 * 3600 * 1000;
+/**
+ * The same for a model's `.tmp-*` folder in `models/`, which lives milliseconds: MLflow's registry
+ * takes every folder there for a model, so a leftover one should not stay long.
+ */
+const STALE_MODEL_STAGING_MS = 10 * 60_000;
 
 export class LocalModelRegistry implements ModelRegistry {
   readonly kind = 'local';
@@ -136,25 +142,49 @@ export class LocalModelRegistry implements ModelRegistry {
     return Promise.all(chosen.map((h) => this.fullVersion(h, aliases)));
   }
 
+  /**
+   * Creates the model, or returns the existing one. The folder is built complete (tags, meta.yaml)
+   * in a `.tmp-*` folder in `models/` and renamed to `models/<name>`, which fails when another
+   * writer's folder is there: then that one is read. A folder without meta.yaml (left by a writer
+   * killed between mkdir and meta.yaml: an older train-spam, or MLflow) is taken over: an empty one
+   * by the rename itself, another one once it has not changed for ABANDONED_MS, by writing its
+   * meta.yaml.
+   */
   async createRegisteredModel(name: string, options: { description?: string; tags?: Readonly<Record<string, string>> } = {}): Promise<RegisteredModel> {
     validateModelName(name);
-    for (const k of Object.keys(options.tags ?? {})) validateKey('tag', k);
-    await mkdir(this.layout.modelsDir(), { recursive: true });
+    const tags = Object.entries(options.tags ?? {}).map(([k, v]) => {
+      validateKey('tag', k);
+      return [k, limitValue('tag', k, v, this.ctx)] as const;
+    });
     const dir = this.layout.modelDir(name);
-    if (await mkdirExclusive(dir)) {
+    const write = async (into: string): Promise<void> => {
       const now = this.now();
-      for (const [k, v] of Object.entries(options.tags ?? {})) {
-        await atomicWrite(this.layout.keyFile(path.join(dir, 'tags'), k), limitValue('tag', k, v, this.ctx), dir);
-      }
+      for (const [k, v] of tags) await atomicWrite(this.layout.keyFile(path.join(into, 'tags'), k), v, into);
       const meta = { aliases: {}, creation_timestamp: now, description: options.description ?? '', last_updated_timestamp: now, name };
-      await atomicWrite(path.join(dir, 'meta.yaml'), dumpMeta(meta), dir);
-    }
-    for (let i = 0; i < 200; i++) {
+      await atomicWrite(path.join(into, 'meta.yaml'), dumpMeta(meta), into);
+    };
+    for (let i = 0; ; i++) {
       const m = await this.getRegisteredModel(name);
       if (m) return m;
-      await new Promise((r) => setTimeout(r, 5)); // another writer is between mkdir and meta.yaml
+      const age = await ageMs(dir);
+      if (age === null || i === 0) {
+        const staging = await makeTempDir(this.layout.modelsDir());
+        try {
+          await write(staging);
+          await renameDirIfFree(staging, dir);
+        } finally {
+          await rm(staging, { recursive: true, force: true }); // gone after the rename
+          await removeStaleTempDirs(this.layout.modelsDir(), STALE_MODEL_STAGING_MS);
+        }
+        continue; // ours, or another writer's
+      }
+      if (age > ABANDONED_MS) {
+        await write(dir);
+        continue;
+      }
+      if (i > 10 * (ABANDONED_MS / 20)) throw new TrainSpamError('IO_ERROR', `registered model dir '${dir}' keeps changing without meta.yaml`, { name });
+      await new Promise((r) => setTimeout(r, 20)); // another writer is between mkdir and meta.yaml
     }
-    throw new TrainSpamError('IO_ERROR', `registered model dir '${dir}' exists without meta.yaml`, { name });
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel | null> {
@@ -246,7 +276,7 @@ export class LocalModelRegistry implements ModelRegistry {
     const needsTags = clauses.some((c) => c.field.kind === 'tag');
     const out: ModelVersion[] = [];
     for (const name of names.sort()) {
-      if (/[\0/\\]/.test(name) || name === '.' || name === '..' || !(await this.readModelMeta(name))) continue;
+      if (/[\0/\\]/.test(name) || name === '.' || name === '..' || name.startsWith('.tmp-') || !(await this.readModelMeta(name))) continue;
       const heads = await this.versionHeads(name);
       const candidates = needsTags ? await inParallel(heads, (h) => this.fullVersion(h, null)) : heads.map((h) => headVersion(h, null));
       const hit = candidates.map((v) => matches(clauses, (f) => versionField(v, f)));

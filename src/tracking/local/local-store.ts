@@ -42,6 +42,7 @@ export class LocalTrackingStore extends BatchLogging implements TrackingStore {
   private readonly now: () => number;
   private readonly batchCtx: BatchContext;
   private readonly userId: string;
+  private readonly logger: Logger;
   /** run id → experiment id (a cache of a directory scan; run dirs never move). */
   private readonly runExperiments = new Map<string, string>();
 
@@ -49,16 +50,17 @@ export class LocalTrackingStore extends BatchLogging implements TrackingStore {
     super();
     this.layout = new LocalLayout(options.root ?? 'mlruns');
     this.now = options.now ?? Date.now;
-    this.batchCtx = { now: this.now, longValues: options.longValues ?? 'truncate', logger: options.logger ?? silentLogger };
+    this.logger = options.logger ?? silentLogger;
+    this.batchCtx = { now: this.now, longValues: options.longValues ?? 'truncate', logger: this.logger };
     this.userId = options.userId ?? '';
   }
 
   getOrCreateExperiment(name: string, options?: { tags?: Readonly<Record<string, string>> }): Promise<Experiment> {
-    return exps.getOrCreateExperiment(this.layout, name, this.now(), options?.tags ?? {});
+    return exps.getOrCreateExperiment(this.layout, name, this.now(), options?.tags ?? {}, this.logger);
   }
 
   getExperimentByName(name: string): Promise<Experiment | null> {
-    return exps.findExperimentByName(this.layout, name);
+    return exps.findExperimentByName(this.layout, name, this.logger);
   }
 
   getExperiment(experimentId: ExperimentId): Promise<Experiment> {
@@ -162,6 +164,11 @@ export class LocalTrackingStore extends BatchLogging implements TrackingStore {
     await rf.writeRunMeta(this.layout, exp, runId, { ...meta, lifecycle_stage: 'deleted', deleted_time: this.now() });
   }
 
+  /**
+   * A run whose files are malformed (meta.yaml, a metric line) is skipped with a warning, as MLflow's
+   * FileStore skips a malformed run, so that one damaged run does not fail every search of its
+   * experiment; `getRun` of that run still fails with FORMAT_ERROR naming the file.
+   */
   async searchRuns(options: SearchRunsOptions): Promise<Run[]> {
     const clauses = parseFilter(options.filter, RUN_ATTRIBUTES);
     const order = parseOrderBy(options.orderBy, RUN_ATTRIBUTES);
@@ -172,18 +179,29 @@ export class LocalTrackingStore extends BatchLogging implements TrackingStore {
       const { dirs } = await listEntries(this.layout.experimentDir(expId));
       for (const d of dirs) {
         if (RESERVED_EXPERIMENT_DIRS.has(d)) continue;
-        const meta = await rf.readRunMeta(this.layout, expId, d);
-        if (!meta) continue; // a run being created, or not a run
-        const stage = meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active';
-        if ((view === 'ACTIVE_ONLY' && stage !== 'active') || (view === 'DELETED_ONLY' && stage !== 'deleted')) continue;
-        const run = await rf.readRun(this.layout, expId, d);
-        if (matches(clauses, (f) => runField(run, f))) runs.push(run);
+        const run = await this.searchedRun(expId, d, view);
+        if (run && matches(clauses, (f) => runField(run, f))) runs.push(run);
       }
     }
     sortBy(runs, order.length ? order : [{ field: { kind: 'attribute', key: 'start_time' }, ascending: false }], runField, (a, b) =>
       a.info.startTime !== b.info.startTime ? b.info.startTime - a.info.startTime : a.info.runId < b.info.runId ? -1 : 1,
     );
     return runs.slice(0, options.maxResults ?? 1000);
+  }
+
+  /** Run `d` of experiment `expId` when it is a run in `view`; null otherwise, or with a warning when it is malformed. */
+  private async searchedRun(expId: string, d: string, view: SearchRunsOptions['viewType']): Promise<Run | null> {
+    try {
+      const meta = await rf.readRunMeta(this.layout, expId, d);
+      if (!meta) return null; // a run being created, or not a run
+      const stage = meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active';
+      if ((view === 'ACTIVE_ONLY' && stage !== 'active') || (view === 'DELETED_ONLY' && stage !== 'deleted')) return null;
+      return await rf.readRun(this.layout, expId, d);
+    } catch (e) {
+      if (!(e instanceof TrainSpamError) || e.code !== 'FORMAT_ERROR') throw e;
+      this.logger.log('warn', `tracking: skipping malformed run '${d}' of experiment '${expId}': ${e.message}`, { experimentId: expId, runId: d, file: e.details.file ?? null });
+      return null;
+    }
   }
 
   async logBatch(runId: RunId, batch: LogBatchInput): Promise<void> {

@@ -3,6 +3,7 @@
  * `nan`, `inf`, `-inf`) so MLflow's reader (`float(value)`) and ours agree. Readers accept 2 fields
  * (step 0) and the 5-field form of newer MLflow (`… <dataset_name> <dataset_digest>`).
  */
+import { TrainSpamError } from '../../core/errors.js';
 import type { Metric } from '../contract.js';
 
 export function formatFloat(v: number): string {
@@ -26,21 +27,38 @@ export function formatMetricLine(m: { value: number; timestamp: number; step: nu
   return `${m.timestamp} ${formatFloat(m.value)} ${m.step}\n`;
 }
 
+/** One metric line's point, or null when it is not `<timestamp> <value> [<step> [<dataset> <digest>]]`. */
+function parseMetricLine(key: string, line: string): Metric | null {
+  const f = line.trim().split(/\s+/);
+  if (f.length !== 2 && f.length !== 3 && f.length !== 5) return null;
+  const timestamp = Number(f[0]);
+  const value = parseFloatText(f[1]);
+  const step = f.length === 3 ? Number(f[2]) : 0; // MLflow's reader: step 0 in the 5-field form too
+  if (!Number.isFinite(timestamp) || !Number.isFinite(step) || (Number.isNaN(value) && !/^[-+]?nan$/i.test(f[1]))) return null;
+  return { key, value, timestamp, step };
+}
+
 /**
- * Parses a metric file; malformed lines are skipped. A final line without '\n' is read too (other
- * writers may omit it; ours never leave one, each append is a single O_APPEND write).
+ * Parses a metric file (`file` names it in errors). Blank lines are skipped. A final line without
+ * '\n' is read when it parses (other writers may omit the newline; ours never leave one, each append
+ * is a single O_APPEND write) and skipped when it does not: a write cut short by a crash. Any other
+ * malformed line fails with FORMAT_ERROR (as in MLflow's reader): skipping it could make the
+ * latest value an older point.
  */
-export function parseMetricLines(key: string, text: string): Metric[] {
+export function parseMetricLines(key: string, text: string, file: string = key): Metric[] {
   const out: Metric[] = [];
   const lines = text.split('\n');
-  for (const line of lines) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 2) continue;
-    const timestamp = Number(f[0]);
-    const value = parseFloatText(f[1]);
-    const step = f.length === 3 ? Number(f[2]) : 0;
-    if (!Number.isFinite(timestamp) || !Number.isFinite(step) || (Number.isNaN(value) && !/nan/i.test(f[1]))) continue;
-    out.push({ key, value, timestamp, step });
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === '') continue;
+    const point = parseMetricLine(key, line);
+    if (point) out.push(point);
+    else if (i < lines.length - 1) {
+      throw new TrainSpamError('FORMAT_ERROR', `tracking: metric file '${file}' line ${i + 1} is malformed: '${line.slice(0, 200)}' (expected '<timestamp> <value> <step>')`, {
+        file,
+        line: i + 1,
+      });
+    }
   }
   return out;
 }

@@ -62,8 +62,9 @@ export async function readValueFiles(dir: string): Promise<Record<string, string
 }
 
 export async function readMetricHistory(layout: LocalLayout, exp: string, run: string, key: string): Promise<Metric[]> {
-  const text = await readOptional(layout.keyFile(layout.metricsDir(exp, run), key));
-  return text === null ? [] : parseMetricLines(key, text);
+  const file = layout.keyFile(layout.metricsDir(exp, run), key);
+  const text = await readOptional(file);
+  return text === null ? [] : parseMetricLines(key, text, file);
 }
 
 export async function readLatestMetrics(layout: LocalLayout, exp: string, run: string): Promise<Record<string, Metric>> {

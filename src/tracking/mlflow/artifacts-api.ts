@@ -58,13 +58,21 @@ export async function logArtifacts(t: MlflowTransport, base: string, localDir: s
   if (!st?.isDirectory()) throw new TrainSpamError('NOT_FOUND', `artifact directory '${localDir}' does not exist`, { dir: localDir });
   const files = await walkFiles(localDir);
   let next = 0;
+  // After the first failure no worker takes another file; the uploads already in flight settle
+  // before the first error is rethrown, so nothing is still writing to the run when we return.
+  const errors: unknown[] = [];
   const worker = async () => {
-    while (next < files.length) {
+    while (errors.length === 0 && next < files.length) {
       const rel = files[next++];
-      await putFile(t, base, join(dir, rel), path.join(localDir, ...rel.split('/')));
+      try {
+        await putFile(t, base, join(dir, rel), path.join(localDir, ...rel.split('/')));
+      } catch (e) {
+        errors.push(e);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(UPLOAD_CONCURRENCY, files.length) }, worker));
+  if (errors.length) throw errors[0];
 }
 
 export async function listArtifacts(t: MlflowTransport, base: string, p?: string): Promise<ArtifactEntry[]> {

@@ -1,6 +1,7 @@
 /**
  * Retry policy of the REST transport: exponential backoff with "equal jitter" (half fixed, half
- * random), capped, honouring `Retry-After`. What is retried:
+ * random), capped at `maxDelayMs`; a `Retry-After` lengthens the wait, but never past that cap.
+ * What is retried:
  * - connection failures where the request never reached the server (refused, DNS, connect
  *   timeout): always;
  * - 429 and 503 (the server refused the work): always;

@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import { TrainSpamError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/ports.js';
 import { Rng } from '../../core/random.js';
+import { checkTimeoutMs } from '../config.js';
 import { redactUrl, scrub } from '../redact.js';
 import { httpError } from './error-map.js';
 import { backoffDelay, classifyNetworkError, DEFAULT_RETRY, parseRetryAfter, shouldRetryError, shouldRetryStatus, type RetryPolicy } from './retry.js';
@@ -99,7 +100,8 @@ export class MlflowTransport {
         ? `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`
         : null;
     this.secrets = [token ?? '', password ?? '', this.authHeader ?? ''].filter(Boolean);
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    // 0 or more than 2^31 - 1 ms would make the attempt timer fire at once
+    this.timeoutMs = options.timeoutMs === undefined ? 30_000 : checkTimeoutMs(options.timeoutMs);
     this.policy = { ...DEFAULT_RETRY, ...(options.retry ?? {}) };
     this.logger = options.logger ?? silentLogger;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -189,19 +191,30 @@ export class MlflowTransport {
     }
   }
 
-  /** JSON request → parsed JSON object (`{}` for an empty body). */
+  /** JSON request → parsed JSON object (`{}` for an empty body). Every MLflow answer is an object:
+   * anything else (null, an array, a number) is a REMOTE_ERROR here, not a TypeError in a caller. */
   async json<T = Record<string, unknown>>(spec: RequestSpec): Promise<T> {
     const res = await this.send(spec);
     const text = Buffer.from(res.body).toString('utf8');
     if (!text.trim()) return {} as T;
+    let value: unknown;
     try {
-      return JSON.parse(text) as T;
+      value = JSON.parse(text);
     } catch {
       throw new TrainSpamError('REMOTE_ERROR', `MLflow ${spec.method} ${spec.path} answered ${res.status} with a non-JSON body`, {
         httpStatus: res.status,
         endpoint: spec.path,
       });
     }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+      throw new TrainSpamError('REMOTE_ERROR', `MLflow ${spec.method} ${spec.path} answered ${res.status} with ${kind} where a JSON object was expected`, {
+        httpStatus: res.status,
+        method: spec.method,
+        endpoint: spec.path,
+      });
+    }
+    return value as T;
   }
 
   private async pause(spec: RequestSpec, attempt: number, retryAfterMs: number | null, why: string): Promise<void> {

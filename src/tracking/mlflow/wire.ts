@@ -29,7 +29,8 @@ export function encodeMetricValue(v: number): number | string {
   return v;
 }
 
-export function decodeMetricValue(v: unknown): number {
+/** `where` names the metric (and run) in the error, e.g. `{ key: 'f1', runId: 'abc' }`. */
+export function decodeMetricValue(v: unknown, where: { readonly key?: string; readonly runId?: string } = {}): number {
   if (typeof v === 'number') {
     if (v === Number.MAX_VALUE) return Infinity;
     if (v === -Number.MAX_VALUE) return -Infinity;
@@ -43,7 +44,12 @@ export function decodeMetricValue(v: unknown): number {
     const n = Number(t);
     if (t !== '' && !Number.isNaN(n)) return n;
   }
-  throw new TrainSpamError('REMOTE_ERROR', `MLflow returned an unreadable metric value ${JSON.stringify(v)}`, {});
+  const what = v === undefined ? 'no value' : `an unreadable value ${JSON.stringify(v) ?? String(v)}`;
+  const of = `${where.key !== undefined ? ` for metric '${where.key}'` : ''}${where.runId ? ` of run ${where.runId}` : ''}`;
+  throw new TrainSpamError('REMOTE_ERROR', `MLflow returned ${what}${of}`, {
+    ...(where.key !== undefined ? { key: where.key } : {}),
+    ...(where.runId ? { runId: where.runId } : {}),
+  });
 }
 
 export function tagsToRecord(v: unknown): Record<string, string> {
@@ -85,15 +91,23 @@ export function toRunInfo(i: J): RunInfo {
   };
 }
 
+/** One parameter only: it is passed to `Array.map` directly. */
 export function toMetric(m: J): Metric {
-  return { key: str(m.key), value: decodeMetricValue(m.value), timestamp: num(m.timestamp) ?? 0, step: num(m.step) ?? 0 };
+  return metricOf(m);
+}
+
+function metricOf(m: J, runId?: string): Metric {
+  const key = str(m.key);
+  return { key, value: decodeMetricValue(m.value, { key, runId }), timestamp: num(m.timestamp) ?? 0, step: num(m.step) ?? 0 };
 }
 
 export function toRun(r: J): Run {
   const data = (r.data ?? {}) as J;
+  const info = (r.info ?? {}) as J;
+  const runId = str(info.run_id ?? info.run_uuid);
   const metrics: Record<string, Metric> = {};
   for (const m of arr(data.metrics)) {
-    const metric = toMetric(m);
+    const metric = metricOf(m, runId);
     metrics[metric.key] = metric;
   }
   const inputs: DatasetInput[] = arr(((r.inputs ?? {}) as J).dataset_inputs).map((di) => {
@@ -108,7 +122,7 @@ export function toRun(r: J): Run {
       tags: tagsToRecord(di.tags),
     };
   });
-  return { info: toRunInfo((r.info ?? {}) as J), data: { metrics, params: tagsToRecord(data.params), tags: tagsToRecord(data.tags) }, inputs };
+  return { info: toRunInfo(info), data: { metrics, params: tagsToRecord(data.params), tags: tagsToRecord(data.tags) }, inputs };
 }
 
 export function fromDatasetInput(d: DatasetInput): J {

@@ -25,6 +25,24 @@ const task = (path: string[]): PipelineTaskSpec => {
 };
 
 describe('compilePipeline', () => {
+  it('refuses a tracking URI with credentials (they would be stored in the spec) and names where they belong', () => {
+    for (const uri of ['https://alice:S3CRET@mlflow.example', 'https://mlflow.example/?access_token=TOK123']) {
+      let err: unknown;
+      try {
+        compilePipeline(PIPELINE_DEFINITION, { ...OPTS, mlflowTrackingUri: uri });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'INVALID_ARGUMENT' });
+      const msg = (err as Error).message;
+      expect(msg).toContain('carries credentials');
+      expect(msg).toContain('MLFLOW_TRACKING_TOKEN');
+      expect(msg).not.toContain('S3CRET');
+      expect(msg).not.toContain('TOK123');
+    }
+    expect(() => compilePipeline(PIPELINE_DEFINITION, { ...OPTS, mlflowTrackingUri: 'https://mlflow.example/?experiment=1' })).not.toThrow();
+  });
+
   it('is deterministic: two compilations give byte-identical YAML', () => {
     const a = emitPipelineYaml(compilePipeline(PIPELINE_DEFINITION, OPTS));
     const b = emitPipelineYaml(compilePipeline(PIPELINE_DEFINITION, OPTS));

@@ -12,11 +12,22 @@ describe('metric lines', () => {
     expect(parseFloatText('nan')).toBeNaN();
     expect(parseFloatText('inf')).toBe(Infinity);
   });
-  it('parses 2-, 3- and 5-field lines, skips junk, reads a final unterminated line', () => {
-    const pts = parseMetricLines('k', '100 0.9\n101 nan 1\n102 0.5 2 ds digest\ngarbage\n103 inf 3');
+  it('parses 2-, 3- and 5-field lines, skips blank lines, reads a final unterminated line', () => {
+    const pts = parseMetricLines('k', '100 0.9\n101 nan 1\n\n102 0.5 2 ds digest\n103 inf 3');
     expect(pts.map((p) => [p.timestamp, p.step])).toEqual([[100, 0], [101, 1], [102, 0], [103, 3]]);
     expect(pts[1].value).toBeNaN();
     expect(pts[3].value).toBe(Infinity);
+  });
+  it('fails on a malformed line naming the file and line, but skips a torn final line (a write cut short)', () => {
+    for (const junk of ['garbage', '101 0.9x 1', '101 0.9 1 extra', 'x 0.5 1', '101 nanx 1']) {
+      expect(() => parseMetricLines('k', `100 0.5 0\n${junk}\n102 0.7 2\n`, '/m/k')).toThrow(
+        expect.objectContaining({ code: 'FORMAT_ERROR', details: { file: '/m/k', line: 2 } }),
+      );
+    }
+    expect(() => parseMetricLines('k', '100 0.5 0\n101 0.9x 1\n')).toThrow(/line 2 is malformed/);
+    expect(parseMetricLines('k', '100 0.5 0\n101 0.9').map((p) => p.value)).toEqual([0.5, 0.9]);
+    expect(parseMetricLines('k', '100 0.5 0\n1019876 0.').map((p) => p.value)).toEqual([0.5, 0]);
+    expect(parseMetricLines('k', '100 0.5 0\n10198').map((p) => p.value)).toEqual([0.5]);
   });
   it('chooses the latest point like MLflow: step, then timestamp, then value', () => {
     const m = (value: number, timestamp: number, step: number) => ({ key: 'k', value, timestamp, step });

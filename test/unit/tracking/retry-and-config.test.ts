@@ -64,7 +64,7 @@ describe('tracking config', () => {
     const c = trackingConfigFromEnv(env, { experimentName: 'cli-exp', trackingUri: undefined });
     expect(c).toMatchObject({ trackingUri: env.MLFLOW_TRACKING_URI, experimentName: 'cli-exp', token: 'tok-123456', insecureTls: true, timeoutMs: 12000 });
     expect(trackingConfigFromEnv({}, {})).toEqual({});
-    expect(() => trackingConfigFromEnv({ MLFLOW_HTTP_REQUEST_TIMEOUT: 'soon' })).toThrow(/non-negative/);
+    expect(() => trackingConfigFromEnv({ MLFLOW_HTTP_REQUEST_TIMEOUT: 'soon' })).toThrow(/MLFLOW_HTTP_REQUEST_TIMEOUT='soon' must be a number of seconds/);
   });
   it('describes without secrets', () => {
     const text = describeConfig(trackingConfigFromEnv(env));
