@@ -10,7 +10,9 @@
  * - `[day-name[,]] day month year hour:minute[:second] [AM|PM] [zone] [trailing junk]`
  * - asctime: `day-name month day hour:minute:second year` (no zone → UTC)
  * - years: 4 digits as is, 2 digits → 19xx/20xx (< 50 → 20xx), 3 digits → +1900 (RFC 5322 obs-year);
- *   a year outside [1970, 2100) is treated as garbage (null).
+ *   a date outside [1970, 2100) in UTC, after the zone is applied, is treated as garbage (null):
+ *   the loader rejects event timestamps outside that range, so one the parser returned would make
+ *   a table the tool wrote itself unreadable.
  * - zones: `+hhmm`/`-hhmm` with hh < 24 (also the common typo `+-hhmm` = `-hhmm`, and unsigned `hhmm`),
  *   RFC 822 names (UT, GMT, Z, EST, EDT, CST, CDT, MST, MDT, PST, PDT), `GMT+h`, a few Windows
  *   names (`Eastern Daylight Time`); a missing, `-0000` or unknown zone is taken as UTC.
@@ -39,6 +41,9 @@ const NAMED_ZONES: Record<string, number> = {
 
 export const MIN_YEAR = 1970;
 export const MAX_YEAR = 2100;
+
+const MIN_UTC_MS = Date.UTC(MIN_YEAR, 0, 1);
+const MAX_UTC_MS = Date.UTC(MAX_YEAR, 0, 1);
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -83,7 +88,9 @@ export function parseMailDate(value: string | null | undefined): number | null {
   } else {
     return null;
   }
-  if (year < MIN_YEAR || year >= MAX_YEAR) return null;
+  // The range is checked on the UTC result below; this only keeps Date.UTC off the years < 100
+  // it maps to 19xx (year 0102 would become 2002). A zone moves a date by less than a day.
+  if (year < MIN_YEAR - 1 || year > MAX_YEAR) return null;
   if (day < 1 || day > DAYS_IN_MONTH[month]) return null;
   if (month === 1 && day === 29 && !isLeap(year)) return null;
   const tm = time === undefined ? null : /^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$/.exec(time);
@@ -102,7 +109,7 @@ export function parseMailDate(value: string | null | undefined): number | null {
   if (hour > 23 || minute > 59 || second > 60) return null;
   const offset = zoneOffset(tokens, i);
   const utc = Date.UTC(year, month, day, hour, minute, second) - offset * 60_000;
-  return Number.isFinite(utc) ? utc : null;
+  return utc >= MIN_UTC_MS && utc < MAX_UTC_MS ? utc : null;
 }
 
 function monthOf(token: string | undefined): number | null {

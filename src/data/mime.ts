@@ -7,10 +7,10 @@
  * and serving (the scorer) both come through `parseEmail` / `parseEmailSync`, so they see the same
  * records. Layer 1: no node:* imports.
  */
-import PostalMime, { decodeWords } from 'postal-mime';
+import { decodeWords } from 'postal-mime';
 import type { Address, Email } from 'postal-mime';
 import { TrainSpamError } from '../core/errors.js';
-import { withConcatBlob } from './concat-blob.js';
+import { parsePostal } from './concat-blob.js';
 import { parseMailDate } from './date.js';
 import { htmlToText } from './html-text.js';
 import { MimeReader, type MessageFields } from './mime-reader.js';
@@ -43,7 +43,7 @@ export function parseEmailSync(raw: RawMessage, meta: MessageMeta, reader: MimeR
 export async function parseEmailPostal(raw: RawMessage, meta: MessageMeta): Promise<EmailRecord> {
   let email: Email;
   try {
-    email = await withConcatBlob(() => PostalMime.parse(raw));
+    email = await parsePostal(raw);
   } catch (e) {
     throw new TrainSpamError(
       'INVALID_DATA',

@@ -8,6 +8,7 @@
  * (seed, b), so a file generated in batches is the same whatever process writes it.
  */
 import { rngFor, type Rng } from '../core/random.js';
+import { MAX_YEAR, MIN_YEAR } from './date.js';
 import { domainOf } from './mime.js';
 import type { EmailRecord } from './schema.js';
 
@@ -243,6 +244,10 @@ function bodyHtml(m: SynthClassModel, rng: Rng, text: string, subject: string, d
   return parts.join('');
 }
 
+/** The event timestamps the table loader accepts: [1970-01-01, 2100-01-01) UTC. */
+const MIN_TIMESTAMP_MS = Date.UTC(MIN_YEAR, 0, 1);
+const MAX_TIMESTAMP_MS = Date.UTC(MAX_YEAR, 0, 1);
+
 /**
  * Generates `count` e-mails of batch `batch` (ids `synth/<start + i>`, zero-padded to 9 digits).
  * Labels follow `spamRatio` (model's by default).
@@ -281,7 +286,8 @@ export function generateEmails(
     }
     let ts: number | null = null;
     if (rng.next() >= m.pNullTimestamp && m.timestamps.length > 0) {
-      ts = sample(m.timestamps, rng) + rng.int(-3 * 86_400, 3 * 86_400) * 1000;
+      // the jitter must not leave the years the loader accepts (sources at the epoch, or in 2099)
+      ts = Math.min(MAX_TIMESTAMP_MS - 1, Math.max(MIN_TIMESTAMP_MS, sample(m.timestamps, rng) + rng.int(-3 * 86_400, 3 * 86_400) * 1000));
     }
     const size = sample(m.headerBytes, rng, 800) + text.length + (html?.length ?? 0) + subject.length;
     out[i] = {

@@ -9,12 +9,14 @@
  * `columnMapping` renames file columns to canonical names first ({ id: 'email_id', date:
  * 'event_timestamp', body: 'body_text' }). Every problem is a TrainSpamError whose message names
  * the file and the column (and the row for bad values): SCHEMA_MISMATCH for a missing or mistyped
- * column, INVALID_DATA for empty tables, bad labels, duplicate ids and a single class, IO_ERROR /
- * NOT_FOUND for unreadable, truncated or non-parquet files.
+ * column, INVALID_DATA for empty tables, bad labels, null, blank or duplicate ids, null bodies,
+ * raw cells that are no RFC-822 message and a single class, IO_ERROR / NOT_FOUND for unreadable,
+ * truncated or non-parquet files.
  */
 import { TrainSpamError } from '../core/errors.js';
 import { MAX_YEAR, MIN_YEAR } from '../data/date.js';
 import { decodeHeader, domainOf, parseEmail, utf8Length } from '../data/mime.js';
+import { rawMessageProblem } from '../data/raw-check.js';
 import { EMAIL_COLUMNS, type EmailRecord } from '../data/schema.js';
 import { openParquet, readColumns, type ParquetColumnInfo, type ParquetSource } from './parquet.js';
 
@@ -23,6 +25,8 @@ export interface LoadEmailTableOptions {
   columnMapping?: Readonly<Record<string, string>>;
   /** Called after each row group with rows done so far and the total. */
   onProgress?: (done: number, total: number) => void;
+  /** Called once at the end with each warning about the table (see ScanOptions.onWarning). */
+  onWarning?: (message: string) => void;
 }
 
 export interface EmailTableSummary {
@@ -144,6 +148,12 @@ export interface ScanOptions {
   readonly validate?: boolean;
   /** Stop after this many records per selection (the rest of the file is not read). */
   readonly limit?: number;
+  /**
+   * Called once, after the last row group, with each warning about the rows read: so far, the
+   * count of STRING `raw` cells holding U+FFFD (bytes that were not UTF-8 were replaced when the
+   * table was written, so training reads other text than the original message serving gets).
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface RecordChunk {
@@ -178,6 +188,9 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
   const taken = selections.map(() => 0);
   let spam = 0;
   let rowsSeen = 0;
+  // STRING raw cells holding U+FFFD (see ScanOptions.onWarning); BYTE_ARRAY cells keep their bytes
+  const countReplaced = shape === 'raw' && canonical.get('raw')!.kind === 'STRING';
+  let replacedRaw = 0;
   for (const rg of source.rowGroups) {
     if (rg.rowEnd === rg.rowStart) continue;
     // rows of each selection inside this row group
@@ -215,8 +228,9 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
           );
         }
         const id = col('email_id')![k];
-        if (typeof id !== 'string' || id.length === 0) {
-          throw new TrainSpamError('INVALID_DATA', `${filePath}: column "${idColumn}" row ${row}: email_id is empty or null`, {
+        if (typeof id !== 'string' || id.trim().length === 0) {
+          const what = typeof id !== 'string' ? 'null' : id.length === 0 ? 'empty' : `blank (${JSON.stringify(id)})`;
+          throw new TrainSpamError('INVALID_DATA', `${filePath}: column "${idColumn}" row ${row}: email_id is ${what}`, {
             file: filePath,
             column: idColumn,
             row,
@@ -233,6 +247,20 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
           }
           seenIds.set(id, row);
         }
+        if (countReplaced) {
+          const raw = col('raw')![k];
+          if (typeof raw === 'string' && raw.includes('\uFFFD')) replacedRaw++;
+        }
+        // body_text is required in a processed table: '' is an empty body, null a hole in the table
+        const body = shape === 'processed' ? col('body_text') : undefined;
+        if (body !== undefined && typeof body[k] !== 'string') {
+          const column = canonical.get('body_text')!.name;
+          throw new TrainSpamError('INVALID_DATA', `${filePath}: column "${column}" row ${row}: body_text is null; expected the text of the e-mail ('' for an empty body)`, {
+            file: filePath,
+            column,
+            row,
+          });
+        }
         const rec = shape === 'raw' ? await fromRaw(filePath, canonical, col, k, row, id, label) : fromProcessed(col, k, id, label, sizeNotRead);
         if (timestampColumn !== null) checkTimestamp(rec.event_timestamp, filePath, timestampColumn, row);
         out.push(rec);
@@ -243,6 +271,13 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
     }
     rowsSeen += picks[0].length;
     yield { rowStart: rg.rowStart, rowEnd: rg.rowEnd, records };
+  }
+  if (replacedRaw > 0 && options.onWarning) {
+    const column = canonical.get('raw')!.name;
+    options.onWarning(
+      `${filePath}: column "${column}" is STRING and ${replacedRaw} of its cells hold U+FFFD (bytes that were not UTF-8, lost when the table was written): ` +
+        `those e-mails are trained on other text than the original message the scorer gets; store raw messages as BYTE_ARRAY`,
+    );
   }
   if (options.validate && (spam === 0 || spam === rowsSeen)) {
     throw new TrainSpamError(
@@ -267,7 +302,7 @@ export async function loadEmailTable(filePath: string, options: LoadEmailTableOp
   const records: EmailRecord[] = [];
   let spam = 0;
   let nullTimestamps = 0;
-  for await (const chunk of scanEmailTable(table, { validate: true })) {
+  for await (const chunk of scanEmailTable(table, { validate: true, onWarning: options.onWarning })) {
     for (const rec of chunk.records[0]) {
       if (rec.label === 1) spam++;
       if (rec.event_timestamp === null) nullTimestamps++;
@@ -432,6 +467,12 @@ async function fromRaw(
       column: canonical.get('raw')!.name,
       row,
     });
+  }
+  // '' or text without a header section would parse as an empty e-mail and be trained on
+  const problem = rawMessageProblem(raw);
+  if (problem !== null) {
+    const column = canonical.get('raw')!.name;
+    throw new TrainSpamError('INVALID_DATA', `${filePath}: column "${column}" row ${row}: e-mail ${id} is not an RFC-822 message: ${problem}`, { file: filePath, column, row });
   }
   const sourceGroup = str(col('source_group')?.[k]) ?? groupOf(id);
   let rec: EmailRecord;

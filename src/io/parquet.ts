@@ -176,6 +176,9 @@ export async function readColumns(
       columns: [...names],
       compressors,
       parsers: PARSERS,
+      // BYTE_ARRAY columns without a string annotation stay bytes (a raw message in Latin-1 must
+      // reach the MIME parser as its bytes, as the scorer gets it); STRING columns are decoded.
+      utf8: false,
     });
     for (const rg of source.rowGroups) {
       const s = Math.max(rg.rowStart, rowStart);

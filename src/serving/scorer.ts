@@ -6,6 +6,7 @@
 import { isTrainSpamError, TrainSpamError } from '../core/errors.js';
 import { parseEmailPostal, parseEmailSync, type RawMessage } from '../data/mime.js';
 import { MimeReader } from '../data/mime-reader.js';
+import { rawMessageProblem } from '../data/raw-check.js';
 import type { EmailRecord } from '../data/schema.js';
 import type { FeatureMatrix } from '../core/matrix.js';
 import type { JsonValue } from '../core/payload.js';
@@ -43,8 +44,21 @@ export class SpamScorer {
   /**
    * The record of one raw message, as data preparation builds it for training (`parseEmail`):
    * our MIME reader without awaits, postal-mime for the messages the reader declines.
+   * INVALID_ARGUMENT for a value that is neither text nor bytes, INVALID_DATA for text that is no
+   * RFC-822 message (empty, or no header line before the body): both parsers would turn it into an
+   * empty record and the model would score that.
    */
   async parseRaw(raw: RawMessage, emailId = 'input'): Promise<EmailRecord> {
+    if (typeof raw !== 'string' && !(raw instanceof Uint8Array)) {
+      throw new TrainSpamError('INVALID_ARGUMENT', `e-mail ${emailId}: the raw message must be a string or a Uint8Array, got ${typeOf(raw)}`, {
+        email_id: emailId,
+        type: typeOf(raw),
+      });
+    }
+    const problem = rawMessageProblem(raw);
+    if (problem !== null) {
+      throw new TrainSpamError('INVALID_DATA', `e-mail ${emailId}: not an RFC-822 message: ${problem}`, { email_id: emailId });
+    }
     const meta = { email_id: emailId, label: 0 as const, source_group: 'serving' };
     return parseEmailSync(raw, meta, this.reader) ?? parseEmailPostal(raw, meta);
   }
@@ -52,6 +66,15 @@ export class SpamScorer {
   toArtifact(metadata: ArtifactMetadata = this.metadata): ModelArtifact {
     return { featurePipeline: this.features.toPayload(), model: this.model.toPayload(), metadata };
   }
+}
+
+/** What a value is, for an error message: `null`, `an array`, `number`, `object (ArrayBuffer)`, ... */
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v !== 'object') return typeof v;
+  const ctor = (v as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof ctor === 'string' && ctor !== 'Object' ? `object (${ctor})` : 'object';
 }
 
 export function scorerFromArtifact(artifact: ModelArtifact): SpamScorer {

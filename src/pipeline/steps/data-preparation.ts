@@ -44,7 +44,7 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
   let spam = 0;
   let nullTimestamps = 0;
   let i = 0;
-  for await (const chunk of scanEmailTable(table, { columns: SPLIT_COLUMNS, validate: true })) {
+  for await (const chunk of scanEmailTable(table, { columns: SPLIT_COLUMNS, validate: true, onWarning: (m) => ctx.logger.log('warn', m) })) {
     for (const r of chunk.records[0]) {
       ids[i] = r.email_id;
       labels[i] = r.label;

@@ -12,7 +12,8 @@ import type { EmailRecord } from '../../../src/data/schema.js';
 import { fitSynthModel } from '../../../src/data/synth.js';
 import { silentProgress } from '../../../src/hpo/progress.js';
 import { EMAIL_COLUMN_SPECS, prepareCorpus, toColumns } from '../../../src/io/corpus.js';
-import { checkOutputFile, writeParquet } from '../../../src/io/parquet.js';
+import { loadEmailTable } from '../../../src/io/email-table.js';
+import { checkOutputFile, writeParquet, type ColumnSpec } from '../../../src/io/parquet.js';
 import { writeSynthetic } from '../../../src/io/synth-writer.js';
 import { systemClock, type RunContext } from '../../../src/pipeline/context.js';
 import { resolvePipelineParams } from '../../../src/pipeline/params.js';
@@ -152,6 +153,104 @@ describe('raw tables', () => {
     expect(e.code).toBe('INVALID_DATA');
     expect(e.message).toContain(`${file}: column "raw" row 7: e-mail r/7: cannot parse the MIME message`);
     expect(e.details).toMatchObject({ file, column: 'raw', row: 7, email_id: 'r/7' });
+  });
+});
+
+describe('e-mails that are no RFC-822 message, blank ids, null bodies', () => {
+  const RAW_SPECS: ColumnSpec[] = [{ name: 'email_id', type: 'STRING' }, { name: 'label', type: 'INT32' }, { name: 'raw', type: 'STRING' }];
+  const ids = Array.from({ length: 12 }, (_, i) => `r/${i}`);
+  const labels = ids.map((_, i) => (i % 3 === 0 ? 1 : 0));
+  const good = (i: number) => `From: a${i}@x.org\r\nTo: b@y.org\r\nSubject: s${i}\r\n\r\nbody ${i} ${labels[i] ? 'win money' : 'meeting notes'}\r\n`;
+
+  it('a raw cell that is empty or has no header section names the file, the column and the row', async () => {
+    for (const [k, bad, why] of [
+      [4, '', /the message is empty/],
+      [5, 'this is not an email at all', /the first line is not a header field/],
+      [6, '\r\nSubject: late\r\n\r\nbody', /starts with a blank line/],
+    ] as const) {
+      const raws = ids.map((_, i) => (i === k ? bad : good(i)));
+      const file = join(dir, `raw-not-email-${k}.parquet`);
+      await writeParquet(file, RAW_SPECS, { email_id: ids, label: labels, raw: raws });
+      const e = await failure(loadEmailTable(file));
+      expect(e.code).toBe('INVALID_DATA');
+      expect(e.message).toContain(`${file}: column "raw" row ${k}: e-mail r/${k} is not an RFC-822 message: `);
+      expect(e.message).toMatch(why);
+      expect(e.details).toMatchObject({ file, column: 'raw', row: k });
+    }
+    // an mbox `From ` line before the headers (most corpus messages) is a message
+    const raws = ids.map((_, i) => (i === 4 ? `From a@x.org  Thu Aug 22 12:36:23 2002\n${good(4)}` : good(i)));
+    const file = join(dir, 'raw-mbox.parquet');
+    await writeParquet(file, RAW_SPECS, { email_id: ids, label: labels, raw: raws });
+    expect((await loadEmailTable(file)).records[4].subject).toBe('s4');
+  });
+
+  it('warns once when a STRING raw column holds U+FFFD (bytes lost when the table was written), not for BYTE_ARRAY', async () => {
+    const raws = ids.map((_, i) => (i === 2 || i === 9 ? good(i).replace('body', 'caf\uFFFD body') : good(i)));
+    const file = join(dir, 'raw-fffd.parquet');
+    // two row groups: the warning comes once for the table, not per row group
+    await writeParquet(file, RAW_SPECS, { email_id: ids, label: labels, raw: raws }, { rowGroupSize: 6 });
+    const warnings: string[] = [];
+    expect((await loadEmailTable(file, { onWarning: (m) => warnings.push(m) })).records).toHaveLength(12);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`${file}: column "raw" is STRING and 2 of its cells hold U+FFFD`);
+    expect(warnings[0]).toMatch(/store raw messages as BYTE_ARRAY$/);
+    const bytesFile = join(dir, 'raw-bytes.parquet');
+    const enc = new TextEncoder();
+    await writeParquet(bytesFile, [RAW_SPECS[0], RAW_SPECS[1], { name: 'raw', type: 'BYTE_ARRAY' }], { email_id: ids, label: labels, raw: raws.map((r) => enc.encode(r)) });
+    const none: string[] = [];
+    await loadEmailTable(bytesFile, { onWarning: (m) => none.push(m) });
+    expect(none).toEqual([]);
+  });
+
+  it('a BYTE_ARRAY raw column keeps its bytes: a Latin-1 body is read as the scorer reads the same bytes', async () => {
+    const latin1 = (i: number) => {
+      const text = `From: a${i}@x.org\r\nSubject: s${i}\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\ncaf\xe9 cr\xe8me ${labels[i] ? 'win money' : 'notes'}\r\n`;
+      return Uint8Array.from(text, (c) => c.charCodeAt(0));
+    };
+    const file = join(dir, 'raw-latin1.parquet');
+    await writeParquet(file, [RAW_SPECS[0], RAW_SPECS[1], { name: 'raw', type: 'BYTE_ARRAY' }], { email_id: ids, label: labels, raw: ids.map((_, i) => latin1(i)) });
+    const rec0 = (await loadEmailTable(file)).records[0];
+    expect(rec0.body_text).toContain('caf\u00e9 cr\u00e8me');
+    expect(rec0.body_text).not.toContain('\uFFFD');
+  });
+
+  it('a blank email_id names the file, the column and the row', async () => {
+    const rows = [...Array.from({ length: 20 }, (_, i) => rec(i, 0, `ham ${i} text`)), ...Array.from({ length: 10 }, (_, i) => rec(50 + i, 1, `spam ${i} offer`))];
+    rows[3] = { ...rows[3], email_id: '   ' };
+    const file = await table('blank-id.parquet', rows);
+    const e = await failure(loadEmailTable(file));
+    expect(e.code).toBe('INVALID_DATA');
+    expect(e.message).toBe(`${file}: column "email_id" row 3: email_id is blank ("   ")`);
+    expect(e.details).toMatchObject({ file, column: 'email_id', row: 3 });
+  });
+
+  it('a null body_text names the file, the column and the row; null sender and subject stay allowed', async () => {
+    const specs: ColumnSpec[] = [
+      { name: 'email_id', type: 'STRING' },
+      { name: 'label', type: 'INT32' },
+      { name: 'sender', type: 'STRING' },
+      { name: 'subject', type: 'STRING' },
+      { name: 'text', type: 'STRING' },
+    ];
+    const n = 12;
+    const cols = {
+      email_id: ids,
+      label: labels,
+      sender: ids.map((_, i) => (i % 2 ? null : `u${i}@x.org`)),
+      subject: ids.map((_, i) => (i % 3 ? null : `s${i}`)),
+      text: ids.map((_, i) => `body ${i}`),
+    };
+    const okFile = join(dir, 'null-sender.parquet');
+    await writeParquet(okFile, specs, cols);
+    const ok = await loadEmailTable(okFile, { columnMapping: { text: 'body_text' } });
+    expect(ok.records).toHaveLength(n);
+    expect(ok.records[1]).toMatchObject({ sender: null, subject: '', body_text: 'body 1' });
+    const file = join(dir, 'null-body.parquet');
+    await writeParquet(file, specs, { ...cols, text: cols.text.map((t, i) => (i === 8 ? null : t)) });
+    const e = await failure(loadEmailTable(file, { columnMapping: { text: 'body_text' } }));
+    expect(e.code).toBe('INVALID_DATA');
+    expect(e.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: column "text" row 8: body_text is null`));
+    expect(e.details).toMatchObject({ file, column: 'text', row: 8 });
   });
 });
 

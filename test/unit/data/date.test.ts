@@ -34,6 +34,18 @@ describe('parseMailDate (strict RFC 5322 Date header)', () => {
     expect(parseMailDate('Thu, 22 Aug 2150 12:07:35 +0800')).toBeNull();
   });
 
+  it('checks the range [1970, 2100) on the UTC result, after the zone (what the table loader accepts)', () => {
+    // local 1970 but UTC 1969, local 2099 but UTC 2100: null, not a timestamp the loader rejects
+    expect(parseMailDate('Thu, 01 Jan 1970 00:30:00 +0100')).toBeNull();
+    expect(parseMailDate('Thu, 31 Dec 2099 23:00:00 -0500')).toBeNull();
+    // local 1969 or 2100 that is in range in UTC is a date
+    expect(parseMailDate('Wed, 31 Dec 1969 23:00:00 -0500')).toBe(utc('1970-01-01T04:00:00Z'));
+    expect(parseMailDate('Fri, 01 Jan 2100 00:30:00 +0100')).toBe(utc('2099-12-31T23:30:00Z'));
+    expect(parseMailDate('Thu, 01 Jan 1970 00:00:00 +0000')).toBe(0);
+    expect(parseMailDate('Thu, 31 Dec 2099 23:59:59 +0000')).toBe(utc('2099-12-31T23:59:59Z'));
+    expect(parseMailDate('Fri, 01 Jan 2100 00:00:00 +0000')).toBeNull();
+  });
+
   it('returns null for garbage and impossible dates', () => {
     for (const v of [
       '2002/09/14 Sat 02:29:32 CDT',

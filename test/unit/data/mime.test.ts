@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseEmail } from '../../../src/data/mime.js';
+import { parseEmail, parseEmailPostal } from '../../../src/data/mime.js';
+import { MimeReader } from '../../../src/data/mime-reader.js';
 import { decodeEntities, htmlToText } from '../../../src/data/html-text.js';
 
 const meta = { email_id: 'test/00001', label: 1 as const, source_group: 'test' };
@@ -131,6 +132,68 @@ AAECAw==
     const none = await parseEmail(crlf('From: a@b.example\n\nbody\n'), meta);
     expect(none.event_timestamp).toBeNull();
     expect(none.subject).toBe('');
+  });
+});
+
+describe('parseEmail through postal-mime, concurrently with other code', () => {
+  /** A message the reader declines (a message/rfc822 part), with bodies long enough to take many turns. */
+  const forwarded = crlf(`From: a@b.example
+Subject: fwd
+Content-Type: multipart/mixed; boundary="B"
+
+--B
+Content-Type: text/plain
+
+see the forwarded message
+--B
+Content-Type: message/rfc822
+
+From: c@d.example
+Subject: inner
+Content-Type: text/plain
+Content-Transfer-Encoding: quoted-printable
+
+${Array.from({ length: 400 }, (_, i) => `line ${i} of the inner message =C3=A9`).join('\n')}
+--B--
+`);
+
+  it('leaves Blob alone: code that runs while a message is parsed gets real Blobs', async () => {
+    expect(new MimeReader().read(forwarded)).toBeNull();
+    const RealBlob = globalThis.Blob;
+    let parsing = true;
+    let probesDuringParse = 0;
+    const seen: string[] = [];
+    const other = (async () => {
+      // one probe per turn of the microtask queue until the parse is done
+      while (parsing) {
+        if (parsing) probesDuringParse++;
+        try {
+          const blob = new Blob(['hi ', new Uint8Array([0x74, 0x68, 0x65, 0x72, 0x65])]);
+          seen.push(
+            [
+              globalThis.Blob === RealBlob,
+              blob instanceof RealBlob,
+              await blob.text(),
+              await new Response(blob).text(),
+              await blob.slice(3).text(),
+              typeof blob.stream,
+            ].join('|'),
+          );
+        } catch (e) {
+          seen.push(String(e));
+        }
+      }
+    })();
+    const [viaParseEmail, viaPostal] = await Promise.all([parseEmail(forwarded, meta), parseEmailPostal(forwarded, meta)]).finally(() => {
+      parsing = false;
+    });
+    await other;
+    expect(probesDuringParse).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set(['true|true|hi there|hi there|there|function']));
+    expect(globalThis.Blob).toBe(RealBlob);
+    expect(viaParseEmail).toEqual(viaPostal);
+    expect(viaParseEmail.body_text).toContain('see the forwarded message');
+    expect(viaParseEmail.body_text).toContain('line 399 of the inner message é');
   });
 });
 

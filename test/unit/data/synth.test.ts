@@ -100,3 +100,24 @@ describe('synthetic e-mails', () => {
     expect(readdirSync(dir)).toEqual(['s.parquet']);
   });
 });
+
+describe('synthetic timestamps', () => {
+  it('stay in [1970, 2100) when the source timestamps lie at the bounds, so the file loads back', async () => {
+    const MAX_MS = Date.UTC(2100, 0, 1);
+    // every source e-mail dated at the epoch or in the last second of 2099: ±3 days of jitter would leave the range
+    const edge = records.map((r, i) => ({ ...r, event_timestamp: i % 2 ? 0 : MAX_MS - 1000 }));
+    const rows = generateEmails(fitSynthModel(edge), 3, 0, 0, 500);
+    const ts = rows.map((r) => r.event_timestamp).filter((t): t is number => t !== null);
+    expect(ts.length).toBe(500);
+    expect(Math.min(...ts)).toBe(0);
+    expect(Math.max(...ts)).toBe(MAX_MS - 1);
+    expect(ts.every((t) => t >= 0 && t < MAX_MS)).toBe(true);
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'train-spam-synth-edge-')), 'edge.parquet');
+    try {
+      await writeSynthetic({ rows: 200, out, seed: 3 }, fitSynthModel(edge));
+      expect((await loadEmailTable(out)).records.length).toBe(200);
+    } finally {
+      rmSync(path.dirname(out), { recursive: true, force: true });
+    }
+  });
+});

@@ -94,3 +94,51 @@ describe('serving features equal training features (240-mail fixture)', () => {
     }
   });
 });
+
+describe('scoreRaw refuses what is not an e-mail', () => {
+  // nothing is scored: the model and the feature pipeline fail the test if they are reached
+  const unreachable = () => {
+    throw new Error('reached the model');
+  };
+  const scorer = new SpamScorer({ transform: unreachable } as never, { predictProba: unreachable } as never);
+
+  it('a value that is neither a string nor a Uint8Array: INVALID_ARGUMENT naming the e-mail and the type', async () => {
+    for (const [v, type] of [
+      [42, 'number'],
+      [{}, 'object'],
+      [null, 'null'],
+      [undefined, 'undefined'],
+      [['a'], 'an array'],
+      [new ArrayBuffer(4), 'object (ArrayBuffer)'],
+    ] as const) {
+      const p = scorer.scoreRaw(v as never, 'msg-7');
+      await expect(p, String(type)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: `e-mail msg-7: the raw message must be a string or a Uint8Array, got ${type}`,
+        details: { email_id: 'msg-7', type },
+      });
+    }
+  });
+
+  it('text or bytes with no header section: INVALID_DATA naming the e-mail', async () => {
+    let seed = 12345;
+    const noise = Uint8Array.from({ length: 4096 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff);
+    for (const v of ['', 'this is not an email at all', '\r\n\r\nbody only', '   ', noise, new Uint8Array(0), 'From someone  Thu Aug 22 2002\n\nbody']) {
+      await expect(scorer.scoreRaw(v, 'msg-8')).rejects.toMatchObject({ code: 'INVALID_DATA', message: expect.stringMatching(/^e-mail msg-8: not an RFC-822 message: /), details: { email_id: 'msg-8' } });
+      await expect(scorer.featuresRaw(v, 'msg-8')).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    }
+  });
+
+  it('parses a message whose first line is a header field, also after an mbox From line, a byte order mark or blanks', async () => {
+    for (const v of [
+      'Subject: hi\r\n\r\nbody',
+      'From a@b.org  Thu Aug 22 12:36:23 2002\nFrom: a@b.org\nSubject: hi\n\nbody',
+      '\uFEFFSubject: hi\n\nbody',
+      Uint8Array.from([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('Subject: hi\n\nbody')]),
+      ' Subject : hi\n\nbody',
+      'X-Only-Header: 1',
+    ]) {
+      await expect(scorer.parseRaw(v, 'ok')).resolves.toMatchObject({ email_id: 'ok' });
+    }
+  });
+});
