@@ -15,6 +15,9 @@ import { silentLogger } from '../../../src/core/ports.js';
 import { silentProgress } from '../../../src/hpo/progress.js';
 import { stepParams, thinCurve, type StepDeps } from '../../../src/pipeline/step-runner.js';
 
+// sample paths of the argument tests: a folder that does not exist (a stray /tmp/x file once made a step fail)
+const SAMPLE_DIR = join(tmpdir(), `train-spam-step-args-${process.pid}-absent`);
+
 const root = mkdtempSync(join(tmpdir(), 'train-spam-step-args-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -24,7 +27,7 @@ const step = (name: string) => getStep(PIPELINE_DEFINITION, name)!;
 function validArgv(s: StepDef): string[] {
   const argv: string[] = [];
   for (const f of stepFlags(s)) {
-    const sample = f.type === 'NUMBER_INTEGER' ? '1' : f.type === 'NUMBER_DOUBLE' ? '0.5' : f.type === 'BOOLEAN' ? 'true' : f.type === 'LIST' ? '[1]' : f.role === 'param' ? 'text' : `/tmp/x/${f.name || f.role}`;
+    const sample = f.type === 'NUMBER_INTEGER' ? '1' : f.type === 'NUMBER_DOUBLE' ? '0.5' : f.type === 'BOOLEAN' ? 'true' : f.type === 'LIST' ? '[1]' : f.role === 'param' ? 'text' : `${SAMPLE_DIR}/${f.name || f.role}`;
     argv.push(f.flag, sample);
   }
   return argv;
@@ -61,9 +64,9 @@ describe('flag parsing from the definition', () => {
     const t = parseStepArgs(step('hpo-tuning'), validArgv(step('hpo-tuning')));
     expect(t.params.num_trials).toBe(1);
     expect(t.params.scheduler).toBe('text');
-    expect(t.inputs.feature_pipeline).toBe('/tmp/x/feature_pipeline');
-    expect(t.executorOutput).toBe('/tmp/x/executor-output');
-    expect(parseStepArgs(step('hpo-merge'), validArgv(step('hpo-merge'))).executorInput).toBe('/tmp/x/executor-input');
+    expect(t.inputs.feature_pipeline).toBe(`${SAMPLE_DIR}/feature_pipeline`);
+    expect(t.executorOutput).toBe(`${SAMPLE_DIR}/executor-output`);
+    expect(parseStepArgs(step('hpo-merge'), validArgv(step('hpo-merge'))).executorInput).toBe(`${SAMPLE_DIR}/executor-input`);
   });
 
   it('a missing flag is a usage error naming it', () => {
@@ -137,7 +140,7 @@ describe('flag parsing from the definition', () => {
 
   it('argument checks that need no input run before the tracking run is opened (nothing is left behind)', async () => {
     const withValues = (s: StepDef, values: Record<string, string>) => {
-      const argv = validArgv(s).map((a) => a.replace('/tmp/x/', `${root}/pre/`));
+      const argv = validArgv(s).map((a) => a.replace(`${SAMPLE_DIR}/`, `${root}/pre/`));
       for (const [flag, v] of Object.entries(values)) argv[argv.indexOf(flag) + 1] = v;
       return argv;
     };
