@@ -838,15 +838,9 @@ static void zero_bin_split(best_t* b, int32_t f, int32_t zb_local, double gl, do
     if (hlc >= mcw) {
       const double glc = b->G - gr;
       const double gain = (glc * glc) / (hlc + b->lambda) + (gr * gr) / (hr + b->lambda) - b->parent_score;
-      if (gain > b->best_gain) {
-        /* split.ts does not move the threshold here: the feature's last candidate */
-        b->best_gain = gain;
-        b->out[0] = gain;
-        b->out[1] = f;
-        b->out[2] = zb_local;
-        b->out[3] = glc;
-        b->out[4] = hlc;
-      }
+      /* split.ts leaves the threshold where it was here; raising it as take() does only makes the
+       * next features' prefilter tighter, never wrong (it stays below the best gain's score) */
+      if (gain > b->best_gain) take(b, gain, f, zb_local, glc, hlc);
     }
   }
 }

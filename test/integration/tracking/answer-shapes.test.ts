@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isTrainSpamError, type TrainSpamError } from '../../../src/core/errors.js';
+import { caught } from '../../helpers/caught.js';
 import { asRunId } from '../../../src/core/ids.js';
 import { logArtifacts } from '../../../src/tracking/mlflow/artifacts-api.js';
 import { MlflowTrackingStore } from '../../../src/tracking/mlflow/rest-store.js';
@@ -41,15 +41,6 @@ const json = (res: http.ServerResponse, status: number, body: string) => {
   res.end(body);
 };
 
-async function caught(p: Promise<unknown>): Promise<TrainSpamError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isTrainSpamError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('2xx answers that are JSON but not an object', () => {
   for (const body of ['null', '[1,2]', '42', '"text"', 'true']) {

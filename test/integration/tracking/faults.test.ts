@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isTrainSpamError, type TrainSpamError } from '../../../src/core/errors.js';
+import { caught } from '../../helpers/caught.js';
 import { asRunId } from '../../../src/core/ids.js';
 import { openTracking } from '../../../src/tracking/factory.js';
 import { MlflowTrackingStore } from '../../../src/tracking/mlflow/rest-store.js';
@@ -35,15 +35,6 @@ async function setup(opts: Partial<TransportOptions> = {}) {
   return { server, store, sleeps, runId: run.runId };
 }
 
-async function caught(p: Promise<unknown>): Promise<TrainSpamError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isTrainSpamError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 const isPath = (suffix: string) => (_m: string, p: string) => p.endsWith(suffix);
 

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isTrainSpamError, TrainSpamError } from '../../../src/core/errors.js';
+import { caught } from '../../helpers/caught.js';
 import { asExperimentId, asRunId } from '../../../src/core/ids.js';
 import { MlflowModelRegistry } from '../../../src/tracking/mlflow/registry.js';
 import { MlflowTrackingStore } from '../../../src/tracking/mlflow/rest-store.js';
@@ -44,15 +44,6 @@ async function replay(exchanges: Exchange[], opts: { longValues?: 'truncate' | '
   };
 }
 
-async function caught(p: Promise<unknown>): Promise<TrainSpamError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isTrainSpamError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 describe('replay: experiments and runs', () => {
   it('reads an experiment by name; a missing one is null (404)', async () => {
