@@ -10,24 +10,21 @@
  * empty directory), another one once it has not changed for ABANDONED_MS, by writing its meta.yaml.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
 import { asExperimentId, type ExperimentId } from '../../core/ids.js';
 import { silentLogger, type Logger } from '../../core/ports.js';
 import type { Experiment, LifecycleStage } from '../contract.js';
 import { validateExperimentName, validateKey } from '../validation.js';
-import { ageMs, atomicWrite, exists, listEntries, makeTempDir, readOptional, removeStaleTempDirs, renameDirIfFree } from './files.js';
+import { atomicWrite, createDirOnce, exists, listEntries, readOptional } from './files.js';
 import { EXPERIMENT_STAGING_PREFIX, RESERVED_ROOT_DIRS, type LocalLayout } from './layout.js';
 import { dumpMeta, metaNumber, metaString, parseMeta } from './meta-yaml.js';
 import { readValueFiles } from './run-files.js';
 
 const MAX_PROBES = 64;
-/** A folder without meta.yaml unchanged for this long was left by a killed writer (a live one writes it within milliseconds). */
-export const ABANDONED_MS = 5_000;
 /** A staging folder older than this was left by a killed writer and is removed. */
 const STALE_STAGING_MS = 10 * 60_000;
-const POLL_MS = 20;
 
 export function experimentIdFor(name: string, probe: number): string {
   const h = createHash('sha256').update(name, 'utf8').digest('hex');
@@ -96,42 +93,18 @@ async function writeExperiment(layout: LocalLayout, dir: string, id: string, nam
   await atomicWrite(path.join(dir, 'meta.yaml'), dumpMeta(meta), dir);
 }
 
-/** Builds the experiment in a staging folder and renames it to `<root>/<id>`: false when another writer's folder is there. */
-async function createExperimentDir(layout: LocalLayout, id: string, name: string, now: number, tags: Readonly<Record<string, string>>): Promise<boolean> {
-  const staging = await makeTempDir(layout.root, EXPERIMENT_STAGING_PREFIX);
-  try {
-    await writeExperiment(layout, staging, id, name, now, tags);
-    return await renameDirIfFree(staging, layout.experimentDir(id));
-  } finally {
-    await rm(staging, { recursive: true, force: true }); // gone after the rename
-    await removeStaleTempDirs(layout.root, STALE_STAGING_MS, Date.now(), EXPERIMENT_STAGING_PREFIX);
-  }
-}
-
-/**
- * The experiment at `<root>/<id>` once it has one: an existing one, ours (created here as `name`),
- * or another writer's. A folder without meta.yaml is waited for until it has not changed for
- * ABANDONED_MS, then completed here as `name`.
- */
-async function experimentAt(layout: LocalLayout, id: string, name: string, now: number, tags: Readonly<Record<string, string>>): Promise<Experiment> {
-  const dir = layout.experimentDir(id);
-  for (let i = 0; ; i++) {
-    const e = await readExperiment(layout, id);
-    if (e) return e;
-    const age = await ageMs(dir);
-    if (age === null || i === 0) {
-      if (await createExperimentDir(layout, id, name, now, tags)) return (await readExperiment(layout, id))!;
-      continue;
-    }
-    if (age > ABANDONED_MS) {
-      await writeExperiment(layout, dir, id, name, now, tags);
-      return (await readExperiment(layout, id))!;
-    }
-    if (i > 10 * (ABANDONED_MS / POLL_MS)) {
-      throw new TrainSpamError('IO_ERROR', `experiment dir '${dir}' keeps changing without meta.yaml`, { experimentId: id });
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+/** The experiment at `<root>/<id>`: an existing one, or one created here as `name` (createDirOnce). */
+function experimentAt(layout: LocalLayout, id: string, name: string, now: number, tags: Readonly<Record<string, string>>): Promise<Experiment> {
+  return createDirOnce({
+    dir: layout.experimentDir(id),
+    stagingParent: layout.root,
+    stagingPrefix: EXPERIMENT_STAGING_PREFIX,
+    staleStagingMs: STALE_STAGING_MS,
+    read: () => readExperiment(layout, id),
+    write: (into) => writeExperiment(layout, into, id, name, now, tags),
+    what: 'experiment dir',
+    details: { experimentId: id },
+  });
 }
 
 /** Creates `<root>` with MLflow's "Default" experiment 0 when it does not exist yet. */

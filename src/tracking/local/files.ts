@@ -175,6 +175,60 @@ export async function mkdirExclusive(dir: string): Promise<boolean> {
   }
 }
 
+/** A folder without its meta.yaml unchanged for this long was left by a killed writer (a live one writes it within milliseconds). */
+export const ABANDONED_MS = 5_000;
+const POLL_MS = 20;
+
+/** A folder created complete, once, however many writers race for it (createDirOnce). */
+export interface DirOnce<T> {
+  /** The final folder, e.g. `<root>/<experiment id>` or `models/<name>`. */
+  readonly dir: string;
+  /** Where the staging folder is made (same file system as `dir`), its name prefix, and when a leftover one is stale. */
+  readonly stagingParent: string;
+  readonly stagingPrefix?: string;
+  readonly staleStagingMs: number;
+  /** The complete entry in `dir`, or null while it has no meta.yaml. */
+  read(): Promise<T | null>;
+  /** Writes the entry's files (meta.yaml last) into a folder. */
+  write(into: string): Promise<void>;
+  /** Names the folder in the error, e.g. 'experiment dir'; and the error's details. */
+  readonly what: string;
+  readonly details: Record<string, unknown>;
+}
+
+/**
+ * The entry at `o.dir`: an existing one, or one built complete in a staging folder and renamed into
+ * place (a rename that finds another writer's folder leaves that one, which is then read). A
+ * folder without meta.yaml (a writer killed between mkdir and meta.yaml: an older train-spam, or
+ * MLflow) is taken over: an empty one by the rename itself (rename(2) replaces an empty
+ * directory), another one once it has not changed for ABANDONED_MS, by writing the files into it.
+ */
+export async function createDirOnce<T>(o: DirOnce<T>): Promise<T> {
+  const prefix = o.stagingPrefix ?? '.tmp-';
+  for (let i = 0; ; i++) {
+    const found = await o.read();
+    if (found !== null) return found;
+    const age = await ageMs(o.dir);
+    if (age === null || i === 0) {
+      const staging = await makeTempDir(o.stagingParent, prefix);
+      try {
+        await o.write(staging);
+        await renameDirIfFree(staging, o.dir);
+      } finally {
+        await fs.rm(staging, { recursive: true, force: true }); // gone after the rename
+        await removeStaleTempDirs(o.stagingParent, o.staleStagingMs, Date.now(), prefix);
+      }
+      continue; // ours, or another writer's
+    }
+    if (age > ABANDONED_MS) {
+      await o.write(o.dir);
+      continue;
+    }
+    if (i > 10 * (ABANDONED_MS / POLL_MS)) throw new TrainSpamError('IO_ERROR', `${o.what} '${o.dir}' keeps changing without meta.yaml`, o.details);
+    await new Promise((r) => setTimeout(r, POLL_MS)); // another writer is between mkdir and meta.yaml
+  }
+}
+
 /** Milliseconds since `p` last changed (a directory changes when an entry is added), null when it is gone. */
 export async function ageMs(p: string, now = Date.now()): Promise<number | null> {
   try {

@@ -16,8 +16,7 @@ import {
   type RegisteredModel,
 } from '../contract.js';
 import { normalizeStage, validateAlias, validateKey, validateModelName, validateVersion } from '../validation.js';
-import { ageMs, atomicWrite, inParallel, listEntries, makeTempDir, readOptional, removeStaleTempDirs, renameDirIfFree } from './files.js';
-import { ABANDONED_MS } from './experiments.js';
+import { atomicWrite, createDirOnce, inParallel, listEntries, makeTempDir, readOptional, removeStaleTempDirs, renameDirIfFree } from './files.js';
 import { LocalLayout } from './layout.js';
 import { lockModel, takeStaleLock } from './model-lock.js';
 import { dumpMeta, metaNumber, metaString, parseMeta, type Meta } from './meta-yaml.js';
@@ -143,12 +142,9 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   /**
-   * Creates the model, or returns the existing one. The folder is built complete (tags, meta.yaml)
-   * in a `.tmp-*` folder in `models/` and renamed to `models/<name>`, which fails when another
-   * writer's folder is there: then that one is read. A folder without meta.yaml (left by a writer
-   * killed between mkdir and meta.yaml: an older train-spam, or MLflow) is taken over: an empty one
-   * by the rename itself, another one once it has not changed for ABANDONED_MS, by writing its
-   * meta.yaml.
+   * Creates the model, or returns the existing one: built complete (tags, meta.yaml) in a `.tmp-*`
+   * folder in `models/` and renamed to `models/<name>` (createDirOnce, which also takes over a
+   * folder a killed writer left without meta.yaml).
    */
   async createRegisteredModel(name: string, options: { description?: string; tags?: Readonly<Record<string, string>> } = {}): Promise<RegisteredModel> {
     validateModelName(name);
@@ -163,28 +159,15 @@ export class LocalModelRegistry implements ModelRegistry {
       const meta = { aliases: {}, creation_timestamp: now, description: options.description ?? '', last_updated_timestamp: now, name };
       await atomicWrite(path.join(into, 'meta.yaml'), dumpMeta(meta), into);
     };
-    for (let i = 0; ; i++) {
-      const m = await this.getRegisteredModel(name);
-      if (m) return m;
-      const age = await ageMs(dir);
-      if (age === null || i === 0) {
-        const staging = await makeTempDir(this.layout.modelsDir());
-        try {
-          await write(staging);
-          await renameDirIfFree(staging, dir);
-        } finally {
-          await rm(staging, { recursive: true, force: true }); // gone after the rename
-          await removeStaleTempDirs(this.layout.modelsDir(), STALE_MODEL_STAGING_MS);
-        }
-        continue; // ours, or another writer's
-      }
-      if (age > ABANDONED_MS) {
-        await write(dir);
-        continue;
-      }
-      if (i > 10 * (ABANDONED_MS / 20)) throw new TrainSpamError('IO_ERROR', `registered model dir '${dir}' keeps changing without meta.yaml`, { name });
-      await new Promise((r) => setTimeout(r, 20)); // another writer is between mkdir and meta.yaml
-    }
+    return createDirOnce({
+      dir,
+      stagingParent: this.layout.modelsDir(),
+      staleStagingMs: STALE_MODEL_STAGING_MS,
+      read: () => this.getRegisteredModel(name),
+      write,
+      what: 'registered model dir',
+      details: { name },
+    });
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel | null> {
