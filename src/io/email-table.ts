@@ -214,6 +214,9 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
     const col = (n: string): unknown[] | undefined => (canonical.has(n) && columns[canonical.get(n)!.name] !== undefined ? columns[canonical.get(n)!.name] : undefined);
     // The file has size_bytes but this scan does not read it: records leave it 0 (see ScanOptions.columns).
     const sizeNotRead = canonical.has('size_bytes') && col('size_bytes') === undefined;
+    // body_text is required in a processed table ('' is an empty body, null a hole in the table)
+    const bodyCol = shape === 'processed' ? col('body_text') : undefined;
+    const rawCol = countReplaced ? col('raw') : undefined;
     const records: EmailRecord[][] = [];
     for (let s = 0; s < picks.length; s++) {
       const out: EmailRecord[] = [];
@@ -247,13 +250,11 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
           }
           seenIds.set(id, row);
         }
-        if (countReplaced) {
-          const raw = col('raw')![k];
+        if (rawCol !== undefined) {
+          const raw = rawCol[k];
           if (typeof raw === 'string' && raw.includes('\uFFFD')) replacedRaw++;
         }
-        // body_text is required in a processed table: '' is an empty body, null a hole in the table
-        const body = shape === 'processed' ? col('body_text') : undefined;
-        if (body !== undefined && typeof body[k] !== 'string') {
+        if (bodyCol !== undefined && typeof bodyCol[k] !== 'string') {
           const column = canonical.get('body_text')!.name;
           throw new TrainSpamError('INVALID_DATA', `${filePath}: column "${column}" row ${row}: body_text is null; expected the text of the e-mail ('' for an empty body)`, {
             file: filePath,
