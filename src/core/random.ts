@@ -161,3 +161,44 @@ export function rngFor(master: number, ...labels: Array<string | number>): Rng {
 export function hashString(s: string): number {
   return fnv1a(s);
 }
+
+/** Multiplier of `hashStringB`'s per-code-unit step (odd; not FNV's prime, so its collisions are not FNV-1a's). */
+export const HASH_B_MUL = 0x5bd1e995;
+/** Start value of `hashStringB`. */
+export const HASH_B_START = 0x2545f491;
+
+/** One code unit into `hashStringB`'s running state (before `finishHashB`). */
+export function stepHashB(h: number, c: number): number {
+  return Math.imul(h ^ c, HASH_B_MUL);
+}
+
+/** The last step of `hashStringB`. */
+export function finishHashB(h: number): number {
+  return mix32(h);
+}
+
+/**
+ * A second 32-bit string hash, independent of `hashString` (FNV-1a's shape with another start,
+ * another multiplier and a final avalanche; one multiply per code unit like FNV-1a, so computing
+ * both in one loop costs little more than one): the pair is a 64-bit content key.
+ */
+export function hashStringB(s: string): number {
+  let h = HASH_B_START;
+  for (let i = 0; i < s.length; i++) h = stepHashB(h, s.charCodeAt(i));
+  return finishHashB(h);
+}
+
+/**
+ * A seeded rank in [0, 2^53) for 64-bit content keys (a, b): the same key and seed give the same
+ * rank whatever else is being ranked, so an order by rank does not depend on which other items
+ * exist or where they come in the input. Distinct keys tie with probability ~2^-53.
+ */
+export function keyedRanker(seed: number): (a: number, b: number) => number {
+  const s1 = deriveSeed(seed, 'rank', 1);
+  const s2 = deriveSeed(seed, 'rank', 2);
+  return (a, b) => {
+    const hi = mix32((a ^ s1) >>> 0);
+    const lo = mix32((b ^ s2 ^ Math.imul(hi, 0x9e3779b1)) >>> 0);
+    return hi * 2097152 + (lo >>> 11);
+  };
+}

@@ -7,8 +7,12 @@
  *
  * Keys are 32-bit FNV-1a hashes of the normalised text; a hash hit is confirmed by comparing the
  * normalised strings, so a collision never merges two different bodies.
+ *
+ * Each group also gets a 64-bit content key (FNV-1a and `hashStringB` of the normalised body; of
+ * NUL + e-mail id for an empty body), which the split ranks groups by (split.ts), so a group's
+ * side does not depend on the order of the rows or on which other e-mails the table holds.
  */
-import { hashString } from '../core/random.js';
+import { finishHashB, hashString, hashStringB, HASH_B_START, stepHashB } from '../core/random.js';
 
 /** Lower-case, collapse whitespace (including NBSP) to single spaces, trim. */
 export function normaliseBody(text: string): string {
@@ -26,34 +30,65 @@ function asciiSpace(c: number): boolean {
 }
 
 /**
- * `bodyKey(text)`, or -1 when the normalised body is empty, without building the normalised
- * string when the text is ASCII: one pass lower-cases, collapses whitespace runs and hashes
- * (FNV-1a over the same code units). Text with any other character takes `normaliseBody`
- * (Unicode lower-casing and whitespace). Data preparation hashes every body of the table.
+ * The content key of a body: writes FNV-1a (`bodyKey`) and `hashStringB` of the normalised body
+ * to out[0], out[1] and returns true, or returns false when the normalised body is empty. When
+ * the text is ASCII one pass lower-cases, collapses whitespace runs and hashes (over the same
+ * code units as the normalised string), without building it; text with any other character takes
+ * `normaliseBody` (Unicode lower-casing and whitespace). Data preparation keys every body.
  */
-export function normalisedBodyHash(text: string): number {
+export function normalisedBodyKey(text: string, out: Uint32Array): boolean {
   let h = 0x811c9dc5;
+  let h2 = HASH_B_START;
   let any = false;
   let space = false;
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
-    if (c >= 128) {
-      const norm = normaliseBody(text);
-      return norm.length === 0 ? -1 : hashString(norm);
-    }
+    if (c >= 128) return stringKey(normaliseBody(text), out);
     if (asciiSpace(c)) {
       space = any;
       continue;
     }
     if (space) {
       h = Math.imul(h ^ 32, 0x01000193);
+      h2 = stepHashB(h2, 32);
       space = false;
     }
     if (c >= 65 && c <= 90) c += 32;
     h = Math.imul(h ^ c, 0x01000193);
+    h2 = stepHashB(h2, c);
     any = true;
   }
-  return any ? h >>> 0 : -1;
+  if (!any) return false;
+  out[0] = h >>> 0;
+  out[1] = finishHashB(h2);
+  return true;
+}
+
+/** Both hashes of an already normalised string in one pass (= hashString, hashStringB). */
+function stringKey(norm: string, out: Uint32Array): boolean {
+  if (norm.length === 0) return false;
+  let h = 0x811c9dc5;
+  let h2 = HASH_B_START;
+  for (let i = 0; i < norm.length; i++) {
+    const c = norm.charCodeAt(i);
+    h = Math.imul(h ^ c, 0x01000193);
+    h2 = stepHashB(h2, c);
+  }
+  out[0] = h >>> 0;
+  out[1] = finishHashB(h2);
+  return true;
+}
+
+/** The content key of an e-mail with an empty body: the two hashes of NUL + its id. */
+export function emptyBodyKey(id: string, out: Uint32Array): void {
+  stringKey(`\u0000${id}`, out);
+}
+
+const scratchKey = new Uint32Array(2);
+
+/** `bodyKey(text)`, or -1 when the normalised body is empty (the first half of `normalisedBodyKey`). */
+export function normalisedBodyHash(text: string): number {
+  return normalisedBodyKey(text, scratchKey) ? scratchKey[0] : -1;
 }
 
 export interface DuplicateGroups {
@@ -70,12 +105,27 @@ export interface DuplicateGroups {
   rowsInDuplicateGroups: number;
   /** Hash collisions between different bodies that the exact comparison separated. */
   hashCollisions: number;
+  /** Each group's 64-bit content key (see normalisedBodyKey / emptyBodyKey), halves in a and b. */
+  keys: GroupKeys;
 }
 
-/** Groups rows with the same normalised body. `bodyAt(i)` returns row i's body text. */
-export function groupDuplicates(n: number, bodyAt: (i: number) => string): DuplicateGroups {
+/** Per-group content keys: group g's key is (a[g], b[g]). */
+export interface GroupKeys {
+  a: Uint32Array;
+  b: Uint32Array;
+}
+
+/**
+ * Groups rows with the same normalised body. `bodyAt(i)` returns row i's body text, `idAt(i)` its
+ * e-mail id (keys the groups of empty bodies; without it they are keyed by row number, which
+ * makes their rank depend on the row order).
+ */
+export function groupDuplicates(n: number, bodyAt: (i: number) => string, idAt?: (i: number) => string): DuplicateGroups {
   const groupOf = new Int32Array(n);
   const sizes: number[] = [];
+  const keyA: number[] = [];
+  const keyB: number[] = [];
+  const key = new Uint32Array(2);
   // hash → list of [normalised body, group id]; almost always one entry.
   const byHash = new Map<number, Array<[string, number]>>();
   let hashCollisions = 0;
@@ -84,6 +134,9 @@ export function groupDuplicates(n: number, bodyAt: (i: number) => string): Dupli
     if (norm.length === 0) {
       groupOf[i] = sizes.length;
       sizes.push(1);
+      emptyBodyKey(idAt ? idAt(i) : `#${i}`, key);
+      keyA.push(key[0]);
+      keyB.push(key[1]);
       continue;
     }
     const h = hashString(norm);
@@ -104,6 +157,8 @@ export function groupDuplicates(n: number, bodyAt: (i: number) => string): Dupli
       g = sizes.length;
       sizes.push(0);
       bucket.push([norm, g]);
+      keyA.push(h);
+      keyB.push(hashStringB(norm));
     }
     groupOf[i] = g;
     sizes[g]++;
@@ -126,5 +181,6 @@ export function groupDuplicates(n: number, bodyAt: (i: number) => string): Dupli
     duplicateRows,
     rowsInDuplicateGroups,
     hashCollisions,
+    keys: { a: Uint32Array.from(keyA), b: Uint32Array.from(keyB) },
   };
 }

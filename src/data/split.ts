@@ -7,10 +7,18 @@
  * joins test when it fits under every class's remaining target; otherwise it goes to train.
  * Singletons fill the remainder, so each class lands on its target (within one row when the
  * last fitting group is larger than the gap). Deterministic for a seed; layer 1, no I/O.
+ *
+ * With content keys per group (the data step's split), the order is the groups' seeded ranks
+ * (random.ts keyedRanker): an e-mail's side depends on its body, the seed and the class targets,
+ * not on the row order or on the other e-mails. Reordering the rows gives the same split, and
+ * adding or removing a few e-mails moves only the few groups at the edge of the targets, so a
+ * refreshed table keeps the old test set (which the comparison with the Staging model relies
+ * on). Without keys (the validation holdout inside the training side) the order is a seeded
+ * permutation of the group ids.
  */
 import { TrainSpamError } from '../core/errors.js';
-import { rngFor } from '../core/random.js';
-import { groupDuplicates, type DuplicateGroups } from './dedup.js';
+import { deriveSeed, keyedRanker, rngFor } from '../core/random.js';
+import { groupDuplicates, type DuplicateGroups, type GroupKeys } from './dedup.js';
 
 export interface SplitOptions {
   /** Fraction of rows in the test set, in (0, 1). Default 0.2. */
@@ -54,7 +62,7 @@ export interface SplitResult {
 /** Splits rows given their labels (0/1) and a group id per row (rows of a group stay together). */
 export function stratifiedGroupSplit(
   labels: ArrayLike<number>,
-  groups: Pick<DuplicateGroups, 'groupOf' | 'groupCount'>,
+  groups: Pick<DuplicateGroups, 'groupOf' | 'groupCount'> & { keys?: GroupKeys },
   options: SplitOptions = {},
 ): SplitResult {
   const testRatio = options.testRatio ?? 0.2;
@@ -91,7 +99,7 @@ export function stratifiedGroupSplit(
   const targetSpam = Math.round(nSpam * testRatio);
   const targetHam = Math.round(nHam * testRatio);
 
-  const order = rngFor(seed, 'split').permutation(G);
+  const order = groups.keys ? rankedOrder(groups.keys, G, seed) : rngFor(seed, 'split').permutation(G);
   const inTest = new Uint8Array(G);
   let tSpam = 0;
   let tHam = 0;
@@ -140,12 +148,30 @@ export function stratifiedGroupSplit(
   };
 }
 
+/** Group ids 0..G-1 by ascending seeded rank of their content keys (ties, ~2^-53 per pair: by id). */
+function rankedOrder(keys: GroupKeys, G: number, seed: number): Int32Array {
+  if (keys.a.length !== G || keys.b.length !== G) {
+    throw new TrainSpamError('INVALID_ARGUMENT', `split: ${G} groups but ${keys.a.length}/${keys.b.length} group keys`);
+  }
+  const rankOf = keyedRanker(deriveSeed(seed, 'split'));
+  const rank = new Float64Array(G);
+  for (let g = 0; g < G; g++) rank[g] = rankOf(keys.a[g], keys.b[g]);
+  const order = new Int32Array(G);
+  for (let g = 0; g < G; g++) order[g] = g;
+  order.sort((x, y) => rank[x] - rank[y] || x - y);
+  return order;
+}
+
 /** Convenience: groups e-mails by normalised body_text and splits them; also returns the group of each row. */
 export function splitEmails(
-  emails: ReadonlyArray<{ label: number; body_text: string }>,
+  emails: ReadonlyArray<{ email_id: string; label: number; body_text: string }>,
   options: SplitOptions = {},
 ): SplitResult & { groupOf: Int32Array } {
-  const groups = groupDuplicates(emails.length, (i) => emails[i].body_text);
+  const groups = groupDuplicates(
+    emails.length,
+    (i) => emails[i].body_text,
+    (i) => emails[i].email_id,
+  );
   const split = stratifiedGroupSplit(
     emails.map((e) => e.label),
     groups,

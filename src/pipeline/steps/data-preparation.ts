@@ -11,9 +11,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
-import { normaliseBody, normalisedBodyHash } from '../../data/dedup.js';
+import { emptyBodyKey, normalisedBodyKey, normaliseBody, type GroupKeys } from '../../data/dedup.js';
 import { formatSplitSummary, stratifiedGroupSplit } from '../../data/split.js';
-import { deriveSeed } from '../../core/random.js';
 import { DEFAULT_PROCESSED_PATH, prepareCorpus } from '../../io/corpus.js';
 import { columnNames, openEmailTable, scanEmailTable, streamRowSets, type EmailColumn, type EmailRowSet, type EmailTableRef } from '../../io/email-table.js';
 import { logStepMetrics, type RunContext } from '../context.js';
@@ -49,7 +48,7 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
       ids[i] = r.email_id;
       labels[i] = r.label;
       digest.update(`${r.email_id}\u0000${r.label}\n`);
-      bodies.add(r.body_text);
+      bodies.add(r.body_text, r.email_id);
       spam += r.label;
       if (r.event_timestamp === null) nullTimestamps++;
       i++;
@@ -67,7 +66,7 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
   const groups = bodies.finish();
   const s = { file: path, rows: n, spam, ham: n - spam, nullTimestamps };
   ctx.logger.log('info', `data: ${s.file}: ${s.rows} e-mails (${table.shape} table), ${s.spam} spam / ${s.ham} ham, ${s.nullTimestamps} Date headers missing or unparseable`);
-  const split = stratifiedGroupSplit(labels, groups, { testRatio: ratio, seed: deriveSeed(seed, 'split') });
+  const split = stratifiedGroupSplit(labels, groups, { testRatio: ratio, seed });
   ctx.logger.log('info', `data: ${formatSplitSummary(split.summary)}`);
   checkSplitSides(path, ratio, labels, groups.groupOf, split.trainIdx, split.testIdx);
   const side = (rows: Int32Array): EmailRowSet => ({ table: ref, rows, ids: Array.from(rows, (r) => ids[r]), labels: Uint8Array.from(rows, (r) => labels[r]) });
@@ -111,14 +110,18 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
 
 /**
  * Exact duplicate-body groups (dedup.ts's groupDuplicates: same normalised body, empty bodies
- * alone, ids by first appearance) without holding the bodies: `add` each row's body in order
- * (its 32-bit hash is kept), `confirm` the bodies of the `candidates()` (rows whose hash another
- * row shares) in ascending order, then `finish`. Only the distinct bodies of a shared hash are
- * held, and only until that hash's last row is confirmed.
+ * alone, ids by first appearance, the same content keys) without holding the bodies: `add` each
+ * row's body and id in order (its 64-bit content key is kept), `confirm` the bodies of the
+ * `candidates()` (rows whose first hash another row shares) in ascending order, then `finish`.
+ * Only the distinct bodies of a shared hash are held, and only until that hash's last row is
+ * confirmed.
  */
 export class BodyGrouper {
   private readonly hash: Int32Array;
+  /** Second half of each row's content key (dedup.ts normalisedBodyKey / emptyBodyKey). */
+  private readonly hashB: Uint32Array;
   private readonly empty: Uint8Array;
+  private readonly key = new Uint32Array(2);
   /** Index of the row's body among the distinct bodies with its hash (0 unless confirmed otherwise). */
   private readonly variant = new Map<number, number>();
   private readonly buckets = new Map<number, { bodies: string[]; left: number }>();
@@ -126,13 +129,18 @@ export class BodyGrouper {
 
   constructor(readonly rows: number) {
     this.hash = new Int32Array(rows);
+    this.hashB = new Uint32Array(rows);
     this.empty = new Uint8Array(rows);
   }
 
-  add(body: string): void {
-    const h = normalisedBodyHash(body);
-    if (h === -1) this.empty[this.n] = 1;
-    else this.hash[this.n] = h | 0;
+  add(body: string, id: string): void {
+    const k = this.key;
+    if (!normalisedBodyKey(body, k)) {
+      this.empty[this.n] = 1;
+      emptyBodyKey(id, k);
+    }
+    this.hash[this.n] = k[0] | 0;
+    this.hashB[this.n] = k[1];
     this.n++;
   }
 
@@ -174,23 +182,29 @@ export class BodyGrouper {
     if (--b.left === 0) this.buckets.delete(h);
   }
 
-  finish(): { groupOf: Int32Array; groupCount: number } {
+  finish(): { groupOf: Int32Array; groupCount: number; keys: GroupKeys } {
     if (this.n !== this.rows) throw new TrainSpamError('INTERNAL', `BodyGrouper: ${this.n} bodies added, expected ${this.rows}`);
     if (this.buckets.size > 0) throw new TrainSpamError('INTERNAL', `BodyGrouper: ${this.buckets.size} shared hashes were not confirmed`);
     const groupOf = new Int32Array(this.n);
     const ids = new Map<number, number>();
+    const a: number[] = [];
+    const b: number[] = [];
     let next = 0;
     for (let i = 0; i < this.n; i++) {
-      if (this.empty[i]) {
-        groupOf[i] = next++;
-        continue;
+      let g: number | undefined;
+      if (!this.empty[i]) {
+        const key = (this.hash[i] >>> 0) + (this.variant.get(i) ?? 0) * 4294967296;
+        g = ids.get(key);
+        if (g === undefined) ids.set(key, (g = next));
       }
-      const key = this.hash[i] + (this.variant.get(i) ?? 0) * 4294967296;
-      let g = ids.get(key);
-      if (g === undefined) ids.set(key, (g = next++));
+      if (g === undefined || g === next) {
+        g = next++;
+        a.push(this.hash[i] >>> 0);
+        b.push(this.hashB[i]);
+      }
       groupOf[i] = g;
     }
-    return { groupOf, groupCount: next };
+    return { groupOf, groupCount: next, keys: { a: Uint32Array.from(a), b: Uint32Array.from(b) } };
   }
 }
 

@@ -132,7 +132,10 @@ describe('pipeline end to end (local store)', () => {
   it('a run with another split compares both models without the test e-mails the Staging model was trained on', async () => {
     const staged = await run(); // seed 7: trained on seed 7's training split
     const lines: string[] = [];
-    const other = await run({ seed: 8 }, { log: (_level, message) => lines.push(message) });
+    // another seed, another split; on the 48 test e-mails of this small table the few rows left to
+    // compare on make the F1 delta coarse, so the regression limits are opened: this test is about
+    // which rows the comparison uses, the limits are tested in test/unit/gates
+    const other = await run({ seed: 8, max_f1_regression: 1, max_auc_regression: 1 }, { log: (_level, message) => lines.push(message) });
     const trainedOn = new Set(staged.record.data!.train.ids);
     const testIds = other.record.data!.test.ids;
     const seen = testIds.map((id) => trainedOn.has(id));

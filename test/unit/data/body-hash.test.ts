@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../src/core/random.js';
-import { bodyKey, normaliseBody, normalisedBodyHash } from '../../../src/data/dedup.js';
+import { hashString, hashStringB, Rng } from '../../../src/core/random.js';
+import { bodyKey, normaliseBody, normalisedBodyHash, normalisedBodyKey } from '../../../src/data/dedup.js';
 
 /** What the one-pass hash must equal: the hash of the normalised string, -1 when that is empty. */
 const reference = (s: string) => (normaliseBody(s).length === 0 ? -1 : bodyKey(s));
+
+/** What the one-pass content key must equal: both hashes of the normalised string, null when that is empty. */
+function referenceKey(s: string): [number, number] | null {
+  const norm = normaliseBody(s);
+  return norm.length === 0 ? null : [hashString(norm), hashStringB(norm)];
+}
+
+function key(s: string): [number, number] | null {
+  const out = new Uint32Array(2);
+  return normalisedBodyKey(s, out) ? [out[0], out[1]] : null;
+}
 
 describe('normalisedBodyHash', () => {
   it('equals the hash of normaliseBody on hand-picked cases', () => {
@@ -12,7 +23,10 @@ describe('normalisedBodyHash', () => {
       'MiXeD\u00a0nbsp', 'caf\u00e9 CAF\u00c9', 'I\u0130stanbul', '\u2003em\u2003space\u3000', 'tab\u000bvt', 'emoji \ud83d\ude00 X',
       '\u00a0', '\ufeffbom', 'ß STRASSE', 'Ω', 'line\u2028sep',
     ];
-    for (const s of cases) expect([s, normalisedBodyHash(s)]).toEqual([s, reference(s)]);
+    for (const s of cases) {
+      expect([s, normalisedBodyHash(s)]).toEqual([s, reference(s)]);
+      expect([s, key(s)]).toEqual([s, referenceKey(s)]);
+    }
   });
 
   it('equals it on 3,000 seeded random strings (ASCII-heavy, with runs of every kind of space)', () => {
@@ -29,6 +43,20 @@ describe('normalisedBodyHash', () => {
         s += ch;
       }
       expect(normalisedBodyHash(s)).toBe(reference(s));
+      expect(key(s)).toEqual(referenceKey(s));
     }
+  });
+
+  it('gives a second hash that does not collide with the first: 20,000 distinct bodies, 64-bit keys all distinct', () => {
+    const seen = new Set<string>();
+    const secondHalves = new Set<number>();
+    for (let i = 0; i < 20000; i++) {
+      const k = key(`offer ${i} only today`)!;
+      expect(k[0]).not.toBe(k[1]);
+      seen.add(`${k[0]}:${k[1]}`);
+      secondHalves.add(k[1]);
+    }
+    expect(seen.size).toBe(20000);
+    expect(secondHalves.size).toBeGreaterThan(19990);
   });
 });
