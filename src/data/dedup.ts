@@ -64,18 +64,10 @@ export function normalisedBodyKey(text: string, out: Uint32Array): boolean {
   return true;
 }
 
-/** Both hashes of an already normalised string in one pass (= hashString, hashStringB). */
 function stringKey(norm: string, out: Uint32Array): boolean {
   if (norm.length === 0) return false;
-  let h = 0x811c9dc5;
-  let h2 = HASH_B_START;
-  for (let i = 0; i < norm.length; i++) {
-    const c = norm.charCodeAt(i);
-    h = Math.imul(h ^ c, 0x01000193);
-    h2 = stepHashB(h2, c);
-  }
-  out[0] = h >>> 0;
-  out[1] = finishHashB(h2);
+  out[0] = hashString(norm);
+  out[1] = hashStringB(norm);
   return true;
 }
 
