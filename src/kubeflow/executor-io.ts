@@ -34,7 +34,49 @@ export function parseExecutorInput(text: string): ExecutorInput {
     throw new TrainSpamError('INVALID_ARGUMENT', `--executor-input is not JSON: ${(e as Error).message}`, { usage: true, flag: '--executor-input' });
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new TrainSpamError('INVALID_ARGUMENT', '--executor-input must be a JSON object (the KFP ExecutorInput)', { usage: true, flag: '--executor-input' });
+  checkExecutorInputShape(v as Record<string, unknown>);
   return v as ExecutorInput;
+}
+
+const kindOf = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'a list' : typeof x === 'object' ? 'an object' : `a ${typeof x}`);
+const isObject = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x);
+
+/**
+ * The fields this program reads must have the types of the KFP ExecutorInput: a wrong one is a
+ * usage error naming the field (`inputs.artifacts.journals.artifacts[1].uri`), not a TypeError
+ * deep in a step. Fields it does not read are not checked; absent ones are allowed.
+ */
+function checkExecutorInputShape(v: Record<string, unknown>): void {
+  const bad = (field: string, want: string, got: unknown) =>
+    new TrainSpamError('INVALID_ARGUMENT', `--executor-input: ${field} must be ${want}, got ${kindOf(got)}`, { usage: true, flag: '--executor-input', field });
+  const optObject = (x: unknown, field: string): Record<string, unknown> | undefined => {
+    if (x === undefined) return undefined;
+    if (!isObject(x)) throw bad(field, 'an object', x);
+    return x;
+  };
+  const artifactLists = (x: unknown, field: string) => {
+    for (const [name, entry] of Object.entries(optObject(x, field) ?? {})) {
+      const e = optObject(entry, `${field}.${name}`);
+      if (e?.artifacts === undefined) continue;
+      if (!Array.isArray(e.artifacts)) throw bad(`${field}.${name}.artifacts`, 'a list', e.artifacts);
+      e.artifacts.forEach((a, i) => {
+        const at = `${field}.${name}.artifacts[${i}]`;
+        if (!isObject(a)) throw bad(at, 'an object (a RuntimeArtifact)', a);
+        for (const k of ['name', 'uri'] as const) if (a[k] !== undefined && typeof a[k] !== 'string') throw bad(`${at}.${k}`, 'a string', a[k]);
+        optObject(a.metadata, `${at}.metadata`);
+      });
+    }
+  };
+  const inputs = optObject(v.inputs, 'inputs');
+  optObject(inputs?.parameterValues, 'inputs.parameterValues');
+  artifactLists(inputs?.artifacts, 'inputs.artifacts');
+  const outputs = optObject(v.outputs, 'outputs');
+  for (const [name, p] of Object.entries(optObject(outputs?.parameters, 'outputs.parameters') ?? {})) {
+    const o = optObject(p, `outputs.parameters.${name}`);
+    if (o?.outputFile !== undefined && typeof o.outputFile !== 'string') throw bad(`outputs.parameters.${name}.outputFile`, 'a string', o.outputFile);
+  }
+  artifactLists(outputs?.artifacts, 'outputs.artifacts');
+  if (outputs?.outputFile !== undefined && typeof outputs.outputFile !== 'string') throw bad('outputs.outputFile', 'a string', outputs.outputFile);
 }
 
 /** Where the KFP launcher mounts remote artifact URIs inside the container. */

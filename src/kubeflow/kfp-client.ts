@@ -82,10 +82,24 @@ export class KfpClient {
     }
   }
 
-  async listVersions(pipelineId: string): Promise<{ id: string; name: string }[]> {
-    const res = await this.call('GET', `/apis/v2beta1/pipelines/${encodeURIComponent(pipelineId)}/versions?page_size=100&sort_by=${encodeURIComponent('created_at desc')}`);
-    const list = Array.isArray(res.pipeline_versions) ? (res.pipeline_versions as Json[]) : [];
-    return list.map((v) => ({ id: String(v.pipeline_version_id ?? ''), name: String(v.display_name ?? v.name ?? '') }));
+  /**
+   * Every version of a pipeline, newest first, following `next_page_token` (a pipeline with more
+   * versions than one page holds would otherwise hide the older ones: re-uploading one of those
+   * YAMLs would then fail on its existing version name).
+   */
+  async listVersions(pipelineId: string, pageSize = 100): Promise<{ id: string; name: string }[]> {
+    const out: { id: string; name: string }[] = [];
+    const seenTokens = new Set<string>();
+    let token = '';
+    do {
+      const q = new URLSearchParams({ page_size: String(pageSize), sort_by: 'created_at desc', ...(token ? { page_token: token } : {}) });
+      const res = await this.call('GET', `/apis/v2beta1/pipelines/${encodeURIComponent(pipelineId)}/versions?${q.toString().replace(/\+/g, '%20')}`);
+      const list = Array.isArray(res.pipeline_versions) ? (res.pipeline_versions as Json[]) : [];
+      out.push(...list.map((v) => ({ id: String(v.pipeline_version_id ?? ''), name: String(v.display_name ?? v.name ?? '') })));
+      seenTokens.add(token);
+      token = typeof res.next_page_token === 'string' ? res.next_page_token : '';
+    } while (token && !seenTokens.has(token));
+    return out;
   }
 
   async createRun(args: { displayName: string; pipelineId: string; pipelineVersionId: string; parameters: Json; experimentId?: string }): Promise<string> {

@@ -71,7 +71,21 @@ const PY_TYPE: Record<ParamType, string> = {
 
 /** Python `repr` of a JSON default, as in the SDK's header (`'spam-detector'`, `20.0`, `False`). */
 function pyRepr(v: unknown): string {
-  if (typeof v === 'string') return v.includes("'") && !v.includes('"') ? `"${v}"` : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof v === 'string') {
+    // Python's quote choice and escapes: a line break or other control character written raw
+    // would end the `#` comment line and put the rest of the value into the YAML document.
+    const q = v.includes("'") && !v.includes('"') ? '"' : "'";
+    const body = v.replace(/[\\'"\t\n\r\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+      if (c === '\\') return '\\\\';
+      if (c === "'" || c === '"') return c === q ? `\\${c}` : c;
+      if (c === '\t') return '\\t';
+      if (c === '\n') return '\\n';
+      if (c === '\r') return '\\r';
+      const code = c.charCodeAt(0);
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    });
+    return q + body + q;
+  }
   if (typeof v === 'number') return pythonFloat(v);
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (v === null || v === undefined) return 'None';
@@ -107,9 +121,31 @@ export function emitYamlDocument(value: unknown, schema: Schema): string {
       if (typeof node.value === 'string' && node.value.includes("'") && !/[\n\r\t]/.test(node.value) && needsQuotes(node.value)) {
         node.type = 'QUOTE_SINGLE';
       }
+      // yaml quotes what YAML 1.2 would read as another type; PyYAML (the SDK, `kfp` clients,
+      // most Python tools) reads YAML 1.1 and the KFP API server's Go yaml.v3 keeps some 1.1 rules
+      // (`1_000`, `0b101` are ints there): quote those too, as the SDK's PyYAML dumper does.
+      if (typeof node.value === 'string' && (node.type === undefined || node.type === 'PLAIN') && isYaml11NonString(node.value)) {
+        node.type = 'QUOTE_SINGLE';
+      }
     },
   });
   return doc.toString({ lineWidth: 80, minContentWidth: 20, indentSeq: false, singleQuote: true, flowCollectionPadding: false });
+}
+
+/**
+ * A plain scalar that a YAML 1.1 reader resolves to something other than a string: PyYAML's
+ * implicit resolvers (bool `yes`/`no`/`on`/`off`, ints with `_`, `0b`, leading-0 octal,
+ * sexagesimal `1:20`, floats, null, timestamps, `=`, `<<`), plus what Go's yaml.v3 reads as a
+ * number once it drops underscores. (`y`/`n` stay plain, as PyYAML leaves them: keys like `n`.)
+ */
+export function isYaml11NonString(s: string): boolean {
+  if (/^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/.test(s)) return true;
+  if (/^(?:~|null|Null|NULL|)$/.test(s) || s === '=' || s === '<<') return true;
+  if (/^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/.test(s)) return true;
+  if (/^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/.test(s)) return true;
+  if (/^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$/.test(s)) return true;
+  const noUnderscore = s.replace(/_/g, '');
+  return noUnderscore !== s && /^[-+]?(?:0b[01]+|0o[0-7]+|0x[0-9a-fA-F]+|[0-9]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$/.test(noUnderscore);
 }
 
 /** Conservative test for "cannot be a plain scalar" (may quote a few strings PyYAML leaves plain). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TrainSpamError } from '../../../src/core/errors.js';
 import {
   buildExecutorOutput, classificationMetricsMetadata, inputArtifactPaths, localPathOf, parseExecutorInput,
 } from '../../../src/kubeflow/executor-io.js';
@@ -39,4 +40,33 @@ describe('executor input/output', () => {
     });
     expect(() => classificationMetricsMetadata(['a', 'b'], [[1, 2]], [])).toThrow(/2x2/);
   });
+  it('a field of the wrong type is a usage error naming the field, not a TypeError', () => {
+    const cases: [unknown, string][] = [
+      [{ inputs: null }, 'inputs must be an object, got null'],
+      [{ inputs: { artifacts: 'x' } }, 'inputs.artifacts must be an object, got a string'],
+      [{ inputs: { artifacts: { journals: { artifacts: { uri: 's3://b/k' } } } } }, 'inputs.artifacts.journals.artifacts must be a list, got an object'],
+      [{ inputs: { artifacts: { journals: { artifacts: [{ uri: 's3://b/k' }, null] } } } }, 'inputs.artifacts.journals.artifacts[1] must be an object (a RuntimeArtifact), got null'],
+      [{ inputs: { artifacts: { journals: { artifacts: [{ uri: 5 }] } } } }, 'inputs.artifacts.journals.artifacts[0].uri must be a string, got a number'],
+      [{ inputs: { artifacts: { journals: { artifacts: [{ uri: 's3://b/k', metadata: [] }] } } } }, 'inputs.artifacts.journals.artifacts[0].metadata must be an object, got a list'],
+      [{ inputs: { parameterValues: [] } }, 'inputs.parameterValues must be an object, got a list'],
+      [{ outputs: { artifacts: { hpo_metrics: { artifacts: 'x' } } } }, 'outputs.artifacts.hpo_metrics.artifacts must be a list, got a string'],
+      [{ outputs: { parameters: { best_params: { outputFile: 1 } } } }, 'outputs.parameters.best_params.outputFile must be a string, got a number'],
+      [{ outputs: { outputFile: false } }, 'outputs.outputFile must be a string, got a boolean'],
+    ];
+    for (const [value, message] of cases) {
+      let err: unknown;
+      try {
+        parseExecutorInput(JSON.stringify(value));
+      } catch (e) {
+        err = e;
+      }
+      expect(err, message).toBeInstanceOf(TrainSpamError);
+      expect((err as TrainSpamError).message).toBe(`--executor-input: ${message}`);
+      expect((err as TrainSpamError).details).toMatchObject({ usage: true, flag: '--executor-input' });
+    }
+    // absent fields stay allowed (what a step does not read is not required)
+    expect(() => parseExecutorInput('{}')).not.toThrow();
+    expect(() => parseExecutorInput(JSON.stringify({ inputs: { artifacts: { journals: {} } }, outputs: {} }))).not.toThrow();
+  });
 });
+

@@ -27,6 +27,17 @@ describe('buildHpoManifests', () => {
     expect(base.mergeJob.metadata.name).toBe('train-spam-hpo-merge');
   });
 
+  it('runs one trial thread per CPU of the pod limit, not per core of the node (Node sees the node)', () => {
+    const workers = (cpu?: string) => {
+      const args = buildHpoManifests({ shards: 2, image: IMAGE, ...(cpu ? { cpu } : {}) }).shardJob.spec.template.spec.containers[0].args;
+      return args[args.indexOf('--workers') + 1];
+    };
+    expect(workers()).toBe('2');
+    expect(workers('500m')).toBe('1');
+    expect(workers('3500m')).toBe('3');
+    expect(workers('16')).toBe('16');
+  });
+
   it('refuses journal and data locations off the shared volume (an object-store URI included) as usage errors naming the flag', () => {
     for (const [key, flag, value] of [
       ['journalDir', '--journal-dir', 's3://bucket/hpo/run-1'], ['journalDir', '--journal-dir', '/tmp/journals'], ['dataPath', '--data', 'gs://b/train_features'],
