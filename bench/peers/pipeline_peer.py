@@ -105,7 +105,11 @@ def translate(family, ours):
             'learning_rate_init': ours['learning_rate'],
             'max_iter': int(ours['epochs']),
             'batch_size': int(ours['batch_size']),
-            'alpha': ours['l2'],
+            # ours adds l2 * sum(w^2) to each batch's mean loss; MLPClassifier adds
+            # alpha / 2 * sum(w^2) / batch_size (sklearn's _backprop), so the same penalty is
+            # alpha = 2 * l2 * batch_size (passing l2 as alpha made the peer's penalty 2*batch
+            # times weaker than ours: 128-1024x for the space's batch sizes)
+            'alpha': 2.0 * ours['l2'] * int(ours['batch_size']),
         }
     raise ValueError(f'input.json configs: unknown family {family!r}; expected gbm, logistic or mlp')
 
