@@ -8,11 +8,21 @@ import { formatError } from './exit-codes.js';
 
 // A reader that goes away (`train-spam run | head`) must not crash the run with an unhandled EPIPE
 // and leave its tracking run RUNNING: output to a closed pipe is dropped and the run goes on.
-for (const stream of [process.stdout, process.stderr]) {
+// Any other write failure (stdout redirected to a full disk: ENOSPC) is not a crash either: one
+// line says so, the output is dropped, and a command that would have succeeded exits 1.
+let writeFailure: NodeJS.ErrnoException | null = null;
+for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
+    if (e.code === 'EPIPE' || writeFailure) return;
+    writeFailure = e;
+    if (stream !== process.stderr) process.stderr.write(`train-spam: error [IO_ERROR]: cannot write to ${name}: ${e.code ?? e.message}; its output is lost\n`);
   });
 }
+
+// checked at exit: a failed write reports its error on a later tick than the command's end
+process.on('exit', () => {
+  if (writeFailure && (process.exitCode ?? 0) === 0) process.exitCode = 1;
+});
 
 runCli(process.argv).then(
   (code) => {

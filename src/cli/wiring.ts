@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { makeJsonLogger, makeLogger, type LogLevel, type Logger } from '../core/ports.js';
 import { jsonProgress, ttyProgress, type ProgressReporter } from '../hpo/progress.js';
 import { openTracking, type TrackingHandle } from '../tracking/factory.js';
-import { trackingConfigFromEnv } from '../tracking/config.js';
+import { MAX_TIMEOUT_MS, trackingConfigFromEnv } from '../tracking/config.js';
 import type { Tracking } from '../pipeline/context.js';
 import { invalidArgument } from '../core/errors.js';
 
@@ -30,10 +30,14 @@ export function defaultWorkers(): number {
 
 export function parseWorkers(text: string | undefined): number {
   if (text === undefined) return defaultWorkers();
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw invalidArgument(`--workers '${text}' must be an integer in [1, 1024]`, { usage: true });
+  // decimal digits only: Number() would also take '0x2', '1e0' and '0b1'
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw invalidArgument(`--workers '${text}' must be an integer in [1, 1024]`, { usage: true, parameter: '--workers' });
   return n;
 }
+
+/** The longest trial timeout in seconds: a longer one overflows Node's timer, which then fires at once and fails every trial. */
+export const MAX_TRIAL_TIMEOUT_S = MAX_TIMEOUT_MS / 1000;
 
 export interface CliTracking {
   readonly tracking: Tracking;

@@ -34,8 +34,9 @@ export function benchScript(name: 'run.mjs' | 'scale.mjs'): string {
 
 function positiveInt(flag: string, v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw invalidArgument(`${flag} '${v}' must be a positive integer`, { usage: true, parameter: flag });
+  // decimal digits only: Number() would also read '0x10' and '1e3'
+  const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw invalidArgument(`${flag} '${v}' must be a positive integer`, { usage: true, parameter: flag });
   return String(n);
 }
 
@@ -122,11 +123,35 @@ export function registerBenchCommand(program: Command): void {
         throw new TrainSpamError('NOT_FOUND', `bench: ${script} not found; the benchmark harness ships with the repository checkout, not the npm package`);
       }
       const args = benchArgs(opts);
-      const code = await new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit' });
-        child.on('error', (e) => reject(new TrainSpamError('INTERNAL', `bench: could not start ${script}: ${e.message}`)));
-        child.on('exit', (c, signal) => resolve(c ?? (signal ? 130 : 1)));
-      });
+      const code = await runHarness(script, args);
       process.exitCode = code;
     });
+}
+
+/**
+ * Runs the harness in a child process and waits for it. Ctrl-C and SIGTERM are passed on to it
+ * rather than ending this process alone: a `kill` or a CI timeout that reaches only this process
+ * would otherwise leave the harness running on as an orphan. Ends with the harness's exit code,
+ * 130 when a signal ended it.
+ */
+export function runHarness(script: string, args: readonly string[]): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals) => {
+      child.kill(signal);
+    };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+    for (const s of signals) process.on(s, forward);
+    const done = () => {
+      for (const s of signals) process.off(s, forward);
+    };
+    child.on('error', (e) => {
+      done();
+      reject(new TrainSpamError('INTERNAL', `bench: could not start ${script}: ${e.message}`));
+    });
+    child.on('exit', (c, signal) => {
+      done();
+      resolve(c ?? (signal ? 130 : 1));
+    });
+  });
 }

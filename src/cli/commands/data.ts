@@ -1,6 +1,7 @@
 /** `train-spam data prepare`: builds the processed e-mail parquet from the SpamAssassin corpus. */
 import type { Command } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
+import { hasUriScheme } from '../../core/uri.js';
 import { DEFAULT_PROCESSED_PATH, prepareCorpus, type PrepareSummary } from '../../io/corpus.js';
 import { writeSynthetic, type SynthSummary } from '../../io/synth-writer.js';
 import { interruptSignal } from '../wiring.js';
@@ -13,6 +14,7 @@ export function registerDataCommands(program: Command): void {
     .option('--out <file>', 'output parquet file', DEFAULT_PROCESSED_PATH)
     .option('--force', 'rebuild even when a valid file exists', false)
     .action(async (opts: { out: string; force: boolean }) => {
+      localPath('--out', opts.out);
       const write = (s: string) => process.stdout.write(s + '\n');
       const summary = await withInterrupt((signal) =>
         prepareCorpus({
@@ -38,6 +40,8 @@ export function registerDataCommands(program: Command): void {
     .option('--row-group-size <n>', 'rows per row group', '10000')
     .option('--spam-ratio <r>', 'fraction of spam (default: the corpus ratio)')
     .action(async (opts: { rows: string; out: string; seed: string; from: string; rowGroupSize: string; spamRatio?: string }) => {
+      localPath('--out', opts.out);
+      localPath('--from', opts.from);
       const rows = intFlag('--rows', opts.rows);
       const seed = intFlag('--seed', opts.seed);
       const rowGroupSize = intFlag('--row-group-size', opts.rowGroupSize);
@@ -79,10 +83,18 @@ function numberFlag(flag: string, v: string): number {
   return n;
 }
 
+/** The files of these commands are local paths: a URI would be written to a local folder named `s3:`. */
+function localPath(flag: string, p: string): void {
+  if (hasUriScheme(p)) {
+    throw new TrainSpamError('INVALID_ARGUMENT', `${flag} '${p}' is a URI; expected a local path (mount an object store as a folder to use one)`, { parameter: flag, usage: true });
+  }
+}
+
 function intFlag(flag: string, v: string): number {
-  const n = Number(v.replace(/_/g, ''));
-  // Number('') and Number(' ') are 0: an empty value is refused, not read as zero
-  if (v.trim() === '' || !Number.isInteger(n)) {
+  // decimal digits (with _ separators) only: Number() would also read '', '0x10' and '1e20', and an
+  // integer beyond 2^53 is not exact (--rows 1e20 would write until the disk is full)
+  const n = /^[+-]?\d[\d_]*$/.test(v.trim()) ? Number(v.trim().replace(/_/g, '')) : NaN;
+  if (!Number.isSafeInteger(n)) {
     throw new TrainSpamError('INVALID_ARGUMENT', `${flag} must be an integer; got ${JSON.stringify(v)}`, { parameter: flag, usage: true });
   }
   return n;

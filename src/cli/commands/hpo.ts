@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { isTrainSpamError, TrainSpamError } from '../../core/errors.js';
 import { hasUriScheme } from '../../core/uri.js';
 import { checkOutputFolder } from '../../io/output-file.js';
+import { MAX_TRIAL_TIMEOUT_S } from '../wiring.js';
 import { bestTrialOf } from '../../pipeline/steps/hpo-tuning.js';
 import {
   jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, resolveAshaOptions, runStudy, ttyProgress, writeStudyArtifacts,
@@ -68,10 +69,11 @@ function num(flag: string, v: string, min: number): number {
   return n;
 }
 
-/** A number > 0 (as `train-spam run` requires for --trial-timeout). */
-function positive(flag: string, v: string): number {
+/** A trial timeout in seconds: > 0 (as `train-spam run` requires) and short enough for a timer (a longer one fires at once). */
+function trialTimeoutSeconds(flag: string, v: string): number {
   const n = Number(v);
   if (!(Number.isFinite(n) && n > 0)) throw usage(`${flag} must be a positive number; got ${JSON.stringify(v)}`, flag);
+  if (n > MAX_TRIAL_TIMEOUT_S) throw usage(`${flag} must be at most ${MAX_TRIAL_TIMEOUT_S} seconds (the longest timer Node can set); got ${JSON.stringify(v)}; leave it out for no limit`, flag);
   return n;
 }
 
@@ -147,6 +149,12 @@ async function runAction(flags: RunFlags): Promise<void> {
     }
   }
   const validation = parseValidation(flags.validation);
+  // every flag is checked before the matrix is read and the --out folder is made
+  const trials = int('--trials', flags.trials, 1);
+  const seed = int('--seed', flags.seed, 0);
+  const workers = flags.workers === undefined ? undefined : int('--workers', flags.workers, 1);
+  const trialTimeoutMs = flags.trialTimeout === undefined ? undefined : Math.round(trialTimeoutSeconds('--trial-timeout', flags.trialTimeout) * 1000);
+  const workerMemoryMb = flags.workerMemoryMb === undefined ? undefined : int('--worker-memory-mb', flags.workerMemoryMb, 16);
   const { X, y } = loadMatrix(flags.data);
   if (!y) throw new TrainSpamError('INVALID_DATA', `matrix '${flags.data}' has no labels; HPO needs labelled training data`, { file: flags.data });
   // feature-retrieval's training matrix carries the duplicate-body groups: the validation cut keeps
@@ -178,9 +186,9 @@ async function runAction(flags: RunFlags): Promise<void> {
     const result = await runStudy({
       data: { X, y },
       groups,
-      trials: int('--trials', flags.trials, 1),
-      seed: int('--seed', flags.seed, 0),
-      workers: flags.workers === undefined ? undefined : int('--workers', flags.workers, 1),
+      trials,
+      seed,
+      workers,
       space,
       scheduler,
       metric: flags.metric as MetricName,
@@ -189,8 +197,8 @@ async function runAction(flags: RunFlags): Promise<void> {
       shard: { index: shardIndex, count: shardCount },
       journalDir: flags.journalDir,
       resume: flags.resume,
-      trialTimeoutMs: flags.trialTimeout === undefined ? undefined : Math.round(positive('--trial-timeout', flags.trialTimeout) * 1000),
-      workerMemoryMb: flags.workerMemoryMb === undefined ? undefined : int('--worker-memory-mb', flags.workerMemoryMb, 16),
+      trialTimeoutMs,
+      workerMemoryMb,
       progress,
       signal: ac.signal,
     });

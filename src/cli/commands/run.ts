@@ -1,14 +1,16 @@
 /** `train-spam run`: the whole pipeline in process. */
 import type { Command } from 'commander';
 import { flagName, PIPELINE_PARAMS } from '../../pipeline/definition.js';
-import { resolvePipelineParams } from '../../pipeline/params.js';
+import { isDecimalText, resolvePipelineParams, type PipelineParams } from '../../pipeline/params.js';
 import { runPipeline, type PipelineRunResult } from '../../pipeline/runner.js';
-import { invalidArgument } from '../../core/errors.js';
+import { invalidArgument, isTrainSpamError, TrainSpamError } from '../../core/errors.js';
+import { hasUriScheme } from '../../core/uri.js';
+import { checkOutputFolder } from '../../io/output-file.js';
 import { CANONICAL_COLUMNS } from '../../io/email-table.js';
 import { loadSearchSpace } from '../../hpo/space-file.js';
 import { paramSpecFor } from '../../models/registry.js';
 import { MODEL_KINDS } from '../../hpo/space.js';
-import { cliLogger, cliProgress, cliTracking, interruptSignal, parseWorkers } from '../wiring.js';
+import { cliLogger, cliProgress, cliTracking, interruptSignal, MAX_TRIAL_TIMEOUT_S, parseWorkers } from '../wiring.js';
 import { formatSummary } from '../summary.js';
 
 /** camelCase key commander gives a `--kebab-flag`. */
@@ -19,7 +21,9 @@ export function optionKey(name: string): string {
 /** Adds one flag per pipeline parameter (`--test-split-ratio 0.2`, ...). */
 export function addParamFlags(cmd: Command): Command {
   for (const p of PIPELINE_PARAMS) {
-    cmd.option(`--${flagName(p.name)} <value>`, `${p.description} (default: ${JSON.stringify(p.default)})`);
+    // the experiment name falls back to $MLFLOW_EXPERIMENT_NAME before the definition's default (see the action)
+    const dflt = p.name === 'mlflow_experiment_name' ? `$MLFLOW_EXPERIMENT_NAME, else ${JSON.stringify(p.default)}` : JSON.stringify(p.default);
+    cmd.option(`--${flagName(p.name)} <value>`, `${p.description} (default: ${dflt})`);
   }
   return cmd;
 }
@@ -31,6 +35,39 @@ export function paramOverrides(opts: Record<string, unknown>): Record<string, un
     if (v !== undefined) out[p.name] = v;
   }
   return out;
+}
+
+/**
+ * `resolvePipelineParams` with its errors naming where the bad value came from (`--num-hpo-trials: parameter
+ * 'num_hpo_trials' = ...`), as `train-spam step` does: `sources` maps a parameter to its flag or env var.
+ */
+export function resolveRunParams(overrides: Record<string, unknown>, sources: Readonly<Record<string, string>>): PipelineParams {
+  try {
+    return resolvePipelineParams(overrides);
+  } catch (e) {
+    const source = isTrainSpamError(e) && typeof e.details.parameter === 'string' ? sources[e.details.parameter] : undefined;
+    if (source && isTrainSpamError(e)) throw new TrainSpamError(e.code, `${source}: ${e.message}`, { ...e.details, flag: source });
+    throw e;
+  }
+}
+
+/** `--trial-timeout` in seconds: a positive decimal number a timer can hold (above ~24.8 days Node fires it at once). */
+export function parseTrialTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const s = isDecimalText(text) ? Number(text) : NaN;
+  if (!(s > 0)) throw invalidArgument(`--trial-timeout '${text}' must be a positive number of seconds`, { usage: true, parameter: '--trial-timeout' });
+  if (s > MAX_TRIAL_TIMEOUT_S) {
+    throw invalidArgument(`--trial-timeout '${text}' must be at most ${MAX_TRIAL_TIMEOUT_S} seconds (the longest timer Node can set); leave it out for no limit`, { usage: true, parameter: '--trial-timeout' });
+  }
+  return s;
+}
+
+/** `--out-dir` is usable before a tracking store is opened: a local folder (or one to make), not '', a URI, a file or under one. */
+export async function checkOutDir(dir: string): Promise<void> {
+  const fail = (why: string) => invalidArgument(`--out-dir ${JSON.stringify(dir)}: ${why}`, { usage: true, parameter: '--out-dir', file: dir });
+  if (dir.trim() === '') throw fail('empty; expected a folder for the per-run outputs');
+  if (hasUriScheme(dir)) throw fail('is a URI; expected a local folder (mount an object store as a folder to use one)');
+  await checkOutputFolder(dir, '--out-dir');
 }
 
 export function parseColumnMap(entries: string[] | undefined): Record<string, string> | undefined {
@@ -64,12 +101,19 @@ export function registerRunCommand(program: Command): void {
   cmd.action(async (opts: Record<string, unknown>) => {
     const logger = cliLogger(opts.verbose === true);
     const overrides = paramOverrides(opts);
-    if (opts.trackingUri !== undefined) overrides.mlflow_tracking_uri = opts.trackingUri;
-    if (overrides.mlflow_experiment_name === undefined && process.env.MLFLOW_EXPERIMENT_NAME) overrides.mlflow_experiment_name = process.env.MLFLOW_EXPERIMENT_NAME;
-    const params = resolvePipelineParams(overrides);
+    const sources: Record<string, string> = Object.fromEntries(Object.keys(overrides).map((k) => [k, `--${flagName(k)}`]));
+    if (opts.trackingUri !== undefined) {
+      overrides.mlflow_tracking_uri = opts.trackingUri;
+      sources.mlflow_tracking_uri = '--tracking-uri';
+    }
+    if (overrides.mlflow_experiment_name === undefined && process.env.MLFLOW_EXPERIMENT_NAME) {
+      overrides.mlflow_experiment_name = process.env.MLFLOW_EXPERIMENT_NAME;
+      sources.mlflow_experiment_name = 'MLFLOW_EXPERIMENT_NAME';
+    }
+    const params = resolveRunParams(overrides, sources);
     const workers = parseWorkers(opts.workers as string | undefined);
-    const trialTimeout = opts.trialTimeout === undefined ? undefined : Number(opts.trialTimeout);
-    if (trialTimeout !== undefined && !(trialTimeout > 0)) throw invalidArgument(`--trial-timeout '${opts.trialTimeout}' must be a positive number of seconds`, { usage: true });
+    const trialTimeout = parseTrialTimeout(opts.trialTimeout as string | undefined);
+    await checkOutDir(opts.outDir as string);
     const specs = Object.fromEntries(MODEL_KINDS.map((k) => [k, paramSpecFor(k)]));
     const space = typeof opts.searchSpace === 'string' ? loadSearchSpace(opts.searchSpace, specs) : undefined;
     const columnMapping = parseColumnMap(opts.columnMap as string[] | undefined);

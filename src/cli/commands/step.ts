@@ -15,6 +15,7 @@ import {
   PIPELINE_DEFINITION, getStep, stepFlags, type ParamType, type ParamValue, type StepDef, type StepFlag,
 } from '../../pipeline/definition.js';
 import { checkOutputPath, writeTextFile } from '../../io/output-file.js';
+import { isDecimalText } from '../../pipeline/params.js';
 import { runStep, type MetricsMetadata, type StepDeps, type StepInvocation, type StepOutcome } from '../../pipeline/step-runner.js';
 import { buildExecutorOutput, classificationMetricsMetadata, inputArtifactPaths, parseExecutorInput, type ExecutorInput } from '../../kubeflow/executor-io.js';
 import { cliLogger, cliProgress, cliTracking, defaultWorkers, interruptSignal } from '../wiring.js';
@@ -69,8 +70,9 @@ export function parseParamValue(flag: string, type: ParamType | string, text: st
       if (!/^-?\d+(\.0*)?$/.test(text.trim())) throw bad('an integer');
       return Number(text);
     case 'NUMBER_DOUBLE': {
+      // decimal notation, as `train-spam run` takes it: Number() would also read '0x1' and '0b1'
       const v = Number(text);
-      if (text.trim() === '' || !Number.isFinite(v)) throw bad('a number');
+      if (!isDecimalText(text) || !Number.isFinite(v)) throw bad('a number');
       return v;
     }
     case 'BOOLEAN':
@@ -219,8 +221,12 @@ export function registerStepCommand(program: Command): void {
       }
       const step = getStep(PIPELINE_DEFINITION, name);
       if (step && (flags.length === 0 || flags[0] === '--help' || flags[0] === '-h')) {
+        // asked for (--help): on stdout; shown because of a usage error: on stderr, beside the error
+        if (flags.length === 0) {
+          process.stderr.write(stepUsage(step));
+          throw usage(`step ${name}: no flags given (see the usage above)`);
+        }
         process.stdout.write(stepUsage(step));
-        if (flags.length === 0) throw usage(`step ${name}: no flags given (see the usage above)`);
         return;
       }
       const interrupt = interruptSignal();

@@ -1,0 +1,78 @@
+/**
+ * The compiled CLI at the edges of its process: a working folder it must not litter (an empty or URI
+ * output path taken as a local folder), a stdout it cannot write (a full disk), and a SIGTERM that
+ * reaches only the bench command while its harness runs in a child process.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../exec/ensure-build.js';
+
+const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
+const BENCH = pathToFileURL(fileURLToPath(new URL('../../../dist/cli/commands/bench.js', import.meta.url))).href;
+const dir = mkdtempSync(join(tmpdir(), 'cli-edges-'));
+
+function cliIn(cwd: string, ...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the compiled CLI', () => {
+  beforeAll(ensureBuilt, 240_000);
+
+  it("run --out-dir '' or a URI is a usage error; nothing is written in the working folder", () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    for (const outDir of ['', 's3://bucket/runs']) {
+      const r = cliIn(cwd, 'run', '--no-tracking', '--out-dir', outDir, '--entity-data-path', join(dir, 'missing.parquet'));
+      expect(r.status, outDir).toBe(64);
+      expect(r.stderr).toContain(`--out-dir ${JSON.stringify(outDir)}: `);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('data prepare --out with a URI is a usage error, not a local folder named "s3:"', () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    const r = cliIn(cwd, 'data', 'prepare', '--out', 's3://bucket/emails.parquet');
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain("--out 's3://bucket/emails.parquet' is a URI; expected a local path");
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a stdout that cannot be written (a full disk) ends in one error line and exit 1, not a stack trace', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" --help > /dev/full`], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('train-spam: error [IO_ERROR]: cannot write to stdout: ENOSPC; its output is lost\n');
+  });
+
+  it('bench passes SIGTERM on to its harness instead of leaving it running as an orphan', async () => {
+    const pidFile = join(dir, 'harness.pid');
+    const script = join(dir, 'harness.mjs');
+    writeFileSync(script, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetTimeout(() => {}, 60_000);\n`);
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', `const { runHarness } = await import(${JSON.stringify(BENCH)}); process.exitCode = await runHarness(${JSON.stringify(script)}, []);`], { stdio: 'ignore' });
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+    const child = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(child)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => parent.on('exit', (code) => resolve(code)));
+    parent.kill('SIGTERM');
+    const code = await exited;
+    try {
+      for (let i = 0; i < 40 && alive(child); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(child)).toBe(false);
+      expect(code).toBe(130);
+    } finally {
+      if (alive(child)) process.kill(child, 'SIGKILL');
+    }
+  }, 30_000);
+});
