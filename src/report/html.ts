@@ -115,7 +115,7 @@ function timingsSection(data: ReportData): string {
     : '<p class="muted">no timings</p>';
   const l = data.latency;
   const latency = l
-    ? `<h3>Inference latency (one e-mail at a time, n = ${e(String(l.count))})</h3><table class="grid"><tr><th>p50</th><th>p95</th><th>p99</th><th>mean</th><th>batch throughput</th></tr><tr><td class="num">${e(formatMs(l.p50Ms))}</td><td class="num">${e(formatMs(l.p95Ms))}</td><td class="num">${e(formatMs(l.p99Ms))}</td><td class="num">${e(formatMs(l.meanMs))}</td><td class="num">${l.throughputPerSec == null ? '–' : e(`${Math.round(l.throughputPerSec)} e-mails/s`)}</td></tr></table>`
+    ? `<h3>Inference latency (one e-mail at a time, n = ${e(String(l.count))})</h3><table class="grid"><tr><th>p50</th><th>p95</th><th>p99</th><th>mean</th><th>batch throughput</th></tr><tr><td class="num">${e(formatMs(l.p50Ms))}</td><td class="num">${e(formatMs(l.p95Ms))}</td><td class="num">${e(formatMs(l.p99Ms))}</td><td class="num">${e(formatMs(l.meanMs))}</td><td class="num">${l.throughputPerSec == null || !Number.isFinite(l.throughputPerSec) ? e(formatNumber(l.throughputPerSec)) : e(`${Math.round(l.throughputPerSec)} e-mails/s`)}</td></tr></table>`
     : '';
   return `<section id="timings"><h2>Timings</h2>${table}${latency}</section>`;
 }

@@ -9,7 +9,7 @@ import {
   scoreDistributionSpec,
   scoreHistogram,
 } from './plot-specs.js';
-import { svgToPngAsync, vegaLiteToSvg, type RenderOptions, type RenderedPlot } from './render.js';
+import { checkPngScale, svgToPngAsync, vegaLiteToSvg, type RenderOptions, type RenderedPlot } from './render.js';
 
 /** What the plots need; a `BinaryEvaluation` from metrics/evaluation.ts satisfies it. */
 export interface PlotEvaluation {
@@ -67,11 +67,13 @@ export async function renderEvaluationPlots(
 
 /** Renders the given plots in this thread (SVGs in order, PNGs on libuv's pool as they come). */
 export async function renderPlotSpecs(specs: readonly PlotSpec[], options: RenderOptions = {}): Promise<RenderedPlot[]> {
+  const scale = options.pngScale ?? 2;
+  checkPngScale(scale); // before any work, not once per plot after every SVG is laid out
   const pending: Array<Promise<RenderedPlot>> = [];
   try {
     for (const p of specs) {
       const svg = await vegaLiteToSvg(p.name, p.spec);
-      pending.push(svgToPngAsync(svg, options.pngScale ?? 2).then((png) => ({ name: p.name, title: p.title, svg, png })));
+      pending.push(svgToPngAsync(svg, scale).then((png) => ({ name: p.name, title: p.title, svg, png })));
     }
   } catch (e) {
     await Promise.allSettled(pending); // no rasterisation left running (or rejecting unobserved)

@@ -47,7 +47,7 @@ export async function vegaLiteToSvg(name: string, spec: TopLevelSpec): Promise<s
     const compiled = compile(structuredClone(spec)).spec;
     const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
     try {
-      return await view.toSVG();
+      return canonicalSvgIds(await view.toSVG());
     } finally {
       view.finalize();
     }
@@ -56,7 +56,40 @@ export async function vegaLiteToSvg(name: string, spec: TopLevelSpec): Promise<s
   }
 }
 
+/**
+ * vega names the gradients and clip paths of an SVG from counters that live as long as the thread
+ * (gradient_0, gradient_1, ... across renders), so the same spec gave different SVG text on its
+ * second render, or on the renderer thread and in the main thread. Renumbered here per SVG in
+ * order of first appearance, from vega's first values (gradient_0, clip1): the same spec is the
+ * same bytes wherever and however often it is rendered.
+ */
+export function canonicalSvgIds(svg: string): string {
+  const next: Record<string, number> = { gradient_: 0, clip: 1 };
+  const names = new Map<string, string>();
+  return svg.replace(/(id="|url\(#)(p_)?(gradient_|clip)(\d+)(?=["')])/g, (_m, before: string, pattern: string | undefined, kind: string, n: string) => {
+    const key = kind + n;
+    let name = names.get(key);
+    if (name === undefined) names.set(key, (name = kind + next[kind]++));
+    return before + (pattern ?? '') + name;
+  });
+}
+
+/** Largest PNG scale factor (a 360×300 plot at 10× is 3600×3000 px, ~43 MB of pixels). */
+export const MAX_PNG_SCALE = 10;
+
+/**
+ * Throws INVALID_ARGUMENT unless `scale` is a usable PNG scale factor. resvg aborts the whole
+ * process (no exception) when the pixel buffer cannot be allocated, throws an untyped "Target size
+ * is zero" at ≤ 0 and silently ignores NaN.
+ */
+export function checkPngScale(scale: number): void {
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0 || scale > MAX_PNG_SCALE) {
+    throw new TrainSpamError('INVALID_ARGUMENT', `pngScale is ${String(scale)}; expected a number in (0, ${MAX_PNG_SCALE}]`, { parameter: 'pngScale', value: String(scale) });
+  }
+}
+
 function resvgOptions(scale: number): ResvgRenderOptions {
+  checkPngScale(scale);
   return {
     font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: FONT_FAMILY },
     fitTo: { mode: 'zoom', value: scale },
