@@ -6,6 +6,7 @@ import { openTracking, type TrackingHandle } from '../tracking/factory.js';
 import { MAX_TIMEOUT_MS, trackingConfigFromEnv } from '../tracking/config.js';
 import type { Tracking } from '../pipeline/context.js';
 import { invalidArgument } from '../core/errors.js';
+import { hasUriScheme } from '../core/uri.js';
 
 /** Progress lines to stdout; warnings and errors to stderr (seen when stdout is redirected). */
 export function cliLogger(verbose = false, env: NodeJS.ProcessEnv = process.env): Logger {
@@ -34,6 +35,15 @@ export function parseWorkers(text: string | undefined): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw invalidArgument(`--workers '${text}' must be an integer in [1, 1024]`, { usage: true, parameter: '--workers' });
   return n;
+}
+
+/** Folders and files of a command that are local paths (an object store can be mounted as one): a URI would be taken for a folder named `s3:`. */
+export function localPaths(paths: ReadonlyArray<readonly [string, string | undefined]>): void {
+  for (const [flag, p] of paths) {
+    if (p !== undefined && hasUriScheme(p)) {
+      throw invalidArgument(`${flag} '${p}' is a URI; expected a local path (mount an object store as a folder to use one)`, { parameter: flag, usage: true });
+    }
+  }
 }
 
 /** The longest trial timeout in seconds: a longer one overflows Node's timer, which then fires at once and fails every trial. */

@@ -1,10 +1,9 @@
 /** `train-spam data prepare`: builds the processed e-mail parquet from the SpamAssassin corpus. */
 import type { Command } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
-import { hasUriScheme } from '../../core/uri.js';
 import { DEFAULT_PROCESSED_PATH, prepareCorpus, type PrepareSummary } from '../../io/corpus.js';
 import { writeSynthetic, type SynthSummary } from '../../io/synth-writer.js';
-import { interruptSignal } from '../wiring.js';
+import { interruptSignal, localPaths } from '../wiring.js';
 
 export function registerDataCommands(program: Command): void {
   const data = program.command('data').description('Step 1: data preparation');
@@ -14,7 +13,7 @@ export function registerDataCommands(program: Command): void {
     .option('--out <file>', 'output parquet file', DEFAULT_PROCESSED_PATH)
     .option('--force', 'rebuild even when a valid file exists', false)
     .action(async (opts: { out: string; force: boolean }) => {
-      localPath('--out', opts.out);
+      localPaths([['--out', opts.out]]);
       const write = (s: string) => process.stdout.write(s + '\n');
       const summary = await withInterrupt((signal) =>
         prepareCorpus({
@@ -40,8 +39,10 @@ export function registerDataCommands(program: Command): void {
     .option('--row-group-size <n>', 'rows per row group', '10000')
     .option('--spam-ratio <r>', 'fraction of spam (default: the corpus ratio)')
     .action(async (opts: { rows: string; out: string; seed: string; from: string; rowGroupSize: string; spamRatio?: string }) => {
-      localPath('--out', opts.out);
-      localPath('--from', opts.from);
+      localPaths([
+        ['--out', opts.out],
+        ['--from', opts.from],
+      ]);
       const rows = intFlag('--rows', opts.rows);
       const seed = intFlag('--seed', opts.seed);
       const rowGroupSize = intFlag('--row-group-size', opts.rowGroupSize);
@@ -81,13 +82,6 @@ function numberFlag(flag: string, v: string): number {
     throw new TrainSpamError('INVALID_ARGUMENT', `${flag} must be a number; got ${JSON.stringify(v)}`, { parameter: flag, usage: true });
   }
   return n;
-}
-
-/** The files of these commands are local paths: a URI would be written to a local folder named `s3:`. */
-function localPath(flag: string, p: string): void {
-  if (hasUriScheme(p)) {
-    throw new TrainSpamError('INVALID_ARGUMENT', `${flag} '${p}' is a URI; expected a local path (mount an object store as a folder to use one)`, { parameter: flag, usage: true });
-  }
 }
 
 function intFlag(flag: string, v: string): number {

@@ -5,9 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { isTrainSpamError, TrainSpamError } from '../../core/errors.js';
-import { hasUriScheme } from '../../core/uri.js';
 import { checkOutputFolder } from '../../io/output-file.js';
-import { MAX_TRIAL_TIMEOUT_S } from '../wiring.js';
+import { localPaths, MAX_TRIAL_TIMEOUT_S } from '../wiring.js';
 import { bestTrialOf } from '../../pipeline/steps/hpo-tuning.js';
 import {
   jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, resolveAshaOptions, runStudy, ttyProgress, writeStudyArtifacts,
@@ -44,12 +43,6 @@ function usage(message: string, flag: string): TrainSpamError {
   return new TrainSpamError('INVALID_ARGUMENT', message, { parameter: flag, usage: true });
 }
 
-/** Folders and files of this command are local paths (an object store can be mounted as one); a URI would be taken for a folder named `s3:`. */
-function localPaths(paths: ReadonlyArray<readonly [string, string | undefined]>): void {
-  for (const [flag, p] of paths) {
-    if (p !== undefined && hasUriScheme(p)) throw usage(`${flag} '${p}' is a URI; expected a local path (mount an object store as a folder to use one)`, flag);
-  }
-}
 
 /** Output folders that are files, or lie under one, fail before any work, naming their flag. */
 async function outputFolders(paths: ReadonlyArray<readonly [string, string | undefined]>): Promise<void> {
