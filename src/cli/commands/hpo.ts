@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { isTrainSpamError, TrainSpamError } from '../../core/errors.js';
 import { checkOutputFolder } from '../../io/output-file.js';
 import { localPaths, MAX_TRIAL_TIMEOUT_S } from '../wiring.js';
+import { isDecimalText } from '../../pipeline/params.js';
 import { bestTrialOf } from '../../pipeline/steps/hpo-tuning.js';
 import {
   jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, resolveAshaOptions, runStudy, ttyProgress, writeStudyArtifacts,
@@ -56,15 +57,16 @@ function int(flag: string, v: string, min: number): number {
   return n;
 }
 
+/** A decimal number ≥ min (not '', which Number() reads as 0, nor '0x10'). */
 function num(flag: string, v: string, min: number): number {
-  const n = Number(v);
+  const n = isDecimalText(v) ? Number(v) : NaN;
   if (!Number.isFinite(n) || n < min) throw usage(`${flag} must be a number ≥ ${min}; got ${JSON.stringify(v)}`, flag);
   return n;
 }
 
 /** A trial timeout in seconds: > 0 (as `train-spam run` requires) and short enough for a timer (a longer one fires at once). */
 function trialTimeoutSeconds(flag: string, v: string): number {
-  const n = Number(v);
+  const n = isDecimalText(v) ? Number(v) : NaN;
   if (!(Number.isFinite(n) && n > 0)) throw usage(`${flag} must be a positive number; got ${JSON.stringify(v)}`, flag);
   if (n > MAX_TRIAL_TIMEOUT_S) throw usage(`${flag} must be at most ${MAX_TRIAL_TIMEOUT_S} seconds (the longest timer Node can set); got ${JSON.stringify(v)}; leave it out for no limit`, flag);
   return n;

@@ -137,7 +137,8 @@ describe('train-spam hpo (real models, compiled worker)', () => {
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
     await expect(cli(['hpo', '--data', data, '--trials', '1', '--journal-dir', j, '--out', join(file, 'o')])).rejects.toThrow(/--out ".*plain-file\/o": .*plain-file is a file, so no folder can be created under it/);
-    for (const t of ['0', '-1', 'x']) {
+    // ('0x10' and '' are numbers to Number(): 16 and 0)
+    for (const t of ['0', '-1', 'x', '0x10', '']) {
       await expect(cli(['hpo', '--data', data, '--trials', '1', '--journal-dir', j, '--trial-timeout', t])).rejects.toThrow(`--trial-timeout must be a positive number; got "${t}"`);
     }
     expect(() => readdirSync(j)).toThrow(/ENOENT/);
