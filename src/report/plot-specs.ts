@@ -39,6 +39,11 @@ function diagonal(): { data: { values: object[] }; mark: object; encoding: objec
 }
 
 /** Heatmap of the 2×2 confusion matrix: counts and share of the true class as text, colour = share. */
+/** A threshold for a plot's text: 6 significant digits, so 0.1 + 0.2 reads 0.3, not 0.30000000000000004. */
+export function thresholdText(threshold: number): string {
+  return String(Number(threshold.toPrecision(6)));
+}
+
 export function confusionMatrixSpec(cm: ConfusionMatrix, threshold: number): TopLevelSpec {
   const cells = [
     { actual: CLASS_NAMES[0], predicted: CLASS_NAMES[0], count: cm.tn, rowTotal: cm.tn + cm.fp },
@@ -58,7 +63,7 @@ export function confusionMatrixSpec(cm: ConfusionMatrix, threshold: number): Top
   const sort = [...CLASS_NAMES];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Confusion matrix (threshold ${threshold})`,
+    title: `Confusion matrix (threshold ${thresholdText(threshold)})`,
     width: 300,
     height: 300,
     data: { values },
@@ -264,7 +269,7 @@ export function scoreDistributionSpec(histogram: readonly ScoreHistogramBin[], t
             encoding: {
               x: { field: 'threshold', type: 'quantitative' },
               y: { value: 0 },
-              text: { value: `threshold ${threshold}` },
+              text: { value: `threshold ${thresholdText(threshold)}` },
             },
           },
         ],

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateBinary } from '../../../src/metrics/index.js';
 import { renderHtmlReport } from '../../../src/report/html.js';
-import { CURVE_TOLERANCE, prCurveSpec, rocCurveSpec, thinCurveIndices } from '../../../src/report/plot-specs.js';
+import { confusionMatrixSpec, CURVE_TOLERANCE, prCurveSpec, rocCurveSpec, scoreDistributionSpec, thinCurveIndices } from '../../../src/report/plot-specs.js';
 import { evaluationPlotSpecs, renderPlotSpecs } from '../../../src/report/plots.js';
 import { canonicalSvgIds, svgToPng, svgToPngAsync, vegaLiteToSvg } from '../../../src/report/render.js';
 import type { ReportData } from '../../../src/report/report-data.js';
@@ -140,5 +140,16 @@ describe('HTML report latency that is not a finite number', () => {
     const html = renderHtmlReport({ ...base, latency: { count: 0, meanMs: NaN, p50Ms: NaN, p95Ms: NaN, p99Ms: NaN, throughputPerSec: throughput } });
     expect(html).not.toMatch(/(NaN|Infinity|∞) e-mails\/s/);
     expect(html).toContain(`<td class="num">${shown}</td></tr></table>`);
+  });
+});
+
+describe('threshold text in plots', () => {
+  it('prints a threshold with 6 significant digits, not its binary expansion', () => {
+    const t = 0.1 + 0.2;
+    const cm = confusionMatrixSpec({ tn: 1, fp: 0, fn: 0, tp: 1 }, t);
+    expect(JSON.stringify(cm)).toContain('Confusion matrix (threshold 0.3)');
+    expect(JSON.stringify(cm)).not.toContain('0.30000000000000004');
+    expect(JSON.stringify(scoreDistributionSpec([], t))).toContain('threshold 0.3"');
+    expect(JSON.stringify(confusionMatrixSpec({ tn: 1, fp: 0, fn: 0, tp: 1 }, 0.5))).toContain('(threshold 0.5)');
   });
 });
