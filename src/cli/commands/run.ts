@@ -80,7 +80,11 @@ export function parseColumnMap(entries: string[] | undefined): Record<string, st
     if (!CANONICAL_COLUMNS.includes(to)) {
       throw invalidArgument(`--column-map '${e}': "${to}" is not a canonical column (known: ${CANONICAL_COLUMNS.join(', ')})`, { usage: true, parameter: '--column-map' });
     }
-    map[m[1].trim()] = to;
+    const from = m[1].trim();
+    if (map[from] !== undefined && map[from] !== to) {
+      throw invalidArgument(`--column-map maps '${from}' twice (to "${map[from]}" and to "${to}"); give each file column one canonical name`, { usage: true, parameter: '--column-map' });
+    }
+    map[from] = to;
   }
   return map;
 }

@@ -200,8 +200,15 @@ export function cpuCount(quantity: string): number {
 
 /** HPO worker threads: the cores Node sees, at most the step's cpu limit (a pod sees the node's cores). */
 export function stepWorkers(step: StepDef | undefined, env: NodeJS.ProcessEnv): number {
-  const fromEnv = Number(env.TRAIN_SPAM_WORKERS);
-  if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
+  const text = env.TRAIN_SPAM_WORKERS;
+  if (text !== undefined && text.trim() !== '') {
+    // a set but unusable value is an error, not silently the default (nor '0x2' read as 2)
+    const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 1024) {
+      throw new TrainSpamError('INVALID_ARGUMENT', `TRAIN_SPAM_WORKERS '${text}' must be an integer in [1, 1024]`, { usage: true, parameter: 'TRAIN_SPAM_WORKERS' });
+    }
+    return n;
+  }
   return Math.min(defaultWorkers(), step ? cpuCount(step.resources.cpuLimit) : defaultWorkers());
 }
 

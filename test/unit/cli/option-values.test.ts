@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../src/cli/cli.js';
 import { benchArgs } from '../../../src/cli/commands/bench.js';
-import { parseTrialTimeout } from '../../../src/cli/commands/run.js';
+import { parseColumnMap, parseTrialTimeout } from '../../../src/cli/commands/run.js';
 import { parseParamValue } from '../../../src/cli/commands/step.js';
 import { MAX_TRIAL_TIMEOUT_S, parseWorkers } from '../../../src/cli/wiring.js';
 
@@ -146,5 +146,12 @@ describe('step and bench', () => {
     expect(() => benchArgs({ trials: '0x10' })).toThrow("--trials '0x10' must be a positive integer");
     expect(() => benchArgs({ workers: '1e0' })).toThrow("--workers '1e0' must be a positive integer");
     expect(benchArgs({ trials: '4' })).toEqual(['--trials', '4']);
+  });
+});
+
+describe('--column-map', () => {
+  it('refuses one file column mapped to two canonical columns (the last one used to win silently)', () => {
+    expect(() => parseColumnMap(['a=email_id', 'a=label'])).toThrow(`--column-map maps 'a' twice (to "email_id" and to "label")`);
+    expect(parseColumnMap(['a=email_id', 'a=email_id', 'b=label'])).toEqual({ a: 'email_id', b: 'label' });
   });
 });

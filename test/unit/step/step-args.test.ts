@@ -227,6 +227,10 @@ describe('HPO worker threads in a pod', () => {
     expect([cpuCount('2'), cpuCount('500m'), cpuCount('2500m'), cpuCount('weird')]).toEqual([2, 1, 2, 1]);
     expect(stepWorkers(step('hpo-tuning'), {})).toBeLessThanOrEqual(2);
     expect(stepWorkers(step('hpo-tuning'), { TRAIN_SPAM_WORKERS: '5' })).toBe(5);
+    for (const bad of ['0x2', '0', 'abc', '1.5']) {
+      expect(() => stepWorkers(step('hpo-tuning'), { TRAIN_SPAM_WORKERS: bad })).toThrow(`TRAIN_SPAM_WORKERS '${bad}' must be an integer in [1, 1024]`);
+    }
+    expect(stepWorkers(step('hpo-tuning'), { TRAIN_SPAM_WORKERS: '' })).toBeLessThanOrEqual(2);
   });
 });
 
