@@ -76,13 +76,6 @@ export function emptyBodyKey(id: string, out: Uint32Array): void {
   stringKey(`\u0000${id}`, out);
 }
 
-const scratchKey = new Uint32Array(2);
-
-/** `bodyKey(text)`, or -1 when the normalised body is empty (the first half of `normalisedBodyKey`). */
-export function normalisedBodyHash(text: string): number {
-  return normalisedBodyKey(text, scratchKey) ? scratchKey[0] : -1;
-}
-
 export interface DuplicateGroups {
   /** Group id per row (0..groupCount-1), numbered in order of first appearance. */
   groupOf: Int32Array;
