@@ -353,6 +353,11 @@ export function parseQuantity(q: string): number {
   return Number(m[1]) * mult[m[2] ?? ''];
 }
 
+/** Whole CPUs of a Kubernetes cpu quantity ('2' → 2, '2500m' → 2), at least 1: the trial threads a pod with that limit runs. */
+export function wholeCpus(q: string): number {
+  return Math.max(1, Math.floor(parseQuantity(q)));
+}
+
 /** V8 old-space limit: 75% of the container memory limit, in MiB (Node does not read cgroups for it). */
 export function heapMiB(memoryLimit: string): number {
   return Math.floor((parseQuantity(memoryLimit) * 0.75) / 1024 ** 2);

@@ -12,7 +12,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { TrainSpamError } from '../core/errors.js';
 import { hasUriScheme } from '../core/uri.js';
 import { bool, checkSchema, enm, int, list, map, obj, opt, req, str, type Infer, type SchemaIssue } from './schema.js';
-import { parseQuantity } from './compiler.js';
+import { wholeCpus } from './compiler.js';
 import { emitYamlDocument } from './yaml-emitter.js';
 
 /** DNS-1123 label (container, volume, port names; also Job names, which become pod labels). */
@@ -160,7 +160,7 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
     'hpo', '--data', common.dataPath, '--trials', String(common.numTrials), '--seed', String(common.seed), '--scheduler', common.scheduler,
     '--shard-index', '$(JOB_COMPLETION_INDEX)', '--shard-count', String(o.shards), '--journal-dir', journalDir,
     // one trial thread per CPU of the limit: Node counts the node's cores, not the pod's limit
-    '--workers', String(Math.max(1, Math.floor(parseQuantity(cpu)))),
+    '--workers', String(wholeCpus(cpu)),
     // a retried pod (OOM kill, eviction) continues its shard's journal; the first start has none yet
     '--resume',
   ];

@@ -17,6 +17,7 @@ import {
 import { checkOutputPath, writeTextFile } from '../../io/output-file.js';
 import { isDecimalText } from '../../pipeline/params.js';
 import { runStep, type MetricsMetadata, type StepDeps, type StepInvocation, type StepOutcome } from '../../pipeline/step-runner.js';
+import { wholeCpus } from '../../kubeflow/compiler.js';
 import { buildExecutorOutput, classificationMetricsMetadata, inputArtifactPaths, parseExecutorInput, type ExecutorInput } from '../../kubeflow/executor-io.js';
 import { cliLogger, cliProgress, cliTracking, defaultWorkers, interruptSignal } from '../wiring.js';
 
@@ -190,12 +191,13 @@ export async function executeStep(name: string, argv: readonly string[], deps: S
   return outcome;
 }
 
-/** CPUs of a Kubernetes quantity ('2', '500m'); at least 1. */
+/** CPUs of a Kubernetes quantity ('2', '500m'); at least 1, and 1 for a value that is no quantity. */
 export function cpuCount(quantity: string): number {
-  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity.trim());
-  if (!m) return 1;
-  const v = Number(m[1]) / (m[2] ? 1000 : 1);
-  return Math.max(1, Math.floor(v));
+  try {
+    return wholeCpus(quantity.trim());
+  } catch {
+    return 1;
+  }
 }
 
 /** HPO worker threads: the cores Node sees, at most the step's cpu limit (a pod sees the node's cores). */
