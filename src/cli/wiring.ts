@@ -29,11 +29,12 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-export function parseWorkers(text: string | undefined): number {
+/** A worker count given as `name` (a flag or an environment variable): decimal, in [1, 1024]; the default cores when absent. */
+export function parseWorkers(text: string | undefined, name = '--workers'): number {
   if (text === undefined) return defaultWorkers();
   // decimal digits only: Number() would also take '0x2', '1e0' and '0b1'
   const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw invalidArgument(`--workers '${text}' must be an integer in [1, 1024]`, { usage: true, parameter: '--workers' });
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw invalidArgument(`${name} '${text}' must be an integer in [1, 1024]`, { usage: true, parameter: name });
   return n;
 }
 

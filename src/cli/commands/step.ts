@@ -19,7 +19,7 @@ import { isDecimalText } from '../../pipeline/params.js';
 import { runStep, type MetricsMetadata, type StepDeps, type StepInvocation, type StepOutcome } from '../../pipeline/step-runner.js';
 import { wholeCpus } from '../../kubeflow/compiler.js';
 import { buildExecutorOutput, classificationMetricsMetadata, inputArtifactPaths, parseExecutorInput, type ExecutorInput } from '../../kubeflow/executor-io.js';
-import { cliLogger, cliProgress, cliTracking, defaultWorkers, interruptSignal } from '../wiring.js';
+import { cliLogger, cliProgress, cliTracking, defaultWorkers, interruptSignal, parseWorkers } from '../wiring.js';
 
 const usage = (message: string, details: Record<string, unknown> = {}) => new TrainSpamError('INVALID_ARGUMENT', message, { ...details, usage: true });
 
@@ -203,14 +203,8 @@ export function cpuCount(quantity: string): number {
 /** HPO worker threads: the cores Node sees, at most the step's cpu limit (a pod sees the node's cores). */
 export function stepWorkers(step: StepDef | undefined, env: NodeJS.ProcessEnv): number {
   const text = env.TRAIN_SPAM_WORKERS;
-  if (text !== undefined && text.trim() !== '') {
-    // a set but unusable value is an error, not silently the default (nor '0x2' read as 2)
-    const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-    if (!Number.isInteger(n) || n < 1 || n > 1024) {
-      throw new TrainSpamError('INVALID_ARGUMENT', `TRAIN_SPAM_WORKERS '${text}' must be an integer in [1, 1024]`, { usage: true, parameter: 'TRAIN_SPAM_WORKERS' });
-    }
-    return n;
-  }
+  // a set but unusable value is an error, not silently the default (nor '0x2' read as 2)
+  if (text !== undefined && text.trim() !== '') return parseWorkers(text, 'TRAIN_SPAM_WORKERS');
   return Math.min(defaultWorkers(), step ? cpuCount(step.resources.cpuLimit) : defaultWorkers());
 }
 
