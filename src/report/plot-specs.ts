@@ -38,12 +38,12 @@ function diagonal(): { data: { values: object[] }; mark: object; encoding: objec
   };
 }
 
-/** Heatmap of the 2×2 confusion matrix: counts and share of the true class as text, colour = share. */
 /** A threshold for a plot's text: 6 significant digits, so 0.1 + 0.2 reads 0.3, not 0.30000000000000004. */
 export function thresholdText(threshold: number): string {
   return String(Number(threshold.toPrecision(6)));
 }
 
+/** Heatmap of the 2×2 confusion matrix: counts and share of the true class as text, colour = share. */
 export function confusionMatrixSpec(cm: ConfusionMatrix, threshold: number): TopLevelSpec {
   const cells = [
     { actual: CLASS_NAMES[0], predicted: CLASS_NAMES[0], count: cm.tn, rowTotal: cm.tn + cm.fp },
