@@ -31,6 +31,14 @@ function alive(pid: number): boolean {
 describe('the compiled CLI', () => {
   beforeAll(ensureBuilt, 240_000);
 
+  it('the bin target is executable and runs without `node` in front, as npx and npm bin links start it', () => {
+    const r = spawnSync(CLI, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
   it("run --out-dir '' or a URI is a usage error; nothing is written in the working folder", () => {
     const cwd = mkdtempSync(join(dir, 'cwd-'));
     for (const outDir of ['', 's3://bucket/runs']) {

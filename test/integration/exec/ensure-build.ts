@@ -54,6 +54,8 @@ export async function ensureBuilt(): Promise<void> {
   try {
     if (staleFiles().length === 0) return;
     const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+    // as `npm run build` does: the bin target is executable (the CLI tests run it directly too)
+    if (existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) spawnSync(process.execPath, [join(ROOT, 'scripts', 'mark-bin.mjs')], { cwd: ROOT });
     const left = staleFiles().filter((f) => WORKER_FOLDERS.some((d) => f.includes(`/src/${d}/`)));
     if (left.length) throw new Error(`build did not produce dist files for ${left.slice(0, 5).join(', ')}:\n${r.stdout}${r.stderr}`);
   } finally {
