@@ -59,6 +59,8 @@ export function peerInput(m, shared, o) {
     validIdx: Array.from(validIdx),
     trials: o.trials,
     configs: trialConfigs(m, o.seed, o.trials),
+    // the best-trial choice of our studies: validation F1 within this of the top is a tie, AUC decides
+    tieTolerance: m.hpo.DEFAULT_TIE_TOLERANCE,
     seed: o.seed,
     workers: o.workers,
     reps: o.reps,

@@ -9,12 +9,14 @@ input.json holds OUR split and OUR dense features, so both sides see the same ro
   test.raw: the test e-mails as RFC-822 text (for the single-e-mail latency)
   validIdx: rows of train that form the HPO validation holdout (our stratified 20 %)
   configs: our random searcher's trial configs for `seed` ({model, params, seed} in trial order)
+  tieTolerance: our studies' tie tolerance for the best-trial choice
   trials, seed, workers, reps, e2eReps, aucSize, quick
 Prints one JSON object on stdout (times in seconds).
 
 End-to-end = TF-IDF fit on train + transform of both splits + hstack with the 24 dense columns +
 the same 20 random-search trials as ours (our configs, translated: LogisticRegression lbfgs,
-XGBoost hist, MLPClassifier; `workers` processes through joblib) scored by F1 at 0.5 on the holdout + refit of the best on all of train +
+XGBoost hist, MLPClassifier; `workers` processes through joblib) scored by F1 at 0.5 on the holdout
+(best: F1 within `tieTolerance` of the top, then AUC, as ours) + refit of the best on all of train +
 test F1 / AUC. Loading input.json is not timed (our side's parquet load is).
 """
 import email
@@ -160,6 +162,15 @@ def run_trial(family, params, seed, Xfit, Xval, yfit, yval):
     return {'family': family, 'params': {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}, 'f1': f1, 'auc': auc, 'seconds': time.perf_counter() - t0}
 
 
+def best_trial(trials, tolerance):
+    """Our studies' choice (src/hpo/results.ts pickBest): F1 within `tolerance` of the top F1 is a
+    tie; among those the highest AUC, then the higher F1, then the lower trial index (max() keeps
+    the first of equals, and `trials` is in trial order)."""
+    top = max(trials, key=lambda r: (r['f1'], r['auc']))
+    near = [r for r in trials if r['f1'] >= top['f1'] - tolerance]
+    return max(near, key=lambda r: (r['auc'], r['f1']))
+
+
 def trial_configs(inp):
     """[(family, peer params, fit seed)] from input.json's `configs` (ours, in trial order)."""
     cs = inp.get('configs')
@@ -184,7 +195,7 @@ def pipeline(inp):
     inputs = Inputs(Xfit, Xval, inp['denseCols'])
     trials = Parallel(n_jobs=inp['workers'], backend='loky')(
         delayed(run_trial)(f, p, seed, *inputs.get(f), yfit, yval) for f, p, seed in configs)
-    best = max(trials, key=lambda r: (r['f1'], r['auc']))
+    best = best_trial(trials, inp['tieTolerance'])
     t_hpo = time.perf_counter()
     params = dict(best['params'])
     if 'hidden_layer_sizes' in params:

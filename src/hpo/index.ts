@@ -6,7 +6,7 @@ export * from './scheduler.js';
 export { type TrialStore, MemoryTrialStore } from './store/store.js';
 export { JournalTrialStore, readJournal, parseJournal } from './store/journal.js';
 export * from './store/events.js';
-export { runStudy, journalFileName, DEFAULT_TRIALS, DEFAULT_ASHA_METRIC, type StudyOptions, type StudyHooks, type SchedulerOptions, type TrialStartEvent, type TrialReportEvent } from './study.js';
+export { runStudy, journalFileName, DEFAULT_TRIALS, DEFAULT_ASHA_METRIC, DEFAULT_TIE_TOLERANCE, type StudyOptions, type StudyHooks, type SchedulerOptions, type TrialStartEvent, type TrialReportEvent } from './study.js';
 export { mergeShards, type MergeOptions } from './shards.js';
 export { writeStudyArtifacts, trialsCsv, pickBest, type StudyResult, type TrialRow, type ArtifactPaths } from './results.js';
 export { jsonProgress, ttyProgress, silentProgress, formatProgressLine, type ProgressReporter, type ProgressEvent, type ProgressCounts } from './progress.js';

@@ -35,6 +35,8 @@ export interface StudyResult {
   readonly metric: string;
   readonly mode: 'max' | 'min';
   readonly tieBreak: string | null;
+  /** Scores within this of the top score count as tied (decided by the tie-break metric). */
+  readonly tieTolerance: number;
   /** Shard indices covered by this result (all of 0..shardCount-1 after a full merge). */
   readonly shards: readonly number[];
   readonly shardCount: number;
@@ -80,16 +82,30 @@ export function better(a: TrialRow, b: TrialRow, mode: 'max' | 'min', tieMode: '
 }
 
 /**
- * The best trial: highest (or lowest, for mode 'min') score among completed trials, then the
- * tie-break metric, then the lower trial index. Trials stopped early by ASHA count only when no
- * trial completed (their configs were not trained to their full budget).
+ * The best trial. Among completed trials (trials stopped early by ASHA count only when no trial
+ * completed: their configs were not trained to their full budget), the candidates are those whose
+ * score is within `tolerance` of the top score (`tolerance` 0: the top score only); of these, the
+ * highest (lowest, for a 'min' tie-break) tie-break metric wins, then the better score, then the
+ * lower trial index. Without a tie-break metric this is the top score. The result depends on the
+ * set of rows only, not on their order.
  */
-export function pickBest(rows: readonly TrialRow[], mode: 'max' | 'min', tieMode: 'max' | 'min' = 'max'): TrialRow | null {
+export function pickBest(rows: readonly TrialRow[], mode: 'max' | 'min', tieMode: 'max' | 'min' = 'max', tolerance = 0): TrialRow | null {
   const scored = (state: string) => rows.filter((r) => r.state === state && r.score !== null && Number.isFinite(r.score));
   let pool = scored('completed');
   if (pool.length === 0) pool = scored('stopped');
-  let best: TrialRow | null = null;
-  for (const r of pool) if (best === null || better(r, best, mode, tieMode)) best = r;
+  let top: TrialRow | null = null;
+  for (const r of pool) if (top === null || better(r, top, mode, tieMode)) top = r;
+  if (top === null || !(tolerance > 0)) return top;
+  const s = mode === 'max' ? 1 : -1;
+  const floor = s * (top.score as number) - tolerance;
+  let best: TrialRow = top;
+  for (const r of pool) {
+    if (r === top || s * (r.score as number) < floor) continue;
+    const ta = r.tieBreak ?? -Infinity;
+    const tb = best.tieBreak ?? -Infinity;
+    const t = tieMode === 'max' ? 1 : -1;
+    if (t * ta > t * tb || (ta === tb && better(r, best, mode, tieMode))) best = r;
+  }
   return best;
 }
 
@@ -103,7 +119,7 @@ export function summarize(
   const rows: TrialRow[] = [];
   for (const s of states) for (const t of s.trials.values()) rows.push(toRow(t));
   rows.sort((a, b) => a.trial - b.trial);
-  const best = pickBest(rows, header.mode, tieMode);
+  const best = pickBest(rows, header.mode, tieMode, header.tieTolerance);
   return {
     state,
     seed: header.seed,
@@ -111,6 +127,7 @@ export function summarize(
     metric: header.metric,
     mode: header.mode,
     tieBreak: header.tieBreak,
+    tieTolerance: header.tieTolerance,
     shards: [...shards].sort((a, b) => a - b),
     shardCount: header.shardCount,
     best,
@@ -166,6 +183,7 @@ export function writeStudyArtifacts(result: StudyResult, dir: string): ArtifactP
     score: result.bestScore,
     tie_break: result.tieBreak,
     tie_break_score: result.best?.tieBreak ?? null,
+    tie_tolerance: result.tieTolerance,
     study_seed: result.seed,
     state: result.state,
   };

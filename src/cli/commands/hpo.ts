@@ -10,7 +10,7 @@ import { localPaths, MAX_TRIAL_TIMEOUT_S } from '../wiring.js';
 import { isDecimalText } from '../../pipeline/params.js';
 import { bestTrialOf } from '../../pipeline/steps/hpo-tuning.js';
 import {
-  jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, resolveAshaOptions, runStudy, ttyProgress, writeStudyArtifacts,
+  DEFAULT_TIE_TOLERANCE, jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, resolveAshaOptions, runStudy, ttyProgress, writeStudyArtifacts,
   type MetricName, type SchedulerOptions, type StudyResult, type ValidationOptions, METRIC_NAMES,
 } from '../../hpo/index.js';
 
@@ -29,6 +29,7 @@ interface RunFlags {
   out?: string;
   metric: string;
   tieBreak: string;
+  tieTolerance: string;
   validation: string;
   ashaMaxT: string;
   ashaGracePeriod: string;
@@ -120,6 +121,7 @@ async function runAction(flags: RunFlags): Promise<void> {
   if (!(METRIC_NAMES as readonly string[]).includes(flags.metric)) throw usage(`--metric must be one of ${METRIC_NAMES.join(', ')}`, '--metric');
   const tieBreak = flags.tieBreak === 'none' ? null : (flags.tieBreak as MetricName);
   if (tieBreak && !(METRIC_NAMES as readonly string[]).includes(tieBreak)) throw usage(`--tie-break must be none or one of ${METRIC_NAMES.join(', ')}`, '--tie-break');
+  const tieTolerance = num('--tie-tolerance', flags.tieTolerance, 0);
   const scheduler: SchedulerOptions =
     flags.scheduler === 'asha'
       ? {
@@ -188,6 +190,7 @@ async function runAction(flags: RunFlags): Promise<void> {
       scheduler,
       metric: flags.metric as MetricName,
       tieBreak,
+      tieTolerance,
       validation,
       shard: { index: shardIndex, count: shardCount },
       journalDir: flags.journalDir,
@@ -228,6 +231,7 @@ export function registerHpoCommands(program: Command): Command {
     .option('--out <dir>', 'artifact directory for best-config.json, trials.csv, trials.json (default: --journal-dir when unsharded)')
     .option('--metric <name>', `validation metric to optimise (${METRIC_NAMES.join(', ')})`, 'f1')
     .option('--tie-break <name>', 'second metric for ties, or none', 'auc')
+    .option('--tie-tolerance <delta>', 'scores within this of the best count as ties, decided by --tie-break (0: exact ties only)', String(DEFAULT_TIE_TOLERANCE))
     .option('--validation <spec>', 'holdout[:fraction] or kfold[:k] of the training data', 'holdout:0.2')
     .option('--asha-max-t <t>', "ASHA max_t in normalised time (max_t = the family's largest iteration budget in the space)", '243')
     .option('--asha-grace-period <t>', 'ASHA grace period (first rung)', '1')

@@ -8,8 +8,11 @@ import type { RungRecord } from '../scheduler.js';
 import { MODEL_KINDS, type TrialConfig } from '../space.js';
 import type { DataSummary } from '../data-digest.js';
 
-/** 2: the header records the training data (`data`); 3: and the validation cut's row groups (`validation.groups`). */
-export const JOURNAL_VERSION = 3;
+/**
+ * 2: the header records the training data (`data`); 3: and the validation cut's row groups
+ * (`validation.groups`); 4: and the tie tolerance of the best-trial choice (`tieTolerance`).
+ */
+export const JOURNAL_VERSION = 4;
 
 /** Everything that must match for a journal to be resumed or merged with another shard. */
 export interface StudyHeader {
@@ -21,6 +24,8 @@ export interface StudyHeader {
   readonly metric: string;
   readonly mode: 'max' | 'min';
   readonly tieBreak: string | null;
+  /** Scores within this of the top score are ties, decided by `tieBreak` (results.ts pickBest). */
+  readonly tieTolerance: number;
   /** Scheduler settings as JSON (kind + parameters). */
   readonly scheduler: JsonValue;
   /** Validation settings as JSON. */
@@ -111,6 +116,7 @@ export function eventShapeError(e: unknown): string | null {
       if (typeof h.metric !== 'string') return bad("'header.metric' must be a string");
       if (h.mode !== 'max' && h.mode !== 'min') return bad("'header.mode' must be 'max' or 'min'");
       if (!(h.tieBreak === null || typeof h.tieBreak === 'string')) return bad("'header.tieBreak' must be a string or null");
+      if (!isNum(h.tieTolerance) || (h.tieTolerance as number) < 0) return bad("'header.tieTolerance' must be a number ≥ 0");
       if (!isObj(h.data)) return bad("'header.data' must be an object");
       return null;
     }

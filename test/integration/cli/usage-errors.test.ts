@@ -57,7 +57,7 @@ describe('usage errors name their flag and leave nothing behind', () => {
     expect(r.stderr).toContain('missing.parquet');
   });
 
-  it('hpo run: an ASHA setting the scheduler refuses, kfold:1, and a --journal-dir that is a file', async () => {
+  it('hpo run: an ASHA setting the scheduler refuses, kfold:1, a negative or non-numeric --tie-tolerance, and a --journal-dir that is a file', async () => {
     const base = ['hpo', 'run', '--data', join(dir, 'no-matrix'), '--trials', '2'];
     const rf = await cli(...base, '--scheduler', 'asha', '--asha-reduction-factor', '1');
     expect(rf.code).toBe(64);
@@ -65,6 +65,11 @@ describe('usage errors name their flag and leave nothing behind', () => {
     const kf = await cli(...base, '--validation', 'kfold:1');
     expect(kf.code).toBe(64);
     expect(kf.stderr).toContain('--validation kfold:k needs an integer k ≥ 2; got "kfold:1"');
+    for (const v of ['-0.001', 'abc', '']) {
+      const tt = await cli(...base, '--tie-tolerance', v);
+      expect(tt.code, v).toBe(64);
+      expect(tt.stderr).toContain(`--tie-tolerance must be a number ≥ 0; got ${JSON.stringify(v)}`);
+    }
     const jd = await cli(...base, '--journal-dir', aFile);
     expect(jd.code).toBe(64);
     expect(jd.stderr).toContain(`--journal-dir ${JSON.stringify(aFile)}: is a file; expected a folder`);

@@ -78,7 +78,10 @@ describe('train-spam hpo (real models, compiled worker)', () => {
     const merged = await cli(['hpo', 'merge', '--journal-dir', shards]);
     expect(merged).toMatch(/hpo: completed; 4 trials/);
     const mergedBest = JSON.parse(readFileSync(join(shards, 'best-config.json'), 'utf8'));
-    expect(mergedBest).toMatchObject({ model: best.model, params: best.params, score: best.score, trial: best.trial });
+    expect(mergedBest).toMatchObject({ model: best.model, params: best.params, score: best.score, trial: best.trial, tie_tolerance: 0.001 });
+    // --tie-tolerance reaches the study (exact ties only with 0)
+    await cli(['hpo', '--data', data, '--trials', '4', '--workers', '1', '--search-space', space, '--seed', '5', '--journal-dir', join(dir, 'j0'), '--tie-tolerance', '0', '--progress', 'none']);
+    expect(JSON.parse(readFileSync(join(dir, 'j0', 'best-config.json'), 'utf8')).tie_tolerance).toBe(0);
   });
 
   it("runs the Kubernetes shard pod's own arguments, and a retried pod continues its crashed shard to the unsharded result", async () => {

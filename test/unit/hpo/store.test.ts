@@ -2,12 +2,12 @@ import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replay, resumableState, type StudyEvent, type StudyHeader } from '../../../src/hpo/store/events.js';
+import { JOURNAL_VERSION, replay, resumableState, type StudyEvent, type StudyHeader } from '../../../src/hpo/store/events.js';
 import { JournalTrialStore, parseJournal, readJournal } from '../../../src/hpo/store/journal.js';
 import { MemoryTrialStore } from '../../../src/hpo/store/store.js';
 
 const header: StudyHeader = {
-  version: 1, seed: 1, trials: 3, shardIndex: 0, shardCount: 1, metric: 'f1', mode: 'max', tieBreak: 'auc',
+  version: 1, seed: 1, trials: 3, shardIndex: 0, shardCount: 1, metric: 'f1', mode: 'max', tieBreak: 'auc', tieTolerance: 0,
   scheduler: { kind: 'fifo' }, validation: { kind: 'holdout', fraction: 0.2 }, space: { model: {} },
   data: { rows: 10, denseCols: 2, sparseCols: 3, nonZeros: 7, digest: '0123456789abcdef' },
 };
@@ -109,9 +109,12 @@ describe('JSONL journal', () => {
       expect(() => parseJournal([good[0], line].join('\n'), 'x.jsonl')).toThrow(err);
     }
     // a header of this format version must carry its fields; another version is left to the version check
-    const v3 = { ...header, version: 3 };
-    const { data: _d, ...noData } = v3;
+    const current = { ...header, version: JOURNAL_VERSION };
+    const { data: _d, ...noData } = current;
     expect(() => parseJournal(JSON.stringify({ type: 'study', header: noData, at: 0 }) + '\n', 'x.jsonl')).toThrow(/'header\.data' must be an object/);
+    for (const tieTolerance of [-0.001, null, '0.001']) {
+      expect(() => parseJournal(JSON.stringify({ type: 'study', header: { ...current, tieTolerance }, at: 0 }) + '\n', 'x.jsonl')).toThrow(/'header\.tieTolerance' must be a number ≥ 0/);
+    }
     expect(parseJournal(JSON.stringify({ type: 'study', header: { ...noData, version: 1 }, at: 0 }) + '\n').events).toHaveLength(1);
     // a metric written as null (JSON's NaN) is a valid record
     const nanResult = { ...events[6], result: { ...result, score: null, metrics: { f1: null } } };

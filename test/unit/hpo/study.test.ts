@@ -6,7 +6,7 @@ import { journalHeader, mergeShardFiles, mergeShards, studyKey } from '../../../
 import { choice, constant, randint, uniform, type SearchSpace } from '../../../src/hpo/space.js';
 import { readJournal } from '../../../src/hpo/store/journal.js';
 import { MemoryTrialStore } from '../../../src/hpo/store/store.js';
-import type { StudyEvent } from '../../../src/hpo/store/events.js';
+import { JOURNAL_VERSION, type StudyEvent } from '../../../src/hpo/store/events.js';
 import { TrainSpamError } from '../../../src/core/errors.js';
 import { FIFO_MAX_REPORTS, journalFileName, runStudy, type StudyOptions } from '../../../src/hpo/study.js';
 import { writeStudyArtifacts } from '../../../src/hpo/results.js';
@@ -46,9 +46,12 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(a.trials.every((t) => t.state === 'completed')).toBe(true);
     expect(comparable(b.trials)).toEqual(comparable(a.trials));
     expect(b.best).toEqual({ ...a.best, durationMs: b.best!.durationMs });
-    // best = highest val F1 among completed trials
+    // best = highest AUC (the tie-break) among completed trials within the default tolerance 0.001 of the top val F1
     const maxF1 = Math.max(...a.trials.map((t) => t.score ?? -1));
-    expect(a.bestScore).toBe(maxF1);
+    const near = a.trials.filter((t) => (t.score as number) >= maxF1 - 0.001);
+    expect(a.best!.tieBreak).toBe(Math.max(...near.map((t) => t.tieBreak as number)));
+    expect(a.bestScore).toBe(a.best!.score);
+    expect(a.tieTolerance).toBe(0.001);
     expect(a.bestConfig).toEqual({ model: a.best!.model, params: a.best!.params });
   });
 
@@ -190,7 +193,7 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     const { data: _omitted, ...v1 } = first.header;
     const old = tmp();
     writeFileSync(join(old, journalFileName(0, 1)), [JSON.stringify({ ...first, header: { ...v1, version: 1 } }), ...lines.slice(1)].join('\n'));
-    await expect(runStudy({ ...base, trials: 4, journalDir: old, resume: true })).rejects.toThrow(/has format version 1; this train-spam writes and resumes version 3/);
+    await expect(runStudy({ ...base, trials: 4, journalDir: old, resume: true })).rejects.toThrow(new RegExp(`has format version 1; this train-spam writes and resumes version ${JOURNAL_VERSION}:`));
     // the same data resumes (nothing left to run)
     expect((await runStudy({ ...base, trials: 4, journalDir: dir, resume: true })).trials).toHaveLength(4);
 
@@ -227,9 +230,11 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     const short = lines.filter((l) => !/"trial":4[,}]/.test(l)).join('\n') + '\n';
     expect(() => mergeShards(into({ 'journal-shard-0-of-2.jsonl': short, 'journal-shard-1-of-2.jsonl': text(1) }))).toThrow(/shard\(s\) 0 .* did not finish/);
     // another format version, though otherwise alike
-    const v2 = lines.map((l, i) => (i === 0 ? l.replace('"version":3', '"version":2') : l)).join('\n') + '\n';
-    const v2b = text(1).replace('"version":3', '"version":2');
-    expect(() => mergeShards(into({ 'journal-shard-0-of-2.jsonl': v2, 'journal-shard-1-of-2.jsonl': v2b }))).toThrow(/has format version 2; this train-spam merges version 3/);
+    const v = `"version":${JOURNAL_VERSION}`;
+    expect(lines[0]).toContain(v);
+    const v2 = lines.map((l, i) => (i === 0 ? l.replace(v, '"version":2') : l)).join('\n') + '\n';
+    const v2b = text(1).replace(v, '"version":2');
+    expect(() => mergeShards(into({ 'journal-shard-0-of-2.jsonl': v2, 'journal-shard-1-of-2.jsonl': v2b }))).toThrow(new RegExp(`has format version 2; this train-spam merges version ${JOURNAL_VERSION}:`));
     expect(mergeShards(dir).state).toBe('completed');
   });
 
@@ -340,6 +345,24 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(kfold.trials[0].iterations).toBe(3 * hold.trials[0].iterations);
     for (const t of hold.trials) expect(Object.keys(t.metrics!)).toEqual(['accuracy', 'auc', 'average_precision', 'f1', 'log_loss', 'precision', 'recall']);
     await expect(runStudy({ ...base, scheduler: { kind: 'asha' }, validation: { kind: 'kfold', k: 3 } })).rejects.toThrow(/holdout/);
+  });
+
+  it('the tie tolerance widens the best-trial choice, goes into the journal header (merges use it) and into best-config.json', async () => {
+    // fake families whose top-F1 trial is not the one of lowest log loss within 0.1 of it
+    const opts: StudyOptions = { ...base, seed: 4, tieBreak: 'log_loss' };
+    const exact = await runStudy({ ...opts, tieTolerance: 0 });
+    expect(exact.bestScore).toBe(Math.max(...exact.trials.map((t) => t.score as number)));
+    const dir = tmp();
+    for (const index of [0, 1]) await runStudy({ ...opts, tieTolerance: 0.1, journalDir: dir, shard: { index, count: 2 } });
+    const merged = mergeShards(dir);
+    expect(merged.tieTolerance).toBe(0.1);
+    const near = merged.trials.filter((t) => (t.score as number) >= (exact.bestScore as number) - 0.1);
+    expect(merged.best!.tieBreak).toBe(Math.min(...near.map((t) => t.tieBreak as number)));
+    expect(merged.best!.trial).not.toBe(exact.best!.trial);
+    expect(JSON.parse(readFileSync(writeStudyArtifacts(merged, tmp()).bestConfig, 'utf8'))).toMatchObject({ tie_break: 'log_loss', tie_tolerance: 0.1, trial: merged.best!.trial });
+    for (const bad of [-0.1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(runStudy({ ...base, tieTolerance: bad })).rejects.toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/tie tolerance = .*; expected a finite number ≥ 0/) }));
+    }
   });
 
   it('writes the best config and the trials table as artifacts', async () => {
