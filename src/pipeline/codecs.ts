@@ -302,10 +302,26 @@ export async function loadEvaluation(file: string): Promise<EvaluationDoc> {
   if ((doc.labels as unknown[]).length !== n || (doc.ids as unknown[]).length !== n) {
     throw formatError(file, `scores (${n}), labels (${(doc.labels as unknown[]).length}) and ids (${(doc.ids as unknown[]).length}) differ in length`);
   }
+  // What the gates and the comparison read, in the domain the evaluation step writes (NaN stands
+  // for "not measured"); anything else would pass or fail a gate on a value no model can have.
+  const unitOrNaN = (v: unknown) => typeof v === 'number' && (Number.isNaN(v) || (v >= 0 && v <= 1));
   for (const k of ['f1', 'rocAuc', 'precision', 'recall', 'threshold'] as const) {
-    if (typeof (doc.candidate as Record<string, unknown>)[k] !== 'number') throw formatError(file, `candidate.${k} must be a number`);
+    const v = (doc.candidate as Record<string, unknown>)[k];
+    if (typeof v !== 'number') throw formatError(file, `candidate.${k} must be a number`);
+    if (k !== 'threshold' && !unitOrNaN(v)) throw formatError(file, `candidate.${k} is ${v}; expected a number in [0, 1] (or NaN)`);
   }
-  if (typeof (doc.latency as Record<string, unknown>).p99Ms !== 'number') throw formatError(file, 'latency.p99Ms must be a number');
+  const p99 = (doc.latency as Record<string, unknown>).p99Ms;
+  if (typeof p99 !== 'number') throw formatError(file, 'latency.p99Ms must be a number');
+  if (p99 < 0 || p99 === Infinity) throw formatError(file, `latency.p99Ms is ${p99}; expected a duration >= 0 ms (or NaN)`);
+  const overlap = doc.trainTestOverlap as number;
+  if (!Number.isInteger(overlap) || overlap < 0) throw formatError(file, `trainTestOverlap is ${overlap}; expected a count >= 0`);
+  const bad = (field: string, list: unknown[], ok: (x: unknown) => boolean, expected: string) => {
+    const i = list.findIndex((x) => !ok(x));
+    if (i >= 0) throw formatError(file, `${field}[${i}] is ${JSON.stringify(list[i])}; expected ${expected}`);
+  };
+  bad('scores', doc.scores as unknown[], (x) => typeof x === 'number', 'a number');
+  bad('labels', doc.labels as unknown[], (x) => x === 0 || x === 1, '0 or 1');
+  bad('ids', doc.ids as unknown[], (x) => typeof x === 'string', 'an e-mail id (a string)');
   const { format: _f, version: _v, ...rest } = doc;
   return rest as unknown as EvaluationDoc;
 }
@@ -321,6 +337,14 @@ export async function saveGateReport(file: string, report: GateReport): Promise<
 
 export async function loadGateReport(file: string): Promise<GateReport> {
   const doc = checkDoc(await readJsonFile(file, 'gate report'), file, GATES_FORMAT, 1, { passed: 'boolean', gates: 'array', thresholds: 'object' });
+  // the promotion acts on `passed`: it must be what the gates listed say
+  const gates = doc.gates as unknown[];
+  const i = gates.findIndex((g) => !isObject(g) || typeof g.name !== 'string' || typeof g.passed !== 'boolean');
+  if (i >= 0) throw formatError(file, `gates[${i}] must be an object with a string 'name' and a boolean 'passed'`);
+  const all = gates.length > 0 && gates.every((g) => (g as { passed: boolean }).passed);
+  if (doc.passed !== all) {
+    throw formatError(file, `says passed=${String(doc.passed)} but ${gates.length === 0 ? 'lists no gate' : `its gates say ${String(all)}`}; the report is inconsistent`);
+  }
   const { format: _f, version: _v, ...rest } = doc;
   return rest as unknown as GateReport;
 }
@@ -340,6 +364,14 @@ export async function loadComparison(file: string): Promise<ComparisonDoc> {
   const doc = checkDoc(await readJsonFile(file, 'comparison report'), file, COMPARISON_FORMAT, 1, {
     status: 'string', passed: 'boolean', reasons: 'array', deltas: 'object', candidate: 'object', thresholds: 'object', decision: 'string',
   });
+  // the promotion acts on `passed`, the KFP condition on `decision`: both must follow the status
+  if (!['first_model', 'passed', 'failed'].includes(doc.status as string)) {
+    throw formatError(file, `status ${JSON.stringify(doc.status)}; expected 'first_model', 'passed' or 'failed'`);
+  }
+  const passed = doc.status !== 'failed';
+  if (doc.passed !== passed || doc.decision !== (passed ? 'promote' : 'reject')) {
+    throw formatError(file, `status '${doc.status as string}' with passed=${String(doc.passed)} and decision ${JSON.stringify(doc.decision)}; the report is inconsistent`);
+  }
   const { format: _f, version: _v, ...rest } = doc;
   return rest as unknown as ComparisonDoc;
 }

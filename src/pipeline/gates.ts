@@ -15,6 +15,10 @@
  * - no_train_test_overlap:   number of test e-mails whose body duplicates a training body ≤ 0
  * - baseline_beaten:         candidate value of the baseline metric > baseline value (strict)
  * A metric that is NaN/undefined fails its gate with value null and says so; it never passes.
+ * Binary rounding never decides a gate: F1 is 2·p·r / (p + r) as scikit-learn computes it, which
+ * lands an ulp off an exact ratio (102/120 = 0.85 comes out as 0.8499999999999999). So ≥ and ≤
+ * pass a value within ROUNDING_SLACK (1e-12) of the threshold, and > needs the value to exceed
+ * it by more than that (a candidate whose F1 equals the baseline's does not beat it).
  */
 import { TrainSpamError } from '../core/errors.js';
 
@@ -52,6 +56,9 @@ export const GATE_PARAM_NAMES: Readonly<Record<keyof GateThresholds, string>> = 
 export const MIN_SCORE_SPREAD = 1e-6;
 
 export type GateComparator = '>=' | '<=' | '>';
+
+/** Rounding the comparisons allow for (the comparison with Staging uses the same). */
+export const ROUNDING_SLACK = 1e-12;
 
 export interface GateResult {
   readonly name: string;
@@ -112,9 +119,9 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 function compare(value: number, comparator: GateComparator, threshold: number): boolean {
-  if (comparator === '>=') return value >= threshold;
-  if (comparator === '<=') return value <= threshold;
-  return value > threshold;
+  if (comparator === '>=') return value >= threshold - ROUNDING_SLACK;
+  if (comparator === '<=') return value <= threshold + ROUNDING_SLACK;
+  return value > threshold + ROUNDING_SLACK;
 }
 
 function gate(name: string, raw: unknown, comparator: GateComparator, threshold: number, describe: (v: number) => string): GateResult {

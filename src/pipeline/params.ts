@@ -90,7 +90,8 @@ export function resolvePipelineParams(overrides: Partial<Record<string, unknown>
   const params = defaultPipelineParams() as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) continue;
-    if (!(k in params)) throw invalidArgument(`unknown pipeline parameter '${k}'`, { usage: true, parameter: k });
+    // own keys only: `in` would also take 'constructor', 'toString', '__proto__' for parameters
+    if (!Object.hasOwn(params, k)) throw invalidArgument(`unknown pipeline parameter '${k}'`, { usage: true, parameter: k });
     params[k] = typeof v === 'string' && typeof params[k] !== 'string' ? parseParamText(k, v) : v;
   }
   for (const def of PIPELINE_PARAMS) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrainSpamError } from '../../../src/core/errors.js';
+import { f1FromCounts, precisionFromCounts, recallFromCounts } from '../../../src/metrics/classification.js';
 import { DEFAULT_GATE_THRESHOLDS, evaluateGates, resolveGateThresholds, type GateInput } from '../../../src/pipeline/gates.js';
 
 const GATE_NAMES = [
@@ -74,6 +75,30 @@ describe('evaluateGates', () => {
     const i = passing();
     const r = evaluateGates({ ...i, metrics: { f1: 0.85, rocAuc: 0.9, precision: 0.8, recall: 0.8 }, latencyP99Ms: 10 });
     expect(r.passed).toBe(true);
+  });
+
+  it('an F1 exactly at the threshold passes although 2pr/(p+r) rounds it an ulp below', () => {
+    // tp 51, fp 1, fn 17: F1 = 102/120 = 0.85 exactly, computed (as scikit-learn does) as 0.8499999999999999
+    const cm = { tp: 51, fp: 1, fn: 17, tn: 100 };
+    const f1 = f1FromCounts(cm);
+    expect(f1).toBeLessThan(0.85);
+    const metrics = { f1, rocAuc: 0.98, precision: precisionFromCounts(cm), recall: recallFromCounts(cm) };
+    const r = evaluateGates({ ...passing(), metrics, baseline: { metric: 'f1', baselineValue: 0.7, candidateValue: f1 } }, { ...DEFAULT_GATE_THRESHOLDS, minRecall: 0.75 });
+    expect(r.gates.find((g) => g.name === 'f1')).toMatchObject({ passed: true, threshold: 0.85 });
+    expect(r.passed).toBe(true);
+    // a real shortfall still fails, however small next to the printed 4 decimals
+    expect(evaluateGates({ ...passing(), metrics: { ...metrics, f1: 0.85 - 1e-9 } }).gates.find((g) => g.name === 'f1')!.passed).toBe(false);
+    expect(evaluateGates({ ...passing(), latencyP99Ms: 10 + 1e-9 }).gates.find((g) => g.name === 'inference_time_p99_ms')!.passed).toBe(false);
+  });
+
+  it('a candidate whose F1 equals the baseline\'s does not beat it because of rounding', () => {
+    // both F1 = 1/3 exactly; computed 0.3333333333333333 (baseline) and 0.33333333333333337 (candidate)
+    const baselineValue = f1FromCounts({ tp: 1, fp: 1, fn: 3, tn: 5 });
+    const candidateValue = f1FromCounts({ tp: 1, fp: 0, fn: 4, tn: 5 });
+    expect(candidateValue).toBeGreaterThan(baselineValue);
+    const g = evaluateGates({ ...passing(), baseline: { metric: 'f1', baselineValue, candidateValue } }).gates.find((x) => x.name === 'baseline_beaten')!;
+    expect(g.passed).toBe(false);
+    expect(evaluateGates({ ...passing(), baseline: { metric: 'f1', baselineValue, candidateValue: baselineValue + 1e-9 } }).gates.find((x) => x.name === 'baseline_beaten')!.passed).toBe(true);
   });
 
   it('a NaN metric fails its gate with value null and never passes', () => {

@@ -29,4 +29,13 @@ describe('pipeline parameters', () => {
       expect.objectContaining({ code: 'INVALID_ARGUMENT', message: "parameter 'hpo_shards' = 4 is more than 'num_hpo_trials' = 3; every shard needs at least one trial", details: expect.objectContaining({ parameter: 'hpo_shards', usage: true }) }),
     );
   });
+
+  it('refuses names that are not parameters, including those every object inherits', () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'f1Threshold']) {
+      const overrides = JSON.parse(`{${JSON.stringify(name)}: 5}`) as Record<string, unknown>;
+      expect(() => resolvePipelineParams(overrides)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: `unknown pipeline parameter '${name}'`, details: expect.objectContaining({ parameter: name, usage: true }) }),
+      );
+    }
+  });
 });
