@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asRunId } from '../../core/ids.js';
-import { TrainSpamError, isTrainSpamError, toErrorData } from '../../core/errors.js';
+import { TrainSpamError, isTrainSpamError, toErrorData, type ErrorCode } from '../../core/errors.js';
 import { streamRowSets, type EmailRowSet } from '../../io/email-table.js';
 import { countNonFinite, evaluateBinary } from '../../metrics/evaluation.js';
 import type { Scores } from '../../metrics/input.js';
@@ -110,6 +110,9 @@ export async function modelComparison(ctx: RunContext, input: ComparisonInputs, 
   return result;
 }
 
+/** Error codes of failures around the Staging model rather than in it (see scoreStaging). */
+const ENVIRONMENT_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NETWORK_ERROR', 'REMOTE_ERROR', 'TIMEOUT', 'CANCELLED', 'IO_ERROR', 'OUT_OF_MEMORY']);
+
 async function scoreStaging(ctx: RunContext, version: ModelVersion, input: StagingScoringInputs): Promise<StagingInput> {
   const t = ctx.tracking!;
   const scratch = mkdtempSync(join(tmpdir(), 'train-spam-staging-'));
@@ -140,6 +143,10 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Stagi
       excludedRows: rows.keep ? rows.seen : 0, seenRows: rows.seen, ...(rows.keep ? { keep: rows.keep } : {}),
     };
   } catch (e) {
+    // The tracking server or this machine failing (unreachable, 5xx, time-out, disk, memory, Ctrl-C)
+    // says nothing about the Staging model: an error of this run (exit 1, or 130), not a rejection
+    // that asks to repair or archive a model that may be fine.
+    if (isTrainSpamError(e) && ENVIRONMENT_FAULTS.has(e.code)) throw e;
     // name the registry's source, not the scratch copy (deleted below) the error may point into
     const d = toErrorData(e);
     const shown = dir && dir.startsWith(scratch) ? d.message.split(dir).join(version.source) : d.message.split(scratch).join(`(download of ${version.source})`);
