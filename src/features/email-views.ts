@@ -113,14 +113,16 @@ export const STRUCTURAL_VIEW: DenseFeatureView = Object.freeze({
     'has_attachment', 'num_recipients', 'reply_to_differs', 'is_multipart',
   ]),
   compute(r: EmailRecord, out: Float64Array, o: number): void {
+    // an absent (undefined) body_html or reply_to is missing, like null
     const html = r.body_html ?? '';
-    out[o] = r.has_html || r.body_html !== null ? 1 : 0;
+    const replyTo = r.reply_to ?? '';
+    out[o] = r.has_html || (r.body_html ?? null) !== null ? 1 : 0;
     out[o + 1] = (r.subject ?? '').length;
     out[o + 2] = html.length > 0 ? countMatches(HREF_RE, html) : 0;
     out[o + 3] = html.length > 0 ? countMatches(IMG_RE, html) : 0;
     out[o + 4] = r.num_attachments > 0 ? 1 : 0;
     out[o + 5] = Number.isFinite(r.num_recipients) && r.num_recipients > 0 ? r.num_recipients : 0;
-    out[o + 6] = r.reply_to !== null && r.reply_to !== '' && r.reply_to !== r.sender ? 1 : 0;
+    out[o + 6] = replyTo !== '' && replyTo !== r.sender ? 1 : 0;
     out[o + 7] = r.is_multipart ? 1 : 0;
   },
 });

@@ -8,6 +8,7 @@ import { denseMatrix, featureMatrix, type CsrMatrix, type FeatureMatrix } from '
 import type { Payload } from '../core/payload.js';
 import type { EmailRecord } from '../data/schema.js';
 import { STRUCTURAL_VIEW, TEMPORAL_VIEW, TEXT_VIEW } from './email-views.js';
+import { checkRecords } from './record-check.js';
 import { buildSenderHistory, SenderHistory } from './sender-history.js';
 import { fitTransformTfidf, FittedTfidf, TfidfFitter, type TfidfOptions } from './tfidf.js';
 import { emailText, qualifiedName, VIEW_NAMES, type DenseFeatureView, type ViewInfo } from './view.js';
@@ -54,16 +55,15 @@ export class FittedFeaturePipeline {
 
   /** Dense block only (24 columns per record), row-major. `texts[i]` = emailText(records[i]) when already built. */
   denseFeatures(records: readonly EmailRecord[], texts?: readonly string[]): Float64Array {
-    const dc = this.denseCols;
-    const out = new Float64Array(records.length * dc);
-    for (let i = 0; i < records.length; i++) writeDense(this.denseViews, records[i], out, i * dc, texts ? texts[i] : undefined);
-    return out;
+    checkRecords(records);
+    return denseBlock(this.denseViews, this.denseCols, records, texts);
   }
 
   /** Raw records → matrix (24 dense + TF-IDF sparse). Labels are never read. */
   transform(records: readonly EmailRecord[]): FeatureMatrix {
+    checkRecords(records);
     const texts = records.map(emailText);
-    const dense = this.denseFeatures(records, texts);
+    const dense = denseBlock(this.denseViews, this.denseCols, records, texts);
     const sparse = this.tfidf.transform(texts);
     return featureMatrix(denseMatrix(records.length, this.denseCols, dense), sparse, this.featureNames);
   }
@@ -97,6 +97,12 @@ export class FittedFeaturePipeline {
 export const PIPELINE_PAYLOAD_KIND = 'features/pipeline';
 export const PIPELINE_PAYLOAD_VERSION = 1;
 
+function denseBlock(views: readonly DenseFeatureView[], dc: number, records: readonly EmailRecord[], texts: readonly string[] | undefined): Float64Array {
+  const out = new Float64Array(records.length * dc);
+  for (let i = 0; i < records.length; i++) writeDense(views, records[i], out, i * dc, texts ? texts[i] : undefined);
+  return out;
+}
+
 function writeDense(views: readonly DenseFeatureView[], r: EmailRecord, out: Float64Array, at: number, text: string | undefined): void {
   let o = at;
   for (const v of views) {
@@ -124,7 +130,7 @@ function senderPseudoCount(o: FeaturePipelineOptions): number {
 export function fitFeaturePipeline(trainRecords: readonly EmailRecord[], trainLabels?: ArrayLike<number>, options: FeaturePipelineOptions = {}): FittedFeaturePipeline {
   if (trainRecords.length === 0) throw invalidData('fitFeaturePipeline: no training records');
   const f = new FeaturePipelineFitter(options);
-  f.add(trainRecords, resolveLabels(trainRecords, trainLabels));
+  f.add(trainRecords, trainLabels);
   return f.finish().pipeline;
 }
 
@@ -146,6 +152,7 @@ export class FeaturePipelineFitter {
 
   /** One batch of training records (labels default to each record's `label`). */
   add(records: readonly EmailRecord[], labels?: ArrayLike<number>): void {
+    checkRecords(records);
     const y = resolveLabels(records, labels);
     this.tfidf.add(records.map(emailText));
     for (let i = 0; i < records.length; i++) {
@@ -177,10 +184,11 @@ export function fitTransformFeaturePipeline(
   options: FeaturePipelineOptions = {},
 ): { pipeline: FittedFeaturePipeline; matrix: FeatureMatrix } {
   if (trainRecords.length === 0) throw invalidData('fitTransformFeaturePipeline: no training records');
+  checkRecords(trainRecords);
   const labels = resolveLabels(trainRecords, trainLabels);
   const texts = trainRecords.map(emailText);
   const { fitted, matrix: sparse } = fitTransformTfidf(texts, { ...PIPELINE_TFIDF_DEFAULTS, ...(options.tfidf ?? {}) });
   const pipeline = new FittedFeaturePipeline(fitted, buildSenderHistory(trainRecords, labels, senderPseudoCount(options)));
-  const dense = pipeline.denseFeatures(trainRecords, texts);
+  const dense = denseBlock(pipeline.denseViews, pipeline.denseCols, trainRecords, texts);
   return { pipeline, matrix: featureMatrix(denseMatrix(trainRecords.length, pipeline.denseCols, dense), sparse, pipeline.featureNames) };
 }

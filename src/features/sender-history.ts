@@ -54,7 +54,8 @@ export class SenderHistory implements DenseFeatureView {
   /** Training e-mails (count, spam) from `domain` strictly before `t`, plus first/last time seen. */
   lookup(domain: string | null, t: number | null): { count: number; spam: number; first: number; last: number } {
     const none = { count: 0, spam: 0, first: NaN, last: NaN };
-    if (domain === null || t === null || !Number.isFinite(t)) return none;
+    // typeof: an absent (undefined) domain is no domain, as null is
+    if (typeof domain !== 'string' || t === null || !Number.isFinite(t)) return none;
     const d = this.index.get(normaliseDomain(domain));
     if (d === undefined) return none;
     const { start, timestamps, cumSpam } = this.arrays;
@@ -121,7 +122,7 @@ export function buildSenderHistory(
     const t = r.event_timestamp;
     if (t === null || !Number.isFinite(t)) continue;
     all.push({ t, y });
-    const d = r.sender_domain === null ? '' : normaliseDomain(r.sender_domain);
+    const d = typeof r.sender_domain === 'string' ? normaliseDomain(r.sender_domain) : '';
     if (d === '') continue;
     let list = byDomain.get(d);
     if (!list) byDomain.set(d, (list = []));
@@ -178,6 +179,8 @@ function validate(a: SenderHistoryArrays): void {
   for (let d = 0; d < a.domains.length; d++) {
     const name = a.domains[d];
     if (typeof name !== 'string' || seen.has(name)) throw bad(`domain ${d} is not a distinct string`);
+    // lookups normalise the e-mail's domain, so a stored key in another form would never match
+    if (name === '' || normaliseDomain(name) !== name) throw bad(`domain ${d} '${name}' is not normalised (expected '${normaliseDomain(name)}', non-empty)`);
     seen.add(name);
     const lo = a.start[d];
     const hi = a.start[d + 1];

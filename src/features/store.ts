@@ -116,10 +116,7 @@ export function getHistoricalFeatures(tables: readonly FeatureViewTable[], entit
   const n = entities.emailIds.length;
   if (entities.eventTimestamps.length !== n) throw invalidArgument(`entity frame: ${n} ids but ${entities.eventTimestamps.length} timestamps`);
   const at = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = entities.eventTimestamps[i];
-    at[i] = v === null || Number.isNaN(v) ? -Infinity : v;
-  }
+  for (let i = 0; i < n; i++) at[i] = entityTime(entities, i);
   const rowsFor = (t: FeatureViewTable): Int32Array => {
     const idx = indexTable(t);
     const out = new Int32Array(n);
@@ -145,6 +142,23 @@ export function getHistoricalFeatures(tables: readonly FeatureViewTable[], entit
   const sparse = sparseViews.length ? gatherSparse(sparseViews[0], rowsFor(sparseViews[0])) : emptySparse(n);
   const featureNames = [...denseViews, ...sparseViews].flatMap((t) => t.features.map((f) => qualifiedName(t.name, f)));
   return featureMatrix(denseMatrix(n, dc, dense), sparse, featureNames);
+}
+
+/**
+ * The entity's as-of time in ms (-∞ when it has no date). An absent value is no date, as null is; a
+ * Date (what a parquet TIMESTAMP column reads as) is its instant; anything else (a string, a bigint)
+ * would become NaN or throw a TypeError in the typed array and then look like "no row", so it is an
+ * error naming the row.
+ */
+function entityTime(entities: EntityFrame, i: number): number {
+  const v: unknown = entities.eventTimestamps[i];
+  if (v === null || v === undefined) return -Infinity;
+  if (typeof v === 'number') return Number.isNaN(v) ? -Infinity : v;
+  if (v instanceof Date && !Number.isNaN(v.getTime())) return v.getTime();
+  throw invalidArgument(`entity frame: event timestamp of row ${i} (e-mail '${entities.emailIds[i]}') is ${typeof v === 'object' ? 'an invalid object' : `a ${typeof v}`}; expected milliseconds since 1970 or null`, {
+    row: i,
+    email_id: entities.emailIds[i],
+  });
 }
 
 function gatherSparse(t: FeatureViewTable, rows: Int32Array): CsrMatrix {

@@ -107,6 +107,9 @@ export class FittedTfidf {
       if (table.add(t) !== i) throw new TrainSpamError('FORMAT_ERROR', `tfidf: vocabulary term '${t}' appears twice`);
       if (!Number.isFinite(idf[i]) || idf[i] <= 0) throw new TrainSpamError('FORMAT_ERROR', `tfidf: idf of '${t}' is ${idf[i]}; expected a positive finite number`);
     }
+    if (options.maxFeatures !== null && vocabulary.length > options.maxFeatures) {
+      throw new TrainSpamError('FORMAT_ERROR', `tfidf: vocabulary has ${vocabulary.length} terms but maxFeatures is ${options.maxFeatures}`);
+    }
     this.vocabulary = Object.freeze([...vocabulary]);
     this.idf = idf;
     this.options = options;
@@ -119,6 +122,31 @@ export class FittedTfidf {
     return this.vocabulary.length;
   }
 
+  /**
+   * Checks a vocabulary read back from storage against what a fit produces: terms in code-point
+   * order, each one token that the analyzer maps to its own column. A term it never produces
+   * ('Money' with lowercase on, 'a', 'two words') would be a column that is 0 for every e-mail,
+   * and a reordered vocabulary would hand the model its columns in another order. FORMAT_ERROR
+   * naming the term.
+   */
+  checkStoredVocabulary(): void {
+    const v = this.vocabulary;
+    const sb = this.scratch;
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0 && compareCodePoints(v[i - 1], v[i]) >= 0) {
+        throw new TrainSpamError('FORMAT_ERROR', `tfidf: vocabulary is not in code-point order: entry ${i - 1} '${v[i - 1]}' comes before entry ${i} '${v[i]}'`);
+      }
+      sb.n = 0;
+      scanDocument(v[i], this.table, false, this.options.lowercase, sb);
+      if (sb.n !== 1 || sb.ids[0] !== i) {
+        throw new TrainSpamError(
+          'FORMAT_ERROR',
+          `tfidf: vocabulary entry ${i} '${v[i]}' is not a single token of the analyzer (${this.options.lowercase ? 'lower-case ' : ''}run of 2 or more word characters)`,
+        );
+      }
+    }
+  }
+
   /** Column index of a term, or -1. */
   indexOf(term: string): number {
     return this.table.get(term);
@@ -129,8 +157,11 @@ export class FittedTfidf {
     const sb = this.scratch;
     const builder = new CsrBuilder(docs.length, this.vocabulary.length);
     for (let d = 0; d < docs.length; d++) {
+      const doc = docs[d];
+      // a non-string would scan as an empty document (a number has no length) or throw a TypeError
+      if (typeof doc !== 'string') throw invalidData(`tfidf: document ${d} is ${doc === null ? 'null' : typeof doc}; expected a string`, { row: d });
       sb.n = 0;
-      scanDocument(docs[d], this.table, false, this.options.lowercase, sb);
+      scanDocument(doc, this.table, false, this.options.lowercase, sb);
       builder.addRow(sb.ids, 0, sb.n, null, this.counts, this.touched, this.idf, this.options);
     }
     return builder.finish();

@@ -1,6 +1,6 @@
 /** The pipeline artifact: fromPayload(toPayload()) transforms identically; bad payloads are FORMAT_ERRORs. */
 import { describe, expect, it } from 'vitest';
-import type { Payload } from '../../../src/core/payload.js';
+import type { JsonValue, Payload } from '../../../src/core/payload.js';
 import { featurePipelineFromPayload } from '../../../src/features/pipeline-payload.js';
 import { fitFeaturePipeline } from '../../../src/features/pipeline.js';
 import { DAY, record, smallCorpus, T0 } from './records.js';
@@ -56,6 +56,59 @@ describe('feature pipeline payload', () => {
         expect((e as { code?: string }).code, what).toBe('FORMAT_ERROR');
       }
     }
+  });
+
+  it('a truncated or hand-edited payload is a FORMAT_ERROR naming what is wrong, never accepted with other features', () => {
+    const p = viaStorage(pipe.toPayload());
+    const tfidf = p.meta.tfidf as { options: Record<string, JsonValue>; vocabulary: string[] };
+    const sender = p.meta.sender as { domains: string[] };
+    const withTfidf = (t: { [k: string]: JsonValue }): Payload => ({ ...p, meta: { ...p.meta, tfidf: { ...tfidf, ...t } } });
+    /** Another vocabulary with the stored feature names edited to match (so only the vocabulary check can catch it). */
+    const withVocabulary = (vocabulary: string[]): Payload => {
+      const q = withTfidf({ vocabulary });
+      const names = [...pipe.featureNames.slice(0, pipe.denseCols), ...vocabulary.map((t) => `email_tfidf_features__${t}`)];
+      return { ...q, meta: { ...q.meta, featureNames: names } };
+    };
+    const { sublinearTf: _dropped, ...optionsWithoutSublinear } = tfidf.options;
+    const sortedUp = [...tfidf.vocabulary];
+    [sortedUp[0], sortedUp[1]] = [sortedUp[1], sortedUp[0]];
+    const cases: Array<[string, Payload, RegExp]> = [
+      // no arrays at all: was a TypeError reading 'tfidf_idf' of undefined
+      ['no arrays', { ...p, arrays: undefined as never }, /arrays must be an object/],
+      // a missing option took its default (sublinearTf false): different TF-IDF values, silently
+      ['option missing', withTfidf({ options: optionsWithoutSublinear }), /meta\.tfidf\.options\.sublinearTf is missing/],
+      // more terms than maxFeatures allows
+      ['vocabulary too long', withTfidf({ options: { ...tfidf.options, maxFeatures: 3 } }), /vocabulary has \d+ terms but maxFeatures is 3/],
+      // two columns swapped, feature names edited to match: the model would read them swapped
+      ['vocabulary reordered', withVocabulary(sortedUp), /not in code-point order: entry 0/],
+      // terms the lower-casing analyzer can never produce: columns that are always 0
+      ['term not a token', withVocabulary(tfidf.vocabulary.map((t, i) => (i === 0 ? t.toUpperCase() : t))), /entry 0 '.*' is not a single token/],
+      ['one-letter term', withVocabulary(['0', ...tfidf.vocabulary.slice(1)]), /entry 0 '0' is not a single token/],
+      ['two words', withVocabulary([...tfidf.vocabulary.slice(0, -1), 'zz zz']), /'zz zz' is not a single token/],
+      // an upper-case domain key: lookups normalise the e-mail's domain, so it would never match
+      ['domain not normalised', { ...p, meta: { ...p.meta, sender: { ...sender, domains: sender.domains.map((d, i) => (i === 0 ? d.toUpperCase() : d)) } } }, /domain 0 '.*' is not normalised/],
+    ];
+    expect(tfidf.vocabulary[0].toUpperCase()).not.toBe(tfidf.vocabulary[0]);
+    expect(sender.domains[0].toUpperCase()).not.toBe(sender.domains[0]);
+    for (const [what, bad, message] of cases) {
+      let error: unknown;
+      try {
+        featurePipelineFromPayload(bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, what).toMatchObject({ name: 'TrainSpamError', code: 'FORMAT_ERROR' });
+      expect((error as Error).message, what).toMatch(message);
+    }
+  });
+
+  it('names the first stored feature name that differs', () => {
+    const p = viaStorage(pipe.toPayload());
+    const names = [...pipe.featureNames];
+    names[3] = 'email_text_features__renamed';
+    expect(() => featurePipelineFromPayload({ ...p, meta: { ...p.meta, featureNames: names } })).toThrow(
+      /column 3 is 'email_text_features__renamed', expected 'email_text_features__exclamation_count'/,
+    );
   });
 
   it('the payload is plain data: meta is JSON, arrays are typed arrays', () => {
