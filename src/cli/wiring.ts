@@ -5,7 +5,7 @@ import { jsonProgress, ttyProgress, type ProgressReporter } from '../hpo/progres
 import { openTracking, type TrackingHandle } from '../tracking/factory.js';
 import { MAX_TIMEOUT_MS, trackingConfigFromEnv } from '../tracking/config.js';
 import type { Tracking } from '../pipeline/context.js';
-import { invalidArgument } from '../core/errors.js';
+import { invalidArgument, isTrainSpamError } from '../core/errors.js';
 import { hasUriScheme } from '../core/uri.js';
 
 /** Progress lines to stdout; warnings and errors to stderr (seen when stdout is redirected). */
@@ -57,8 +57,14 @@ export interface CliTracking {
 
 /** Tracking from MLFLOW_* env vars, with `--tracking-uri` winning; the local store by default. */
 export function cliTracking(trackingUri: string | undefined, logger: Logger): CliTracking {
-  const config = trackingConfigFromEnv(process.env, { trackingUri: trackingUri || undefined });
-  const handle = openTracking(config, { logger });
+  let handle: TrackingHandle;
+  try {
+    handle = openTracking(trackingConfigFromEnv(process.env, { trackingUri: trackingUri || undefined }), { logger });
+  } catch (e) {
+    // a bad MLFLOW_* variable or tracking URI is the user's setting, named in the message: a usage error (64)
+    if (isTrainSpamError(e) && e.code === 'INVALID_ARGUMENT') throw invalidArgument(e.message, { ...e.details, usage: true });
+    throw e;
+  }
   return { handle, tracking: { store: handle.store, registry: handle.registry, description: handle.describe() } };
 }
 

@@ -50,6 +50,23 @@ describe('usage errors name their flag and leave nothing behind', () => {
     expect(existsSync(store)).toBe(false); // not even the store was opened
   });
 
+  it('a bad MLFLOW_* setting or tracking URI is a usage error naming it, before any work', async () => {
+    const before = process.env.MLFLOW_HTTP_REQUEST_TIMEOUT;
+    process.env.MLFLOW_HTTP_REQUEST_TIMEOUT = 'soon';
+    try {
+      const r = await cli('run', '--tracking-uri', join(dir, 'mlruns-env'), '--out-dir', join(dir, 'runs-env'));
+      expect(r.code).toBe(64);
+      expect(r.stderr).toContain("MLFLOW_HTTP_REQUEST_TIMEOUT='soon' must be a number of seconds above 0");
+    } finally {
+      if (before === undefined) delete process.env.MLFLOW_HTTP_REQUEST_TIMEOUT;
+      else process.env.MLFLOW_HTTP_REQUEST_TIMEOUT = before;
+    }
+    const db = await cli('run', '--tracking-uri', 'databricks', '--out-dir', join(dir, 'runs-env'));
+    expect(db.code).toBe(64);
+    expect(db.stderr).toContain("tracking URI 'databricks' names a Databricks tracking/registry backend");
+    expect(existsSync(join(dir, 'mlruns-env'))).toBe(false);
+  });
+
   it('run --hpo-shards 2 (a Kubeflow parameter) says that the in-process run runs every trial itself', async () => {
     const r = await cli('run', '--no-tracking', '--hpo-shards', '2', '--num-hpo-trials', '2', '--entity-data-path', join(dir, 'missing.parquet'), '--out-dir', join(dir, 'runs'));
     expect(r.stderr).toContain('hpo_shards = 2 applies to the Kubeflow pipeline (one pod per shard); this in-process run runs all 2 trials on its');
