@@ -22,6 +22,8 @@ export interface RunStarted {
   readonly pipelineId: string;
   readonly pipelineVersionId: string;
   readonly runId: string;
+  /** The experiment the run was created in (absent: the server's default experiment). */
+  readonly experimentId?: string;
   /** Link to the run in the KFP UI (same host). */
   readonly runUrl: string;
 }
@@ -102,6 +104,39 @@ export class KfpClient {
     return out;
   }
 
+  /**
+   * The id of the experiment named `name` (in the client's namespace), or null. The list is
+   * filtered by display name on the server and checked again here (an older server may ignore the
+   * filter); pages are followed.
+   */
+  async findExperiment(name: string, pageSize = 100): Promise<string | null> {
+    const filter = JSON.stringify({ predicates: [{ key: 'display_name', operation: 'EQUALS', string_value: name }] });
+    const seenTokens = new Set<string>();
+    let token = '';
+    do {
+      const q = this.query({ filter, page_size: String(pageSize), ...(token ? { page_token: token } : {}) });
+      const res = await this.call('GET', `/apis/v2beta1/experiments?${q.replace(/\+/g, '%20')}`);
+      const list = Array.isArray(res.experiments) ? (res.experiments as Json[]) : [];
+      const hit = list.find((e) => e.display_name === name && typeof e.experiment_id === 'string' && e.experiment_id !== '');
+      if (hit) return hit.experiment_id as string;
+      seenTokens.add(token);
+      token = typeof res.next_page_token === 'string' ? res.next_page_token : '';
+    } while (token && !seenTokens.has(token));
+    return null;
+  }
+
+  /** Creates an experiment in the client's namespace; returns its id. */
+  async createExperiment(name: string, description = ''): Promise<string> {
+    const body = { display_name: name, description, ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}) };
+    const res = await this.call('POST', '/apis/v2beta1/experiments', { contentType: 'application/json', body: JSON.stringify(body) });
+    return requireString(res, 'experiment_id', 'create experiment');
+  }
+
+  /** The experiment named `name`, created when missing. */
+  async experimentId(name: string): Promise<string> {
+    return (await this.findExperiment(name)) ?? (await this.createExperiment(name));
+  }
+
   async createRun(args: { displayName: string; pipelineId: string; pipelineVersionId: string; parameters: Json; experimentId?: string }): Promise<string> {
     const body = {
       display_name: args.displayName,
@@ -117,7 +152,19 @@ export class KfpClient {
    * Upload (a new pipeline, or a new version named after the YAML's hash when the name exists)
    * and start a run with the given parameters.
    */
-  async uploadAndRun(args: { yaml: string; pipelineName: string; runName: string; parameters: Json; description?: string; experimentId?: string }): Promise<RunStarted> {
+  async uploadAndRun(args: {
+    yaml: string;
+    pipelineName: string;
+    runName: string;
+    parameters: Json;
+    description?: string;
+    experimentId?: string;
+    /** Run in the experiment of this name (created when missing) unless `experimentId` is given. */
+    experimentName?: string;
+  }): Promise<RunStarted> {
+    if (args.experimentId && args.experimentName) {
+      throw new TrainSpamError('INVALID_ARGUMENT', 'give an experiment id or an experiment name, not both', { usage: true });
+    }
     await this.healthz();
     const versionName = `${args.pipelineName}-${createHash('sha256').update(args.yaml).digest('hex').slice(0, 12)}`;
     let pipelineId = await this.findPipeline(args.pipelineName);
@@ -131,8 +178,14 @@ export class KfpClient {
       const existing = (await this.listVersions(pipelineId)).find((v) => v.name === versionName);
       pipelineVersionId = existing ? existing.id : await this.uploadPipelineVersion(args.yaml, pipelineId, versionName);
     }
-    const runId = await this.createRun({ displayName: args.runName, pipelineId, pipelineVersionId, parameters: args.parameters, experimentId: args.experimentId });
-    return { pipelineId, pipelineVersionId, runId, runUrl: `${this.base}/#/runs/details/${runId}` };
+    // In a multi-user install a run belongs to an experiment of the user's namespace: the server's
+    // default experiment lives in the shared namespace, which a profile user may not write to. So,
+    // as the KFP SDK does, a namespaced run without an experiment id goes to the namespace's
+    // "Default" experiment.
+    const experimentName = args.experimentName ?? (this.opts.namespace && !args.experimentId ? DEFAULT_EXPERIMENT : undefined);
+    const experimentId = args.experimentId ?? (experimentName ? await this.experimentId(experimentName) : undefined);
+    const runId = await this.createRun({ displayName: args.runName, pipelineId, pipelineVersionId, parameters: args.parameters, experimentId });
+    return { pipelineId, pipelineVersionId, runId, ...(experimentId ? { experimentId } : {}), runUrl: `${this.base}/#/runs/details/${runId}` };
   }
 
   private query(q: Record<string, string>): string {
@@ -173,6 +226,9 @@ export class KfpClient {
     return json;
   }
 }
+
+/** The experiment a namespaced run goes to when none is named (the KFP SDK's choice too). */
+export const DEFAULT_EXPERIMENT = 'Default';
 
 function requireString(res: Json, key: string, what: string): string {
   const v = res[key];

@@ -120,9 +120,12 @@ export function registerKubeflowCommands(program: Command): void {
     .option('--param <name=value>', 'run parameter (repeatable)', collect, [] as string[])
     .option('--namespace <ns>', 'Kubeflow profile namespace (env KFP_NAMESPACE)', process.env.KFP_NAMESPACE)
     .option('--experiment-id <id>', 'KFP experiment id')
+    .option('--experiment-name <name>', 'KFP experiment to run in, created when missing (default with --namespace and no --experiment-id: "Default")')
     .option('--timeout-ms <ms>', 'connect/response timeout', intOption('--timeout-ms', 100, 600_000), 30_000)
-    .action(async (o: { host?: string; pipelineFile: string; pipelineName: string; runName?: string; param: string[]; namespace?: string; experimentId?: string; timeoutMs: number }) => {
+    .action(async (o: { host?: string; pipelineFile: string; pipelineName: string; runName?: string; param: string[]; namespace?: string; experimentId?: string; experimentName?: string; timeoutMs: number }) => {
       if (!o.host) throw usage('KFP_HOST is not set: pass --host or set KFP_HOST (e.g. http://localhost:8888)');
+      if (o.experimentId !== undefined && o.experimentName !== undefined) throw usage('--experiment-id and --experiment-name exclude each other: give one');
+      if (o.experimentName !== undefined && o.experimentName.trim() === '') throw usage('--experiment-name must not be empty');
       const parameters = parseRunParams(o.param);
       const yaml = await readFile(o.pipelineFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
         throw new TrainSpamError('NOT_FOUND', `${o.pipelineFile}: ${e.code ?? e.message}; run \`train-spam compile-pipeline\` (or \`make compile-pipeline\`) first`);
@@ -134,9 +137,9 @@ export function registerKubeflowCommands(program: Command): void {
       try {
         const r = await client.uploadAndRun({
           yaml, pipelineName: o.pipelineName, runName: o.runName ?? `${o.pipelineName}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
-          parameters, description: PIPELINE_DEFINITION.description, experimentId: o.experimentId,
+          parameters, description: PIPELINE_DEFINITION.description, experimentId: o.experimentId, experimentName: o.experimentName,
         });
-        process.stdout.write(`pipeline ${r.pipelineId} version ${r.pipelineVersionId}\nrun ${r.runId}\n${r.runUrl}\n`);
+        process.stdout.write(`pipeline ${r.pipelineId} version ${r.pipelineVersionId}\n${r.experimentId ? `experiment ${r.experimentId}\n` : ''}run ${r.runId}\n${r.runUrl}\n`);
       } finally {
         await client.close();
       }

@@ -99,6 +99,15 @@ describe('train-spam kfp run', () => {
       if (saved !== undefined) process.env.KFP_HOST = saved;
     }
   });
+  it('--experiment-id and --experiment-name exclude each other; an empty name is refused (usage errors, before any request)', async () => {
+    const host = ['--host', 'http://127.0.0.1:9'];
+    await expect(run(['kfp', 'run', ...host, '--experiment-id', 'e1', '--experiment-name', 'nightly'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: '--experiment-id and --experiment-name exclude each other: give one',
+      details: { usage: true },
+    });
+    await expect(run(['kfp', 'run', ...host, '--experiment-name', ' '])).rejects.toMatchObject({ message: '--experiment-name must not be empty', details: { usage: true } });
+  });
   it('parses typed run parameters and rejects unknown or ill-typed ones', () => {
     expect(parseRunParams(['num_hpo_trials=40', 'f1_threshold=0.9', 'model_name=a=b', 'entity_data_path=/data/x.parquet'])).toEqual({
       num_hpo_trials: 40, f1_threshold: 0.9, model_name: 'a=b', entity_data_path: '/data/x.parquet',

@@ -7,7 +7,9 @@ import { TrainSpamError } from '../../../src/core/errors.js';
 interface Seen { method: string; path: string; query: Record<string, string>; headers: IncomingMessage['headers']; body: string }
 
 /** A loopback stand-in for the KFP API server (the endpoints and fields the client uses). */
-function fakeKfp(state: { pipelines: Map<string, string>; versions: Map<string, { id: string; name: string }[]>; fail?: number }) {
+interface Experiment { id: string; name: string; namespace: string }
+
+function fakeKfp(state: { pipelines: Map<string, string>; versions: Map<string, { id: string; name: string }[]>; experiments?: Experiment[]; fail?: number }) {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -40,6 +42,22 @@ function fakeKfp(state: { pipelines: Map<string, string>; versions: Map<string, 
         return reply(200, { pipeline_versions: (state.versions.get(m[1]) ?? []).map((v) => ({ pipeline_version_id: v.id, display_name: v.name })) });
       }
       if (s.path === '/apis/v2beta1/runs' && s.method === 'POST') return reply(200, { run_id: 'run-42' });
+      const experiments = (state.experiments ??= []);
+      if (s.path === '/apis/v2beta1/experiments' && s.method === 'GET') {
+        // one experiment per page, so that the client has to follow the page tokens
+        const { predicates } = JSON.parse(s.query.filter) as { predicates: { key: string; operation: string; string_value: string }[] };
+        const p = predicates[0];
+        const match = experiments.filter((e) => e.namespace === (s.query.namespace ?? '') && (p.key !== 'display_name' || p.operation !== 'EQUALS' || e.name === p.string_value));
+        const at = Number(s.query.page_token || 0);
+        const next = at + 1 < match.length ? String(at + 1) : '';
+        return reply(200, { experiments: match.slice(at, at + 1).map((e) => ({ experiment_id: e.id, display_name: e.name, namespace: e.namespace })), next_page_token: next });
+      }
+      if (s.path === '/apis/v2beta1/experiments' && s.method === 'POST') {
+        const b = JSON.parse(s.body) as { display_name: string; namespace?: string };
+        const e = { id: `e${experiments.length + 1}`, name: b.display_name, namespace: b.namespace ?? '' };
+        experiments.push(e);
+        return reply(200, { experiment_id: e.id, display_name: e.name, namespace: e.namespace });
+      }
       return reply(404, { error_message: `no route ${s.path}` });
     });
   });
@@ -49,7 +67,7 @@ function fakeKfp(state: { pipelines: Map<string, string>; versions: Map<string, 
 const listen = (server: Server) => new Promise<number>((ok) => server.listen(0, '127.0.0.1', () => ok((server.address() as AddressInfo).port)));
 
 describe('KfpClient against a loopback server', () => {
-  const state = { pipelines: new Map<string, string>(), versions: new Map<string, { id: string; name: string }[]>(), fail: 0 };
+  const state: { pipelines: Map<string, string>; versions: Map<string, { id: string; name: string }[]>; experiments?: Experiment[]; fail: number } = { pipelines: new Map(), versions: new Map(), fail: 0 };
   const { server, seen } = fakeKfp(state);
   let host = '';
   beforeAll(async () => { host = `http://127.0.0.1:${await listen(server)}`; });
@@ -59,7 +77,7 @@ describe('KfpClient against a loopback server', () => {
     const client = new KfpClient({ host, token: 'tok', namespace: 'team-a' });
     try {
       const r = await client.uploadAndRun({ yaml: 'pipelineInfo:\n  name: x\n', pipelineName: 'spam-detection-pipeline', runName: 'run-a', parameters: { num_hpo_trials: 40, model_name: 'm' } });
-      expect(r).toEqual({ pipelineId: 'p1', pipelineVersionId: 'p1-v1', runId: 'run-42', runUrl: `${host}/#/runs/details/run-42` });
+      expect(r).toEqual({ pipelineId: 'p1', pipelineVersionId: 'p1-v1', experimentId: 'e1', runId: 'run-42', runUrl: `${host}/#/runs/details/run-42` });
     } finally {
       await client.close();
     }
@@ -70,10 +88,14 @@ describe('KfpClient against a loopback server', () => {
     expect(upload.body).toContain('pipelineInfo:\n  name: x\n');
     expect(upload.headers.authorization).toBe('Bearer tok');
     const run = seen.find((s) => s.path === '/apis/v2beta1/runs')!;
+    // a namespaced run without an experiment goes to the namespace's "Default" experiment, created here
+    const created = seen.find((s) => s.path === '/apis/v2beta1/experiments' && s.method === 'POST')!;
+    expect(JSON.parse(created.body)).toEqual({ display_name: 'Default', description: '', namespace: 'team-a' });
     expect(JSON.parse(run.body)).toEqual({
       display_name: 'run-a',
       pipeline_version_reference: { pipeline_id: 'p1', pipeline_version_id: 'p1-v1' },
       runtime_config: { parameters: { num_hpo_trials: 40, model_name: 'm' } },
+      experiment_id: 'e1',
     });
   });
 
@@ -91,6 +113,42 @@ describe('KfpClient against a loopback server', () => {
       expect(seen.filter((s) => s.path === '/apis/v2beta1/pipelines/upload_version')).toHaveLength(1);
     } finally {
       await client.close();
+    }
+  });
+
+  it('finds a named experiment across pages in its namespace, creates a missing one once, and takes an explicit id as given', async () => {
+    state.experiments = [
+      { id: 'x1', name: 'nightly', namespace: 'team-b' },
+      { id: 'x2', name: 'Default', namespace: 'team-c' },
+      { id: 'x3', name: 'other', namespace: 'team-c' },
+      { id: 'x4', name: 'nightly', namespace: 'team-c' },
+    ];
+    const client = new KfpClient({ host, namespace: 'team-c' });
+    const runs = () => seen.filter((s) => s.path === '/apis/v2beta1/runs').map((s) => (JSON.parse(s.body) as { experiment_id?: string }).experiment_id);
+    try {
+      // the server filters by name; its page holds one experiment: the client still checks the name
+      expect(await client.findExperiment('nightly')).toBe('x4');
+      const lists = seen.filter((s) => s.path === '/apis/v2beta1/experiments' && s.method === 'GET');
+      expect(lists.at(-1)!.query.namespace).toBe('team-c');
+      const r = await client.uploadAndRun({ yaml: 'v: 3\n', pipelineName: 'spam-detection-pipeline', runName: 'n', parameters: {}, experimentName: 'nightly' });
+      expect(r.experimentId).toBe('x4');
+      await client.uploadAndRun({ yaml: 'v: 3\n', pipelineName: 'spam-detection-pipeline', runName: 'w', parameters: {}, experimentName: 'weekly' });
+      await client.uploadAndRun({ yaml: 'v: 3\n', pipelineName: 'spam-detection-pipeline', runName: 'w2', parameters: {}, experimentName: 'weekly' });
+      expect(state.experiments.filter((e) => e.name === 'weekly')).toEqual([{ id: 'e5', name: 'weekly', namespace: 'team-c' }]);
+      await client.uploadAndRun({ yaml: 'v: 3\n', pipelineName: 'spam-detection-pipeline', runName: 'id', parameters: {}, experimentId: 'given' });
+      expect(runs().slice(-4)).toEqual(['x4', 'e5', 'e5', 'given']);
+      await expect(client.uploadAndRun({ yaml: 'v: 3\n', pipelineName: 'p', runName: 'both', parameters: {}, experimentId: 'a', experimentName: 'b' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    } finally {
+      await client.close();
+    }
+    // without a namespace and without a name the server's default experiment is used (no experiment_id)
+    const plain = new KfpClient({ host });
+    try {
+      const r = await plain.uploadAndRun({ yaml: 'v: 3\n', pipelineName: 'spam-detection-pipeline', runName: 'plain', parameters: {} });
+      expect(r.experimentId).toBeUndefined();
+      expect(runs().at(-1)).toBeUndefined();
+    } finally {
+      await plain.close();
     }
   });
 
