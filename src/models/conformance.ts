@@ -9,7 +9,7 @@
 import { TrainSpamError, type ErrorCode } from '../core/errors.js';
 import { denseMatrix, featureMatrix, numCols, selectRows, type CsrMatrix, type FeatureMatrix } from '../core/matrix.js';
 import { describeRange, type ParamDef } from '../core/params.js';
-import type { Payload } from '../core/payload.js';
+import type { JsonValue, Payload } from '../core/payload.js';
 import { rngFor } from '../core/random.js';
 import { rocAuc } from '../metrics/index.js';
 import type { Estimator, Fitted, FitOptions, IterationReport, TrainingData } from './contract.js';
@@ -294,6 +294,13 @@ export function estimatorChecks(factory: EstimatorFactory, opts: ConformanceOpti
         for (let i = 0; i < a.length; i++) ensure(a[i] === b[i], `row ${i}: ${a[i]} before, ${b[i]} after the round trip`);
         await expectCode('payload of another kind', () => opts.fromPayload({ ...copy, kind: 'model/__other__' }), 'FORMAT_ERROR');
         await expectCode('payload version 999', () => opts.fromPayload({ ...copy, version: 999 }), 'FORMAT_ERROR');
+        // a damaged artifact is a FORMAT_ERROR, also where its parameters no longer validate
+        const saved = copy.meta.params as Record<string, JsonValue>;
+        const [name, def] = Object.entries(factory().paramSpec)[0];
+        const outOfRange = invalidValuesFor(def).find((v) => typeof v !== 'number' || Number.isFinite(v)) as JsonValue;
+        for (const params of [{ ...saved, __no_such_param__: 1 }, { ...saved, [name]: outOfRange }]) {
+          await expectCode(`payload params ${JSON.stringify(params)}`, () => opts.fromPayload({ ...copy, meta: { ...copy.meta, params } }), 'FORMAT_ERROR');
+        }
       },
     },
     {
@@ -327,6 +334,33 @@ export function estimatorChecks(factory: EstimatorFactory, opts: ConformanceOpti
         const { X } = test;
         const wider = featureMatrix(X.dense, { ...X.sparse, cols: X.sparse.cols + 1 }, [...X.featureNames, 'extra']);
         await expectCode('one extra column', () => f.predictProba(wider), 'INVALID_DATA');
+      },
+    },
+    {
+      name: 'bad input: a malformed sparse block (column past the last, unsorted, indptr out of range) → INVALID_DATA (fit, validation and predict)',
+      async run() {
+        const f = await fitted();
+        const s = test.X.sparse;
+        const k = s.indptr[1] > s.indptr[0] ? s.indptr[0] : -1;
+        ensure(k >= 0, 'the first test row has no sparse entry');
+        const variants: Array<[string, CsrMatrix]> = [
+          ['a column index past the last column', { ...s, indices: s.indices.map((c, i) => (i === k ? s.cols + 5 : c)) }],
+          ['a negative column index', { ...s, indices: s.indices.map((c, i) => (i === k ? -1 : c)) }],
+          ['indptr beyond the stored entries', { ...s, indptr: s.indptr.map((v, r) => (r === s.rows ? v + 3 : v)) }],
+        ];
+        const tr = train.X.sparse;
+        const twoInRow = Array.from({ length: tr.rows }, (_, r) => r).find((r) => tr.indptr[r + 1] - tr.indptr[r] >= 2);
+        ensure(twoInRow !== undefined, 'no training row has two sparse entries');
+        const a = tr.indptr[twoInRow];
+        const swapped = tr.indices.slice();
+        [swapped[a], swapped[a + 1]] = [swapped[a + 1], swapped[a]];
+        for (const [what, sparse] of variants) {
+          const X = featureMatrix(test.X.dense, sparse, test.X.featureNames);
+          await expectCode(`${what} at predict`, () => f.predictProba(X), 'INVALID_DATA');
+          await expectCode(`${what} in validation data`, () => factory(fast).fit(train, { ...seedOpts, validation: { X, y: test.y } }), 'INVALID_DATA');
+        }
+        const unsorted = featureMatrix(train.X.dense, { ...tr, indices: swapped }, train.X.featureNames);
+        await expectCode('unsorted column indices at fit', () => factory(fast).fit({ X: unsorted, y: train.y }, seedOpts), 'INVALID_DATA', `row ${twoInRow}`);
       },
     },
     {

@@ -45,8 +45,10 @@ function nonZeroColumns(X: FeatureMatrix): { start: Int32Array; values: Float64A
     for (let j = 0; j < dc; j++) if (dd[base + j] !== 0) count[j + 1]++;
   }
   const { indptr, indices, data } = X.sparse;
+  // Row 0's entries may start after index 0 (a CSR view into a larger one): only [indptr[0], indptr[n]) are rows'.
+  const first = indptr[0];
   const nnz = indptr[n];
-  for (let k = 0; k < nnz; k++) if (data[k] !== 0) count[dc + indices[k] + 1]++;
+  for (let k = first; k < nnz; k++) if (data[k] !== 0) count[dc + indices[k] + 1]++;
   for (let f = 0; f < F; f++) count[f + 1] += count[f];
   const start = count;
   const fill = start.slice(0, F);
@@ -58,7 +60,7 @@ function nonZeroColumns(X: FeatureMatrix): { start: Int32Array; values: Float64A
       if (v !== 0) values[fill[j]++] = v;
     }
   }
-  for (let k = 0; k < nnz; k++) {
+  for (let k = first; k < nnz; k++) {
     const v = data[k];
     if (v !== 0) values[fill[dc + indices[k]]++] = v;
   }
@@ -202,18 +204,28 @@ export function fitBins(X: FeatureMatrix, maxBins: number, ops: BinningOps = typ
     for (let b = 0; b < kn; b++) {
       const last = distinct[ends[b]];
       const next = b + 1 < kn ? distinct[ends[b] + 1] : 0;
-      uppers[nu++] = (last + next) / 2;
+      uppers[nu++] = midpoint(last, next);
     }
     zeroBin[f] = kn;
     const kp = groupQuantiles(counts, mNeg, mPos, bPos, ends);
     uppers[nu++] = kp > 0 ? distinct[mNeg] / 2 : Infinity;
     for (let b = 0; b < kp; b++) {
       const last = distinct[mNeg + ends[b]];
-      uppers[nu++] = b + 1 < kp ? (last + distinct[mNeg + ends[b] + 1]) / 2 : Infinity;
+      uppers[nu++] = b + 1 < kp ? midpoint(last, distinct[mNeg + ends[b] + 1]) : Infinity;
     }
   }
   offset[F] = nu;
   return { numFeatures: F, offset, upper: uppers.slice(0, nu), zeroBin };
+}
+
+/**
+ * (a + b) / 2, or a / 2 + b / 2 where the sum overflows (values beyond ~9e307 of one sign): the
+ * overflowed edge was ±Infinity, which put both values in one bin (the feature could not split)
+ * and gave a threshold no artifact may hold. Elsewhere the same bits as before.
+ */
+function midpoint(a: number, b: number): number {
+  const m = (a + b) / 2;
+  return Number.isFinite(m) ? m : a / 2 + b / 2;
 }
 
 /** Global bin of value v for feature f (binary search over the feature's upper bounds). */

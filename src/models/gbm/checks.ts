@@ -11,8 +11,50 @@ export function checkTrainingData(owner: string, data: TrainingData, what = 'tra
   if (X.rows === 0) throw invalidData(`${owner}: ${what} has zero rows; expected at least one row per class`);
   if (y.length !== X.rows) throw invalidData(`${owner}: ${what} has ${X.rows} rows but ${y.length} labels`, { rows: X.rows, labels: y.length });
   if (X.dense.cols + X.sparse.cols === 0) throw invalidData(`${owner}: ${what} has no feature columns`);
+  checkMatrixStructure(owner, X, what);
   assertFinite(X);
   assertBinaryLabels(y, `${owner}: ${what} labels`);
+}
+
+/**
+ * The matrix arrays must have the shape the FeatureMatrix contract states (core/matrix.ts): a dense
+ * block of rows × cols values, and a CSR block whose indptr never decreases and stays inside the
+ * stored entries, with column indices strictly ascending within a row and below sparse.cols. The
+ * kernels index weights, bins and scratch rows by these numbers without bounds checks: an index
+ * past the last column scored NaN (logistic regression), wrote into another row's scratch (GBM
+ * prediction) or into the gradient's memory (WebAssembly), all silently. One pass over the
+ * entries, like the finiteness check beside it.
+ */
+export function checkMatrixStructure(owner: string, X: FeatureMatrix, what: string): void {
+  const { dense, sparse } = X;
+  const bad = (why: string, details: Record<string, unknown> = {}) => invalidData(`${owner}: ${what}: ${why}`, details);
+  if (dense.rows !== X.rows || sparse.rows !== X.rows) throw bad(`the dense block has ${dense.rows} rows and the sparse block ${sparse.rows}; expected ${X.rows}`);
+  if (dense.data.length !== X.rows * dense.cols) {
+    throw bad(`the dense block holds ${dense.data.length} values; expected ${X.rows} rows × ${dense.cols} columns = ${X.rows * dense.cols}`);
+  }
+  const { rows, cols, indptr, indices } = sparse;
+  if (indptr.length !== rows + 1) throw bad(`the sparse block's indptr has ${indptr.length} entries; expected rows + 1 = ${rows + 1}`);
+  const end = indptr[rows];
+  if (!(indptr[0] >= 0) || !(end <= indices.length) || !(end <= sparse.data.length)) {
+    throw bad(`the sparse block's indptr spans entries ${indptr[0]}..${end}, but ${Math.min(indices.length, sparse.data.length)} are stored`);
+  }
+  for (let r = 0; r < rows; r++) {
+    const b = indptr[r + 1];
+    if (b < indptr[r]) throw bad(`the sparse block's indptr decreases at row ${r} (${indptr[r]} then ${b})`, { row: r });
+    let prev = -1;
+    for (let k = indptr[r]; k < b; k++) {
+      const c = indices[k];
+      if (c <= prev || c >= cols) {
+        throw bad(
+          c >= cols || c < 0
+            ? `row ${r} has a sparse entry in column ${c}; expected column indices in [0, ${cols})`
+            : `row ${r}'s sparse column indices are not strictly ascending (${prev} then ${c})`,
+          { row: r, column: c },
+        );
+      }
+      prev = c;
+    }
+  }
 }
 
 /** The fit options every model checks: a finite seed, and reportEvery an integer >= 1 when given. */
@@ -53,6 +95,7 @@ export function checkLayout(owner: string, X: FeatureMatrix, denseCols: number, 
       { expected: denseCols + sparseCols, got: X.dense.cols + X.sparse.cols },
     );
   }
+  checkMatrixStructure(owner, X, what);
 }
 
 export function throwIfAborted(owner: string, signal: AbortSignal | undefined): void {

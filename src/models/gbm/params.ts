@@ -78,6 +78,9 @@ export const gbmParamSpec = {
     default: 1,
     min: 0,
     minExclusive: true,
+    // unbounded, a weight near the largest double overflowed the gradient sums and every leaf came
+    // out NaN (silently, as a model scoring NaN); no useful weight comes near this bound
+    max: 1e12,
     search: { low: 0.5, high: 5, log: true },
   },
   base_score: {

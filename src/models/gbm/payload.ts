@@ -5,9 +5,9 @@
  */
 import { TrainSpamError } from '../../core/errors.js';
 import { resolveParams } from '../../core/params.js';
-import type { Payload } from '../../core/payload.js';
+import type { JsonValue, Payload } from '../../core/payload.js';
 import { FittedGbm, GBM_PAYLOAD_KIND, GBM_PAYLOAD_VERSION } from './booster.js';
-import { gbmParamSpec } from './params.js';
+import { gbmParamSpec, type GbmParams } from './params.js';
 
 export function gbmFromPayload(payload: Payload): FittedGbm {
   const bad = (why: string) => new TrainSpamError('FORMAT_ERROR', `gbm payload: ${why}`, { kind: payload.kind, version: payload.version });
@@ -59,7 +59,19 @@ export function gbmFromPayload(payload: Payload): FittedGbm {
     } else if (!Number.isFinite(value[i])) throw bad(`leaf ${i} has a non-finite value`);
   }
   const params = m.params && typeof m.params === 'object' && !Array.isArray(m.params) ? (m.params as Record<string, unknown>) : {};
-  const rounds = typeof m.roundsTrained === 'number' ? m.roundsTrained : roots.length;
-  const best = typeof m.bestIteration === 'number' ? m.bestIteration : null;
-  return new FittedGbm(resolveParams('gbm', gbmParamSpec, params), dc, sc, base, { roots, feature, bin, threshold, left, right, value, gain }, rounds, best);
+  let resolved: GbmParams;
+  try {
+    resolved = resolveParams('gbm', gbmParamSpec, params);
+  } catch (e) {
+    // a damaged artifact, not a bad argument of the caller's: same code as every other payload fault
+    throw bad(`meta.params are invalid: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const count = (key: string, v: JsonValue | undefined): void => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw bad(`${key} is ${JSON.stringify(v)}; expected a non-negative integer`);
+  };
+  const rounds = m.roundsTrained === undefined ? roots.length : m.roundsTrained;
+  count('roundsTrained', rounds);
+  const best = m.bestIteration === undefined || m.bestIteration === null ? null : m.bestIteration;
+  if (best !== null) count('bestIteration', best);
+  return new FittedGbm(resolved, dc, sc, base, { roots, feature, bin, threshold, left, right, value, gain }, rounds as number, best as number | null);
 }

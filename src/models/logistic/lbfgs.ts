@@ -280,7 +280,9 @@ export class QuasiNewton {
         flo = fa;
         glo = ga;
       }
-      if (Math.abs(hi - lo) < 1e-16 * Math.max(1, Math.abs(lo))) break;
+      // relative to the bracket itself: the first trial step is 1 / ‖g‖, far below 1 when a column
+      // holds large raw values, and a bracket below an absolute 1e-16 ended the search there
+      if (Math.abs(hi - lo) <= 1e-16 * Math.max(Math.abs(lo), Math.abs(hi))) break;
     }
     // Fall back to the best point found with sufficient decrease, if any.
     if (lo > 0 && flo < f0) {

@@ -263,6 +263,14 @@ export function logisticFromPayload(payload: Payload): FittedLogistic {
   if (!(coef instanceof Float64Array) || coef.length !== dc + sc) throw bad(`coef must be a Float64Array of length ${dc + sc}`);
   for (let j = 0; j < coef.length; j++) if (!Number.isFinite(coef[j])) throw bad(`coef[${j}] is not finite`);
   const params = m.params && typeof m.params === 'object' && !Array.isArray(m.params) ? (m.params as Record<string, unknown>) : {};
-  const iterations = typeof m.iterations === 'number' ? m.iterations : 0;
-  return new FittedLogistic(resolveParams(OWNER, logisticParamSpec, params), dc, sc, coef.slice(), b, iterations, m.converged === true);
+  let resolved: LogisticParams;
+  try {
+    resolved = resolveParams(OWNER, logisticParamSpec, params);
+  } catch (e) {
+    // a damaged artifact, not a bad argument of the caller's: same code as every other payload fault
+    throw bad(`meta.params are invalid: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const iterations = m.iterations === undefined ? 0 : m.iterations;
+  if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < 0) throw bad(`iterations is ${JSON.stringify(iterations)}; expected a non-negative integer`);
+  return new FittedLogistic(resolved, dc, sc, coef.slice(), b, iterations, m.converged === true);
 }

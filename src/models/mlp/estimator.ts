@@ -6,7 +6,7 @@ import { TrainSpamError, invalidArgument, invalidData } from '../../core/errors.
 import { assertBinaryLabels, assertFinite, numCols } from '../../core/matrix.js';
 import { resolveParams } from '../../core/params.js';
 import type { Estimator, FitOptions, TrainingData } from '../contract.js';
-import { checkFitOptions, checkValidationData } from '../gbm/checks.js';
+import { checkFitOptions, checkMatrixStructure, checkValidationData } from '../gbm/checks.js';
 import { tfRuntime, type TfBackendName } from './backend.js';
 import { FittedMlp } from './fitted.js';
 import { fitScaler } from './network.js';
@@ -53,6 +53,7 @@ function checkFitInput(data: TrainingData, options: FitOptions, params: Readonly
   if (y.length !== X.rows) throw invalidData(`mlp fit: ${X.rows} feature rows but ${y.length} labels`);
   assertBinaryLabels(y, 'mlp fit labels');
   if (numCols(X) === 0) throw invalidData('mlp fit: the feature matrix has no columns');
+  checkMatrixStructure('mlp fit', X, 'training data');
   assertFinite(X);
   const val = options.validation;
   if (params.early_stopping_rounds > 0 && !val) {

@@ -8,7 +8,7 @@ import { invalidData } from '../../core/errors.js';
 import { numCols, type FeatureMatrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/random.js';
 import { WasmUnits } from './forward-wasm.js';
-import { unscalableColumn } from '../gbm/checks.js';
+import { checkMatrixStructure, unscalableColumn } from '../gbm/checks.js';
 
 export type Activation = 'relu' | 'tanh';
 
@@ -73,6 +73,7 @@ export function checkLayout(net: MlpNetwork, X: FeatureMatrix, what: string): vo
       { expectedDense: net.denseCols, expectedSparse: net.sparseCols, gotDense: X.dense.cols, gotSparse: X.sparse.cols },
     );
   }
+  checkMatrixStructure(what, X, 'feature matrix');
 }
 
 /** Row count from which forwardProba copies the weights into the WebAssembly kernel. */

@@ -61,6 +61,9 @@ export const mlpParamSpec = {
     description: 'L2 penalty on the weight matrices (not the biases): loss += l2 · Σ w².',
     default: 0,
     min: 0,
+    // Adam runs in float32: above ~3.4e38 the penalty's weight became Infinity and every weight
+    // NaN, without an error; any l2 far below this bound already drives the weights to zero
+    max: 1e12,
     search: { low: 1e-7, high: 1e-3, log: true },
   },
   class_weight: {

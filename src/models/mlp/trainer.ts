@@ -256,8 +256,10 @@ export async function trainMlp(
       if (early > 0 && options.validation) {
         const net = snapshot();
         valMetrics = validationMetrics(net, options.validation);
-        if (best === null || valMetrics.val_loss < best.loss) best = { loss: valMetrics.val_loss, epoch, network: net };
-        else if (epoch - best.epoch >= early) stopEarly = true;
+        // a diverged epoch (NaN loss) is never the best one
+        const loss = valMetrics.val_loss;
+        if (Number.isFinite(loss) && (best === null || loss < best.loss)) best = { loss, epoch, network: net };
+        else if (best !== null && epoch - best.epoch >= early) stopEarly = true;
       }
       // The last epoch (planned or early-stopped) is always reported.
       const due = options.onIteration !== undefined && (epoch % reportEvery === 0 || epoch === params.epochs || stopEarly);
@@ -291,6 +293,10 @@ function denseInputLayer(tf: TfRuntime['tf'], x: Float32Array, xT: Float32Array,
 
 function validationMetrics(net: MlpNetwork, val: TrainingData): Record<string, number> {
   const proba = forwardProba(net, val.X);
+  // A diverged network (NaN weights) scores NaN, which logLoss refuses: the fit then failed with a
+  // message about log_loss instead of returning the model as a fit without validation data does
+  // (the evaluation's gates reject it). Its metrics are left out of the report instead.
+  for (let i = 0; i < proba.length; i++) if (!Number.isFinite(proba[i])) return { val_loss: NaN };
   const out: Record<string, number> = { val_loss: logLoss(val.y, proba) };
   let pos = 0;
   for (let i = 0; i < val.y.length; i++) pos += val.y[i];

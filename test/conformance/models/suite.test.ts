@@ -7,7 +7,7 @@ import { resolveParams, type ParamSpec } from '../../../src/core/params.js';
 import type { Payload } from '../../../src/core/payload.js';
 import type { Estimator, Fitted, FitOptions, TrainingData } from '../../../src/models/contract.js';
 import { estimatorChecks, type ConformanceOptions } from '../../../src/models/conformance.js';
-import { checkFitOptions, checkValidationData } from '../../../src/models/gbm/checks.js';
+import { checkFitOptions, checkMatrixStructure, checkValidationData } from '../../../src/models/gbm/checks.js';
 
 type Flaw = 'none' | 'ignoresStop' | 'nondeterministic' | 'lossyPayload' | 'noInputChecks' | 'lenientParams' | 'wrongIterations' | 'nudgesValue' | 'renamesFeature';
 
@@ -31,6 +31,7 @@ class ToyFitted implements Fitted {
   predictProba(X: FeatureMatrix): Float64Array {
     if (this.flaw !== 'noInputChecks') {
       if (numCols(X) !== this.w.length) throw invalidData(`expected ${this.w.length} columns, got ${numCols(X)}`);
+      checkMatrixStructure('toy', X, 'prediction input');
       assertFinite(X);
     }
     const out = new Float64Array(X.rows);
@@ -50,7 +51,13 @@ class ToyFitted implements Fitted {
 function toyFromPayload(p: Payload): Fitted {
   if (p.kind !== 'model/logistic' || p.version !== 1) throw new TrainSpamError('FORMAT_ERROR', `bad payload ${p.kind} v${p.version}`);
   const meta = p.meta as { params: Record<string, unknown>; iterations: number };
-  return new ToyFitted(meta.params, Float64Array.from(p.arrays.w), meta.iterations, 'none');
+  let params: Record<string, unknown>;
+  try {
+    params = resolveParams('toy', spec, meta.params);
+  } catch (e) {
+    throw new TrainSpamError('FORMAT_ERROR', `bad payload params: ${(e as Error).message}`);
+  }
+  return new ToyFitted(params, Float64Array.from(p.arrays.w), meta.iterations, 'none');
 }
 
 class ToyEstimator implements Estimator {
@@ -64,6 +71,7 @@ class ToyEstimator implements Estimator {
     if (this.flaw !== 'noInputChecks') {
       if (y.length !== X.rows) throw invalidData('label count differs from rows');
       assertBinaryLabels(y);
+      checkMatrixStructure('toy', X, 'training data');
       assertFinite(X);
       checkFitOptions('toy', options);
       if (options.validation) checkValidationData('toy', options.validation, X.dense.cols, X.sparse.cols);
@@ -132,6 +140,6 @@ describe('conformance suite self-test', () => {
     expect(await failures(flaw)).toEqual(expected);
   });
   it('missing input validation fails the bad-input checks', async () => {
-    expect(await failures('noInputChecks')).toEqual(['bad input', 'bad input', 'bad input', 'bad input']);
+    expect(await failures('noInputChecks')).toEqual(['bad input', 'bad input', 'bad input', 'bad input', 'bad input']);
   });
 });
