@@ -120,7 +120,7 @@ function checkOne(owner: string, name: string, def: ParamDef, value: unknown): u
  */
 export function resolveParams<S extends ParamSpec>(owner: string, spec: S, given: Readonly<Record<string, unknown>> = {}): ParamsOf<S> {
   for (const key of Object.keys(given)) {
-    if (!(key in spec)) {
+    if (!Object.hasOwn(spec, key)) {
       throw invalidArgument(`${owner}: unknown parameter '${key}'; known parameters: ${Object.keys(spec).sort().join(', ')}`, {
         owner,
         parameter: key,
