@@ -9,7 +9,7 @@
  * throws comes back as a `{ ok: false, error }` outcome.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { toErrorData } from '../core/errors.js';
+import { toErrorData, type ErrorData } from '../core/errors.js';
 import type { ReplyMessage, TaskEnvelope, TaskOutcome, WorkerMessage } from './protocol.js';
 
 export interface WorkerContext<W, R, D> {
@@ -52,6 +52,25 @@ function channel<R, D>(port: MessagePort): { notify(p: R): void; ask(p: R): Prom
   };
 }
 
+/**
+ * Error data that survives postMessage. Details holding something structured clone refuses (a
+ * function, a symbol) would make the outcome itself unsendable: the thread would crash and the
+ * task come back as INTERNAL, its code and message lost. Such details keep their JSON form.
+ */
+function sendable(d: ErrorData): ErrorData {
+  if (d.details === undefined) return d;
+  try {
+    structuredClone(d.details);
+    return d;
+  } catch {
+    try {
+      return { code: d.code, message: d.message, details: JSON.parse(JSON.stringify(d.details)) as Record<string, unknown> };
+    } catch {
+      return { code: d.code, message: d.message };
+    }
+  }
+}
+
 /** Wraps a handler into the function piscina calls with each TaskEnvelope. */
 export function defineWorker<W, T, Res, R = never, D = never>(
   workerData: W,
@@ -65,7 +84,7 @@ export function defineWorker<W, T, Res, R = never, D = never>(
       const value = await handler(envelope.task, { workerData, taskId: envelope.taskId, notify: ch.notify, ask: ch.ask });
       return { ok: true, value };
     } catch (e) {
-      return { ok: false, error: toErrorData(e) };
+      return { ok: false, error: sendable(toErrorData(e)) };
     } finally {
       ch.close();
     }

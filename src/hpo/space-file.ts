@@ -25,6 +25,16 @@ import { MODEL_KINDS, type Domain, type ParamSpace, type SearchSpace } from './s
 
 const TYPES = ['uniform', 'loguniform', 'quniform', 'qloguniform', 'randint', 'choice', 'const'] as const;
 type DomainType = (typeof TYPES)[number];
+/** What each domain type reads in the long form `{type: ..., ...}` (besides type and when). */
+const LONG_FORM_KEYS: Readonly<Record<DomainType, readonly string[]>> = {
+  uniform: ['low', 'high'],
+  loguniform: ['low', 'high'],
+  quniform: ['low', 'high', 'q'],
+  qloguniform: ['low', 'high', 'q'],
+  randint: ['low', 'high'],
+  choice: ['values'],
+  const: ['value'],
+};
 
 function fail(path: string, expected: string, got: unknown, source: string): TrainSpamError {
   return invalidArgument(`search space ${source}: at '${path}': expected ${expected}, got ${show(got)}`, { source, path, expected });
@@ -64,6 +74,10 @@ function parseDomain(node: unknown, path: string, source: string): Domain {
     if (!(TYPES as readonly string[]).includes(node.type)) throw fail(`${path}.type`, `one of ${TYPES.join(', ')}`, node.type, source);
     type = node.type as DomainType;
     args = node;
+    // a key the type does not read (q on a uniform, a misspelt 'values') would be ignored silently
+    const allowed = ['type', 'when', ...LONG_FORM_KEYS[type]];
+    const stray = Object.keys(node).find((k) => !allowed.includes(k));
+    if (stray !== undefined) throw fail(`${path}.${stray}`, `only the keys ${allowed.join(', ')} in a '${type}' domain`, stray, source);
   } else {
     const short = keys.filter((k) => (TYPES as readonly string[]).includes(k));
     if (short.length !== 1 || keys.length !== 1) {
@@ -125,6 +139,34 @@ function parseWhen(node: unknown, path: string, source: string): Record<string, 
   return out;
 }
 
+/**
+ * A condition on a choice or constant must name at least one value that domain produces: one that
+ * cannot hold (a misspelt value, YAML's `yes` for true) would leave its parameter never sampled.
+ */
+function checkReachable(dep: Domain, wanted: readonly JsonValue[], path: string, source: string): void {
+  if (dep.type !== 'choice' && dep.type !== 'const') return;
+  const produced = dep.type === 'choice' ? dep.values : [dep.value];
+  const key = (v: JsonValue) => JSON.stringify(v);
+  const keys = new Set(produced.map(key));
+  if (!wanted.some((v) => keys.has(key(v)))) throw fail(path, `at least one value the parameter can take (${show(produced)})`, wanted, source);
+}
+
+/** Conditions must not form a cycle (a when b, b when a): such parameters could never be sampled. */
+function checkAcyclic(params: Readonly<Record<string, Domain>>, path: string, source: string): void {
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (name: string, trail: string[]): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'open') {
+      const cycle = [...trail.slice(trail.indexOf(name)), name];
+      throw fail(`${path}.${cycle[0]}.when.${cycle[1]}`, 'conditions that do not form a cycle', cycle.join(' -> '), source);
+    }
+    state.set(name, 'open');
+    for (const dep of Object.keys(params[name].when ?? {}).sort()) visit(dep, [...trail, name]);
+    state.set(name, 'done');
+  };
+  for (const name of Object.keys(params).sort()) visit(name, []);
+}
+
 /** Checks a domain against the estimator's declared parameter (name known, values allowed). */
 function checkAgainstSpec(kind: ModelKind, name: string, d: Domain, def: ParamDef | undefined, spec: ParamSpec, path: string, source: string): void {
   if (!def) {
@@ -136,15 +178,22 @@ function checkAgainstSpec(kind: ModelKind, name: string, d: Domain, def: ParamDe
   const expected = describeRange(def);
   const bad = (got: unknown) => fail(path, `values allowed for ${kind}.${name}: ${expected}`, got, source);
   if (def.type === 'float' || def.type === 'int') {
-    const inRange = (x: number) => (def.min === undefined || x >= def.min) && (def.max === undefined || x <= def.max);
+    // `drawn`: the domain can produce x itself (an open bound of the spec must not be drawn)
+    const minExclusive = def.type === 'float' && def.minExclusive === true;
+    const maxExclusive = def.type === 'float' && def.maxExclusive === true;
+    const aboveMin = (x: number, drawn: boolean) => def.min === undefined || x > def.min || (x === def.min && !(drawn && minExclusive));
+    const belowMax = (x: number, drawn: boolean) => def.max === undefined || x < def.max || (x === def.max && !(drawn && maxExclusive));
     if (d.type === 'choice' || d.type === 'const') {
       for (const v of d.type === 'choice' ? d.values : [d.value]) {
-        if (!isNum(v) || !inRange(v) || (def.type === 'int' && !Number.isInteger(v))) throw bad(v);
+        if (!isNum(v) || !aboveMin(v, true) || !belowMax(v, true) || (def.type === 'int' && !Number.isInteger(v))) throw bad(v);
       }
       return;
     }
     const hi = d.type === 'randint' ? d.high - 1 : d.high;
-    if (!inRange(d.low) || !inRange(hi)) throw bad([d.low, hi]);
+    // uniform and loguniform draw from [low, high); a quantized domain reaches a bound on its q-grid only
+    const onGrid = (x: number) => d.type !== 'quniform' && d.type !== 'qloguniform' ? true : Math.abs(x / d.q - Math.round(x / d.q)) < 1e-9;
+    const highDrawn = d.type !== 'uniform' && d.type !== 'loguniform' && onGrid(hi);
+    if (!aboveMin(d.low, onGrid(d.low)) || !belowMax(hi, highDrawn)) throw bad([d.low, hi]);
     if (def.type === 'int' && (d.type === 'uniform' || d.type === 'loguniform')) {
       throw fail(path, `an integer domain (randint, quniform/qloguniform with integer q, choice) for ${kind}.${name}`, d.type, source);
     }
@@ -188,14 +237,16 @@ export function searchSpaceFromJson(doc: unknown, source = '<inline>', specs?: R
       const path = `model.${kind}.${name}`;
       const d = parseDomain(fam[name], path, source);
       const spec = specs?.[kind as ModelKind];
-      if (spec) checkAgainstSpec(kind as ModelKind, name, d, spec[name], spec, path, source);
+      if (spec) checkAgainstSpec(kind as ModelKind, name, d, Object.hasOwn(spec, name) ? spec[name] : undefined, spec, path, source);
       params[name] = d;
     }
     for (const name of Object.keys(params)) {
       for (const dep of Object.keys(params[name].when ?? {})) {
-        if (!(dep in params)) throw fail(`model.${kind}.${name}.when.${dep}`, `a parameter of '${kind}' in this space`, dep, source);
+        if (!Object.hasOwn(params, dep)) throw fail(`model.${kind}.${name}.when.${dep}`, `a parameter of '${kind}' in this space`, dep, source);
+        checkReachable(params[dep], params[name].when![dep], `model.${kind}.${name}.when.${dep}`, source);
       }
     }
+    checkAcyclic(params, `model.${kind}`, source);
     families[kind as ModelKind] = params;
   }
   return { families };

@@ -22,7 +22,7 @@ import { ashaScheduler, fifoScheduler, normalizedTime, readyToDecide, type AshaO
 import { randomSearcher, shardTrials } from './searcher.js';
 import { SHARD_FILE } from './shards.js';
 import { searchSpaceToJson } from './space-file.js';
-import type { SearchSpace, TrialConfig } from './space.js';
+import { familiesOf, sampleParams, type SearchSpace, type TrialConfig } from './space.js';
 import { JOURNAL_VERSION, headerDifference, isFinished, type StudyHeader, type TrialEndState } from './store/events.js';
 import { JournalTrialStore } from './store/journal.js';
 import { MemoryTrialStore, type TrialStore } from './store/store.js';
@@ -215,6 +215,9 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   // loaded lazily: the registry pulls in TensorFlow.js
   const families = options.families ?? (await import('./registry-families.js')).registryFamilies;
   const space = options.space ?? defaultSpace(families);
+  // A space the sampler cannot use (conditions in a cycle) fails now, before threads or a journal,
+  // rather than when the first trial of the broken family is launched, halfway through the study.
+  for (const kind of familiesOf(space)) sampleParams(space.families[kind]!, seed);
   const searcher = randomSearcher(space, seed);
   // ASHA's time axis: iterations over the family's largest budget in the space (or the trial's own)
   const ceilings = ashaCfg?.timeScale === 'family' ? iterationCeilings(space, families) : {};
@@ -326,10 +329,12 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
         const m = scheduler.pendingMilestone(visibleRungs(), report);
         if (m !== null) {
           const groupOf = (j: number) => (perFamily ? familyOf(j) : undefined);
-          await until(() => signal?.aborted === true || readyToDecide(visibleRungs(), report, m, mine, (j) => ended.has(j), scheduler.bracketOf, groupOf));
+          await until(() => signal?.aborted === true || ended.has(i) || readyToDecide(visibleRungs(), report, m, mine, (j) => ended.has(j), scheduler.bracketOf, groupOf));
         }
       }
-      if (signal?.aborted) return 'stop';
+      // A trial that timed out (or failed) while it waited at a rung has ended already: its late
+      // decision must not journal a report or a rung record after its trial_end.
+      if (signal?.aborted || ended.has(i)) return 'stop';
       const outcome = scheduler.decide(visibleRungs(), report);
       store.append({ type: 'report', trial: i, iteration: p.iteration, time, metrics: p.metrics, decision: outcome.decision, at: clock.now() });
       for (const r of outcome.newRecords) store.append({ type: 'rung', ...r, at: clock.now() });

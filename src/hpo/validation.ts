@@ -114,7 +114,7 @@ export function makeFolds(data: TrainingData, v: ValidationOptions, seed: number
   assertBinaryLabels(y, 'hpo training labels');
   if (v.kind === 'holdout') {
     const { train, valid } = studyHoldoutRows(y, v.fraction, seed, groups);
-    return [{ train: take(X, y, train), valid: take(X, y, valid) }];
+    return [checkBothClasses({ train: take(X, y, train), valid: take(X, y, valid) }, 'the validation holdout', groups !== undefined)];
   }
   if (groups) checkGroups(groups, y.length);
   const s = deriveSeed(seed, 'validation');
@@ -129,7 +129,24 @@ export function makeFolds(data: TrainingData, v: ValidationOptions, seed: number
     const train: number[] = [];
     const valid: number[] = [];
     for (let i = 0; i < y.length; i++) (fold[i] === f ? valid : train).push(i);
-    out.push({ train: take(X, y, train), valid: take(X, y, valid) });
+    out.push(checkBothClasses({ train: take(X, y, train), valid: take(X, y, valid) }, `validation fold ${f + 1} of ${v.k}`, groups !== undefined));
   }
   return out;
+}
+
+/**
+ * Both parts of a fold need both classes (a validation part without spam has no AUC, and F1 0 for
+ * every trial). Row counts alone do not ensure it when whole duplicate groups are dealt out: a
+ * class held by fewer groups than folds leaves some folds without it.
+ */
+function checkBothClasses(fold: Fold, what: string, grouped: boolean): Fold {
+  for (const [part, y] of [['training', fold.train.y], ['validation', fold.valid.y]] as const) {
+    let pos = 0;
+    for (let i = 0; i < y.length; i++) pos += y[i];
+    if (pos === 0 || pos === y.length) {
+      const hint = grouped ? ': its duplicate-body groups cannot be dealt so that every part gets both classes; use fewer folds or another fraction' : '';
+      throw invalidArgument(`${what} has no ${pos === 0 ? 'spam' : 'ham'} row in its ${part} part (${y.length} rows)${hint}`, { parameter: 'validation' });
+    }
+  }
+  return fold;
 }

@@ -20,6 +20,9 @@ export default defineWorker(workerData, async (task, ctx) => {
     }
     case 'throw':
       throw Object.assign(new Error('bad input row 3'), { code: 'INVALID_DATA', details: { row: 3 } });
+    case 'throw-unclonable':
+      // details that structured clone refuses (a function): the outcome must still get across
+      throw Object.assign(new Error('bad input row 4'), { code: 'INVALID_DATA', details: { row: 4, retry: () => 1 } });
     case 'hang':
       for (;;) {}
     case 'oom': {

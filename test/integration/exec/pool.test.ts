@@ -55,6 +55,10 @@ describe('exec WorkerPool (piscina, real threads)', () => {
     expect(await pool.run({ op: 'throw' })).toEqual({ ok: false, error: { code: 'INVALID_DATA', message: 'bad input row 3', details: { row: 3 } } });
   });
 
+  it('keeps the code and message of an error whose details cannot be cloned (their JSON form crosses)', async () => {
+    expect(await pool.run({ op: 'throw-unclonable' })).toEqual({ ok: false, error: { code: 'INVALID_DATA', message: 'bad input row 4', details: { row: 4 } } });
+  });
+
   it('times out a hung task by terminating its thread; the pool keeps working', async () => {
     const out = await pool.run({ op: 'hang' }, { timeoutMs: 300 });
     expect(out).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });

@@ -57,3 +57,27 @@ describe('validation cuts with duplicate groups', () => {
     expect(studyHoldoutRows(y, 0.2, 11, groups).valid).not.toEqual(studyHoldoutRows(y, 0.2, 11).valid);
   });
 });
+
+describe('validation cuts that would leave a part without a class', () => {
+  // 60 rows, 20 spam (every third row), every spam row in one of two groups, ham rows on their own
+  function twoSpamGroups() {
+    const n = 60;
+    const X = featureMatrix(denseMatrix(n, 1, Float64Array.from({ length: n }, (_, i) => i)), emptyCsr(n, 0), ['row']);
+    const y = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const groups = Int32Array.from({ length: n }, (_, i) => (y[i] ? i % 2 : 10 + i));
+    return { X, y, groups };
+  }
+
+  it('k-fold with fewer spam groups than folds is refused, naming the fold', () => {
+    const { X, y, groups } = twoSpamGroups();
+    expect(() => makeFolds({ X, y }, { kind: 'kfold', k: 5 }, 1, groups)).toThrow(/validation fold 3 of 5 has no spam row in its validation part \(8 rows\): its duplicate-body groups/);
+    // two folds can each get one spam group
+    expect(makeFolds({ X, y }, { kind: 'kfold', k: 2 }, 1, groups)).toHaveLength(2);
+  });
+
+  it('a holdout whose spam lies in one group is refused', () => {
+    const { X, y } = twoSpamGroups();
+    const oneGroup = Int32Array.from({ length: 60 }, (_, i) => (y[i] ? 0 : 1 + i));
+    expect(() => makeFolds({ X, y }, { kind: 'holdout', fraction: 0.2 }, 1, oneGroup)).toThrow(/the validation holdout has no spam row in its (validation|training) part/);
+  });
+});
