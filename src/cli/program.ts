@@ -6,6 +6,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerHpoCommands } from './commands/hpo.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerStepCommand } from './commands/step.js';
+import { registerScoreCommand } from './commands/score.js';
 
 export function buildProgram(): Command {
   const program = new Command('train-spam')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerStepCommand(program);
   registerDataCommands(program);
   registerKubeflowCommands(program);
+  registerScoreCommand(program);
   registerBenchCommand(program);
   const hpo = registerHpoCommands(program);
   registerHpoK8sManifest(hpo);

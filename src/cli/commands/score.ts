@@ -1,0 +1,207 @@
+/**
+ * `train-spam score`: P(spam) of raw RFC-822 e-mails with a trained model: a model artifact folder,
+ * a run's artifact (`runs:/<run_id>/<path>`) or a registered version (`models:/<name>@<alias>`,
+ * `models:/<name>/<version>`, `models:/<name>/<stage>`), by default the one in Staging. One JSON
+ * line per e-mail on stdout, in input order; an e-mail that cannot be read or is no RFC-822 message
+ * gets an error line (and a line on stderr) and the others are still scored; exit code 1 then.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { isTrainSpamError, toErrorData, TrainSpamError } from '../../core/errors.js';
+import { makeLogger, type Logger } from '../../core/ports.js';
+import { asRunId } from '../../core/ids.js';
+import { isDecimalText } from '../../pipeline/params.js';
+import { fetchVersionArtifact, STAGING_ALIAS } from '../../pipeline/steps/model-comparison.js';
+import { loadScorer, type SpamScorer } from '../../serving/scorer.js';
+import { MODEL_STAGES, type ModelStage, type ModelVersion } from '../../tracking/contract.js';
+import { cliTracking, localPaths } from '../wiring.js';
+
+export const DEFAULT_MODEL_REF = `models:/spam-detector@${STAGING_ALIAS}`;
+
+/** What `--model` names. */
+export type ModelRef =
+  | { readonly kind: 'folder'; readonly path: string }
+  | { readonly kind: 'run'; readonly runId: string; readonly path: string }
+  | { readonly kind: 'alias'; readonly name: string; readonly alias: string }
+  | { readonly kind: 'version'; readonly name: string; readonly version: string }
+  | { readonly kind: 'stage'; readonly name: string; readonly stage: ModelStage };
+
+function usage(message: string): TrainSpamError {
+  return new TrainSpamError('INVALID_ARGUMENT', message, { parameter: '--model', usage: true });
+}
+
+/** Parses a `--model` value; anything without a `runs:/` or `models:/` scheme is a folder. */
+export function parseModelRef(text: string): ModelRef {
+  const t = text.trim();
+  if (t === '') throw usage('--model is empty; expected a model folder, runs:/<run_id>/<path> or models:/<name>@<alias> | /<version> | /<stage>');
+  if (t.startsWith('runs:/')) {
+    const m = /^runs:\/([^/]+)\/(.+)$/.exec(t);
+    if (!m) throw usage(`--model '${text}': expected runs:/<run_id>/<artifact path>`);
+    return { kind: 'run', runId: m[1], path: m[2] };
+  }
+  if (t.startsWith('models:/')) {
+    const at = /^models:\/([^/@]+)@([^/@]+)$/.exec(t);
+    if (at) return { kind: 'alias', name: at[1], alias: at[2] };
+    const m = /^models:\/([^/@]+)\/([^/@]+)$/.exec(t);
+    if (!m) throw usage(`--model '${text}': expected models:/<name>@<alias>, models:/<name>/<version> or models:/<name>/<stage>`);
+    if (/^[1-9]\d*$/.test(m[2])) return { kind: 'version', name: m[1], version: m[2] };
+    const stage = MODEL_STAGES.find((s) => s.toLowerCase() === m[2].toLowerCase());
+    if (!stage || stage === 'None' || stage === 'Archived') {
+      throw usage(`--model '${text}': '${m[2]}' is neither a version number nor a stage (Staging, Production)`);
+    }
+    return { kind: 'stage', name: m[1], stage };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) throw usage(`--model '${text}': the scheme is not one of runs:/, models:/ (or a local folder)`);
+  return { kind: 'folder', path: t };
+}
+
+function describeRef(ref: ModelRef): string {
+  switch (ref.kind) {
+    case 'folder':
+      return ref.path;
+    case 'run':
+      return `runs:/${ref.runId}/${ref.path}`;
+    case 'alias':
+      return `models:/${ref.name}@${ref.alias}`;
+    case 'version':
+      return `models:/${ref.name}/${ref.version}`;
+    case 'stage':
+      return `models:/${ref.name}/${ref.stage}`;
+  }
+}
+
+/** Loads the scorer a reference names; registry and run references download into `scratch`. */
+async function openModel(ref: ModelRef, trackingUri: string | undefined, logger: Logger, scratch: () => string): Promise<{ scorer: SpamScorer; label: string }> {
+  if (ref.kind === 'folder') return { scorer: await loadScorer(ref.path), label: ref.path };
+  const { handle, tracking } = cliTracking(trackingUri, logger);
+  try {
+    if (ref.kind === 'run') {
+      const dir = await tracking.store.downloadArtifacts(asRunId(ref.runId), ref.path, scratch());
+      return { scorer: await loadScorer(dir), label: describeRef(ref) };
+    }
+    const registry = tracking.registry;
+    const notFound = (why: string) =>
+      new TrainSpamError('NOT_FOUND', `${describeRef(ref)}: no such model version in ${tracking.description} (${why})${ref.kind === 'alias' && ref.alias === STAGING_ALIAS ? '; has a run promoted a model yet?' : ''}`, {
+        model: describeRef(ref),
+      });
+    let version: ModelVersion | null;
+    try {
+      if (ref.kind === 'version') version = await registry.getModelVersion(ref.name, ref.version);
+      else if (ref.kind === 'alias') version = await registry.getVersionByAlias(ref.name, ref.alias);
+      else version = (await registry.getLatestVersions(ref.name, [ref.stage]))[0] ?? null;
+    } catch (e) {
+      // the registry's own NOT_FOUND (no such registered model or version) said with the reference given
+      if (isTrainSpamError(e) && e.code === 'NOT_FOUND') throw notFound(e.message);
+      throw e;
+    }
+    if (!version) throw notFound(ref.kind === 'alias' ? `no version has the alias '${ref.alias}'` : ref.kind === 'stage' ? `no version is in ${ref.stage}` : 'none');
+    const dir = await fetchVersionArtifact(tracking.store, version, scratch());
+    return { scorer: await loadScorer(dir), label: `${version.name} v${version.version}` };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Every regular file under a path (a file itself, or a folder's files, recursively, in name order). */
+async function inputFiles(path: string): Promise<string[]> {
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    throw new TrainSpamError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR', `${path}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`, { file: path });
+  });
+  if (st.isFile()) return [path];
+  if (!st.isDirectory()) throw new TrainSpamError('INVALID_ARGUMENT', `${path}: not a file or a folder`, { file: path, usage: true });
+  const out: string[] = [];
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(path, e.name);
+    if (e.isDirectory()) out.push(...(await inputFiles(p)));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export interface ScoreLine {
+  readonly file: string;
+  readonly p_spam?: number;
+  readonly spam?: boolean;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** Scores each input in order; a failure of one e-mail is its line's error, not the end of the others. */
+export async function scoreInputs(
+  scorer: SpamScorer,
+  inputs: readonly string[],
+  threshold: number,
+  emit: (line: ScoreLine) => void,
+  read: (input: string) => Promise<Uint8Array> = (f) => readFile(f),
+): Promise<{ scored: number; failed: number }> {
+  let scored = 0;
+  let failed = 0;
+  for (const file of inputs) {
+    try {
+      const raw = await read(file).catch((e: NodeJS.ErrnoException) => {
+        throw new TrainSpamError('IO_ERROR', `cannot read ${file}: ${e.code ?? e.message}`, { file });
+      });
+      const p = await scorer.scoreRaw(raw, file);
+      if (!Number.isFinite(p)) throw new TrainSpamError('INVALID_DATA', `e-mail ${file}: the model scored ${p}`, { file });
+      emit({ file, p_spam: p, spam: p >= threshold });
+      scored++;
+    } catch (e) {
+      if (!isTrainSpamError(e)) throw e;
+      const d = toErrorData(e);
+      emit({ file, error: { code: d.code, message: d.message } });
+      failed++;
+    }
+  }
+  return { scored, failed };
+}
+
+export function registerScoreCommand(program: Command): void {
+  program
+    .command('score')
+    .description('P(spam) of raw RFC-822 e-mails (files, folders, or - for stdin) with a trained model; one JSON line per e-mail')
+    .argument('[inputs...]', 'e-mail files or folders of them (read recursively, in name order); - or none: one e-mail from stdin')
+    .option('--model <ref>', 'model folder, runs:/<run_id>/<path>, models:/<name>@<alias>, models:/<name>/<version> or models:/<name>/<stage>', DEFAULT_MODEL_REF)
+    .option('--tracking-uri <uri>', 'MLflow tracking URI or local store folder for runs:/ and models:/ (default: $MLFLOW_TRACKING_URI or ./mlruns)')
+    .option('--threshold <p>', 'P(spam) at or above which an e-mail is called spam', '0.5')
+    .action(async (inputs: string[], o: { model: string; trackingUri?: string; threshold: string }) => {
+      const threshold = isDecimalText(o.threshold) ? Number(o.threshold) : NaN;
+      if (!(threshold >= 0 && threshold <= 1)) {
+        throw new TrainSpamError('INVALID_ARGUMENT', `--threshold must be a number in [0, 1]; got ${JSON.stringify(o.threshold)}`, { parameter: '--threshold', usage: true });
+      }
+      const ref = parseModelRef(o.model);
+      if (ref.kind === 'folder') localPaths([['--model', ref.path]]);
+      const stdin = inputs.length === 0 || (inputs.length === 1 && inputs[0] === '-');
+      if (!stdin && inputs.includes('-')) throw new TrainSpamError('INVALID_ARGUMENT', "'-' (stdin) cannot be mixed with files", { usage: true });
+      if (inputs.length === 0 && process.stdin.isTTY) {
+        throw new TrainSpamError('INVALID_ARGUMENT', 'no e-mail given: name files or folders, or pipe one e-mail into stdin (-)', { usage: true });
+      }
+      const files: string[] = [];
+      if (!stdin) for (const i of inputs) files.push(...(await inputFiles(i)));
+      const logger = makeLogger((line) => process.stderr.write(line + '\n'), 'warn');
+      let scratchDir: string | null = null;
+      const scratch = () => (scratchDir ??= mkdtempSync(join(tmpdir(), 'train-spam-score-')));
+      try {
+        const { scorer, label } = await openModel(ref, o.trackingUri, logger, scratch);
+        process.stderr.write(`score: model ${label}; ${stdin ? 'one e-mail from stdin' : `${files.length} e-mail file(s)`}\n`);
+        const emit = (line: ScoreLine) => {
+          process.stdout.write(JSON.stringify(line) + '\n');
+          if (line.error) process.stderr.write(`score: ${line.file}: ${line.error.code}: ${line.error.message}\n`);
+        };
+        const r = stdin ? await scoreInputs(scorer, ['-'], threshold, emit, () => readStdin()) : await scoreInputs(scorer, files, threshold, emit);
+        if (r.failed > 0) {
+          throw new TrainSpamError('INVALID_DATA', `${r.failed} of ${r.scored + r.failed} e-mail(s) could not be scored (see their lines)`, { failed: r.failed });
+        }
+      } finally {
+        if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
+      }
+    });
+}
