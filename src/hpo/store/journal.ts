@@ -9,7 +9,7 @@
  * (or is cut short) fails that append and every later one: nothing is glued to a torn line.
  *
  * Reading is tolerant of a torn last line (a kill during a write): an unparsable final line
- * without a trailing newline is dropped, and the file is truncated to the last complete line
+ * without a trailing newline that starts as our lines do (`{`) is dropped, and the file is truncated to the last complete line
  * before new events are appended. An unparsable line elsewhere is a FORMAT_ERROR naming the line.
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
@@ -46,7 +46,10 @@ export function parseJournal(text: string, file = '<journal>'): JournalRead {
         ev = undefined;
       }
       if (ev === undefined) {
-        if (nl < 0) return { events, validBytes: Buffer.byteLength(text.slice(0, pos)), tornTail: true };
+        // a torn write is the start of one of our JSON lines; a last line that is anything else
+        // (another file given as the journal) is an error, not text to truncate away on resume
+        if (nl < 0 && raw.startsWith('{')) return { events, validBytes: Buffer.byteLength(text.slice(0, pos)), tornTail: true };
+        if (nl < 0) throw new TrainSpamError('FORMAT_ERROR', `journal ${file}: line ${line} is neither a JSON event nor the start of one cut short by a crash; is this a train-spam trial journal?`, { file, line });
         throw new TrainSpamError('FORMAT_ERROR', `journal ${file}: line ${line} is not a JSON event; the journal is corrupt before its last line`, { file, line });
       }
       // whole JSON that is not an event of ours: not a torn write, so an error wherever it is

@@ -83,6 +83,16 @@ describe('JSONL journal', () => {
     expect(readJournal(file)).toMatchObject({ tornTail: false, events: events.slice(0, 5) });
   });
 
+  it('a last line that is not the start of an event is an error, and resume leaves the file as it was', () => {
+    const file = join(dir(), 'j.jsonl');
+    for (const text of ['hello, not a journal', JSON.stringify(events[0]) + '\nsome notes']) {
+      writeFileSync(file, text);
+      expect(() => readJournal(file)).toThrow(/line \d is neither a JSON event nor the start of one cut short by a crash/);
+      expect(() => new JournalTrialStore(file, { mode: 'resume' })).toThrow(/is this a train-spam trial journal\?/);
+      expect(readFileSync(file, 'utf8')).toBe(text);
+    }
+  });
+
   it('keeps a complete last record that lacks its newline', async () => {
     const file = join(dir(), 'j.jsonl');
     writeFileSync(file, events.slice(0, 3).map((e) => JSON.stringify(e)).join('\n'));
