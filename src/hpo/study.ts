@@ -426,12 +426,15 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
 
     const killed = signal?.aborted === true;
     store.append({ type: 'study_end', state: killed ? 'killed' : 'completed', at: clock.now() });
-    progress.event({ type: 'study_end', state: killed ? 'killed' : 'completed', counts: counts(), best: bestSoFar() });
-    progress.close();
     const state = store.state;
     const mineSet = new Set(mine);
     const own = { ...state, trials: new Map([...state.trials].filter(([i]) => mineSet.has(i))) };
-    return summarize(header, [own], [shard.index], killed ? 'killed' : 'completed', tieMode);
+    const result = summarize(header, [own], [shard.index], killed ? 'killed' : 'completed', tieMode);
+    // the end line names the trial the study chose (within the tie tolerance), not merely the top score
+    const chosen = result.best && result.best.score !== null ? { trial: result.best.trial, metric, score: result.best.score } : null;
+    progress.event({ type: 'study_end', state: killed ? 'killed' : 'completed', counts: counts(), best: chosen });
+    progress.close();
+    return result;
   } finally {
     await store.close();
   }

@@ -11,6 +11,7 @@ import { TrainSpamError } from '../../../src/core/errors.js';
 import { FIFO_MAX_REPORTS, journalFileName, runStudy, type StudyOptions } from '../../../src/hpo/study.js';
 import { writeStudyArtifacts } from '../../../src/hpo/results.js';
 import { comparable, fakeFamilies, toyData } from './helpers.js';
+import type { ProgressEvent } from '../../../src/hpo/progress.js';
 
 const data = toyData(240, 5);
 const tmp = () => mkdtempSync(join(tmpdir(), 'hpo-study-'));
@@ -360,6 +361,12 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(merged.best!.tieBreak).toBe(Math.min(...near.map((t) => t.tieBreak as number)));
     expect(merged.best!.trial).not.toBe(exact.best!.trial);
     expect(JSON.parse(readFileSync(writeStudyArtifacts(merged, tmp()).bestConfig, 'utf8'))).toMatchObject({ tie_break: 'log_loss', tie_tolerance: 0.1, trial: merged.best!.trial });
+    // the progress end line names the chosen trial, not the top score's
+    const ends: ProgressEvent[] = [];
+    const whole = await runStudy({ ...opts, tieTolerance: 0.1, progress: { event: (e) => { if (e.type === 'study_end') ends.push(e); }, close() {} } });
+    expect(whole.best!.trial).toBe(merged.best!.trial);
+    expect(ends).toHaveLength(1);
+    expect(ends[0].best).toEqual({ trial: whole.best!.trial, metric: 'f1', score: whole.bestScore });
     for (const bad of [-0.1, Number.NaN, Number.POSITIVE_INFINITY]) {
       await expect(runStudy({ ...base, tieTolerance: bad })).rejects.toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/tie tolerance = .*; expected a finite number ≥ 0/) }));
     }
