@@ -112,18 +112,23 @@ export const MAX_RFC822_RECIPIENTS = 1000;
  */
 export function recordToRfc822(r: EmailRecord): string {
   const lines: string[] = [];
-  if (r.sender) lines.push(`From: ${r.sender}`);
-  if (r.reply_to) lines.push(`Reply-To: ${r.reply_to}`);
+  // a line break inside a field would start another header line (or end the header section)
+  const oneLine = (v: string) => v.replace(/[\r\n]+/g, ' ');
+  if (r.sender) lines.push(`From: ${oneLine(r.sender)}`);
+  if (r.reply_to) lines.push(`Reply-To: ${oneLine(r.reply_to)}`);
   // One address per recipient, up to MAX_RFC822_RECIPIENTS: a table may hold any INT32 count, and
   // 2^31 addresses are no e-mail (the header alone would be ~40 GB; the MIME parser takes 2 MB).
   const rcpt = Math.min(MAX_RFC822_RECIPIENTS, Math.max(1, Number.isFinite(r.num_recipients) ? r.num_recipients : 1));
   lines.push(`To: ${Array.from({ length: rcpt }, (_, i) => `user${i}@example.org`).join(', ')}`);
-  lines.push(`Subject: ${r.subject.replace(/[\r\n]+/g, ' ')}`);
+  lines.push(`Subject: ${oneLine(r.subject)}`);
   if (r.event_timestamp !== null) lines.push(`Date: ${new Date(r.event_timestamp).toUTCString().replace('GMT', '+0000')}`);
   lines.push(`Message-ID: <${r.email_id.replace(/[^A-Za-z0-9.-]/g, '_')}@train-spam>`);
   lines.push('MIME-Version: 1.0');
   if (r.body_html !== null) {
-    const b = 'ts-boundary-1';
+    // a boundary that no body line can be mistaken for
+    let n = 1;
+    while (r.body_text.includes(`ts-boundary-${n}`) || r.body_html.includes(`ts-boundary-${n}`)) n++;
+    const b = `ts-boundary-${n}`;
     lines.push(`Content-Type: multipart/alternative; boundary="${b}"`, '');
     lines.push(`--${b}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', r.body_text);
     lines.push(`--${b}`, 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', r.body_html, `--${b}--`, '');

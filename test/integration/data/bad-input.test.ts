@@ -264,6 +264,22 @@ describe('the latency message of a processed record', () => {
     expect(back.num_recipients).toBe(MAX_RFC822_RECIPIENTS);
     expect(recordToRfc822({ ...r, num_recipients: 3 })).toMatch(/^To: user0@example\.org, user1@example\.org, user2@example\.org\r$/m);
   });
+
+  it('keeps line breaks of header fields out of the header, and picks a boundary no body line holds', async () => {
+    const r = rec(2, 1, 'plain part\n--ts-boundary-1\nstill the plain part', {
+      sender: 'a@example.org\r\nX-Injected: 1',
+      reply_to: 'b@example.org\nSubject: other',
+      subject: 'line one\r\n\r\nline two',
+      body_html: '<p>html</p>',
+    });
+    const raw = recordToRfc822(r);
+    expect(raw).not.toMatch(/^X-Injected/m);
+    const back = await parseEmail(raw, { email_id: 'x', label: 1, source_group: 'spam' });
+    expect(raw).toMatch(/^From: a@example\.org X-Injected: 1\r$/m); // folded into its own field
+    expect(back.subject).toBe('line one line two');
+    expect(back.body_text).toContain('--ts-boundary-1\nstill the plain part');
+    expect(back.body_html).toContain('<p>html</p>');
+  });
 });
 
 describe('output files of data prepare / data synth', () => {
