@@ -3,17 +3,9 @@ import { parseSearchSpace, searchSpaceFromJson } from '../../../src/hpo/space-fi
 import { gbmParamSpec } from '../../../src/models/gbm/params.js';
 import { logisticParamSpec } from '../../../src/models/logistic/params.js';
 import { mlpParamSpec } from '../../../src/models/mlp/params.js';
+import { thrown as err } from '../../helpers/caught.js';
 
 const specs = { gbm: gbmParamSpec, logistic: logisticParamSpec, mlp: mlpParamSpec };
-
-function err(f: () => unknown): { message: string; details: Record<string, unknown> } {
-  try {
-    f();
-  } catch (e) {
-    return e as { message: string; details: Record<string, unknown> };
-  }
-  throw new Error('expected an error');
-}
 
 describe('search space files: checks the estimators need', () => {
   // gbm subsample is in (0, 1], mlp dropout in [0, 1), logistic tol in (0, 1]

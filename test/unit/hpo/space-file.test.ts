@@ -4,6 +4,7 @@ import { sampleConfig } from '../../../src/hpo/space.js';
 import { gbmParamSpec } from '../../../src/models/gbm/params.js';
 import { logisticParamSpec } from '../../../src/models/logistic/params.js';
 import { mlpParamSpec } from '../../../src/models/mlp/params.js';
+import { thrown as err } from '../../helpers/caught.js';
 
 const specs = { gbm: gbmParamSpec, logistic: logisticParamSpec, mlp: mlpParamSpec };
 
@@ -19,15 +20,6 @@ model:
     penalty: { choice: [l2, elasticnet] }
     l1_ratio: { uniform: [0, 1], when: { penalty: [elasticnet] } }
 `;
-
-function err(f: () => unknown): { message: string; details: Record<string, unknown> } {
-  try {
-    f();
-  } catch (e) {
-    return e as { message: string; details: Record<string, unknown> };
-  }
-  throw new Error('expected an error');
-}
 
 describe('user search space files', () => {
   it('parses YAML (short and long forms, constants, conditions) and checks it against the specs', () => {
