@@ -116,7 +116,7 @@ async function inputFiles(path: string): Promise<string[]> {
   const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = join(path, e.name);
-    if (e.isDirectory()) out.push(...(await inputFiles(p)));
+    if (e.isDirectory()) for (const f of await inputFiles(p)) out.push(f); // no spread: a folder may hold 100k+ files
     else if (e.isFile()) out.push(p);
   }
   return out;
@@ -185,7 +185,7 @@ export function registerScoreCommand(program: Command): void {
         throw new TrainSpamError('INVALID_ARGUMENT', 'no e-mail given: name files or folders, or pipe one e-mail into stdin (-)', { usage: true });
       }
       const files: string[] = [];
-      if (!stdin) for (const i of inputs) files.push(...(await inputFiles(i)));
+      if (!stdin) for (const i of inputs) for (const f of await inputFiles(i)) files.push(f);
       const logger = makeLogger((line) => process.stderr.write(line + '\n'), 'warn');
       let scratchDir: string | null = null;
       const scratch = () => (scratchDir ??= mkdtempSync(join(tmpdir(), 'train-spam-score-')));

@@ -9,8 +9,9 @@
  * (or is cut short) fails that append and every later one: nothing is glued to a torn line.
  *
  * Reading is tolerant of a torn last line (a kill during a write): an unparsable final line
- * without a trailing newline that starts as our lines do (`{`) is dropped, and the file is truncated to the last complete line
- * before new events are appended. An unparsable line elsewhere is a FORMAT_ERROR naming the line.
+ * without a trailing newline that starts as our lines do (`{`) is dropped, and the file is
+ * truncated to the last complete line before new events are appended. Any other unparsable line
+ * is a FORMAT_ERROR naming the line.
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
