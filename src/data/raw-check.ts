@@ -16,8 +16,8 @@ const COLON = 0x3a;
 
 /**
  * Why `raw` is not an RFC-822 message (a phrase for an error message), or null when it is one.
- * A message is accepted when its first line is a header field `Name: value` (name: printable
- * ASCII without `:`, blanks allowed before the colon and before the name), optionally after a
+ * A message is accepted when its first line is a header field `Name: value` (name: a token of
+ * letters, digits and !#$%&'*+-.^_`|~; blanks allowed before the colon and before the name), optionally after a
  * UTF-8 byte order mark and an mbox `From ` line (most messages of the SpamAssassin corpus begin
  * with one). Empty input, a blank first line (a message with an empty header section) and any
  * other first line are rejected.
@@ -44,11 +44,19 @@ export function rawMessageProblem(raw: string | Uint8Array): string | null {
 function isHeaderField(at: (i: number) => number, i: number, n: number): boolean {
   while (i < n && (at(i) === SP || at(i) === HTAB)) i++;
   const nameStart = i;
-  // ftext (RFC 5322): printable ASCII except the colon
-  while (i < n && at(i) > SP && at(i) < 0x7f && at(i) !== COLON) i++;
+  // a token (RFC 9110 tchar): RFC 5322 allows any printable ASCII but the colon, but then a JSON
+  // document's first line (`{"id": ...`) would pass as a header; every corpus message's first
+  // field name is a token (Return-Path, Received, X-Status, Delivered-To)
+  while (i < n && isTokenChar(at(i))) i++;
   const nameEnd = i;
   while (i < n && (at(i) === SP || at(i) === HTAB)) i++;
   return nameEnd > nameStart && i < n && at(i) === COLON;
+}
+
+/** Letters, digits and !#$%&'*+-.^_`|~ (RFC 9110 tchar). */
+function isTokenChar(c: number): boolean {
+  if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return true;
+  return c < 0x80 && "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c));
 }
 
 /** The mbox separator line `From <sender> <date>` at i. */

@@ -123,7 +123,8 @@ describe('scoreRaw refuses what is not an e-mail', () => {
   it('text or bytes with no header section: INVALID_DATA naming the e-mail', async () => {
     let seed = 12345;
     const noise = Uint8Array.from({ length: 4096 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff);
-    for (const v of ['', 'this is not an email at all', '\r\n\r\nbody only', '   ', noise, new Uint8Array(0), 'From someone  Thu Aug 22 2002\n\nbody']) {
+    const json = ['{"id":"00001","text":"Return-Path: <a@b.org>\\nSubject: hi"}', '["Subject: hi"]', '"Subject": "hi"', '{"Subject": "hi"}\n'];
+    for (const v of ['', 'this is not an email at all', '\r\n\r\nbody only', '   ', noise, new Uint8Array(0), 'From someone  Thu Aug 22 2002\n\nbody', ...json]) {
       await expect(scorer.scoreRaw(v, 'msg-8')).rejects.toMatchObject({ code: 'INVALID_DATA', message: expect.stringMatching(/^e-mail msg-8: not an RFC-822 message: /), details: { email_id: 'msg-8' } });
       await expect(scorer.featuresRaw(v, 'msg-8')).rejects.toMatchObject({ code: 'INVALID_DATA' });
     }
