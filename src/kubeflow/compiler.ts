@@ -91,8 +91,9 @@ export function compilePipeline(def: PipelineDefinition, opts: CompileOptions): 
   // The URI becomes a default value in the compiled spec, readable by anyone who sees the pipeline.
   if (opts.mlflowTrackingUri !== undefined && hasCredentials(opts.mlflowTrackingUri)) {
     throw fail(
-      `the MLflow tracking URI '${redactUrl(opts.mlflowTrackingUri)}' carries credentials (user-info or a token-like query value), which would be stored in the compiled pipeline; ` +
+      `--mlflow-tracking-uri '${redactUrl(opts.mlflowTrackingUri)}' carries credentials (user-info or a token-like query value), which would be stored in the compiled pipeline; ` +
         'pass the URI without them and give the steps MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN from a Kubernetes Secret',
+      { parameter: 'mlflow-tracking-uri', usage: true },
     );
   }
   const params = new Map(def.params.map((x) => [x.name, x]));

@@ -56,8 +56,21 @@ export class KfpClient {
   }
 
   /** GET /apis/v2beta1/healthz: fails fast with a clear message when KFP is not reachable. */
-  healthz(): Promise<Json> {
-    return this.call('GET', '/apis/v2beta1/healthz');
+  async healthz(): Promise<Json> {
+    try {
+      return await this.call('GET', '/apis/v2beta1/healthz');
+    } catch (e) {
+      // something answers at the host, but not the KFP API (another service, the wrong port or path prefix, a proxy, no auth)
+      const status = e instanceof TrainSpamError ? e.details.status : undefined;
+      // a 5xx is the KFP server's own failure: its message says more than a guess about the host
+      if (!(e instanceof TrainSpamError) || e.code !== 'REMOTE_ERROR' || typeof status !== 'number' || status >= 500) throw e;
+      const auth = status === 401 || status === 403 ? '; a multi-user install needs KFP_TOKEN (a bearer token) and --namespace' : '';
+      throw new TrainSpamError(
+        'REMOTE_ERROR',
+        `no Kubeflow Pipelines API at ${this.base}: ${e.message}. Check KFP_HOST (the ml-pipeline API service, e.g. \`kubectl port-forward -n kubeflow svc/ml-pipeline 8888:8888\` and KFP_HOST=http://localhost:8888)${auth}`,
+        { ...e.details, host: this.base },
+      );
+    }
   }
 
   /** Uploads a new pipeline; returns its id (the upload also creates its first version). */
@@ -221,7 +234,7 @@ export class KfpClient {
     }
     if (res.statusCode >= 400) {
       const msg = typeof json.message === 'string' ? json.message : typeof json.error_message === 'string' ? json.error_message : text.slice(0, 300);
-      throw new TrainSpamError('REMOTE_ERROR', `KFP ${method} ${path.split('?')[0]} failed with HTTP ${res.statusCode}: ${msg}`, { status: res.statusCode, host: this.base });
+      throw new TrainSpamError('REMOTE_ERROR', `KFP ${method} ${path.split('?')[0]} failed with HTTP ${res.statusCode}${msg.trim() ? `: ${msg}` : ' (empty body)'}`, { status: res.statusCode, host: this.base });
     }
     return json;
   }

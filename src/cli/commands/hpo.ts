@@ -41,6 +41,9 @@ interface RunFlags {
   progress: 'auto' | 'tty' | 'json' | 'none';
 }
 
+/** The iteration-report metrics of all three families (gbm, logistic and mlp fits report them at every report point). */
+const ASHA_REPORT_METRICS: readonly string[] = ['val_auc', 'val_loss', 'train_loss'];
+
 function usage(message: string, flag: string): TrainSpamError {
   return new TrainSpamError('INVALID_ARGUMENT', message, { parameter: flag, usage: true });
 }
@@ -104,7 +107,7 @@ export function resolveShardIndex(flag: string | undefined, env: NodeJS.ProcessE
 function summaryLines(r: StudyResult, artifacts?: { bestConfig: string; trialsCsv: string; trialsJson: string }): string {
   const count = (s: string) => r.trials.filter((t) => t.state === s).length;
   const lines = [
-    `hpo: ${r.state}; ${r.trials.length} trials (${count('completed')} completed, ${count('stopped')} stopped, ${count('failed')} failed${count('cancelled') ? `, ${count('cancelled')} cancelled` : ''}); ${r.totalIterations} iterations`,
+    `hpo: ${r.state}; ${r.trials.length} trials (${count('completed')} completed, ${count('stopped')} stopped, ${count('failed')} failed${count('cancelled') ? `, ${count('cancelled')} cancelled` : ''}${count('running') ? `, ${count('running')} unfinished` : ''}); ${r.totalIterations} iterations`,
     r.best ? `best: trial ${r.best.trial} ${r.best.model} ${r.metric}=${r.bestScore?.toFixed(4)} params=${JSON.stringify(r.best.params)}` : 'best: none (no trial finished)',
   ];
   if (artifacts) lines.push(`artifacts: ${artifacts.bestConfig}, ${artifacts.trialsCsv}, ${artifacts.trialsJson}`);
@@ -122,6 +125,10 @@ async function runAction(flags: RunFlags): Promise<void> {
   const tieBreak = flags.tieBreak === 'none' ? null : (flags.tieBreak as MetricName);
   if (tieBreak && !(METRIC_NAMES as readonly string[]).includes(tieBreak)) throw usage(`--tie-break must be none or one of ${METRIC_NAMES.join(', ')}`, '--tie-break');
   const tieTolerance = num('--tie-tolerance', flags.tieTolerance, 0);
+  // a name no family reports would leave every trial without a rung value: ASHA would silently stop nothing
+  if (flags.scheduler === 'asha' && !ASHA_REPORT_METRICS.includes(flags.ashaMetric)) {
+    throw usage(`--asha-metric must be a metric every family reports per iteration (${ASHA_REPORT_METRICS.join(', ')}); got ${JSON.stringify(flags.ashaMetric)}`, '--asha-metric');
+  }
   const scheduler: SchedulerOptions =
     flags.scheduler === 'asha'
       ? {
@@ -148,6 +155,8 @@ async function runAction(flags: RunFlags): Promise<void> {
   const validation = parseValidation(flags.validation);
   // every flag is checked before the matrix is read and the --out folder is made
   const trials = int('--trials', flags.trials, 1);
+  // shard k runs trials i % n == k: a shard beyond the trial count would run none and fail after writing its journal
+  if (shardCount > trials) throw usage(`--shard-count ${shardCount} is more than --trials ${trials}; every shard needs at least one trial`, '--shard-count');
   const seed = int('--seed', flags.seed, 0);
   const workers = flags.workers === undefined ? undefined : int('--workers', flags.workers, 1);
   const trialTimeoutMs = flags.trialTimeout === undefined ? undefined : Math.round(trialTimeoutSeconds('--trial-timeout', flags.trialTimeout) * 1000);
@@ -214,6 +223,15 @@ async function runAction(flags: RunFlags): Promise<void> {
 /** Registers `hpo` (default subcommand `run`) and `hpo merge`; returns the `hpo` command. */
 export function registerHpoCommands(program: Command): Command {
   const hpo = program.command('hpo').description('Step 4: hyperparameter search (random search or ASHA on a worker-thread pool)');
+  // `run` is the default subcommand, so a mistyped one (`hpo merg`, `hpo plan`) would reach it as an
+  // operand and fail as "required option '--data'" or "too many arguments for 'run'": name it instead
+  hpo.hook('preSubcommand', (self, sub) => {
+    const first = self.args[0];
+    if (sub.name() === 'run' && first !== undefined && first !== 'run' && !first.startsWith('-')) {
+      const names = self.commands.map((c) => c.name()).filter((n) => n !== 'help');
+      throw usage(`unknown command 'hpo ${first}'; expected one of: ${names.join(', ')} (plain \`hpo\` runs \`hpo run\`)`, 'hpo');
+    }
+  });
   hpo
     .command('run', { isDefault: true })
     .description('Run a study (or one shard of it) on the training feature matrix')
@@ -238,7 +256,7 @@ export function registerHpoCommands(program: Command): Command {
     .option('--asha-reduction-factor <rf>', 'ASHA reduction factor', '3')
     .option('--asha-brackets <n>', 'ASHA brackets', '1')
     .addOption(new Option('--asha-mode <mode>', 'deterministic (as if sequential) or async (Ray-like)').choices(['deterministic', 'async']).default('deterministic'))
-    .option('--asha-metric <name>', 'iteration-report metric ASHA compares at rungs', 'val_auc')
+    .option('--asha-metric <name>', `iteration-report metric ASHA compares at rungs (${ASHA_REPORT_METRICS.join(', ')})`, 'val_auc')
     .option('--worker-memory-mb <mb>', 'heap limit per worker thread')
     .addOption(new Option('--progress <mode>', 'progress output on stderr').choices(['auto', 'tty', 'json', 'none']).default('auto'))
     .action(runAction);

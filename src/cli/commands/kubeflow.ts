@@ -7,6 +7,7 @@
  * (`registerHpoK8sManifest` attaches to the `hpo` command defined elsewhere.)
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { TrainSpamError } from '../../core/errors.js';
 import { checkOutputFile, writeTextFile } from '../../io/output-file.js';
@@ -173,7 +174,12 @@ export function registerHpoK8sManifest(hpo: Command): void {
       trials: number; seed: number; scheduler: string; data: string; journalDir: string; storageClass?: string; storageSize: string; cpu: string; memory: string; backoffLimitPerIndex: number;
     }) => {
       if (o.scheduler !== 'random' && o.scheduler !== 'asha') throw usage(`--scheduler must be random or asha, got '${o.scheduler}'`);
+      // a pod beyond the trial count would run no trial and fail (and be retried) on the cluster
+      if (o.shards > o.trials) throw usage(`--shards ${o.shards} is more than --trials ${o.trials}; every shard needs at least one trial`, { parameter: '--shards' });
       const mergeOut = o.mergeOutput ?? o.output.replace(/(\.ya?ml)?$/, '-merge$1');
+      if (resolve(mergeOut) === resolve(o.output)) {
+        throw usage(`--merge-output ${JSON.stringify(mergeOut)} is the --output file; the merge Job needs a file of its own (it is applied after the shard Job completes)`, { parameter: '--merge-output' });
+      }
       await checkOutputFile(o.output, '--output', 'a YAML file');
       await checkOutputFile(mergeOut, '--merge-output', 'a YAML file');
       const [{ imageRef, parseQuantity }, { buildHpoManifests, manifestsToYaml }] = await Promise.all([compiler(), k8sJob()]);

@@ -51,6 +51,8 @@ export function parseJournal(text: string, file = '<journal>'): JournalRead {
         // (another file given as the journal) is an error, not text to truncate away on resume
         if (nl < 0 && raw.startsWith('{')) return { events, validBytes: Buffer.byteLength(text.slice(0, pos)), tornTail: true };
         if (nl < 0) throw new TrainSpamError('FORMAT_ERROR', `journal ${file}: line ${line} is neither a JSON event nor the start of one cut short by a crash; is this a train-spam trial journal?`, { file, line });
+        // nothing of ours before it: a whole first line that is not JSON is another file, not a corrupt journal
+        if (events.length === 0) throw new TrainSpamError('FORMAT_ERROR', `journal ${file}: line ${line} is not a JSON event (a journal starts with its study header); is this a train-spam trial journal?`, { file, line });
         throw new TrainSpamError('FORMAT_ERROR', `journal ${file}: line ${line} is not a JSON event; the journal is corrupt before its last line`, { file, line });
       }
       // whole JSON that is not an event of ours: not a torn write, so an error wherever it is

@@ -147,6 +147,37 @@ describe('train-spam hpo (real models, compiled worker)', () => {
     expect(() => readdirSync(j)).toThrow(/ENOENT/);
   });
 
+  it('refuses more shards than trials as a usage error before any journal is written, and names a mistyped subcommand', async () => {
+    const j = join(dir, 'jfew');
+    await expect(cli(['hpo', '--data', data, '--trials', '2', '--shard-count', '3', '--shard-index', '2', '--journal-dir', j, '--progress', 'none'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT', message: '--shard-count 3 is more than --trials 2; every shard needs at least one trial', details: { parameter: '--shard-count', usage: true },
+    });
+    expect(() => readdirSync(j)).toThrow(/ENOENT/);
+    // a rung metric that no family reports would make ASHA stop nothing, silently
+    await expect(cli(['hpo', '--data', data, '--trials', '2', '--scheduler', 'asha', '--asha-metric', 'val_f1', '--journal-dir', j, '--progress', 'none'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT', message: expect.stringContaining('--asha-metric must be a metric every family reports per iteration (val_auc, val_loss, train_loss); got "val_f1"'), details: { usage: true },
+    });
+    expect(() => readdirSync(j)).toThrow(/ENOENT/);
+    // `run` is the default subcommand: a mistyped one is not an operand of `run`
+    for (const word of ['merg', 'plan']) {
+      await expect(cli(['hpo', word, '--journal-dir', j])).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT', message: expect.stringContaining(`unknown command 'hpo ${word}'; expected one of: run, merge`), details: { usage: true },
+      });
+    }
+  });
+
+  it('a merge with --allow-incomplete counts the trials that never ended', async () => {
+    const j = join(dir, 'jcut');
+    await cli(['hpo', '--data', data, '--trials', '4', '--workers', '1', '--search-space', space, '--seed', '5', '--shard-count', '2', '--shard-index', '0', '--journal-dir', j, '--progress', 'none']);
+    const file = join(j, 'journal-shard-0-of-2.jsonl');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    // killed while its second trial ran: drop that trial's end and the study's end
+    const ends = lines.map((l, i) => (l.includes('"trial_end"') ? i : -1)).filter((i) => i >= 0);
+    writeFileSync(file, lines.slice(0, ends[1]).filter((l) => !l.includes('"study_end"')).join('\n') + '\n');
+    const out = await cli(['hpo', 'merge', '--journal-dir', j, '--allow-incomplete']);
+    expect(out).toMatch(/hpo: incomplete; 2 trials \(1 completed, 0 stopped, 0 failed, 1 unfinished\)/);
+  });
+
   it('keeps the duplicate groups saved beside the matrix (groups.json) whole in the validation cut, as the pipeline does, and a journal records them', async () => {
     const grouped = join(dir, 'grouped');
     const { X, y } = toyData(300, 9);

@@ -87,6 +87,27 @@ describe('train-spam hpo k8s-manifest', () => {
     });
     expect(existsSync(out)).toBe(false);
   });
+  it('refuses more shards than trials (a pod with no trial fails on the cluster) and one file for both manifests, writing nothing', async () => {
+    const out = join(tmp, 'few-trials.yaml');
+    await expect(run(['hpo', 'k8s-manifest', '--shards', '4', '--trials', '2', '--output', out])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT', message: '--shards 4 is more than --trials 2; every shard needs at least one trial', details: { parameter: '--shards', usage: true },
+    });
+    expect(existsSync(out)).toBe(false);
+    await expect(run(['hpo', 'k8s-manifest', '--shards', '2', '--output', out, '--merge-output', out])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT', details: { parameter: '--merge-output', usage: true },
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('train-spam compile-pipeline --mlflow-tracking-uri with credentials', () => {
+  it('is a usage error naming the flag, writing nothing', async () => {
+    const out = join(tmp, 'cred.yaml');
+    const e = await run(['compile-pipeline', '--output', out, '--mlflow-tracking-uri', 'http://alice:S3CRET@mlflow:5000']).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', details: { usage: true } });
+    expect((e as Error).message).toMatch(/^--mlflow-tracking-uri 'http:\/\/\*\*\*@mlflow:5000' carries credentials/);
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('train-spam kfp run', () => {

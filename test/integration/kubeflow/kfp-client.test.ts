@@ -160,9 +160,29 @@ describe('KfpClient against a loopback server', () => {
       expect(e).toBeInstanceOf(TrainSpamError);
       expect((e as TrainSpamError).code).toBe('REMOTE_ERROR');
       expect((e as TrainSpamError).message).toMatch(/HTTP 500: boom from server/);
+      expect((e as TrainSpamError).message).not.toMatch(/no Kubeflow Pipelines API/);
     } finally {
       state.fail = 0;
       await client.close();
+    }
+  });
+});
+
+describe('KfpClient when KFP_HOST answers but is not the KFP API', () => {
+  it('names the host and what to check when /healthz is not found (another service or port)', async () => {
+    const s = createServer((_req, res) => { res.writeHead(404); res.end(); });
+    const port = await listen(s);
+    const client = new KfpClient({ host: `http://127.0.0.1:${port}`, timeoutMs: 2000 });
+    try {
+      const e = (await client.uploadAndRun({ yaml: 'x', pipelineName: 'p', runName: 'r', parameters: {} }).catch((x: unknown) => x)) as TrainSpamError;
+      expect(e).toBeInstanceOf(TrainSpamError);
+      expect(e.code).toBe('REMOTE_ERROR');
+      expect(e.message).toContain(`no Kubeflow Pipelines API at http://127.0.0.1:${port}`);
+      expect(e.message).toMatch(/HTTP 404/);
+      expect(e.message).toMatch(/KFP_HOST/);
+    } finally {
+      await client.close();
+      await new Promise<void>((ok) => s.close(() => ok()));
     }
   });
 });

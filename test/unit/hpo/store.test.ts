@@ -153,6 +153,12 @@ describe('JSONL journal', () => {
     void a.close();
   });
 
+  it('a first line that is whole but not JSON (another file with a trailing newline: CSV, notes) asks whether the file is a journal, not about corruption', () => {
+    for (const text of ['hello\n', 'a,b\n1,2\n']) {
+      expect(() => parseJournal(text, 'x.jsonl')).toThrow(/x\.jsonl: line 1 is not a JSON event \(a journal starts with its study header\); is this a train-spam trial journal\?/);
+    }
+  });
+
   it('rejects corruption before the last line, naming the line', () => {
     const text = [JSON.stringify(events[0]), '{oops', JSON.stringify(events[1]), ''].join('\n');
     expect(() => parseJournal(text, 'x.jsonl')).toThrow(/x\.jsonl: line 2 is not a JSON event/);
