@@ -83,19 +83,27 @@ export function registerKubeflowCommands(program: Command): void {
   program
     .command('compile-pipeline')
     .description('Compile the pipeline to a Kubeflow Pipelines v2 YAML (PipelineSpec 2.1.0)')
-    .option('--output <file>', 'where to write the YAML', 'spam_detection_pipeline.yaml')
+    .option('--output <file>', 'where to write the YAML (- for stdout)', 'spam_detection_pipeline.yaml')
     .option('--image-tag <tag>', 'tag of the three images (also the image_tag default)', process.env.IMAGE_TAG || 'dev')
     .option('--registry <prefix>', 'registry/namespace prefix of the images, e.g. ghcr.io/acme', process.env.REGISTRY || '')
     .option('--mlflow-tracking-uri <uri>', 'MLflow URI baked into the step env and the parameter default')
     .action(async (o: { output: string; imageTag: string; registry: string; mlflowTrackingUri?: string }) => {
-      await checkOutputFile(o.output, '--output', 'a YAML file');
+      const toStdout = o.output === '-';
+      if (!toStdout) await checkOutputFile(o.output, '--output', 'a YAML file');
       const [{ compilePipeline, imageRef }, { emitPipelineYaml }, { validatePipelineYaml }] = await Promise.all([compiler(), yamlEmitter(), validator()]);
       const spec = compilePipeline(PIPELINE_DEFINITION, { imageTag: o.imageTag, registry: o.registry, mlflowTrackingUri: o.mlflowTrackingUri });
       const yaml = emitPipelineYaml(spec);
       const issues = validatePipelineYaml(yaml);
       if (issues.length) throw new TrainSpamError('INTERNAL', `compiled pipeline failed validation: ${issues[0].path}: ${issues[0].message}`, { issues });
+      const summary = `${Object.keys(spec.components).length} components, images ${imageRef('<name>', o)}`;
+      if (toStdout) {
+        // the YAML alone on stdout (for a pipe), the summary on stderr
+        process.stdout.write(yaml);
+        process.stderr.write(`compiled the pipeline to stdout (${summary})\n`);
+        return;
+      }
       await writeTextFile(o.output, yaml);
-      process.stdout.write(`wrote ${o.output} (${Object.keys(spec.components).length} components, images ${imageRef('<name>', o)})\n`);
+      process.stdout.write(`wrote ${o.output} (${summary})\n`);
     });
 
   const kfp = program.command('kfp').description('Kubeflow Pipelines: validate a compiled YAML, upload it and start a run');

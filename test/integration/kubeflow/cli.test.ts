@@ -41,6 +41,20 @@ describe('train-spam compile-pipeline', () => {
     expect(validatePipelineYaml(text)).toEqual([]);
     await run(['kfp', 'validate', out]);
   });
+  it('--output - writes the same YAML to stdout and no file named -', async () => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      const yaml = await run(['compile-pipeline', '--output', '-', '--image-tag', '0.1.0', '--registry', 'registry.example.com/ml', '--mlflow-tracking-uri', 'http://mlflow.mlflow.svc.cluster.local:5000']);
+      expect(yaml).toBe(readFileSync(resolve(here, '../../golden/kubeflow/spam_detection_pipeline.yaml'), 'utf8'));
+      expect(existsSync(join(tmp, '-'))).toBe(false);
+      expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(/^compiled the pipeline to stdout \(\d+ components/);
+    } finally {
+      process.chdir(cwd);
+      err.mockRestore();
+    }
+  });
   it('kfp validate fails on a broken file', async () => {
     const out = join(tmp, 'p2.yaml');
     await run(['compile-pipeline', '--output', out, '--image-tag', 'x']);
