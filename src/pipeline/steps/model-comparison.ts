@@ -97,11 +97,13 @@ export async function modelComparison(ctx: RunContext, input: ComparisonInputs, 
   // scores with NaN have no metrics (the gates reject them): the comparison fails on the candidate's NaN F1
   const candidate = keep && countNonFinite(input.candidateScores) === 0 ? metricsOn(input.testLabels, input.candidateScores, keep) : input.candidate;
   const result = compareWithStaging({ candidate, staging: st }, thresholds);
-  const detail =
+  // the first model's reason already says there is nothing in Staging: said once
+  ctx.logger.log(
+    'info',
     result.status === 'first_model'
-      ? 'no model in Staging: first model'
-      : `against Staging v${result.staging?.version}: ΔF1 ${fmt(result.deltas.f1)}, ΔAUC ${fmt(result.deltas.auc)}`;
-  ctx.logger.log('info', `comparison: ${result.status} (${detail})${result.reasons.length ? ': ' + result.reasons.join('; ') : ''}`);
+      ? `comparison: first_model: ${result.reasons.join('; ')}`
+      : `comparison: ${result.status} (against Staging v${result.staging?.version}: ΔF1 ${fmt(result.deltas.f1)}, ΔAUC ${fmt(result.deltas.auc)})${result.reasons.length ? ': ' + result.reasons.join('; ') : ''}`,
+  );
   await logStepMetrics(ctx, 'comparison', {
     passed: result.passed ? 1 : 0,
     ...(result.deltas.f1 !== null ? { delta_f1: result.deltas.f1 } : {}),

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger, type Logger } from '../../../src/core/ports.js';
+import { makeLogger, silentLogger, type Logger } from '../../../src/core/ports.js';
 import { silentProgress } from '../../../src/hpo/progress.js';
 import { resolvePipelineParams, type PipelineParams } from '../../../src/pipeline/params.js';
 import { runPipeline, type PipelineRunResult } from '../../../src/pipeline/runner.js';
@@ -72,8 +72,11 @@ describe('pipeline end to end (local store)', () => {
   let first: PipelineRunResult;
 
   it('a first run executes all 8 steps, promotes version 1 and writes the report', async () => {
-    first = await run();
+    const lines: string[] = [];
+    first = await run({}, makeLogger((line) => lines.push(line)));
     expect(first.record.error).toBeUndefined();
+    // the first model's comparison line says there is no Staging model once
+    expect(lines.filter((l) => l.startsWith('comparison:'))).toEqual(['comparison: first_model: no model in Staging: this is the first model']);
     expect(first.record.timings.map((t) => t.step)).toEqual([
       'data-preparation', 'feature-retrieval', 'baseline-training', 'hpo-tuning',
       'model-evaluation', 'model-validation', 'model-comparison', 'model-promotion',
