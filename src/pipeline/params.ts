@@ -3,7 +3,7 @@
  * flags, validated once at the boundary.
  */
 import { invalidArgument } from '../core/errors.js';
-import { isFilterQuotable, validateModelName } from '../tracking/validation.js';
+import { isFilterQuotable, validateExperimentName, validateModelName } from '../tracking/validation.js';
 import { PIPELINE_PARAMS, type ParamValue } from './definition.js';
 
 export interface PipelineParams {
@@ -116,6 +116,12 @@ export function resolvePipelineParams(overrides: Partial<Record<string, unknown>
     validateModelName(String(params.model_name));
   } catch (e) {
     throw invalidArgument(`parameter 'model_name' = ${JSON.stringify(params.model_name)} is not a valid registered model name: ${(e as Error).message}`, { usage: true, parameter: 'model_name' });
+  }
+  // checked here, not when the tracking run is created: a usage error naming the flag (or env var), exit 64
+  try {
+    validateExperimentName(String(params.mlflow_experiment_name));
+  } catch (e) {
+    throw invalidArgument(`parameter 'mlflow_experiment_name' = ${JSON.stringify(params.mlflow_experiment_name)} is not a valid experiment name: ${(e as Error).message}`, { usage: true, parameter: 'mlflow_experiment_name' });
   }
   const given = (k: string) => !options.partial || overrides[k] !== undefined;
   if (given('hpo_shards') && given('num_hpo_trials') && (params.hpo_shards as number) > (params.num_hpo_trials as number)) {

@@ -73,14 +73,30 @@ function describeRef(ref: ModelRef): string {
   }
 }
 
+/**
+ * An error of downloading or loading a referenced model, said with the reference and the store: the
+ * store's own message names neither (`artifact 'x' not found`), and a load error names the temporary
+ * download folder, which is removed at exit; that folder is shown as the reference instead.
+ */
+function namingRef(e: unknown, ref: string, store: string, dir: string | undefined, dirAs: string): unknown {
+  if (!isTrainSpamError(e)) return e;
+  const message = dir ? e.message.split(dir).join(dirAs) : e.message;
+  return new TrainSpamError(e.code, message.includes(ref) ? `${message} (in ${store})` : `${ref} in ${store}: ${message}`, { ...e.details, model: ref });
+}
+
 /** Loads the scorer a reference names; registry and run references download into `scratch`. */
 async function openModel(ref: ModelRef, trackingUri: string | undefined, logger: Logger, scratch: () => string): Promise<{ scorer: SpamScorer; label: string }> {
   if (ref.kind === 'folder') return { scorer: await loadScorer(ref.path), label: ref.path };
   const { handle, tracking } = cliTracking(trackingUri, logger);
   try {
     if (ref.kind === 'run') {
-      const dir = await tracking.store.downloadArtifacts(asRunId(ref.runId), ref.path, scratch());
-      return { scorer: await loadScorer(dir), label: describeRef(ref) };
+      let dir: string | undefined;
+      try {
+        dir = await tracking.store.downloadArtifacts(asRunId(ref.runId), ref.path, scratch());
+        return { scorer: await loadScorer(dir), label: describeRef(ref) };
+      } catch (e) {
+        throw namingRef(e, describeRef(ref), tracking.description, dir, describeRef(ref));
+      }
     }
     const registry = tracking.registry;
     const notFound = (why: string) =>
@@ -98,8 +114,14 @@ async function openModel(ref: ModelRef, trackingUri: string | undefined, logger:
       throw e;
     }
     if (!version) throw notFound(ref.kind === 'alias' ? `no version has the alias '${ref.alias}'` : ref.kind === 'stage' ? `no version is in ${ref.stage}` : 'none');
-    const dir = await fetchVersionArtifact(tracking.store, version, scratch());
-    return { scorer: await loadScorer(dir), label: `${version.name} v${version.version}` };
+    const label = `${version.name} v${version.version}`;
+    let dir: string | undefined;
+    try {
+      dir = await fetchVersionArtifact(tracking.store, version, scratch());
+      return { scorer: await loadScorer(dir), label };
+    } catch (e) {
+      throw namingRef(e, `${describeRef(ref)} (${label})`, tracking.description, dir, version.source);
+    }
   } finally {
     await handle.close();
   }
@@ -110,7 +132,8 @@ async function inputFiles(path: string): Promise<string[]> {
   const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
     throw new TrainSpamError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR', `${path}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`, { file: path });
   });
-  if (st.isFile()) return [path];
+  // a pipe or a device is one e-mail too (`train-spam score <(curl …)` names /dev/fd/63, a pipe)
+  if (st.isFile() || st.isFIFO() || st.isCharacterDevice()) return [path];
   if (!st.isDirectory()) throw new TrainSpamError('INVALID_ARGUMENT', `${path}: not a file or a folder`, { file: path, usage: true });
   const out: string[] = [];
   const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

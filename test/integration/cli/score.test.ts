@@ -3,7 +3,7 @@
  * the model scores the same e-mails to the in-process scorer's values, a file that is no e-mail is
  * an error line (the others still scored, exit 1), and unknown models or bad flags fail clearly.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -129,6 +129,32 @@ describe('train-spam score', () => {
     expect(folder.code).toBe(1);
     expect(folder.lines).toEqual([]);
     expect(folder.stderr).toContain(join(root, 'no-such-model'));
+  });
+
+  it('a run artifact that is missing or no model is an error naming the reference and the store, not the temporary download folder', async () => {
+    const run = /^runs:\/([^/]+)\//.exec(source)![1];
+    const missing = await cli('score', mails, '--model', `runs:/${run}/no-such-artifact`, '--tracking-uri', store);
+    expect(missing.code).toBe(1);
+    expect(missing.lines).toEqual([]);
+    expect(missing.stderr).toContain(`[NOT_FOUND]: runs:/${run}/no-such-artifact in `);
+    expect(missing.stderr).toContain(store);
+    const notModel = await cli('score', mails, '--model', `runs:/${run}/plots`, '--tracking-uri', store);
+    expect(notModel.code).toBe(1);
+    expect(notModel.stderr).toContain(`runs:/${run}/plots/artifact.json: cannot be read`);
+    expect(notModel.stderr).not.toMatch(/train-spam-score-\w+\/plots/); // the download folder, gone by then
+  });
+
+  it('a pipe (process substitution) is one e-mail, a device is read as one too', async () => {
+    const fifo = join(root, 'pipe.eml');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const writer = spawn('sh', ['-c', 'cat "$0" > "$1"', expected[0].file, fifo]);
+    const r = await cli('score', fifo, '--model', modelDir);
+    writer.kill();
+    expect(r.code).toBe(0);
+    expect(r.lines).toEqual([{ file: fifo, p_spam: expected[0].p_spam, spam: expected[0].p_spam >= 0.5 }]);
+    const dev = await cli('score', '/dev/null', '--model', modelDir);
+    expect(dev.code).toBe(1);
+    expect(dev.lines).toEqual([{ file: '/dev/null', error: { code: 'INVALID_DATA', message: expect.stringContaining('the message is empty') } }]);
   });
 
   it('bad flags and inputs are usage errors or name the path', async () => {

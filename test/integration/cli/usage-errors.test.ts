@@ -67,6 +67,24 @@ describe('usage errors name their flag and leave nothing behind', () => {
     expect(existsSync(join(dir, 'mlruns-env'))).toBe(false);
   });
 
+  it('run --mlflow-experiment-name \'\' (or a blank MLFLOW_EXPERIMENT_NAME) is a usage error naming it, before a tracking run is made', async () => {
+    const store = join(dir, 'mlruns-exp');
+    const r = await cli('run', '--tracking-uri', store, '--out-dir', join(dir, 'runs-exp'), '--mlflow-experiment-name', '');
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(`--mlflow-experiment-name: parameter 'mlflow_experiment_name' = "" is not a valid experiment name`);
+    const before = process.env.MLFLOW_EXPERIMENT_NAME;
+    process.env.MLFLOW_EXPERIMENT_NAME = '  ';
+    try {
+      const e = await cli('run', '--tracking-uri', store, '--out-dir', join(dir, 'runs-exp'));
+      expect(e.code).toBe(64);
+      expect(e.stderr).toContain('MLFLOW_EXPERIMENT_NAME: parameter');
+    } finally {
+      if (before === undefined) delete process.env.MLFLOW_EXPERIMENT_NAME;
+      else process.env.MLFLOW_EXPERIMENT_NAME = before;
+    }
+    expect(existsSync(store)).toBe(false);
+  });
+
   it('run --hpo-shards 2 (a Kubeflow parameter) says that the in-process run runs every trial itself', async () => {
     const r = await cli('run', '--no-tracking', '--hpo-shards', '2', '--num-hpo-trials', '2', '--entity-data-path', join(dir, 'missing.parquet'), '--out-dir', join(dir, 'runs'));
     expect(r.stderr).toContain('hpo_shards = 2 applies to the Kubeflow pipeline (one pod per shard); this in-process run runs all 2 trials on its');

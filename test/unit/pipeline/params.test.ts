@@ -23,6 +23,15 @@ describe('pipeline parameters', () => {
     expect(() => resolvePipelineParams({ model_name: `it's "x"` })).toThrow(/parameter 'model_name' = "it's \\"x\\"" holds both quote characters/);
   });
 
+  it('refuses an empty or blank experiment name as a usage error, before a tracking run is made', () => {
+    for (const name of ['', '   ']) {
+      expect(() => resolvePipelineParams({ mlflow_experiment_name: name })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(`parameter 'mlflow_experiment_name' = ${JSON.stringify(name)} is not a valid experiment name`), details: expect.objectContaining({ parameter: 'mlflow_experiment_name', usage: true }) }),
+      );
+    }
+    expect(resolvePipelineParams({ mlflow_experiment_name: 'spam 2' }).mlflow_experiment_name).toBe('spam 2');
+  });
+
   it('refuses more HPO shards than trials, naming both', () => {
     expect(resolvePipelineParams({ num_hpo_trials: 4, hpo_shards: 4 }).hpo_shards).toBe(4);
     expect(() => resolvePipelineParams({ num_hpo_trials: '3', hpo_shards: '4' })).toThrow(
