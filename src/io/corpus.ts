@@ -110,17 +110,18 @@ export interface PrepareSummary {
 }
 
 /** Checks that `file` is a processed table written by this version with the expected row count. */
-export async function isValidProcessedFile(file: string): Promise<{ ok: boolean; rows: number; reason?: string }> {
+export async function isValidProcessedFile(file: string): Promise<{ ok: boolean; rows: number; reason?: string; ours?: boolean }> {
   try {
     const src = await openParquet(file);
     const tag = src.metadata.key_value_metadata?.find((kv) => kv.key === 'train-spam.format')?.value;
-    if (tag !== PROCESSED_FORMAT) return { ok: false, rows: src.numRows, reason: `format tag ${tag ?? 'missing'}` };
+    // `ours`: a processed table of some format version (stale, so rebuilt); anything else is not ours to replace
+    if (tag !== PROCESSED_FORMAT) return { ok: false, rows: src.numRows, reason: `format tag ${tag ?? 'missing'}`, ours: tag !== undefined && tag.startsWith('train-spam/emails@') };
     const expected = Number(src.metadata.key_value_metadata?.find((kv) => kv.key === 'train-spam.rows')?.value ?? NaN);
-    if (src.numRows !== expected) return { ok: false, rows: src.numRows, reason: `rows ${src.numRows} ≠ ${expected}` };
+    if (src.numRows !== expected) return { ok: false, rows: src.numRows, reason: `rows ${src.numRows} ≠ ${expected}`, ours: true };
     for (const [name] of EMAIL_COLUMNS) {
-      if (!src.columns.some((c) => c.name === name)) return { ok: false, rows: src.numRows, reason: `column ${name} missing` };
+      if (!src.columns.some((c) => c.name === name)) return { ok: false, rows: src.numRows, reason: `column ${name} missing`, ours: true };
     }
-    return { ok: true, rows: src.numRows };
+    return { ok: true, rows: src.numRows, ours: true };
   } catch (e) {
     return { ok: false, rows: 0, reason: (e as Error).message };
   }
@@ -132,7 +133,13 @@ export async function prepareCorpus(options: PrepareOptions = {}): Promise<Prepa
   const out = options.out ?? DEFAULT_PROCESSED_PATH;
   await checkOutputFile(out, options.outName);
   if (!options.force) {
-    const v = await isValidProcessedFile(out);
+    const exists = await fsp.stat(out).then(() => true, () => false);
+    const v = exists ? await isValidProcessedFile(out) : { ok: false, rows: 0 };
+    // A file that is not one of our processed tables (a CSV, someone's parquet) is not replaced
+    // without --force; a stale train-spam table (its row count or columns off) is rebuilt.
+    if (exists && !v.ok && v.ours !== true) {
+      throw new TrainSpamError('ALREADY_EXISTS', `${out} exists and is not a train-spam processed table (${v.reason}); pass --force to replace it`, { file: out });
+    }
     if (v.ok) {
       const src = await openParquet(out);
       const labels = (await readColumns(src, ['label', 'event_timestamp', 'source_group'])) as Record<string, unknown[]>;

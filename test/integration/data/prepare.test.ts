@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listCorpus, prepareCorpus, type PrepareSummary } from '../../../src/io/corpus.js';
+import { EMAIL_COLUMN_SPECS, listCorpus, prepareCorpus, type PrepareSummary } from '../../../src/io/corpus.js';
+import { openParquet, ParquetFileWriter, readColumns } from '../../../src/io/parquet.js';
 import { loadEmailTable, type EmailTable } from '../../../src/io/email-table.js';
 import { groupDuplicates, normaliseBody } from '../../../src/data/dedup.js';
 import { splitEmails } from '../../../src/data/split.js';
@@ -74,15 +75,35 @@ describe('data prepare on the SpamAssassin corpus', () => {
     };
     await expect(prepareCorpus({ out: failOut, limit: 50, rowGroupSize: 10, beforeRowGroup: fail })).rejects.toThrow(/simulated/);
     expect(readdirSync(path.dirname(failOut))).toEqual([]);
-    // an existing (invalid) file is neither truncated nor replaced by a failed rebuild
+    // a file that is not a train-spam table is not replaced without --force
     writeFileSync(failOut, 'previous content');
-    await expect(prepareCorpus({ out: failOut, limit: 50, rowGroupSize: 10, beforeRowGroup: fail })).rejects.toThrow(/simulated/);
+    await expect(prepareCorpus({ out: failOut, limit: 50, rowGroupSize: 10 })).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+      message: expect.stringMatching(/exists and is not a train-spam processed table \(.*\); pass --force to replace it$/),
+    });
+    expect(statSync(failOut).size).toBe('previous content'.length);
+    // an existing file is neither truncated nor replaced by a failed (forced) rebuild
+    await expect(prepareCorpus({ out: failOut, limit: 50, rowGroupSize: 10, force: true, beforeRowGroup: fail })).rejects.toThrow(/simulated/);
     expect(readdirSync(path.dirname(failOut))).toEqual(['emails.parquet']);
     expect(statSync(failOut).size).toBe('previous content'.length);
     // and a successful forced run replaces it
     const ok = await prepareCorpus({ out: failOut, limit: 50, rowGroupSize: 10, force: true });
     expect(ok).toMatchObject({ skipped: false, rows: 50 });
     expect(existsSync(failOut)).toBe(true);
+  });
+
+  it('rebuilds a stale train-spam table without --force (row count off its footer)', async () => {
+    const staleOut = path.join(dir, 'stale', 'emails.parquet');
+    await prepareCorpus({ out: staleOut, limit: 20, rowGroupSize: 10 });
+    const src = await openParquet(staleOut);
+    // the same rows under a footer that promises more: what a table of another corpus version looks like
+    const cols = (await readColumns(src, EMAIL_COLUMN_SPECS.map((c) => c.name))) as Record<string, unknown[]>;
+    rmSync(staleOut);
+    const w = await ParquetFileWriter.create(staleOut, EMAIL_COLUMN_SPECS, { metadata: { 'train-spam.format': 'train-spam/emails@1', 'train-spam.rows': '21' } });
+    await w.writeRowGroup(cols);
+    await w.close();
+    const again = await prepareCorpus({ out: staleOut, limit: 20, rowGroupSize: 10 });
+    expect(again).toMatchObject({ skipped: false, rows: 20 });
   });
 
   it('lists the corpus with stable ids', async () => {
