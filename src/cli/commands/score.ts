@@ -17,6 +17,7 @@ import { isDecimalText } from '../../pipeline/params.js';
 import { fetchVersionArtifact, STAGING_ALIAS } from '../../pipeline/steps/model-comparison.js';
 import { loadScorer, type SpamScorer } from '../../serving/scorer.js';
 import { MODEL_STAGES, type ModelStage, type ModelVersion } from '../../tracking/contract.js';
+import { normalizeArtifactPath, validateAlias, validateId, validateModelName } from '../../tracking/validation.js';
 import { cliTracking, localPaths } from '../wiring.js';
 
 export const DEFAULT_MODEL_REF = `models:/spam-detector@${STAGING_ALIAS}`;
@@ -33,6 +34,15 @@ function usage(message: string): TrainSpamError {
   return new TrainSpamError('INVALID_ARGUMENT', message, { parameter: '--model', usage: true });
 }
 
+/** A reference part the store would refuse (a run id like '..', a bad alias) is a usage error of --model. */
+function checked(text: string, check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    throw usage(`--model '${text}': ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 /** Parses a `--model` value; anything without a `runs:/` or `models:/` scheme is a folder. */
 export function parseModelRef(text: string): ModelRef {
   const t = text.trim();
@@ -40,13 +50,24 @@ export function parseModelRef(text: string): ModelRef {
   if (t.startsWith('runs:/')) {
     const m = /^runs:\/([^/]+)\/(.+)$/.exec(t);
     if (!m) throw usage(`--model '${text}': expected runs:/<run_id>/<artifact path>`);
+    checked(text, () => {
+      validateId('run', m[1]);
+      normalizeArtifactPath(m[2], false);
+    });
     return { kind: 'run', runId: m[1], path: m[2] };
   }
   if (t.startsWith('models:/')) {
     const at = /^models:\/([^/@]+)@([^/@]+)$/.exec(t);
-    if (at) return { kind: 'alias', name: at[1], alias: at[2] };
+    if (at) {
+      checked(text, () => {
+        validateModelName(at[1]);
+        validateAlias(at[2]);
+      });
+      return { kind: 'alias', name: at[1], alias: at[2] };
+    }
     const m = /^models:\/([^/@]+)\/([^/@]+)$/.exec(t);
     if (!m) throw usage(`--model '${text}': expected models:/<name>@<alias>, models:/<name>/<version> or models:/<name>/<stage>`);
+    checked(text, () => validateModelName(m[1]));
     if (/^[1-9]\d*$/.test(m[2])) return { kind: 'version', name: m[1], version: m[2] };
     const stage = MODEL_STAGES.find((s) => s.toLowerCase() === m[2].toLowerCase());
     if (!stage || stage === 'None' || stage === 'Archived') {
@@ -209,6 +230,8 @@ export function registerScoreCommand(program: Command): void {
       }
       const files: string[] = [];
       if (!stdin) for (const i of inputs) for (const f of await inputFiles(i)) files.push(f);
+      // an empty folder is most likely the wrong one: say so rather than exit 0 having scored nothing
+      if (!stdin && files.length === 0) throw new TrainSpamError('NOT_FOUND', `no e-mail file in ${inputs.join(', ')}`, { inputs });
       const logger = makeLogger((line) => process.stderr.write(line + '\n'), 'warn');
       let scratchDir: string | null = null;
       const scratch = () => (scratchDir ??= mkdtempSync(join(tmpdir(), 'train-spam-score-')));

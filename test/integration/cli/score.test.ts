@@ -166,6 +166,10 @@ describe('train-spam score', () => {
     const mixed = await cli('score', mails, '-', '--model', modelDir);
     expect(mixed.code).toBe(64);
     expect(mixed.stderr).toContain("'-' (stdin) cannot be mixed with files");
+    mkdirSync(join(root, 'empty-folder'), { recursive: true });
+    const none = await cli('score', join(root, 'empty-folder'), '--model', modelDir);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`[NOT_FOUND]: no e-mail file in ${join(root, 'empty-folder')}`);
     const missing = await cli('score', join(root, 'nope.eml'), '--model', modelDir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`[NOT_FOUND]: ${join(root, 'nope.eml')}: no such file or folder`);

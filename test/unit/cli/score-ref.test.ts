@@ -24,6 +24,10 @@ describe('score --model references', () => {
     ['models:/spam-detector/Archived', /'Archived' is neither a version number nor a stage/],
     ['models:/spam-detector/latest', /'latest' is neither/],
     ['s3://bucket/model', /the scheme is not one of runs:\/, models:\//],
+    ['runs:/../model', /--model 'runs:\/..\/model': run id '..' is not a valid id/],
+    ['runs:/abc/../x', /--model 'runs:\/abc\/..\/x': .*artifact path/],
+    ['models:/../3', /registered model name '..' must not/],
+    ['models:/spam-detector@latest', /alias 'latest' is reserved/],
   ])('refuses %j as a usage error', (text, message) => {
     let caught: unknown;
     try {
