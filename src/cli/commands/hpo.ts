@@ -10,7 +10,7 @@ import { localPaths, MAX_TRIAL_TIMEOUT_S } from '../wiring.js';
 import { isDecimalText } from '../../pipeline/params.js';
 import { bestTrialOf } from '../../pipeline/steps/hpo-tuning.js';
 import {
-  DEFAULT_TIE_TOLERANCE, jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, resolveAshaOptions, runStudy, ttyProgress, writeStudyArtifacts,
+  DEFAULT_ASHA_METRIC, DEFAULT_TIE_TOLERANCE, jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, resolveAshaOptions, runStudy, ttyProgress, writeStudyArtifacts,
   type MetricName, type SchedulerOptions, type StudyResult, type ValidationOptions, METRIC_NAMES,
 } from '../../hpo/index.js';
 
@@ -256,7 +256,7 @@ export function registerHpoCommands(program: Command): Command {
     .option('--asha-reduction-factor <rf>', 'ASHA reduction factor', '3')
     .option('--asha-brackets <n>', 'ASHA brackets', '1')
     .addOption(new Option('--asha-mode <mode>', 'deterministic (as if sequential) or async (Ray-like)').choices(['deterministic', 'async']).default('deterministic'))
-    .option('--asha-metric <name>', `iteration-report metric ASHA compares at rungs (${ASHA_REPORT_METRICS.join(', ')})`, 'val_auc')
+    .option('--asha-metric <name>', `iteration-report metric ASHA compares at rungs (${ASHA_REPORT_METRICS.join(', ')})`, DEFAULT_ASHA_METRIC)
     .option('--worker-memory-mb <mb>', 'heap limit per worker thread')
     .addOption(new Option('--progress <mode>', 'progress output on stderr').choices(['auto', 'tty', 'json', 'none']).default('auto'))
     .action(runAction);
