@@ -3,6 +3,7 @@
  * to parquet, one row group at a time (memory holds one row group, not the file), atomically.
  */
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { fitSynthModel, generateEmails, type SynthModel } from '../data/synth.js';
 import { DEFAULT_PROCESSED_PATH, EMAIL_COLUMN_SPECS, prepareCorpus, toColumns } from './corpus.js';
@@ -35,9 +36,16 @@ export interface SynthSummary {
   elapsedMs: number;
 }
 
-/** Learns the generator from a processed table (building it from the corpus if needed). */
+/**
+ * Learns the generator from a processed table. The default table is built from the corpus when it
+ * is missing (as `run` does); another missing path is an error, not a 9 MB table written where a
+ * mistyped --from pointed.
+ */
 export async function loadSynthModel(from = DEFAULT_PROCESSED_PATH, signal?: AbortSignal): Promise<SynthModel> {
   const exists = await fsp.stat(from).then(() => true, () => false);
+  if (!exists && path.resolve(from) !== path.resolve(DEFAULT_PROCESSED_PATH)) {
+    throw new TrainSpamError('NOT_FOUND', `--from ${JSON.stringify(from)}: no such file; expected a processed table (make one with \`train-spam data prepare --out ${from}\`, or leave --from out to use ${DEFAULT_PROCESSED_PATH})`, { file: from });
+  }
   if (!exists) await prepareCorpus({ out: from, signal, outName: '--from' });
   const { records } = await loadEmailTable(from);
   return fitSynthModel(records);

@@ -35,7 +35,7 @@ export function registerDataCommands(program: Command): void {
     .requiredOption('--rows <n>', 'number of e-mails')
     .requiredOption('--out <file>', 'output parquet file')
     .option('--seed <s>', 'master seed', '42')
-    .option('--from <file>', 'processed table to learn from (built when missing)', DEFAULT_PROCESSED_PATH)
+    .option('--from <file>', 'processed table to learn from (the default one is built when missing)', DEFAULT_PROCESSED_PATH)
     .option('--row-group-size <n>', 'rows per row group', '10000')
     .option('--spam-ratio <r>', 'fraction of spam (default: the corpus ratio)')
     .action(async (opts: { rows: string; out: string; seed: string; from: string; rowGroupSize: string; spamRatio?: string }) => {

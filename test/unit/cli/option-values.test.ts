@@ -113,6 +113,15 @@ describe('data synth', () => {
     expect(ok.stderr).toContain('not a parquet file');
   });
 
+  it('a missing --from other than the default is NOT_FOUND, not a corpus table built at the mistyped path', async () => {
+    const typo = join(dir, 'typo', 'all_emais.parquet');
+    const r = await cli('data', 'synth', '--rows', '5', '--out', join(dir, 'typo-out.parquet'), '--from', typo);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`[NOT_FOUND]: --from ${JSON.stringify(typo)}: no such file; expected a processed table`);
+    expect(existsSync(typo)).toBe(false);
+    expect(existsSync(join(dir, 'typo-out.parquet'))).toBe(false);
+  });
+
   it('refuses a URI for --out or --from (it would be written to a local folder named "s3:")', async () => {
     const o = await cli('data', 'synth', '--rows', '5', '--out', 's3://bucket/x.parquet', '--from', garbage);
     expect(o.code).toBe(64);
