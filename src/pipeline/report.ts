@@ -53,7 +53,10 @@ export function decisionOf(r: RunRecord): ReportDecision {
     return { outcome: 'promoted', headline: `Promoted ${name} v${p.version} to Staging`, reasons: [p.reason], modelName: name, modelVersion: p.version };
   }
   if (r.gates && !r.gates.passed) {
-    return { outcome: 'rejected', headline: 'Rejected: validation gates failed; nothing registered', reasons: r.gates.gates.filter((g) => !g.passed).map((g) => g.message), modelName: name };
+    // a comparison that failed too is said as well: fixing the gates alone would not get the model promoted
+    const cmp = r.comparison && !r.comparison.passed ? r.comparison.reasons.map((x) => `comparison: ${x}`) : [];
+    const headline = `Rejected: validation gates failed${cmp.length ? ' and the comparison with Staging failed' : ''}; nothing registered`;
+    return { outcome: 'rejected', headline, reasons: [...r.gates.gates.filter((g) => !g.passed).map((g) => g.message), ...cmp], modelName: name };
   }
   if (r.comparison && !r.comparison.passed) {
     const st = r.comparison.staging;

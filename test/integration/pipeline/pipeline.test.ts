@@ -167,6 +167,14 @@ describe('pipeline end to end (local store)', () => {
     expect(r.record.promotion?.status).toBe('skipped');
     expect(r.record.gates?.gates.find((g) => g.name === 'f1')?.passed).toBe(false);
     expect((await handle.registry.searchModelVersions("name='spam-detector'")).length).toBe(before);
+    const d = decisionOf(r.record);
+    expect(d.headline).toBe('Rejected: validation gates failed; nothing registered');
+    expect(d.reasons.length).toBeGreaterThan(0);
+    expect(d.reasons.some((x) => x.startsWith('comparison: '))).toBe(false);
+    // with the comparison failed as well, the decision says both
+    const both = decisionOf({ ...r.record, comparison: { ...r.record.comparison!, passed: false, reasons: ['F1 dropped by 0.2 (allowed 0.05)'] } });
+    expect(both.headline).toBe('Rejected: validation gates failed and the comparison with Staging failed; nothing registered');
+    expect(both.reasons).toEqual([...d.reasons, 'comparison: F1 dropped by 0.2 (allowed 0.05)']);
   }, 120_000);
 
   it('a corrupt Staging artifact fails the comparison clearly instead of crashing', async () => {
