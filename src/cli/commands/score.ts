@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { isTrainSpamError, toErrorData, TrainSpamError } from '../../core/errors.js';
 import { makeLogger, type Logger } from '../../core/ports.js';
 import { asRunId } from '../../core/ids.js';
+import { PIPELINE_PARAMS } from '../../pipeline/definition.js';
 import { isDecimalText } from '../../pipeline/params.js';
 import { fetchVersionArtifact, STAGING_ALIAS } from '../../pipeline/steps/model-comparison.js';
 import { loadScorer, type SpamScorer } from '../../serving/scorer.js';
@@ -20,7 +21,8 @@ import { MODEL_STAGES, type ModelStage, type ModelVersion } from '../../tracking
 import { normalizeArtifactPath, validateAlias, validateId, validateModelName } from '../../tracking/validation.js';
 import { cliTracking, localPaths } from '../wiring.js';
 
-export const DEFAULT_MODEL_REF = `models:/spam-detector@${STAGING_ALIAS}`;
+/** The model the pipeline promotes by default: its `model_name` default behind the Staging alias. */
+export const DEFAULT_MODEL_REF = `models:/${String(PIPELINE_PARAMS.find((p) => p.name === 'model_name')!.default)}@${STAGING_ALIAS}`;
 
 /** What `--model` names. */
 export type ModelRef =

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseModelRef, scoreInputs, type ScoreLine } from '../../../src/cli/commands/score.js';
+import { DEFAULT_MODEL_REF, parseModelRef, scoreInputs, type ScoreLine } from '../../../src/cli/commands/score.js';
 import { TrainSpamError } from '../../../src/core/errors.js';
 import type { SpamScorer } from '../../../src/serving/scorer.js';
 
 describe('score --model references', () => {
+  it('defaults to the pipeline\'s registered model behind the staging alias', () => {
+    expect(DEFAULT_MODEL_REF).toBe('models:/spam-detector@staging');
+  });
+
   it('reads folders, run artifacts, aliases, versions and stages', () => {
     expect(parseModelRef('out/model')).toEqual({ kind: 'folder', path: 'out/model' });
     expect(parseModelRef('/abs/model ')).toEqual({ kind: 'folder', path: '/abs/model' });
