@@ -110,12 +110,12 @@ export interface PrepareSummary {
 }
 
 /** Checks that `file` is a processed table written by this version with the expected row count. */
-export async function isValidProcessedFile(file: string): Promise<{ ok: boolean; rows: number; reason?: string; ours?: boolean }> {
+export async function isValidProcessedFile(file: string): Promise<{ ok: boolean; rows: number; reason?: string; ours: boolean }> {
   try {
     const src = await openParquet(file);
     const tag = src.metadata.key_value_metadata?.find((kv) => kv.key === 'train-spam.format')?.value;
     // `ours`: a processed table of some format version (stale, so rebuilt); anything else is not ours to replace
-    if (tag !== PROCESSED_FORMAT) return { ok: false, rows: src.numRows, reason: `format tag ${tag ?? 'missing'}`, ours: tag !== undefined && tag.startsWith('train-spam/emails@') };
+    if (tag !== PROCESSED_FORMAT) return { ok: false, rows: src.numRows, reason: `format tag ${tag ?? 'missing'}`, ours: tag !== undefined && tag.startsWith(PROCESSED_FORMAT.slice(0, PROCESSED_FORMAT.indexOf('@') + 1)) };
     const expected = Number(src.metadata.key_value_metadata?.find((kv) => kv.key === 'train-spam.rows')?.value ?? NaN);
     if (src.numRows !== expected) return { ok: false, rows: src.numRows, reason: `rows ${src.numRows} ≠ ${expected}`, ours: true };
     for (const [name] of EMAIL_COLUMNS) {
@@ -123,7 +123,7 @@ export async function isValidProcessedFile(file: string): Promise<{ ok: boolean;
     }
     return { ok: true, rows: src.numRows, ours: true };
   } catch (e) {
-    return { ok: false, rows: 0, reason: (e as Error).message };
+    return { ok: false, rows: 0, reason: (e as Error).message, ours: false };
   }
 }
 
@@ -134,10 +134,10 @@ export async function prepareCorpus(options: PrepareOptions = {}): Promise<Prepa
   await checkOutputFile(out, options.outName);
   if (!options.force) {
     const exists = await fsp.stat(out).then(() => true, () => false);
-    const v = exists ? await isValidProcessedFile(out) : { ok: false, rows: 0 };
+    const v = exists ? await isValidProcessedFile(out) : { ok: false, rows: 0, ours: false };
     // A file that is not one of our processed tables (a CSV, someone's parquet) is not replaced
     // without --force; a stale train-spam table (its row count or columns off) is rebuilt.
-    if (exists && !v.ok && v.ours !== true) {
+    if (exists && !v.ok && !v.ours) {
       throw new TrainSpamError('ALREADY_EXISTS', `${out} exists and is not a train-spam processed table (${v.reason}); pass --force to replace it`, { file: out });
     }
     if (v.ok) {
