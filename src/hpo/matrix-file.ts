@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { denseMatrix, featureMatrix, type FeatureMatrix } from '../core/matrix.js';
+import { makeDirsSync } from '../io/dirs.js';
 
 /** Beside a training matrix (feature-retrieval writes it): the duplicate-body group of each row, a JSON list of integers ≥ 0. */
 export const GROUPS_FILE = 'groups.json';
@@ -33,7 +34,7 @@ function bytes(a: ArrayBufferView): Buffer {
 }
 
 export function saveMatrix(dir: string, X: FeatureMatrix, y?: Uint8Array): void {
-  mkdirSync(dir, { recursive: true });
+  makeDirsSync(dir);
   const header: Header = {
     format: FORMAT,
     version: VERSION,

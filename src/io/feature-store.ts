@@ -13,6 +13,7 @@ import { TrainSpamError } from '../core/errors.js';
 import type { FeatureMatrix } from '../core/matrix.js';
 import { getHistoricalFeatures, type EntityFrame, type FeatureViewTable, type RetrieveOptions } from '../features/store.js';
 import { qualifiedName } from '../features/view.js';
+import { makeDirs } from './dirs.js';
 
 const META_KEY = 'train_spam.feature_view';
 const REGISTRY = 'registry.json';
@@ -32,7 +33,7 @@ function viewFile(dir: string, name: string): string {
 
 /** Writes every table as `<dir>/<view>.parquet` and the registry (temp file + rename per file). */
 export async function writeFeatureStore(dir: string, tables: readonly FeatureViewTable[]): Promise<void> {
-  await fsp.mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   for (const t of tables) {
     const n = t.emailIds.length;
     const ts: (Date | null)[] = new Array(n);

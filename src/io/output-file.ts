@@ -5,6 +5,7 @@
 import { mkdirSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
+import { makeDirsSync } from './dirs.js';
 
 /**
  * Checks, before any work, that `target` can become a file: a non-empty path that is not an
@@ -56,7 +57,7 @@ export function writeTextFileSync(file: string, text: string | Uint8Array): void
   const target = path.resolve(file);
   const tmp = `${target}.tmp-${process.pid}`;
   try {
-    mkdirSync(path.dirname(target), { recursive: true });
+    makeDirsSync(path.dirname(target));
     writeFileSync(tmp, text);
     renameSync(tmp, target);
   } catch (e) {

@@ -16,6 +16,7 @@ import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import { TrainSpamError } from '../core/errors.js';
+import { makeDirs } from './dirs.js';
 
 /** The column types this project writes, and the normalised kinds it reads. */
 export type ColumnType = 'STRING' | 'INT32' | 'INT64' | 'BOOLEAN' | 'DOUBLE' | 'FLOAT' | 'TIMESTAMP' | 'BYTE_ARRAY';
@@ -301,7 +302,7 @@ export class ParquetFileWriter {
 
   static async create(targetPath: string, specs: readonly ColumnSpec[], options: WriterOptions = {}): Promise<ParquetFileWriter> {
     try {
-      await fsp.mkdir(path.dirname(path.resolve(targetPath)), { recursive: true });
+      await makeDirs(path.dirname(path.resolve(targetPath)));
     } catch (e) {
       throw new TrainSpamError('IO_ERROR', `${targetPath}: cannot create its folder ${path.dirname(path.resolve(targetPath))}: ${(e as Error).message}`, { file: targetPath });
     }

@@ -25,6 +25,7 @@ import type { PipelineParams } from './params.js';
 import type { EmailRecord } from '../data/schema.js';
 import type { StagingInput } from './comparison.js';
 import { buildReportData, decisionOf, shareableParams, type RunRecord } from './report.js';
+import { makeDirsSync } from '../io/dirs.js';
 
 export interface RunPipelineOptions {
   readonly params: PipelineParams;
@@ -90,7 +91,7 @@ function startTrialPool(o: RunPipelineOptions): TrialPool | null {
 /** mkdir -p, or an IO_ERROR naming the folder and the option it comes from. */
 function makeOutputDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirsSync(dir);
   } catch (e) {
     throw new TrainSpamError('IO_ERROR', `cannot create the output folder '${dir}' (--out-dir): ${(e as Error).message}`, { path: dir });
   }

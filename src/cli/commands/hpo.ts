@@ -13,6 +13,7 @@ import {
   DEFAULT_ASHA_METRIC, DEFAULT_TIE_TOLERANCE, jsonProgress, loadGroups, loadMatrix, loadSearchSpace, mergeShards, paramSpecs, resolveAshaOptions, runStudy, ttyProgress, writeStudyArtifacts,
   type MetricName, type SchedulerOptions, type StudyResult, type ValidationOptions, METRIC_NAMES,
 } from '../../hpo/index.js';
+import { makeDirsSync } from '../../io/dirs.js';
 
 interface RunFlags {
   data: string;
@@ -181,7 +182,7 @@ async function runAction(flags: RunFlags): Promise<void> {
   const outDir = flags.out ?? (shardCount === 1 ? flags.journalDir : undefined);
   if (flags.out !== undefined) {
     try {
-      mkdirSync(flags.out, { recursive: true });
+      makeDirsSync(flags.out);
     } catch (e) {
       throw new TrainSpamError('IO_ERROR', `--out: cannot create the artifact folder '${flags.out}': ${(e as Error).message}`, { parameter: '--out', path: flags.out });
     }

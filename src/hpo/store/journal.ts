@@ -18,6 +18,7 @@ import { dirname } from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
 import { applyEventInPlace, eventShapeError, type MutableStudyState, type StudyEvent, type StudyState } from './events.js';
 import type { TrialStore } from './store.js';
+import { makeDirsSync } from '../../io/dirs.js';
 
 const DURABLE = new Set<StudyEvent['type']>(['study', 'trial_end', 'study_end']);
 
@@ -105,7 +106,7 @@ export class JournalTrialStore implements TrialStore {
   private failure: TrainSpamError | null = null;
 
   constructor(readonly file: string, options: JournalOptions) {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirsSync(dirname(file));
     const exists = existsSync(file);
     if (exists && options.mode === 'create') {
       throw new TrainSpamError('ALREADY_EXISTS', `journal '${file}' already exists; pass --resume to continue it or choose another --journal-dir`, { file });

@@ -12,6 +12,7 @@ import type { ArtifactEntry } from '../contract.js';
 import { normalizeArtifactPath } from '../validation.js';
 import { walkFiles } from '../walk.js';
 import { errno, ioError } from './files.js';
+import { makeDirs } from '../../io/dirs.js';
 
 export function artifactRoot(artifactUri: string, fallback: string): string {
   if (artifactUri.startsWith('file:')) return fileURLToPath(artifactUri);
@@ -20,7 +21,7 @@ export function artifactRoot(artifactUri: string, fallback: string): string {
 }
 
 async function copyAtomic(src: string, dest: string, scratchDir: string): Promise<void> {
-  await fs.mkdir(path.dirname(dest), { recursive: true });
+  await makeDirs(path.dirname(dest));
   const tmp = path.join(scratchDir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     await fs.copyFile(src, tmp);
@@ -53,7 +54,7 @@ export async function logArtifacts(root: string, scratch: string, localDir: stri
   const st = await statOrNull(localDir);
   if (!st || !st.isDirectory()) throw new TrainSpamError('NOT_FOUND', `artifact directory '${localDir}' does not exist`, { dir: localDir });
   const base = path.join(root, ...dir.split('/').filter(Boolean));
-  await fs.mkdir(base, { recursive: true });
+  await makeDirs(base);
   for (const rel of await walkFiles(localDir)) {
     await copyAtomic(path.join(localDir, ...rel.split('/')), path.join(base, ...rel.split('/')), scratch);
   }
@@ -83,14 +84,14 @@ export async function downloadArtifacts(root: string, p: string, destDir: string
   if (!st) throw new TrainSpamError('NOT_FOUND', `artifact '${rel}' not found`, { path: rel });
   try {
     if (st.isDirectory()) {
-      await fs.mkdir(dest, { recursive: true });
+      await makeDirs(dest);
       for (const f of await walkFiles(src)) {
         const to = path.join(dest, ...f.split('/'));
-        await fs.mkdir(path.dirname(to), { recursive: true });
+        await makeDirs(path.dirname(to));
         await fs.copyFile(path.join(src, ...f.split('/')), to);
       }
     } else {
-      await fs.mkdir(path.dirname(dest), { recursive: true });
+      await makeDirs(path.dirname(dest));
       await fs.copyFile(src, dest);
     }
   } catch (e) {

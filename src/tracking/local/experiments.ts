@@ -21,6 +21,7 @@ import { atomicWrite, createDirOnce, exists, listEntries, readOptional } from '.
 import { EXPERIMENT_STAGING_PREFIX, RESERVED_ROOT_DIRS, type LocalLayout } from './layout.js';
 import { dumpMeta, metaNumber, metaString, parseMeta } from './meta-yaml.js';
 import { readValueFiles } from './run-files.js';
+import { makeDirs } from '../../io/dirs.js';
 
 const MAX_PROBES = 64;
 /** A staging folder older than this was left by a killed writer and is removed. */
@@ -111,7 +112,7 @@ function experimentAt(layout: LocalLayout, id: string, name: string, now: number
 export async function ensureRoot(layout: LocalLayout, now: number): Promise<void> {
   if (await exists(path.join(layout.root, '0', 'meta.yaml'))) return;
   try {
-    await mkdir(layout.root, { recursive: true });
+    await makeDirs(layout.root);
   } catch (e) {
     throw new TrainSpamError('IO_ERROR', `local tracking store '${layout.root}' (--tracking-uri / MLFLOW_TRACKING_URI) cannot be created: ${(e as Error).message}`, { path: layout.root });
   }

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
+import { makeDirs } from '../../io/dirs.js';
 
 export function ioError(op: string, file: string, e: unknown): TrainSpamError {
   const code = (e as NodeJS.ErrnoException)?.code;
@@ -38,7 +39,7 @@ async function withDir<T>(dir: string, op: () => Promise<T>): Promise<T> {
     return await op();
   } catch (e) {
     if (errno(e) !== 'ENOENT') throw e;
-    await fs.mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     return op();
   }
 }

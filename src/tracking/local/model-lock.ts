@@ -27,6 +27,7 @@ import { TrainSpamError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/payload.js';
 import type { ModelLock } from '../contract.js';
 import { errno, ioError } from './files.js';
+import { makeDirs } from '../../io/dirs.js';
 
 export const LOCK_DIR = '.promotion-lock';
 /** How often a holder rewrites its heartbeat. */
@@ -296,7 +297,7 @@ async function acquire(modelDir: string, o: LockOptions, onlyStale: boolean): Pr
   });
   if (onlyStale && !existsSync(dir)) return null; // never locked: nothing to resolve, and no folder made for it
   try {
-    await fs.mkdir(dir, { recursive: true });
+    await makeDirs(dir);
   } catch (e) {
     throw ioError('create directory', dir, e);
   }

@@ -15,6 +15,7 @@ import { normalizeArtifactPath } from '../validation.js';
 import { walkFiles } from '../walk.js';
 import type { MlflowTransport } from './transport.js';
 import { wireArray } from './wire.js';
+import { makeDirs } from '../../io/dirs.js';
 
 const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
 const UPLOAD_CONCURRENCY = 4;
@@ -92,7 +93,7 @@ export async function listArtifacts(t: MlflowTransport, base: string, p?: string
 async function downloadFile(t: MlflowTransport, base: string, rel: string, dest: string): Promise<'file' | 'dir'> {
   try {
     const res = await t.send({ method: 'GET', path: `${ARTIFACTS}/${encodePath(join(base, rel))}`, idempotent: true, retryInternalError: false });
-    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await makeDirs(path.dirname(dest));
     await fs.writeFile(dest, res.body);
     return 'file';
   } catch (e) {
@@ -101,7 +102,7 @@ async function downloadFile(t: MlflowTransport, base: string, rel: string, dest:
     const entry = (await listArtifacts(t, base, parent)).find((x) => x.path === rel);
     if (!entry) throw new TrainSpamError('NOT_FOUND', `artifact '${rel}' not found`, { path: rel, httpStatus: 500 });
     if (entry.isDir) {
-      await fs.mkdir(dest, { recursive: true });
+      await makeDirs(dest);
       return 'dir';
     }
     throw e;
@@ -114,13 +115,13 @@ export async function downloadArtifacts(t: MlflowTransport, base: string, p: str
   const children = await listArtifacts(t, base, rel);
   if (children.length === 0) {
     if (rel === '') {
-      await fs.mkdir(dest, { recursive: true });
+      await makeDirs(dest);
       return dest;
     }
     await downloadFile(t, base, rel, dest);
     return dest;
   }
-  await fs.mkdir(dest, { recursive: true });
+  await makeDirs(dest);
   for (const c of children) {
     if (c.isDir) await downloadArtifacts(t, base, c.path, destDir);
     else await downloadFile(t, base, c.path, path.join(path.resolve(destDir), ...c.path.split('/')));

@@ -83,4 +83,18 @@ describe('the compiled CLI', () => {
       if (alive(child)) process.kill(child, 'SIGKILL');
     }
   }, 30_000);
+  // Node 20's recursive mkdir never returns where mkdir(2) says ENOENT under an existing parent
+  // (/proc), and ignores SIGTERM: the CLI used to hang there (spawnSync's timeout kills it: r.error).
+  it.runIf(process.platform === 'linux' && existsSync('/proc/self'))('an output folder under /proc fails at once, naming it, instead of hanging', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['data', 'prepare', '--out', '/proc/no-such-dir/x.parquet'], /\/proc\/no-such-dir/],
+      [['run', '--no-tracking', '--out-dir', '/proc/no-such-dir/runs'], /output folder '\/proc\/no-such-dir\/runs' \(--out-dir\)/],
+    ];
+    for (const [args, message] of cases) {
+      const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+      expect(r.error, args.join(' ')).toBeUndefined();
+      expect(r.status, args.join(' ')).not.toBe(0);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+  });
 });
