@@ -124,6 +124,15 @@ function compare(value: number, comparator: GateComparator, threshold: number): 
   return value > threshold + ROUNDING_SLACK;
 }
 
+/**
+ * A threshold as a message shows it: as given when short (0.85, 10, 1e-9), else to 6 significant
+ * digits (a baseline's F1 such as 0.8979591836734694 reads 0.897959).
+ */
+export function formatThreshold(t: number): string {
+  const s = String(t);
+  return s.length <= 8 ? s : String(Number(t.toPrecision(6)));
+}
+
 function gate(name: string, raw: unknown, comparator: GateComparator, threshold: number, describe: (v: number) => string): GateResult {
   if (typeof raw !== 'number' || !Number.isFinite(raw)) {
     return {
@@ -132,11 +141,11 @@ function gate(name: string, raw: unknown, comparator: GateComparator, threshold:
       threshold,
       comparator,
       passed: false,
-      message: `${name} is ${String(raw)}, not a finite number; required ${comparator} ${threshold}`,
+      message: `${name} is ${String(raw)}, not a finite number; required ${comparator} ${formatThreshold(threshold)}`,
     };
   }
   const passed = compare(raw, comparator, threshold);
-  return { name, value: raw, threshold, comparator, passed, message: `${describe(raw)} (required ${comparator} ${threshold})${passed ? '' : ': FAILED'}` };
+  return { name, value: raw, threshold, comparator, passed, message: `${describe(raw)} (required ${comparator} ${formatThreshold(threshold)})${passed ? '' : ': FAILED'}` };
 }
 
 interface ScoreStats {

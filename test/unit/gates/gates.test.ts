@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrainSpamError } from '../../../src/core/errors.js';
 import { f1FromCounts, precisionFromCounts, recallFromCounts } from '../../../src/metrics/classification.js';
-import { DEFAULT_GATE_THRESHOLDS, evaluateGates, resolveGateThresholds, type GateInput } from '../../../src/pipeline/gates.js';
+import { DEFAULT_GATE_THRESHOLDS, evaluateGates, formatThreshold, resolveGateThresholds, type GateInput } from '../../../src/pipeline/gates.js';
 
 const GATE_NAMES = [
   'f1',
@@ -99,6 +99,14 @@ describe('evaluateGates', () => {
     const g = evaluateGates({ ...passing(), baseline: { metric: 'f1', baselineValue, candidateValue } }).gates.find((x) => x.name === 'baseline_beaten')!;
     expect(g.passed).toBe(false);
     expect(evaluateGates({ ...passing(), baseline: { metric: 'f1', baselineValue, candidateValue: baselineValue + 1e-9 } }).gates.find((x) => x.name === 'baseline_beaten')!.passed).toBe(true);
+  });
+
+  it('messages show a computed threshold (the baseline\'s F1) to 6 significant digits, a given one as given', () => {
+    const g = evaluateGates({ ...passing(), baseline: { metric: 'f1', baselineValue: 44 / 49, candidateValue: 0.85 } }).gates.find((x) => x.name === 'baseline_beaten')!;
+    expect(g.message).toBe('candidate f1 0.8500 vs baseline 0.8980 (required > 0.897959): FAILED');
+    expect(g.threshold).toBe(44 / 49); // the record keeps the exact value
+    expect(evaluateGates(passing()).gates.find((x) => x.name === 'f1')!.message).toMatch(/\(required >= 0\.85\)$/);
+    expect([0.85, 10, 1e-9, 0.5, 2 / 3, 123456.789].map(formatThreshold)).toEqual(['0.85', '10', '1e-9', '0.5', '0.666667', '123457']);
   });
 
   it('a NaN metric fails its gate with value null and never passes', () => {
