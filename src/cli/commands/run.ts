@@ -75,7 +75,11 @@ export function parseColumnMap(entries: string[] | undefined): Record<string, st
   const map: Record<string, string> = {};
   for (const e of entries) {
     const m = /^([^=]+)=([^=]+)$/.exec(e);
-    if (!m) throw invalidArgument(`--column-map '${e}': expected file_column=canonical_column, e.g. id=email_id`, { usage: true });
+    if (!m) {
+      // several pairs in one argument (id=email_id,date=event_timestamp): say how to separate them
+      const several = (e.match(/=/g) ?? []).length > 1 ? '; give several pairs as separate words: --column-map id=email_id date=event_timestamp' : ', e.g. id=email_id';
+      throw invalidArgument(`--column-map '${e}': expected file_column=canonical_column${several}`, { usage: true, parameter: '--column-map' });
+    }
     const to = m[2].trim();
     if (!CANONICAL_COLUMNS.includes(to)) {
       throw invalidArgument(`--column-map '${e}': "${to}" is not a canonical column (known: ${CANONICAL_COLUMNS.join(', ')})`, { usage: true, parameter: '--column-map' });

@@ -163,4 +163,11 @@ describe('--column-map', () => {
     expect(() => parseColumnMap(['a=email_id', 'a=label'])).toThrow(`--column-map maps 'a' twice (to "email_id" and to "label")`);
     expect(parseColumnMap(['a=email_id', 'a=email_id', 'b=label'])).toEqual({ a: 'email_id', b: 'label' });
   });
+
+  it('several pairs in one word get told to separate them by spaces; a malformed pair names the flag', () => {
+    expect(() => parseColumnMap(['id=email_id,date=event_timestamp'])).toThrow(
+      "--column-map 'id=email_id,date=event_timestamp': expected file_column=canonical_column; give several pairs as separate words: --column-map id=email_id date=event_timestamp",
+    );
+    expect(() => parseColumnMap(['id'])).toThrow(expect.objectContaining({ message: "--column-map 'id': expected file_column=canonical_column, e.g. id=email_id", details: expect.objectContaining({ usage: true, parameter: '--column-map' }) }));
+  });
 });
