@@ -21,6 +21,12 @@ function mix32(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
+/**
+ * The largest master seed: seeds are taken as uint32 (`>>> 0`), so a wider one would silently be
+ * another seed (2^32 + 42 runs as 42). Every entry point that takes a seed refuses more.
+ */
+export const MAX_SEED = 0xffffffff;
+
 /** Derives a child seed (uint32) from a master seed and any number of labels. Pure and stable. */
 export function deriveSeed(master: number, ...labels: Array<string | number>): number {
   let h = mix32(master >>> 0);

@@ -12,7 +12,7 @@ import { TrainSpamError } from '../core/errors.js';
 import { canonicalJson, type JsonValue } from '../core/payload.js';
 import { createHash } from 'node:crypto';
 import { summarize, type StudyResult } from './results.js';
-import { JOURNAL_VERSION, headerDifference, isFinished, replay, type StudyHeader, type StudyState } from './store/events.js';
+import { JOURNAL_VERSION, describeHeaderDifference, headerDifference, isFinished, replay, type StudyHeader, type StudyState } from './store/events.js';
 import { readJournal } from './store/journal.js';
 import { shardTrials } from './searcher.js';
 import { METRIC_MODE, type MetricName } from './trial.js';
@@ -88,7 +88,7 @@ export function mergeShardFiles(files: readonly string[], where: string, options
     }
     const d = headerDifference({ ...h, shardIndex: 0 }, { ...ref, shardIndex: 0 });
     if (d !== null) {
-      throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' belongs to a different study than '${states[0].file}' ('${d}' differs: seed, trials, space, metric, scheduler, validation or training data)`, { file: s.file, field: d });
+      throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' belongs to a different study than '${states[0].file}' (${describeHeaderDifference(d, h, 'the one', ref, 'the other')})`, { file: s.file, field: d });
     }
     if (h.shardIndex !== s.index) throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds shard ${h.shardIndex}; its name says ${s.index}`, { file: s.file });
     if (h.shardCount !== count) throw new TrainSpamError('INVALID_DATA', `journal '${s.file}' holds a shard of ${h.shardCount}; its name says of ${count}`, { file: s.file });

@@ -23,12 +23,13 @@ import { randomSearcher, shardTrials } from './searcher.js';
 import { SHARD_FILE } from './shards.js';
 import { searchSpaceToJson } from './space-file.js';
 import { familiesOf, sampleParams, type SearchSpace, type TrialConfig } from './space.js';
-import { JOURNAL_VERSION, headerDifference, isFinished, type StudyHeader, type TrialEndState } from './store/events.js';
+import { JOURNAL_VERSION, describeHeaderDifference, headerDifference, isFinished, type StudyHeader, type TrialEndState } from './store/events.js';
 import { JournalTrialStore } from './store/journal.js';
 import { MemoryTrialStore, type TrialStore } from './store/store.js';
 import { METRIC_MODE, checkMetricName, type MetricName, type TrialProgress, type TrialTask } from './trial.js';
 import { DEFAULT_VALIDATION, makeFolds, type ValidationOptions } from './validation.js';
 import { summarizeGroups, summarizeTrainingData } from './data-digest.js';
+import { MAX_SEED } from '../core/random.js';
 
 
 /** Progress reports per trial fold under random search (the curve for the journal and tracking; nothing decides on them). */
@@ -183,13 +184,14 @@ export function checkHeader(found: StudyHeader, expected: StudyHeader, file: str
   }
   const d = headerDifference(found, expected);
   if (d) {
-    throw invalidArgument(`journal '${file}' was written with different settings ('${d}' differs); resume with the same flags or use another --journal-dir`, { file, field: d });
+    throw invalidArgument(`journal '${file}' was written with different settings (${describeHeaderDifference(d, found, 'the journal', expected, 'this run')}); resume with the same flags and data, or use another --journal-dir`, { file, field: d });
   }
 }
 
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   const clock = options.clock ?? systemClock;
   const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw invalidArgument(`seed = ${seed}; expected an integer in [0, ${MAX_SEED}]`, { parameter: 'seed' });
   const trials = options.trials ?? DEFAULT_TRIALS;
   if (!Number.isInteger(trials) || trials < 1) throw invalidArgument(`trials = ${trials}; expected an integer ≥ 1`, { parameter: 'trials' });
   const shard = options.shard ?? { index: 0, count: 1 };

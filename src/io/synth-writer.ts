@@ -9,6 +9,7 @@ import { fitSynthModel, generateEmails, type SynthModel } from '../data/synth.js
 import { DEFAULT_PROCESSED_PATH, EMAIL_COLUMN_SPECS, prepareCorpus, toColumns } from './corpus.js';
 import { loadEmailTable } from './email-table.js';
 import { checkOutputFile, ParquetFileWriter, throwIfCancelled } from './parquet.js';
+import { MAX_SEED } from '../core/random.js';
 
 export interface SynthOptions {
   rows: number;
@@ -58,9 +59,9 @@ export async function writeSynthetic(options: SynthOptions, model?: SynthModel):
   if (!Number.isInteger(rows) || rows < 1) {
     throw new TrainSpamError('INVALID_ARGUMENT', `--rows must be a positive integer; got ${rows}`, { parameter: 'rows', usage: true });
   }
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     // the generator's streams take 32 bits: a wider seed would be wrapped onto another one
-    throw new TrainSpamError('INVALID_ARGUMENT', `--seed must be an integer in [0, 4294967295]; got ${seed}`, { parameter: 'seed', usage: true });
+    throw new TrainSpamError('INVALID_ARGUMENT', `--seed must be an integer in [0, ${MAX_SEED}]; got ${seed}`, { parameter: 'seed', usage: true });
   }
   const spamRatio = options.spamRatio;
   if (spamRatio !== undefined && !(spamRatio > 0 && spamRatio < 1)) {

@@ -347,11 +347,20 @@ function stepExecutor(step: StepDef, opts: CompileOptions): ExecutorSpec {
 }
 
 /** Kubernetes quantity → bytes (memory) or cores (cpu). */
+/** A Kubernetes resource quantity (grammar in parseQuantity); groups: number, exponent, suffix. */
+export const QUANTITY = /^\+?(\d+(?:\.\d*)?|\.\d+)(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E))?$/;
+
 export function parseQuantity(q: string): number {
-  const m = /^(\d+(?:\.\d+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/.exec(q);
-  if (!m) throw fail(`'${q}' is not a Kubernetes quantity (e.g. 500m, 2, 4Gi)`);
-  const mult: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, Ki: 1024, M: 1e6, Mi: 1024 ** 2, G: 1e9, Gi: 1024 ** 3, T: 1e12, Ti: 1024 ** 4 };
-  return Number(m[1]) * mult[m[2] ?? ''];
+  // Kubernetes' grammar: <number><suffix>, number "1", "1.5", "1." or ".5" (a leading + allowed;
+  // resources cannot be negative), suffix binary SI (Ki..Ei), decimal SI (m, k, M..E) or a decimal
+  // exponent (e3, E-2). "1E" is exa; "1E3" is the exponent.
+  const m = QUANTITY.exec(q);
+  if (!m) throw fail(`'${q}' is not a Kubernetes quantity (e.g. 500m, 2, 4Gi, 1e9)`);
+  const mult: Record<string, number> = {
+    '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+    Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5, Ei: 1024 ** 6,
+  };
+  return m[2] !== undefined ? Number(`${m[1]}e${m[2].slice(1)}`) : Number(m[1]) * mult[m[3] ?? ''];
 }
 
 /** Whole CPUs of a Kubernetes cpu quantity ('2' → 2, '2500m' → 2), at least 1: the trial threads a pod with that limit runs. */

@@ -12,14 +12,13 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { TrainSpamError } from '../core/errors.js';
 import { hasUriScheme } from '../core/uri.js';
 import { bool, checkSchema, enm, int, list, map, obj, opt, req, str, type Infer, type SchemaIssue } from './schema.js';
-import { wholeCpus } from './compiler.js';
+import { parseQuantity, QUANTITY, wholeCpus } from './compiler.js';
 import { emitYamlDocument } from './yaml-emitter.js';
 
 /** DNS-1123 label (container, volume, port names; also Job names, which become pod labels). */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** DNS-1123 subdomain (most object names). */
 export const DNS1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const QUANTITY = /^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 const quantity = str(QUANTITY);
@@ -148,7 +147,7 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
     securityContext: { runAsNonRoot: true, runAsUser: UID, runAsGroup: UID, fsGroup: UID },
     containers: [{
       name: containerName, image: o.image, command: ['train-spam'], args,
-      env: [{ name: 'NODE_OPTIONS', value: `--max-old-space-size=${Math.floor((parseBytes(memLimit) * 0.75) / 1024 ** 2)}` }, ...env],
+      env: [{ name: 'NODE_OPTIONS', value: `--max-old-space-size=${Math.floor((parseQuantity(memLimit) * 0.75) / 1024 ** 2)}` }, ...env],
       resources: { requests: { cpu, memory }, limits: { cpu, memory: memLimit } },
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'work', mountPath: MOUNT }],
       securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
@@ -206,16 +205,11 @@ export function buildHpoManifests(o: HpoK8sOptions): HpoK8sManifests {
   return { pvc, shardJob, mergeJob };
 }
 
-function parseBytes(q: string): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
-  if (!m) throw new TrainSpamError('INVALID_ARGUMENT', `'${q}' is not a memory quantity (e.g. 4Gi)`, { usage: true });
-  const mult: Record<string, number> = { '': 1, k: 1e3, Ki: 1024, M: 1e6, Mi: 1024 ** 2, G: 1e9, Gi: 1024 ** 3, T: 1e12, Ti: 1024 ** 4 };
-  return Number(m[1]) * mult[m[2] ?? ''];
-}
+/** Twice a memory quantity: the same suffix when it is a whole number (4Gi → 8Gi), else in bytes (1.5Gi, 4e9). */
 function doubleQuantity(q: string): string {
-  const m = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
-  if (!m) throw new TrainSpamError('INVALID_ARGUMENT', `'${q}' must be an integer memory quantity (e.g. 4Gi)`, { usage: true });
-  return `${Number(m[1]) * 2}${m[2] ?? ''}`;
+  const bytes = parseQuantity(q);
+  const m = /^\+?(\d+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(q);
+  return m ? `${Number(m[1]) * 2}${m[2] ?? ''}` : String(Math.ceil(bytes * 2));
 }
 
 /**

@@ -5,6 +5,7 @@
 import { invalidArgument } from '../core/errors.js';
 import { isFilterQuotable, validateExperimentName, validateModelName } from '../tracking/validation.js';
 import { PIPELINE_PARAMS, type ParamValue } from './definition.js';
+import { MAX_SEED } from '../core/random.js';
 
 export interface PipelineParams {
   entity_data_path: string;
@@ -38,7 +39,7 @@ export function isDecimalText(text: string): boolean {
 /** Per-parameter range checks beyond the type (message names the parameter and the range). */
 const RANGES: Partial<Record<keyof PipelineParams, { ok: (v: number) => boolean; expected: string }>> = {
   test_split_ratio: { ok: (v) => v > 0 && v < 1, expected: 'a number in (0, 1)' },
-  seed: { ok: (v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff, expected: 'an integer in [0, 4294967295]' },
+  seed: { ok: (v) => Number.isInteger(v) && v >= 0 && v <= MAX_SEED, expected: `an integer in [0, ${MAX_SEED}]` },
   num_hpo_trials: { ok: (v) => Number.isInteger(v) && v >= 1 && v <= 100000, expected: 'an integer in [1, 100000]' },
   hpo_shards: { ok: (v) => Number.isInteger(v) && v >= 1 && v <= 1024, expected: 'an integer in [1, 1024]' },
   f1_threshold: { ok: UNIT, expected: 'a number in [0, 1]' },

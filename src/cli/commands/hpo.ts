@@ -14,6 +14,7 @@ import {
   type MetricName, type SchedulerOptions, type StudyResult, type ValidationOptions, METRIC_NAMES,
 } from '../../hpo/index.js';
 import { makeDirsSync } from '../../io/dirs.js';
+import { MAX_SEED } from '../../core/random.js';
 
 interface RunFlags {
   data: string;
@@ -56,9 +57,11 @@ async function outputFolders(paths: ReadonlyArray<readonly [string, string | und
 }
 
 /** A decimal integer ≥ min (not '', ' ', '0x1' or '1e0', which Number() would take). */
-function int(flag: string, v: string, min: number): number {
+function int(flag: string, v: string, min: number, max?: number): number {
   const n = /^-?\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) throw usage(`${flag} must be an integer ≥ ${min}; got ${JSON.stringify(v)}`, flag);
+  if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+    throw usage(`${flag} must be an integer ${max === undefined ? `≥ ${min}` : `in [${min}, ${max}]`}; got ${JSON.stringify(v)}`, flag);
+  }
   return n;
 }
 
@@ -115,7 +118,7 @@ function summaryLines(r: StudyResult, artifacts?: { bestConfig: string; trialsCs
   return lines.join('\n') + '\n';
 }
 
-async function runAction(flags: RunFlags): Promise<void> {
+async function runAction(flags: RunFlags, cmd?: Command): Promise<void> {
   const shardCount = int('--shard-count', flags.shardCount, 1);
   const shardIndex = resolveShardIndex(flags.shardIndex, process.env, shardCount);
   if (shardIndex >= shardCount) throw usage(`shard index ${shardIndex} must be < --shard-count ${shardCount}`, '--shard-index');
@@ -125,6 +128,10 @@ async function runAction(flags: RunFlags): Promise<void> {
   if (!(METRIC_NAMES as readonly string[]).includes(flags.metric)) throw usage(`--metric must be one of ${METRIC_NAMES.join(', ')}`, '--metric');
   const tieBreak = flags.tieBreak === 'none' ? null : (flags.tieBreak as MetricName);
   if (tieBreak && !(METRIC_NAMES as readonly string[]).includes(tieBreak)) throw usage(`--tie-break must be none or one of ${METRIC_NAMES.join(', ')}`, '--tie-break');
+  // the metric itself cannot decide between scores it found tied (the default auc with --metric auc stays: a no-op)
+  if (tieBreak === flags.metric && cmd?.getOptionValueSource('tieBreak') !== 'default') {
+    throw usage(`--tie-break ${tieBreak} is the --metric itself, which cannot decide between its own near-ties; give another metric, or none`, '--tie-break');
+  }
   const tieTolerance = num('--tie-tolerance', flags.tieTolerance, 0);
   // a name no family reports would leave every trial without a rung value: ASHA would silently stop nothing
   if (flags.scheduler === 'asha' && !ASHA_REPORT_METRICS.includes(flags.ashaMetric)) {
@@ -158,7 +165,7 @@ async function runAction(flags: RunFlags): Promise<void> {
   const trials = int('--trials', flags.trials, 1);
   // shard k runs trials i % n == k: a shard beyond the trial count would run none and fail after writing its journal
   if (shardCount > trials) throw usage(`--shard-count ${shardCount} is more than --trials ${trials}; every shard needs at least one trial`, '--shard-count');
-  const seed = int('--seed', flags.seed, 0);
+  const seed = int('--seed', flags.seed, 0, MAX_SEED);
   const workers = flags.workers === undefined ? undefined : int('--workers', flags.workers, 1);
   const trialTimeoutMs = flags.trialTimeout === undefined ? undefined : Math.round(trialTimeoutSeconds('--trial-timeout', flags.trialTimeout) * 1000);
   const workerMemoryMb = flags.workerMemoryMb === undefined ? undefined : int('--worker-memory-mb', flags.workerMemoryMb, 16);

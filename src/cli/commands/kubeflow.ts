@@ -13,6 +13,7 @@ import { TrainSpamError } from '../../core/errors.js';
 import { checkOutputFile, writeTextFile } from '../../io/output-file.js';
 import { PIPELINE_DEFINITION, type ParamType, type ParamValue } from '../../pipeline/definition.js';
 import { defaultPipelineParams, isDecimalText, resolvePipelineParams } from '../../pipeline/params.js';
+import { MAX_SEED } from '../../core/random.js';
 
 // The Kubeflow modules (the KFP compiler, its YAML emitter and schema validator, the Kubernetes
 // manifests, the KFP client) pull in kubernetes-models, ajv and undici: ~0.3 s of module loading
@@ -168,7 +169,7 @@ export function registerHpoK8sManifest(hpo: Command): void {
     .option('--name <name>', 'Job name', 'train-spam-hpo')
     .option('--namespace <ns>', 'namespace')
     .option('--trials <n>', 'total trials', intOption('--trials', 1, 1_000_000), 20)
-    .option('--seed <n>', 'master seed', intOption('--seed', 0, 2 ** 31 - 1), 42)
+    .option('--seed <n>', 'master seed', intOption('--seed', 0, MAX_SEED), 42)
     .option('--scheduler <s>', 'random or asha', 'random')
     .option('--data <path>', 'training features on the shared volume', '/work/data/train_features')
     .option('--journal-dir <dir>', 'shard journals: a directory on the shared volume (/work)', '/work/journals')
@@ -182,6 +183,9 @@ export function registerHpoK8sManifest(hpo: Command): void {
       trials: number; seed: number; scheduler: string; data: string; journalDir: string; storageClass?: string; storageSize: string; cpu: string; memory: string; backoffLimitPerIndex: number;
     }) => {
       if (o.scheduler !== 'random' && o.scheduler !== 'asha') throw usage(`--scheduler must be random or asha, got '${o.scheduler}'`);
+      if (o.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.namespace)) {
+        throw usage(`--namespace '${o.namespace}' is not a Kubernetes namespace name (a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit)`, { parameter: '--namespace' });
+      }
       // a pod beyond the trial count would run no trial and fail (and be retried) on the cluster
       if (o.shards > o.trials) throw usage(`--shards ${o.shards} is more than --trials ${o.trials}; every shard needs at least one trial`, { parameter: '--shards' });
       const mergeOut = o.mergeOutput ?? o.output.replace(/(\.ya?ml)?$/, '-merge$1');
@@ -195,7 +199,7 @@ export function registerHpoK8sManifest(hpo: Command): void {
         try {
           parseQuantity(q);
         } catch {
-          throw usage(`${flag} '${q}' is not a Kubernetes quantity (e.g. 500m, 2, 4Gi)`);
+          throw usage(`${flag} '${q}' is not a Kubernetes quantity (e.g. 500m, 2, 4Gi, 1e9)`, { parameter: flag });
         }
       }
       const m = buildHpoManifests({

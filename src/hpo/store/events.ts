@@ -189,9 +189,30 @@ export interface StudyState {
 
 export const emptyState = (): StudyState => ({ header: null, trials: new Map(), rungs: [], ended: null });
 
-/** The first header field (dotted path) that differs between two study headers, or null. */
+/** The training data's fields, most telling first: a shape that differs is named before the digest. */
+const DATA_FIELDS = ['rows', 'denseCols', 'sparseCols', 'nonZeros', 'digest'] as const;
+
+/**
+ * The first header field (dotted path) that differs between two study headers, or null. Fields
+ * outside `data` come in key order; within `data`, the shape before the digest (other data of
+ * another row count says 'data.rows', not 'data.digest').
+ */
 export function headerDifference(a: StudyHeader, b: StudyHeader): string | null {
-  return jsonDifference(a as unknown as JsonValue, b as unknown as JsonValue);
+  const d = jsonDifference(a as unknown as JsonValue, b as unknown as JsonValue);
+  if (d === null || !d.startsWith('data.')) return d;
+  const field = DATA_FIELDS.find((k) => a.data?.[k] !== b.data?.[k]);
+  return field ? `data.${field}` : d;
+}
+
+/** `'<path>' differs: <a> in <aName>, <b> in <bName>` for a path from headerDifference (values cut at 60 characters). */
+export function describeHeaderDifference(path: string, a: StudyHeader, aName: string, b: StudyHeader, bName: string): string {
+  const at = (h: StudyHeader): string => {
+    let v: unknown = h;
+    for (const k of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+    const text = v === undefined ? 'nothing' : JSON.stringify(v);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  };
+  return `'${path}' differs: ${at(a)} in ${aName}, ${at(b)} in ${bName}`;
 }
 
 /** A trial that ended for good (cancelled and running trials are re-run on resume). */

@@ -29,7 +29,10 @@ async function cli(...args: string[]): Promise<{ code: number; stderr: string }>
 }
 
 describe('usage errors name their flag and leave nothing behind', () => {
-  afterEach(() => vi.restoreAllMocks());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    process.exitCode = undefined; // runCli reports a command's process.exitCode: one test's must not reach the next
+  });
 
   it('compile-pipeline and hpo k8s-manifest with --output on a folder', async () => {
     const out = mkdtempSync(join(dir, 'yaml-'));
@@ -105,9 +108,30 @@ describe('usage errors name their flag and leave nothing behind', () => {
       expect(tt.code, v).toBe(64);
       expect(tt.stderr).toContain(`--tie-tolerance must be a number ≥ 0; got ${JSON.stringify(v)}`);
     }
+    // seeds are uint32: 2^32 + 42 would silently run as 42
+    const sd = await cli(...base, '--seed', '4294967338');
+    expect(sd.code).toBe(64);
+    expect(sd.stderr).toContain('--seed must be an integer in [0, 4294967295]; got "4294967338"');
+    const tb = await cli(...base, '--metric', 'auc', '--tie-break', 'auc');
+    expect(tb.code).toBe(64);
+    expect(tb.stderr).toContain('--tie-break auc is the --metric itself');
     const jd = await cli(...base, '--journal-dir', aFile);
     expect(jd.code).toBe(64);
     expect(jd.stderr).toContain(`--journal-dir ${JSON.stringify(aFile)}: is a file; expected a folder`);
+  });
+
+  it('hpo k8s-manifest: the seed range is the pipeline\'s, a namespace must be a DNS label, a quantity may have an exponent', async () => {
+    const out = join(dir, 'k8s.yaml');
+    const big = await cli('hpo', 'k8s-manifest', '--shards', '2', '--output', out, '--seed', '4294967296');
+    expect(big.code).toBe(64);
+    expect(big.stderr).toContain("--seed must be an integer in 0..4294967295, got '4294967296'");
+    const ns = await cli('hpo', 'k8s-manifest', '--shards', '2', '--output', out, '--namespace', 'Team_A');
+    expect(ns.code).toBe(64);
+    expect(ns.stderr).toContain("--namespace 'Team_A' is not a Kubernetes namespace name");
+    expect(existsSync(out)).toBe(false);
+    const ok = await cli('hpo', 'k8s-manifest', '--shards', '2', '--output', out, '--seed', '4294967295', '--memory', '4e9', '--namespace', 'team-a');
+    expect(ok.code).toBe(0);
+    expect(existsSync(out)).toBe(true);
   });
 
   it('step: an output path under a file fails naming its flag, before the step runs', async () => {

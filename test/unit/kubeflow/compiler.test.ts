@@ -138,6 +138,16 @@ describe('compilePipeline', () => {
     expect(parseQuantity('2Gi')).toBe(2 * 1024 ** 3);
     expect(parseQuantity('4G')).toBe(4e9);
     expect(() => parseQuantity('4 GB')).toThrow(/quantity/);
+    // the rest of Kubernetes' grammar: exponents, P/E and Pi/Ei, "1." and ".5", a leading +
+    expect(parseQuantity('1e3')).toBe(1000);
+    expect(parseQuantity('4E9')).toBe(4e9);
+    expect(parseQuantity('25e-2')).toBe(0.25);
+    expect(parseQuantity('1E')).toBe(1e18);
+    expect(parseQuantity('2Pi')).toBe(2 * 1024 ** 5);
+    expect(parseQuantity('.5')).toBe(0.5);
+    expect(parseQuantity('1.')).toBe(1);
+    expect(parseQuantity('+2')).toBe(2);
+    for (const bad of ['-1', '1e', 'e3', '1.5.2', '1Ki3', '', '.', '1 e3', '1kB']) expect(() => parseQuantity(bad), bad).toThrow(/quantity/);
     expect(heapMiB('4Gi')).toBe(3072);
   });
 

@@ -61,7 +61,14 @@ describe('buildHpoManifests', () => {
     expect(() => buildHpoManifests({ shards: 0, image: IMAGE })).toThrow(/--shards/);
     expect(() => buildHpoManifests({ shards: 2.5, image: IMAGE })).toThrow(/--shards/);
     expect(() => buildHpoManifests({ shards: 2, image: IMAGE, name: 'HPO_job' })).toThrow(/DNS-1123/);
-    expect(() => buildHpoManifests({ shards: 2, image: IMAGE, memory: '4.5Gi' })).toThrow(/integer memory quantity/);
+    expect(() => buildHpoManifests({ shards: 2, image: IMAGE, memory: '4.5 Gi' })).toThrow(/not a Kubernetes quantity/);
+  });
+
+  it('a memory request of any quantity form gets twice its value as the limit', () => {
+    const limit = (memory: string) => buildHpoManifests({ shards: 2, image: IMAGE, memory }).shardJob.spec.template.spec.containers[0].resources;
+    expect(limit('4Gi')).toMatchObject({ requests: { memory: '4Gi' }, limits: { memory: '8Gi' } });
+    expect(limit('4.5Gi')).toMatchObject({ requests: { memory: '4.5Gi' }, limits: { memory: String(9 * 1024 ** 3) } });
+    expect(limit('4e9')).toMatchObject({ requests: { memory: '4e9' }, limits: { memory: '8000000000' } });
   });
 });
 
