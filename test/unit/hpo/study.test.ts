@@ -115,6 +115,13 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(asyncThree.trials.every((t) => t.state === 'completed' || t.state === 'stopped')).toBe(true);
   });
 
+  it('a seed outside uint32 is refused before anything runs (2^32 + 7 would run as seed 7)', async () => {
+    for (const seed of [2 ** 32 + 7, -1, 1.5]) {
+      await expect(runStudy({ ...base, seed })).rejects.toThrow(`seed = ${seed}; expected an integer in [0, 4294967295]`);
+    }
+    expect((await runStudy({ ...base, trials: 1, seed: 2 ** 32 - 1 })).state).toBe('completed');
+  });
+
   it('records failing and timed-out trials with their errors and goes on', async () => {
     const space: SearchSpace = {
       families: { gbm: { quality: uniform(0, 1), n_estimators: randint(4, 8), fail: choice(['none', 'none', 'throw', 'throw_at']), delay_ms: choice([0, 0, 200]) } },
