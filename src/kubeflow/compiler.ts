@@ -96,6 +96,15 @@ export function compilePipeline(def: PipelineDefinition, opts: CompileOptions): 
       { parameter: 'mlflow-tracking-uri', usage: true },
     );
   }
+  // Each step runs in a pod of its own: a local store (a path, file:) would stay behind in each one,
+  // and promotion, comparison and the HPO merge would not see what the other steps recorded.
+  if (opts.mlflowTrackingUri !== undefined && opts.mlflowTrackingUri !== '' && !/^https?:\/\/[^/]/i.test(opts.mlflowTrackingUri)) {
+    throw fail(
+      `--mlflow-tracking-uri '${opts.mlflowTrackingUri}' is not an http(s) URL; each pipeline step runs in a pod of its own, so a local store would be left behind in each pod ` +
+        'and the steps would not see each other\'s runs or the registry: give the http(s) address of an MLflow server, or leave it out (the steps then read MLFLOW_TRACKING_URI from their environment)',
+      { parameter: 'mlflow-tracking-uri', usage: true },
+    );
+  }
   const params = new Map(def.params.map((x) => [x.name, x]));
   const stepByName = new Map(def.steps.map((s) => [s.name, s]));
   let counter = 0;

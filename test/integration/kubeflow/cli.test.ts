@@ -91,8 +91,8 @@ describe('train-spam hpo k8s-manifest', () => {
     for (const [flag, value] of [['--cpu', 'lots'], ['--memory', '4 GB'], ['--storage-size', '-1Gi']]) {
       await expect(run(['hpo', 'k8s-manifest', '--shards', '2', '--output', out, flag, value])).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',
-        message: `${flag} '${value}' is not a Kubernetes quantity (e.g. 500m, 2, 4Gi)`,
-        details: { usage: true },
+        message: `${flag} '${value}' is not a Kubernetes quantity (e.g. 500m, 2, 4Gi, 1e9)`,
+        details: { usage: true, parameter: flag },
       });
     }
     await expect(run(['hpo', 'k8s-manifest', '--shards', '2', '--output', out, '--registry', 'Not A/Registry'])).rejects.toMatchObject({
@@ -120,6 +120,16 @@ describe('train-spam compile-pipeline --mlflow-tracking-uri with credentials', (
     const e = await run(['compile-pipeline', '--output', out, '--mlflow-tracking-uri', 'http://alice:S3CRET@mlflow:5000']).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', details: { usage: true } });
     expect((e as Error).message).toMatch(/^--mlflow-tracking-uri 'http:\/\/\*\*\*@mlflow:5000' carries credentials/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('train-spam compile-pipeline --mlflow-tracking-uri that is not a server', () => {
+  it.each(['/mnt/mlruns', 'mlruns', 'file:///mnt/mlruns', 'databricks', 'http:/mlflow'])('%s is a usage error naming the flag, writing nothing', async (uri) => {
+    const out = join(tmp, 'local.yaml');
+    const e = await run(['compile-pipeline', '--output', out, '--mlflow-tracking-uri', uri]).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', details: { parameter: 'mlflow-tracking-uri', usage: true } });
+    expect((e as Error).message).toContain(`--mlflow-tracking-uri '${uri}' is not an http(s) URL; each pipeline step runs in a pod of its own`);
     expect(existsSync(out)).toBe(false);
   });
 });
