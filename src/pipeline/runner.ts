@@ -180,9 +180,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
   let exitCode: PipelineRunResult['exitCode'] = EXIT_ERROR;
   // The HPO step's trial threads load their modules, the native kernel and TensorFlow.js now, on
   // the core the data and feature steps leave idle. The evaluation's plot renderer thread starts
-  // when the study ends and loads vega during the refit (started here as well, it competed with
-  // the trial threads for that core).
+  // now too, at the lowest priority: it loads vega on what all the other threads leave.
   const pool = startTrialPool(o);
+  prewarmPlotRenderer();
   // Started before the evaluation (see beforeRefit); settled before this function returns.
   let stagingScores: Promise<StagingInput> | undefined;
   try {
@@ -194,7 +194,6 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
     // thread and this thread only waits for it.
     let testRecords: Promise<EmailRecord[]> | null = null;
     const beforeRefit = () => {
-      prewarmPlotRenderer();
       testRecords = latencySample(data.test);
       testRecords.catch(() => undefined); // awaited by the evaluation; a failure surfaces there
       // after the sample (both read the table on this thread); its own failures surface in the comparison

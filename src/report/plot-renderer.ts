@@ -1,9 +1,12 @@
 /**
  * The evaluation plots rendered on a second thread. Loading vega and vega-lite, laying out the five
  * plots and rasterising them took ~0.65 s of the evaluation step here. The pipeline starts a
- * `PlotRenderer` thread when its study ends; it loads vega while the refit keeps at most one
- * trial thread busy, so the evaluation pays only for the rendering. (Rendering beside the step's
- * latency loop was tried: the loop ran ~25 % slower, so the plots wait for the timed loops.)
+ * `PlotRenderer` thread with the run; the thread lowers its priority to the lowest (nice 19,
+ * exec/thread-priority.ts) and loads vega on what the data, feature and HPO steps leave of the
+ * cores, so the evaluation pays only for the rendering. The evaluation uses the thread only when
+ * it has loaded (`ready`): on a machine busy with other work a lowest-priority thread may not
+ * have, and the evaluation then renders in its own thread. (Rendering beside the step's latency
+ * loop was tried: the loop ran ~25 % slower, so the plots wait for the timed loops.)
  *
  * Only with at least two cores (on one core the thread would compete with the timed loops) and
  * only from the compiled build (dist/workers/plot-worker.js); otherwise callers render in their
@@ -23,6 +26,11 @@ export interface PlotJob {
   readonly pngScale?: number;
 }
 
+/** Posted once by the thread when vega and vega-lite are loaded. */
+export interface PlotReadyMessage {
+  readonly ready: true;
+}
+
 export type PlotJobReply = { readonly id: number; readonly ok: true; readonly rendered: RenderedPlot[] } | { readonly id: number; readonly ok: false; readonly error: ErrorData };
 
 /** dist/workers/plot-worker.js beside this compiled module; null when running from the sources. */
@@ -37,6 +45,7 @@ export class PlotRenderer {
   private nextId = 0;
   private pending = new Map<number, { resolve: (r: RenderedPlot[]) => void; reject: (e: Error) => void }>();
   private failure: Error | null = null;
+  private loaded = false;
 
   private constructor(private readonly worker: Worker) {
     worker.unref(); // an idle renderer never keeps the process alive
@@ -45,7 +54,11 @@ export class PlotRenderer {
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
     };
-    worker.on('message', (m: PlotJobReply) => {
+    worker.on('message', (m: PlotJobReply | PlotReadyMessage) => {
+      if ('ready' in m) {
+        this.loaded = true;
+        return;
+      }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
@@ -67,6 +80,11 @@ export class PlotRenderer {
     } catch {
       return null;
     }
+  }
+
+  /** Whether the thread has loaded vega (it runs at the lowest priority: on a busy machine it may not have). */
+  get ready(): boolean {
+    return this.loaded && this.failure === null;
   }
 
   /** Renders the plots on the thread; rejects with the job's error or the thread's failure. */

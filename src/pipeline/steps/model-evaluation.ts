@@ -153,13 +153,17 @@ export async function modelEvaluation(ctx: RunContext, input: EvaluationInput): 
 
 /**
  * The plots, after the timed loops (rendering beside them slowed the latency loop by ~25 % here):
- * on the renderer thread the pipeline started when its study ended (it has loaded vega during the
- * refit, ~0.2–0.3 s less here), else in this thread. None, with a warning, when they cannot be
- * drawn (a missing font, a vega failure): the plots illustrate the metrics, the gates do not need them.
+ * on the renderer thread the pipeline started with the run when it has loaded vega by now (the
+ * step then takes ~0.3 s less here), else in this thread. None, with a warning, when they cannot
+ * be drawn (a missing font, a vega failure): the plots illustrate the metrics, the gates do not need them.
  */
 async function renderPlots(ctx: RunContext, specs: ReturnType<typeof evaluationPlotSpecs>): Promise<RenderedPlot[]> {
   const renderer = takePlotRenderer();
-  if (renderer) {
+  if (renderer && !renderer.ready) {
+    // still loading at the lowest priority (a busy machine): this thread is quicker
+    ctx.logger.log('debug', 'evaluation: the plot renderer thread has not loaded vega yet; rendering here');
+    await renderer.close();
+  } else if (renderer) {
     try {
       return await renderer.render(specs);
     } catch (e) {

@@ -3,6 +3,8 @@
  * the same SVG and PNG bytes as rendering in this thread, reports a bad spec as the job's error,
  * and is not used from the TypeScript sources (no compiled worker to run there).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../exec/ensure-build.js';
@@ -53,6 +55,27 @@ describe('plot renderer thread', () => {
     try {
       const bad = [{ name: 'broken', title: 'Broken', spec: { mark: 'nonsense-mark', data: { values: [] } } as unknown as Report.PlotSpec['spec'] }];
       await expect(renderer.render(bad)).rejects.toThrow(/plot broken/);
+    } finally {
+      await renderer.close();
+    }
+  }, 60_000);
+
+  // The pipeline starts the thread with the run: it must load vega on idle cores only (nice 19)
+  // and say when it has, so the evaluation knows whether to use it or render in its own thread.
+  it.runIf(process.platform === 'linux')('runs at the lowest priority and reports when vega is loaded', async () => {
+    const niceOf = (): number[] =>
+      readdirSync('/proc/self/task').map((t) => {
+        const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
+      });
+    expect(niceOf().filter((n) => n === 19)).toHaveLength(0);
+    const renderer = report.PlotRenderer.start();
+    if (!renderer) throw new Error('no renderer thread');
+    try {
+      for (let i = 0; i < 600 && !renderer.ready; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(renderer.ready).toBe(true);
+      expect(niceOf().filter((n) => n === 19)).toHaveLength(1); // the renderer's thread, and only it
+      expect(os.getPriority()).toBe(0); // this thread keeps its priority
     } finally {
       await renderer.close();
     }
