@@ -14,9 +14,9 @@
  * JSON files keep non-finite numbers (NaN, ±Infinity) as `{"$number": "NaN"}` so they round-trip.
  * Every reader validates what it needs and names the file in its error.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { writeTextFile } from '../io/output-file.js';
 import type { SplitSummary } from '../data/split.js';
@@ -32,6 +32,7 @@ import type { LatencySummary } from '../metrics/latency.js';
 import type { ComparisonResult } from './comparison.js';
 import type { GateReport } from './gates.js';
 import type { Evaluation, LabelledMatrix, PreparedData } from './state.js';
+import { makeDirs } from '../io/dirs.js';
 
 export const EMAILS_FILE = 'emails.parquet';
 export const SPLIT_FILE = 'split.json';
@@ -110,6 +111,39 @@ function checkDoc(v: unknown, file: string, format: string, version: number, fie
   return v;
 }
 
+/**
+ * Writes directory artifacts whole or not at all: `write` fills one fresh temporary sibling per
+ * target, and only when it has succeeded does each replace its target (whatever the target held
+ * before, so no file of an earlier artifact at that path survives beside the new ones). On failure
+ * the temporary folders are removed and the targets are left as they were.
+ */
+export async function replaceDirectories(dirs: readonly string[], write: (tmps: readonly string[]) => Promise<void>): Promise<void> {
+  const targets = dirs.map((d) => resolve(d));
+  const tmps: string[] = [];
+  try {
+    for (const t of targets) {
+      await makeDirs(dirname(t));
+      tmps.push(await mkdtemp(join(dirname(t), `.${basename(t)}.tmp-`)));
+    }
+    await write(tmps);
+  } catch (e) {
+    for (const tmp of tmps) await rm(tmp, { recursive: true, force: true });
+    throw e instanceof TrainSpamError ? e : new TrainSpamError('IO_ERROR', `cannot write ${targets.join(', ')}: ${(e as Error).message}`, { dirs: targets });
+  }
+  for (const [i, t] of targets.entries()) {
+    try {
+      const old = `${tmps[i]}.old`;
+      const had = existsSync(t);
+      if (had) await rename(t, old);
+      await rename(tmps[i], t);
+      if (had) await rm(old, { recursive: true, force: true });
+    } catch (e) {
+      for (const tmp of tmps.slice(i)) await rm(tmp, { recursive: true, force: true });
+      throw new TrainSpamError('IO_ERROR', `cannot put ${t} in place: ${(e as Error).message}`, { dir: t });
+    }
+  }
+}
+
 function requireDir(dir: string, what: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new TrainSpamError('NOT_FOUND', `${what} ${resolve(dir)} is not a directory (expected the output of an earlier step)`, { dir });
@@ -142,39 +176,44 @@ export interface EmailDatasetOutput {
 /**
  * Writes each row set as `<dir>/emails.parquet` (EMAIL_COLUMNS) + `split.json`, streaming the
  * source table once for all of them (one row group in memory; one row group written per set and
- * source row group).
+ * source row group). Each directory is replaced whole (replaceDirectories).
  */
 export async function saveEmailDatasets(outputs: readonly EmailDatasetOutput[]): Promise<void> {
-  const writers: ParquetFileWriter[] = [];
-  try {
-    for (const o of outputs) {
-      await mkdir(o.dir, { recursive: true });
-      writers.push(await ParquetFileWriter.create(join(o.dir, EMAILS_FILE), EMAIL_COLUMN_SPECS, { metadata: { 'train-spam.split': o.info.role } }));
+  await replaceDirectories(outputs.map((o) => o.dir), async (dirs) => {
+    const writers: ParquetFileWriter[] = [];
+    try {
+      for (const [s, o] of outputs.entries()) {
+        writers.push(await ParquetFileWriter.create(join(dirs[s], EMAILS_FILE), EMAIL_COLUMN_SPECS, { metadata: { 'train-spam.split': o.info.role } }));
+      }
+      for await (const chunk of streamRowSets(outputs.map((o) => o.rows))) {
+        for (let s = 0; s < outputs.length; s++) if (chunk[s].length) await writers[s].writeRowGroup(toColumns(chunk[s]));
+      }
+      for (const w of writers) await w.close();
+    } catch (e) {
+      for (const w of writers) await w.abort();
+      throw e;
     }
-    for await (const chunk of streamRowSets(outputs.map((o) => o.rows))) {
-      for (let s = 0; s < outputs.length; s++) if (chunk[s].length) await writers[s].writeRowGroup(toColumns(chunk[s]));
+    for (const [s, o] of outputs.entries()) {
+      await writeJsonFile(join(dirs[s], SPLIT_FILE), { format: SPLIT_FORMAT, version: 1, ...o.info, rows: o.rows.ids.length });
+      if (o.groups) await writeJsonFile(join(dirs[s], GROUPS_FILE), Array.from(o.groups));
     }
-    for (const w of writers) await w.close();
-  } catch (e) {
-    for (const w of writers) await w.abort();
-    throw e;
-  }
-  for (const o of outputs) {
-    await writeJsonFile(join(o.dir, SPLIT_FILE), { format: SPLIT_FORMAT, version: 1, ...o.info, rows: o.rows.ids.length });
-    if (o.groups) await writeJsonFile(join(o.dir, GROUPS_FILE), Array.from(o.groups));
-  }
+  });
 }
 
 /**
  * Opens an e-mail dataset artifact: its split info, its rows as a row set of `emails.parquet`
  * (ids and labels read; the e-mails stay on disk), and the duplicate groups when saved.
  */
-export async function loadEmailDataset(dir: string): Promise<{ rows: EmailRowSet; info: EmailSplitInfo; groups: Int32Array | null }> {
+export async function loadEmailDataset(dir: string, role?: EmailSplitInfo['role']): Promise<{ rows: EmailRowSet; info: EmailSplitInfo; groups: Int32Array | null }> {
   requireDir(dir, 'e-mail dataset');
   const file = join(dir, SPLIT_FILE);
   const doc = checkDoc(await readJsonFile(file, 'split summary'), file, SPLIT_FORMAT, 1, {
     role: 'string', rows: 'number', split: 'object', source: 'object', digest: 'string', trainTestOverlap: 'number',
   });
+  // a step given the other side of the split would train on its test e-mails or test on its training ones
+  if (role !== undefined && doc.role !== role) {
+    throw new TrainSpamError('INVALID_DATA', `${file}: role ${JSON.stringify(doc.role)}; expected the ${role} split (data-preparation's ${role}_data output)`, { file, role: doc.role, expected: role });
+  }
   const emails = join(dir, EMAILS_FILE);
   const table = await openEmailTable(emails);
   const ids: string[] = [];
@@ -197,12 +236,14 @@ export async function loadEmailDataset(dir: string): Promise<{ rows: EmailRowSet
 const FEATURES_FILE = 'features.json';
 const FEATURES_FORMAT = 'train-spam/feature-dataset';
 
-/** Saves a feature matrix with its ids (and groups); `pipelineSha256`: the fingerprint of the pipeline that made it. */
+/** Saves a feature matrix with its ids (and groups), replacing the directory whole; `pipelineSha256`: the fingerprint of the pipeline that made it. */
 export async function saveFeatureDataset(dir: string, m: LabelledMatrix, pipelineSha256?: string): Promise<void> {
-  saveMatrix(dir, m.X, m.y);
-  await writeJsonFile(join(dir, IDS_FILE), m.ids);
-  if (m.groups) await writeJsonFile(join(dir, GROUPS_FILE), Array.from(m.groups));
-  if (pipelineSha256) await writeJsonFile(join(dir, FEATURES_FILE), { format: FEATURES_FORMAT, version: 1, featurePipelineSha256: pipelineSha256 });
+  await replaceDirectories([dir], async ([tmp]) => {
+    saveMatrix(tmp, m.X, m.y);
+    await writeJsonFile(join(tmp, IDS_FILE), m.ids);
+    if (m.groups) await writeJsonFile(join(tmp, GROUPS_FILE), Array.from(m.groups));
+    if (pipelineSha256) await writeJsonFile(join(tmp, FEATURES_FILE), { format: FEATURES_FORMAT, version: 1, featurePipelineSha256: pipelineSha256 });
+  });
 }
 
 export async function loadFeatureDataset(dir: string): Promise<LabelledMatrix> {
@@ -234,7 +275,7 @@ export function featurePipelineSha256(pipeline: FittedFeaturePipeline): string {
 const FEATURE_SLOT = 'featurePipeline';
 
 export async function saveFeaturePipeline(dir: string, pipeline: FittedFeaturePipeline): Promise<void> {
-  await mkdir(dirname(resolve(dir)), { recursive: true });
+  await makeDirs(dirname(resolve(dir)));
   await savePayloads(dir, { [FEATURE_SLOT]: pipeline.toPayload() }, { artifact: 'feature-pipeline', num_features: pipeline.numFeatures }, { overwrite: true });
 }
 
@@ -260,9 +301,11 @@ export interface EvaluationDoc {
   readonly trainTestOverlap: number;
   /** The model artifact's metadata (kind, params, best trial, ...). */
   readonly model: Record<string, unknown>;
+  /** sha256 of the evaluated model's artifact.json: the promotion registers only that model (absent in older files). */
+  readonly modelSha256?: string;
 }
 
-export function evaluationDoc(ev: Evaluation, test: LabelledMatrix, trainTestOverlap: number, model: Record<string, unknown>): EvaluationDoc {
+export function evaluationDoc(ev: Evaluation, test: LabelledMatrix, trainTestOverlap: number, model: Record<string, unknown>, modelSha256?: string): EvaluationDoc {
   return {
     candidate: ev.candidate,
     baseline: ev.baseline,
@@ -274,6 +317,7 @@ export function evaluationDoc(ev: Evaluation, test: LabelledMatrix, trainTestOve
     trainTestOverlap,
     // the model's metadata without its list of training e-mails (the artifact keeps it)
     model: Object.fromEntries(Object.entries(model).filter(([k]) => k !== 'train_ids')),
+    ...(modelSha256 !== undefined ? { modelSha256 } : {}),
   };
 }
 
@@ -322,6 +366,9 @@ export async function loadEvaluation(file: string): Promise<EvaluationDoc> {
   bad('scores', doc.scores as unknown[], (x) => typeof x === 'number', 'a number');
   bad('labels', doc.labels as unknown[], (x) => x === 0 || x === 1, '0 or 1');
   bad('ids', doc.ids as unknown[], (x) => typeof x === 'string', 'an e-mail id (a string)');
+  if (doc.modelSha256 !== undefined && !(typeof doc.modelSha256 === 'string' && /^[0-9a-f]{64}$/.test(doc.modelSha256))) {
+    throw formatError(file, `modelSha256 is ${JSON.stringify(doc.modelSha256)}; expected the sha256 of the model's artifact.json (64 hex digits)`);
+  }
   const { format: _f, version: _v, ...rest } = doc;
   return rest as unknown as EvaluationDoc;
 }

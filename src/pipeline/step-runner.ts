@@ -9,7 +9,7 @@
  * (tagged with the step name and the KFP run id), since containers share no parent run.
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -27,8 +27,10 @@ import { renderHtmlReport } from '../report/index.js';
 import { SpamScorer, loadScorer, saveScorer } from '../serving/scorer.js';
 import {
   evaluationDoc, evaluationFromDoc, featurePipelineSha256, loadComparison, loadEmailDataset, loadEvaluation, loadFeatureDataset, loadFeaturePipeline, loadGateReport,
-  readJsonFile, saveComparison, saveEmailDatasets, saveEvaluation, saveFeatureDataset, saveFeaturePipeline, saveGateReport, writeJsonFile, writeTextFile,
+  readJsonFile, replaceDirectories, saveComparison, saveEmailDatasets, saveEvaluation, saveFeatureDataset, saveFeaturePipeline, saveGateReport, writeJsonFile, writeTextFile,
+  type ComparisonDoc, type EmailSplitInfo, type EvaluationDoc,
 } from './codecs.js';
+import type { GateReport } from './gates.js';
 import { logStepMetrics, systemClock, type RunContext, type Tracking } from './context.js';
 import { shardIndices, type ParamValue, type StepDef, type StepName } from './definition.js';
 import { resolvePipelineParams, type PipelineParams } from './params.js';
@@ -42,6 +44,7 @@ import { latencySample, modelEvaluation } from './steps/model-evaluation.js';
 import { modelValidation } from './steps/model-validation.js';
 import { modelComparison } from './steps/model-comparison.js';
 import { MODEL_ARTIFACT_PATH, modelPromotion } from './steps/model-promotion.js';
+import { makeDirs } from '../io/dirs.js';
 
 /** A parsed `train-spam step <name>` command line. */
 export interface StepInvocation {
@@ -98,6 +101,18 @@ export interface StepDeps {
 
 type Adapter = (ctx: RunContext, inv: StepInvocation, deps: StepDeps) => Promise<StepOutcome>;
 
+/**
+ * The output artifacts each step writes as a directory (the others are single files): the CLI
+ * checks before any work that nothing of the other kind is in the way.
+ */
+export const DIRECTORY_OUTPUTS: Readonly<Partial<Record<StepName, readonly string[]>>> = {
+  'data-preparation': ['train_data', 'test_data'],
+  'feature-retrieval': ['train_features', 'test_features', 'feature_pipeline'],
+  'baseline-training': ['model'],
+  'hpo-tuning': ['journal', 'shard_model'],
+  'hpo-merge': ['best_model'],
+};
+
 /** Runs one step; throws a TrainSpamError on bad input or a failed step. */
 export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<StepOutcome> {
   const adapter = ADAPTERS[inv.step.name];
@@ -105,7 +120,7 @@ export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<Step
   PRECHECKS[inv.step.name]?.(inv, params);
   const clock = deps.clock ?? systemClock;
   // Kubeflow hands paths whose parent directories may not exist yet
-  for (const p of Object.values(inv.outputs)) await mkdir(dirname(resolve(p)), { recursive: true });
+  for (const p of Object.values(inv.outputs)) await makeDirs(dirname(resolve(p)));
   const scratch = await mkdtemp(join(deps.scratchRoot ?? tmpdir(), `train-spam-${inv.step.name}-`));
   let opened: OpenedTracking | null = null;
   let runId: RunContext['runId'] = null;
@@ -221,6 +236,66 @@ function checkWidth(pipeline: FittedFeaturePipeline, m: LabelledMatrix, what: st
   }
 }
 
+/** A training feature matrix (feature-retrieval's train_features): it carries the rows' duplicate-body groups, a test matrix does not. */
+function requireTrainingMatrix(m: LabelledMatrix, inv: StepInvocation): void {
+  if (!m.groups) {
+    throw new TrainSpamError(
+      'INVALID_DATA',
+      `train_features ${input(inv, 'train_features')} has no groups.json (the duplicate-body groups of the training rows): it is not a training feature matrix (test_features?); pass feature-retrieval's train_features`,
+      { dir: input(inv, 'train_features') },
+    );
+  }
+}
+
+/** The train and test splits were written by one data-preparation run (same source, digest, seed and ratio). */
+function sameSplitRun(train: EmailSplitInfo, test: EmailSplitInfo, inv: StepInvocation): void {
+  const pick = (i: EmailSplitInfo) => JSON.parse(JSON.stringify({ digest: i.digest, source: i.source, split: i.split, trainTestOverlap: i.trainTestOverlap })) as JsonValue;
+  const diff = jsonDifference(pick(train), pick(test));
+  if (diff !== null) {
+    throw new TrainSpamError(
+      'INVALID_DATA',
+      `train_data ${input(inv, 'train_data')} and test_data ${input(inv, 'test_data')} come from different data-preparation runs (their split.json differ in ${diff}); pass the two outputs of one run`,
+      { field: diff },
+    );
+  }
+}
+
+/** sha256 of a model artifact's artifact.json (its arrays' checksums included): the version tag, and what the evaluation records. */
+async function artifactSha256(dir: string): Promise<string> {
+  return createHash('sha256').update(await readFile(join(dir, ARTIFACT_JSON))).digest('hex');
+}
+
+/**
+ * The promotion's inputs describe one model: the one evaluated (by its artifact's sha256, where
+ * the evaluation records it), and gate and comparison reports made from that evaluation (its F1
+ * and AUC). Mixed in from other runs, they would register a model the gates never saw.
+ */
+function sameEvaluation(inv: StepInvocation, model: { sha: string; metadata: Record<string, unknown> }, evaluation: EvaluationDoc, gates: GateReport, comparison: ComparisonDoc): void {
+  const fail = (what: string, why: string) =>
+    new TrainSpamError('INVALID_DATA', `${what}: ${why}; the promotion's inputs come from different runs (pass the outputs of one pipeline run)`, { evaluation: input(inv, 'evaluation') });
+  const sha = model.sha;
+  if (evaluation.modelSha256 !== undefined && evaluation.modelSha256 !== sha) {
+    throw fail(`model ${input(inv, 'model')}`, `its artifact.json has sha256 ${sha.slice(0, 12)}…, but evaluation ${input(inv, 'evaluation')} was made with ${evaluation.modelSha256.slice(0, 12)}…`);
+  }
+  if (evaluation.modelSha256 === undefined) {
+    // an evaluation written before it recorded the sha256: the model's metadata (kind, params, trial) at least
+    const own = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(model.metadata).filter(([k]) => k !== 'train_ids')))) as JsonValue;
+    const diff = jsonDifference(own, JSON.parse(JSON.stringify(evaluation.model)) as JsonValue);
+    if (diff !== null) throw fail(`model ${input(inv, 'model')}`, `its metadata differs from the evaluated model's in ${diff}`);
+  }
+  // JSON keeps a NaN metric (a model that scored NaN) as null in the gate and comparison reports
+  const same = (a: unknown, b: number) => (typeof a === 'number' && Object.is(a, b)) || (a === null && !Number.isFinite(b));
+  const c = evaluation.candidate;
+  for (const [gate, value] of [['f1', c.f1], ['roc_auc', c.rocAuc]] as const) {
+    const g = gates.gates.find((x) => x.name === gate);
+    if (g && !same(g.value, value)) throw fail(`gate report ${input(inv, 'gate_report')}`, `gate '${gate}' has value ${String(g.value)}, the evaluation ${String(value)}`);
+  }
+  const cc = comparison.candidate as { f1?: unknown; auc?: unknown } | null | undefined;
+  if (cc && (!same(cc.f1, c.f1) || !same(cc.auc, c.rocAuc))) {
+    throw fail(`comparison report ${input(inv, 'comparison_report')}`, `candidate F1 ${String(cc.f1)} / AUC ${String(cc.auc)}, the evaluation ${String(c.f1)} / ${String(c.rocAuc)}`);
+  }
+}
+
 function sameIds(a: readonly string[], b: readonly string[], what: string): void {
   if (a.length !== b.length || a.some((x, i) => x !== b[i])) {
     throw new TrainSpamError('INVALID_DATA', `${what}: the e-mail ids differ (${a.length} vs ${b.length} rows); the artifacts come from different data-preparation runs`);
@@ -257,8 +332,9 @@ const dataPreparationStep: Adapter = async (ctx, inv) => {
 };
 
 const featureRetrievalStep: Adapter = async (ctx, inv) => {
-  const train = await loadEmailDataset(input(inv, 'train_data'));
-  const test = await loadEmailDataset(input(inv, 'test_data'));
+  const train = await loadEmailDataset(input(inv, 'train_data'), 'train');
+  const test = await loadEmailDataset(input(inv, 'test_data'), 'test');
+  sameSplitRun(train.info, test.info, inv);
   if (!train.groups) throw new TrainSpamError('NOT_FOUND', `train_data ${input(inv, 'train_data')} has no groups.json (duplicate-body groups); rerun data-preparation`);
   const f = await featureRetrieval(ctx, { train: train.rows, test: test.rows, trainGroups: train.groups });
   const sha = featurePipelineSha256(f.pipeline);
@@ -270,6 +346,7 @@ const featureRetrievalStep: Adapter = async (ctx, inv) => {
 
 const baselineTrainingStep: Adapter = async (ctx, inv) => {
   const train = await loadFeatureDataset(input(inv, 'train_features'));
+  requireTrainingMatrix(train, inv);
   const pipeline = await loadFeaturePipeline(input(inv, 'feature_pipeline'));
   checkWidth(pipeline, train, 'train_features');
   const r = await baselineTraining(ctx, train);
@@ -290,10 +367,11 @@ const hpoTuningStep: Adapter = async (ctx, inv, deps) => {
   const index = intParam(inv, 'shard_index'); // in range: PRECHECKS
   const count = ctx.params.hpo_shards;
   const train = await loadFeatureDataset(input(inv, 'train_features'));
+  requireTrainingMatrix(train, inv);
   const pipeline = await loadFeaturePipeline(input(inv, 'feature_pipeline'));
   checkWidth(pipeline, train, 'train_features');
   const journalDir = output(inv, 'journal');
-  await mkdir(journalDir, { recursive: true });
+  await makeDirs(journalDir);
   // a retried attempt at the same path continues its journal (finished trials are kept)
   const resume = existsSync(join(journalDir, journalFileName(index, count)));
   const study = await runHpoStudy(ctx, { train }, { study: { ...deps.hpo?.study, shard: { index, count }, journalDir, resume } });
@@ -427,8 +505,7 @@ const hpoMergeStep: Adapter = async (ctx, inv) => {
     );
   }
   const outModel = resolve(output(inv, 'best_model'));
-  await rm(outModel, { recursive: true, force: true });
-  await cp(chosen, outModel, { recursive: true });
+  await replaceDirectories([outModel], async ([tmp]) => cp(chosen, tmp, { recursive: true }));
   const scorer = await loadScorer(outModel); // validates the copy (checksums, feature count)
   const params = (scorer.metadata.params ?? {}) as Record<string, unknown>;
   const trialsFile = output(inv, 'trials');
@@ -447,12 +524,12 @@ const modelEvaluationStep: Adapter = async (ctx, inv) => {
   const scorer = await loadScorer(modelDir);
   const baseline = await loadScorer(input(inv, 'baseline_model'));
   const test = await loadFeatureDataset(input(inv, 'test_features'));
-  const data = await loadEmailDataset(input(inv, 'test_data'));
+  const data = await loadEmailDataset(input(inv, 'test_data'), 'test');
   checkWidth(scorer.features, test, 'test_features');
   checkWidth(baseline.features, test, 'test_features (baseline model)');
   sameIds(test.ids, data.rows.ids, 'test_features vs test_data');
   const ev = await modelEvaluation(ctx, { model: scorer.model, baseline: baseline.model, test, testRecords: await latencySample(data.rows), artifactDir: modelDir });
-  await saveEvaluation(output(inv, 'evaluation'), evaluationDoc(ev, test, data.info.trainTestOverlap, scorer.metadata));
+  await saveEvaluation(output(inv, 'evaluation'), evaluationDoc(ev, test, data.info.trainTestOverlap, scorer.metadata, await artifactSha256(modelDir)));
   const c = ev.candidate;
   const values = {
     f1: c.f1, roc_auc: c.rocAuc, precision: c.precision, recall: c.recall, accuracy: c.accuracy, average_precision: c.averagePrecision,
@@ -504,7 +581,7 @@ const modelValidationStep: Adapter = async (ctx, inv) => {
 
 const modelComparisonStep: Adapter = async (ctx, inv) => {
   const doc = await loadEvaluation(input(inv, 'evaluation'));
-  const data = await loadEmailDataset(input(inv, 'test_data'));
+  const data = await loadEmailDataset(input(inv, 'test_data'), 'test');
   sameIds(doc.ids, data.rows.ids, 'evaluation vs test_data');
   const result = await modelComparison(ctx, {
     candidate: { f1: doc.candidate.f1, auc: doc.candidate.rocAuc }, candidateScores: doc.scores, test: data.rows, testLabels: Uint8Array.from(doc.labels),
@@ -518,8 +595,9 @@ const modelPromotionStep: Adapter = async (ctx, inv) => {
   const comparison = await loadComparison(input(inv, 'comparison_report'));
   const evaluation = await loadEvaluation(input(inv, 'evaluation'));
   const modelDir = input(inv, 'model');
-  await loadScorer(modelDir); // a broken artifact is never registered
-  const sha = createHash('sha256').update(await readFile(join(modelDir, ARTIFACT_JSON))).digest('hex');
+  const scorer = await loadScorer(modelDir); // a broken artifact is never registered
+  const sha = await artifactSha256(modelDir);
+  sameEvaluation(inv, { sha, metadata: scorer.metadata }, evaluation, gates, comparison);
   if (gates.passed && comparison.passed && ctx.tracking && ctx.runId) {
     // the registered source is runs:/<this run>/model; the test metrics let a later comparison read them
     await logModelDir(ctx, modelDir);

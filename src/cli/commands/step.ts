@@ -7,16 +7,17 @@
  * through pipeline/step-runner.ts, then writes the output-parameter files and the ExecutorOutput
  * (artifact metadata for system.Metrics / system.ClassificationMetrics). Usage errors exit 64.
  */
-import { readFile } from 'node:fs/promises';
+import { access, constants, readFile, stat } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { TrainSpamError, invalidArgument } from '../../core/errors.js';
 import { silentProgress } from '../../hpo/progress.js';
 import {
-  PIPELINE_DEFINITION, getStep, stepFlags, type ParamType, type ParamValue, type StepDef, type StepFlag,
+  PIPELINE_DEFINITION, getStep, stepFlags, type ParamType, type ParamValue, type StepDef, type StepFlag, type StepName,
 } from '../../pipeline/definition.js';
-import { checkOutputPath, writeTextFile } from '../../io/output-file.js';
+import { checkOutputFile, checkOutputFolder, checkOutputPath, writeTextFile } from '../../io/output-file.js';
 import { isDecimalText } from '../../pipeline/params.js';
-import { runStep, type MetricsMetadata, type StepDeps, type StepInvocation, type StepOutcome } from '../../pipeline/step-runner.js';
+import { DIRECTORY_OUTPUTS, runStep, type MetricsMetadata, type StepDeps, type StepInvocation, type StepOutcome } from '../../pipeline/step-runner.js';
 import { wholeCpus } from '../../kubeflow/compiler.js';
 import { buildExecutorOutput, classificationMetricsMetadata, inputArtifactPaths, parseExecutorInput, type ExecutorInput } from '../../kubeflow/executor-io.js';
 import { cliLogger, cliProgress, cliTracking, defaultWorkers, interruptSignal, parseWorkers } from '../wiring.js';
@@ -161,16 +162,63 @@ async function readExecutorInput(value: string): Promise<ExecutorInput> {
   return parseExecutorInput(text);
 }
 
+/**
+ * Before any work (no tracking run, no output written), each output path can take what the step
+ * writes there: a folder or a file as the artifact is one (not the other kind already there, not
+ * under a file, in a writable folder), and no output shares its path with another output or an
+ * input (one inside the other included). A usage error naming the flag(s) otherwise.
+ */
+export async function checkStepOutputs(step: StepDef, args: ParsedStepArgs): Promise<void> {
+  const dirs = new Set(DIRECTORY_OUTPUTS[step.name as StepName] ?? []);
+  const outs: { flag: string; path: string }[] = [];
+  const ins: { flag: string; path: string }[] = [];
+  for (const f of stepFlags(step)) {
+    const target = f.role === 'out-artifact' ? args.outputs[f.name] : f.role === 'out-param' ? args.outParams[f.name]?.file : f.role === 'executor-output' ? args.executorOutput : null;
+    if (f.role === 'in-artifact' && args.inputs[f.name] !== undefined) ins.push({ flag: f.flag, path: args.inputs[f.name] });
+    if (target === null || target === undefined) continue;
+    await checkOutputPath(target, f.flag);
+    if (f.role === 'out-artifact' && dirs.has(f.name)) await checkOutputFolder(target, f.flag);
+    else await checkOutputFile(target, f.flag, 'a file');
+    await checkWritableParent(target, f.flag);
+    outs.push({ flag: f.flag, path: target });
+  }
+  const overlap = (a: string, b: string) => {
+    const [x, y] = [resolve(a), resolve(b)];
+    return x === y || x.startsWith(y + sep) || y.startsWith(x + sep);
+  };
+  for (const [i, o] of outs.entries()) {
+    for (const p of outs.slice(i + 1)) {
+      if (overlap(o.path, p.path)) throw usage(`step ${step.name}: ${o.flag} ${JSON.stringify(o.path)} and ${p.flag} ${JSON.stringify(p.path)} are the same path or one holds the other; each output needs its own path`, { flag: p.flag });
+    }
+    for (const n of ins) {
+      if (overlap(o.path, n.path)) throw usage(`step ${step.name}: ${o.flag} ${JSON.stringify(o.path)} and ${n.flag} ${JSON.stringify(n.path)} are the same path or one holds the other; the step would write over its input`, { flag: o.flag });
+    }
+  }
+}
+
+/** The folder an output goes in (its nearest existing ancestor, when it is still to be made) is writable. */
+async function checkWritableParent(target: string, flag: string): Promise<void> {
+  for (let dir = dirname(resolve(target)); ; dir = dirname(dir)) {
+    const st = await stat(dir).catch(() => null);
+    if (st) {
+      // not a folder: checkOutputFile/Folder named it already
+      if (st.isDirectory()) {
+        await access(dir, constants.W_OK | constants.X_OK).catch((e: NodeJS.ErrnoException) => {
+          throw usage(`${flag} ${JSON.stringify(target)}: ${dir} is not writable (${e.code ?? e.message}), so the output cannot be made there`, { flag, file: target });
+        });
+      }
+      return;
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
 /** Parses argv, runs the step, writes the output-parameter files and the ExecutorOutput. */
 export async function executeStep(name: string, argv: readonly string[], deps: StepDeps): Promise<StepOutcome> {
   const step = getStep(PIPELINE_DEFINITION, name);
   if (!step) throw usage(`unknown step ${JSON.stringify(name)}; steps: ${PIPELINE_DEFINITION.steps.map((s) => s.name).join(', ')}`);
   const args = parseStepArgs(step, argv);
-  // output paths under an existing file fail now, naming their flag, not after the step's work
-  for (const f of stepFlags(step)) {
-    const target = f.role === 'out-artifact' ? args.outputs[f.name] : f.role === 'out-param' ? args.outParams[f.name]?.file : f.role === 'executor-output' ? args.executorOutput : undefined;
-    if (target) await checkOutputPath(target, f.flag);
-  }
+  await checkStepOutputs(step, args);
   const executorInput = args.executorInput !== null ? await readExecutorInput(args.executorInput) : undefined;
   const lists: Record<string, string[]> = {};
   for (const a of step.inputs.artifacts) if (a.list) lists[a.name] = inputArtifactPaths(executorInput!, a.name);

@@ -4,7 +4,7 @@
  * paths, the two HPO shards are separate invocations and hpo-merge gets their outputs through an
  * ExecutorInput. 240-e-mail fixture, local tracking store in a temp dir, inline HPO executor.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -325,4 +325,108 @@ describe('the containerised steps, chained as Kubeflow runs them', () => {
     await expect(executeStep('model-validation', argv, deps())).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining(join(root, 'nope')) });
     expect(statSync(art('model-validation', 'gate_report')).isFile()).toBe(true);
   });
+
+  it('refuses the other side of the split, or a split of another data-preparation run, where a step reads train or test e-mails', async () => {
+    const swap = (name: StepName, task: string, values: Record<string, string>) => {
+      const argv = argvFor(getStep(PIPELINE_DEFINITION, name)!, task);
+      for (const [flag, v] of Object.entries(values)) argv[argv.indexOf(flag) + 1] = v;
+      return executeStep(name, argv, deps());
+    };
+    const trainData = art('data-preparation', 'train_data');
+    const testData = art('data-preparation', 'test_data');
+    await expect(swap('feature-retrieval', 'fr-swapped', { '--in-train-data': testData, '--in-test-data': trainData })).rejects.toMatchObject({
+      code: 'INVALID_DATA', message: `${join(testData, 'split.json')}: role "test"; expected the train split (data-preparation's train_data output)`,
+    });
+    await expect(swap('feature-retrieval', 'fr-train-twice', { '--in-test-data': trainData })).rejects.toMatchObject({ code: 'INVALID_DATA', message: expect.stringContaining('expected the test split') });
+    // the test split of the same table split with another seed: its e-mails overlap this training split
+    await executeStep('data-preparation', argvFor(getStep(PIPELINE_DEFINITION, 'data-preparation')!, 'dp-seed-8', undefined, { seed: '8' }), deps());
+    await expect(swap('feature-retrieval', 'fr-mixed', { '--in-test-data': art('dp-seed-8', 'test_data') })).rejects.toMatchObject({
+      code: 'INVALID_DATA', message: expect.stringMatching(/^train_data .* and test_data .*dp-seed-8.* come from different data-preparation runs \(their split\.json differ in split\.seed\)/),
+    });
+    // the training split as the test set of the evaluation (features and e-mails alike) or of the comparison
+    await expect(swap('model-evaluation', 'me-train', { '--in-test-features': art('feature-retrieval', 'train_features'), '--in-test-data': trainData })).rejects.toMatchObject({
+      code: 'INVALID_DATA', message: expect.stringContaining(`${join(trainData, 'split.json')}: role "train"; expected the test split`),
+    });
+    await expect(swap('model-comparison', 'mc-train', { '--in-test-data': trainData })).rejects.toMatchObject({ code: 'INVALID_DATA', message: expect.stringContaining('expected the test split') });
+    // the test matrix as training features: no model is trained on the test e-mails
+    for (const name of ['baseline-training', 'hpo-tuning'] as const) {
+      const argv = argvFor(getStep(PIPELINE_DEFINITION, name)!, `${name}-test-features`, 0, { hpo_shards: '1' });
+      argv[argv.indexOf('--in-train-features') + 1] = art('feature-retrieval', 'test_features');
+      await expect(executeStep(name, argv, deps())).rejects.toMatchObject({ code: 'INVALID_DATA', message: expect.stringMatching(/^train_features .*test_features has no groups\.json .*: it is not a training feature matrix/) });
+    }
+    // nothing written at their output paths (the runner makes only the parent folders KFP may not have made)
+    for (const task of ['fr-swapped', 'fr-train-twice', 'fr-mixed', 'me-train', 'mc-train', 'baseline-training-test-features', 'hpo-tuning-test-features']) {
+      const dir = join(root, 'artifacts', task);
+      expect(existsSync(dir) ? readdirSync(dir, { recursive: true }) : []).toEqual([]);
+    }
+  }, 60_000);
+
+  it('data-preparation run again with its outputs swapped leaves no file of the old artifact in either folder', async () => {
+    const def = getStep(PIPELINE_DEFINITION, 'data-preparation')!;
+    const argv = argvFor(def, 'dp-swap');
+    await executeStep('data-preparation', argv, deps());
+    const a = art('dp-swap', 'train_data');
+    const b = art('dp-swap', 'test_data');
+    argv[argv.indexOf('--out-train-data') + 1] = b;
+    argv[argv.indexOf('--out-test-data') + 1] = a;
+    await executeStep('data-preparation', argv, deps());
+    // the folder that held the training split (with its groups.json) now holds a readable test split
+    const test = await loadEmailDataset(a, 'test');
+    expect(test.groups).toBeNull();
+    expect(test.info.role).toBe('test');
+    expect((await loadEmailDataset(b, 'train')).groups).not.toBeNull();
+  }, 60_000);
+
+  it('model-promotion registers only the evaluated model, with gate and comparison reports of that evaluation', async () => {
+    const versions = async () => (await inspect.registry.searchModelVersions("name='spam-detector'")).length;
+    const before = await versions();
+    const promote = (task: string, values: Record<string, string>) => {
+      const argv = argvFor(getStep(PIPELINE_DEFINITION, 'model-promotion')!, task);
+      for (const [flag, v] of Object.entries(values)) argv[argv.indexOf(flag) + 1] = v;
+      return executeStep('model-promotion', argv, deps());
+    };
+    // the baseline model with the best model's evaluation, gates and comparison
+    await expect(promote('promote-baseline', { '--in-model': art('baseline-training', 'model') })).rejects.toMatchObject({
+      code: 'INVALID_DATA', message: expect.stringMatching(/^model .*baseline-training\/model: its artifact\.json has sha256 [0-9a-f]{12}…, but evaluation .* was made with [0-9a-f]{12}…; the promotion's inputs come from different runs/),
+    });
+    // an evaluation written before it recorded the model's sha256: the metadata still tells the models apart
+    const evFile = art('model-evaluation', 'evaluation');
+    const old = join(root, 'evaluation-without-sha.json');
+    const doc = readJson(evFile);
+    delete doc.modelSha256;
+    writeFileSync(old, JSON.stringify(doc));
+    await expect(promote('promote-baseline-old', { '--in-model': art('baseline-training', 'model'), '--in-evaluation': old })).rejects.toMatchObject({ code: 'INVALID_DATA', message: expect.stringContaining('its metadata differs from the evaluated model') });
+    // gate and comparison reports of another evaluation (the same checks, other values)
+    const gates = readJson(art('model-validation', 'gate_report'));
+    const f1Gate = gates.gates.find((g: { name: string }) => g.name === 'f1');
+    f1Gate.value = f1Gate.value / 2;
+    const otherGates = join(root, 'gates-other.json');
+    writeFileSync(otherGates, JSON.stringify(gates));
+    await expect(promote('promote-other-gates', { '--in-gate-report': otherGates })).rejects.toMatchObject({ code: 'INVALID_DATA', message: expect.stringMatching(/^gate report .*gates-other\.json: gate 'f1' has value/) });
+    const cmp = readJson(art('model-comparison', 'comparison_report'));
+    cmp.candidate.auc = 0.5;
+    const otherCmp = join(root, 'comparison-other.json');
+    writeFileSync(otherCmp, JSON.stringify(cmp));
+    await expect(promote('promote-other-cmp', { '--in-comparison-report': otherCmp })).rejects.toMatchObject({ code: 'INVALID_DATA', message: expect.stringMatching(/^comparison report .*comparison-other\.json: candidate F1/) });
+    expect(await versions()).toBe(before);
+    // a model that scored NaN: the gate report keeps its F1 as null, the evaluation and the comparison as NaN; still one run
+    const nanEv = readJson(evFile);
+    nanEv.candidate.f1 = { $number: 'NaN' };
+    const nanEvFile = join(root, 'evaluation-nan.json');
+    writeFileSync(nanEvFile, JSON.stringify(nanEv));
+    const nanGates = readJson(art('model-validation', 'gate_report'));
+    nanGates.gates.find((g: { name: string }) => g.name === 'f1').value = null;
+    const nanGatesFile = join(root, 'gates-nan.json');
+    writeFileSync(nanGatesFile, JSON.stringify(nanGates));
+    const nanCmp = readJson(art('model-comparison', 'comparison_report'));
+    nanCmp.candidate.f1 = { $number: 'NaN' };
+    const nanCmpFile = join(root, 'comparison-nan.json');
+    writeFileSync(nanCmpFile, JSON.stringify(nanCmp));
+    await expect(promote('promote-nan', { '--in-evaluation': nanEvFile, '--in-gate-report': nanGatesFile, '--in-comparison-report': nanCmpFile })).resolves.toMatchObject({
+      parameters: { model_version: '' },
+    });
+    // the inputs of one run are accepted (the gates failed in an earlier test here: nothing to register)
+    await expect(promote('promote-same-run', {})).resolves.toMatchObject({ parameters: { model_version: '' } });
+    expect(await versions()).toBe(before);
+  }, 60_000);
 });

@@ -1,10 +1,10 @@
 /** Inter-step artifact codecs and the generic payload directory format they build on. */
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  fromJsonText, loadComparison, loadEvaluation, loadFeatureDataset, loadFeaturePipeline, saveFeatureDataset, toJsonText, writeJsonFile, saveComparison,
+  fromJsonText, loadComparison, loadEvaluation, loadFeatureDataset, loadFeaturePipeline, replaceDirectories, saveFeatureDataset, toJsonText, writeJsonFile, saveComparison,
 } from '../../../src/pipeline/codecs.js';
 import { loadModelArtifact, loadPayloads, savePayloads } from '../../../src/io/model-artifact.js';
 import { denseMatrix, featureMatrix } from '../../../src/core/matrix.js';
@@ -82,5 +82,41 @@ describe('feature datasets', () => {
     writeFileSync(join(dir, 'ids.json'), '["a"]');
     await expect(loadFeatureDataset(dir)).rejects.toMatchObject({ code: 'FORMAT_ERROR', message: expect.stringMatching(/ids\.json: lists 1 ids for a 2-row matrix/) });
     await expect(loadFeatureDataset(join(root, 'missing'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a dataset saved over another replaces the folder whole: no groups.json of a training matrix is left beside a test matrix', async () => {
+    const dir = join(root, 'features-reused');
+    await saveFeatureDataset(dir, { X, y: Uint8Array.from([0, 1]), ids: ['a', 'b'], groups: Int32Array.from([0, 1]) });
+    expect((await loadFeatureDataset(dir)).groups).toEqual(Int32Array.from([0, 1]));
+    await saveFeatureDataset(dir, { X, y: Uint8Array.from([1, 0]), ids: ['c', 'd'] });
+    const back = await loadFeatureDataset(dir);
+    expect(back.groups).toBeUndefined();
+    expect(back.ids).toEqual(['c', 'd']);
+    expect(existsSync(join(dir, 'groups.json'))).toBe(false);
+  });
+});
+
+describe('replaceDirectories', () => {
+  it('puts the written folders in place of the targets, and on a failure leaves the targets as they were and no temporary folder', async () => {
+    const parent = join(root, 'replace');
+    const [a, b] = [join(parent, 'a'), join(parent, 'b')];
+    mkdirSync(a, { recursive: true });
+    writeFileSync(join(a, 'old.txt'), 'old');
+    await expect(
+      replaceDirectories([a, b], async ([ta, tb]) => {
+        writeFileSync(join(ta, 'new.txt'), 'new');
+        writeFileSync(join(tb, 'new.txt'), 'new');
+        throw new Error('disk full');
+      }),
+    ).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringContaining('disk full') });
+    expect(readdirSync(a)).toEqual(['old.txt']);
+    expect(existsSync(b)).toBe(false);
+    expect(readdirSync(parent)).toEqual(['a']);
+    await replaceDirectories([a, b], async (tmps) => {
+      for (const t of tmps) writeFileSync(join(t, 'new.txt'), 'new');
+    });
+    expect(readdirSync(a)).toEqual(['new.txt']);
+    expect(readdirSync(b)).toEqual(['new.txt']);
+    expect(readdirSync(parent).sort()).toEqual(['a', 'b']);
   });
 });

@@ -2,7 +2,7 @@
  * `train-spam step <name>`: flag parsing driven by the pipeline definition, usage errors (exit 64),
  * output-parameter text and the ExecutorOutput shape of Metrics / ClassificationMetrics.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -156,6 +156,39 @@ describe('flag parsing from the definition', () => {
       });
     }
     expect(() => readFileSync(join(root, 'pre'))).toThrow(/ENOENT/);
+  });
+
+  it('an output path that cannot take the output is a usage error naming the flag, before any work', async () => {
+    const dir = join(root, 'outs');
+    mkdirSync(join(dir, 'a-folder'), { recursive: true });
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const withValues = (s: StepDef, values: Record<string, string>) => {
+      const argv = validArgv(s).map((a) => a.replace(`${SAMPLE_DIR}/`, `${dir}/new/`));
+      for (const [flag, v] of Object.entries(values)) argv[argv.indexOf(flag) + 1] = v;
+      return argv;
+    };
+    const refused = async (name: string, values: Record<string, string>, message: RegExp) => {
+      const err = await executeStep(name, withValues(step(name), values), noDeps).catch((e) => e);
+      expect(exitCodeFor(err)).toBe(64);
+      expect(err.message).toMatch(message);
+    };
+    // a file output where a folder is, a folder output where a file is
+    await refused('hpo-plan', { '--shard-count': '1', '--num-trials': '2', '--out-param-shard-indices': join(dir, 'a-folder') }, /^--out-param-shard-indices ".*a-folder": is a folder; expected the path of a file$/);
+    await refused('model-validation', { '--out-gate-report': join(dir, 'a-folder') }, /^--out-gate-report ".*a-folder": is a folder/);
+    await refused('data-preparation', { '--test-split-ratio': '0.2', '--out-train-data': join(dir, 'a-file') }, /^--out-train-data ".*a-file": is a file; expected a folder$/);
+    // two outputs at one path (or one inside the other), an output over an input
+    await refused('data-preparation', { '--test-split-ratio': '0.2', '--out-train-data': join(dir, 'same'), '--out-test-data': join(dir, 'same') }, /--out-train-data ".*same" and --out-test-data ".*same" are the same path or one holds the other/);
+    await refused('feature-retrieval', { '--out-train-features': join(dir, 'f'), '--out-feature-pipeline': join(dir, 'f', 'pipeline') }, /--out-train-features .* and --out-feature-pipeline .* one holds the other/);
+    await refused('model-validation', { '--in-evaluation': join(dir, 'ev.json'), '--out-gate-report': join(dir, 'ev.json') }, /--out-gate-report ".*ev\.json" and --in-evaluation ".*ev\.json" .*would write over its input/);
+    // a folder that cannot be written (a read-only folder; as root, where permissions do not stop writes, /proc/sys)
+    const locked = process.getuid?.() === 0 ? '/proc/sys' : join(dir, 'locked');
+    if (locked !== '/proc/sys') {
+      mkdirSync(locked);
+      chmodSync(locked, 0o555);
+    }
+    if (existsSync(locked)) await refused('hpo-plan', { '--shard-count': '1', '--num-trials': '2', '--out-param-shard-indices': join(locked, 'x', 'shard_indices') }, /^--out-param-shard-indices ".*": \/.* is not writable \(E[A-Z]+\)/);
+    // nothing was written, and noDeps.openTracking ('not used') was never called
+    expect(readdirSync(dir).filter((n) => !['a-folder', 'a-file', 'locked'].includes(n))).toEqual([]);
   });
 
   it('`step --help` prints the steps and exits 0', async () => {
