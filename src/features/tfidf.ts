@@ -346,28 +346,53 @@ function unitKey(pool: Uint16Array, o: number, l: number, k: number): number {
   return k < l ? fixUnit(pool[o + k]) + 1 : 0;
 }
 
-/** Sorts ids[from..to), whose terms all share their first `depth` units. */
+/**
+ * Sorts ids[from..to), whose terms all share their first `depth` units. Each phase is a function of
+ * its own, one loop each: with the loops inline, V8 entered its on-stack-replacement code of the
+ * first hot loop on each call and threw it away at the next loop, ~1,300 times per corpus fit.
+ */
 function sortRun(ids: number[], from: number, to: number, depth: number, pool: Uint16Array, start: Int32Array, len: Int32Array): void {
   const n = to - from;
   if (n < 2) return;
   if (depth >= 64) {
-    // Long shared prefixes (e.g. runs of encoded data): one comparison sort, no deeper recursion.
-    const part = ids.slice(from, to).sort((a, b) => compareTerms(pool, start, len, a, b, depth));
-    for (let i = 0; i < n; i++) ids[from + i] = part[i];
+    sortLongPrefix(ids, from, to, depth, pool, start, len);
     return;
   }
   if (n <= 12) {
-    for (let i = from + 1; i < to; i++) {
-      const v = ids[i];
-      let j = i - 1;
-      while (j >= from && compareTerms(pool, start, len, ids[j], v, depth) > 0) {
-        ids[j + 1] = ids[j];
-        j--;
-      }
-      ids[j + 1] = v;
-    }
+    insertionSortRun(ids, from, to, depth, pool, start, len);
     return;
   }
+  const keys = runKeys(ids, from, n, depth, pool, start, len);
+  keys.sort();
+  reorderByKeys(ids, from, keys);
+  for (let i = 0; i < n; ) {
+    const j = runEnd(keys, i);
+    // A run longer than one continues past both units (distinct terms cannot both end there).
+    if (j - i > 1) sortRun(ids, from + i, from + j, depth + 2, pool, start, len);
+    i = j;
+  }
+}
+
+/** Long shared prefixes (e.g. runs of encoded data): one comparison sort, no deeper recursion. */
+function sortLongPrefix(ids: number[], from: number, to: number, depth: number, pool: Uint16Array, start: Int32Array, len: Int32Array): void {
+  const part = ids.slice(from, to).sort((a, b) => compareTerms(pool, start, len, a, b, depth));
+  for (let i = 0; i < part.length; i++) ids[from + i] = part[i];
+}
+
+function insertionSortRun(ids: number[], from: number, to: number, depth: number, pool: Uint16Array, start: Int32Array, len: Int32Array): void {
+  for (let i = from + 1; i < to; i++) {
+    const v = ids[i];
+    let j = i - 1;
+    while (j >= from && compareTerms(pool, start, len, ids[j], v, depth) > 0) {
+      ids[j + 1] = ids[j];
+      j--;
+    }
+    ids[j + 1] = v;
+  }
+}
+
+/** Per id of the run: its next two units (depth, depth + 1) as one number, then its position. */
+function runKeys(ids: number[], from: number, n: number, depth: number, pool: Uint16Array, start: Int32Array, len: Int32Array): Float64Array {
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const id = ids[from + i];
@@ -375,18 +400,34 @@ function sortRun(ids: number[], from: number, to: number, depth: number, pool: U
     const l = len[id];
     keys[i] = (unitKey(pool, o, l, depth) * 65537 + unitKey(pool, o, l, depth + 1)) * RUN_POS + i;
   }
-  keys.sort();
-  const sorted = new Int32Array(n);
-  for (let i = 0; i < n; i++) sorted[i] = ids[from + (keys[i] % RUN_POS)];
-  for (let i = 0; i < n; i++) ids[from + i] = sorted[i];
-  for (let i = 0; i < n; ) {
-    const p = Math.floor(keys[i] / RUN_POS);
-    let j = i + 1;
-    while (j < n && Math.floor(keys[j] / RUN_POS) === p) j++;
-    // A run longer than one continues past both units (distinct terms cannot both end there).
-    if (j - i > 1) sortRun(ids, from + i, from + j, depth + 2, pool, start, len);
-    i = j;
-  }
+  return keys;
+}
+
+/**
+ * ids[from..) in the order of the sorted keys (whose low part is the position). One loop per
+ * function: V8 reuses the on-stack-replacement code of a hot first loop on every call, and that
+ * code, compiled before the second loop ever ran, was thrown away there on each call.
+ */
+function reorderByKeys(ids: number[], from: number, keys: Float64Array): void {
+  copyInto(ids, from, gatherByKeys(ids, from, keys));
+}
+
+function gatherByKeys(ids: number[], from: number, keys: Float64Array): Int32Array {
+  const sorted = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) sorted[i] = ids[from + (keys[i] % RUN_POS)];
+  return sorted;
+}
+
+function copyInto(ids: number[], from: number, values: Int32Array): void {
+  for (let i = 0; i < values.length; i++) ids[from + i] = values[i];
+}
+
+/** The end of the run of keys from i sharing its two units. */
+function runEnd(keys: Float64Array, i: number): number {
+  const p = Math.floor(keys[i] / RUN_POS);
+  let j = i + 1;
+  while (j < keys.length && Math.floor(keys[j] / RUN_POS) === p) j++;
+  return j;
 }
 
 /** Code-point comparison of terms a and b from unit `from` on (earlier units equal). */
