@@ -85,7 +85,7 @@ const MOUNTS: readonly [string, string][] = [['gs://', '/gcs/'], ['s3://', '/s3/
 export function localPathOf(uri: string): string {
   for (const [scheme, mount] of MOUNTS) if (uri.startsWith(scheme)) return mount + uri.slice(scheme.length);
   if (uri.startsWith('/')) return uri;
-  throw new TrainSpamError('INVALID_ARGUMENT', `artifact URI '${uri}' has no local mount (expected gs://, s3://, minio:// or a path)`);
+  throw new TrainSpamError('INVALID_ARGUMENT', `artifact URI '${uri}' has no local mount (expected gs://, s3://, minio://, oci:// or an absolute path)`);
 }
 
 /** Local paths of a list-of-artifacts input (e.g. the shard journals of `hpo-merge`), in order. */

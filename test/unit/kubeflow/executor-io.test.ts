@@ -17,6 +17,7 @@ describe('executor input/output', () => {
     expect(inputArtifactPaths(input, 'journals')).toEqual(['/minio/mlpipeline/v2/artifacts/run/hpo-tuning/1/journal', '/s3/b/k']);
     expect(localPathOf('gs://b/o')).toBe('/gcs/b/o');
     expect(() => localPathOf('http://x/y')).toThrow(/no local mount/);
+    expect(() => localPathOf('relative/dir')).toThrow("artifact URI 'relative/dir' has no local mount (expected gs://, s3://, minio://, oci:// or an absolute path)");
     expect(() => inputArtifactPaths(input, 'nope')).toThrow(/no artifact input 'nope'/);
     expect(() => parseExecutorInput('[1]')).toThrow(/JSON object/);
     expect(() => parseExecutorInput('{')).toThrow(/not JSON/);
