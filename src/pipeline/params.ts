@@ -118,6 +118,11 @@ export function resolvePipelineParams(overrides: Partial<Record<string, unknown>
   } catch (e) {
     throw invalidArgument(`parameter 'model_name' = ${JSON.stringify(params.model_name)} is not a valid registered model name: ${(e as Error).message}`, { usage: true, parameter: 'model_name' });
   }
+  // the local store keeps its temporary folders under that prefix beside the models (and removes
+  // them): refused for every store, so a pipeline runs against a server and a folder alike
+  if (String(params.model_name).startsWith('.tmp-')) {
+    throw invalidArgument(`parameter 'model_name' = ${JSON.stringify(params.model_name)} starts with '.tmp-', the local store's prefix for temporary folders; choose another name`, { usage: true, parameter: 'model_name' });
+  }
   // checked here, not when the tracking run is created: a usage error naming the flag (or env var), exit 64
   try {
     validateExperimentName(String(params.mlflow_experiment_name));

@@ -110,8 +110,23 @@ export function resolveBackend(uri: string | undefined, cwd: string = process.cw
     );
   }
   if (/^file:/i.test(u)) {
-    const p = /^file:\/\//i.test(u) ? fileURLToPath(u) : decodeURIComponent(u.slice('file:'.length));
+    let p: string;
+    try {
+      p = /^file:\/\//i.test(u) ? fileURLToPath(u) : decodeURIComponent(u.slice('file:'.length));
+    } catch (e) {
+      // a host other than localhost, a stray '%': Node's TypeError/URIError named neither the URI nor the setting
+      throw new TrainSpamError(
+        'INVALID_ARGUMENT',
+        `tracking URI '${redactUrl(u)}' is not a usable file: URI (${(e as Error).message}); expected file:///absolute/path, file:relative/path or a directory path`,
+        { uri: redactUrl(u) },
+      );
+    }
     return { kind: 'local', root: path.resolve(cwd, p) };
+  }
+  if (/^https?:/i.test(u)) {
+    // shown as typed (redactUrl would normalise 'http:/host' to 'http://host'), user-info hidden
+    const shown = u.replace(/^(https?:\/*)[^/@\s]*@/i, '$1***@');
+    throw new TrainSpamError('INVALID_ARGUMENT', `tracking URI '${shown}' is not a URL: an MLflow server's URI starts with http:// or https://`, { uri: shown });
   }
   if (/^[a-z][a-z0-9+.-]+:/i.test(u)) {
     throw new TrainSpamError('INVALID_ARGUMENT', `tracking URI scheme of '${redactUrl(u)}' is not supported; use http(s)://, file: or a directory path`, {

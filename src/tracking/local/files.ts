@@ -91,14 +91,19 @@ export async function readOptional(file: string): Promise<string | null> {
   }
 }
 
-export async function listEntries(dir: string): Promise<{ dirs: string[]; files: string[] }> {
+/**
+ * A directory's subdirectories and files, sorted. Files named `.tmp-*` (temp files in a scratch
+ * dir) are left out unless `allFiles`: key directories (params, tags, metrics) never hold temp
+ * files, and there a key like `.tmp-loss` is a valid MLflow key.
+ */
+export async function listEntries(dir: string, allFiles = false): Promise<{ dirs: string[]; files: string[] }> {
   try {
     const entries = await fs.readdir(dir, { withFileTypes: true });
     const dirs: string[] = [];
     const files: string[] = [];
     for (const e of entries) {
       if (e.isDirectory()) dirs.push(e.name);
-      else if (e.isFile() && !e.name.startsWith('.tmp-')) files.push(e.name);
+      else if (e.isFile() && (allFiles || !e.name.startsWith('.tmp-'))) files.push(e.name);
     }
     return { dirs: dirs.sort(), files: files.sort() };
   } catch (e) {
@@ -107,9 +112,13 @@ export async function listEntries(dir: string): Promise<{ dirs: string[]; files:
   }
 }
 
-/** All files under `dir` as `/`-joined keys (MLflow stores key `a/b` as nested dirs). */
+/**
+ * All files under `dir` as `/`-joined keys (MLflow stores key `a/b` as nested dirs). Every file
+ * counts: temp files are made in the run/experiment/model/version folder, never in a key folder
+ * (skipping `.tmp-*` names here lost params, tags and metrics with such keys).
+ */
 export async function listKeyFiles(dir: string, prefix = ''): Promise<string[]> {
-  const { dirs, files } = await listEntries(dir);
+  const { dirs, files } = await listEntries(dir, true);
   const out = files.map((f) => prefix + f);
   for (const d of dirs) out.push(...(await listKeyFiles(path.join(dir, d), `${prefix}${d}/`)));
   return out.sort();

@@ -40,6 +40,18 @@ export const STALE_STAGING_MS = 24 * 3600 * 1000;
  */
 const STALE_MODEL_STAGING_MS = 10 * 60_000;
 
+/**
+ * A model name that is also a folder name in `models/`: not `.tmp-*`, the prefix of the staging
+ * folders that createDirOnce makes there, which searches skip and which are removed once they are
+ * 10 minutes old (a model of that name disappeared, versions and all, at the next registration).
+ */
+function validateLocalModelName(name: string): void {
+  validateModelName(name);
+  if (name.startsWith('.tmp-')) {
+    throw new TrainSpamError('INVALID_ARGUMENT', `registered model name '${name}' must not start with '.tmp-' in the local store (the prefix of its temporary folders)`, { name });
+  }
+}
+
 export class LocalModelRegistry implements ModelRegistry {
   readonly kind = 'local';
   readonly layout: LocalLayout;
@@ -53,12 +65,12 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   async lockModel(name: string, options: { owner: string; waitMs?: number }): Promise<ModelLock> {
-    validateModelName(name);
+    validateLocalModelName(name);
     return lockModel(this.layout.modelDir(name), options);
   }
 
   async takeStaleLock(name: string, options: { owner: string }): Promise<ModelLock | null> {
-    validateModelName(name);
+    validateLocalModelName(name);
     return takeStaleLock(this.layout.modelDir(name), options);
   }
 
@@ -69,7 +81,7 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   private async requireModel(name: string): Promise<Meta> {
-    validateModelName(name);
+    validateLocalModelName(name);
     const meta = await this.readModelMeta(name);
     if (!meta) throw new TrainSpamError('NOT_FOUND', `registered model '${name}' not found`, { name });
     return meta;
@@ -147,7 +159,7 @@ export class LocalModelRegistry implements ModelRegistry {
    * folder a killed writer left without meta.yaml).
    */
   async createRegisteredModel(name: string, options: { description?: string; tags?: Readonly<Record<string, string>> } = {}): Promise<RegisteredModel> {
-    validateModelName(name);
+    validateLocalModelName(name);
     const tags = Object.entries(options.tags ?? {}).map(([k, v]) => {
       validateKey('tag', k);
       return [k, limitValue('tag', k, v, this.ctx)] as const;
@@ -171,7 +183,7 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel | null> {
-    validateModelName(name);
+    validateLocalModelName(name);
     const m = await this.readModelMeta(name);
     if (!m) return null;
     return {
@@ -244,7 +256,7 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
-    validateModelName(name);
+    validateLocalModelName(name);
     validateVersion(version);
     const v = await this.readVersion(name, version, true);
     if (!v) throw new TrainSpamError('NOT_FOUND', `model version '${name}' v${version} not found`, { name, version });

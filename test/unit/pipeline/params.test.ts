@@ -21,6 +21,7 @@ describe('pipeline parameters', () => {
   it('refuses a model name that MLflow search filters cannot hold (both quote characters), before any work', () => {
     expect(resolvePipelineParams({ model_name: "o'brien" }).model_name).toBe("o'brien");
     expect(() => resolvePipelineParams({ model_name: `it's "x"` })).toThrow(/parameter 'model_name' = "it's \\"x\\"" holds both quote characters/);
+    expect(() => resolvePipelineParams({ model_name: '.tmp-prod' })).toThrow(`parameter 'model_name' = ".tmp-prod" starts with '.tmp-', the local store's prefix for temporary folders`);
   });
 
   it('refuses an empty or blank experiment name as a usage error, before a tracking run is made', () => {

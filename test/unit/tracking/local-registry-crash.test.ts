@@ -93,3 +93,19 @@ describe('local registry: creating a version', () => {
     });
   });
 });
+
+describe('local registry: model names', () => {
+  it("refuses a model named '.tmp-*', which the staging-folder clean-up would delete with its versions", async () => {
+    const { reg, modelDir } = await freshRegistry();
+    const models = path.dirname(modelDir);
+    // before: created, invisible to searches, and removed (versions and all) by the next
+    // registration of any model once 10 minutes old
+    await expect(reg.createRegisteredModel('.tmp-prod')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining("'.tmp-prod'") });
+    expect(existsSync(path.join(models, '.tmp-prod'))).toBe(false);
+    await expect(reg.getRegisteredModel('.tmp-1-abc')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(reg.createModelVersion({ name: '.tmp-prod', source: 'runs:/a/model', runId: 'a' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // other names with dots are fine
+    expect((await reg.createRegisteredModel('.spam.v2')).name).toBe('.spam.v2');
+    expect(readdirSync(models).sort()).toEqual(['.spam.v2', 'spam']);
+  });
+});

@@ -157,3 +157,24 @@ describe('local store: malformed files', () => {
     await expect(s2.getExperiment(other.experimentId)).rejects.toThrow(expect.objectContaining({ code: 'FORMAT_ERROR', details: { file: badMeta } }));
   });
 });
+
+describe('local store: keys that look like temp files', () => {
+  it("reads back params, tags and metrics whose key (or a component of it) starts with '.tmp-', as MLflow does", async () => {
+    // before: written, but skipped by the key listing (which hid temp files), so getRun and
+    // searchRuns lost them while MLflow showed them
+    const root = await freshRoot();
+    const store = new LocalTrackingStore({ root, now: () => 1_800_000_000_000 });
+    const exp = await store.getOrCreateExperiment('tmp-keys', { tags: { '.tmp-owner': 'me' } });
+    const run = await store.createRun({ experimentId: exp.experimentId });
+    await store.logBatch(run.runId, { params: { '.tmp-lr': '0.1' }, tags: { 'a/.tmp-b': 'x' }, metrics: [{ key: '.tmp-loss', value: 0.5, step: 0 }] });
+    const got = await store.getRun(run.runId);
+    expect(got.data.params).toEqual({ '.tmp-lr': '0.1' });
+    expect(got.data.tags['a/.tmp-b']).toBe('x');
+    expect(got.data.metrics['.tmp-loss']?.value).toBe(0.5);
+    expect((await store.getExperiment(exp.experimentId)).tags).toEqual({ '.tmp-owner': 'me' });
+    const found = await store.searchRuns({ experimentIds: [exp.experimentId], filter: "params.`.tmp-lr` = '0.1'" });
+    expect(found.map((r) => r.info.runId)).toEqual([run.runId]);
+    // and no temp file is left in the key folders to be taken for a key
+    expect(Object.keys(got.data.tags).sort()).toEqual(['a/.tmp-b', 'mlflow.runName']);
+  });
+});

@@ -84,4 +84,24 @@ describe('tracking config', () => {
     expect(() => resolveBackend('databricks://profile')).toThrow(/not supported/);
     expect(() => resolveBackend('sqlite:///mlflow.db')).toThrow(/not supported/);
   });
+  it('rejects an unusable file: URI or a malformed http URI with INVALID_ARGUMENT naming it as typed', () => {
+    // before: Node's TypeError / URIError ("URI malformed"), shown as INTERNAL without the URI
+    for (const [uri, named] of [
+      ['file://otherhost/data/mlruns', 'file://otherhost/data/mlruns'],
+      ['file:///data/100%', 'file:///data/100%'],
+      ['file:runs%zz', 'file:runs%zz'],
+      ['http:/mlflow.example:5000', 'http:/mlflow.example:5000'],
+      ['https:u:secret@mlflow.example', 'https:***@mlflow.example'],
+    ]) {
+      let err: unknown;
+      try {
+        resolveBackend(uri, '/w');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, uri).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(`'${named}'`) });
+      expect((err as Error).message).not.toContain('secret');
+    }
+    expect(resolveBackend('file:///data/my%20runs/', '/w')).toEqual({ kind: 'local', root: '/data/my runs' });
+  });
 });
