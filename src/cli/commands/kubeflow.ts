@@ -183,9 +183,6 @@ export function registerHpoK8sManifest(hpo: Command): void {
       trials: number; seed: number; scheduler: string; data: string; journalDir: string; storageClass?: string; storageSize: string; cpu: string; memory: string; backoffLimitPerIndex: number;
     }) => {
       if (o.scheduler !== 'random' && o.scheduler !== 'asha') throw usage(`--scheduler must be random or asha, got '${o.scheduler}'`);
-      if (o.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.namespace)) {
-        throw usage(`--namespace '${o.namespace}' is not a Kubernetes namespace name (a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit)`, { parameter: '--namespace' });
-      }
       // a pod beyond the trial count would run no trial and fail (and be retried) on the cluster
       if (o.shards > o.trials) throw usage(`--shards ${o.shards} is more than --trials ${o.trials}; every shard needs at least one trial`, { parameter: '--shards' });
       const mergeOut = o.mergeOutput ?? o.output.replace(/(\.ya?ml)?$/, '-merge$1');
@@ -194,7 +191,10 @@ export function registerHpoK8sManifest(hpo: Command): void {
       }
       await checkOutputFile(o.output, '--output', 'a YAML file');
       await checkOutputFile(mergeOut, '--merge-output', 'a YAML file');
-      const [{ imageRef, parseQuantity }, { buildHpoManifests, manifestsToYaml }] = await Promise.all([compiler(), k8sJob()]);
+      const [{ imageRef, parseQuantity }, { buildHpoManifests, manifestsToYaml, DNS1123_LABEL }] = await Promise.all([compiler(), k8sJob()]);
+      if (o.namespace !== undefined && !DNS1123_LABEL.test(o.namespace)) {
+        throw usage(`--namespace '${o.namespace}' is not a Kubernetes namespace name (a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit)`, { parameter: '--namespace' });
+      }
       for (const [flag, q] of [['--cpu', o.cpu], ['--memory', o.memory], ['--storage-size', o.storageSize]] as const) {
         try {
           parseQuantity(q);
