@@ -8,7 +8,20 @@ function pad(s: string, n: number): string {
 
 function num(v: number | null | undefined): string {
   if (v === null || v === undefined) return '–';
-  return Math.abs(v) >= 1000 || Number.isInteger(v) ? String(v) : v.toFixed(4);
+  if (Math.abs(v) >= 1000 || Number.isInteger(v) || !Number.isFinite(v)) return String(v);
+  // 4 significant digits below 0.001: the predictions_not_constant threshold 1e-6 is not "0.0000"
+  return Math.abs(v) < 1e-3 ? String(Number(v.toPrecision(4))) : v.toFixed(4);
+}
+
+/** What the comparison line says after PASS/FAIL. */
+function comparisonText(cmp: NonNullable<PipelineRunResult['record']['comparison']>): string {
+  if (cmp.status === 'first_model') return 'no model in Staging (first model)';
+  const st = cmp.staging;
+  // no Staging model scored (the candidate's own metrics were unusable): the reasons say why
+  if (!st) return 'not compared with a Staging model';
+  const which = st.version ? `Staging v${st.version}` : 'Staging (version unknown)';
+  if (st.loadError) return `${which} could not be loaded or scored`;
+  return `vs ${which}: ΔF1 ${num(cmp.deltas.f1)}, ΔAUC ${num(cmp.deltas.auc)}`;
 }
 
 export function formatSummary(r: PipelineRunResult): string {
@@ -28,8 +41,7 @@ export function formatSummary(r: PipelineRunResult): string {
   }
   if (rec.comparison) {
     const cmp = rec.comparison;
-    const d = cmp.status === 'first_model' ? 'no model in Staging (first model)' : `vs Staging v${cmp.staging?.version}: ΔF1 ${num(cmp.deltas.f1)}, ΔAUC ${num(cmp.deltas.auc)}`;
-    lines.push(`${pad('comparison', 28)} ${cmp.passed ? 'PASS' : 'FAIL'}  ${d}`);
+    lines.push(`${pad('comparison', 28)} ${cmp.passed ? 'PASS' : 'FAIL'}  ${comparisonText(cmp)}`);
   }
   const dec = decisionOf(rec);
   lines.push('');

@@ -75,7 +75,11 @@ export function buildReportData(r: RunRecord, generatedAt: string): ReportData {
     metrics.push({ label: 'baseline: logistic (test)', values: metricsOf(r.evaluation.baseline) });
   }
   if (r.baseline) metrics.push({ label: 'baseline (validation)', values: { f1: r.baseline.validation.f1, roc_auc: r.baseline.validation.auc, precision: r.baseline.validation.precision, recall: r.baseline.validation.recall } });
-  if (r.tuned?.study.best?.metrics) metrics.push({ label: `best HPO trial (validation)`, values: { ...r.tuned.study.best.metrics } });
+  if (r.tuned?.study.best?.metrics) {
+    // trials name ROC AUC `auc`: the same row as the other columns' roc_auc, not a row of its own
+    const { auc, ...rest } = r.tuned.study.best.metrics as Record<string, number>;
+    metrics.push({ label: `best HPO trial (validation)`, values: auc === undefined ? rest : { roc_auc: auc, ...rest } });
+  }
   const d = r.data;
   const lat = r.evaluation?.latency;
   return {

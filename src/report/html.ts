@@ -23,7 +23,8 @@ export function formatNumber(v: number | null | undefined): string {
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   if (Number.isInteger(v)) return String(v);
-  if (Math.abs(v) < 1e-3) return v.toPrecision(4);
+  // 4 significant digits without trailing zeros: 1e-6 reads 0.000001, not 0.000001000
+  if (Math.abs(v) < 1e-3) return String(Number(v.toPrecision(4)));
   return v.toFixed(4);
 }
 

@@ -102,7 +102,12 @@ export async function modelComparison(ctx: RunContext, input: ComparisonInputs, 
     'info',
     result.status === 'first_model'
       ? `comparison: first_model: ${result.reasons.join('; ')}`
-      : `comparison: ${result.status} (against Staging v${result.staging?.version}: ΔF1 ${fmt(result.deltas.f1)}, ΔAUC ${fmt(result.deltas.auc)})${result.reasons.length ? ': ' + result.reasons.join('; ') : ''}`,
+      : `comparison: ${result.status} (${
+          // no Staging model scored when the candidate's own metrics are unusable: no "vundefined"
+          result.staging
+            ? `against Staging ${result.staging.version ? `v${result.staging.version}` : '(version unknown)'}: ΔF1 ${fmt(result.deltas.f1)}, ΔAUC ${fmt(result.deltas.auc)}`
+            : 'no Staging model compared'
+        })${result.reasons.length ? ': ' + result.reasons.join('; ') : ''}`,
   );
   await logStepMetrics(ctx, 'comparison', {
     passed: result.passed ? 1 : 0,

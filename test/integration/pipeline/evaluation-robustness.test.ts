@@ -66,6 +66,8 @@ describe('evaluation', () => {
     expect(gates.gates.find((g) => g.name === 'f1')).toMatchObject({ passed: false, value: null });
     const cmp = await modelComparison(ctx, { candidate: { f1: ev.candidate.f1, auc: ev.candidate.rocAuc }, candidateScores: ev.scores, test: undefined as never, testLabels: labels });
     expect(cmp).toMatchObject({ passed: false, status: 'failed' });
+    // no Staging model was scored: the step's line says so (it said "against Staging vundefined")
+    expect(lines).toContain('info: comparison: failed (no Staging model compared): candidate f1 is NaN, not a finite number; candidate auc is NaN, not a finite number');
   }, 60_000);
 
   it('the latency figure keeps the p99 of the first timings beside the re-timed one', async () => {

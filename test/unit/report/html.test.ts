@@ -110,4 +110,10 @@ describe('HTML report', () => {
     expect(formatNumber(0.123456)).toBe('0.1235');
     expect(formatNumber(0.00001234)).toBe('0.00001234');
   });
+
+  it('formatNumber writes a threshold below 0.001 without trailing zeros (1e-6 is 0.000001, not 0.000001000)', () => {
+    expect(formatNumber(1e-6)).toBe('0.000001');
+    expect(formatNumber(0.0005)).toBe('0.0005');
+    expect(formatNumber(-2.5e-4)).toBe('-0.00025');
+  });
 });
