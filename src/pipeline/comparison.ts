@@ -41,6 +41,11 @@ export type StagingInput = null | StagingScores | { readonly loadError: ErrorDat
 export interface ComparisonInput {
   readonly candidate: ModelScores;
   readonly staging: StagingInput;
+  /**
+   * false: the run has no model registry (no tracking), so `staging` is null without a registry
+   * having been asked; the reason says so instead of "first model". Default true.
+   */
+  readonly registry?: boolean;
 }
 
 export type ComparisonStatus = 'first_model' | 'passed' | 'failed';
@@ -100,7 +105,7 @@ export function compareWithStaging(
     return {
       status: 'first_model',
       passed: true,
-      reasons: ['no model in Staging: this is the first model'],
+      reasons: [input.registry === false ? 'no model registry (run without tracking): not compared with a Staging model' : 'no model in Staging: this is the first model'],
       deltas: { f1: null, auc: null },
       staging: null,
       ...base,

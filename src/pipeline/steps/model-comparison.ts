@@ -96,7 +96,7 @@ export async function modelComparison(ctx: RunContext, input: ComparisonInputs, 
   }
   // scores with NaN have no metrics (the gates reject them): the comparison fails on the candidate's NaN F1
   const candidate = keep && countNonFinite(input.candidateScores) === 0 ? metricsOn(input.testLabels, input.candidateScores, keep) : input.candidate;
-  const result = compareWithStaging({ candidate, staging: st }, thresholds);
+  const result = compareWithStaging({ candidate, staging: st, registry: ctx.tracking !== null }, thresholds);
   // the first model's reason already says there is nothing in Staging: said once
   ctx.logger.log(
     'info',

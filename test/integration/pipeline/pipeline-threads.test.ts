@@ -38,5 +38,7 @@ describe('runPipeline with pre-started trial threads', () => {
     expect(threads.record.tuned!.kind).toBe(inline.record.tuned!.kind);
     const m = (r: typeof threads) => { const c = r.record.evaluation!.candidate; return [c.f1, c.rocAuc, c.precision, c.recall]; };
     expect(m(threads)).toEqual(m(inline));
+    // no tracking, no registry: the comparison does not claim a first model
+    expect(threads.record.comparison?.reasons).toEqual(['no model registry (run without tracking): not compared with a Staging model']);
   }, 120_000);
 });

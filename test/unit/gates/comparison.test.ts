@@ -11,6 +11,12 @@ describe('compareWithStaging', () => {
     expect(r.reasons[0]).toMatch(/first model/);
   });
 
+  it('a run without a registry says so instead of claiming a first model', () => {
+    const r = compareWithStaging({ candidate, staging: null, registry: false });
+    expect(r).toMatchObject({ status: 'first_model', passed: true, staging: null });
+    expect(r.reasons).toEqual(['no model registry (run without tracking): not compared with a Staging model']);
+  });
+
   it('better candidate passes with positive deltas', () => {
     const r = compareWithStaging({ candidate, staging: { version: '3', f1: 0.9, auc: 0.95 } });
     expect(r.status).toBe('passed');
