@@ -13,6 +13,11 @@ function num(v: number | null | undefined): string {
   return Math.abs(v) < 1e-3 ? String(Number(v.toPrecision(4))) : v.toFixed(4);
 }
 
+/** A difference with its sign (+0.0123, -0.0040). */
+function signed(v: number | null | undefined): string {
+  return typeof v === 'number' && v > 0 ? `+${num(v)}` : num(v);
+}
+
 /** What the comparison line says after PASS/FAIL. */
 function comparisonText(cmp: NonNullable<PipelineRunResult['record']['comparison']>): string {
   if (cmp.status === 'first_model') return cmp.reasons[0]?.startsWith('no model registry') ? 'no model registry (run without tracking)' : 'no model in Staging (first model)';
@@ -21,7 +26,7 @@ function comparisonText(cmp: NonNullable<PipelineRunResult['record']['comparison
   if (!st) return 'not compared with a Staging model';
   const which = st.version ? `Staging v${st.version}` : 'Staging (version unknown)';
   if (st.loadError) return `${which} could not be loaded or scored`;
-  return `vs ${which}: ΔF1 ${num(cmp.deltas.f1)}, ΔAUC ${num(cmp.deltas.auc)}`;
+  return `vs ${which}: ΔF1 ${signed(cmp.deltas.f1)}, ΔAUC ${signed(cmp.deltas.auc)}`;
 }
 
 export function formatSummary(r: PipelineRunResult): string {
@@ -44,7 +49,7 @@ export function formatSummary(r: PipelineRunResult): string {
     lines.push(`${pad('comparison', 28)} ${cmp.passed ? 'PASS' : 'FAIL'}  ${comparisonText(cmp)}`);
   }
   const dec = decisionOf(rec);
-  lines.push('');
+  if (lines.length) lines.push(''); // the caller's blank line already separates an empty summary from the log
   lines.push(`decision: ${dec.headline}`);
   for (const why of dec.reasons) if (dec.outcome !== 'promoted') lines.push(`  - ${why}`);
   const timings = rec.timings.map((t) => `${t.step} ${(t.durationMs / 1000).toFixed(2)}s`).join(', ');

@@ -115,9 +115,11 @@ function timingsSection(data: ReportData): string {
     ? `<table class="grid"><tr><th>step</th><th>duration</th><th>status</th></tr>${rows.join('')}<tr><th>total</th><td class="num">${e(formatMs(total))}</td><td></td></tr></table>`
     : '<p class="muted">no timings</p>';
   const l = data.latency;
-  const latency = l
-    ? `<h3>Inference latency (one e-mail at a time, n = ${e(String(l.count))})</h3><table class="grid"><tr><th>p50</th><th>p95</th><th>p99</th><th>mean</th><th>batch throughput</th></tr><tr><td class="num">${e(formatMs(l.p50Ms))}</td><td class="num">${e(formatMs(l.p95Ms))}</td><td class="num">${e(formatMs(l.p99Ms))}</td><td class="num">${e(formatMs(l.meanMs))}</td><td class="num">${l.throughputPerSec == null || !Number.isFinite(l.throughputPerSec) ? e(formatNumber(l.throughputPerSec)) : e(`${Math.round(l.throughputPerSec)} e-mails/s`)}</td></tr></table>`
-    : '';
+  const latency = !l
+    ? ''
+    : l.count === 0
+      ? '<h3>Inference latency</h3><p class="muted">not measured: no e-mail was timed (a model whose test scores are not all finite is not timed)</p>'
+      : `<h3>Inference latency (one e-mail at a time, n = ${e(String(l.count))})</h3><table class="grid"><tr><th>p50</th><th>p95</th><th>p99</th><th>mean</th><th>batch prediction (feature matrix)</th></tr><tr><td class="num">${e(formatMs(l.p50Ms))}</td><td class="num">${e(formatMs(l.p95Ms))}</td><td class="num">${e(formatMs(l.p99Ms))}</td><td class="num">${e(formatMs(l.meanMs))}</td><td class="num">${l.throughputPerSec == null || !Number.isFinite(l.throughputPerSec) ? e(formatNumber(l.throughputPerSec)) : e(`${Math.round(l.throughputPerSec)} rows/s`)}</td></tr></table>`;
   return `<section id="timings"><h2>Timings</h2>${table}${latency}</section>`;
 }
 

@@ -107,8 +107,11 @@ export async function modelEvaluation(ctx: RunContext, input: EvaluationInput): 
   ctx.logger.log(
     'info',
     `evaluation: test F1 ${candidate.f1.toFixed(4)}, AUC ${candidate.rocAuc.toFixed(4)}, precision ${candidate.precision.toFixed(4)}, recall ${candidate.recall.toFixed(4)} ` +
-      `(baseline F1 ${baseline.f1.toFixed(4)}, AUC ${baseline.rocAuc.toFixed(4)}); latency raw→probability p50 ${latency.p50Ms.toFixed(3)} ms, ` +
-      `p99 ${latency.p99Ms.toFixed(3)} ms (${latency.retimed} outliers re-timed; ${latency.firstPassP99Ms.toFixed(3)} ms before); batch ${Math.round(batchPerSecond)} e-mails/s`,
+      `(baseline F1 ${baseline.f1.toFixed(4)}, AUC ${baseline.rocAuc.toFixed(4)}); ` +
+      (nonFinite > 0
+        ? 'latency and batch prediction not measured (the model scores NaN)'
+        : `latency raw→probability p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms (${latency.retimed} outliers re-timed; ` +
+          `${latency.firstPassP99Ms.toFixed(3)} ms before); batch prediction from the feature matrix ${Math.round(batchPerSecond)} rows/s`),
   );
   // the metrics first: a plot that cannot be drawn must not take them with it
   await logStepMetrics(ctx, 'test', {

@@ -60,6 +60,10 @@ describe('evaluation', () => {
     expect(Number.isNaN(ev.latency.p99Ms)).toBe(true);
     expect(ev.plots).toEqual([]);
     expect(lines).toContain('error: evaluation: 1 of 150 test scores of the tuned model are NaN or infinite; its metrics and plots are left out and the gates will reject it');
+    // not timed, and the step's line says so instead of printing "p50 NaN ms ... NaN rows/s"
+    const evLine = lines.find((l) => l.startsWith('info: evaluation: test F1'))!;
+    expect(evLine).toMatch(/; latency and batch prediction not measured \(the model scores NaN\)$/);
+    expect(evLine).not.toMatch(/NaN ms|NaN rows/);
     const gates = await modelValidation(ctx, ev, 0);
     expect(gates.passed).toBe(false);
     expect(gates.gates.find((g) => g.name === 'no_nan_scores')).toMatchObject({ passed: false, value: 1 });

@@ -59,7 +59,12 @@ describe('formatSummary', () => {
 
   it('a passed or failed comparison shows the Staging version and the deltas', () => {
     const line = comparisonLine(result({ comparison: comparison({ deltas: { f1: -0.007, auc: 0.0166 }, staging: { version: '2', f1: 0.96, auc: 0.99 } }) }));
-    expect(line).toContain('FAIL  vs Staging v2: ΔF1 -0.0070, ΔAUC 0.0166');
+    expect(line).toContain('FAIL  vs Staging v2: ΔF1 -0.0070, ΔAUC +0.0166');
+  });
+
+  it('a run that failed before any result has one blank line between the log and the decision', () => {
+    const text = formatSummary({ ...result({}), exitCode: 1 });
+    expect(text.startsWith('decision: ')).toBe(true); // the caller writes the blank line before the summary
   });
 
   it('a gate threshold below 0.001 keeps its significant digits (predictions_not_constant > 1e-6, not > 0.0000)', () => {

@@ -99,7 +99,8 @@ describe('HTML report', () => {
     expect(html).toContain('✘ fail');
     expect(html).toContain('FORMAT_ERROR');
     expect(html).toContain('1.1 min');
-    expect(html).toContain('5322 e-mails/s');
+    expect(html).toContain('5322 rows/s');
+    expect(html).toContain('<th>batch prediction (feature matrix)</th>');
     expect(html).toContain('Decision: rejected');
   });
 

@@ -2,7 +2,7 @@
  * Edge cases of plot rendering and the report: the same spec renders to the same bytes however
  * often it is rendered in a thread, curves with a point per distinct score (large test sets) stay
  * small without changing what is drawn, a bad PNG scale is an INVALID_ARGUMENT (resvg aborts the
- * process on a huge one), and a latency that could not be measured shows no "NaN e-mails/s".
+ * process on a huge one), and a latency that could not be measured shows no "NaN rows/s".
  */
 import { describe, expect, it } from 'vitest';
 import { evaluateBinary } from '../../../src/metrics/index.js';
@@ -136,10 +136,16 @@ describe('HTML report latency that is not a finite number', () => {
   it.each([
     [Number.NaN, 'NaN'],
     [Number.POSITIVE_INFINITY, '∞'],
-  ])('throughput %s shows as %s, not as "… e-mails/s"', (throughput, shown) => {
-    const html = renderHtmlReport({ ...base, latency: { count: 0, meanMs: NaN, p50Ms: NaN, p95Ms: NaN, p99Ms: NaN, throughputPerSec: throughput } });
-    expect(html).not.toMatch(/(NaN|Infinity|∞) e-mails\/s/);
+  ])('throughput %s shows as %s, not as "… rows/s"', (throughput, shown) => {
+    const html = renderHtmlReport({ ...base, latency: { count: 5, meanMs: 0.1, p50Ms: 0.1, p95Ms: 0.1, p99Ms: 0.1, throughputPerSec: throughput } });
+    expect(html).not.toMatch(/(NaN|Infinity|∞) (e-mails|rows)\/s/);
     expect(html).toContain(`<td class="num">${shown}</td></tr></table>`);
+  });
+
+  it('a latency of no timed e-mail (a model that scores NaN) says it was not measured, not a row of NaN', () => {
+    const html = renderHtmlReport({ ...base, latency: { count: 0, meanMs: NaN, p50Ms: NaN, p95Ms: NaN, p99Ms: NaN, throughputPerSec: NaN } });
+    expect(html).toContain('<h3>Inference latency</h3><p class="muted">not measured: no e-mail was timed');
+    expect(html).not.toContain('n = 0');
   });
 });
 
