@@ -13,7 +13,7 @@ describe('local tracking store root', () => {
     try {
       await expect(handle.store.getOrCreateExperiment('e')).rejects.toMatchObject({
         code: 'IO_ERROR',
-        message: expect.stringContaining(`local tracking store '${file}' (--tracking-uri / MLFLOW_TRACKING_URI) cannot be created`),
+        message: `local tracking store '${file}' (--tracking-uri / MLFLOW_TRACKING_URI) cannot be created: it is a file; expected a folder (or a path to make one at)`,
       });
     } finally {
       await handle.close();
