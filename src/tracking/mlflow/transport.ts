@@ -228,7 +228,8 @@ export class MlflowTransport {
   }
 
   private networkError(spec: RequestSpec, e: unknown, kind: string, attempts: number): TrainSpamError {
-    const errno = (e as { code?: string })?.code ?? null;
+    // a timeout is our own abort: its DOMException code (20, ABORT_ERR) says nothing about the network
+    const errno = kind === 'timeout' ? null : ((e as { code?: string })?.code ?? null);
     const text = kind === 'timeout' ? `no complete answer within ${this.timeoutMs} ms` : scrub(redactUrl((e as Error)?.message ?? String(e)), this.secrets);
     const code = kind === 'timeout' ? 'TIMEOUT' : 'NETWORK_ERROR';
     return new TrainSpamError(code, `MLflow ${spec.method} ${spec.path} at ${redactUrl(this.baseUrl)} failed: ${text}`, {

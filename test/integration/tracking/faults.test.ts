@@ -134,7 +134,7 @@ describe('REST transport faults', () => {
     server.inject(isPath('/runs/get'), { kind: 'delay', ms: 500 }, 5);
     const e = await caught(store.getRun(runId));
     expect(e.code).toBe('TIMEOUT');
-    expect(e.details).toMatchObject({ attempts: 2, timeoutMs: 150 });
+    expect(e.details).toMatchObject({ attempts: 2, timeoutMs: 150, errno: null }); // not the abort's DOMException code 20
     // the retry's warning says what happened (not the abort's numeric code)
     expect(warnings).toEqual([expect.stringMatching(/runs\/get no answer within 150 ms; retry 1\/1/)]);
   });
