@@ -106,6 +106,10 @@ export class LocalModelRegistry implements ModelRegistry {
     const meta = parseMeta(text, file);
     const stage = metaString(meta, 'current_stage', 'None');
     if (stage === 'Deleted_Internal') return null;
+    // every writer (this store, MLflow) writes a version's source: without it the file is cut off
+    if (metaString(meta, 'source') === '') {
+      throw new TrainSpamError('FORMAT_ERROR', `${file}: no 'source' (the file is cut off or was not written by MLflow); expected the version's model location`, { file, field: 'source' });
+    }
     try {
       return { name, version, dir, meta, stage: normalizeStage(stage) };
     } catch (e) {

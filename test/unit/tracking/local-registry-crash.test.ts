@@ -46,6 +46,15 @@ describe('local registry: creating a version', () => {
     expect(next.version).toBe('2');
   });
 
+  it('a version meta.yaml cut off before its source is a FORMAT_ERROR naming the file, not a version with source \'\'', async () => {
+    const { reg, modelDir } = await freshRegistry();
+    await reg.createModelVersion({ name: 'spam', source: 'runs:/a/model', runId: 'a' });
+    const meta = path.join(modelDir, 'version-1', 'meta.yaml');
+    const text = readFileSync(meta, 'utf8');
+    writeFileSync(meta, text.split('\n').filter((l) => !l.startsWith('source:') && !l.startsWith('storage_location:')).join('\n'));
+    await expect(reg.getModelVersion('spam', '1')).rejects.toMatchObject({ code: 'FORMAT_ERROR', message: expect.stringContaining(`${meta}: no 'source'`) });
+  });
+
   it('concurrent writers get distinct, complete versions and leave no temporary folder', async () => {
     const { reg, modelDir } = await freshRegistry();
     const made = await Promise.all(Array.from({ length: 8 }, (_, i) => reg.createModelVersion({ name: 'spam', source: `runs:/r${i}/model`, runId: `r${i}`, tags: { i: String(i) } })));
