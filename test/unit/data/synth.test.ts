@@ -67,6 +67,7 @@ describe('synthetic e-mails', () => {
       expect(r.body_text.length).toBeGreaterThan(0);
       if (r.sender !== null) expect(r.sender.endsWith('@' + r.sender_domain)).toBe(true);
     }
+    expect(rows.filter((r) => r.sender !== null).length).toBeGreaterThan(rows.length / 2); // the sender check above ran
     expect(spam.some((r) => /FREE|prize|Click/.test(r.body_text))).toBe(true);
     expect(rows.filter((r) => r.label === 0).every((r) => !/FREE|prize/.test(r.body_text))).toBe(true);
     expect(rows[0].email_id).toBe('synth/000000000');

@@ -24,6 +24,7 @@ describe('tokenize (sklearn default analyzer)', () => {
   it('fits the same vocabulary (code-point order) and idf on the Unicode docs', () => {
     const f = fitTfidf(fx.docs);
     expect([...f.vocabulary]).toEqual(fx.vocabulary);
+    expect(f.idf.length).toBe(fx.idf.length);
     f.idf.forEach((v, i) => expect(Math.abs(v - fx.idf[i])).toBeLessThan(1e-9));
   });
 

@@ -114,10 +114,19 @@ describe('default space from the estimators paramSpec search entries', () => {
 
   it('samples configs that the real param specs accept', async () => {
     const { resolveParams } = await import('../../../src/core/params.js');
+    const models = new Set<string>();
+    let withLeaves = 0;
     for (let i = 0; i < 60; i++) {
       const c = sampleConfig(def, deriveSeed(3, i));
+      models.add(c.model);
       expect(() => resolveParams(c.model, specs[c.model], c.params)).not.toThrow();
-      if (c.model === 'gbm' && 'num_leaves' in c.params) expect(c.params.grow_policy).toBe('lossguide');
+      if (c.model === 'gbm' && 'num_leaves' in c.params) {
+        withLeaves++;
+        expect(c.params.grow_policy).toBe('lossguide');
+      }
     }
+    // every family was drawn, and the conditional num_leaves check above ran
+    expect([...models].sort()).toEqual(['gbm', 'logistic', 'mlp']);
+    expect(withLeaves).toBeGreaterThan(0);
   });
 });

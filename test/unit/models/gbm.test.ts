@@ -361,12 +361,15 @@ describe('GradientBoosting bad input', () => {
   });
 
   it('every search range lies inside the allowed range', () => {
+    let checked = 0;
     for (const [name, def] of Object.entries(gbmParamSpec as ParamSpec)) {
       if ((def.type === 'float' || def.type === 'int') && def.search) {
         if (def.min !== undefined) expect(def.search.low, name).toBeGreaterThanOrEqual(def.min);
         if (def.max !== undefined) expect(def.search.high, name).toBeLessThanOrEqual(def.max);
+        if (def.min !== undefined || def.max !== undefined) checked++;
       }
     }
+    expect(checked).toBeGreaterThan(3); // learning_rate, max_depth, subsample, ... have bounded search ranges
   });
 
   it('rejects NaN / Infinity, zero rows, one class, label mismatch, wrong feature count', async () => {

@@ -194,11 +194,14 @@ describe('LogisticRegression', () => {
     const m = await lr.fit(train, { seed: 1 });
     expect(() => m.predictProba(makeData(10, 3, 5, 30).X)).toThrow(/features/);
     expect(() => m.predictProba(withValue(valid.X, { sparseIndex: 2 }, -Infinity))).toThrow(TrainSpamError);
+    let checked = 0;
     for (const [name, def] of Object.entries(logisticParamSpec as ParamSpec)) {
       if ((def.type === 'float' || def.type === 'int') && 'search' in def && def.search) {
         if (def.min !== undefined) expect(def.search.low, name).toBeGreaterThanOrEqual(def.min);
         if (def.max !== undefined) expect(def.search.high, name).toBeLessThanOrEqual(def.max);
+        if (def.min !== undefined || def.max !== undefined) checked++;
       }
     }
+    expect(checked).toBeGreaterThan(0); // C at least has a bounded search range
   });
 });

@@ -41,7 +41,7 @@ describe('wire values', () => {
     expect(decodeMetricValue('Infinity')).toBe(Infinity);
     expect(decodeMetricValue('0.5')).toBe(0.5);
     expect(decodeMetricValue(1)).toBe(1);
-    expect(() => decodeMetricValue('abc')).toThrow();
+    expect(() => decodeMetricValue('abc')).toThrow(/MLflow returned an unreadable value "abc"/);
   });
   it('treats every repeated field as optional', () => {
     const run = toRun({ info: { run_id: 'r', experiment_id: 7, status: 'RUNNING', start_time: 1 }, data: {}, inputs: {} });
