@@ -56,7 +56,11 @@ describe('tracking URI credentials', () => {
     expect(res.reportPath).toBeTruthy();
     const html = readFileSync(res.reportPath as string, 'utf8');
     expect(html).toContain('mlflow.example.com:5000/base');
-    for (const file of [...filesUnder(join(root, 'mlruns')), ...filesUnder(join(root, 'runs'))]) {
+    const stored = [...filesUnder(join(root, 'mlruns')), ...filesUnder(join(root, 'runs'))];
+    // the params file and the report at least: the scan below must have something to scan
+    expect(stored.some((f) => f.endsWith(join('params', 'mlflow_tracking_uri')))).toBe(true);
+    expect(stored).toContain(res.reportPath);
+    for (const file of stored) {
       const text = readFileSync(file, 'latin1');
       for (const s of SECRETS) expect(text.includes(s), `${s} in ${file}`).toBe(false);
     }
