@@ -20,7 +20,8 @@ function signed(v: number | null | undefined): string {
 
 /** What the comparison line says after PASS/FAIL. */
 function comparisonText(cmp: NonNullable<PipelineRunResult['record']['comparison']>): string {
-  if (cmp.status === 'first_model') return cmp.reasons[0]?.startsWith('no model registry') ? 'no model registry (run without tracking)' : 'no model in Staging (first model)';
+  // the reason says which: no model in Staging yet, or no registry at all (a run without tracking)
+  if (cmp.status === 'first_model') return cmp.reasons.join('; ') || 'no model in Staging';
   const st = cmp.staging;
   // no Staging model scored (the candidate's own metrics were unusable): the reasons say why
   if (!st) return 'not compared with a Staging model';
