@@ -4,9 +4,12 @@
  *   dense.f64     rows·denseCols float64, row-major      indptr.i32   rows+1 int32
  *   indices.i32   nnz int32                               values.f64   nnz float64
  *   labels.u8     rows uint8 (0/1), when labels is true
- * All little-endian (the byte order of every platform Node runs on here).
+ * All little-endian (the byte order of every platform Node runs on here). The header lists each
+ * array file's sha256 (`sha256`, absent in files written before it was added): a file that does not
+ * match is refused, so a damaged or swapped array never reaches a model as other numbers.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { denseMatrix, featureMatrix, type FeatureMatrix } from '../core/matrix.js';
@@ -27,7 +30,11 @@ interface Header {
   nnz: number;
   featureNames: string[];
   labels: boolean;
+  /** sha256 (hex) of each array file by name. */
+  sha256?: Record<string, string>;
 }
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 function bytes(a: ArrayBufferView): Buffer {
   return Buffer.from(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength);
@@ -45,11 +52,18 @@ export function saveMatrix(dir: string, X: FeatureMatrix, y?: Uint8Array): void 
     featureNames: [...X.featureNames],
     labels: y !== undefined,
   };
-  writeFileSync(join(dir, 'dense.f64'), bytes(X.dense.data));
-  writeFileSync(join(dir, 'indptr.i32'), bytes(X.sparse.indptr));
-  writeFileSync(join(dir, 'indices.i32'), bytes(X.sparse.indices));
-  writeFileSync(join(dir, 'values.f64'), bytes(X.sparse.data));
-  if (y) writeFileSync(join(dir, 'labels.u8'), bytes(y));
+  const files: Array<[string, Buffer]> = [
+    ['dense.f64', bytes(X.dense.data)],
+    ['indptr.i32', bytes(X.sparse.indptr)],
+    ['indices.i32', bytes(X.sparse.indices)],
+    ['values.f64', bytes(X.sparse.data)],
+    ...(y ? [['labels.u8', bytes(y)] as [string, Buffer]] : []),
+  ];
+  header.sha256 = {};
+  for (const [name, b] of files) {
+    writeFileSync(join(dir, name), b);
+    header.sha256[name] = sha256(b);
+  }
   writeFileSync(join(dir, 'matrix.json'), JSON.stringify(header) + '\n');
 }
 
@@ -58,6 +72,7 @@ function readTyped<T extends Float64Array | Int32Array | Uint8Array>(
   name: string,
   Ctor: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
   length: number,
+  expectedSha256: string | undefined,
 ): T {
   const file = join(dir, name);
   let buf: Buffer;
@@ -68,6 +83,9 @@ function readTyped<T extends Float64Array | Int32Array | Uint8Array>(
   }
   if (buf.byteLength !== length * Ctor.BYTES_PER_ELEMENT) {
     throw new TrainSpamError('FORMAT_ERROR', `matrix file '${file}' has ${buf.byteLength} bytes; expected ${length * Ctor.BYTES_PER_ELEMENT} (${length} values)`, { file });
+  }
+  if (expectedSha256 !== undefined && sha256(buf) !== expectedSha256) {
+    throw new TrainSpamError('FORMAT_ERROR', `matrix file '${file}' does not match its sha256 in matrix.json (damaged, or replaced after the matrix was written)`, { file });
   }
   const ab = new ArrayBuffer(buf.byteLength);
   new Uint8Array(ab).set(buf);
@@ -101,11 +119,20 @@ export function loadMatrix(dir: string): { X: FeatureMatrix; y: Uint8Array | nul
   if (!Array.isArray(h.featureNames) || h.featureNames.length !== h.denseCols + h.sparseCols) {
     throw new TrainSpamError('FORMAT_ERROR', `'${hfile}': 'featureNames' must list denseCols + sparseCols = ${h.denseCols + h.sparseCols} names`, { file: hfile, field: 'featureNames' });
   }
-  const dense = readTyped(dir, 'dense.f64', Float64Array, h.rows * h.denseCols);
-  const indptr = readTyped(dir, 'indptr.i32', Int32Array, h.rows + 1);
-  const indices = readTyped(dir, 'indices.i32', Int32Array, h.nnz);
-  const values = readTyped(dir, 'values.f64', Float64Array, h.nnz);
-  const y = h.labels ? readTyped(dir, 'labels.u8', Uint8Array, h.rows) : null;
+  const sums = h.sha256;
+  if (sums !== undefined && (sums === null || typeof sums !== 'object' || Object.values(sums).some((v) => typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)))) {
+    throw new TrainSpamError('FORMAT_ERROR', `'${hfile}': 'sha256' must map array file names to 64 hex digits`, { file: hfile, field: 'sha256' });
+  }
+  const sum = (name: string): string | undefined => {
+    if (sums === undefined) return undefined; // written before the sums were added
+    if (sums[name] === undefined) throw new TrainSpamError('FORMAT_ERROR', `'${hfile}': 'sha256' has no entry for '${name}'`, { file: hfile, field: 'sha256' });
+    return sums[name];
+  };
+  const dense = readTyped(dir, 'dense.f64', Float64Array, h.rows * h.denseCols, sum('dense.f64'));
+  const indptr = readTyped(dir, 'indptr.i32', Int32Array, h.rows + 1, sum('indptr.i32'));
+  const indices = readTyped(dir, 'indices.i32', Int32Array, h.nnz, sum('indices.i32'));
+  const values = readTyped(dir, 'values.f64', Float64Array, h.nnz, sum('values.f64'));
+  const y = h.labels ? readTyped(dir, 'labels.u8', Uint8Array, h.rows, sum('labels.u8')) : null;
   const X = featureMatrix(denseMatrix(h.rows, h.denseCols, dense), { rows: h.rows, cols: h.sparseCols, indptr, indices, data: values }, h.featureNames);
   return { X, y };
 }

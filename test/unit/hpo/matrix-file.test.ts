@@ -31,6 +31,26 @@ describe('matrix files', () => {
     expect(() => loadMatrix(bad)).toThrow(`field '${field}' is ${JSON.stringify(value)}; expected an integer ≥ 0`);
   });
 
+  it('a flipped byte in an array file is a FORMAT_ERROR naming the file; a header without sums (older files) still loads', () => {
+    const bad = mkdtempSync(join(tmpdir(), 'matrix-file-bad-'));
+    saveMatrix(bad, X, y);
+    const values = join(bad, 'dense.f64');
+    const b = readFileSync(values);
+    b[3] ^= 0x10; // same length, another number
+    writeFileSync(values, b);
+    expect(() => loadMatrix(bad)).toThrow(expect.objectContaining({ code: 'FORMAT_ERROR', message: `matrix file '${values}' does not match its sha256 in matrix.json (damaged, or replaced after the matrix was written)` }));
+    b[3] ^= 0x10;
+    writeFileSync(values, b); // whole again
+    expect(loadMatrix(bad).X.rows).toBe(30);
+    const { sha256: _sums, ...older } = header;
+    writeFileSync(join(bad, 'matrix.json'), JSON.stringify(older));
+    expect(loadMatrix(bad).X.rows).toBe(30);
+    writeFileSync(join(bad, 'matrix.json'), JSON.stringify({ ...header, sha256: { 'dense.f64': (header.sha256 as Record<string, string>)['dense.f64'] } }));
+    expect(() => loadMatrix(bad)).toThrow("'sha256' has no entry for 'indptr.i32'");
+    writeFileSync(join(bad, 'matrix.json'), JSON.stringify({ ...header, sha256: { 'dense.f64': 'abc' } }));
+    expect(() => loadMatrix(bad)).toThrow("'sha256' must map array file names to 64 hex digits");
+  });
+
   it('a header whose featureNames do not match the columns is a FORMAT_ERROR', () => {
     const bad = mkdtempSync(join(tmpdir(), 'matrix-file-bad-'));
     saveMatrix(bad, X, y);
