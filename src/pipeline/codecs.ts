@@ -15,7 +15,8 @@
  * Every reader validates what it needs and names the file in its error.
  */
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { writeTextFile } from '../io/output-file.js';
@@ -144,6 +145,13 @@ export async function replaceDirectories(dirs: readonly string[], write: (tmps: 
   }
 }
 
+/** sha256 (hex) of a file's bytes, streamed. */
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
 function requireDir(dir: string, what: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new TrainSpamError('NOT_FOUND', `${what} ${resolve(dir)} is not a directory (expected the output of an earlier step)`, { dir });
@@ -194,7 +202,8 @@ export async function saveEmailDatasets(outputs: readonly EmailDatasetOutput[]):
       throw e;
     }
     for (const [s, o] of outputs.entries()) {
-      await writeJsonFile(join(dirs[s], SPLIT_FILE), { format: SPLIT_FORMAT, version: 1, ...o.info, rows: o.rows.ids.length });
+      const emailsSha256 = await fileSha256(join(dirs[s], EMAILS_FILE));
+      await writeJsonFile(join(dirs[s], SPLIT_FILE), { format: SPLIT_FORMAT, version: 1, ...o.info, rows: o.rows.ids.length, emailsSha256 });
       if (o.groups) await writeJsonFile(join(dirs[s], GROUPS_FILE), Array.from(o.groups));
     }
   });
@@ -215,6 +224,15 @@ export async function loadEmailDataset(dir: string, role?: EmailSplitInfo['role'
     throw new TrainSpamError('INVALID_DATA', `${file}: role ${JSON.stringify(doc.role)}; expected the ${role} split (data-preparation's ${role}_data output)`, { file, role: doc.role, expected: role });
   }
   const emails = join(dir, EMAILS_FILE);
+  // split.json records the table's sha256 (absent in artifacts written before it did)
+  if (doc.emailsSha256 !== undefined) {
+    if (typeof doc.emailsSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(doc.emailsSha256)) {
+      throw formatError(file, `emailsSha256 is ${JSON.stringify(doc.emailsSha256)}; expected the sha256 of ${EMAILS_FILE} (64 hex digits)`);
+    }
+    if ((await fileSha256(emails).catch(() => null)) !== doc.emailsSha256) {
+      throw formatError(emails, `does not match the sha256 ${SPLIT_FILE} records for it (damaged, or replaced after data-preparation wrote it)`);
+    }
+  }
   const table = await openEmailTable(emails);
   const ids: string[] = [];
   const labels: number[] = [];
@@ -225,7 +243,7 @@ export async function loadEmailDataset(dir: string, role?: EmailSplitInfo['role'
     }
   }
   if (ids.length !== doc.rows) throw formatError(emails, `has ${ids.length} rows; ${SPLIT_FILE} says ${doc.rows as number}`);
-  const { format: _f, version: _v, ...info } = doc;
+  const { format: _f, version: _v, emailsSha256: _sha, ...info } = doc;
   const groups = loadGroups(dir, ids.length);
   return { rows: { table: { file: emails }, rows: null, ids, labels: Uint8Array.from(labels) }, info: info as unknown as EmailSplitInfo, groups };
 }

@@ -326,6 +326,27 @@ describe('the containerised steps, chained as Kubeflow runs them', () => {
     expect(statSync(art('model-validation', 'gate_report')).isFile()).toBe(true);
   });
 
+  it('an e-mail split whose emails.parquet does not match the sha256 in its split.json is a FORMAT_ERROR naming the file', async () => {
+    const copy = join(root, 'train-data-damaged');
+    cpSync(art('data-preparation', 'train_data'), copy, { recursive: true });
+    const emails = join(copy, 'emails.parquet');
+    const bytes = readFileSync(emails);
+    expect(readJson(join(copy, 'split.json')).emailsSha256).toMatch(/^[0-9a-f]{64}$/);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    writeFileSync(emails, bytes);
+    await expect(loadEmailDataset(copy)).rejects.toMatchObject({
+      code: 'FORMAT_ERROR',
+      message: `${emails}: does not match the sha256 split.json records for it (damaged, or replaced after data-preparation wrote it)`,
+    });
+    // a split written before the sum was recorded still loads (its file intact)
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    writeFileSync(emails, bytes);
+    const doc = readJson(join(copy, 'split.json'));
+    delete doc.emailsSha256;
+    writeFileSync(join(copy, 'split.json'), JSON.stringify(doc));
+    expect((await loadEmailDataset(copy)).rows.ids.length).toBe(doc.rows);
+  });
+
   it('refuses the other side of the split, or a split of another data-preparation run, where a step reads train or test e-mails', async () => {
     const swap = (name: StepName, task: string, values: Record<string, string>) => {
       const argv = argvFor(getStep(PIPELINE_DEFINITION, name)!, task);
