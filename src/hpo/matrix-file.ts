@@ -8,11 +8,11 @@
  * array file's sha256 (`sha256`, absent in files written before it was added): a file that does not
  * match is refused, so a damaged or swapped array never reaches a model as other numbers.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { denseMatrix, featureMatrix, type FeatureMatrix } from '../core/matrix.js';
+import { isSha256Hex, sha256Hex } from '../io/checksum.js';
 import { makeDirsSync } from '../io/dirs.js';
 
 /** Beside a training matrix (feature-retrieval writes it): the duplicate-body group of each row, a JSON list of integers ≥ 0. */
@@ -34,7 +34,6 @@ interface Header {
   sha256?: Record<string, string>;
 }
 
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 function bytes(a: ArrayBufferView): Buffer {
   return Buffer.from(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength);
@@ -62,7 +61,7 @@ export function saveMatrix(dir: string, X: FeatureMatrix, y?: Uint8Array): void 
   header.sha256 = {};
   for (const [name, b] of files) {
     writeFileSync(join(dir, name), b);
-    header.sha256[name] = sha256(b);
+    header.sha256[name] = sha256Hex(b);
   }
   writeFileSync(join(dir, 'matrix.json'), JSON.stringify(header) + '\n');
 }
@@ -84,7 +83,7 @@ function readTyped<T extends Float64Array | Int32Array | Uint8Array>(
   if (buf.byteLength !== length * Ctor.BYTES_PER_ELEMENT) {
     throw new TrainSpamError('FORMAT_ERROR', `matrix file '${file}' has ${buf.byteLength} bytes; expected ${length * Ctor.BYTES_PER_ELEMENT} (${length} values)`, { file });
   }
-  if (expectedSha256 !== undefined && sha256(buf) !== expectedSha256) {
+  if (expectedSha256 !== undefined && sha256Hex(buf) !== expectedSha256) {
     throw new TrainSpamError('FORMAT_ERROR', `matrix file '${file}' does not match its sha256 in matrix.json (damaged, or replaced after the matrix was written)`, { file });
   }
   const ab = new ArrayBuffer(buf.byteLength);
@@ -120,7 +119,7 @@ export function loadMatrix(dir: string): { X: FeatureMatrix; y: Uint8Array | nul
     throw new TrainSpamError('FORMAT_ERROR', `'${hfile}': 'featureNames' must list denseCols + sparseCols = ${h.denseCols + h.sparseCols} names`, { file: hfile, field: 'featureNames' });
   }
   const sums = h.sha256;
-  if (sums !== undefined && (sums === null || typeof sums !== 'object' || Object.values(sums).some((v) => typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)))) {
+  if (sums !== undefined && (sums === null || typeof sums !== 'object' || Object.values(sums).some((v) => !isSha256Hex(v)))) {
     throw new TrainSpamError('FORMAT_ERROR', `'${hfile}': 'sha256' must map array file names to 64 hex digits`, { file: hfile, field: 'sha256' });
   }
   const sum = (name: string): string | undefined => {

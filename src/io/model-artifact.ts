@@ -18,6 +18,7 @@
  * SHA-256; any problem is a FORMAT_ERROR naming the file and what is wrong.
  */
 import { createHash } from 'node:crypto';
+import { isSha256Hex, sha256Hex } from './checksum.js';
 import { mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -100,10 +101,6 @@ function formatError(file: string, message: string, details: Record<string, unkn
   return new TrainSpamError('FORMAT_ERROR', `${file}: ${message}`, { file, ...details });
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /**
  * sha256 of a payload's content (kind, version, meta as JSON, then each array's name, type and
  * bytes in name order): two payloads with the same fingerprint describe the same fitted object.
@@ -176,7 +173,7 @@ export function encodePayloads(slots: Readonly<Record<string, Payload>>, metadat
   const entries: ArrayEntry[] = pending.map((p) => {
     const offset = size;
     size = Math.ceil((offset + p.bytes.length) / 8) * 8;
-    return { payload: p.slot, name: p.name, dtype: p.dtype, offset, length: p.length, byteLength: p.bytes.length, shape: [p.length], sha256: sha256(p.bytes) };
+    return { payload: p.slot, name: p.name, dtype: p.dtype, offset, length: p.length, byteLength: p.bytes.length, shape: [p.length], sha256: sha256Hex(p.bytes) };
   });
   const bin = new Uint8Array(size);
   pending.forEach((p, i) => bin.set(p.bytes, entries[i].offset));
@@ -327,7 +324,7 @@ export function parseManifest(json: unknown, file: string, requiredSlots: readon
       throw formatError(file, `array ${id}: shape ${JSON.stringify(e.shape)} does not hold ${e.length} elements`);
     }
     if (e.offset + e.byteLength > binLength) throw formatError(file, `array ${id}: bytes ${e.offset}..${e.offset + e.byteLength} lie beyond the declared ${binLength}-byte ${ARRAYS_BIN}`);
-    if (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)) throw formatError(file, `array ${id}: sha256 must be 64 lowercase hex digits`);
+    if (!isSha256Hex(e.sha256)) throw formatError(file, `array ${id}: sha256 must be 64 lowercase hex digits`);
   });
   return json as unknown as ArtifactManifest;
 }
@@ -393,7 +390,7 @@ export async function loadPayloads(dir: string, requiredSlots: readonly string[]
   for (const slot of Object.keys(manifest.payloads)) arrays[slot] = {};
   for (const e of manifest.arrays) {
     const bytes = bin.subarray(e.offset, e.offset + e.byteLength);
-    const digest = sha256(bytes);
+    const digest = sha256Hex(bytes);
     if (digest !== e.sha256) {
       throw formatError(binFile, `checksum mismatch for array ${e.payload}/${e.name} (bytes ${e.offset}..${e.offset + e.byteLength}): expected sha256 ${e.sha256}, got ${digest}`, {
         array: `${e.payload}/${e.name}`,

@@ -15,10 +15,10 @@
  * Every reader validates what it needs and names the file in its error.
  */
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
+import { fileSha256, isSha256Hex } from '../io/checksum.js';
 import { writeTextFile } from '../io/output-file.js';
 import type { SplitSummary } from '../data/split.js';
 import { featurePipelineFromPayload } from '../features/pipeline-payload.js';
@@ -145,13 +145,6 @@ export async function replaceDirectories(dirs: readonly string[], write: (tmps: 
   }
 }
 
-/** sha256 (hex) of a file's bytes, streamed. */
-async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 function requireDir(dir: string, what: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new TrainSpamError('NOT_FOUND', `${what} ${resolve(dir)} is not a directory (expected the output of an earlier step)`, { dir });
@@ -226,7 +219,7 @@ export async function loadEmailDataset(dir: string, role?: EmailSplitInfo['role'
   const emails = join(dir, EMAILS_FILE);
   // split.json records the table's sha256 (absent in artifacts written before it did)
   if (doc.emailsSha256 !== undefined) {
-    if (typeof doc.emailsSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(doc.emailsSha256)) {
+    if (!isSha256Hex(doc.emailsSha256)) {
       throw formatError(file, `emailsSha256 is ${JSON.stringify(doc.emailsSha256)}; expected the sha256 of ${EMAILS_FILE} (64 hex digits)`);
     }
     if ((await fileSha256(emails).catch(() => null)) !== doc.emailsSha256) {
@@ -384,7 +377,7 @@ export async function loadEvaluation(file: string): Promise<EvaluationDoc> {
   bad('scores', doc.scores as unknown[], (x) => typeof x === 'number', 'a number');
   bad('labels', doc.labels as unknown[], (x) => x === 0 || x === 1, '0 or 1');
   bad('ids', doc.ids as unknown[], (x) => typeof x === 'string', 'an e-mail id (a string)');
-  if (doc.modelSha256 !== undefined && !(typeof doc.modelSha256 === 'string' && /^[0-9a-f]{64}$/.test(doc.modelSha256))) {
+  if (doc.modelSha256 !== undefined && !isSha256Hex(doc.modelSha256)) {
     throw formatError(file, `modelSha256 is ${JSON.stringify(doc.modelSha256)}; expected the sha256 of the model's artifact.json (64 hex digits)`);
   }
   const { format: _f, version: _v, ...rest } = doc;

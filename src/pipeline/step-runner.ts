@@ -8,8 +8,8 @@
  * ExecutorOutput. Each MLflow step opens tracking itself and records its work in its own run
  * (tagged with the step name and the KFP run id), since containers share no parent run.
  */
-import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { fileSha256 } from '../io/checksum.js';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -262,7 +262,7 @@ function sameSplitRun(train: EmailSplitInfo, test: EmailSplitInfo, inv: StepInvo
 
 /** sha256 of a model artifact's artifact.json (its arrays' checksums included): the version tag, and what the evaluation records. */
 async function artifactSha256(dir: string): Promise<string> {
-  return createHash('sha256').update(await readFile(join(dir, ARTIFACT_JSON))).digest('hex');
+  return fileSha256(join(dir, ARTIFACT_JSON));
 }
 
 /**
