@@ -3,8 +3,13 @@
  * The train-spam command line. This entry point and `cli.ts` are the only modules that set the process
  * exit code; every command module registers itself on the commander program and returns an exit code.
  */
+import { requirePackage } from '../exec/require-package.js';
+import { setTfPackageLoader } from '../models/mlp/backend.js';
 import { runCli } from './cli.js';
 import { formatError } from './exit-codes.js';
+
+// In-process MLP fits (a refit without worker threads) load TensorFlow.js as the trial threads do.
+setTfPackageLoader(requirePackage);
 
 // A reader that goes away (`train-spam run | head`) must not crash the run with an unhandled EPIPE
 // and leave its tracking run RUNNING: output to a closed pipe is dropped and the run goes on.

@@ -6,6 +6,7 @@
  */
 import { workerData } from 'piscina';
 import { nativeFitKernels } from '../exec/native-gbm.js';
+import { requirePackage } from '../exec/require-package.js';
 import { defineWorker } from '../exec/worker-runtime.js';
 import type { ModelFamilies } from '../hpo/families.js';
 import { foldsFromShared, type TrialWorkerData, type TrialWorkerResult, type TrialWorkerTask } from '../hpo/runner.js';
@@ -14,10 +15,13 @@ import type { Fold } from '../hpo/validation.js';
 import { fromDescriptor } from '../core/matrix.js';
 import type { FitMemo, IterationDecision, ModelKind } from '../models/contract.js';
 import { createFitMemo } from '../models/memo.js';
+import { setTfPackageLoader } from '../models/mlp/backend.js';
 
 type Families = Pick<ModelFamilies, 'createEstimator'> & { preload?: (kind: ModelKind) => Promise<void> };
 
 const data = workerData as TrialWorkerData;
+// TensorFlow.js through require: no export scan of its CommonJS files in every thread (backend.ts).
+setTfPackageLoader(requirePackage);
 const familiesUrl = data.familiesModule ?? new URL('../models/registry.js', import.meta.url).href;
 // Loaded once per thread; a failure surfaces as the error of each task (not as a crashed worker).
 const families = import(familiesUrl) as Promise<Families>;
