@@ -50,6 +50,9 @@ export const i32store = (off = 0): number[] => [0x36, 2, ...uleb(off)];
 export const f32store = (off = 0): number[] => [0x38, 2, ...uleb(off)];
 export const v128load = (off = 0): number[] => [0xfd, 0x00, 4, ...uleb(off)];
 export const v128store = (off = 0): number[] => [0xfd, 0x0b, 4, ...uleb(off)];
+/** v128.load64_zero: 8 bytes into the low half, the high half zero. */
+export const v128load64zero = (off = 0): number[] => [0xfd, 0x5d, 3, ...uleb(off)];
+export const F64X2_PROMOTE_LOW_F32X4 = [0xfd, ...uleb(0x5f)];
 export const v128zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
 export const F32X4_SPLAT = [0xfd, 0x13];
 export const F32X4_ADD = [0xfd, ...uleb(0xe4)];
@@ -77,7 +80,34 @@ export function f32c(v: number): number[] {
 }
 export const F64X2_SPLAT = [0xfd, 0x14];
 export const F64X2_ADD = [0xfd, ...uleb(0xf0)];
+export const F64X2_SUB = [0xfd, ...uleb(0xf1)];
 export const F64X2_MUL = [0xfd, ...uleb(0xf2)];
+export const F64X2_DIV = [0xfd, ...uleb(0xf3)];
+export const F64X2_MIN = [0xfd, ...uleb(0xf4)];
+export const F64X2_ABS = [0xfd, ...uleb(0xec)];
+export const F64X2_NEG = [0xfd, ...uleb(0xed)];
+export const F64X2_FLOOR = [0xfd, ...uleb(0x75)];
+export const F64X2_LT = [0xfd, ...uleb(0x49)];
+export const I32X4_TRUNC_SAT_F64X2_S_ZERO = [0xfd, ...uleb(0xfc)];
+export const I64X2_EXTEND_LOW_I32X4_S = [0xfd, ...uleb(0xc7)];
+export const I64X2_ADD = [0xfd, ...uleb(0xce)];
+export const I64X2_SHL = [0xfd, ...uleb(0xcb)];
+export const I64X2_SPLAT = [0xfd, 0x12];
+export const V128_BITSELECT = [0xfd, ...uleb(0x52)];
+/** f64.const v. */
+export function f64c(v: number): number[] {
+  const b = new DataView(new ArrayBuffer(8));
+  b.setFloat64(0, v, true);
+  return [0x44, ...Array.from({ length: 8 }, (_, i) => b.getUint8(i))];
+}
+/** i64.const v (a safe integer). */
+export const i64c = (v: number): number[] => [0x42, ...sleb(v)];
+export const FSUB = 0xa1;
+export const F64_PROMOTE_F32 = 0xbb;
+export const FDIV = 0xa3;
+export const FNE = 0x62;
+/** call f (function index). */
+export const call = (f: number): number[] => [0x10, ...uleb(f)];
 export const ADD = 0x6a;
 export const SUB = 0x6b;
 export const MUL = 0x6c;

@@ -7,7 +7,8 @@
 import { invalidData } from '../../core/errors.js';
 import { numCols, type FeatureMatrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/random.js';
-import { WasmUnits } from './forward-wasm.js';
+import { wasmMargins } from './forward-wasm.js';
+import { tanh64 } from './tanh64.js';
 import { checkMatrixStructure, unscalableColumn } from '../gbm/checks.js';
 
 export type Activation = 'relu' | 'tanh';
@@ -76,7 +77,7 @@ export function checkLayout(net: MlpNetwork, X: FeatureMatrix, what: string): vo
   checkMatrixStructure(what, X, 'feature matrix');
 }
 
-/** Row count from which forwardProba copies the weights into the WebAssembly kernel. */
+/** Row count from which forwardProba runs the WebAssembly kernel (copying the weights in). */
 export const WASM_MIN_ROWS = 64;
 
 /**
@@ -84,25 +85,23 @@ export const WASM_MIN_ROWS = 64;
  *
  * Per row, the non-zero inputs of a layer are gathered as (index, value) pairs (first layer: the
  * standardised dense block, then the CSR entries; later layers: the non-zero activations), and
- * every unit o gets bias[o] + Σ value · kernel[index, o] over them in order. Calls with at least
- * WASM_MIN_ROWS rows copy the weights once into a WebAssembly SIMD kernel (forward-wasm.ts: eight
- * units per sweep in float64x2 registers); smaller calls (single e-mails) and environments without
- * WebAssembly SIMD use the JavaScript loop. Both perform the same float64 operations in the same
- * order, so their probabilities are bit-identical (tested).
+ * every unit o gets bias[o] + Σ value · kernel[index, o] over them in order; hidden units go
+ * through relu or tanh64 (tanh64.ts). Calls with at least WASM_MIN_ROWS rows run the whole pass
+ * in a WebAssembly SIMD kernel (forward-wasm.ts); smaller calls (single e-mails) and environments
+ * without WebAssembly SIMD use the JavaScript loop. Both perform the same float64 operations in
+ * the same order, so their probabilities are bit-identical (tested).
  */
 export function forwardProba(net: MlpNetwork, X: FeatureMatrix): Float64Array {
   const out = new Float64Array(X.rows);
-  const { layers } = net;
-  const wk = X.rows >= WASM_MIN_ROWS ? WasmUnits.create(layers) : null;
-  try {
-    forwardRows(net, X, wk, out);
-  } finally {
-    wk?.release();
+  if (X.rows >= WASM_MIN_ROWS && wasmMargins(net.layers, net.activation === 'tanh' ? 1 : 0, net.scaler, X, out)) {
+    for (let r = 0; r < out.length; r++) out[r] = sigmoid(out[r]);
+    return out;
   }
+  forwardRows(net, X, out);
   return out;
 }
 
-function forwardRows(net: MlpNetwork, X: FeatureMatrix, wk: WasmUnits | null, out: Float64Array): void {
+function forwardRows(net: MlpNetwork, X: FeatureMatrix, out: Float64Array): void {
   const { layers, activation, scaler } = net;
   const dc = X.dense.cols;
   const dense = X.dense.data;
@@ -111,11 +110,9 @@ function forwardRows(net: MlpNetwork, X: FeatureMatrix, wk: WasmUnits | null, ou
   let cur = new Float64Array(widest);
   let next = new Float64Array(widest);
   const maxInputs = Math.max(...layers.map((l) => l.inputs));
-  const nzCol = wk ? wk.col : new Int32Array(maxInputs);
-  const nzVal = wk ? wk.val : new Float64Array(maxInputs);
+  const nzCol = new Int32Array(maxInputs);
+  const nzVal = new Float64Array(maxInputs);
   const first = layers[0];
-  // The kernel's output of each layer, as views made once (not two per row).
-  const wkOut = wk ? layers.map((l) => wk.out.subarray(0, l.units)) : null;
   for (let r = 0; r < X.rows; r++) {
     let nz = 0;
     for (let c = 0; c < dc; c++) {
@@ -130,10 +127,7 @@ function forwardRows(net: MlpNetwork, X: FeatureMatrix, wk: WasmUnits | null, ou
       nzCol[nz] = dc + indices[p];
       nzVal[nz++] = v;
     }
-    if (wk) {
-      wk.units(0, nz);
-      cur.set((wkOut as Float64Array[])[0]);
-    } else unitsFromInputs(first, nzCol, nzVal, nz, cur);
+    unitsFromInputs(first, nzCol, nzVal, nz, cur);
     let width = first.units;
     for (let li = 1; li < layers.length; li++) {
       activate(cur, width, activation);
@@ -145,10 +139,7 @@ function forwardRows(net: MlpNetwork, X: FeatureMatrix, wk: WasmUnits | null, ou
         nzVal[m++] = v;
       }
       const L = layers[li];
-      if (wk) {
-        wk.units(li, m);
-        next.set((wkOut as Float64Array[])[li]);
-      } else unitsFromInputs(L, nzCol, nzVal, m, next);
+      unitsFromInputs(L, nzCol, nzVal, m, next);
       const t = cur;
       cur = next;
       next = t;
@@ -173,7 +164,7 @@ function activate(h: Float64Array, n: number, a: Activation): void {
   if (a === 'relu') {
     for (let i = 0; i < n; i++) if (h[i] < 0) h[i] = 0;
   } else {
-    for (let i = 0; i < n; i++) h[i] = Math.tanh(h[i]);
+    for (let i = 0; i < n; i++) h[i] = tanh64(h[i]);
   }
 }
 

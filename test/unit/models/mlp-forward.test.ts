@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { selectRows } from '../../../src/core/matrix.js';
 import { Rng } from '../../../src/core/random.js';
 import { syntheticData } from '../../../src/models/conformance.js';
+import { wasmForwardAvailable } from '../../../src/models/mlp/forward-wasm.js';
 import { WASM_MIN_ROWS, fitScaler, forwardProba, initLayer, type Activation, type DenseLayer, type MlpNetwork } from '../../../src/models/mlp/network.js';
+import { tanh64 } from '../../../src/models/mlp/tanh64.js';
 
 /** The straightforward pass: per row, per layer, axpy over the units, inputs in ascending order. */
 function referenceProba(net: MlpNetwork, X: ReturnType<typeof syntheticData>['X']): Float64Array {
@@ -20,7 +22,7 @@ function referenceProba(net: MlpNetwork, X: ReturnType<typeof syntheticData>['X'
         if (v === 0) continue;
         for (let o = 0; o < L.units; o++) next[o] += v * L.kernel[i * L.units + o];
       }
-      h = li < net.layers.length - 1 ? next.map((v) => (net.activation === 'relu' ? Math.max(v, 0) : Math.tanh(v))) : next;
+      h = li < net.layers.length - 1 ? next.map((v) => (net.activation === 'relu' ? Math.max(v, 0) : tanh64(v))) : next;
     });
     const z = h[0];
     out[r] = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
@@ -56,4 +58,16 @@ describe('mlp forward pass', () => {
       expect(Array.from(forwardProba(net, small))).toEqual(Array.from(referenceProba(net, small)));
     });
   }
+
+  it('runs rows in chunks of the kernel (600 rows: three chunks, the last partial) with saturating units, bit-identical', () => {
+    expect(wasmForwardAvailable).toBe(true);
+    const big = syntheticData({ rows: 600, seed: 6, denseCols: 5, sparseCols: 40, density: 0.3 });
+    const layers: DenseLayer[] = [initLayer(45, 11, 'he', new Rng(3)), initLayer(11, 7, 'he', new Rng(4)), initLayer(7, 1, 'glorot', new Rng(5))];
+    // Large first-layer weights: many units beyond tanh's saturation (|z| > 19), others near 0.
+    for (let i = 0; i < layers[0].kernel.length; i++) layers[0].kernel[i] *= i % 3 === 0 ? 40 : 0.01;
+    for (const activation of ['tanh', 'relu'] as Activation[]) {
+      const net: MlpNetwork = { layers, activation, scaler: fitScaler(big.X), denseCols: 5, sparseCols: 40 };
+      expect(Array.from(forwardProba(net, big.X))).toEqual(Array.from(referenceProba(net, big.X)));
+    }
+  });
 });
