@@ -79,6 +79,16 @@ describe('mlp sparse first layer (WebAssembly SIMD)', () => {
       let ref = 0;
       for (const x of W) ref += x * x;
       expect(Math.abs(layer.sumSquares() - ref)).toBeLessThan(1e-12 * ref);
+      // Exactly: four float64 sums over the padded row-major kernel, lane i % 4 into sum i % 4.
+      const padded = Math.ceil(units / 4) * 4;
+      const sums = [0, 0, 0, 0];
+      for (let c = 0; c < inputs; c++) {
+        for (let o = 0; o < padded; o++) {
+          const w = o < units ? W[c * units + o] : 0;
+          sums[(c * padded + o) % 4] += w * w;
+        }
+      }
+      expect(layer.sumSquares()).toBe(sums[0] + sums[1] + (sums[2] + sums[3]));
       layer.release();
     }
   });
