@@ -1,5 +1,6 @@
 /** Exit codes of the CLI (documented in the README). */
 import { isTrainSpamError, toErrorData } from '../core/errors.js';
+import { escapeControls } from '../core/terminal.js';
 
 export const EXIT = {
   /** Success; for `run`: the model was promoted (or nothing needed promotion). */
@@ -29,5 +30,5 @@ export function formatError(e: unknown, env: NodeJS.ProcessEnv = process.env): s
   if (env.TRAIN_SPAM_LOG_FORMAT === 'json') {
     return JSON.stringify({ ts: new Date().toISOString(), level: 'error', code: d.code, message: d.message, details: d.details ?? {} });
   }
-  return `train-spam: error [${d.code}]: ${d.message}`;
+  return `train-spam: error [${d.code}]: ${escapeControls(d.message)}`;
 }

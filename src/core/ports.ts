@@ -1,4 +1,5 @@
 /** Ports: what engine code may ask of the outside world, injected by adapters (cli, workers). */
+import { escapeControls } from './terminal.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -22,7 +23,8 @@ export function makeLogger(sink: (line: string, level: LogLevel) => void, minLev
     log(level, message, fields) {
       if (LEVEL_ORDER[level] < LEVEL_ORDER[minLevel]) return;
       const extra = fields && Object.keys(fields).length ? ' ' + JSON.stringify(fields) : '';
-      sink(`${level === 'info' ? '' : level.toUpperCase() + ': '}${message}${extra}`, level);
+      // text lines go to a terminal: control characters from the input are shown, not sent
+      sink(escapeControls(`${level === 'info' ? '' : level.toUpperCase() + ': '}${message}${extra}`), level);
     },
   };
 }

@@ -4,6 +4,7 @@ import { TrainSpamError } from '../../core/errors.js';
 import { DEFAULT_PROCESSED_PATH, prepareCorpus, type PrepareSummary } from '../../io/corpus.js';
 import { writeSynthetic, type SynthSummary } from '../../io/synth-writer.js';
 import { interruptSignal, localPaths } from '../wiring.js';
+import { escapeControls } from '../../core/terminal.js';
 
 export function registerDataCommands(program: Command): void {
   const data = program.command('data').description('Step 1: data preparation');
@@ -14,7 +15,7 @@ export function registerDataCommands(program: Command): void {
     .option('--force', 'rebuild even when a valid file exists', false)
     .action(async (opts: { out: string; force: boolean }) => {
       localPaths([['--out', opts.out]]);
-      const write = (s: string) => process.stdout.write(s + '\n');
+      const write = (s: string) => process.stdout.write(escapeControls(s) + '\n');
       const summary = await withInterrupt((signal) =>
         prepareCorpus({
           out: opts.out,
@@ -62,7 +63,7 @@ export function registerDataCommands(program: Command): void {
           },
         }),
       );
-      process.stdout.write(formatSynthSummary(summary) + '\n');
+      process.stdout.write(escapeControls(formatSynthSummary(summary)) + '\n');
     });
 }
 

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { escapeControls } from '../../core/terminal.js';
 import { isTrainSpamError, TrainSpamError } from '../../core/errors.js';
 import { checkOutputFolder } from '../../io/output-file.js';
 import { localPaths, MAX_TRIAL_TIMEOUT_S } from '../wiring.js';
@@ -218,7 +219,7 @@ async function runAction(flags: RunFlags, cmd?: Command): Promise<void> {
       signal: ac.signal,
     });
     const artifacts = outDir ? writeStudyArtifacts(result, outDir) : undefined;
-    process.stdout.write(summaryLines(result, artifacts));
+    process.stdout.write(escapeControls(summaryLines(result, artifacts)));
     if (result.state === 'killed') process.exitCode = 130;
     // a study without a single finished trial has no result: the artifacts show why, the exit says so
     else bestTrialOf(result);
@@ -279,7 +280,7 @@ export function registerHpoCommands(program: Command): Command {
       await outputFolders([['--out', flags.out]]);
       const result = mergeShards(flags.journalDir, { requireComplete: !flags.allowIncomplete });
       const artifacts = writeStudyArtifacts(result, flags.out ?? flags.journalDir);
-      process.stdout.write(summaryLines(result, artifacts));
+      process.stdout.write(escapeControls(summaryLines(result, artifacts)));
       bestTrialOf(result);
     });
   return hpo;

@@ -12,6 +12,7 @@ import { paramSpecFor } from '../../models/registry.js';
 import { MODEL_KINDS } from '../../hpo/space.js';
 import { cliLogger, cliProgress, cliTracking, interruptSignal, MAX_TRIAL_TIMEOUT_S, parseWorkers } from '../wiring.js';
 import { formatSummary } from '../summary.js';
+import { escapeControls } from '../../core/terminal.js';
 
 /** camelCase key commander gives a `--kebab-flag`. */
 export function optionKey(name: string): string {
@@ -146,7 +147,7 @@ export function registerRunCommand(program: Command): void {
       interrupt.dispose();
       await t?.handle.close();
     }
-    process.stdout.write('\n' + formatSummary(result) + '\n');
+    process.stdout.write('\n' + escapeControls(formatSummary(result)) + '\n');
     process.exitCode = result.exitCode;
   });
 }
