@@ -2,6 +2,8 @@
  * `openTracking(config)`: picks the implementations from the URIs (see config.ts) and returns the
  * store, the registry, a redacted description and one `close()`.
  */
+import { statSync } from 'node:fs';
+import { TrainSpamError } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
 import type { Dispatcher } from 'undici';
 import { resolveBackend, type Backend, type TrackingConfig } from './config.js';
@@ -33,9 +35,23 @@ function sameBackend(a: Backend, b: Backend): boolean {
   return a.kind === b.kind && (a.kind === 'local' ? a.root === (b as { root: string }).root : a.url === (b as { url: string }).url);
 }
 
+/**
+ * A local store's folder that exists as a file is refused when tracking opens, before any work:
+ * reads found nothing in it ("no such model version") and writes failed at the first run.
+ */
+function checkLocalRoot(b: Backend, setting: string): void {
+  if (b.kind !== 'local') return;
+  const st = statSync(b.root, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) {
+    throw new TrainSpamError('INVALID_ARGUMENT', `local tracking store '${b.root}' (${setting}) is a file; expected a folder (or a path to make one at)`, { path: b.root });
+  }
+}
+
 export function openTracking(config: TrackingConfig, deps: TrackingDeps = {}): TrackingHandle {
   const tracking = resolveBackend(config.trackingUri, config.cwd);
   const registryBackend = config.registryUri ? resolveBackend(config.registryUri, config.cwd) : tracking;
+  checkLocalRoot(tracking, '--tracking-uri / MLFLOW_TRACKING_URI');
+  if (config.registryUri) checkLocalRoot(registryBackend, 'MLFLOW_REGISTRY_URI');
   const transports: MlflowTransport[] = [];
   const transportFor = (url: string): MlflowTransport => {
     const t = new MlflowTransport({

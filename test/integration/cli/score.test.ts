@@ -173,6 +173,17 @@ describe('train-spam score', () => {
     const missing = await cli('score', join(root, 'nope.eml'), '--model', modelDir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`[NOT_FOUND]: ${join(root, 'nope.eml')}: no such file or folder`);
+    // a control character in the input is shown as an escape, not sent to the terminal
+    const ctl = await cli('score', join(root, 'no\x1b[2Jpe.eml'), '--model', modelDir);
+    expect(ctl.code).toBe(1);
+    expect(ctl.stderr).toContain(`${join(root, 'no\\x1b[2Jpe.eml')}: no such file or folder`);
+    expect(ctl.stderr).not.toContain('\x1b');
+    // a tracking URI that is a file is a usage error naming it (it read as 'no such model version')
+    const storeFile = join(root, 'store-is-a-file');
+    writeFileSync(storeFile, 'x');
+    const asFile = await cli('score', mails, '--model', 'models:/spam-detector@staging', '--tracking-uri', storeFile);
+    expect(asFile.code).toBe(64);
+    expect(asFile.stderr).toContain(`local tracking store '${storeFile}' (--tracking-uri / MLFLOW_TRACKING_URI) is a file; expected a folder`);
     expect(missing.lines).toEqual([]);
   });
 
