@@ -14,7 +14,7 @@
  */
 import { TrainSpamError } from '../../core/errors.js';
 import type { FeatureMatrix } from '../../core/matrix.js';
-import { rngFor } from '../../core/random.js';
+import { rngFor, type Rng } from '../../core/random.js';
 import { logLoss, rocAuc } from '../../metrics/index.js';
 import type { FitOptions, IterationDecision, TrainingData } from '../contract.js';
 import type { TfRuntime } from './backend.js';
@@ -119,7 +119,6 @@ export async function trainMlp(
   const yBuf = new Float32Array(bsMax);
   const wBuf = new Float32Array(bsMax);
   const dropout = DropoutMasks.create(p > 0 ? params.hidden_layers.map((u) => bsMax * u) : []);
-  const maskBufs = dropout.masks;
 
   // Kernel 0 lives in the sparse layer's memory (updated there by the same Adam arithmetic) when
   // that layer is used. Every other kernel and every bias is an array of `adam` (adam.ts), made a
@@ -157,10 +156,10 @@ export async function trainMlp(
     // The class-weighted mean logistic loss of the batch's logits z as ONE op with its own gradient
     // (w·(σ(z) − y)/bs, computed here over the batch's rows): the same loss as an expression
     // of tfjs ops took ~11 ops forward and ~20 backward per batch, each with its dispatch cost.
-    let batchRows = 0;
+    const lossState = { rows: 0 };
     const gradBuf = new Float32Array(bsMax);
     const weightedLogLoss = tf.customGrad((zt) => {
-      const bs = batchRows;
+      const bs = lossState.rows;
       const z = (zt as Tensor).dataSync() as Float32Array;
       let sum = 0;
       for (let i = 0; i < bs; i++) {
@@ -185,72 +184,11 @@ export async function trainMlp(
     while (epoch < params.epochs) {
       if (signal?.aborted) throw cancelled();
       const perm = shuffleRng.permutation(n);
-      let lossSum = 0; // read by reports only
-      for (let start = 0; start < n; start += bsMax) {
-        const bs = Math.min(bsMax, n - start);
-        if (sparseInput) {
-          sparseInput.setBatch(perm, start, bs);
-        } else {
-          fillBatch(X, scaler, perm, start, bs, xBuf, xtBuf);
-        }
-        for (let i = 0; i < bs; i++) {
-          const lab = y[perm[start + i]];
-          yBuf[i] = lab;
-          wBuf[i] = lab === 1 ? w1 : w0;
-        }
-        if (p > 0) {
-          for (let li = 0; li < maskBufs.length; li++) dropout.fill(dropoutRng, li, bs * params.hidden_layers[li], dropThreshold, keepScale);
-        }
-        batchRows = bs;
-        let dataLoss = 0;
-        tf.tidy(() => {
-          // This batch's tensors of the tfjs-side parameters (adam.ts), in `adam.values` order.
-          const ps = adam.values.map((v, j) => tf.tensor(v, adam.shapes[j] as number[]));
-          const units0 = sizes[0];
-          // First layer x·W + b. Sparse: act(x·W + b) · mask over the non-zeros in one op whose
-          // only tfjs input is the bias b; its gradient (Σ_rows dz) comes back from the kernel,
-          // and dW = xᵀ·dz stays in the sparse layer for its Adam step. Dense: x·W with
-          // dW = xᵀ·dy from the pre-transposed batch (x needs no gradient), then + b, the
-          // activation and mask as tfjs ops below. The dense batch tensors are made here, outside
-          // the differentiated function, so the tape keeps them for the backward pass.
-          const denseLayer = sparseInput ? null : denseInputLayer(tf, xBuf, xtBuf, bs, cols);
-          const mask0 = firstHidden && p > 0 ? maskBufs[0].subarray(0, bs * units0) : null;
-          const firstLayer: (xs: Tensor[]) => Tensor = sparseInput
-            ? (xs) =>
-                (
-                  tf.customGrad((b) => ({
-                    value: tf.tensor2d(sparseInput.forwardActivation((b as Tensor).dataSync() as Float32Array, mask0), [bs, units0]),
-                    gradFunc: (dy: Tensor) => [tf.tensor1d(sparseInput.backwardActivation(dy.dataSync() as Float32Array))],
-                  })) as (b: Tensor) => Tensor
-                )(xs[biasAt[0]])
-            : (xs) => tf.add((denseLayer as (w: Tensor) => Tensor)(xs[kernelAt[0]]), xs[biasAt[0]]);
-          // (mask 0 is applied inside the sparse op)
-          const masks = p > 0 ? params.hidden_layers.map((u, i) => (sparseInput && i === 0 ? null : tf.tensor2d(maskBufs[i].subarray(0, bs * u), [bs, u]))) : [];
-          // The data loss only: the l2 penalty's gradient is added by the Adam steps.
-          const lossOf = (...xs: Tensor[]): Tensor => {
-            let h: Tensor = firstLayer(xs);
-            for (let li = 0; li < sizes.length; li++) {
-              if (li > 0) h = tf.add(tf.matMul(h, xs[kernelAt[li]]), xs[biasAt[li]]);
-              if (li < sizes.length - 1 && !(li === 0 && sparseInput)) {
-                h = params.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
-                if (p > 0) h = tf.mul(h, masks[li] as Tensor);
-              }
-            }
-            return weightedLogLoss(tf.reshape(h, [bs]));
-          };
-          const { value, grads: g } = tf.valueAndGrads(lossOf)(ps);
-          for (let j = 0; j < g.length; j++) grads[j].set(g[j].dataSync() as Float32Array);
-          if (reportsLoss) dataLoss = value.dataSync()[0] as number;
-        });
-        if (reportsLoss) {
-          // The reported loss includes the l2 penalty of the weights this batch was computed with.
-          const penalty = params.l2 > 0 ? params.l2 * (adam.sumSquaresOfDecayed() + (sparseInput ? sparseInput.sumSquares() : 0)) : 0;
-          lossSum += (dataLoss + penalty) * bs;
-        }
-        adam.step(grads, params.learning_rate, params.l2);
-        if (sparseInput) sparseInput.adamStep(params.learning_rate, params.l2);
-        if (signal?.aborted) throw cancelled();
-      }
+      // read by reports only
+      const lossSum = trainEpoch(
+        { tf, X, y, scaler, params, sizes, firstHidden, cols, bsMax, sparseInput, xBuf, xtBuf, yBuf, wBuf, w0, w1, dropout, dropoutRng, dropThreshold, keepScale, adam, grads, kernelAt, biasAt, weightedLogLoss, lossState, reportsLoss, signal },
+        perm,
+      );
       epoch++;
       let valMetrics: Record<string, number> | null = null;
       if (early > 0 && options.validation) {
@@ -279,6 +217,120 @@ export async function trainMlp(
     sparseInput?.release();
     dropout.release();
   }
+}
+
+/** What one epoch's batches need (trainMlp's state; see there). */
+interface EpochRun {
+  readonly tf: TfRuntime['tf'];
+  readonly X: FeatureMatrix;
+  readonly y: Uint8Array;
+  readonly scaler: DenseScaler;
+  readonly params: MlpParams;
+  readonly sizes: readonly number[];
+  readonly firstHidden: boolean;
+  readonly cols: number;
+  readonly bsMax: number;
+  readonly sparseInput: SparseInputLayer | null;
+  readonly xBuf: Float32Array;
+  readonly xtBuf: Float32Array;
+  readonly yBuf: Float32Array;
+  readonly wBuf: Float32Array;
+  readonly w0: number;
+  readonly w1: number;
+  readonly dropout: DropoutMasks;
+  readonly dropoutRng: Rng;
+  readonly dropThreshold: number;
+  readonly keepScale: number;
+  readonly adam: ArrayAdam;
+  readonly grads: Float32Array[];
+  readonly kernelAt: readonly number[];
+  readonly biasAt: readonly number[];
+  readonly weightedLogLoss: (z: Tensor) => Tensor;
+  readonly lossState: { rows: number };
+  readonly reportsLoss: boolean;
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * One epoch's batches over the rows in `perm` order (forward, backward, Adam steps); returns the
+ * sum over rows of the reported loss (0 when not reported). A function of its own, not a loop in
+ * trainMlp: trainMlp runs once per fit, so V8 compiled its batch loop on stack anew in every HPO
+ * trial (~50 ms of compiler time each); this function is called every epoch, optimised once per
+ * thread and reused by the next fits.
+ */
+function trainEpoch(s: EpochRun, perm: Int32Array): number {
+  const { tf, X, y, scaler, params, sizes, firstHidden, cols, bsMax, sparseInput, xBuf, xtBuf, yBuf, wBuf, w0, w1, dropout, dropoutRng } = s;
+  const { dropThreshold, keepScale, adam, grads, kernelAt, biasAt, weightedLogLoss, lossState, reportsLoss, signal } = s;
+  const n = X.rows;
+  const p = params.dropout;
+  const maskBufs = dropout.masks;
+  let lossSum = 0;
+  for (let start = 0; start < n; start += bsMax) {
+    const bs = Math.min(bsMax, n - start);
+    if (sparseInput) {
+      sparseInput.setBatch(perm, start, bs);
+    } else {
+      fillBatch(X, scaler, perm, start, bs, xBuf, xtBuf);
+    }
+    for (let i = 0; i < bs; i++) {
+      const lab = y[perm[start + i]];
+      yBuf[i] = lab;
+      wBuf[i] = lab === 1 ? w1 : w0;
+    }
+    if (p > 0) {
+      for (let li = 0; li < maskBufs.length; li++) dropout.fill(dropoutRng, li, bs * params.hidden_layers[li], dropThreshold, keepScale);
+    }
+    lossState.rows = bs;
+    let dataLoss = 0;
+    tf.tidy(() => {
+      // This batch's tensors of the tfjs-side parameters (adam.ts), in `adam.values` order.
+      const ps = adam.values.map((v, j) => tf.tensor(v, adam.shapes[j] as number[]));
+      const units0 = sizes[0];
+      // First layer x·W + b. Sparse: act(x·W + b) · mask over the non-zeros in one op whose
+      // only tfjs input is the bias b; its gradient (Σ_rows dz) comes back from the kernel,
+      // and dW = xᵀ·dz stays in the sparse layer for its Adam step. Dense: x·W with
+      // dW = xᵀ·dy from the pre-transposed batch (x needs no gradient), then + b, the
+      // activation and mask as tfjs ops below. The dense batch tensors are made here, outside
+      // the differentiated function, so the tape keeps them for the backward pass.
+      const denseLayer = sparseInput ? null : denseInputLayer(tf, xBuf, xtBuf, bs, cols);
+      const mask0 = firstHidden && p > 0 ? maskBufs[0].subarray(0, bs * units0) : null;
+      const firstLayer: (xs: Tensor[]) => Tensor = sparseInput
+        ? (xs) =>
+            (
+              tf.customGrad((b) => ({
+                value: tf.tensor2d(sparseInput.forwardActivation((b as Tensor).dataSync() as Float32Array, mask0), [bs, units0]),
+                gradFunc: (dy: Tensor) => [tf.tensor1d(sparseInput.backwardActivation(dy.dataSync() as Float32Array))],
+              })) as (b: Tensor) => Tensor
+            )(xs[biasAt[0]])
+        : (xs) => tf.add((denseLayer as (w: Tensor) => Tensor)(xs[kernelAt[0]]), xs[biasAt[0]]);
+      // (mask 0 is applied inside the sparse op)
+      const masks = p > 0 ? params.hidden_layers.map((u, i) => (sparseInput && i === 0 ? null : tf.tensor2d(maskBufs[i].subarray(0, bs * u), [bs, u]))) : [];
+      // The data loss only: the l2 penalty's gradient is added by the Adam steps.
+      const lossOf = (...xs: Tensor[]): Tensor => {
+        let h: Tensor = firstLayer(xs);
+        for (let li = 0; li < sizes.length; li++) {
+          if (li > 0) h = tf.add(tf.matMul(h, xs[kernelAt[li]]), xs[biasAt[li]]);
+          if (li < sizes.length - 1 && !(li === 0 && sparseInput)) {
+            h = params.activation === 'relu' ? tf.relu(h) : tf.tanh(h);
+            if (p > 0) h = tf.mul(h, masks[li] as Tensor);
+          }
+        }
+        return weightedLogLoss(tf.reshape(h, [bs]));
+      };
+      const { value, grads: g } = tf.valueAndGrads(lossOf)(ps);
+      for (let j = 0; j < g.length; j++) grads[j].set(g[j].dataSync() as Float32Array);
+      if (reportsLoss) dataLoss = value.dataSync()[0] as number;
+    });
+    if (reportsLoss) {
+      // The reported loss includes the l2 penalty of the weights this batch was computed with.
+      const penalty = params.l2 > 0 ? params.l2 * (adam.sumSquaresOfDecayed() + (sparseInput ? sparseInput.sumSquares() : 0)) : 0;
+      lossSum += (dataLoss + penalty) * bs;
+    }
+    adam.step(grads, params.learning_rate, params.l2);
+    if (sparseInput) sparseInput.adamStep(params.learning_rate, params.l2);
+    if (signal?.aborted) throw cancelled();
+  }
+  return lossSum;
 }
 
 /** The first layer on the densified batch `x` ([bs × cols]) and its transpose `xT`, through tfjs' matMul. */
