@@ -11,7 +11,7 @@ import type { JsonValue, Payload } from '../../core/payload.js';
 import { Rng, deriveSeed } from '../../core/random.js';
 import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js';
 import { NO_MEMO } from '../memo.js';
-import { binRows, columnBins, fitBins } from './binning.js';
+import { binRows, columnBins, fitBins, type BinMapper, type BinnedRows } from './binning.js';
 import { checkFitOptions, checkLayout, checkTrainingData, checkValidationData, isReportDue, report, throwIfAborted } from './checks.js';
 import { meanLogLossFromMargin, rocAuc } from './evaluation.js';
 import { addTreeBinned, addTreeColumns, forestMargins, ForestBuilder, layoutMargins, PREDICT_BLOCK, predictLayout, type FlatForest, type PredictLayout } from './forest.js';
@@ -102,52 +102,14 @@ export class GradientBoosting implements Estimator {
     let bestRound = 0;
     let rounds = 0;
 
+    const round: RoundState = { p, n, F, y, margin, grad, hess, rowRng, colRng, mask, outOfSample, rows, learner, forest, mapper, train, val: val ?? null, valMargin, valBinned, valTable, esr };
     for (let t = 1; t <= p.n_estimators; t++) {
       throwIfAborted(OWNER, options.signal);
-      logisticGradients(margin, y, p.scale_pos_weight, grad, hess);
-      let count = 0;
-      if (p.subsample < 1) {
-        for (let r = 0; r < n; r++) {
-          if (rowRng.next() < p.subsample) {
-            rows[count++] = r;
-            outOfSample[r] = 0;
-          } else outOfSample[r] = 1;
-        }
-        if (count === 0) {
-          const r = rowRng.int(0, n - 1);
-          rows[count++] = r;
-          outOfSample[r] = 0;
-        }
-      } else {
-        for (let r = 0; r < n; r++) rows[r] = r;
-        count = n;
-      }
-      if (p.colsample_bytree < 1) {
-        const k = Math.max(1, Math.round(p.colsample_bytree * F));
-        const perm = colRng.permutation(F);
-        mask.fill(0);
-        for (let i = 0; i < k; i++) mask[perm[i]] = 1;
-      }
-      const root = learner.grow(count, grad, hess, mask, margin, forest);
+      const valLoss = boostRound(round);
       rounds = t;
-      const view = p.subsample < 1 || valMargin ? forest.view() : null;
-      if (p.subsample < 1 && view) {
-        const table = learner.columnTable;
-        if (table) addTreeColumns(root, view, table, margin, outOfSample);
-        else addTreeBinned(root, view, mapper.offset, mapper.zeroBin, train.rowPtr, train.bins, margin, outOfSample);
-      }
-      // The validation loss is needed every round only for early stopping; otherwise at reports.
-      let valLoss: number | null = null;
-      if (val && valMargin && valBinned && view) {
-        if (valTable) addTreeColumns(root, view, valTable, valMargin, null);
-        else addTreeBinned(root, view, mapper.offset, mapper.zeroBin, valBinned.rowPtr, valBinned.bins, valMargin, null);
-        if (esr > 0) {
-          valLoss = meanLogLossFromMargin(val.y, valMargin);
-          if (valLoss < bestLoss) {
-            bestLoss = valLoss;
-            bestRound = t;
-          }
-        }
+      if (valLoss !== null && valLoss < bestLoss) {
+        bestLoss = valLoss;
+        bestRound = t;
       }
       const stopEarly = esr > 0 && t - bestRound >= esr;
       const last = stopEarly || t === p.n_estimators;
@@ -166,6 +128,80 @@ export class GradientBoosting implements Estimator {
     fitted.kernel = kernel.name;
     return fitted;
   }
+}
+
+/** What a boosting round reads and updates (GradientBoosting.fit's state). */
+interface RoundState {
+  readonly p: GbmParams;
+  readonly n: number;
+  readonly F: number;
+  readonly y: Uint8Array;
+  readonly margin: Float64Array;
+  readonly grad: Float64Array;
+  readonly hess: Float64Array;
+  readonly rowRng: Rng;
+  readonly colRng: Rng;
+  readonly mask: Uint8Array;
+  readonly outOfSample: Uint8Array;
+  readonly rows: Int32Array;
+  readonly learner: TreeLearner;
+  readonly forest: ForestBuilder;
+  readonly mapper: BinMapper;
+  readonly train: BinnedRows;
+  readonly val: TrainingData | null;
+  readonly valMargin: Float64Array | null;
+  readonly valBinned: BinnedRows | null;
+  readonly valTable: Uint8Array | null;
+  readonly esr: number;
+}
+
+/**
+ * One boosting round: gradients, row and column sampling, one tree, the margins of the rows it was
+ * not grown on and of the validation rows. Returns the validation loss when early stopping needs it
+ * every round, else null. A function of its own, not the body of fit's loop: fit runs once per
+ * model, so V8 compiled that loop on stack anew in every HPO trial; this is optimised once per
+ * thread and reused by the next fits.
+ */
+function boostRound(s: RoundState): number | null {
+  const { p, n, F, y, margin, grad, hess, rowRng, colRng, mask, outOfSample, rows, learner, forest, mapper, train, val, valMargin, valBinned, valTable, esr } = s;
+  logisticGradients(margin, y, p.scale_pos_weight, grad, hess);
+  let count = 0;
+  if (p.subsample < 1) {
+    for (let r = 0; r < n; r++) {
+      if (rowRng.next() < p.subsample) {
+        rows[count++] = r;
+        outOfSample[r] = 0;
+      } else outOfSample[r] = 1;
+    }
+    if (count === 0) {
+      const r = rowRng.int(0, n - 1);
+      rows[count++] = r;
+      outOfSample[r] = 0;
+    }
+  } else {
+    for (let r = 0; r < n; r++) rows[r] = r;
+    count = n;
+  }
+  if (p.colsample_bytree < 1) {
+    const k = Math.max(1, Math.round(p.colsample_bytree * F));
+    const perm = colRng.permutation(F);
+    mask.fill(0);
+    for (let i = 0; i < k; i++) mask[perm[i]] = 1;
+  }
+  const root = learner.grow(count, grad, hess, mask, margin, forest);
+  const view = p.subsample < 1 || valMargin ? forest.view() : null;
+  if (p.subsample < 1 && view) {
+    const table = learner.columnTable;
+    if (table) addTreeColumns(root, view, table, margin, outOfSample);
+    else addTreeBinned(root, view, mapper.offset, mapper.zeroBin, train.rowPtr, train.bins, margin, outOfSample);
+  }
+  // The validation loss is needed every round only for early stopping; otherwise at reports.
+  if (val && valMargin && valBinned && view) {
+    if (valTable) addTreeColumns(root, view, valTable, valMargin, null);
+    else addTreeBinned(root, view, mapper.offset, mapper.zeroBin, valBinned.rowPtr, valBinned.bins, valMargin, null);
+    if (esr > 0) return meanLogLossFromMargin(val.y, valMargin);
+  }
+  return null;
 }
 
 export class FittedGbm implements Fitted {
