@@ -3,6 +3,36 @@ import { describe, expect, it } from 'vitest';
 import { STRUCTURAL_VIEW, TEMPORAL_VIEW, TEXT_VIEW } from '../../../src/features/email-views.js';
 import type { DenseFeatureView } from '../../../src/features/view.js';
 import { record } from './records.js';
+import { Rng } from '../../../src/core/random.js';
+
+/** The text counts by their definitions (docs/features.md), one plain branch per class. */
+function referenceCounts(s: string): number[] {
+  const isSpace = (c: number) =>
+    c <= 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  const at = (i: number, w: string) => s.slice(i, i + w.length).toLowerCase() === w;
+  const urlWordChar = (c: number) => c === 47 || c === 46 || c === 95 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  let [urls, words, nonSpace, upper, letters, digits, bang, money] = [0, 0, 0, 0, 0, 0, 0, 0];
+  let inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isSpace(c)) {
+      inWord = false;
+      continue;
+    }
+    nonSpace++;
+    if (!inWord) words++;
+    inWord = true;
+    const isLetter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (isLetter) letters++;
+    if (c >= 65 && c <= 90) upper++;
+    if (c >= 48 && c <= 57) digits++;
+    if (c === 33) bang++;
+    if (c === 36 || c === 0x20ac || c === 0xa3 || c === 0xa5) money++;
+    if ((c === 104 || c === 72) && at(i, 'http') && (at(i + 4, '://') || at(i + 4, 's://'))) urls++;
+    if ((c === 119 || c === 87) && at(i, 'www.') && (i === 0 || !urlWordChar(s.charCodeAt(i - 1)))) urls++;
+  }
+  return [urls, words, nonSpace, upper, letters, digits, bang, money];
+}
 
 function values(view: DenseFeatureView, r: ReturnType<typeof record>): Record<string, number> {
   const out = new Float64Array(view.features.length + 2).fill(NaN);
@@ -35,6 +65,26 @@ describe('email_text_features', () => {
     expect(v.uppercase_ratio).toBe(0);
     expect(v.word_count).toBe(0);
     expect(v.char_count).toBe(1); // the joining newline
+  });
+});
+
+describe('email_text_features on random text', () => {
+  it('equals the definitions on 3,000 random texts of URL pieces, case, digits, money and Unicode spaces', () => {
+    const pieces = ['http://', 'HTTPS://', 'hTtP:/', 'https:', 'www.', 'WWW.', 'x.www.', '/www.', '_www.', 'h', 'w', 'W', 'H', 'ttp', 'a', 'Z', 'é', '日本', '7', '!', '$', '€', '£', '¥', ' ', '  ', '\n', '\t', '\u00a0', '\u3000', '\u2005', '\u200b', '\u007f', '\u0001', '\ufeff', '.', '/', ':'];
+    const rng = new Rng(11);
+    for (let t = 0; t < 3000; t++) {
+      let body = '';
+      const len = rng.int(0, 40);
+      for (let k = 0; k < len; k++) body += pieces[rng.int(0, pieces.length - 1)];
+      const r = record({ email_id: `r${t}`, subject: t % 3 === 0 ? 'Www.x' : '', body_text: body });
+      const v = values(TEXT_VIEW, r);
+      const [urls, words, nonSpace, upper, letters, digits, bang, money] = referenceCounts(`${r.subject ?? ''}\n${body}`);
+      const text = `${r.subject ?? ''}\n${body}`;
+      expect([v.url_count, v.word_count, v.exclamation_count, v.money_symbol_count, v.char_count]).toEqual([urls, words, bang, money, text.length]);
+      expect(v.uppercase_ratio).toBe(letters > 0 ? upper / letters : 0);
+      expect(v.digit_ratio).toBe(text.length > 0 ? digits / text.length : 0);
+      expect(v.avg_word_length).toBe(words > 0 ? nonSpace / words : 0);
+    }
   });
 });
 
