@@ -176,6 +176,30 @@ export function compileModule(bytes: Uint8Array): object | null {
   }
 }
 
+/**
+ * The buffers of a kernel's memory, placed one after another, each at a multiple of `align` bytes
+ * (the first at `align`: offset 0 stays free).
+ */
+export class MemoryLayout {
+  private at: number;
+
+  constructor(private readonly align: number) {
+    this.at = align;
+  }
+
+  /** The offset of a new buffer of `bytes` bytes. */
+  place(bytes: number): number {
+    const p = this.at;
+    this.at += Math.ceil(bytes / this.align) * this.align;
+    return p;
+  }
+
+  /** The memory the buffers placed so far need, in bytes. */
+  get size(): number {
+    return this.at;
+  }
+}
+
 /** Instances kept for reuse whose memory is at most this large (bigger ones are left to the GC). */
 export const POOLED_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
 

@@ -14,7 +14,7 @@
 import {
   ADD, BLOCK, END, F64, FADD, FMUL, GE_S, GE_U, I32, IF, LOOP, LT_U, SHL, SUB,
   br, brIf, buildModule, compileModule, f64load, f64store, f64zero, get, i32c, i32load, inc, set,
-  InstancePool, type PooledInstance,
+  InstancePool, MemoryLayout, type PooledInstance,
 } from '../wasm-asm.js';
 
 /** `acc += p · q` with f64 locals/pointers given as instruction lists. */
@@ -156,13 +156,8 @@ export class WasmLossKernel {
     thetaLength: number,
   ): WasmLossKernel | null {
     if (!compiled) return null;
-    const align = (b: number) => Math.ceil(b / 8) * 8;
-    let at = 8;
-    const place = (bytes: number) => {
-      const p = at;
-      at += align(bytes);
-      return p;
-    };
+    const layout = new MemoryLayout(8);
+    const place = (bytes: number) => layout.place(bytes);
     const ptr = {
       dense: place(rows * dc * 8),
       ip: place((rows + 1) * 4),
@@ -172,7 +167,7 @@ export class WasmLossKernel {
       g: place(thetaLength * 8),
       z: place(rows * 8),
     };
-    const inst = instances?.acquire(at);
+    const inst = instances?.acquire(layout.size);
     if (!inst) return null;
     const buf = inst.buffer;
     new Float64Array(buf, ptr.dense, rows * dc).set(dense.subarray(0, rows * dc));

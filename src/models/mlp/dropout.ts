@@ -12,7 +12,7 @@ import type { Rng } from '../../core/random.js';
 import {
   ADD, BLOCK, END, F32, GE_U, I32, LOOP, LT_U, MUL, ROTL, SELECT, SHL, XOR,
   br, brIf, buildModule, compileModule, f32store, get, i32c, i32load, i32store, inc, set,
-  InstancePool, type PooledInstance,
+  InstancePool, MemoryLayout, type PooledInstance,
 } from '../wasm-asm.js';
 
 /**
@@ -80,13 +80,9 @@ export class DropoutMasks {
   static create(lengths: readonly number[], allowWasm = true): DropoutMasks {
     const inst = (() => {
       if (!instances || !allowWasm || lengths.length === 0) return null;
-      let at = 16;
-      const ptrs = lengths.map((len) => {
-        const p = at;
-        at += Math.ceil((len * 4) / 16) * 16;
-        return p;
-      });
-      const made = instances.acquire(at);
+      const layout = new MemoryLayout(16);
+      const ptrs = lengths.map((len) => layout.place(len * 4));
+      const made = instances.acquire(layout.size);
       return made ? { made, ptrs } : null;
     })();
     if (!inst) return new DropoutMasks(lengths.map((len) => new Float32Array(len)), null);

@@ -15,7 +15,7 @@ import {
   F64X2_SUB, FADD, FDIV, FMUL, FNE, FSUB, GE_S, GE_U, GT_S, I32, I32X4_TRUNC_SAT_F64X2_S_ZERO, I64X2_ADD, I64X2_EXTEND_LOW_I32X4_S,
   I64X2_SHL, I64X2_SPLAT, IF, LOOP, LT_U, MUL, SHL, V128, V128_BITSELECT,
   F64X2_PROMOTE_LOW_F32X4, F64_PROMOTE_F32, br, brIf, buildModule, call, compileModule, f32load, f64c, f64load, f64store, get, i32c, i32load, i32store, i64c, inc, set, v128load,
-  v128load64zero, v128store, InstancePool,
+  v128load64zero, v128store, InstancePool, MemoryLayout,
 } from '../wasm-asm.js';
 import { EXPM1_TAYLOR, LN2_HI, LN2_LO, LOG2E, TANH_CLAMP } from './tanh64.js';
 
@@ -270,12 +270,8 @@ export function wasmMargins(
     const r1 = Math.min(X.rows, r0 + CHUNK_ROWS);
     maxEntries = Math.max(maxEntries, indptr[r1] - indptr[r0]);
   }
-  let at = 16;
-  const place = (bytes: number) => {
-    const p = at;
-    at += Math.ceil(bytes / 16) * 16;
-    return p;
-  };
+  const layout = new MemoryLayout(16);
+  const place = (bytes: number) => layout.place(bytes);
   const table = place(layers.length * 12);
   const k = layers.map((l) => place(l.inputs * l.units * 4));
   const bias = layers.map((l) => place(l.units * 8 + 8));
@@ -297,7 +293,7 @@ export function wasmMargins(
   const ix = place(maxEntries * 4);
   const v = place(maxEntries * 8);
   const margins = place(CHUNK_ROWS * 8);
-  const inst = instances.acquire(at);
+  const inst = instances.acquire(layout.size);
   if (!inst) return false;
   try {
     const buf = inst.buffer;

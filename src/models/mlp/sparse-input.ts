@@ -21,7 +21,7 @@ import {
   F32X4_SPLAT, F32X4_SQRT, F32X4_SUB, GE_S, GE_U, GT_S, I32, I32X4_ADD, I32X4_SHL, I32X4_SPLAT, I32X4_TRUNC_SAT_F32X4_S, LOOP,
   MUL, SHL, V128, V128_AND, V128_OR,
   br, brIf, buildModule, compileModule, f32c, f32load, get, i32c, i32load, inc, set, v128load, v128load64zero, v128store, v128zero,
-  InstancePool, type PooledInstance,
+  InstancePool, MemoryLayout, type PooledInstance,
 } from '../wasm-asm.js';
 import type { DenseScaler } from './network.js';
 
@@ -433,12 +433,8 @@ export class SparseInputLayer {
     }
     const padded = Math.ceil(units / 4) * 4;
     const stride = padded * 4;
-    let at = 16;
-    const place = (bytes: number) => {
-      const p = at;
-      at += Math.ceil(bytes / 16) * 16;
-      return p;
-    };
+    const layout = new MemoryLayout(16);
+    const place = (bytes: number) => layout.place(bytes);
     const ptr = {
       rows: place(bsMax * 4),
       ip: place((n + 1) * 4),
@@ -456,7 +452,7 @@ export class SparseInputLayer {
       mask: place(bsMax * stride),
       sums: place(32),
     };
-    const inst = instances?.acquire(at);
+    const inst = instances?.acquire(layout.size);
     if (!inst) return null;
     const buf = inst.buffer;
     const ip = new Int32Array(buf, ptr.ip, n + 1);
