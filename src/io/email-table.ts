@@ -18,6 +18,7 @@ import { MAX_YEAR, MIN_YEAR } from '../data/date.js';
 import { decodeHeader, domainOf, parseEmail, utf8Length } from '../data/mime.js';
 import { rawMessageProblem } from '../data/raw-check.js';
 import { EMAIL_COLUMNS, type EmailRecord } from '../data/schema.js';
+import type { ColumnCache } from './column-cache.js';
 import { openParquet, readColumns, type ParquetColumnInfo, type ParquetSource } from './parquet.js';
 
 export interface LoadEmailTableOptions {
@@ -154,6 +155,8 @@ export interface ScanOptions {
    * table was written, so training reads other text than the original message serving gets).
    */
   readonly onWarning?: (message: string) => void;
+  /** Decoded columns kept between the reads of a run (column-cache.ts); absent: every read decodes. */
+  readonly cache?: ColumnCache;
 }
 
 export interface RecordChunk {
@@ -210,7 +213,7 @@ export async function* scanEmailTable(table: OpenEmailTable, options: ScanOption
       if (taken.every((t) => t >= limit)) break;
       continue;
     }
-    const columns = await readColumns(source, fileNames, rg);
+    const columns = options.cache ? await options.cache.read(source, fileNames, rg) : await readColumns(source, fileNames, rg);
     const col = (n: string): unknown[] | undefined => (canonical.has(n) && columns[canonical.get(n)!.name] !== undefined ? columns[canonical.get(n)!.name] : undefined);
     // The file has size_bytes but this scan does not read it: records leave it 0 (see ScanOptions.columns).
     const sizeNotRead = canonical.has('size_bytes') && col('size_bytes') === undefined;
@@ -516,7 +519,7 @@ export interface EmailRowSet {
  */
 export async function* streamRowSets(
   sets: readonly EmailRowSet[],
-  options: { columns?: readonly EmailColumn[]; limit?: number } = {},
+  options: { columns?: readonly EmailColumn[]; limit?: number; cache?: ColumnCache } = {},
 ): AsyncGenerator<readonly EmailRecord[][]> {
   if (sets.length === 0) return;
   const ref = sets[0].table;
@@ -527,7 +530,7 @@ export async function* streamRowSets(
   }
   const table = await openEmailTable(ref.file, { columnMapping: ref.columnMapping });
   const seen = sets.map(() => 0);
-  for await (const chunk of scanEmailTable(table, { columns: options.columns, selections: sets.map((s) => s.rows), limit: options.limit })) {
+  for await (const chunk of scanEmailTable(table, { columns: options.columns, selections: sets.map((s) => s.rows), limit: options.limit, cache: options.cache })) {
     for (let s = 0; s < sets.length; s++) {
       const recs = chunk.records[s];
       for (let k = 0; k < recs.length; k++) {

@@ -37,6 +37,9 @@ export interface ParquetColumnInfo {
 
 export interface ParquetSource {
   path: string;
+  /** Size and modification time when opened (what identifies this version of the file). */
+  size: number;
+  mtimeMs: number;
   file: AsyncBuffer;
   metadata: FileMetaData;
   numRows: number;
@@ -48,10 +51,12 @@ export interface ParquetSource {
 /** Returns the parquet source or throws TrainSpamError naming the file: NOT_FOUND, IO_ERROR (empty, truncated, not parquet). */
 export async function openParquet(filePath: string): Promise<ParquetSource> {
   let size: number;
+  let mtimeMs: number;
   try {
     const st = await fsp.stat(filePath);
     if (!st.isFile()) throw new TrainSpamError('IO_ERROR', `${filePath}: not a regular file`, { file: filePath });
     size = st.size;
+    mtimeMs = st.mtimeMs;
   } catch (e) {
     if (e instanceof TrainSpamError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -86,7 +91,7 @@ export async function openParquet(filePath: string): Promise<ParquetSource> {
     rowGroups.push({ rowStart: start, rowEnd: start + n });
     start += n;
   }
-  return { path: filePath, file, metadata, numRows: Number(metadata.num_rows), columns, rowGroups };
+  return { path: filePath, size, mtimeMs, file, metadata, numRows: Number(metadata.num_rows), columns, rowGroups };
 }
 
 function describeColumns(schema: SchemaElement[]): ParquetColumnInfo[] {

@@ -14,6 +14,7 @@ import { TrainSpamError } from '../../core/errors.js';
 import { emptyBodyKey, normalisedBodyKey, normaliseBody, type GroupKeys } from '../../data/dedup.js';
 import { formatSplitSummary, stratifiedGroupSplit } from '../../data/split.js';
 import { DEFAULT_PROCESSED_PATH, prepareCorpus } from '../../io/corpus.js';
+import type { ColumnCache } from '../../io/column-cache.js';
 import { columnNames, openEmailTable, scanEmailTable, streamRowSets, type EmailColumn, type EmailRowSet, type EmailTableRef } from '../../io/email-table.js';
 import { logStepMetrics, type RunContext } from '../context.js';
 import type { PreparedData } from '../state.js';
@@ -21,6 +22,8 @@ import type { PreparedData } from '../state.js';
 export interface DataPreparationOptions {
   /** Column mapping for tables whose names differ (file column → canonical column). */
   readonly columnMapping?: Record<string, string>;
+  /** Decoded columns kept for the next reads of the table in this run (io/column-cache.ts). */
+  readonly cache?: ColumnCache;
 }
 
 /** The columns the split reads (ids and labels are always read). */
@@ -43,7 +46,7 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
   let spam = 0;
   let nullTimestamps = 0;
   let i = 0;
-  for await (const chunk of scanEmailTable(table, { columns: SPLIT_COLUMNS, validate: true, onWarning: (m) => ctx.logger.log('warn', m) })) {
+  for await (const chunk of scanEmailTable(table, { columns: SPLIT_COLUMNS, validate: true, onWarning: (m) => ctx.logger.log('warn', m), cache: options.cache })) {
     for (const r of chunk.records[0]) {
       ids[i] = r.email_id;
       labels[i] = r.label;
@@ -61,7 +64,7 @@ export async function dataPreparation(ctx: RunContext, options: DataPreparationO
   if (shared.length > 0) {
     const set: EmailRowSet = { table: ref, rows: shared, ids: Array.from(shared, (r) => ids[r]), labels: Uint8Array.from(shared, (r) => labels[r]) };
     let k = 0;
-    for await (const [recs] of streamRowSets([set], { columns: ['body_text'] })) for (const r of recs) bodies.confirm(shared[k++], r.body_text);
+    for await (const [recs] of streamRowSets([set], { columns: ['body_text'], cache: options.cache })) for (const r of recs) bodies.confirm(shared[k++], r.body_text);
   }
   const groups = bodies.finish();
   const s = { file: path, rows: n, spam, ham: n - spam, nullTimestamps };

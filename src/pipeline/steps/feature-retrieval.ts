@@ -16,6 +16,7 @@ import { TrainSpamError } from '../../core/errors.js';
 import { FeatureMatrixBuilder } from '../../features/matrix-builder.js';
 import { FeaturePipelineFitter } from '../../features/pipeline.js';
 import { denseMatrix, featureMatrix, type CsrMatrix } from '../../core/matrix.js';
+import type { ColumnCache } from '../../io/column-cache.js';
 import { streamRowSets, type EmailColumn, type EmailRowSet } from '../../io/email-table.js';
 import { logStepMetrics, type RunContext } from '../context.js';
 import type { FeatureSet } from '../state.js';
@@ -33,14 +34,18 @@ export interface FeatureRetrievalInput {
   readonly trainGroups: Int32Array;
 }
 
-export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalInput, options: { keepTrainTokens?: number } = {}): Promise<FeatureSet> {
+export async function featureRetrieval(
+  ctx: RunContext,
+  data: FeatureRetrievalInput,
+  options: { keepTrainTokens?: number; /** decoded columns of the table, kept by data preparation */ cache?: ColumnCache } = {},
+): Promise<FeatureSet> {
   const t0 = ctx.clock.monotonic();
   const fitter = new FeaturePipelineFitter({ keepTrainTokens: options.keepTrainTokens ?? KEEP_TRAIN_TOKENS });
   // Ctrl-C stops both passes (fit, then transform) at the next chunk
   const stopIfCancelled = () => {
     if (ctx.signal.aborted) throw new TrainSpamError('CANCELLED', 'feature retrieval interrupted');
   };
-  for await (const [train] of streamRowSets([data.train], { columns: FIT_COLUMNS })) {
+  for await (const [train] of streamRowSets([data.train], { columns: FIT_COLUMNS, cache: options.cache })) {
     stopIfCancelled();
     if (train.length) fitter.add(train);
   }
@@ -63,7 +68,7 @@ export async function featureRetrieval(ctx: RunContext, data: FeatureRetrievalIn
     ? [[[data.train, data.test], [trainB, testB]]]
     : [[[data.train], [trainB]], [[data.test], [testB]]];
   for (const [sets, builders] of passes) {
-    for await (const chunk of streamRowSets(sets)) {
+    for await (const chunk of streamRowSets(sets, { cache: options.cache })) {
       chunk.forEach((records, s) => {
         if (!records.length) return;
         builders[s].append(trainTfidf && builders[s] === trainB ? trainRows(records, trainTfidf) : pipeline.transform(records));
