@@ -2,7 +2,8 @@
  * Headless rendering: a Vega-Lite spec is compiled with vega-lite, rendered to SVG by a vega View
  * (renderer "none", no DOM, no canvas) and rasterised to PNG by resvg with the shipped font only.
  */
-import { Resvg, renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
 import { TrainSpamError } from '../core/errors.js';
 import { FONT_FAMILY, fontFiles } from './fonts.js';
@@ -25,6 +26,13 @@ export interface RenderOptions {
 let vegaModules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | null = null;
 function loadVega(): Promise<[typeof import('vega'), typeof import('vega-lite')]> {
   return (vegaModules ??= Promise.all([import('vega'), import('vega-lite')]));
+}
+
+// resvg (a native addon, ~16 ms to load here) loads with the first rasterisation too: the pipeline
+// renders its plots on the renderer thread, and the CLI's other commands never rasterise.
+let resvgModule: typeof import('@resvg/resvg-js') | null = null;
+function resvg(): typeof import('@resvg/resvg-js') {
+  return (resvgModule ??= createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js'));
 }
 
 /** Loads vega and vega-lite now (a renderer thread does it while it waits for its first job). */
@@ -99,7 +107,8 @@ function resvgOptions(scale: number): ResvgRenderOptions {
 
 /** Rasterises SVG with resvg using only the shipped font files (system fonts off). */
 export function svgToPng(svg: string, scale = 2): Uint8Array {
-  return new Uint8Array(new Resvg(svg, resvgOptions(scale)).render().asPng());
+  const options = resvgOptions(scale);
+  return new Uint8Array(new (resvg().Resvg)(svg, options).render().asPng());
 }
 
 /**
@@ -107,5 +116,6 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
  * plots rasterise at once and beside the JavaScript that lays out the next one.
  */
 export async function svgToPngAsync(svg: string, scale = 2): Promise<Uint8Array> {
-  return new Uint8Array((await renderAsync(svg, resvgOptions(scale))).asPng());
+  const options = resvgOptions(scale);
+  return new Uint8Array((await resvg().renderAsync(svg, options)).asPng());
 }
