@@ -8,12 +8,12 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { TrainSpamError } from '../core/errors.js';
 import type { FeatureMatrix } from '../core/matrix.js';
 import { getHistoricalFeatures, type EntityFrame, type FeatureViewTable, type RetrieveOptions } from '../features/store.js';
 import { qualifiedName } from '../features/view.js';
 import { makeDirs } from './dirs.js';
+import { loadParquetWriter } from './parquet.js';
 
 const META_KEY = 'train_spam.feature_view';
 const REGISTRY = 'registry.json';
@@ -39,6 +39,7 @@ export async function writeFeatureStore(dir: string, tables: readonly FeatureVie
     const ts: (Date | null)[] = new Array(n);
     for (let i = 0; i < n; i++) ts[i] = Number.isNaN(t.eventTimestamps[i]) ? null : new Date(t.eventTimestamps[i]);
     const meta: ViewMeta = { name: t.name, features: [...t.features], sparse: t.sparse, version: FORMAT_VERSION };
+    const { parquetWriteBuffer } = await loadParquetWriter();
     const buf = parquetWriteBuffer({
       columnData: [
         { name: 'email_id', data: [...t.emailIds], type: 'STRING', nullable: false },
