@@ -56,10 +56,10 @@ export interface CliTracking {
 }
 
 /** Tracking from MLFLOW_* env vars, with `--tracking-uri` winning; the local store by default. */
-export function cliTracking(trackingUri: string | undefined, logger: Logger): CliTracking {
+export function cliTracking(trackingUri: string | undefined, logger: Logger, uriSetting?: string): CliTracking {
   let handle: TrackingHandle;
   try {
-    handle = openTracking(trackingConfigFromEnv(process.env, { trackingUri: trackingUri || undefined }), { logger });
+    handle = openTracking(trackingConfigFromEnv(process.env, { trackingUri: trackingUri || undefined, uriSetting }), { logger });
   } catch (e) {
     // a bad MLFLOW_* variable or tracking URI is the user's setting, named in the message: a usage error (64)
     if (isTrainSpamError(e) && e.code === 'INVALID_ARGUMENT') throw invalidArgument(e.message, { ...e.details, usage: true });

@@ -35,7 +35,12 @@ export interface TrackingConfig {
   readonly longValues?: LongValuePolicy;
   /** Base directory for relative local paths (default: process.cwd()). */
   readonly cwd?: string;
+  /** How the tracking URI is given, as messages name it (default TRACKING_URI_SETTING). */
+  readonly uriSetting?: string;
 }
+
+/** The tracking URI's setting as the `train-spam` commands take it (a step container: `--mlflow-tracking-uri`). */
+export const TRACKING_URI_SETTING = '--tracking-uri / MLFLOW_TRACKING_URI';
 
 export type Backend = { readonly kind: 'local'; readonly root: string } | { readonly kind: 'mlflow'; readonly url: string };
 

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { TrainSpamError } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
 import type { Dispatcher } from 'undici';
-import { resolveBackend, type Backend, type TrackingConfig } from './config.js';
+import { resolveBackend, TRACKING_URI_SETTING, type Backend, type TrackingConfig } from './config.js';
 import type { ModelRegistry, TrackingStore } from './contract.js';
 import { LocalModelRegistry } from './local/local-registry.js';
 import { LocalTrackingStore } from './local/local-store.js';
@@ -50,7 +50,8 @@ function checkLocalRoot(b: Backend, setting: string): void {
 export function openTracking(config: TrackingConfig, deps: TrackingDeps = {}): TrackingHandle {
   const tracking = resolveBackend(config.trackingUri, config.cwd);
   const registryBackend = config.registryUri ? resolveBackend(config.registryUri, config.cwd) : tracking;
-  checkLocalRoot(tracking, '--tracking-uri / MLFLOW_TRACKING_URI');
+  const uriSetting = config.uriSetting ?? TRACKING_URI_SETTING;
+  checkLocalRoot(tracking, uriSetting);
   if (config.registryUri) checkLocalRoot(registryBackend, 'MLFLOW_REGISTRY_URI');
   const transports: MlflowTransport[] = [];
   const transportFor = (url: string): MlflowTransport => {
@@ -73,7 +74,7 @@ export function openTracking(config: TrackingConfig, deps: TrackingDeps = {}): T
   let trackingTransport: MlflowTransport | null = null;
   const store: TrackingStore =
     tracking.kind === 'local'
-      ? new LocalTrackingStore({ root: tracking.root, ...common })
+      ? new LocalTrackingStore({ root: tracking.root, uriSetting, ...common })
       : new MlflowTrackingStore((trackingTransport = transportFor(tracking.url)), { ...common, ownsTransport: false });
   const registry: ModelRegistry =
     registryBackend.kind === 'local'

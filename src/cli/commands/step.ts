@@ -289,7 +289,7 @@ export function registerStepCommand(program: Command): void {
           workers: stepWorkers(step, process.env),
           openTracking: (uri) => {
             requireTrackingTarget(name, uri, process.env);
-            const t = cliTracking(uri, cliLogger());
+            const t = cliTracking(uri, cliLogger(), '--mlflow-tracking-uri / MLFLOW_TRACKING_URI');
             return { tracking: t.tracking, close: () => t.handle.close() };
           },
           kfpRunId: process.env.KFP_RUN_ID || undefined,

@@ -116,7 +116,7 @@ export async function ensureRoot(layout: LocalLayout, now: number): Promise<void
   } catch (e) {
     // EEXIST from mkdir -p means a file is in the way: say that, not Node's "file already exists"
     const why = (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'it is a file; expected a folder (or a path to make one at)' : (e as Error).message;
-    throw new TrainSpamError('IO_ERROR', `local tracking store '${layout.root}' (--tracking-uri / MLFLOW_TRACKING_URI) cannot be created: ${why}`, { path: layout.root });
+    throw new TrainSpamError('IO_ERROR', `local tracking store '${layout.root}' (${layout.setting}) cannot be created: ${why}`, { path: layout.root });
   }
   await experimentAt(layout, '0', 'Default', now, {});
 }

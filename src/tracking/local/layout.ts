@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { TRACKING_URI_SETTING } from '../config.js';
 
 export const RESERVED_ROOT_DIRS = new Set(['.trash', 'models']);
 export const RESERVED_EXPERIMENT_DIRS = new Set(['tags', 'datasets', 'traces', 'models']);
@@ -19,7 +20,11 @@ export const EXPERIMENT_STAGING_PREFIX = 'tmp-exp-';
 
 export class LocalLayout {
   readonly root: string;
-  constructor(root: string) {
+  constructor(
+    root: string,
+    /** How the root was given, as messages name it. */
+    readonly setting = TRACKING_URI_SETTING,
+  ) {
     this.root = path.resolve(root);
   }
   keyFile(dir: string, key: string): string {

@@ -32,6 +32,8 @@ export interface LocalStoreOptions {
   /** Over-long param/tag values: `truncate` (default, with a warning) or `reject`. */
   readonly longValues?: LongValuePolicy;
   readonly userId?: string;
+  /** How the root was given, as messages name it (default: the tracking URI's flag and variable). */
+  readonly uriSetting?: string;
 }
 
 const RUN_ATTRIBUTES = new Set(['status', 'run_name', 'start_time', 'end_time', 'run_id', 'user_id', 'lifecycle_stage', 'artifact_uri']);
@@ -48,7 +50,7 @@ export class LocalTrackingStore extends BatchLogging implements TrackingStore {
 
   constructor(options: LocalStoreOptions = {}) {
     super();
-    this.layout = new LocalLayout(options.root ?? 'mlruns');
+    this.layout = new LocalLayout(options.root ?? 'mlruns', options.uriSetting);
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
     this.batchCtx = { now: this.now, longValues: options.longValues ?? 'truncate', logger: this.logger };

@@ -142,6 +142,21 @@ describe('usage errors name their flag and leave nothing behind', () => {
     expect(r.code).toBe(64);
     expect(r.stderr).toContain(`--out-train-data ${JSON.stringify(join(aFile, 'train'))}: ${aFile} is a file, so nothing can be created under it`);
   });
+
+  it('a tracking store path that is a file is a usage error naming the flag the command takes (run, or a step\'s --mlflow-tracking-uri)', async () => {
+    const run = await cli('run', '--tracking-uri', aFile, '--out-dir', join(dir, 'runs-file-store'));
+    expect(run.code).toBe(64);
+    expect(run.stderr).toContain(`local tracking store '${aFile}' (--tracking-uri / MLFLOW_TRACKING_URI) is a file`);
+    expect(existsSync(join(dir, 'runs-file-store'))).toBe(false);
+    const out = join(dir, 'step-file-store');
+    const step = await cli(
+      'step', 'baseline-training', '--seed', '1', '--mlflow-tracking-uri', aFile, '--mlflow-experiment-name', 'e',
+      '--in-train-features', join(dir, 'none-1'), '--in-feature-pipeline', join(dir, 'none-2'),
+      '--out-model', join(out, 'model'), '--out-metrics', join(out, 'metrics.json'), '--executor-output', join(out, 'executor.json'),
+    );
+    expect(step.code).toBe(64);
+    expect(step.stderr).toContain(`local tracking store '${aFile}' (--mlflow-tracking-uri / MLFLOW_TRACKING_URI) is a file`);
+  });
 });
 
 describe('a closed stdout', () => {
