@@ -17,7 +17,7 @@ export const COLUMN_CACHE_BYTES = 64 * 1024 * 1024;
 export class ColumnCache {
   /** Per file version: its columns by row group start and column name (null: too large to keep). */
   private readonly files = new Map<string, Map<string, unknown[]> | null>();
-  /** Column reads that went to the file, for tests and logs. */
+  /** Column reads of kept tables served by the file (misses) and by the cache (hits); for tests. */
   misses = 0;
   hits = 0;
 
