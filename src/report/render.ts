@@ -2,8 +2,7 @@
  * Headless rendering: a Vega-Lite spec is compiled with vega-lite, rendered to SVG by a vega View
  * (renderer "none", no DOM, no canvas) and rasterised to PNG by resvg with the shipped font only.
  */
-import { createRequire } from 'node:module';
-import type { ResvgRenderOptions } from '@resvg/resvg-js';
+import { Resvg, renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
 import { TrainSpamError } from '../core/errors.js';
 import { FONT_FAMILY, fontFiles } from './fonts.js';
@@ -26,13 +25,6 @@ export interface RenderOptions {
 let vegaModules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | null = null;
 function loadVega(): Promise<[typeof import('vega'), typeof import('vega-lite')]> {
   return (vegaModules ??= Promise.all([import('vega'), import('vega-lite')]));
-}
-
-// resvg (a native addon, ~16 ms to load here) loads with the first rasterisation too: the pipeline
-// renders its plots on the renderer thread, and the CLI's other commands never rasterise.
-let resvgModule: typeof import('@resvg/resvg-js') | null = null;
-function resvg(): typeof import('@resvg/resvg-js') {
-  return (resvgModule ??= createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js'));
 }
 
 /** Loads vega and vega-lite now (a renderer thread does it while it waits for its first job). */
@@ -107,8 +99,7 @@ function resvgOptions(scale: number): ResvgRenderOptions {
 
 /** Rasterises SVG with resvg using only the shipped font files (system fonts off). */
 export function svgToPng(svg: string, scale = 2): Uint8Array {
-  const options = resvgOptions(scale);
-  return new Uint8Array(new (resvg().Resvg)(svg, options).render().asPng());
+  return new Uint8Array(new Resvg(svg, resvgOptions(scale)).render().asPng());
 }
 
 /**
@@ -116,6 +107,5 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
  * plots rasterise at once and beside the JavaScript that lays out the next one.
  */
 export async function svgToPngAsync(svg: string, scale = 2): Promise<Uint8Array> {
-  const options = resvgOptions(scale);
-  return new Uint8Array((await resvg().renderAsync(svg, options)).asPng());
+  return new Uint8Array((await renderAsync(svg, resvgOptions(scale))).asPng());
 }
