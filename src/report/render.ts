@@ -2,6 +2,10 @@
  * Headless rendering: a Vega-Lite spec is compiled with vega-lite, rendered to SVG by a vega View
  * (renderer "none", no DOM, no canvas) and rasterised to PNG by resvg with the shipped font only.
  */
+// resvg loads with this module, in every thread that imports it, the main thread included: it
+// rasterises on libuv's thread pool and leaves thread-specific data there whose destructors live
+// in its library; loaded only by the plot renderer thread, the library went away with that thread
+// and the pool's threads crashed the process at exit (startup-imports.test.ts).
 import { Resvg, renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
 import { TrainSpamError } from '../core/errors.js';

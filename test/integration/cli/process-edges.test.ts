@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EMAIL_COLUMN_SPECS, toColumns } from '../../../src/io/corpus.js';
+import { writeParquet } from '../../../src/io/parquet.js';
+import { syntheticRecord } from '../../helpers/records.js';
 import { ensureBuilt } from '../exec/ensure-build.js';
 
 const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
@@ -30,6 +33,24 @@ function alive(pid: number): boolean {
 
 describe('the compiled CLI', () => {
   beforeAll(ensureBuilt, 240_000);
+
+  it('a whole run exits with the code it prints (its threads and native addons shut down without a crash)', async () => {
+    // A build that loaded resvg only in the plot renderer thread printed "exit code: 0" and then
+    // died of SIGSEGV at exit (status 139) while every in-process test passed; this small run
+    // renders in the main thread (the renderer has not loaded vega yet), so the resvg case itself
+    // is guarded in startup-imports.test.ts.
+    const table = join(dir, 'whole-run.parquet');
+    await writeParquet(table, EMAIL_COLUMN_SPECS, toColumns(Array.from({ length: 600 }, (_, i) => syntheticRecord(i))));
+    const r = spawnSync(process.execPath, [CLI, 'run', '--entity-data-path', table, '--no-tracking', '--num-hpo-trials', '6', '--out-dir', join(dir, 'whole-run')], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const printed = /exit code: (\d+)/.exec(r.stdout);
+    expect(printed, r.stdout + r.stderr).not.toBeNull();
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(Number(printed![1]));
+  }, 150_000);
 
   it('the bin target is executable and runs without `node` in front, as npx and npm bin links start it', () => {
     const r = spawnSync(CLI, ['--version'], { encoding: 'utf8', timeout: 60_000 });

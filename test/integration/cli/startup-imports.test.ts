@@ -43,4 +43,19 @@ describe('CLI start-up imports', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/startup imported vega/);
   });
+
+  it('the pipeline loads resvg in the main thread, so the addon outlives the plot renderer thread', () => {
+    // resvg rasterises on libuv's thread pool and leaves thread-specific data there whose destructors
+    // live in its library. Loaded only by the renderer thread, the library went away with that
+    // thread, and the pool's threads crashed at process exit (SIGSEGV, exit status 139, after
+    // "exit code: 0"). Loading it lazily saved ~16 ms of start-up; not worth that.
+    const r = runWithHook(`
+      import { createRequire } from 'node:module';
+      await import(${JSON.stringify(dist('pipeline/runner.js'))});
+      const loaded = Object.keys(createRequire(import.meta.url).cache).some((k) => /node_modules\\/@resvg\\//.test(k));
+      console.log(loaded ? 'loaded' : 'not loaded');
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('loaded');
+  });
 });
