@@ -123,6 +123,11 @@ export interface StudyOptions {
   readonly shard?: { readonly index: number; readonly count: number };
   /** Journal directory (shared by shards); without it the store is in memory. */
   readonly journalDir?: string;
+  /**
+   * The flag that names journalDir to the user, for messages that ask for another directory
+   * (default '--journal-dir', the `hpo run` flag; a pipeline step passes its own output flag).
+   */
+  readonly journalSetting?: string;
   /** Continue the journal in journalDir: finished trials are kept, the others re-run. */
   readonly resume?: boolean;
   /** Alternative to journalDir: any TrialStore. */
@@ -135,6 +140,8 @@ export interface StudyOptions {
 }
 
 export const DEFAULT_TRIALS = 20;
+/** The `hpo run` flag that names the journal directory (messages name it by default). */
+const DEFAULT_JOURNAL_SETTING = '--journal-dir';
 export const DEFAULT_ASHA_METRIC = 'val_auc';
 /**
  * Default tie tolerance of the best-trial choice, in units of the metric. On the default holdout of
@@ -161,7 +168,7 @@ function schedulerJson(s: SchedulerOptions, seed: number): JsonValue {
  * A resume that finds shard journals of another shard count in its directory would start a new
  * study beside them (and a later merge would refuse the mix): refuse it, naming what is there.
  */
-function checkShardCountOnResume(dir: string, count: number): void {
+function checkShardCountOnResume(dir: string, count: number, setting: string): void {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -173,18 +180,19 @@ function checkShardCountOnResume(dir: string, count: number): void {
     return m !== null && Number(m[2]) !== count;
   });
   if (other.length > 0) {
-    throw invalidArgument(`--resume with ${count} shard(s), but '${dir}' holds journals of another shard count (${other.sort().join(', ')}); resume with the shard count they were written with, or use another --journal-dir`, { dir, parameter: 'shard-count' });
+    const what = setting === DEFAULT_JOURNAL_SETTING ? '--resume' : 'resuming';
+    throw invalidArgument(`${what} with ${count} shard(s), but '${dir}' holds journals of another shard count (${other.sort().join(', ')}); resume with the shard count they were written with, or use another ${setting}`, { dir, parameter: 'shard-count' });
   }
 }
 
 /** Throws when a journal's header does not match this study's settings. */
-export function checkHeader(found: StudyHeader, expected: StudyHeader, file: string): void {
+export function checkHeader(found: StudyHeader, expected: StudyHeader, file: string, setting: string = DEFAULT_JOURNAL_SETTING): void {
   if (found.version !== expected.version) {
-    throw invalidArgument(`journal '${file}' has format version ${JSON.stringify(found.version)}; this train-spam writes and resumes version ${expected.version}: use another --journal-dir (or re-run the study)`, { file, field: 'version' });
+    throw invalidArgument(`journal '${file}' has format version ${JSON.stringify(found.version)}; this train-spam writes and resumes version ${expected.version}: use another ${setting} (or re-run the study)`, { file, field: 'version' });
   }
   const d = headerDifference(found, expected);
   if (d) {
-    throw invalidArgument(`journal '${file}' was written with different settings (${describeHeaderDifference(d, found, 'the journal', expected, 'this run')}); resume with the same flags and data, or use another --journal-dir`, { file, field: d });
+    throw invalidArgument(`journal '${file}' was written with different settings (${describeHeaderDifference(d, found, 'the journal', expected, 'this run')}); resume with the same flags and data, or use another ${setting}`, { file, field: d });
   }
 }
 
@@ -250,12 +258,13 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   let store: TrialStore;
   if (options.store) store = options.store;
   else if (options.journalDir) {
-    if (options.resume) checkShardCountOnResume(options.journalDir, shard.count);
-    store = new JournalTrialStore(join(options.journalDir, journalFileName(shard.index, shard.count)), { mode: options.resume ? 'resume' : 'create' });
+    const setting = options.journalSetting ?? DEFAULT_JOURNAL_SETTING;
+    if (options.resume) checkShardCountOnResume(options.journalDir, shard.count, setting);
+    store = new JournalTrialStore(join(options.journalDir, journalFileName(shard.index, shard.count)), { mode: options.resume ? 'resume' : 'create', setting });
   } else store = new MemoryTrialStore();
   const storeName = store instanceof JournalTrialStore ? store.file : '<memory>';
   try {
-    if (store.state.header) checkHeader(store.state.header, header, storeName);
+    if (store.state.header) checkHeader(store.state.header, header, storeName, options.journalSetting);
     else store.append({ type: 'study', header, at: clock.now() });
 
     const mine = shardTrials(trials, shard.index, shard.count);

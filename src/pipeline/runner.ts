@@ -98,6 +98,26 @@ function makeOutputDir(dir: string): void {
   }
 }
 
+/**
+ * The folder of a run without tracking: `<base>` (a stamp to the second), or `<base>-2`, `-3`, …
+ * when a run started in the same second has it. Created exclusively, so two runs started at once
+ * never share (and overwrite) one folder. Returns the folder's name.
+ */
+export function claimLocalRunDir(outRoot: string, base: string): string {
+  for (let n = 1; n <= 1000; n++) {
+    const name = n === 1 ? base : `${base}-${n}`;
+    const dir = join(outRoot, name);
+    try {
+      mkdirSync(dir);
+      return name;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw new TrainSpamError('IO_ERROR', `cannot create the output folder '${dir}' (--out-dir): ${(e as Error).message}`, { path: dir });
+    }
+  }
+  throw new TrainSpamError('IO_ERROR', `cannot create an output folder in '${outRoot}' (--out-dir): '${base}' and 999 numbered folders beside it exist already`, { path: outRoot });
+}
+
 export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunResult> {
   const clock = o.clock ?? systemClock;
   const signal = o.signal ?? new AbortController().signal;
@@ -117,16 +137,19 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
     });
     runId = info.runId;
   }
-  const idText = runId ?? `local-${stamp(startedAt)}`;
-  const outDir = join(outRoot, idText);
+  let idText: string = runId ?? `local-${stamp(startedAt)}`;
+  let outDir = join(outRoot, idText);
   try {
     if (o.tracking && runId) {
       const params: Record<string, string | number> = {};
       for (const [k, v] of Object.entries(shareableParams(o.params))) params[k] = v as string | number;
       params.workers = o.workers;
       await o.tracking.store.logParams(runId, params);
+      makeOutputDir(outDir);
+    } else {
+      idText = claimLocalRunDir(outRoot, idText);
+      outDir = join(outRoot, idText);
     }
-    makeOutputDir(outDir);
   } catch (e) {
     // The run exists but nothing ran: close it as FAILED rather than leave it RUNNING.
     if (o.tracking && runId) await o.tracking.store.endRun(runId, 'FAILED').catch(() => undefined);

@@ -374,7 +374,7 @@ const hpoTuningStep: Adapter = async (ctx, inv, deps) => {
   await makeDirs(journalDir);
   // a retried attempt at the same path continues its journal (finished trials are kept)
   const resume = existsSync(join(journalDir, journalFileName(index, count)));
-  const study = await runHpoStudy(ctx, { train }, { study: { ...deps.hpo?.study, shard: { index, count }, journalDir, resume } });
+  const study = await runHpoStudy(ctx, { train }, { study: { ...deps.hpo?.study, shard: { index, count }, journalDir, journalSetting: '--out-journal', resume } });
   const best = bestTrialOf(study, ctx.signal);
   ctx.logger.log('info', `shard ${index}/${count}: ${studySummaryLine(study, best)}`);
   const modelDir = output(inv, 'shard_model');

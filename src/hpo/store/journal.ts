@@ -96,6 +96,8 @@ export function readJournal(file: string): JournalRead {
 export interface JournalOptions {
   /** 'create' fails when the file exists; 'resume' replays it; 'overwrite' starts afresh. */
   readonly mode: 'create' | 'resume' | 'overwrite';
+  /** The flag that names the journal's directory, for messages (default '--journal-dir'). */
+  readonly setting?: string;
 }
 
 export class JournalTrialStore implements TrialStore {
@@ -108,8 +110,10 @@ export class JournalTrialStore implements TrialStore {
   constructor(readonly file: string, options: JournalOptions) {
     makeDirsSync(dirname(file));
     const exists = existsSync(file);
+    const setting = options.setting ?? '--journal-dir';
+    const taken = () => new TrainSpamError('ALREADY_EXISTS', `journal '${file}' already exists; ${setting === '--journal-dir' ? 'pass --resume to continue it or ' : ''}choose another ${setting}`, { file });
     if (exists && options.mode === 'create') {
-      throw new TrainSpamError('ALREADY_EXISTS', `journal '${file}' already exists; pass --resume to continue it or choose another --journal-dir`, { file });
+      throw taken();
     }
     if (options.mode === 'resume' && exists) {
       const read = readJournal(file);
@@ -128,9 +132,7 @@ export class JournalTrialStore implements TrialStore {
         // create: exclusive, so that of two processes started on one shard only one gets it
         this.fd = openSync(file, options.mode === 'create' ? 'wx' : 'w');
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new TrainSpamError('ALREADY_EXISTS', `journal '${file}' already exists; pass --resume to continue it or choose another --journal-dir`, { file });
-        }
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw taken();
         throw new TrainSpamError('IO_ERROR', `journal '${file}' cannot be created: ${(e as Error).message}`, { file });
       }
       fsyncSync(this.fd);

@@ -133,6 +133,7 @@ export async function runHpoStudy(ctx: RunContext, features: Pick<FeatureSet, 't
     scheduler: p.hpo_scheduler === 'asha' ? { kind: 'asha' } : { kind: 'fifo' },
     workers: ctx.workers,
     journalDir: join(ctx.outDir, 'hpo'),
+    journalSetting: '--out-dir',
     hooks: trackingHooks(ctx),
     progress: ctx.progress,
     signal: ctx.signal,

@@ -68,6 +68,24 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+describe('runs without tracking started in the same second', () => {
+  it('get folders of their own (the second a numbered one) and leave each other\'s outputs alone', async () => {
+    const at = Date.UTC(2026, 10, 29, 10, 46, 50);
+    const clock = { now: () => at, monotonic: () => performance.now() };
+    const outRoot = join(root, 'same-second');
+    const one = () => runPipeline({ params: params(), logger: silentLogger, progress: silentProgress, tracking: null, outRoot, workers: 1, hpo: { study: { executor: 'inline' } }, clock });
+    const [a, b] = await Promise.all([one(), one()]);
+    expect([a.runId, b.runId].sort()).toEqual(['local-20261129-104650', 'local-20261129-104650-2']);
+    expect(a.outDir).not.toBe(b.outDir);
+    for (const r of [a, b]) {
+      expect(r.record.error).toBeUndefined();
+      expect(r.outDir).toBe(join(outRoot, r.runId));
+      expect(readFileSync(r.reportPath!, 'utf8')).toContain(r.runId);
+    }
+    expect(readdirSync(outRoot).sort()).toEqual(['local-20261129-104650', 'local-20261129-104650-2']);
+  }, 60_000);
+});
+
 describe('pipeline end to end (local store)', () => {
   let first: PipelineRunResult;
 

@@ -246,6 +246,16 @@ describe('the containerised steps, chained as Kubeflow runs them', () => {
     expect(starts(after)).toBe(starts(before));
   }, 60_000);
 
+  it('a retried HPO shard whose journal was written with other settings is refused, naming the step\'s own journal flag', async () => {
+    const file = join(art(shardTask(1), 'journal'), 'journal-shard-1-of-2.jsonl');
+    const before = readFileSync(file, 'utf8');
+    await expect(step('hpo-tuning', 1, { seed: '8' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/^journal '.*journal-shard-1-of-2\.jsonl' was written with different settings \(.*seed.*\); resume with the same flags and data, or use another --out-journal$/),
+    });
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  }, 60_000);
+
   it('failing gates are not an error: passed=false, exit normally', async () => {
     await step('model-validation', undefined, { f1_threshold: '0.9999' });
     expect(readParam('model-validation', 'passed')).toBe('false');
