@@ -13,9 +13,14 @@
  * image and run on another CPU; measured gain of -march=native here: see docs/models.md).
  * Environment: CC (compiler, default cc / gcc / clang), TRAIN_SPAM_NATIVE_CFLAGS (extra flags),
  * TRAIN_SPAM_SKIP_NATIVE=1 (skip the build).
+ *
+ * An up-to-date kernel is not rebuilt: the source, this script, the compiler command, the
+ * compiler's version and Node's version are hashed into build/Release/gbm_kernel.node.inputs, and
+ * a kernel built from the same hash is kept (`--force` rebuilds). See scripts/build.mjs for why.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,9 +49,20 @@ if (!cc) giveUp(`no C compiler (tried ${compilers.join(', ')})`);
 const flags = ['-std=c11', '-O3', '-fPIC', '-shared', '-pthread', '-ffp-contract=off', '-fno-fast-math', '-Wall', '-Wextra', '-Wno-unused-parameter'];
 if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
 const extra = (process.env.TRAIN_SPAM_NATIVE_CFLAGS ?? '').split(/\s+/).filter(Boolean);
+const ccArgs = [...flags, ...extra, `-I${include}`];
+const stampFile = `${out}.inputs`;
+const digest = createHash('sha256')
+  .update(readFileSync(src))
+  .update(readFileSync(fileURLToPath(import.meta.url)))
+  .update(JSON.stringify([cc, ccArgs, spawnSync(cc, ['--version'], { encoding: 'utf8' }).stdout ?? '', process.version, process.arch]))
+  .digest('hex');
+if (!process.argv.includes('--force') && existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === digest) {
+  console.error(`native GBM kernel up to date: ${path.relative(process.cwd(), out)} (same source, compiler and Node; --force rebuilds)`);
+  process.exit(0);
+}
 mkdirSync(outDir, { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
-const r = spawnSync(cc, [...flags, ...extra, `-I${include}`, '-o', tmp, src], { encoding: 'utf8' });
+const r = spawnSync(cc, [...ccArgs, '-o', tmp, src], { encoding: 'utf8' });
 if (r.status !== 0) {
   rmSync(tmp, { force: true });
   if (r.stderr) console.error(r.stderr.trim().split('\n').slice(-20).join('\n'));
@@ -55,4 +71,6 @@ if (r.status !== 0) {
 if (r.stderr?.trim()) console.error(r.stderr.trim());
 // Atomic replace: a process that already loaded the old file keeps its mapping.
 renameSync(tmp, out);
+writeFileSync(`${stampFile}.${process.pid}.tmp`, `${digest}\n`);
+renameSync(`${stampFile}.${process.pid}.tmp`, stampFile);
 console.error(`native GBM kernel built: ${path.relative(process.cwd(), out)} (${cc}, ${[...flags.slice(1, 5), ...extra].join(' ')})`);
