@@ -36,24 +36,38 @@ export function makeDirsSync(dir: string): void {
   }
 }
 
-/** Creates `dir` and its missing parents. */
-export async function makeDirs(dir: string): Promise<void> {
+/**
+ * Creates `dir` and its missing parents; returns the folders it created, outermost first (empty
+ * when `dir` existed), so that a caller that fails can take back what it made (removeMadeDirs).
+ */
+export async function makeDirs(dir: string): Promise<string[]> {
   const target = path.resolve(dir);
   try {
     await fsp.mkdir(target);
-    return;
+    return [target];
   } catch (e) {
-    if (code(e) === 'EEXIST' && (await isDir(target))) return;
+    if (code(e) === 'EEXIST' && (await isDir(target))) return [];
     const parent = path.dirname(target);
     if (code(e) !== 'ENOENT' || parent === target) throw e;
   }
-  await makeDirs(path.dirname(target));
+  const made = await makeDirs(path.dirname(target));
   try {
     await fsp.mkdir(target);
   } catch (e) {
-    if (code(e) === 'EEXIST' && (await isDir(target))) return;
+    if (code(e) === 'EEXIST' && (await isDir(target))) return made;
     throw e;
   }
+  made.push(target);
+  return made;
+}
+
+/**
+ * Removes folders that makeDirs calls created (their lists concatenated in call order), innermost
+ * first, each only if it is empty: what was written there since stays, with the folders above it.
+ * Never throws.
+ */
+export async function removeMadeDirs(made: readonly string[]): Promise<void> {
+  for (let i = made.length - 1; i >= 0; i--) await fsp.rmdir(made[i]).catch(() => undefined);
 }
 
 function isDirSync(p: string): boolean {

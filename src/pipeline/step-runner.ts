@@ -44,7 +44,7 @@ import { latencySample, modelEvaluation } from './steps/model-evaluation.js';
 import { modelValidation } from './steps/model-validation.js';
 import { modelComparison } from './steps/model-comparison.js';
 import { MODEL_ARTIFACT_PATH, modelPromotion } from './steps/model-promotion.js';
-import { makeDirs } from '../io/dirs.js';
+import { makeDirs, removeMadeDirs } from '../io/dirs.js';
 
 /** A parsed `train-spam step <name>` command line. */
 export interface StepInvocation {
@@ -119,9 +119,17 @@ export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<Step
   const params = stepParams(inv);
   PRECHECKS[inv.step.name]?.(inv, params);
   const clock = deps.clock ?? systemClock;
-  // Kubeflow hands paths whose parent directories may not exist yet
-  for (const p of Object.values(inv.outputs)) await makeDirs(dirname(resolve(p)));
-  const scratch = await mkdtemp(join(deps.scratchRoot ?? tmpdir(), `train-spam-${inv.step.name}-`));
+  // Kubeflow hands paths whose parent directories may not exist yet; a step that fails takes
+  // back the (still empty) ones it made
+  const madeDirs: string[] = [];
+  for (const p of Object.values(inv.outputs)) madeDirs.push(...(await makeDirs(dirname(resolve(p)))));
+  let scratch: string;
+  try {
+    scratch = await mkdtemp(join(deps.scratchRoot ?? tmpdir(), `train-spam-${inv.step.name}-`));
+  } catch (e) {
+    await removeMadeDirs(madeDirs);
+    throw e;
+  }
   let opened: OpenedTracking | null = null;
   let runId: RunContext['runId'] = null;
   try {
@@ -168,6 +176,7 @@ export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<Step
       const code = toErrorData(e).code;
       await opened.tracking.store.endRun(runId, code === 'CANCELLED' ? 'KILLED' : 'FAILED').catch(() => undefined);
     }
+    await removeMadeDirs(madeDirs);
     throw e;
   } finally {
     await opened?.close();

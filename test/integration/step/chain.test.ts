@@ -336,6 +336,16 @@ describe('the containerised steps, chained as Kubeflow runs them', () => {
     expect(statSync(art('model-validation', 'gate_report')).isFile()).toBe(true);
   });
 
+  it('a step that fails leaves none of the output folders it made for its outputs', async () => {
+    const def = getStep(PIPELINE_DEFINITION, 'model-validation')!;
+    const argv = argvFor(def);
+    argv[argv.indexOf('--in-evaluation') + 1] = join(root, 'nope', 'evaluation');
+    const fresh = join(root, 'fresh-outputs');
+    for (let i = 0; i < argv.length; i++) if (argv[i].startsWith('--out-') || argv[i] === '--executor-output') argv[i + 1] = join(fresh, argv[i].slice(2), 'deeper', 'out');
+    await expect(executeStep('model-validation', argv, deps())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(existsSync(fresh)).toBe(false);
+  });
+
   it('an e-mail split whose emails.parquet does not match the sha256 in its split.json is a FORMAT_ERROR naming the file', async () => {
     const copy = join(root, 'train-data-damaged');
     cpSync(art('data-preparation', 'train_data'), copy, { recursive: true });

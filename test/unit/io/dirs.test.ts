@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeDirs, makeDirsSync } from '../../../src/io/dirs.js';
+import { makeDirs, makeDirsSync, removeMadeDirs } from '../../../src/io/dirs.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'train-spam-dirs-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -55,6 +55,27 @@ describe.each([
     },
     10_000,
   );
+});
+
+describe('makeDirs reports what it made; removeMadeDirs takes it back', () => {
+  it('lists the folders it created, outermost first, and none for a folder that exists', async () => {
+    const base = path.join(root, 'made');
+    expect(await makeDirs(path.join(base, 'a', 'b'))).toEqual([base, path.join(base, 'a'), path.join(base, 'a', 'b')]);
+    expect(await makeDirs(path.join(base, 'a', 'b'))).toEqual([]);
+    expect(await makeDirs(path.join(base, 'a', 'c'))).toEqual([path.join(base, 'a', 'c')]);
+  });
+
+  it('removes the empty ones innermost first, keeps a folder something was written to and those above it', async () => {
+    const base = path.join(root, 'undo');
+    const made = [...(await makeDirs(path.join(base, 'x', 'y'))), ...(await makeDirs(path.join(base, 'z')))];
+    writeFileSync(path.join(base, 'x', 'kept.txt'), 'k');
+    await removeMadeDirs(made);
+    expect(existsSync(path.join(base, 'x', 'y'))).toBe(false);
+    expect(existsSync(path.join(base, 'z'))).toBe(false);
+    expect(existsSync(path.join(base, 'x', 'kept.txt'))).toBe(true);
+    expect(existsSync(base)).toBe(true);
+    await removeMadeDirs([path.join(base, 'never-made')]); // gone already: no error
+  });
 });
 
 describe('the sync form', () => {
