@@ -40,19 +40,36 @@ function nonZeroColumns(X: FeatureMatrix): { start: Int32Array; values: Float64A
   const n = X.rows;
   const count = new Int32Array(F + 1);
   const dd = X.dense.data;
-  for (let i = 0; i < n; i++) {
-    const base = i * dc;
-    for (let j = 0; j < dc; j++) if (dd[base + j] !== 0) count[j + 1]++;
-  }
+  countDenseNonZeros(dd, n, dc, count);
   const { indptr, indices, data } = X.sparse;
   // Row 0's entries may start after index 0 (a CSR view into a larger one): only [indptr[0], indptr[n]) are rows'.
   const first = indptr[0];
   const nnz = indptr[n];
-  for (let k = first; k < nnz; k++) if (data[k] !== 0) count[dc + indices[k] + 1]++;
+  countSparseNonZeros(data, indices, first, nnz, dc, count);
   for (let f = 0; f < F; f++) count[f + 1] += count[f];
   const start = count;
   const fill = start.slice(0, F);
   const values = new Float64Array(start[F]);
+  fillDenseNonZeros(dd, n, dc, fill, values);
+  fillSparseNonZeros(data, indices, first, nnz, dc, fill, values);
+  return { start, values };
+}
+
+// nonZeroColumns' four passes, each a function of its own: V8 compiles each plain loop once per
+// thread instead of nonZeroColumns' loops on stack in every fit, deoptimising at each next loop
+// (docs/CONVENTIONS.md).
+function countDenseNonZeros(dd: Float64Array, n: number, dc: number, count: Int32Array): void {
+  for (let i = 0; i < n; i++) {
+    const base = i * dc;
+    for (let j = 0; j < dc; j++) if (dd[base + j] !== 0) count[j + 1]++;
+  }
+}
+
+function countSparseNonZeros(data: Float64Array, indices: Int32Array, first: number, nnz: number, dc: number, count: Int32Array): void {
+  for (let k = first; k < nnz; k++) if (data[k] !== 0) count[dc + indices[k] + 1]++;
+}
+
+function fillDenseNonZeros(dd: Float64Array, n: number, dc: number, fill: Int32Array, values: Float64Array): void {
   for (let i = 0; i < n; i++) {
     const base = i * dc;
     for (let j = 0; j < dc; j++) {
@@ -60,11 +77,13 @@ function nonZeroColumns(X: FeatureMatrix): { start: Int32Array; values: Float64A
       if (v !== 0) values[fill[j]++] = v;
     }
   }
+}
+
+function fillSparseNonZeros(data: Float64Array, indices: Int32Array, first: number, nnz: number, dc: number, fill: Int32Array, values: Float64Array): void {
   for (let k = first; k < nnz; k++) {
     const v = data[k];
     if (v !== 0) values[fill[dc + indices[k]]++] = v;
   }
-  return { start, values };
 }
 
 /**

@@ -38,23 +38,43 @@ export function checkMatrixStructure(owner: string, X: FeatureMatrix, what: stri
   if (!(indptr[0] >= 0) || !(end <= indices.length) || !(end <= sparse.data.length)) {
     throw bad(`the sparse block's indptr spans entries ${indptr[0]}..${end}, but ${Math.min(indices.length, sparse.data.length)} are stored`);
   }
+  const r = firstBadSparseRow(indptr, indices, rows, cols);
+  if (r < 0) return;
+  const b = indptr[r + 1];
+  if (b < indptr[r]) throw bad(`the sparse block's indptr decreases at row ${r} (${indptr[r]} then ${b})`, { row: r });
+  let prev = -1;
+  for (let k = indptr[r]; k < b; k++) {
+    const c = indices[k];
+    if (c <= prev || c >= cols) {
+      throw bad(
+        c >= cols || c < 0
+          ? `row ${r} has a sparse entry in column ${c}; expected column indices in [0, ${cols})`
+          : `row ${r}'s sparse column indices are not strictly ascending (${prev} then ${c})`,
+        { row: r, column: c },
+      );
+    }
+    prev = c;
+  }
+}
+
+/**
+ * The first row whose indptr decreases or whose column indices are not strictly ascending within
+ * [0, cols), or -1. The scan of every fit, as a function of its own with nothing after its loop:
+ * V8 optimises it once per thread instead of compiling checkMatrixStructure on stack in every fit
+ * (docs/CONVENTIONS.md); the message for the row is made by the caller.
+ */
+function firstBadSparseRow(indptr: Int32Array, indices: Int32Array, rows: number, cols: number): number {
   for (let r = 0; r < rows; r++) {
     const b = indptr[r + 1];
-    if (b < indptr[r]) throw bad(`the sparse block's indptr decreases at row ${r} (${indptr[r]} then ${b})`, { row: r });
+    if (b < indptr[r]) return r;
     let prev = -1;
     for (let k = indptr[r]; k < b; k++) {
       const c = indices[k];
-      if (c <= prev || c >= cols) {
-        throw bad(
-          c >= cols || c < 0
-            ? `row ${r} has a sparse entry in column ${c}; expected column indices in [0, ${cols})`
-            : `row ${r}'s sparse column indices are not strictly ascending (${prev} then ${c})`,
-          { row: r, column: c },
-        );
-      }
+      if (c <= prev || c >= cols) return r;
       prev = c;
     }
   }
+  return -1;
 }
 
 /** The fit options every model checks: a finite seed, and reportEvery an integer >= 1 when given. */

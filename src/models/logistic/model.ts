@@ -9,7 +9,7 @@
  * false` results match scikit-learn's `LogisticRegression` on the same raw matrix.
  */
 import { TrainSpamError } from '../../core/errors.js';
-import { assertFinite, type FeatureMatrix } from '../../core/matrix.js';
+import { addColumnSums, addSquaredDeviations, assertFinite, type FeatureMatrix } from '../../core/matrix.js';
 import { resolveParams } from '../../core/params.js';
 import type { JsonValue, Payload } from '../../core/payload.js';
 import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js';
@@ -61,38 +61,12 @@ export class LogisticRegression implements Estimator {
     const scaler = p.scale_dense && dc > 0 ? denseScaler(X, n, dc, fitIntercept) : null;
     const dense = scaler ? scaleDense(X.dense.data, n, dc, scaler) : X.dense.data;
     const { indptr, indices, data: values } = X.sparse;
-    let lastDataLoss = 0;
     // The data term's two matrix passes run in WebAssembly (matrix copied once per fit) when
     // available, else in the bit-identical JavaScript kernels over work buffers allocated once.
     const wk = WasmLossKernel.create(n, dense, dc, indptr, indices, values, d + 1);
     try {
-      const scratch = wk ? wk.z : new Float64Array(n);
-      const sum = new Float64Array(1);
-      const fun = (theta: Float64Array, grad: Float64Array): number => {
-        let pen = 0;
-        for (let j = 0; j < d; j++) {
-          const w = theta[j];
-          grad[j] = l2 * w;
-          pen += w * w;
-        }
-        grad[d] = 0;
-        if (wk) {
-          wk.theta.set(theta);
-          wk.margins(fitIntercept ? theta[d] : 0);
-          lastDataLoss = lossResiduals(n, y, sw, C, scratch, sum);
-          wk.grad.set(grad);
-          wk.transposed();
-          grad.set(wk.grad);
-          if (fitIntercept) grad[d] += sum[0];
-        } else {
-          lastDataLoss = dataLossGrad(n, dense, dc, indptr, indices, values, y, sw, C, theta, d, fitIntercept, grad, scratch, sum);
-        }
-        // Solve on objective / C (scikit-learn 1.2's scaling: Σ s_i·logloss_i + ‖w‖²/(2C)), so tol and
-        // the relative-decrease test mean what they mean there and the iterates follow the same path.
-        const inv = 1 / C;
-        for (let j = 0; j <= d; j++) grad[j] *= inv;
-        return (0.5 * l2 * pen + lastDataLoss) * inv;
-      };
+      const objective = new LogisticObjective(n, d, dense, dc, indptr, indices, values, y, sw, C, l2, fitIntercept, wk);
+      const fun = (theta: Float64Array, grad: Float64Array): number => objective.value(theta, grad);
       const l1Scaled = l1 ? l1.map((v) => v / C) : null;
       const solver = new QuasiNewton(fun, new Float64Array(d + 1), { gtol: p.tol, l1: l1Scaled });
       const valMargin = val ? new Float64Array(val.X.rows) : null;
@@ -107,7 +81,7 @@ export class LogisticRegression implements Estimator {
         const last = outcome !== 'continue' || iterations >= p.max_iter;
         if (isReportDue(options, iterations, last ? iterations : p.max_iter)) {
           // lastDataLoss belongs to the last evaluation, which the line search accepted.
-          const metrics: Record<string, number> = { train_loss: lastDataLoss / (C * swSum), objective: solver.objective() * C };
+          const metrics: Record<string, number> = { train_loss: objective.lastDataLoss / (C * swSum), objective: solver.objective() * C };
           if (val && valMargin) {
             const vx = val.X;
             const raw = toRawSpace(solver.x, d, dc, fitIntercept, scaler);
@@ -136,22 +110,71 @@ interface DenseScaler {
 }
 
 /** Column means (0 without an intercept: centring would need one) and standard deviations (1 for constant columns). */
+/**
+ * The solver's objective: the data term's loss and gradient plus the l2 term, divided by C. A
+ * class, not a closure made in each fit: its method is one function for the thread's lifetime, so
+ * V8 optimises it once instead of again in every fit whose closure it had not seen
+ * (docs/CONVENTIONS.md).
+ */
+class LogisticObjective {
+  /** The data term of the last evaluation (before the division by C). */
+  lastDataLoss = 0;
+  private readonly scratch: Float64Array;
+  private readonly sum = new Float64Array(1);
+
+  constructor(
+    private readonly n: number,
+    private readonly d: number,
+    private readonly dense: Float64Array,
+    private readonly dc: number,
+    private readonly indptr: Int32Array,
+    private readonly indices: Int32Array,
+    private readonly values: Float64Array,
+    private readonly y: Uint8Array,
+    private readonly sw: Float64Array,
+    private readonly C: number,
+    private readonly l2: number,
+    private readonly fitIntercept: boolean,
+    private readonly wk: WasmLossKernel | null,
+  ) {
+    this.scratch = wk ? wk.z : new Float64Array(n);
+  }
+
+  value(theta: Float64Array, grad: Float64Array): number {
+    const { n, d, l2, wk, fitIntercept, C, sum } = this;
+    let pen = 0;
+    for (let j = 0; j < d; j++) {
+      const w = theta[j];
+      grad[j] = l2 * w;
+      pen += w * w;
+    }
+    grad[d] = 0;
+    if (wk) {
+      wk.theta.set(theta);
+      wk.margins(fitIntercept ? theta[d] : 0);
+      this.lastDataLoss = lossResiduals(n, this.y, this.sw, C, this.scratch, sum);
+      wk.grad.set(grad);
+      wk.transposed();
+      grad.set(wk.grad);
+      if (fitIntercept) grad[d] += sum[0];
+    } else {
+      this.lastDataLoss = dataLossGrad(n, this.dense, this.dc, this.indptr, this.indices, this.values, this.y, this.sw, C, theta, d, fitIntercept, grad, this.scratch, sum);
+    }
+    // Solve on objective / C (scikit-learn 1.2's scaling: Σ s_i·logloss_i + ‖w‖²/(2C)), so tol and
+    // the relative-decrease test mean what they mean there and the iterates follow the same path.
+    const inv = 1 / C;
+    for (let j = 0; j <= d; j++) grad[j] *= inv;
+    return (0.5 * l2 * pen + this.lastDataLoss) * inv;
+  }
+}
+
 function denseScaler(X: FeatureMatrix, n: number, dc: number, center: boolean): DenseScaler {
   const dense = X.dense.data;
   const mean = new Float64Array(dc);
   const sq = new Float64Array(dc);
-  for (let i = 0; i < n; i++) {
-    const o = i * dc;
-    for (let j = 0; j < dc; j++) mean[j] += dense[o + j];
-  }
+  addColumnSums(dense, n, dc, mean);
   for (let j = 0; j < dc; j++) mean[j] /= n;
-  for (let i = 0; i < n; i++) {
-    const o = i * dc;
-    for (let j = 0; j < dc; j++) {
-      const v = dense[o + j] - mean[j];
-      sq[j] += v * v;
-    }
-  }
+  addSquaredDeviations(dense, n, dc, mean, sq);
   const scale = new Float64Array(dc);
   for (let j = 0; j < dc; j++) {
     const sd = Math.sqrt(sq[j] / n);

@@ -5,7 +5,7 @@
  * 524-wide product. Training (trainer.ts) runs on TensorFlow.js and exports these arrays.
  */
 import { invalidData } from '../../core/errors.js';
-import { numCols, type FeatureMatrix } from '../../core/matrix.js';
+import { addColumnSums, addSquaredDeviations, numCols, type FeatureMatrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/random.js';
 import { wasmMargins } from './forward-wasm.js';
 import { tanh64 } from './tanh64.js';
@@ -41,14 +41,9 @@ export function fitScaler(X: FeatureMatrix): DenseScaler {
   const { rows, cols, data } = X.dense;
   const mean = new Float64Array(cols);
   const scale = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mean[c] += data[r * cols + c];
+  addColumnSums(data, rows, cols, mean);
   for (let c = 0; c < cols; c++) mean[c] /= rows;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const d = data[r * cols + c] - mean[c];
-      scale[c] += d * d;
-    }
-  }
+  addSquaredDeviations(data, rows, cols, mean, scale);
   for (let c = 0; c < cols; c++) {
     const sd = Math.sqrt(scale[c] / rows);
     if (!Number.isFinite(sd) || !Number.isFinite(mean[c])) throw unscalableColumn('mlp fit', X, c);

@@ -426,11 +426,7 @@ export class SparseInputLayer {
     const { indptr, indices, data } = X.sparse;
     const dense = X.dense.data;
     // Entry count: non-zero standardised dense values + non-zero sparse values.
-    let nnz = 0;
-    for (let r = 0; r < n; r++) {
-      for (let c = 0; c < dc; c++) if (Math.fround((dense[r * dc + c] - scaler.mean[c]) / scaler.scale[c]) !== 0) nnz++;
-      for (let p = indptr[r]; p < indptr[r + 1]; p++) if (Math.fround(data[p]) !== 0) nnz++;
-    }
+    const nnz = countEntries(dense, dc, scaler.mean, scaler.scale, indptr, data, n);
     const padded = Math.ceil(units / 4) * 4;
     const stride = padded * 4;
     const layout = new MemoryLayout(16);
@@ -458,23 +454,7 @@ export class SparseInputLayer {
     const ip = new Int32Array(buf, ptr.ip, n + 1);
     const ix = new Int32Array(buf, ptr.ix, nnz);
     const v = new Float32Array(buf, ptr.v, nnz);
-    let k = 0;
-    for (let r = 0; r < n; r++) {
-      ip[r] = k;
-      for (let c = 0; c < dc; c++) {
-        const x = Math.fround((dense[r * dc + c] - scaler.mean[c]) / scaler.scale[c]);
-        if (x === 0) continue;
-        ix[k] = c;
-        v[k++] = x;
-      }
-      for (let p = indptr[r]; p < indptr[r + 1]; p++) {
-        const x = Math.fround(data[p]);
-        if (x === 0) continue;
-        ix[k] = dc + indices[p];
-        v[k++] = x;
-      }
-    }
-    ip[n] = k;
+    fillEntries(dense, dc, scaler.mean, scaler.scale, indptr, indices, data, n, ip, ix, v);
     const ex = inst.exports as unknown as { forward: KernelFn; backward: KernelFn; adam: AdamFn; sumsq: SumSquaresFn } & Record<string, ActivationFn>;
     return new SparseInputLayer(inputs, units, padded, ptr, ex.forward, ex.backward, ex.adam, ex.sumsq, ex[`act_${activation}`], ex[`grad_${activation}`], inst, bsMax);
   }
@@ -614,4 +594,51 @@ export class SparseInputLayer {
     for (let i = 0; i < inputs; i++) g.set(this.dwView.subarray(i * padded, i * padded + units), i * units);
     return g;
   }
+}
+
+// SparseInputLayer.create's two passes over the rows, each a function of its own: V8 compiles each
+// loop once per thread instead of create's loops on stack in every fit, deoptimising at the code
+// between them (docs/CONVENTIONS.md).
+
+/** Entries of the layer's CSR copy: non-zero standardised dense values and non-zero sparse values (as float32). */
+function countEntries(dense: Float64Array, dc: number, mean: Float64Array, scale: Float64Array, indptr: Int32Array, data: Float64Array, n: number): number {
+  let nnz = 0;
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < dc; c++) if (Math.fround((dense[r * dc + c] - mean[c]) / scale[c]) !== 0) nnz++;
+    for (let p = indptr[r]; p < indptr[r + 1]; p++) if (Math.fround(data[p]) !== 0) nnz++;
+  }
+  return nnz;
+}
+
+/** Writes the CSR copy counted by countEntries into ip (n + 1), ix and v. */
+function fillEntries(
+  dense: Float64Array,
+  dc: number,
+  mean: Float64Array,
+  scale: Float64Array,
+  indptr: Int32Array,
+  indices: Int32Array,
+  data: Float64Array,
+  n: number,
+  ip: Int32Array,
+  ix: Int32Array,
+  v: Float32Array,
+): void {
+  let k = 0;
+  for (let r = 0; r < n; r++) {
+    ip[r] = k;
+    for (let c = 0; c < dc; c++) {
+      const x = Math.fround((dense[r * dc + c] - mean[c]) / scale[c]);
+      if (x === 0) continue;
+      ix[k] = c;
+      v[k++] = x;
+    }
+    for (let p = indptr[r]; p < indptr[r + 1]; p++) {
+      const x = Math.fround(data[p]);
+      if (x === 0) continue;
+      ix[k] = dc + indices[p];
+      v[k++] = x;
+    }
+  }
+  ip[n] = k;
 }
