@@ -55,6 +55,7 @@ export function checkMatrixStructure(owner: string, X: FeatureMatrix, what: stri
     }
     prev = c;
   }
+  throw bad(`row ${r} of the sparse block is malformed`, { row: r }); // not reached: the same tests as firstBadSparseRow
 }
 
 /**

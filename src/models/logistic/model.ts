@@ -109,7 +109,6 @@ interface DenseScaler {
   readonly scale: Float64Array;
 }
 
-/** Column means (0 without an intercept: centring would need one) and standard deviations (1 for constant columns). */
 /**
  * The solver's objective: the data term's loss and gradient plus the l2 term, divided by C. A
  * class, not a closure made in each fit: its method is one function for the thread's lifetime, so
@@ -168,6 +167,7 @@ class LogisticObjective {
   }
 }
 
+/** Column means (0 without an intercept: centring would need one) and standard deviations (1 for constant columns). */
 function denseScaler(X: FeatureMatrix, n: number, dc: number, center: boolean): DenseScaler {
   const dense = X.dense.data;
   const mean = new Float64Array(dc);
