@@ -216,13 +216,7 @@ export function forestMargins(
   const T = roots.length;
   for (let r0 = 0; r0 < rows; r0 += PREDICT_BLOCK) {
     const r1 = Math.min(rows, r0 + PREDICT_BLOCK);
-    for (let r = r0; r < r1; r++) {
-      const xb = (r - r0) * numFeatures;
-      const db = r * dc;
-      for (let j = 0; j < dc; j++) x[xb + j] = dense[db + j];
-      for (let k = indptr[r]; k < indptr[r + 1]; k++) x[xb + dc + indices[k]] = values[k];
-      out[r] = base;
-    }
+    scatterBlock(r0, r1, dense, dc, indptr, indices, values, base, numFeatures, x, out);
     for (let t = 0; t < T; t++) {
       const root = roots[t];
       for (let r = r0; r < r1; r++) {
@@ -236,10 +230,7 @@ export function forestMargins(
         out[r] += value[node];
       }
     }
-    for (let r = r0; r < r1; r++) {
-      const xb = (r - r0) * numFeatures + dc;
-      for (let k = indptr[r]; k < indptr[r + 1]; k++) x[xb + indices[k]] = 0;
-    }
+    clearBlock(r0, r1, dc, indptr, indices, numFeatures, x);
   }
 }
 
@@ -327,21 +318,23 @@ export function layoutMargins(
   x: Float64Array,
   out: Float64Array,
 ): void {
+  const L: PredictLayout = { roots, depth, feature, left, threshold, value };
   for (let r0 = 0; r0 < rows; r0 += PREDICT_BLOCK) {
     const r1 = Math.min(rows, r0 + PREDICT_BLOCK);
     scatterBlock(r0, r1, dense, dc, indptr, indices, values, base, numFeatures, x, out);
     const n = r1 - r0;
     const n4 = n & ~3;
-    if (n4 > 0) fourRowMargins(roots, depth, feature, left, threshold, value, numFeatures, x, out, r0, n4);
-    if (n4 < n) singleRowMargins(roots, depth, feature, left, threshold, value, numFeatures, x, out, r0, n4, n);
+    if (n4 > 0) fourRowMargins(L, numFeatures, x, out, r0, n4);
+    if (n4 < n) singleRowMargins(L, numFeatures, x, out, r0, n4, n);
     clearBlock(r0, r1, dc, indptr, indices, numFeatures, x);
   }
 }
 
-// layoutMargins' parts, each a function of its own: V8 optimises each once per thread, instead of
-// compiling layoutMargins' loops on stack in every fit's predictions and deoptimising where a
-// block first has left-over rows (docs/CONVENTIONS.md). Every row still gets base, then the trees'
-// values in tree order: the same sums as before.
+// layoutMargins' parts (scatterBlock and clearBlock serve forestMargins too), each a function of
+// its own: V8 optimises each once per thread, instead of compiling layoutMargins' loops on stack in
+// every fit's predictions and deoptimising where a block first has left-over rows
+// (docs/CONVENTIONS.md). Every row still gets base, then the trees' values in tree order: the
+// same sums as before.
 
 /** Rows [r0, r1) into the block's dense scratch vectors; their margins start at `base`. */
 function scatterBlock(
@@ -367,19 +360,8 @@ function scatterBlock(
 }
 
 /** Block rows [0, n4), four at a time in lock step (branch-free steps), every tree. */
-function fourRowMargins(
-  roots: Int32Array,
-  depth: Int32Array,
-  feature: Int32Array,
-  left: Int32Array,
-  threshold: Float64Array,
-  value: Float64Array,
-  numFeatures: number,
-  x: Float64Array,
-  out: Float64Array,
-  r0: number,
-  n4: number,
-): void {
+function fourRowMargins(L: PredictLayout, numFeatures: number, x: Float64Array, out: Float64Array, r0: number, n4: number): void {
+  const { roots, depth, feature, left, threshold, value } = L;
   const T = roots.length;
   for (let t = 0; t < T; t++) {
     const root = roots[t];
@@ -408,20 +390,8 @@ function fourRowMargins(
 }
 
 /** Block rows [from, n) one at a time, every tree. */
-function singleRowMargins(
-  roots: Int32Array,
-  depth: Int32Array,
-  feature: Int32Array,
-  left: Int32Array,
-  threshold: Float64Array,
-  value: Float64Array,
-  numFeatures: number,
-  x: Float64Array,
-  out: Float64Array,
-  r0: number,
-  from: number,
-  n: number,
-): void {
+function singleRowMargins(L: PredictLayout, numFeatures: number, x: Float64Array, out: Float64Array, r0: number, from: number, n: number): void {
+  const { roots, depth, feature, left, threshold, value } = L;
   const T = roots.length;
   for (let t = 0; t < T; t++) {
     const root = roots[t];
