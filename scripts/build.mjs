@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run build` (and so `prepare`): compiles src/ to dist/ with tsc, unless dist/ was built from
- * exactly the same inputs, then marks and links the bins (mark-bin.mjs) and builds the native GBM
+ * exactly the same inputs, then marks the bins executable (mark-bin.mjs) and builds the native GBM
  * kernel (native/build.mjs, which skips the same way).
  *
  * Why the skip: `npx train-spam` installs the project itself into npm's npx cache on its first call

@@ -24,7 +24,7 @@ import { SHARD_FILE } from './shards.js';
 import { searchSpaceToJson } from './space-file.js';
 import { familiesOf, sampleParams, type SearchSpace, type TrialConfig } from './space.js';
 import { JOURNAL_VERSION, describeHeaderDifference, headerDifference, isFinished, type StudyHeader, type TrialEndState } from './store/events.js';
-import { JournalTrialStore } from './store/journal.js';
+import { DEFAULT_JOURNAL_SETTING, JournalTrialStore } from './store/journal.js';
 import { MemoryTrialStore, type TrialStore } from './store/store.js';
 import { METRIC_MODE, checkMetricName, type MetricName, type TrialProgress, type TrialTask } from './trial.js';
 import { DEFAULT_VALIDATION, makeFolds, type ValidationOptions } from './validation.js';
@@ -140,8 +140,6 @@ export interface StudyOptions {
 }
 
 export const DEFAULT_TRIALS = 20;
-/** The `hpo run` flag that names the journal directory (messages name it by default). */
-const DEFAULT_JOURNAL_SETTING = '--journal-dir';
 export const DEFAULT_ASHA_METRIC = 'val_auc';
 /**
  * Default tie tolerance of the best-trial choice, in units of the metric. On the default holdout of
@@ -256,15 +254,15 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
 
   // ---- store
   let store: TrialStore;
+  const setting = options.journalSetting ?? DEFAULT_JOURNAL_SETTING;
   if (options.store) store = options.store;
   else if (options.journalDir) {
-    const setting = options.journalSetting ?? DEFAULT_JOURNAL_SETTING;
     if (options.resume) checkShardCountOnResume(options.journalDir, shard.count, setting);
     store = new JournalTrialStore(join(options.journalDir, journalFileName(shard.index, shard.count)), { mode: options.resume ? 'resume' : 'create', setting });
   } else store = new MemoryTrialStore();
   const storeName = store instanceof JournalTrialStore ? store.file : '<memory>';
   try {
-    if (store.state.header) checkHeader(store.state.header, header, storeName, options.journalSetting);
+    if (store.state.header) checkHeader(store.state.header, header, storeName, setting);
     else store.append({ type: 'study', header, at: clock.now() });
 
     const mine = shardTrials(trials, shard.index, shard.count);

@@ -122,9 +122,9 @@ export async function runStep(inv: StepInvocation, deps: StepDeps): Promise<Step
   // Kubeflow hands paths whose parent directories may not exist yet; a step that fails takes
   // back the (still empty) ones it made
   const madeDirs: string[] = [];
-  for (const p of Object.values(inv.outputs)) madeDirs.push(...(await makeDirs(dirname(resolve(p)))));
   let scratch: string;
   try {
+    for (const p of Object.values(inv.outputs)) madeDirs.push(...(await makeDirs(dirname(resolve(p)))));
     scratch = await mkdtemp(join(deps.scratchRoot ?? tmpdir(), `train-spam-${inv.step.name}-`));
   } catch (e) {
     await removeMadeDirs(madeDirs);

@@ -93,6 +93,9 @@ export function readJournal(file: string): JournalRead {
   return parseJournal(text, file);
 }
 
+/** The `hpo run` flag that names a journal's directory: what messages name unless told otherwise. */
+export const DEFAULT_JOURNAL_SETTING = '--journal-dir';
+
 export interface JournalOptions {
   /** 'create' fails when the file exists; 'resume' replays it; 'overwrite' starts afresh. */
   readonly mode: 'create' | 'resume' | 'overwrite';
@@ -110,8 +113,8 @@ export class JournalTrialStore implements TrialStore {
   constructor(readonly file: string, options: JournalOptions) {
     makeDirsSync(dirname(file));
     const exists = existsSync(file);
-    const setting = options.setting ?? '--journal-dir';
-    const taken = () => new TrainSpamError('ALREADY_EXISTS', `journal '${file}' already exists; ${setting === '--journal-dir' ? 'pass --resume to continue it or ' : ''}choose another ${setting}`, { file });
+    const setting = options.setting ?? DEFAULT_JOURNAL_SETTING;
+    const taken = () => new TrainSpamError('ALREADY_EXISTS', `journal '${file}' already exists; ${setting === DEFAULT_JOURNAL_SETTING ? 'pass --resume to continue it or ' : ''}choose another ${setting}`, { file });
     if (exists && options.mode === 'create') {
       throw taken();
     }
