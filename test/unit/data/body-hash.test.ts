@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashString, hashStringB, Rng } from '../../../src/core/random.js';
-import { bodyKey, normaliseBody, normalisedBodyKey } from '../../../src/data/dedup.js';
+import { bodyKey, isSpaceCodeUnit, normaliseBody, normalisedBodyKey } from '../../../src/data/dedup.js';
 
 /** The first half of the one-pass key, -1 when the body is empty (what data preparation groups by). */
 function normalisedBodyHash(s: string): number {
@@ -21,12 +21,22 @@ function key(s: string): [number, number] | null {
   return normalisedBodyKey(s, out) ? [out[0], out[1]] : null;
 }
 
+describe('isSpaceCodeUnit', () => {
+  it('is what /\\s/ (and so normaliseBody and trim) calls whitespace, for every UTF-16 code unit', () => {
+    const differ: number[] = [];
+    for (let c = 0; c < 0x10000; c++) if (isSpaceCodeUnit(c) !== /\s/.test(String.fromCharCode(c))) differ.push(c);
+    expect(differ).toEqual([]);
+  });
+});
+
 describe('normalisedBodyKey', () => {
   it('equals the hash of normaliseBody on hand-picked cases', () => {
     const cases = [
       '', ' ', '\t\r\n\v\f ', 'a', 'A', '  Hello,   WORLD \r\n', 'x\ty\nz', 'trailing   ', '   leading',
       'MiXeD\u00a0nbsp', 'caf\u00e9 CAF\u00c9', 'I\u0130stanbul', '\u2003em\u2003space\u3000', 'tab\u000bvt', 'emoji \ud83d\ude00 X',
       '\u00a0', '\ufeffbom', 'ß STRASSE', 'Ω', 'line\u2028sep',
+      // context-dependent lower-casing (final sigma), and Unicode spaces only at the ends
+      'ΟΔΟΣ ΟΔΟΣ.', '\u3000\u2029 Über \u205f', '\u1680\u202f', 'é\u00a0\u00a0\u2028X',
     ];
     for (const s of cases) {
       expect([s, normalisedBodyHash(s)]).toEqual([s, reference(s)]);
