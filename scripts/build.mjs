@@ -39,9 +39,19 @@ function filesUnder(dir) {
   return out.sort();
 }
 
+/** A file of the TypeScript package; exits with a clear message when it is not installed. */
+function typescriptFile(rel) {
+  try {
+    return require.resolve(`typescript/${rel}`, { paths: [root] });
+  } catch {
+    console.error('build: TypeScript is not installed (a devDependency of this package); run `npm install` or `npm ci` without --omit=dev first');
+    process.exit(1);
+  }
+}
+
 function inputsDigest() {
   const h = createHash('sha256');
-  const tsPackage = require.resolve('typescript/package.json', { paths: [root] });
+  const tsPackage = typescriptFile('package.json');
   h.update(`typescript ${JSON.parse(readFileSync(tsPackage, 'utf8')).version}\n`);
   for (const rel of ['tsconfig.json', 'tsconfig.build.json', ...filesUnder(path.join(root, 'src'))]) {
     const body = readFileSync(path.join(root, rel));
@@ -66,7 +76,7 @@ if (built && !force) {
 } else {
   // no stamp while tsc runs: a failed build (tsc emits even on type errors) is never taken as built
   rmSync(stampFile, { force: true });
-  run([require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', 'tsconfig.build.json'], 'tsc');
+  run([typescriptFile('bin/tsc'), '-p', 'tsconfig.build.json'], 'tsc');
   const tmp = `${stampFile}.${process.pid}.tmp`;
   writeFileSync(tmp, `${digest}\n`);
   renameSync(tmp, stampFile);

@@ -73,6 +73,20 @@ describe('scripts/build.mjs', () => {
     expect(readFileSync(out(), 'utf8')).toContain('answer = 2');
   }, 60_000);
 
+  it('without TypeScript installed, says so and exits 1', () => {
+    const bare = mkdtempSync(join(tmpdir(), 'build-script-bare-'));
+    try {
+      mkdirSync(join(bare, 'scripts'));
+      mkdirSync(join(bare, 'src'));
+      copyFileSync(join(repo, 'scripts/build.mjs'), join(bare, 'scripts/build.mjs'));
+      const r = spawnSync(process.execPath, [join(bare, 'scripts/build.mjs')], { cwd: bare, encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('build: TypeScript is not installed');
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  });
+
   it('a type error fails the build, and the next build with good sources compiles again (tsc emits even on errors)', () => {
     build();
     writeFileSync(join(root, 'src/cli/main.ts'), 'export const answer: number = "no";\n');
