@@ -6,8 +6,8 @@
  *
  * Why the skip: `npx train-spam` installs the project itself into npm's npx cache on its first call
  * in a checkout, and npm runs `prepare` for it again: a full tsc run (~8 s here) right after the
- * `npm install` that built dist/. The inputs are every file under src/, both tsconfig files and
- * TypeScript's version, hashed (SHA-256) into dist/.build-inputs; tsc runs when the hash differs,
+ * `npm install` that built dist/. The inputs are every file under src/, package.json, both tsconfig
+ * files and TypeScript's version, hashed (SHA-256) into dist/.build-inputs; tsc runs when the hash differs,
  * when dist/cli/main.js is missing, or with --force. The stamp is removed before tsc runs and
  * written after it succeeds, so a failed or interrupted build is never taken for a built one.
  *
@@ -53,7 +53,8 @@ function inputsDigest() {
   const h = createHash('sha256');
   const tsPackage = typescriptFile('package.json');
   h.update(`typescript ${JSON.parse(readFileSync(tsPackage, 'utf8')).version}\n`);
-  for (const rel of ['tsconfig.json', 'tsconfig.build.json', ...filesUnder(path.join(root, 'src'))]) {
+  // package.json too: its "type" decides what module format tsc emits (NodeNext)
+  for (const rel of ['package.json', 'tsconfig.json', 'tsconfig.build.json', ...filesUnder(path.join(root, 'src'))]) {
     const body = readFileSync(path.join(root, rel));
     h.update(`${rel}\0${body.length}\0`);
     h.update(body);
@@ -72,7 +73,7 @@ function run(args, what) {
 const digest = inputsDigest();
 const built = existsSync(path.join(root, 'dist', 'cli', 'main.js')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === digest;
 if (built && !force) {
-  console.error('dist/ is up to date (src/, tsconfig and TypeScript unchanged since it was built; --force rebuilds)');
+  console.error('dist/ is up to date (src/, package.json, tsconfig and TypeScript unchanged since it was built; --force rebuilds)');
 } else {
   // no stamp while tsc runs: a failed build (tsc emits even on type errors) is never taken as built
   rmSync(stampFile, { force: true });

@@ -62,6 +62,12 @@ describe('scripts/build.mjs', () => {
     build();
     expect(mtime()).toBeGreaterThan(second);
 
+    // a changed package.json counts (its "type" decides the emitted module format)
+    const beforePkg = mtime();
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'p', type: 'module', version: '2.0.0', bin: { p: 'dist/cli/main.js' } }));
+    build();
+    expect(mtime()).toBeGreaterThan(beforePkg);
+
     // --force compiles although nothing changed, and is passed on to the native build
     const third = mtime();
     expect(build('--force')).toContain('native stub ran --force');
