@@ -50,7 +50,7 @@ describe('normalisedBodyKey', () => {
     for (let k = 0; k < 3000; k++) {
       const len = rng.int(0, 60);
       let s = '';
-      // about half the strings stay ASCII (the fast path), the rest may take the Unicode path
+      // about half the strings stay ASCII, the rest mix in Unicode spaces and letters
       const ascii = k % 2 === 0;
       for (let i = 0; i < len; i++) {
         let ch = alphabet[rng.int(0, alphabet.length - 1)];
