@@ -13,6 +13,7 @@
  * side does not depend on the order of the rows or on which other e-mails the table holds.
  */
 import { finishHashB, hashString, hashStringB, HASH_B_START, stepHashB } from '../core/random.js';
+import { isSpaceCodeUnit } from '../core/whitespace.js';
 
 /** Lower-case, collapse whitespace (including NBSP) to single spaces, trim. */
 export function normaliseBody(text: string): string {
@@ -22,21 +23,6 @@ export function normaliseBody(text: string): string {
 /** 32-bit FNV-1a of the normalised body. */
 export function bodyKey(text: string): number {
   return hashString(normaliseBody(text));
-}
-
-/** ASCII whitespace (what `\s` and `trim` match below 128): tab, LF, VT, FF, CR, space. */
-function asciiSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
-/**
- * What `\s` and `trim` match: ECMAScript's WhiteSpace (tab, VT, FF, space, NBSP, ZWNBSP and the
- * other Zs characters) and LineTerminator (LF, CR, LS, PS). A test checks it against `/\s/` for
- * every UTF-16 code unit.
- */
-export function isSpaceCodeUnit(c: number): boolean {
-  if (c < 128) return asciiSpace(c);
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /**
@@ -76,16 +62,11 @@ export function normalisedBodyKey(text: string, out: Uint32Array): boolean {
   return true;
 }
 
-function stringKey(norm: string, out: Uint32Array): boolean {
-  if (norm.length === 0) return false;
-  out[0] = hashString(norm);
-  out[1] = hashStringB(norm);
-  return true;
-}
-
 /** The content key of an e-mail with an empty body: the two hashes of NUL + its id. */
 export function emptyBodyKey(id: string, out: Uint32Array): void {
-  stringKey(`\u0000${id}`, out);
+  const s = `\u0000${id}`;
+  out[0] = hashString(s);
+  out[1] = hashStringB(s);
 }
 
 export interface DuplicateGroups {

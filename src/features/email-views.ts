@@ -2,6 +2,7 @@
  * The three stateless views computed from one e-mail record: text statistics, message structure and
  * send time. Definitions (and what a missing value becomes) are documented in docs/features.md.
  */
+import { isSpaceCodeUnit } from '../core/whitespace.js';
 import type { EmailRecord } from '../data/schema.js';
 import { emailText, VIEW_NAMES, type DenseFeatureView } from './view.js';
 
@@ -38,7 +39,7 @@ const ASCII_CLASS = (() => {
 
 /** The class bits of a code unit ≥ 128: the Unicode spaces, and €, £, ¥. */
 function wideClass(c: number): number {
-  if (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff) return SPACE;
+  if (isSpaceCodeUnit(c)) return SPACE;
   return c === 0x20ac || c === 0xa3 || c === 0xa5 ? MONEY : 0;
 }
 

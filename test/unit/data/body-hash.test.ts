@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashString, hashStringB, Rng } from '../../../src/core/random.js';
-import { bodyKey, isSpaceCodeUnit, normaliseBody, normalisedBodyKey } from '../../../src/data/dedup.js';
+import { bodyKey, normaliseBody, normalisedBodyKey } from '../../../src/data/dedup.js';
 
 /** The first half of the one-pass key, -1 when the body is empty (what data preparation groups by). */
 function normalisedBodyHash(s: string): number {
@@ -20,14 +20,6 @@ function key(s: string): [number, number] | null {
   const out = new Uint32Array(2);
   return normalisedBodyKey(s, out) ? [out[0], out[1]] : null;
 }
-
-describe('isSpaceCodeUnit', () => {
-  it('is what /\\s/ (and so normaliseBody and trim) calls whitespace, for every UTF-16 code unit', () => {
-    const differ: number[] = [];
-    for (let c = 0; c < 0x10000; c++) if (isSpaceCodeUnit(c) !== /\s/.test(String.fromCharCode(c))) differ.push(c);
-    expect(differ).toEqual([]);
-  });
-});
 
 describe('normalisedBodyKey', () => {
   it('equals the hash of normaliseBody on hand-picked cases', () => {
