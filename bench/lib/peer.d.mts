@@ -1,5 +1,6 @@
 import type { PeerFingerprint } from './compare.mjs';
 export const PEER_SCRIPT: string;
+export const PEER_FEATURES_MODULE: string;
 export const DEFAULT_PYTHON: string;
 export function peerUnavailable(python?: string): string | null;
 export function peerFingerprint(

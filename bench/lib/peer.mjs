@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PEER_SCRIPT = path.resolve(here, '../peers/pipeline_peer.py');
+/** The peer's feature module, imported by PEER_SCRIPT (part of its work, so of its fingerprint). */
+export const PEER_FEATURES_MODULE = path.resolve(here, '../peers/dense_features.py');
 export const DEFAULT_PYTHON = '/usr/bin/python3';
 
 /** null when usable, else why not. */
@@ -23,10 +25,6 @@ export function peerUnavailable(python = DEFAULT_PYTHON) {
 
 function denseRows(X) {
   return Array.from(X.dense.data);
-}
-
-function emailText(r) {
-  return (r.subject ?? '') + '\n' + (r.body_text ?? '');
 }
 
 /**
@@ -42,18 +40,28 @@ export function trialConfigs(m, seed, trials) {
   });
 }
 
-/** The peer's input.json (our split, our 24 dense features, the texts, the raw test e-mails). */
+/** The processed table's columns the dense feature views read (the peer builds the 24 features from them). */
+export const DENSE_VIEW_FIELDS = Object.freeze(['subject', 'body_text', 'body_html', 'has_html', 'num_attachments', 'num_recipients', 'reply_to', 'sender', 'is_multipart', 'event_timestamp', 'sender_domain']);
+
+/**
+ * The peer's input.json: our split (ids, labels, validation rows), each e-mail's processed columns
+ * that the feature views read (the peer builds all 524 features from them, bench/peers/
+ * dense_features.py), our 24 dense values only for its parity check after the clock stops, and
+ * the raw test e-mails.
+ */
 export function peerInput(m, shared, o) {
   const { records, features, validIdx } = shared;
   const side = (records, set, raw) => ({
     ids: records.map((r) => r.email_id),
     y: Array.from(set.y),
-    texts: records.map(emailText),
-    dense: denseRows(set.X),
+    records: Object.fromEntries(DENSE_VIEW_FIELDS.map((f) => [f, records.map((r) => r[f])])),
+    oursDense: denseRows(set.X),
     ...(raw ? { raw: records.slice(0, o.latencyEmails).map(m.scorer.recordToRfc822) } : {}),
   });
   const input = {
     denseCols: features.train.X.dense.cols,
+    // the sender-domain view's prior weight (docs/features.md)
+    senderPseudoCount: features.pipeline.sender.arrays.pseudoCount,
     train: side(records.train, features.train, false),
     test: side(records.test, features.test, true),
     validIdx: Array.from(validIdx),
@@ -83,10 +91,10 @@ const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
 /**
  * What identifies the peer's work, for comparing runs (compare.mjs: peerComparison): the hash of
- * its script, of its input less the repetition counts (the data, the split, the validation rows,
+ * its script and feature module, of its input less the repetition counts (the data, the split, the validation rows,
  * the trial configs, the sizes) and of the Python library versions it reported.
  */
-export function peerFingerprint(input, versions, script = readFileSync(PEER_SCRIPT, 'utf8')) {
+export function peerFingerprint(input, versions, script = readFileSync(PEER_SCRIPT, 'utf8') + readFileSync(PEER_FEATURES_MODULE, 'utf8')) {
   const work = Object.fromEntries(Object.entries(input).filter(([k]) => !REPETITION_FIELDS.includes(k)));
   return {
     script: sha256(script),

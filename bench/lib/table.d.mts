@@ -4,6 +4,8 @@ export interface QualitySide {
   readonly best_model?: string;
   readonly test_f1?: number;
   readonly test_auc?: number;
+  /** Peer only: largest |ours − peer's| over the 24 dense features it built (0: the same features). */
+  readonly dense_max_abs_diff?: number;
 }
 export function formatValue(v: number | null | undefined, unit: string): string;
 export function formatSummary(s: Summary | null | undefined, unit: string): string;

@@ -87,7 +87,15 @@ export function formatQuality(quality) {
   if (rows.length === 0) return 'n/a (no end-to-end run)';
   const table = markdownTable(['side', 'tuned model', 'test F1', 'test AUC'], rows);
   const gap = typeof o === 'number' && typeof p === 'number' ? `\nF1 ours − peer: ${(o - p >= 0 ? '+' : '') + (o - p).toFixed(4)}` : '';
-  return table + gap;
+  return table + gap + denseParity(quality?.peer?.dense_max_abs_diff);
+}
+
+/** The peer builds the 24 dense features itself (bench/peers/dense_features.py): are they ours? */
+function denseParity(diff) {
+  if (typeof diff !== 'number') return '';
+  return diff === 0
+    ? '\npeer\'s 24 dense features (built in Python): identical to ours'
+    : `\nWARNING: the peer's 24 dense features differ from ours by up to ${diff} (the two sides did not train on the same features)`;
 }
 
 /** One line per compared figure, regressions first. */

@@ -4,8 +4,10 @@ XGBoost (Debian python3-sklearn 1.2 / python3-xgboost 1.7 on /usr/bin/python3).
 
 usage: pipeline_peer.py DIR     (DIR/input.json written by bench/lib/peer.mjs)
 
-input.json holds OUR split and OUR dense features, so both sides see the same rows:
-  train / test: ids, y, texts (subject + "\n" + body_text), dense (row-major, denseCols per row)
+input.json holds OUR split, so both sides see the same rows, and each e-mail's processed columns:
+  train / test: ids, y, records (the processed table's columns the feature views read: subject,
+    body_text, body_html, ...; one list per column), oursDense (our 24 dense values, row-major:
+    only for the parity check after the clock stops)
   test.raw: the test e-mails as RFC-822 text (for the single-e-mail latency)
   validIdx: rows of train that form the HPO validation holdout (our stratified 20 %)
   configs: our random searcher's trial configs for `seed` ({model, params, seed} in trial order)
@@ -13,11 +15,14 @@ input.json holds OUR split and OUR dense features, so both sides see the same ro
   trials, seed, workers, reps, e2eReps, aucSize, quick
 Prints one JSON object on stdout (times in seconds).
 
-End-to-end = TF-IDF fit on train + transform of both splits + hstack with the 24 dense columns +
+End-to-end = the 24 dense features built from the records (dense_features.py: text, structural,
+temporal and point-in-time sender-domain views, the history from the training labels) + TF-IDF fit
+on train + transform of both splits + hstack +
 the same 20 random-search trials as ours (our configs, translated: LogisticRegression lbfgs,
 XGBoost hist, MLPClassifier; `workers` processes through joblib) scored by F1 at 0.5 on the holdout
 (best: F1 within `tieTolerance` of the top, then AUC, as ours) + refit of the best on all of train +
-test F1 / AUC. Loading input.json is not timed (our side's parquet load is).
+test F1 / AUC. Loading input.json is not timed (our side's parquet load, validation, duplicate
+grouping and split are), nor is the parity check of the dense features against ours.
 """
 import email
 import email.policy
@@ -31,6 +36,9 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dense_features  # noqa: E402 (beside this script)
 
 warnings.filterwarnings('ignore')
 
@@ -61,17 +69,38 @@ def vectorizer():
     return TfidfVectorizer(max_features=500, sublinear_tf=True, stop_words='english')
 
 
+def records(inp, side):
+    return dense_features.records_of(inp[side]['records'])
+
+
+def texts(recs):
+    """subject + "\n" + body_text, the text of our text and TF-IDF views."""
+    return [(r['subject'] or '') + '\n' + (r['body_text'] or '') for r in recs]
+
+
 def features(inp):
-    """TF-IDF fitted on train texts, dense 24 columns first (our column order)."""
-    dc = inp['denseCols']
+    """All 524 features built from the records: the 24 dense ones first (our column order), then
+    TF-IDF fitted on the training texts. Returns (vectorizer, sender history, Xtr, Xte)."""
+    rtr, rte = records(inp, 'train'), records(inp, 'test')
+    hist = dense_features.SenderHistory(rtr, inp['train']['y'], inp['senderPseudoCount'])
+    dtr = np.asarray(dense_features.dense_rows(rtr, hist), dtype=np.float64)
+    dte = np.asarray(dense_features.dense_rows(rte, hist), dtype=np.float64)
     vec = vectorizer()
-    tr = vec.fit_transform(inp['train']['texts'])
-    te = vec.transform(inp['test']['texts'])
-    dtr = np.asarray(inp['train']['dense'], dtype=np.float64).reshape(-1, dc)
-    dte = np.asarray(inp['test']['dense'], dtype=np.float64).reshape(-1, dc)
+    tr = vec.fit_transform(texts(rtr))
+    te = vec.transform(texts(rte))
     Xtr = sp.hstack([sp.csr_matrix(dtr), tr], format='csr')
     Xte = sp.hstack([sp.csr_matrix(dte), te], format='csr')
-    return vec, Xtr, Xte
+    return vec, hist, Xtr, Xte
+
+
+def dense_parity(inp, Xtr, Xte):
+    """Largest |ours - peer's| over the 24 dense columns of both splits (0.0: the same features)."""
+    dc = inp['denseCols']
+    worst = 0.0
+    for side, X in (('train', Xtr), ('test', Xte)):
+        ours = np.asarray(inp[side]['oursDense'], dtype=np.float64).reshape(-1, dc)
+        worst = max(worst, float(np.max(np.abs(X[:, :dc].toarray() - ours))))
+    return worst
 
 
 # --- the trials: OUR 20 configs (input.json `configs`, drawn by our random searcher from our default
@@ -184,7 +213,7 @@ def pipeline(inp):
     from joblib import Parallel, delayed
     from sklearn.metrics import f1_score, roc_auc_score
     t0 = time.perf_counter()
-    _, Xtr, Xte = features(inp)
+    _, _, Xtr, Xte = features(inp)
     t_feat = time.perf_counter()
     ytr = np.asarray(inp['train']['y'], dtype=np.int64)
     yte = np.asarray(inp['test']['y'], dtype=np.int64)
@@ -211,6 +240,7 @@ def pipeline(inp):
     # plus the scoring); 'trials' = the search alone
     return ({'total': t_end - t0, 'features': t_feat - t0, 'hpo': t_end - t_feat, 'trials': t_hpo - t_feat, 'refit_eval': t_end - t_hpo},
             {'test_f1': f1, 'test_auc': auc, 'best_family': best['family'], 'best_val_f1': best['f1'],
+             'dense_max_abs_diff': dense_parity(inp, Xtr, Xte),
              'families': {k: sum(1 for t in trials if t['family'] == k) for k in ('gbm', 'logistic', 'mlp')}})
 
 
@@ -246,9 +276,9 @@ def kernels(inp, out, reps):
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
-    texts = inp['train']['texts']
-    out['tfidf_fit_transform'], _ = timed(lambda: vectorizer().fit_transform(texts), reps)
-    vec, Xtr, Xte = features(inp)
+    train_texts = texts(records(inp, 'train'))
+    out['tfidf_fit_transform'], _ = timed(lambda: vectorizer().fit_transform(train_texts), reps)
+    vec, hist, Xtr, Xte = features(inp)
     ytr = np.asarray(inp['train']['y'], dtype=np.int64)
     yte = np.asarray(inp['test']['y'], dtype=np.int64)
     # the training rows' dense columns standardised inside the timed fit, as our logistic model does
@@ -268,15 +298,16 @@ def kernels(inp, out, reps):
     out['gbm_predict_rows_per_s'] = {'median': rows / pred['median'], 'min': rows / pred['max'], 'max': rows / pred['min'], 'runs': pred['runs']}
     out['gbm_predict_seconds'] = pred
 
-    # single e-mail: parse + tfidf.transform + dense row + predict (the 24 dense features are looked up,
-    # not computed: the peer does less feature work than we do here)
+    # single e-mail: parse the raw text for the TF-IDF text + the 24 dense features from the e-mail's
+    # processed columns (the peer takes those from the table: its parse is lighter than ours, which
+    # derives every column from the raw message) + tfidf.transform + predict
     raws = inp['test']['raw']
-    dc = inp['denseCols']
-    dense = np.asarray(inp['test']['dense'], dtype=np.float64).reshape(-1, dc)
+    rte = records(inp, 'test')
 
     def one(i):
         t = vec.transform([message_text(raws[i])])
-        row = np.hstack([dense[i:i + 1], t.toarray()])
+        dense = np.asarray(dense_features.dense_rows([rte[i]], hist), dtype=np.float64)
+        row = np.hstack([dense, t.toarray()])
         return g.predict_proba(row)[0, 1]
     n_lat = min(len(raws), inp['latencyEmails'])
     for i in range(min(200, n_lat)):

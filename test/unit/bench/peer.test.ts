@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { peerFingerprint } from '../../../bench/lib/peer.mjs';
+import { PEER_FEATURES_MODULE, PEER_SCRIPT, peerFingerprint } from '../../../bench/lib/peer.mjs';
 
 const input = { denseCols: 24, validIdx: [3, 5, 8], configs: [{ model: 'gbm', params: { n_estimators: 100 }, seed: 1 }], trials: 1, workers: 2, aucSize: 1000, reps: 5, gbmReps: 5, peerGbmReps: 5, e2eReps: 1, only: 'e2e' };
 const versions = { python: '3.11.2', sklearn: '1.2.1', xgboost: '1.7.4' };
@@ -20,7 +22,9 @@ describe('the peer fingerprint', () => {
     expect(b.input).toBe(a.input);
     expect(peerFingerprint(input, { ...versions, xgboost: '2.0.3' }, 'script').versions).not.toBe(a.versions);
   });
-  it('hashes the shipped script by default', () => {
-    expect(peerFingerprint(input, versions).script).toMatch(/^[0-9a-f]{64}$/);
+  it('hashes the shipped script and the feature module it imports by default', () => {
+    const both = readFileSync(PEER_SCRIPT, 'utf8') + readFileSync(PEER_FEATURES_MODULE, 'utf8');
+    expect(peerFingerprint(input, versions).script).toBe(createHash('sha256').update(both).digest('hex'));
+    expect(readFileSync(PEER_SCRIPT, 'utf8')).toMatch(/^import dense_features\b/m);
   });
 });

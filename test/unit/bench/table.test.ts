@@ -57,6 +57,13 @@ describe('tables', () => {
     expect(formatQuality(null)).toMatch(/n\/a/);
   });
 
+  it('says whether the peer built the same dense features as ours', () => {
+    const ours = { best_model: 'gbm', test_f1: 0.98, test_auc: 0.999 };
+    expect(formatQuality({ ours, peer: { ...ours, dense_max_abs_diff: 0 } })).toMatch(/dense features \(built in Python\): identical to ours/);
+    expect(formatQuality({ ours, peer: { ...ours, dense_max_abs_diff: 0.5 } })).toMatch(/WARNING: .*differ from ours by up to 0\.5/);
+    expect(formatQuality({ ours, peer: ours })).not.toMatch(/dense features/);
+  });
+
   it('lists regressions first and counts them', () => {
     const text = formatComparison({
       comparable: true,
