@@ -106,28 +106,14 @@ export class TermTable {
 
   /** Adds a term given as a string (used to build a vocabulary table). Returns its id. */
   add(term: string): number {
-    const n = term.length;
-    const buf = new Uint16Array(n);
-    let h = HASH_SEED;
-    for (let i = 0; i < n; i++) {
-      const c = term.charCodeAt(i);
-      buf[i] = c;
-      h = fnvStep(h, c);
-    }
-    return this.intern(buf, n, h);
+    const buf = unitsOf(term);
+    return this.intern(buf, buf.length, hashUnits(buf));
   }
 
   /** Id of a term given as a string, or -1. */
   get(term: string): number {
-    const n = term.length;
-    const buf = new Uint16Array(n);
-    let h = HASH_SEED;
-    for (let i = 0; i < n; i++) {
-      const c = term.charCodeAt(i);
-      buf[i] = c;
-      h = fnvStep(h, c);
-    }
-    return this.lookup(buf, n, h);
+    const buf = unitsOf(term);
+    return this.lookup(buf, buf.length, hashUnits(buf));
   }
 
   /** Inserts a new (non-stop) term at the empty `slot` its probe ended on; returns its id. */
@@ -197,4 +183,18 @@ function unitsToString(pool: Uint16Array, from: number, n: number): string {
     s += String.fromCharCode.apply(null, pool.subarray(from + i, from + Math.min(n, i + 1024)) as unknown as number[]);
   }
   return s;
+}
+
+/** The UTF-16 code units of a term, as the scanner hands them to the table. */
+function unitsOf(term: string): Uint16Array {
+  const buf = new Uint16Array(term.length);
+  for (let i = 0; i < term.length; i++) buf[i] = term.charCodeAt(i);
+  return buf;
+}
+
+/** The table's hash of a term's code units: the scanner's FNV-1a fold. */
+function hashUnits(buf: Uint16Array): number {
+  let h = HASH_SEED;
+  for (let i = 0; i < buf.length; i++) h = fnvStep(h, buf[i]);
+  return h;
 }
