@@ -2,7 +2,7 @@
  * Output files the commands write: checked before any work (a bad path is a usage error naming the
  * flag, not an I/O error after minutes of work) and written whole or not at all.
  */
-import { mkdirSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { makeDirsSync } from './dirs.js';

@@ -14,7 +14,7 @@
  * JSON files keep non-finite numbers (NaN, ±Infinity) as `{"$number": "NaN"}` so they round-trip.
  * Every reader validates what it needs and names the file in its error.
  */
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';

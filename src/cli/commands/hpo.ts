@@ -2,7 +2,6 @@
  * `train-spam hpo [run]` and `train-spam hpo merge`: step 4 from the command line.
  * The only place that reads argv / env (JOB_COMPLETION_INDEX) / TTY state for HPO.
  */
-import { mkdirSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { escapeControls } from '../../core/terminal.js';
 import { isTrainSpamError, TrainSpamError } from '../../core/errors.js';

@@ -13,11 +13,11 @@
  * truncated to the last complete line before new events are appended. Any other unparsable line
  * is a FORMAT_ERROR naming the line.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
-import { applyEventInPlace, eventShapeError, type MutableStudyState, type StudyEvent, type StudyState } from './events.js';
-import type { TrialStore } from './store.js';
+import { eventShapeError, type StudyEvent, type StudyState } from './events.js';
+import { MemoryTrialStore, type TrialStore } from './store.js';
 import { makeDirsSync } from '../../io/dirs.js';
 
 const DURABLE = new Set<StudyEvent['type']>(['study', 'trial_end', 'study_end']);
@@ -105,8 +105,8 @@ export interface JournalOptions {
 
 export class JournalTrialStore implements TrialStore {
   private fd: number | null;
-  private readonly list: StudyEvent[] = [];
-  private readonly current: MutableStudyState = { header: null, trials: new Map(), rungs: [], ended: null };
+  /** The events and the state they reduce to (the file holds the same events). */
+  private readonly memory = new MemoryTrialStore();
   private needsNewline = false;
   private failure: TrainSpamError | null = null;
 
@@ -120,10 +120,7 @@ export class JournalTrialStore implements TrialStore {
     }
     if (options.mode === 'resume' && exists) {
       const read = readJournal(file);
-      for (const e of read.events) {
-        this.list.push(e);
-        applyEventInPlace(this.current, e);
-      }
+      for (const e of read.events) this.memory.append(e);
       this.fd = openSync(file, 'r+');
       ftruncateSync(this.fd, read.validBytes);
       closeSync(this.fd);
@@ -163,16 +160,15 @@ export class JournalTrialStore implements TrialStore {
       this.failure = new TrainSpamError('IO_ERROR', `journal '${this.file}': append failed: ${(e as Error).message}`, { file: this.file });
       throw this.failure;
     }
-    this.list.push(event);
-    applyEventInPlace(this.current, event);
+    this.memory.append(event);
   }
 
   get state(): StudyState {
-    return this.current;
+    return this.memory.state;
   }
 
   get events(): readonly StudyEvent[] {
-    return this.list;
+    return this.memory.events;
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,6 @@
  * empty directory), another one once it has not changed for ABANDONED_MS, by writing its meta.yaml.
  */
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TrainSpamError } from '../../core/errors.js';
 import { asExperimentId, type ExperimentId } from '../../core/ids.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { I32, InstancePool, POOLED_MEMORY_MAX_BYTES, buildModule, compileModule, get, i32c, i32store } from '../../../src/models/wasm-asm.js';
+import { I32, InstancePool, POOLED_MEMORY_MAX_BYTES, buildModule, compileModule, get, i32store } from '../../../src/models/wasm-asm.js';
 
 // store(addr, value): memory[addr..addr+4) = value
 const module = compileModule(
