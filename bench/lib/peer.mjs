@@ -43,6 +43,11 @@ export function trialConfigs(m, seed, trials) {
 /** The processed table's columns the dense feature views read (the peer builds the 24 features from them). */
 export const DENSE_VIEW_FIELDS = Object.freeze(['subject', 'body_text', 'body_html', 'has_html', 'num_attachments', 'num_recipients', 'reply_to', 'sender', 'is_multipart', 'event_timestamp', 'sender_domain']);
 
+/** Those columns of `records`, one list per column: what dense_features.py's `records_of` reads. */
+export function denseViewColumns(records) {
+  return Object.fromEntries(DENSE_VIEW_FIELDS.map((f) => [f, records.map((r) => r[f])]));
+}
+
 /**
  * The peer's input.json: our split (ids, labels, validation rows), each e-mail's processed columns
  * that the feature views read (the peer builds all 524 features from them, bench/peers/
@@ -54,7 +59,7 @@ export function peerInput(m, shared, o) {
   const side = (records, set, raw) => ({
     ids: records.map((r) => r.email_id),
     y: Array.from(set.y),
-    records: Object.fromEntries(DENSE_VIEW_FIELDS.map((f) => [f, records.map((r) => r[f])])),
+    records: denseViewColumns(records),
     oursDense: denseRows(set.X),
     ...(raw ? { raw: records.slice(0, o.latencyEmails).map(m.scorer.recordToRfc822) } : {}),
   });

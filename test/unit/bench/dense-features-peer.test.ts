@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { denseViewColumns } from '../../../bench/lib/peer.mjs';
 import { Rng } from '../../../src/core/random.js';
 import type { EmailRecord } from '../../../src/data/schema.js';
 import { fitFeaturePipeline } from '../../../src/features/pipeline.js';
@@ -20,16 +21,9 @@ const FIXTURE = resolve(__dirname, '../../../../shared/fixtures/parquet/emails-s
 /** A python3 the module runs on (3.8 or later: it uses str.isascii, new in 3.7), or undefined: skip. */
 const PYTHON = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)']).status === 0);
 
-/** The columns the dense views read, as the peer's input carries them. */
-const FIELDS = ['subject', 'body_text', 'body_html', 'has_html', 'num_attachments', 'num_recipients', 'reply_to', 'sender', 'is_multipart', 'event_timestamp', 'sender_domain'] as const;
-
-function columns(records: readonly EmailRecord[]): Record<string, unknown[]> {
-  return Object.fromEntries(FIELDS.map((f) => [f, records.map((r) => r[f])]));
-}
-
-/** Python's rows for `score`, with the sender history fitted on `train`. */
+/** Python's rows for `score`, with the sender history fitted on `train` (their columns as the bench's input carries them). */
 function peerRows(train: readonly EmailRecord[], score: readonly EmailRecord[]): number[][] {
-  const input = JSON.stringify({ train: columns(train), labels: train.map((r) => r.label), score: columns(score) });
+  const input = JSON.stringify({ train: denseViewColumns(train), labels: train.map((r) => r.label), score: denseViewColumns(score) });
   const r = spawnSync(PYTHON as string, [PEER], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`dense_features.py exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout) as number[][];
