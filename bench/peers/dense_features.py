@@ -54,26 +54,27 @@ _DOMAIN_TAIL = re.compile('[>.' + _JS_SPACE_CLASS[1:-1] + ']+\\Z')  # \Z: the en
 _JS_TRIM = '\t\n\x0b\x0c\r ' + _JS_WIDE_SPACES
 
 
+def astral_count(s):
+    """Characters above U+FFFF: each is two UTF-16 code units to JavaScript, one character to Python."""
+    return 0 if s.isascii() else len(_ASTRAL.findall(s))
+
+
 def utf16_length(s):
     """Length in UTF-16 code units (JavaScript's `.length`)."""
-    n = len(s)
-    if not s.isascii():
-        n += len(_ASTRAL.findall(s))
-    return n
+    return len(s) + astral_count(s)
 
 
 def text_features(s):
     """email_text_features of one text (subject + '\\n' + body_text)."""
-    n16 = utf16_length(s)
+    astral = astral_count(s)
+    n16 = len(s) + astral
     b = s.encode('utf-8', 'surrogatepass')  # ASCII classes are counted on the bytes (UTF-8 keeps ASCII as is)
     upper = len(b.translate(None, _NOT_UPPER))
     letters = len(b.translate(None, _NOT_LETTER))
     digits = len(b.translate(None, _NOT_DIGIT))
     words_list = s.translate(_SPLIT_TABLE).split()
     words = len(words_list)
-    non_space = sum(map(len, words_list))
-    if not s.isascii():
-        non_space += len(_ASTRAL.findall(s))
+    non_space = sum(map(len, words_list)) + astral  # an astral character is two non-space units
     lb = b.lower()  # ASCII letters only, as the views' case-insensitive matches
     urls = lb.count(b'http://') + lb.count(b'https://') + _count_www(lb)
     money = s.count('$') + s.count('\u20ac') + s.count('\u00a3') + s.count('\u00a5')
