@@ -94,8 +94,13 @@ function makeOutputDir(dir: string): void {
   try {
     makeDirsSync(dir);
   } catch (e) {
-    throw new TrainSpamError('IO_ERROR', `cannot create the output folder '${dir}' (--out-dir): ${(e as Error).message}`, { path: dir });
+    throw outputDirError(dir, e);
   }
+}
+
+/** The IO_ERROR of an output folder that cannot be created, naming it and its option. */
+function outputDirError(dir: string, e: unknown): TrainSpamError {
+  return new TrainSpamError('IO_ERROR', `cannot create the output folder '${dir}' (--out-dir): ${(e as Error).message}`, { path: dir });
 }
 
 /**
@@ -112,7 +117,7 @@ export function claimLocalRunDir(outRoot: string, base: string): string {
       return name;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw new TrainSpamError('IO_ERROR', `cannot create the output folder '${dir}' (--out-dir): ${(e as Error).message}`, { path: dir });
+      throw outputDirError(dir, e);
     }
   }
   throw new TrainSpamError('IO_ERROR', `cannot create an output folder in '${outRoot}' (--out-dir): '${base}' and 999 numbered folders beside it exist already`, { path: outRoot });
