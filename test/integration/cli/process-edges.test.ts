@@ -23,6 +23,8 @@ function cliIn(cwd: string, ...args: string[]) {
 }
 
 function alive(pid: number): boolean {
+  // pid 0 or a negative pid would mean a whole process group (vitest's own, and CI's with it)
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`not a process id: ${pid}`);
   try {
     process.kill(pid, 0);
     return true;
@@ -88,10 +90,17 @@ describe('the compiled CLI', () => {
   it('bench passes SIGTERM on to its harness instead of leaving it running as an orphan', async () => {
     const pidFile = join(dir, 'harness.pid');
     const script = join(dir, 'harness.mjs');
-    writeFileSync(script, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetTimeout(() => {}, 60_000);\n`);
+    // The pid file appears whole (written aside, then renamed): a read between its creation and its
+    // write gives '', Number('') is 0, and kill(0, SIGKILL) in the clean-up would kill the process
+    // group, vitest and CI's script with it (the likely cause of a CI run killed with 137).
+    writeFileSync(
+      script,
+      `import { renameSync, writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile + '.tmp')}, String(process.pid));\nrenameSync(${JSON.stringify(pidFile + '.tmp')}, ${JSON.stringify(pidFile)});\nsetTimeout(() => {}, 60_000);\n`,
+    );
     const parent = spawn(process.execPath, ['--input-type=module', '-e', `const { runHarness } = await import(${JSON.stringify(BENCH)}); process.exitCode = await runHarness(${JSON.stringify(script)}, []);`], { stdio: 'ignore' });
     for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
     const child = Number(readFileSync(pidFile, 'utf8'));
+    expect(Number.isInteger(child) && child > 0, `pid file: ${child}`).toBe(true);
     expect(alive(child)).toBe(true);
     const exited = new Promise<number | null>((resolve) => parent.on('exit', (code) => resolve(code)));
     parent.kill('SIGTERM');
