@@ -38,11 +38,13 @@ export class ForestBuilder {
   private right = new Int32Array(1024);
   private value = new Float64Array(1024);
   private gain = new Float64Array(1024);
-  private roots: number[] = [];
+  /** Root node of each tree, in roots[0, trees). */
+  private roots = new Int32Array(256);
+  private trees = 0;
   private count = 0;
 
   get numTrees(): number {
-    return this.roots.length;
+    return this.trees;
   }
 
   get numNodes(): number {
@@ -52,7 +54,8 @@ export class ForestBuilder {
   /** Starts a tree; returns its root node. */
   beginTree(): number {
     const id = this.addNode();
-    this.roots.push(id);
+    this.roots = grow(this.roots, this.trees + 1);
+    this.roots[this.trees++] = id;
     return id;
   }
 
@@ -92,11 +95,11 @@ export class ForestBuilder {
     this.value[id] = value;
   }
 
-  /** Live views (valid until the next addNode). */
+  /** Live views (valid until the next beginTree or addNode). */
   view(): FlatForest {
     const n = this.count;
     return {
-      roots: Int32Array.from(this.roots),
+      roots: this.roots.subarray(0, this.trees),
       feature: this.feature.subarray(0, n),
       bin: this.bin.subarray(0, n),
       threshold: this.threshold.subarray(0, n),
@@ -109,10 +112,10 @@ export class ForestBuilder {
 
   /** A compact copy holding the first `trees` trees (trees are stored contiguously, in order). */
   snapshot(trees: number): FlatForest {
-    const t = Math.min(trees, this.roots.length);
-    const n = t < this.roots.length ? this.roots[t] : this.count;
+    const t = Math.min(trees, this.trees);
+    const n = t < this.trees ? this.roots[t] : this.count;
     return {
-      roots: Int32Array.from(this.roots.slice(0, t)),
+      roots: this.roots.slice(0, t),
       feature: this.feature.slice(0, n),
       bin: this.bin.slice(0, n),
       threshold: this.threshold.slice(0, n),
