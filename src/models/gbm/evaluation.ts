@@ -1,8 +1,10 @@
 /**
- * Small, allocation-light metrics used inside training loops (iteration reports, early stopping).
- * The full, validated metric suite lives in `metrics/`; models sit on the same layer and do not
- * import it, so these two helpers are kept here (shared by the GBM and the logistic model).
+ * Metrics used inside training loops (iteration reports, early stopping), shared by the GBM and the
+ * logistic model: log losses from probabilities or margins, and ROC AUC through the validated
+ * suite in `metrics/` (a layer below), NaN where it is undefined so a report can leave it out.
  */
+import { rocAuc as exactRocAuc } from '../../metrics/index.js';
+
 
 /** Mean binary log loss of probabilities `p` against 0/1 labels, probabilities clipped to [1e-15, 1 - 1e-15]. */
 export function meanLogLoss(y: Uint8Array, p: Float64Array): number {
@@ -41,29 +43,21 @@ function sumLogLossFromMargin(y: Uint8Array, margin: Float64Array, n: number): n
 }
 
 /**
- * ROC AUC with ties counted one half (Mann-Whitney U). Returns NaN when a class is missing, so
- * callers can leave the metric out of a report (reports carry only finite numbers).
+ * ROC AUC with ties counted one half (Mann-Whitney U), metrics/'s `rocAuc`. NaN when a class is
+ * missing or a score is not finite (a diverged model), where that one throws: callers leave the
+ * metric out of a report (reports carry only finite numbers).
  */
 export function rocAuc(y: Uint8Array, score: Float64Array): number {
+  // lengths that differ are the caller's bug: metrics/ throws, naming both
+  return score.length !== y.length || aucDefined(y, score) ? exactRocAuc(y, score) : NaN;
+}
+
+function aucDefined(y: Uint8Array, score: Float64Array): boolean {
   const n = y.length;
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  idx.sort((a, b) => score[a] - score[b]);
   let nPos = 0;
-  for (let i = 0; i < n; i++) nPos += y[i];
-  const nNeg = n - nPos;
-  if (nPos === 0 || nNeg === 0) return NaN;
-  let rankSum = 0;
-  let i = 0;
-  while (i < n) {
-    let j = i + 1;
-    const v = score[idx[i]];
-    while (j < n && score[idx[j]] === v) j++;
-    const avgRank = (i + 1 + j) / 2;
-    let pos = 0;
-    for (let k = i; k < j; k++) pos += y[idx[k]];
-    rankSum += pos * avgRank;
-    i = j;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(score[i])) return false;
+    nPos += y[i];
   }
-  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+  return nPos > 0 && nPos < n;
 }
