@@ -11,7 +11,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetScan } from 'hyparquet';
+import { parquetMetadataAsync, parquetScan } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ParquetWriter } from 'hyparquet-writer';
@@ -48,6 +48,33 @@ export interface ParquetSource {
   rowGroups: Array<{ rowStart: number; rowEnd: number }>;
 }
 
+/**
+ * The file as hyparquet's AsyncBuffer, each slice one positional read into a buffer of its size.
+ * (hyparquet's `asyncBufferFromFile` streams a slice in 64 KiB chunks, one thread-pool round trip
+ * each, and copies them together.)
+ */
+function fileBuffer(filePath: string, size: number): AsyncBuffer {
+  return {
+    byteLength: size,
+    async slice(start: number, end: number = size): Promise<ArrayBuffer> {
+      const len = Math.max(0, end - start);
+      const out = new Uint8Array(len);
+      if (len === 0) return out.buffer;
+      const fh = await fsp.open(filePath, 'r');
+      try {
+        for (let off = 0; off < len; ) {
+          const { bytesRead } = await fh.read(out, off, len - off, start + off);
+          if (bytesRead === 0) throw new Error(`the file ends at byte ${start + off}, before byte ${end} that its metadata needs (changed since it was opened?)`);
+          off += bytesRead;
+        }
+      } finally {
+        await fh.close();
+      }
+      return out.buffer;
+    },
+  };
+}
+
 /** Returns the parquet source or throws TrainSpamError naming the file: NOT_FOUND, IO_ERROR (empty, truncated, not parquet). */
 export async function openParquet(filePath: string): Promise<ParquetSource> {
   let size: number;
@@ -65,7 +92,7 @@ export async function openParquet(filePath: string): Promise<ParquetSource> {
     });
   }
   if (size === 0) throw new TrainSpamError('IO_ERROR', `${filePath}: the file is empty (0 bytes), not a parquet file`, { file: filePath });
-  const file = await asyncBufferFromFile(filePath);
+  const file = fileBuffer(filePath, size);
   const head = new Uint8Array(await file.slice(0, Math.min(4, size)));
   const tail = new Uint8Array(await file.slice(Math.max(0, size - 4), size));
   const magic = (b: Uint8Array) => b.length === 4 && b[0] === 0x50 && b[1] === 0x41 && b[2] === 0x52 && b[3] === 0x31;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -93,5 +93,23 @@ describe('parquet adapter', () => {
 
   it('a missing file is NOT_FOUND naming the file', async () => {
     await expect(openParquet(path.join(dir, 'nope.parquet'))).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('nope.parquet') });
+  });
+
+  it('reads each slice whole (one positional read), and a file cut short after it was opened is IO_ERROR naming it', async () => {
+    const recs = Array.from({ length: 3000 }, (_, i) => ({ ...record(i), body_text: `body ${i} `.repeat(40 + (i % 50)) }));
+    const file = path.join(dir, 'big.parquet');
+    await writeParquet(file, EMAIL_COLUMN_SPECS, toColumns(recs), { rowGroupSize: 1000, codec: 'UNCOMPRESSED' });
+    const src = await openParquet(file);
+    // a column chunk of several 64 KiB reads, the size where hyparquet's streamed slices were joined
+    const bodyChunk = Number(src.metadata.row_groups[0].columns.find((c) => c.meta_data?.path_in_schema[0] === 'body_text')!.meta_data!.total_compressed_size);
+    expect(bodyChunk).toBeGreaterThan(3 * 65536);
+    const cols = await readColumns(src, ['email_id', 'body_text']);
+    expect(cols.body_text).toEqual(recs.map((r) => r.body_text));
+    expect(cols.email_id).toEqual(recs.map((r) => r.email_id));
+    truncateSync(file, Math.floor(statSync(file).size / 2));
+    await expect(readColumns(src, ['body_text'])).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      message: expect.stringMatching(/big\.parquet: cannot read columns body_text: the file ends at byte \d+, before byte \d+ that its metadata needs/),
+    });
   });
 });
