@@ -5,7 +5,6 @@
  */
 import { rocAuc as exactRocAuc } from '../../metrics/index.js';
 
-
 /** Mean binary log loss of probabilities `p` against 0/1 labels, probabilities clipped to [1e-15, 1 - 1e-15]. */
 export function meanLogLoss(y: Uint8Array, p: Float64Array): number {
   const n = y.length;
