@@ -29,11 +29,23 @@ process.on('exit', () => {
   if (writeFailure && (process.exitCode ?? 0) === 0) process.exitCode = 1;
 });
 
+// A command whose promise never settles, with nothing left for the event loop to do, would let the
+// process exit 0 as if it had succeeded: it exits 1 with a line that says so instead.
+let settled = false;
+process.on('beforeExit', () => {
+  if (settled) return;
+  settled = true;
+  process.stderr.write('train-spam: error [INTERNAL]: the command stopped before it finished (nothing left to wait for); its work is incomplete\n');
+  process.exitCode = 1;
+});
+
 runCli(process.argv).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (e) => {
+    settled = true;
     process.stderr.write(formatError(e) + '\n');
     process.exitCode = 1;
   },

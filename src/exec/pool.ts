@@ -63,6 +63,8 @@ export class WorkerPool<W, T, Res, R = never, D = never> {
   private readonly piscina: Piscina;
   private nextId = 0;
   private closed = false;
+  /** Tasks started by `run` and not yet settled. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   readonly size: number;
 
   constructor(options: PoolOptions<W>) {
@@ -87,7 +89,14 @@ export class WorkerPool<W, T, Res, R = never, D = never> {
   }
 
   /** Runs one task; resolves with its outcome, never rejects. */
-  async run(task: T, options: RunOptions<R, D> = {}): Promise<TaskOutcome<Res>> {
+  run(task: T, options: RunOptions<R, D> = {}): Promise<TaskOutcome<Res>> {
+    const p = this.runTask(task, options);
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
+  }
+
+  private async runTask(task: T, options: RunOptions<R, D>): Promise<TaskOutcome<Res>> {
     if (this.closed) return { ok: false, error: { code: 'CANCELLED', message: 'worker pool is closed' } };
     const taskId = ++this.nextId;
     const { port1, port2 } = new MessageChannel();
@@ -165,11 +174,23 @@ export class WorkerPool<W, T, Res, R = never, D = never> {
     return this.piscina.queueSize;
   }
 
-  /** Waits for running tasks, then stops every thread. */
+  /**
+   * Waits for running tasks, then stops every thread. The tasks are awaited here, not through
+   * piscina's close: a thread removed under an aborted task never reports that task done, and
+   * piscina then waits for its close timeout on an unreferenced timer, so a process with nothing
+   * else to do would exit in the middle of `close` (with its caller's promise never settled). The
+   * interval keeps the process alive until the threads are stopped.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.piscina.close();
+    const keepAlive = setInterval(() => undefined, 60_000);
+    try {
+      await Promise.allSettled([...this.inFlight]);
+      await this.piscina.close();
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   /** Stops every thread now; running tasks resolve as failed. */

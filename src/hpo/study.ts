@@ -328,7 +328,14 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       });
 
     const signal = options.signal;
-    signal?.addEventListener('abort', changed, { once: true });
+    // `halt` stops the study's own trials: on the caller's signal (Ctrl-C), and when a lane fails
+    // (a journal write that throws), so that no trial keeps running after the study has failed.
+    const halt = new AbortController();
+    const halted = halt.signal;
+    const forwardAbort = () => halt.abort();
+    if (signal?.aborted) halt.abort();
+    else signal?.addEventListener('abort', forwardAbort, { once: true });
+    halted.addEventListener('abort', changed, { once: true });
     const decide = async (i: number, model: ModelKind, bracket: number, p: TrialProgress): Promise<IterationDecision> => {
       const time = ashaCfg ? normalizedTime(p.iteration, ceilings[model] ?? p.budget ?? undefined, ashaCfg.maxT) : p.budget ? p.iteration / p.budget : p.iteration;
       const raw = rungMetric ? p.metrics[rungMetric] : undefined;
@@ -338,12 +345,12 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
         const m = scheduler.pendingMilestone(visibleRungs(), report);
         if (m !== null) {
           const groupOf = (j: number) => (perFamily ? familyOf(j) : undefined);
-          await until(() => signal?.aborted === true || ended.has(i) || readyToDecide(visibleRungs(), report, m, mine, (j) => ended.has(j), scheduler.bracketOf, groupOf));
+          await until(() => halted.aborted || ended.has(i) || readyToDecide(visibleRungs(), report, m, mine, (j) => ended.has(j), scheduler.bracketOf, groupOf));
         }
       }
       // A trial that timed out (or failed) while it waited at a rung has ended already: its late
       // decision must not journal a report or a rung record after its trial_end.
-      if (signal?.aborted || ended.has(i)) return 'stop';
+      if (halted.aborted || ended.has(i)) return 'stop';
       const outcome = scheduler.decide(visibleRungs(), report);
       store.append({ type: 'report', trial: i, iteration: p.iteration, time, metrics: p.metrics, decision: outcome.decision, at: clock.now() });
       for (const r of outcome.newRecords) store.append({ type: 'rung', ...r, at: clock.now() });
@@ -383,14 +390,14 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       const task: TrialTask = { trial: i, seed: s.seed, model: s.config.model, params: s.config.params, metric, tieBreak, interactive: !fifo, ...(fifo ? { maxReports: FIFO_MAX_REPORTS } : {}) };
       const t0 = clock.monotonic();
       const out = await runner.run(task, {
-        signal,
+        signal: halted,
         timeoutMs: options.trialTimeoutMs,
         onReport: (p) => (p.fold === 0 || scheduler.kind === 'fifo' ? decide(i, s.config.model, bracket, p) : 'continue'),
       });
       const durationMs = Math.round(clock.monotonic() - t0);
       let state: TrialEndState;
       if (out.ok) state = out.value.stopped ? 'stopped' : 'completed';
-      else state = out.error.code === 'CANCELLED' && signal?.aborted ? 'cancelled' : 'failed';
+      else state = out.error.code === 'CANCELLED' && halted.aborted ? 'cancelled' : 'failed';
       store.append(
         out.ok
           ? { type: 'trial_end', trial: i, state, result: { score: out.value.score, tieBreak: out.value.tieBreak, metrics: out.value.metrics, iterations: out.value.iterations }, durationMs, at: clock.now() }
@@ -418,17 +425,27 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       : todo;
     try {
       let next = 0;
+      let failure: { error: unknown } | null = null;
       const lane = async (): Promise<void> => {
-        while (next < queue.length && !signal?.aborted) {
-          const i = queue[next++];
-          await runOne(i);
+        try {
+          while (next < queue.length && !halted.aborted) {
+            const i = queue[next++];
+            await runOne(i);
+          }
+        } catch (e) {
+          // The first failure stops the other lanes' trials (CANCELLED) and fails the study once
+          // every lane has ended: the runner is never closed under a running trial.
+          failure ??= { error: e };
+          halt.abort();
         }
       };
       // Each lane takes the next trial of the queue when it frees up.
       await Promise.all(Array.from({ length: runner.concurrency }, lane));
       await Promise.all(endHooks);
+      if (failure) throw (failure as { error: unknown }).error;
     } finally {
-      signal?.removeEventListener('abort', changed);
+      signal?.removeEventListener('abort', forwardAbort);
+      halted.removeEventListener('abort', changed);
       changed();
       await runner.close();
     }

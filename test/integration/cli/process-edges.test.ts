@@ -54,6 +54,13 @@ describe('the compiled CLI', () => {
     expect(r.status).toBe(Number(printed![1]));
   }, 150_000);
 
+  it('a command that stops with its promise unsettled and nothing left to run exits 1 with a line saying so, not 0', () => {
+    const hook = fileURLToPath(new URL('./never-settles-hook.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(hook).href, CLI, 'run'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toContain('error [INTERNAL]: the command stopped before it finished');
+    expect(r.status).toBe(1);
+  });
+
   it('the bin target is executable and runs without `node` in front, as npx and npm bin links start it', () => {
     const r = spawnSync(CLI, ['--version'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.error).toBeUndefined();

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { ensureBuilt } from '../exec/ensure-build.js';
 import { toyData } from '../../unit/hpo/helpers.js';
 
 const RUNNER = fileURLToPath(new URL('./cli-runner.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
 
 describe('Ctrl-C during `train-spam hpo`', () => {
   beforeAll(ensureBuilt, 240_000);
@@ -73,3 +74,27 @@ describe('Ctrl-C during `train-spam hpo`', () => {
     expect(JSON.parse(readFileSync(join(dir, 'crash', 'best-config.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(join(dir, 'full', 'best-config.json'), 'utf8')));
   });
 });
+
+describe('a journal that stops taking writes during `train-spam hpo` (a full disk)', () => {
+  beforeAll(ensureBuilt, 240_000);
+
+  it('with 2 workers, exits 1 naming the journal and its error, after stopping the other running trial', () => {
+    // The file-size limit makes an append fail with EFBIG, as ENOSPC would. Before the fix the
+    // failed lane left the pool closing under the other lane's trial and the process exited 0.
+    const dir = mkdtempSync(join(tmpdir(), 'hpo-efbig-'));
+    const { X, y } = toyData(400, 4);
+    saveMatrix(join(dir, 'm'), X, y);
+    writeFileSync(join(dir, 'space.yaml'), 'model:\n  gbm:\n    n_estimators: { quniform: [40, 120, 10] }\n    max_depth: { randint: [2, 5] }\n');
+    const cmd = [CLI, 'hpo', 'run', '--data', join(dir, 'm'), '--trials', '12', '--workers', '2', '--seed', '11', '--search-space', join(dir, 'space.yaml'), '--journal-dir', join(dir, 'j'), '--out', join(dir, 'out'), '--progress', 'none'];
+    const quoted = cmd.map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('bash', ['-c', `ulimit -f 12 && exec '${process.execPath}' ${quoted}`], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toMatch(/error \[IO_ERROR\]: journal '.*journal-shard-0-of-1\.jsonl': append failed: EFBIG/);
+    expect(r.status).toBe(1);
+    expect(r.stdout).not.toMatch(/hpo: completed/);
+    // what was written before the failure is intact for --resume: no study end, no artifacts
+    const events = readJournal(join(dir, 'j', 'journal-shard-0-of-1.jsonl')).events;
+    expect(events.some((e) => e.type === 'study_end')).toBe(false);
+    expect(events.filter((e) => e.type === 'trial_start').length).toBeLessThan(12);
+  }, 150_000);
+});
+

@@ -39,6 +39,29 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     }
   });
 
+  it('a trial end whose journal write fails fails the study with that error, after cancelling the trials still running (2 lanes)', async () => {
+    let failed = -1;
+    class FullDiskAtEnd extends MemoryTrialStore {
+      override append(e: StudyEvent): void {
+        if (e.type === 'trial_end' && failed < 0) {
+          failed = e.trial;
+          throw new TrainSpamError('IO_ERROR', "journal 'j.jsonl': EFBIG: file too large, write", { file: 'j.jsonl' });
+        }
+        super.append(e);
+      }
+    }
+    // in index order, trials 0 and 1 (seed 7) run 32 and 140 iterations of 2 ms: 1 is running when 0 ends
+    const slow: SearchSpace = { families: { gbm: { quality: uniform(0, 1), n_estimators: randint(5, 150), delay_ms: constant(2) } } };
+    const store = new FullDiskAtEnd();
+    await expect(runStudy({ ...base, trials: 6, workers: 2, launchOrder: 'index', space: slow, store })).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringContaining('EFBIG') });
+    const events = store.events;
+    // trial 1 was cancelled, not run to its end, and nothing started after the failure
+    expect(failed).toBe(0);
+    expect(events.filter((e) => e.type === 'trial_start').map((e) => e.trial)).toEqual([0, 1]);
+    expect(events.filter((e) => e.type === 'trial_end')).toEqual([expect.objectContaining({ trial: 1, state: 'cancelled', error: expect.objectContaining({ code: 'CANCELLED' }) })]);
+    expect(events.some((e) => e.type === 'study_end')).toBe(false);
+  });
+
   it('random search gives identical trials for 1 and 3 concurrent trials', async () => {
     const a = await runStudy({ ...base, workers: 1, space: delayed });
     const b = await runStudy({ ...base, workers: 3, space: delayed });
