@@ -71,13 +71,28 @@ function sendable(d: ErrorData): ErrorData {
   }
 }
 
+export interface WorkerOptions {
+  /**
+   * Settles when the thread has finished booting (modules it loads after its entry file, runtimes
+   * it preloads). A task's `started` message, from which the pool's time limit runs, is posted
+   * only then: booting a thread is not the task's time. Its rejection is ignored here (the handler
+   * reports what failed to load).
+   */
+  readonly ready?: PromiseLike<unknown>;
+}
+
+function noop(): void {}
+
 /** Wraps a handler into the function piscina calls with each TaskEnvelope. */
 export function defineWorker<W, T, Res, R = never, D = never>(
   workerData: W,
   handler: WorkerHandler<W, T, Res, R, D>,
+  options: WorkerOptions = {},
 ): (envelope: TaskEnvelope<T>) => Promise<TaskOutcome<Res>> {
+  const ready = options.ready ? Promise.resolve(options.ready).then(noop, noop) : null;
   return async (envelope: TaskEnvelope<T>): Promise<TaskOutcome<Res>> => {
     const ch = channel<R, D>(envelope.port);
+    if (ready) await ready;
     const started: WorkerMessage<R> = { kind: 'started' };
     envelope.port.postMessage(started);
     try {

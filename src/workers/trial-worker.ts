@@ -28,7 +28,8 @@ const families = import(familiesUrl) as Promise<Families>;
 families.catch(() => undefined);
 // Runtimes of the preloaded families (TensorFlow.js for the MLP) load now, before any task; a
 // failure here is left to the first fit of that family to report.
-void families.then((f) => Promise.all(data.preload.map((k) => f.preload?.(k)))).catch(() => undefined);
+// The thread is ready (its tasks' time limits start) once both have settled.
+const ready = families.then((f) => Promise.all(data.preload.map((k) => f.preload?.(k)))).catch(() => undefined);
 // The native GBM kernel when built (loaded once per thread), else the TypeScript one; a refit may
 // use a second core (the study's other threads are idle by then).
 const kernels = nativeFitKernels();
@@ -57,4 +58,4 @@ export default defineWorker<TrialWorkerData, TrialWorkerTask, TrialWorkerResult,
       return 'continue';
     },
   });
-});
+}, { ready });

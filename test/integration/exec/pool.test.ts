@@ -3,6 +3,7 @@ import { WorkerPool } from '../../../src/exec/pool.js';
 import { ensureBuilt } from './ensure-build.js';
 
 const WORKER = new URL('./echo-worker.mjs', import.meta.url);
+const SLOW_BOOT_WORKER = new URL('./slow-boot-worker.mjs', import.meta.url);
 
 describe('exec WorkerPool (piscina, real threads)', () => {
   const shared = new Int32Array(new SharedArrayBuffer(64));
@@ -81,3 +82,41 @@ describe('exec WorkerPool (piscina, real threads)', () => {
     expect(await pool.run({ op: 'echo', value: 3 }, { signal: pre.signal })).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
   });
 });
+
+describe('exec WorkerPool: time limits and closing', () => {
+  beforeAll(ensureBuilt, 240_000);
+
+  it("starts a task's time limit when its thread is ready, not while the thread boots", async () => {
+    const pool = new WorkerPool<{ bootMs: number }, { workMs: number }, unknown>({ workerFile: SLOW_BOOT_WORKER, workers: 1, workerData: { bootMs: 700 } });
+    try {
+      // 700 ms of booting, 10 ms of work, a 300 ms limit: the task is within its limit
+      expect(await pool.run({ workMs: 10 }, { timeoutMs: 300 })).toEqual({ ok: true, value: { worked: 10 } });
+      // the limit still applies to the work itself (the replacement thread boots first, uncounted)
+      expect(await pool.run({ workMs: 1500 }, { timeoutMs: 300 })).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+      expect(await pool.run({ workMs: 10 }, { timeoutMs: 300 })).toEqual({ ok: true, value: { worked: 10 } });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('close() called while a task runs, which is then cancelled, waits for it and stops the threads', async () => {
+    const pool = new WorkerPool<{ shared: Int32Array }, Record<string, unknown>, unknown>({
+      workerFile: WORKER,
+      workers: 2,
+      workerData: { shared: new Int32Array(new SharedArrayBuffer(64)) },
+    });
+    const ac = new AbortController();
+    expect(await pool.run({ op: 'echo', value: 1 })).toMatchObject({ ok: true });
+    const running = pool.run({ op: 'hang' }, { signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 200));
+    const closing = pool.close().then(() => 'closed');
+    setTimeout(() => ac.abort(), 100);
+    // piscina's own close would wait for its 30 s close timeout here (the cancelled task's thread
+    // is removed without reporting the task done)
+    const hung = new Promise((r) => setTimeout(() => r('still closing after 10 s'), 10_000).unref());
+    expect(await Promise.race([closing, hung])).toBe('closed');
+    expect(await running).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(await pool.run({ op: 'echo', value: 2 })).toMatchObject({ ok: false, error: { code: 'CANCELLED', message: 'worker pool is closed' } });
+  }, 20_000);
+});
+
