@@ -150,22 +150,65 @@ async function openModel(ref: ModelRef, trackingUri: string | undefined, logger:
   }
 }
 
-/** Every regular file under a path (a file itself, or a folder's files, recursively, in name order). */
-async function inputFiles(path: string): Promise<string[]> {
+/**
+ * The e-mails under the inputs: a file itself, or a folder's entries, recursively, in name order.
+ * Symbolic links are followed as if named directly. An entry that cannot be an e-mail (a dangling
+ * link, a link back to a folder above it, a socket or a pipe inside a folder) is not dropped in
+ * silence: it is listed with its problem and gets an error line, so the command exits 1.
+ */
+export interface InputFiles {
+  readonly files: string[];
+  readonly problems: Map<string, TrainSpamError>;
+}
+
+async function inputFiles(path: string, into: InputFiles = { files: [], problems: new Map() }): Promise<InputFiles> {
   const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
     throw new TrainSpamError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR', `${path}: ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}`, { file: path });
   });
   // a pipe or a device is one e-mail too (`train-spam score <(curl …)` names /dev/fd/63, a pipe)
-  if (st.isFile() || st.isFIFO() || st.isCharacterDevice()) return [path];
+  if (st.isFile() || st.isFIFO() || st.isCharacterDevice()) {
+    into.files.push(path);
+    return into;
+  }
   if (!st.isDirectory()) throw new TrainSpamError('INVALID_ARGUMENT', `${path}: not a file or a folder`, { file: path, usage: true });
-  const out: string[] = [];
+  await walkFolder(path, new Set([`${st.dev}:${st.ino}`]), into);
+  return into;
+}
+
+async function walkFolder(path: string, ancestors: Set<string>, into: InputFiles): Promise<void> {
   const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const problem = (p: string, message: string) => {
+    into.files.push(p);
+    into.problems.set(p, new TrainSpamError('IO_ERROR', `${p}: ${message}`, { file: p }));
+  };
   for (const e of entries) {
     const p = join(path, e.name);
-    if (e.isDirectory()) for (const f of await inputFiles(p)) out.push(f); // no spread: a folder may hold 100k+ files
-    else if (e.isFile()) out.push(p);
+    if (e.isFile()) {
+      into.files.push(p);
+      continue;
+    }
+    let st;
+    if (e.isDirectory() || e.isSymbolicLink()) {
+      try {
+        st = await stat(p);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        problem(p, code === 'ENOENT' ? 'a symbolic link to nothing (its target does not exist)' : `cannot follow (${code ?? (err as Error).message})`);
+        continue;
+      }
+    }
+    if (st?.isFile()) into.files.push(p);
+    else if (st?.isDirectory()) {
+      const id = `${st.dev}:${st.ino}`;
+      if (ancestors.has(id)) {
+        problem(p, 'a symbolic link to a folder above it (a loop): not followed');
+        continue;
+      }
+      ancestors.add(id);
+      await walkFolder(p, ancestors, into);
+      ancestors.delete(id);
+    } else problem(p, 'not a regular file or a folder (a pipe, socket or device inside a folder is not read)');
   }
-  return out;
 }
 
 async function readStdin(): Promise<Buffer> {
@@ -194,6 +237,7 @@ export async function scoreInputs(
   for (const file of inputs) {
     try {
       const raw = await read(file).catch((e: NodeJS.ErrnoException) => {
+        if (isTrainSpamError(e)) throw e;
         throw new TrainSpamError('IO_ERROR', `cannot read ${file}: ${e.code ?? e.message}`, { file });
       });
       const p = await scorer.scoreRaw(raw, file);
@@ -230,8 +274,9 @@ export function registerScoreCommand(program: Command): void {
       if (inputs.length === 0 && process.stdin.isTTY) {
         throw new TrainSpamError('INVALID_ARGUMENT', 'no e-mail given: name files or folders, or pipe one e-mail into stdin (-)', { usage: true });
       }
-      const files: string[] = [];
-      if (!stdin) for (const i of inputs) for (const f of await inputFiles(i)) files.push(f);
+      const found: InputFiles = { files: [], problems: new Map() };
+      if (!stdin) for (const i of inputs) await inputFiles(i, found);
+      const files = found.files;
       // an empty folder is most likely the wrong one: say so rather than exit 0 having scored nothing
       if (!stdin && files.length === 0) throw new TrainSpamError('NOT_FOUND', `no e-mail file in ${inputs.join(', ')}`, { inputs });
       const logger = makeLogger((line) => process.stderr.write(line + '\n'), 'warn');
@@ -244,7 +289,10 @@ export function registerScoreCommand(program: Command): void {
           process.stdout.write(JSON.stringify(line) + '\n');
           if (line.error) process.stderr.write(`score: ${line.file}: ${line.error.code}: ${line.error.message}\n`);
         };
-        const r = stdin ? await scoreInputs(scorer, ['-'], threshold, emit, () => readStdin()) : await scoreInputs(scorer, files, threshold, emit);
+        const r = stdin ? await scoreInputs(scorer, ['-'], threshold, emit, () => readStdin()) : await scoreInputs(scorer, files, threshold, emit, (f) => {
+              const bad = found.problems.get(f);
+              return bad ? Promise.reject(bad) : readFile(f);
+            });
         if (r.failed > 0) {
           throw new TrainSpamError('INVALID_DATA', `${r.failed} of ${r.scored + r.failed} e-mail(s) could not be scored (see their lines)`, { failed: r.failed });
         }

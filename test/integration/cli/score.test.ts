@@ -4,7 +4,7 @@
  * an error line (the others still scored, exit 1), and unknown models or bad flags fail clearly.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,6 +155,28 @@ describe('train-spam score', () => {
     const dev = await cli('score', '/dev/null', '--model', modelDir);
     expect(dev.code).toBe(1);
     expect(dev.lines).toEqual([{ file: '/dev/null', error: { code: 'INVALID_DATA', message: expect.stringContaining('the message is empty') } }]);
+  });
+
+  it('follows symbolic links in a folder as if named; a dangling link, a link loop or a pipe inside it is an error line, never skipped', async () => {
+    const links = join(root, 'links');
+    mkdirSync(links);
+    symlinkSync(expected[0].file, join(links, 'a-file.eml'));
+    symlinkSync(join(mails, 'sub'), join(links, 'b-folder'));
+    symlinkSync(join(root, 'nothing-here.eml'), join(links, 'c-dangling.eml'));
+    symlinkSync(links, join(links, 'd-loop'));
+    expect(spawnSync('mkfifo', [join(links, 'e-pipe')]).status).toBe(0);
+    const r = await cli('score', links, '--model', modelDir);
+    expect(r.code).toBe(1);
+    const line = (e: { file: string; p_spam: number }, file: string) => ({ file, p_spam: e.p_spam, spam: e.p_spam >= 0.5 });
+    expect(r.lines).toEqual([
+      line(expected[0], join(links, 'a-file.eml')),
+      line(expected[4], join(links, 'b-folder', 'b-0.eml')),
+      line(expected[5], join(links, 'b-folder', 'b-1.eml')),
+      { file: join(links, 'c-dangling.eml'), error: { code: 'IO_ERROR', message: expect.stringContaining('a symbolic link to nothing') } },
+      { file: join(links, 'd-loop'), error: { code: 'IO_ERROR', message: expect.stringContaining('a folder above it (a loop)') } },
+      { file: join(links, 'e-pipe'), error: { code: 'IO_ERROR', message: expect.stringContaining('not a regular file or a folder') } },
+    ]);
+    expect(r.stderr).toContain('3 of 6 e-mail(s) could not be scored');
   });
 
   it('bad flags and inputs are usage errors or name the path', async () => {
