@@ -123,6 +123,8 @@ async function runAction(flags: RunFlags, cmd?: Command): Promise<void> {
   const shardIndex = resolveShardIndex(flags.shardIndex, process.env, shardCount);
   if (shardIndex >= shardCount) throw usage(`shard index ${shardIndex} must be < --shard-count ${shardCount}`, '--shard-index');
   if (flags.resume && !flags.journalDir) throw usage('--resume needs --journal-dir', '--resume');
+  // a shard's trials reach `hpo merge` only through its journal: without one its work would be lost
+  if (shardCount > 1 && !flags.journalDir) throw usage(`--shard-count ${shardCount} needs --journal-dir, the folder the shards' journals are merged from`, '--journal-dir');
   localPaths([['--data', flags.data], ['--journal-dir', flags.journalDir], ['--out', flags.out], ['--search-space', flags.searchSpace]]);
   await outputFolders([['--journal-dir', flags.journalDir], ['--out', flags.out]]);
   if (!(METRIC_NAMES as readonly string[]).includes(flags.metric)) throw usage(`--metric must be one of ${METRIC_NAMES.join(', ')}`, '--metric');
@@ -161,6 +163,9 @@ async function runAction(flags: RunFlags, cmd?: Command): Promise<void> {
     }
   }
   const validation = parseValidation(flags.validation);
+  if (scheduler.kind === 'asha' && validation.kind === 'kfold') {
+    throw usage('--scheduler asha needs a holdout validation split (--validation holdout[:fraction]); k-fold works with --scheduler fifo only', '--validation');
+  }
   // every flag is checked before the matrix is read and the --out folder is made
   const trials = int('--trials', flags.trials, 1);
   // shard k runs trials i % n == k: a shard beyond the trial count would run none and fail after writing its journal

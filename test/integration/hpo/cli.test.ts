@@ -158,6 +158,16 @@ describe('train-spam hpo (real models, compiled worker)', () => {
       code: 'INVALID_ARGUMENT', message: expect.stringContaining('--asha-metric must be a metric every family reports per iteration (val_auc, val_loss, train_loss); got "val_f1"'), details: { usage: true },
     });
     expect(() => readdirSync(j)).toThrow(/ENOENT/);
+    // a shard without a journal folder would run its trials and leave nothing to merge
+    const missing = join(dir, 'matrix-that-is-not-read');
+    await expect(cli(['hpo', 'run', '--data', missing, '--trials', '4', '--shard-count', '2', '--shard-index', '1', '--progress', 'none'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT', message: '--shard-count 2 needs --journal-dir, the folder the shards\' journals are merged from', details: { parameter: '--journal-dir', usage: true },
+    });
+    // ASHA with k-fold validation is refused as the flag combination it is, before the matrix is read
+    await expect(cli(['hpo', 'run', '--data', missing, '--trials', '2', '--scheduler', 'asha', '--validation', 'kfold:3', '--journal-dir', j, '--progress', 'none'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT', message: expect.stringContaining('--scheduler asha needs a holdout validation split'), details: { parameter: '--validation', usage: true },
+    });
+    expect(() => readdirSync(j)).toThrow(/ENOENT/);
     // `run` is the default subcommand: a mistyped one is not an operand of `run`
     for (const word of ['merg', 'plan']) {
       await expect(cli(['hpo', word, '--journal-dir', j])).rejects.toMatchObject({
