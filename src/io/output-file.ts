@@ -2,7 +2,7 @@
  * Output files the commands write: checked before any work (a bad path is a usage error naming the
  * flag, not an I/O error after minutes of work) and written whole or not at all.
  */
-import { promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { makeDirsSync } from './dirs.js';
@@ -20,6 +20,7 @@ export async function checkOutputFile(target: string, what = 'output file', kind
   if (st?.isDirectory()) throw fail(`is a folder; expected the path of ${kind}`);
   const under = await fileAbove(target);
   if (under) throw fail(`${under} is a file, so no file can be created under it`);
+  await checkWritable(target, what);
 }
 
 /**
@@ -29,6 +30,7 @@ export async function checkOutputFile(target: string, what = 'output file', kind
 export async function checkOutputPath(target: string, what: string): Promise<void> {
   const under = await fileAbove(target);
   if (under) throw new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${under} is a file, so nothing can be created under it`, { file: target, parameter: what, usage: true });
+  await checkWritable(target, what);
 }
 
 /** Checks, before any work, that folder `target` exists or can be made: not a file, under no file. INVALID_ARGUMENT naming `what`. */
@@ -37,10 +39,35 @@ export async function checkOutputFolder(target: string, what: string): Promise<v
   const st = await fsp.stat(target).catch(() => null);
   if (st) {
     if (!st.isDirectory()) throw fail('is a file; expected a folder');
+    await checkWritable(target, what, true);
     return;
   }
   const under = await fileAbove(target);
   if (under) throw fail(`${under} is a file, so no folder can be created under it`);
+  await checkWritable(target, what);
+}
+
+/**
+ * The folder the output is made in is writable: the nearest existing folder above `target` (the
+ * folder itself with `inside`, for an existing output folder whose files are written into it).
+ * INVALID_ARGUMENT naming `what` otherwise, before any work (not an IO_ERROR once it is done).
+ */
+async function checkWritable(target: string, what: string, inside = false): Promise<void> {
+  for (let dir = inside ? path.resolve(target) : path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    const st = await fsp.stat(dir).catch(() => null);
+    if (st) {
+      if (!st.isDirectory()) return; // a file in the way: the callers name it
+      await fsp.access(dir, constants.W_OK | constants.X_OK).catch((e: NodeJS.ErrnoException) => {
+        throw new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${dir} is not writable (${e.code ?? e.message}), so the output cannot be made there`, {
+          file: target,
+          parameter: what,
+          usage: true,
+        });
+      });
+      return;
+    }
+    if (path.dirname(dir) === dir) return;
+  }
 }
 
 /** The nearest existing ancestor of `target` when it is not a folder (null: a folder, or none exists). */

@@ -7,8 +7,8 @@
  * through pipeline/step-runner.ts, then writes the output-parameter files and the ExecutorOutput
  * (artifact metadata for system.Metrics / system.ClassificationMetrics). Usage errors exit 64.
  */
-import { access, constants, readFile, stat } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { TrainSpamError, invalidArgument } from '../../core/errors.js';
 import { silentProgress } from '../../hpo/progress.js';
@@ -179,7 +179,6 @@ export async function checkStepOutputs(step: StepDef, args: ParsedStepArgs): Pro
     await checkOutputPath(target, f.flag);
     if (f.role === 'out-artifact' && dirs.has(f.name)) await checkOutputFolder(target, f.flag);
     else await checkOutputFile(target, f.flag, 'a file');
-    await checkWritableParent(target, f.flag);
     outs.push({ flag: f.flag, path: target });
   }
   const overlap = (a: string, b: string) => {
@@ -193,23 +192,6 @@ export async function checkStepOutputs(step: StepDef, args: ParsedStepArgs): Pro
     for (const n of ins) {
       if (overlap(o.path, n.path)) throw usage(`step ${step.name}: ${o.flag} ${JSON.stringify(o.path)} and ${n.flag} ${JSON.stringify(n.path)} are the same path or one holds the other; the step would write over its input`, { flag: o.flag });
     }
-  }
-}
-
-/** The folder an output goes in (its nearest existing ancestor, when it is still to be made) is writable. */
-async function checkWritableParent(target: string, flag: string): Promise<void> {
-  for (let dir = dirname(resolve(target)); ; dir = dirname(dir)) {
-    const st = await stat(dir).catch(() => null);
-    if (st) {
-      // not a folder: checkOutputFile/Folder named it already
-      if (st.isDirectory()) {
-        await access(dir, constants.W_OK | constants.X_OK).catch((e: NodeJS.ErrnoException) => {
-          throw usage(`${flag} ${JSON.stringify(target)}: ${dir} is not writable (${e.code ?? e.message}), so the output cannot be made there`, { flag, file: target });
-        });
-      }
-      return;
-    }
-    if (dirname(dir) === dir) return;
   }
 }
 

@@ -4,7 +4,7 @@
  * goes away (`| head`) does not crash a command.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,36 @@ describe('usage errors name their flag and leave nothing behind', () => {
     expect(k.code).toBe(64);
     expect(k.stderr).toContain(`--output ${JSON.stringify(out)}: is a folder`);
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]); // no half-written temp file beside it
+  });
+
+  it('an output folder that cannot be written is a usage error naming the flag, for every command, before any work', async () => {
+    // a read-only folder; as root, whom permissions do not stop, /proc/sys (writes there fail too)
+    let locked = '/proc/sys';
+    if (process.getuid?.() !== 0) {
+      locked = join(dir, 'locked');
+      mkdirSync(locked);
+      chmodSync(locked, 0o555);
+    }
+    const cases: [string, string[]][] = [
+      ['--output', ['compile-pipeline', '--output', join(locked, 'p.yaml')]],
+      ['--output', ['hpo', 'k8s-manifest', '--shards', '2', '--output', join(locked, 'k', 'k.yaml')]],
+      ['--out-dir', ['run', '--no-tracking', '--out-dir', join(locked, 'runs')]],
+      ['--journal-dir', ['hpo', 'run', '--data', join(dir, 'no-matrix'), '--trials', '2', '--journal-dir', join(locked, 'j')]],
+      ['--out', ['hpo', 'merge', '--journal-dir', dir, '--out', join(locked, 'm')]],
+      ['--out', ['data', 'synth', '--rows', '10', '--out', join(locked, 'x.parquet')]],
+      ['--out', ['data', 'prepare', '--out', join(locked, 'x.parquet')]],
+    ];
+    for (const [flag, args] of cases) {
+      const r = await cli(...args);
+      expect(r.stderr).toMatch(new RegExp(`${flag} ".*": /.* is not writable \\(E[A-Z]+\\), so the output cannot be made there`));
+      expect(r.code).toBe(64);
+    }
+    // an existing output folder whose files cannot be written into it
+    if (process.getuid?.() !== 0) {
+      const r = await cli('run', '--no-tracking', '--out-dir', locked);
+      expect(r.stderr).toContain('is not writable');
+      expect(r.code).toBe(64);
+    }
   });
 
   it('run --column-map to a column that does not exist: refused before a tracking run is made', async () => {
