@@ -134,19 +134,11 @@ async function scoreStaging(ctx: RunContext, version: ModelVersion, input: Stagi
       at += records.length;
     }
     const rows = stagingRows(ctx, version, scorer.metadata.train_ids, input);
+    // Only the model is read: the metrics its run logged are not needed (both models are scored
+    // here), and a damaged metric file of that run must not stand for a broken model.
     const ev = metricsOn(input.testLabels, scores, rows.keep);
-    let logged: Record<string, number> = {};
-    if (version.runId) {
-      try {
-        const run = await t.store.getRun(asRunId(version.runId));
-        for (const k of ['test.f1', 'test.roc_auc']) if (run.data.metrics[k]) logged[k] = run.data.metrics[k].value;
-      } catch (e) {
-        if (!(isTrainSpamError(e) && e.code === 'NOT_FOUND')) throw e;
-        logged = {};
-      }
-    }
     return {
-      version: version.version, f1: ev.f1, auc: ev.auc, runId: version.runId, loggedMetrics: logged,
+      version: version.version, f1: ev.f1, auc: ev.auc, runId: version.runId,
       excludedRows: rows.keep ? rows.seen : 0, seenRows: rows.seen, ...(rows.keep ? { keep: rows.keep } : {}),
     };
   } catch (e) {

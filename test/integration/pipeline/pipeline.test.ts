@@ -3,7 +3,7 @@
  * local tracking store in a temp folder: exit codes, promotion, idempotence, comparison against
  * the first run's Staging model, a corrupt Staging artifact, and nothing registered on failure.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +177,27 @@ describe('pipeline end to end (local store)', () => {
     expect(tags['comparison.candidate_f1']).toBe(ev.f1.toFixed(6));
     expect(tags['comparison.excluded_rows']).toBe(String(excluded));
   }, 240_000);
+
+  it("a damaged metric file of the Staging model's run does not block the comparison (it reads the model, not the run's metrics)", async () => {
+    const staging = await handle.registry.getVersionByAlias('spam-detector', 'staging');
+    const runId = /^runs:\/([^/]+)\//.exec(staging!.source)![1];
+    const metricFiles: string[] = [];
+    const walk = (d: string) => {
+      for (const n of readdirSync(d)) {
+        const p = join(d, n);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (p.includes(`${runId}/metrics/`)) metricFiles.push(p);
+      }
+    };
+    walk(join(root, 'mlruns'));
+    expect(metricFiles.length).toBeGreaterThan(0);
+    const damaged = metricFiles.find((f) => !f.endsWith('/test.f1')) ?? metricFiles[0];
+    appendFileSync(damaged, 'oops\n');
+    const r = await run();
+    expect(r.record.comparison?.status).toBe('passed');
+    expect(r.record.comparison?.staging?.version).toBe(staging!.version);
+    expect(r.exitCode).toBe(0);
+  }, 120_000);
 
   it('failed gates exit with 2 and register nothing', async () => {
     const before = (await handle.registry.searchModelVersions("name='spam-detector'")).length;
