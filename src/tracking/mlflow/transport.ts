@@ -88,8 +88,19 @@ export class MlflowTransport {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new TrainSpamError('INVALID_ARGUMENT', `MLflow tracking URI must be http(s), got '${redactUrl(options.baseUrl)}'`, {});
     }
-    const username = options.auth?.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
-    const password = options.auth?.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
+    const userInfo = (part: string, what: string): string => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        throw new TrainSpamError(
+          'INVALID_ARGUMENT',
+          `MLflow tracking URI '${redactUrl(options.baseUrl)}': its ${what} is not valid percent-encoding (a '%' starts an escape such as %40; write a literal '%' as %25)`,
+          {},
+        );
+      }
+    };
+    const username = options.auth?.username ?? (url.username ? userInfo(url.username, 'user name') : undefined);
+    const password = options.auth?.password ?? (url.password ? userInfo(url.password, 'password') : undefined);
     url.username = '';
     url.password = '';
     this.baseUrl = url.href.replace(/\/+$/, '');
