@@ -51,7 +51,7 @@ describe('evaluation with plots that cannot be drawn', () => {
       expect(lines).toContain('warn: evaluation: the plots could not be drawn (simulated: font file assets/fonts/x.ttf is missing); the run goes on without them');
       const metrics = (await handle.store.getRun(run.runId)).data.metrics;
       expect(metrics['test.f1']?.value).toBeCloseTo(ev.candidate.f1, 12);
-      expect(metrics['test.latency_p99_first_pass_ms']?.value).toBe((ev.latency as MeasuredLatency).firstPassP99Ms);
+      expect(metrics['test.latency_p99_wall_ms']?.value).toBe((ev.latency as MeasuredLatency).wallP99Ms);
     } finally {
       await handle.close();
     }

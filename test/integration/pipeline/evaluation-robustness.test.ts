@@ -74,9 +74,9 @@ describe('evaluation', () => {
     expect(lines).toContain('info: comparison: failed (no Staging model compared): candidate f1 is NaN, not a finite number; candidate auc is NaN, not a finite number');
   }, 60_000);
 
-  it('the latency figure keeps the p99 of the first timings beside the re-timed one', async () => {
+  it('the latency figure keeps the wall-clock p99 beside the one without run-queue waits', async () => {
     const ev = await modelEvaluation(context([]), { model: good, baseline: good, test, testRecords: records.slice(0, 40), artifactDir: artifact });
-    expect((ev.latency as MeasuredLatency).firstPassP99Ms).toBeGreaterThanOrEqual(ev.latency.p99Ms);
+    expect((ev.latency as MeasuredLatency).wallP99Ms).toBeGreaterThanOrEqual(ev.latency.p99Ms);
     expect(ev.plots.map((p) => p.name).length).toBeGreaterThan(0);
   }, 60_000);
 });
