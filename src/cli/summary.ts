@@ -1,5 +1,7 @@
 /** The end-of-run summary: gates table, comparison, decision, where the report is. */
 import type { PipelineRunResult } from '../pipeline/runner.js';
+import { compareWith, formatAgreeing } from '../core/format.js';
+import { formatDelta } from '../pipeline/comparison.js';
 import { decisionOf } from '../pipeline/report.js';
 
 function pad(s: string, n: number): string {
@@ -13,9 +15,19 @@ function num(v: number | null | undefined): string {
   return Math.abs(v) < 1e-3 ? String(Number(v.toPrecision(4))) : v.toFixed(4);
 }
 
-/** A difference with its sign (+0.0123, -0.0040). */
-function signed(v: number | null | undefined): string {
-  return typeof v === 'number' && v > 0 ? `+${num(v)}` : num(v);
+/** A gate's value, with the digits that keep its verdict against the threshold as shown. */
+function gateValue(g: { value: number | null; threshold: number | null; comparator: string; passed: boolean }): string {
+  const v = g.value;
+  if (v === null || g.threshold === null || !Number.isFinite(v) || Number.isInteger(v) || Math.abs(v) >= 1000) return num(v);
+  const t = Number(num(g.threshold));
+  const small = Math.abs(v) < 1e-3;
+  const format = small ? (x: number, d: number) => String(Number(x.toPrecision(d))) : (x: number, d: number) => x.toFixed(d);
+  return formatAgreeing(v, g.passed, (x) => compareWith(x, g.comparator, t), format, 4, small ? 17 : 20);
+}
+
+/** A difference with its sign (+0.0123, -0.0040), with the digits its verdict against the allowed drop needs. */
+function signed(v: number | null | undefined, limit: number): string {
+  return typeof v === 'number' && Number.isFinite(v) ? formatDelta(v, limit) : num(v);
 }
 
 /** What the comparison line says after PASS/FAIL. */
@@ -27,7 +39,7 @@ function comparisonText(cmp: NonNullable<PipelineRunResult['record']['comparison
   if (!st) return 'not compared with a Staging model';
   const which = st.version ? `Staging v${st.version}` : 'Staging (version unknown)';
   if (st.loadError) return `${which} could not be loaded or scored`;
-  return `vs ${which}: ΔF1 ${signed(cmp.deltas.f1)}, ΔAUC ${signed(cmp.deltas.auc)}`;
+  return `vs ${which}: ΔF1 ${signed(cmp.deltas.f1, cmp.thresholds.maxF1Regression)}, ΔAUC ${signed(cmp.deltas.auc, cmp.thresholds.maxAucRegression)}`;
 }
 
 export function formatSummary(r: PipelineRunResult): string {
@@ -42,7 +54,7 @@ export function formatSummary(r: PipelineRunResult): string {
     lines.push(`${pad('gate', 28)} ${pad('value', 10)} ${pad('rule', 14)} result`);
     lines.push(`${'-'.repeat(28)} ${'-'.repeat(10)} ${'-'.repeat(14)} ------`);
     for (const g of rec.gates.gates) {
-      lines.push(`${pad(g.name, 28)} ${pad(num(g.value), 10)} ${pad(`${g.comparator} ${num(g.threshold)}`, 14)} ${g.passed ? 'PASS' : 'FAIL'}`);
+      lines.push(`${pad(g.name, 28)} ${pad(gateValue(g), 10)} ${pad(`${g.comparator} ${num(g.threshold)}`, 14)} ${g.passed ? 'PASS' : 'FAIL'}`);
     }
   }
   if (rec.comparison) {

@@ -9,6 +9,7 @@
  *     candidate − staging < −maxRegression − 1e-12
  *   (the 1e-12 slack makes an exact 0.05 drop pass despite binary rounding).
  */
+import { formatAgreeing } from '../core/format.js';
 import type { ErrorData } from '../core/errors.js';
 import { TrainSpamError } from '../core/errors.js';
 
@@ -74,6 +75,25 @@ export interface ComparisonResult {
 
 const SLACK = 1e-12;
 
+/** Whether a change of a metric (candidate − Staging) stays within the allowed drop. */
+export function withinRegressionLimit(delta: number, limit: number): boolean {
+  return !(delta < -limit - SLACK);
+}
+
+/**
+ * A change (candidate − Staging) with its sign, to 4 decimals or as many more as it takes for the
+ * number shown to pass or fail the allowed drop `limit` as the exact change does.
+ */
+export function formatDelta(delta: number, limit: number): string {
+  const shown = formatAgreeing(delta, withinRegressionLimit(delta, limit), (x) => x >= -limit, (x, d) => x.toFixed(d), 4);
+  return delta >= 0 ? `+${shown}` : shown;
+}
+
+/** A drop (a positive number) with the digits that keep its verdict against `limit` as shown. */
+function showDrop(drop: number, limit: number): string {
+  return formatAgreeing(drop, drop <= limit + SLACK, (x) => x <= limit, (x, d) => x.toFixed(d), 4);
+}
+
 function checkThresholds(t: ComparisonThresholds): void {
   for (const [key, name] of [
     ['maxF1Regression', 'max_f1_regression'],
@@ -134,8 +154,8 @@ export function compareWithStaging(
     if (!finite(candidate[m])) continue;
     const d = candidate[m] - s;
     deltas[m] = d;
-    if (d < -limits[m] - SLACK) {
-      reasons.push(`${m} drops by ${(-d).toFixed(4)} (candidate ${candidate[m].toFixed(4)} vs Staging ${s.toFixed(4)}); at most ${limits[m]} allowed`);
+    if (!withinRegressionLimit(d, limits[m])) {
+      reasons.push(`${m} drops by ${showDrop(-d, limits[m])} (candidate ${candidate[m].toFixed(4)} vs Staging ${s.toFixed(4)}); at most ${limits[m]} allowed`);
     }
   }
   const excluded = typeof staging.excludedRows === 'number' && staging.excludedRows > 0 ? staging.excludedRows : 0;
@@ -157,12 +177,11 @@ export function compareWithStaging(
     else if (seen) reasons.push(`the Staging model was trained on ${seen} of the test e-mails it was scored on (too few would be left without them): its figures are flattered`);
     return { status: 'failed', passed: false, reasons, deltas, staging: stagingSummary, ...base };
   }
-  const fmt = (d: number) => (d >= 0 ? '+' : '') + d.toFixed(4);
   return {
     status: 'passed',
     passed: true,
     reasons: [
-      `F1 ${fmt(deltas.f1!)} and AUC ${fmt(deltas.auc!)} vs Staging version ${stagingSummary.version ?? '?'} (allowed drop ${limits.f1} / ${limits.auc})${rows}`,
+      `F1 ${formatDelta(deltas.f1!, limits.f1)} and AUC ${formatDelta(deltas.auc!, limits.auc)} vs Staging version ${stagingSummary.version ?? '?'} (allowed drop ${limits.f1} / ${limits.auc})${rows}`,
     ],
     deltas,
     staging: stagingSummary,

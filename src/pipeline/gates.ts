@@ -21,6 +21,7 @@
  * it by more than that (a candidate whose F1 equals the baseline's does not beat it).
  */
 import { TrainSpamError } from '../core/errors.js';
+import { compareWith, formatAgreeing } from '../core/format.js';
 
 export interface GateThresholds {
   /** f1_threshold */
@@ -133,7 +134,22 @@ export function formatThreshold(t: number): string {
   return s.length <= 8 ? s : String(Number(t.toPrecision(6)));
 }
 
-function gate(name: string, raw: unknown, comparator: GateComparator, threshold: number, describe: (v: number) => string): GateResult {
+/** How a gate shows its value: decimals (fixed) or significant digits (precision), at least `digits`. */
+interface Shown {
+  readonly style: 'fixed' | 'precision' | 'integer';
+  readonly digits: number;
+}
+
+const showFixed = (digits: number): Shown => ({ style: 'fixed', digits });
+
+/** The value as the gate's message shows it: with the digits that keep its verdict against the threshold shown. */
+function showValue(v: number, how: Shown, comparator: GateComparator, shownThreshold: number, passed: boolean): string {
+  if (how.style === 'integer') return String(v);
+  const format = how.style === 'fixed' ? (x: number, d: number) => x.toFixed(d) : (x: number, d: number) => x.toPrecision(d);
+  return formatAgreeing(v, passed, (x) => compareWith(x, comparator, shownThreshold), format, how.digits, how.style === 'fixed' ? 20 : 21);
+}
+
+function gate(name: string, raw: unknown, comparator: GateComparator, threshold: number, describe: (shown: string) => string, how: Shown): GateResult {
   if (typeof raw !== 'number' || !Number.isFinite(raw)) {
     return {
       name,
@@ -145,7 +161,9 @@ function gate(name: string, raw: unknown, comparator: GateComparator, threshold:
     };
   }
   const passed = compare(raw, comparator, threshold);
-  return { name, value: raw, threshold, comparator, passed, message: `${describe(raw)} (required ${comparator} ${formatThreshold(threshold)})${passed ? '' : ': FAILED'}` };
+  const t = formatThreshold(threshold);
+  const shown = showValue(raw, how, comparator, Number(t), passed);
+  return { name, value: raw, threshold, comparator, passed, message: `${describe(shown)} (required ${comparator} ${t})${passed ? '' : ': FAILED'}` };
 }
 
 interface ScoreStats {
@@ -182,21 +200,22 @@ export function evaluateGates(input: GateInput, thresholds: GateThresholds = DEF
   const m = input.metrics;
   const b = input.baseline;
   const gates: GateResult[] = [
-    gate('f1', m.f1, '>=', t.f1Threshold, (v) => `test F1 ${v.toFixed(4)}`),
-    gate('roc_auc', m.rocAuc, '>=', t.minAucRoc, (v) => `test ROC AUC ${v.toFixed(4)}`),
-    gate('precision', m.precision, '>=', t.minPrecision, (v) => `test precision ${v.toFixed(4)}`),
-    gate('recall', m.recall, '>=', t.minRecall, (v) => `test recall ${v.toFixed(4)}`),
-    gate('inference_time_p99_ms', input.latencyP99Ms, '<=', t.maxInferenceTimeMs, (v) => `p99 inference time ${v.toFixed(3)} ms per e-mail`),
-    gate('no_nan_scores', stats.nonFinite, '<=', 0, (v) => `${v} of ${input.scores.length} test scores are NaN or infinite`),
-    gate('predictions_not_constant', input.scores.length === 0 ? NaN : stats.range, '>', MIN_SCORE_SPREAD, (v) => `test scores span a range of ${v.toPrecision(4)}`),
+    gate('f1', m.f1, '>=', t.f1Threshold, (v) => `test F1 ${v}`, showFixed(4)),
+    gate('roc_auc', m.rocAuc, '>=', t.minAucRoc, (v) => `test ROC AUC ${v}`, showFixed(4)),
+    gate('precision', m.precision, '>=', t.minPrecision, (v) => `test precision ${v}`, showFixed(4)),
+    gate('recall', m.recall, '>=', t.minRecall, (v) => `test recall ${v}`, showFixed(4)),
+    gate('inference_time_p99_ms', input.latencyP99Ms, '<=', t.maxInferenceTimeMs, (v) => `p99 inference time ${v} ms per e-mail`, showFixed(3)),
+    gate('no_nan_scores', stats.nonFinite, '<=', 0, (v) => `${v} of ${input.scores.length} test scores are NaN or infinite`, { style: 'integer', digits: 0 }),
+    gate('predictions_not_constant', input.scores.length === 0 ? NaN : stats.range, '>', MIN_SCORE_SPREAD, (v) => `test scores span a range of ${v}`, { style: 'precision', digits: 4 }),
     gate(
       'both_classes_predicted',
       input.scores.length === 0 ? NaN : Math.min(stats.predictedPositive, stats.predictedNegative),
       '>',
       0,
       () => `${stats.predictedPositive} predicted spam, ${stats.predictedNegative} predicted ham at threshold ${decision}`,
+      { style: 'integer', digits: 0 },
     ),
-    gate('no_train_test_overlap', input.trainTestOverlap, '<=', 0, (v) => `${v} test e-mails duplicate a training body`),
+    gate('no_train_test_overlap', input.trainTestOverlap, '<=', 0, (v) => `${v} test e-mails duplicate a training body`, { style: 'integer', digits: 0 }),
     baselineGate(b),
   ];
   return { passed: gates.every((g) => g.passed), gates, thresholds: t };
@@ -218,6 +237,7 @@ function baselineGate(b: GateInput['baseline']): GateResult {
     b.candidateValue,
     '>',
     b.baselineValue,
-    (v) => `candidate ${b.metric} ${v.toFixed(4)} vs baseline ${b.baselineValue.toFixed(4)}`,
+    (v) => `candidate ${b.metric} ${v} vs baseline ${formatThreshold(b.baselineValue)}`,
+    showFixed(4),
   );
 }

@@ -3,6 +3,7 @@
  * inside different SVGs cannot clash), no scripts, no external requests (a CSP meta tag forbids
  * them). Every string from ReportData is HTML-escaped.
  */
+import { compareWith, formatAgreeing } from '../core/format.js';
 import type { ReportData, ReportGate, ReportScalar } from './report-data.js';
 
 /** Escapes & < > " ' for element text and attribute values. */
@@ -79,8 +80,19 @@ function plotsSection(plots: ReportData['plots']): string {
   return `<section id="plots"><h2>Plots</h2><div class="plots">${figs.join('')}</div></section>`;
 }
 
+/** A gate's value as formatNumber shows it, with more digits when those would make a failed value read as its threshold. */
+function formatGateValue(g: ReportGate): string {
+  const v = g.value;
+  if (v === null || v === undefined || g.threshold === null || g.threshold === undefined || !Number.isFinite(v) || Number.isInteger(v)) return formatNumber(v);
+  const t = Number(formatNumber(g.threshold));
+  if (!Number.isFinite(t)) return formatNumber(v);
+  const small = Math.abs(v) < 1e-3;
+  const format = small ? (x: number, d: number) => String(Number(x.toPrecision(d))) : (x: number, d: number) => x.toFixed(d);
+  return formatAgreeing(v, g.passed, (x) => compareWith(x, g.comparator, t), format, 4, small ? 17 : 20);
+}
+
 function gateRow(g: ReportGate): string {
-  return `<tr class="${g.passed ? '' : 'failed'}"><th>${e(g.name)}</th><td class="num">${e(formatNumber(g.value))}</td><td class="op">${e(g.comparator)}</td><td class="num">${e(formatNumber(g.threshold))}</td><td>${badge(g.passed)}</td><td>${e(g.message)}</td></tr>`;
+  return `<tr class="${g.passed ? '' : 'failed'}"><th>${e(g.name)}</th><td class="num">${e(formatGateValue(g))}</td><td class="op">${e(g.comparator)}</td><td class="num">${e(formatNumber(g.threshold))}</td><td>${badge(g.passed)}</td><td>${e(g.message)}</td></tr>`;
 }
 
 function gatesSection(gates: ReportData['gates']): string {

@@ -14,7 +14,7 @@ import type { Scores } from '../../metrics/input.js';
 import { decodeIdSet } from '../id-set.js';
 import type { ModelRegistry, ModelVersion, TrackingStore } from '../../tracking/contract.js';
 import { loadScorer } from '../../serving/scorer.js';
-import { compareWithStaging, type ComparisonResult, type StagingInput } from '../comparison.js';
+import { compareWithStaging, formatDelta, type ComparisonResult, type StagingInput } from '../comparison.js';
 import { logStepMetrics, type RunContext } from '../context.js';
 import { recoverInterruptedPromotion, STAGING_ALIAS } from './promotion-recovery.js';
 
@@ -105,7 +105,7 @@ export async function modelComparison(ctx: RunContext, input: ComparisonInputs, 
       : `comparison: ${result.status} (${
           // no Staging model scored when the candidate's own metrics are unusable: no "vundefined"
           result.staging
-            ? `against Staging ${result.staging.version ? `v${result.staging.version}` : '(version unknown)'}: ΔF1 ${fmt(result.deltas.f1)}, ΔAUC ${fmt(result.deltas.auc)}`
+            ? `against Staging ${result.staging.version ? `v${result.staging.version}` : '(version unknown)'}: ΔF1 ${fmt(result.deltas.f1, thresholds.maxF1Regression)}, ΔAUC ${fmt(result.deltas.auc, thresholds.maxAucRegression)}`
             : 'no Staging model compared'
         })${result.reasons.length ? ': ' + result.reasons.join('; ') : ''}`,
   );
@@ -189,6 +189,6 @@ function stagingRows(ctx: RunContext, version: ModelVersion, trainIds: unknown, 
   return { keep, seen: excluded };
 }
 
-function fmt(v: number | null): string {
-  return v === null ? 'n/a' : (v >= 0 ? '+' : '') + v.toFixed(4);
+function fmt(v: number | null, limit: number): string {
+  return v === null ? 'n/a' : formatDelta(v, limit);
 }

@@ -39,6 +39,14 @@ describe('compareWithStaging', () => {
     expect(r.reasons[0]).toMatch(/f1 drops by 0.0600/);
   });
 
+  it('a drop just over the limit is shown with the digits that set it apart from the limit', () => {
+    const r = compareWithStaging({ candidate: { f1: 0.90996, auc: 0.96 }, staging: { version: '1', f1: 0.96, auc: 0.96 } });
+    expect(r.status).toBe('failed');
+    expect(r.reasons[0]).toMatch(/^f1 drops by 0\.05004 \(candidate 0\.9100 vs Staging 0\.9600\); at most 0\.05 allowed$/);
+    const ok = compareWithStaging({ candidate: { f1: 0.91001, auc: 0.96 }, staging: { version: '1', f1: 0.96, auc: 0.96 } });
+    expect(ok.reasons[0]).toMatch(/^F1 -0\.0500 and AUC \+0\.0000 vs Staging version 1/);
+  });
+
   it('worse AUC alone fails', () => {
     const r = compareWithStaging({ candidate: { f1: 0.93, auc: 0.9 }, staging: { version: '2', f1: 0.93, auc: 0.96 } });
     expect(r.status).toBe('failed');

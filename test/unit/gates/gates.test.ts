@@ -103,10 +103,19 @@ describe('evaluateGates', () => {
 
   it('messages show a computed threshold (the baseline\'s F1) to 6 significant digits, a given one as given', () => {
     const g = evaluateGates({ ...passing(), baseline: { metric: 'f1', baselineValue: 44 / 49, candidateValue: 0.85 } }).gates.find((x) => x.name === 'baseline_beaten')!;
-    expect(g.message).toBe('candidate f1 0.8500 vs baseline 0.8980 (required > 0.897959): FAILED');
+    expect(g.message).toBe('candidate f1 0.8500 vs baseline 0.897959 (required > 0.897959): FAILED');
     expect(g.threshold).toBe(44 / 49); // the record keeps the exact value
     expect(evaluateGates(passing()).gates.find((x) => x.name === 'f1')!.message).toMatch(/\(required >= 0\.85\)$/);
     expect([0.85, 10, 1e-9, 0.5, 2 / 3, 123456.789].map(formatThreshold)).toEqual(['0.85', '10', '1e-9', '0.5', '0.666667', '123457']);
+  });
+
+  it('a value that fails by less than the shown digits gets more digits, so the message never reads as a pass', () => {
+    const r = evaluateGates({ ...passing(), metrics: { ...passing().metrics, f1: 0.9708994708994708 }, latencyP99Ms: 0.44102 }, { ...DEFAULT_GATE_THRESHOLDS, f1Threshold: 0.9709, maxInferenceTimeMs: 0.441 });
+    expect(r.gates.find((x) => x.name === 'f1')!.message).toBe('test F1 0.970899 (required >= 0.9709): FAILED');
+    expect(r.gates.find((x) => x.name === 'inference_time_p99_ms')!.message).toBe('p99 inference time 0.44102 ms per e-mail (required <= 0.441): FAILED');
+    // a pass within the rounding slack, and an ordinary value, keep the usual digits
+    const ok = evaluateGates({ ...passing(), metrics: { ...passing().metrics, f1: 0.85 - 1e-13 } }, { ...DEFAULT_GATE_THRESHOLDS, f1Threshold: 0.85 });
+    expect(ok.gates.find((x) => x.name === 'f1')!.message).toBe('test F1 0.8500 (required >= 0.85)');
   });
 
   it('a NaN metric fails its gate with value null and never passes', () => {

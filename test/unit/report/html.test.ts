@@ -104,6 +104,15 @@ describe('HTML report', () => {
     expect(html).toContain('Decision: rejected');
   });
 
+  it('a gate that failed by less than 4 decimals shows the digits that set its value apart from the threshold', () => {
+    const near = renderHtmlReport({
+      ...data,
+      gates: { passed: false, gates: [{ name: 'f1', value: 0.9708994708994708, threshold: 0.9709, comparator: '>=', passed: false, message: 'm' }] },
+    });
+    expect(near).toContain('<td class="num">0.970899</td><td class="op">&gt;=</td><td class="num">0.9709</td>');
+    expect(html).toContain(`<td class="num">${formatNumber(data.gates!.gates[0].value)}</td>`); // an ordinary value keeps 4 decimals
+  });
+
   it('formatNumber never prints NaN silently as a number', () => {
     expect(formatNumber(null)).toBe('–');
     expect(formatNumber(NaN)).toBe('NaN');
