@@ -11,7 +11,6 @@
  * - data crossing a group boundary travels as `pipelinechannel--…` inputs of the group component.
  */
 import { TrainSpamError } from '../core/errors.js';
-import { hasCredentials, redactUrl } from '../tracking/redact.js';
 import {
   type ArtifactType, type ConditionDef, type ParamType, type ParamValue, type PipelineDefinition,
   type ResourceSpec, type StepDef, stepCommandLine,
@@ -21,6 +20,7 @@ import type {
   ResourcesSpec, TaskInputArtifact, TaskInputParameter,
 } from './pipeline-spec.js';
 import { PIPELINE_NAME_RE, SCHEMA_VERSION } from './pipeline-spec.js';
+import { checkImageTag, checkPipelineTrackingUri, COMPILE_TRACKING_URI } from './param-checks.js';
 import type { JsonValue } from './schema.js';
 
 export const SDK_VERSION = 'train-spam-0.1.0';
@@ -48,7 +48,7 @@ export function checkImageOptions(opts: Pick<CompileOptions, 'imageTag' | 'regis
   if (reg !== '' && !REGISTRY_RE.test(reg)) {
     throw fail(`--registry '${opts.registry}' is not an image prefix: expected host[:port][/path], path in lowercase letters, digits and . _ - (e.g. ghcr.io/acme)`, { parameter: 'registry', usage: true });
   }
-  if (!TAG_RE.test(opts.imageTag)) throw fail(`--image-tag '${opts.imageTag}' is not a valid Docker tag (letters, digits, _ . -; at most 128, not starting with . or -)`, { parameter: 'image-tag', usage: true });
+  checkImageTag(opts.imageTag, { flag: '--image-tag', parameter: 'image-tag' });
 }
 
 /** `<registry>/train-spam-<image>:<tag>` (checked by checkImageOptions). */
@@ -57,8 +57,6 @@ export function imageRef(image: string, opts: Pick<CompileOptions, 'imageTag' | 
   const reg = (opts.registry ?? '').replace(/\/+$/, '');
   return `${reg ? reg + '/' : ''}${IMAGE_PREFIX}${image}:${opts.imageTag}`;
 }
-
-const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 const CHANNEL = 'pipelinechannel--';
 
@@ -88,23 +86,9 @@ const artifactType = (t: ArtifactType): ArtifactTypeSpec => ({ schemaTitle: t, s
 export function compilePipeline(def: PipelineDefinition, opts: CompileOptions): PipelineSpec {
   if (!PIPELINE_NAME_RE.test(def.name)) throw fail(`pipeline name '${def.name}' does not match ${PIPELINE_NAME_RE}`);
   checkImageOptions(opts); // before anything is built
-  // The URI becomes a default value in the compiled spec, readable by anyone who sees the pipeline.
-  if (opts.mlflowTrackingUri !== undefined && hasCredentials(opts.mlflowTrackingUri)) {
-    throw fail(
-      `--mlflow-tracking-uri '${redactUrl(opts.mlflowTrackingUri)}' carries credentials (user-info or a token-like query value), which would be stored in the compiled pipeline; ` +
-        'pass the URI without them and give the steps MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN from a Kubernetes Secret',
-      { parameter: 'mlflow-tracking-uri', usage: true },
-    );
-  }
-  // Each step runs in a pod of its own: a local store (a path, file:) would stay behind in each one,
-  // and promotion, comparison and the HPO merge would not see what the other steps recorded.
-  if (opts.mlflowTrackingUri !== undefined && opts.mlflowTrackingUri !== '' && !/^https?:\/\/[^/]/i.test(opts.mlflowTrackingUri)) {
-    throw fail(
-      `--mlflow-tracking-uri '${opts.mlflowTrackingUri}' is not an http(s) URL; each pipeline step runs in a pod of its own, so a local store would be left behind in each pod ` +
-        'and the steps would not see each other\'s runs or the registry: give the http(s) address of an MLflow server, or leave it out (the steps then read MLFLOW_TRACKING_URI from their environment)',
-      { parameter: 'mlflow-tracking-uri', usage: true },
-    );
-  }
+  // The URI becomes a default value in the compiled spec, readable by anyone who sees the pipeline,
+  // and the env of each step's own pod (param-checks.ts; `kfp run --param` applies the same check).
+  if (opts.mlflowTrackingUri !== undefined) checkPipelineTrackingUri(opts.mlflowTrackingUri, COMPILE_TRACKING_URI);
   const params = new Map(def.params.map((x) => [x.name, x]));
   const stepByName = new Map(def.steps.map((s) => [s.name, s]));
   let counter = 0;

@@ -128,7 +128,61 @@ export const pipelineSpecSchema = obj({
   defaultPipelineRoot: opt(str()),
 });
 
+/**
+ * The second YAML document the SDK writes when kfp-kubernetes features are used: a `PlatformSpec`
+ * (`platforms.<platform>` = `SinglePlatformSpec`) whose `deploymentSpec.executors.<label>` are
+ * `KubernetesExecutorConfig`s (kfp-kubernetes `kubernetes_executor_config.proto`). Every field name
+ * is checked (the server parses them strictly at run creation), the contents of most fields only as
+ * lists / mappings; `secretAsEnv`, the way to hand the steps MLflow credentials, in full.
+ */
+const mapping = map(json);
+const kubernetesExecutorConfig = obj({
+  secretAsVolume: opt(list(mapping)),
+  secretAsEnv: opt(
+    list(
+      obj({
+        secretName: opt(str()),
+        keyToEnv: opt(list(obj({ secretKey: req(str()), envVar: req(str(/^[A-Za-z_][A-Za-z0-9_]*$/)) }))),
+        optional: opt(bool),
+        secretNameParameter: opt(taskInputParameter),
+      }),
+    ),
+  ),
+  pvcMount: opt(list(mapping)),
+  nodeSelector: opt(mapping),
+  podMetadata: opt(obj({ labels: opt(map(str())), annotations: opt(map(str())) })),
+  imagePullSecret: opt(list(mapping)),
+  imagePullPolicy: opt(enm(['Always', 'Never', 'IfNotPresent'])),
+  configMapAsVolume: opt(list(mapping)),
+  configMapAsEnv: opt(list(mapping)),
+  activeDeadlineSeconds: opt(json), // int64: a string of digits or a number (the validator checks it)
+  fieldPathAsEnv: opt(list(mapping)),
+  tolerations: opt(list(mapping)),
+  genericEphemeralVolume: opt(list(mapping)),
+  nodeAffinity: opt(list(mapping)),
+  podAffinity: opt(list(mapping)),
+  enabledSharedMemory: opt(mapping),
+  emptyDirMounts: opt(list(mapping)),
+  securityContext: opt(mapping),
+  initContainers: opt(list(mapping)),
+  podResourceClaims: opt(list(mapping)),
+});
+
+export const platformSpecSchema = obj({
+  platforms: req(
+    map(
+      obj({
+        deploymentSpec: opt(obj({ executors: opt(map(kubernetesExecutorConfig)) })),
+        platform: opt(str()),
+        config: opt(mapping),
+        pipelineConfig: opt(mapping),
+      }),
+    ),
+  ),
+});
+
 export type PipelineSpec = Infer<typeof pipelineSpecSchema>;
+export type PlatformSpec = Infer<typeof platformSpecSchema>;
 export type ComponentSpec = Infer<typeof componentSpecSchema>;
 export type ExecutorSpec = Infer<typeof executorSpecSchema>;
 export type DagSpec = Infer<typeof dagSpec>;

@@ -5,10 +5,15 @@
  * executor exist, every dependency names a sibling, every declared input is wired from something
  * that exists and has a compatible type, every condition operand is a task input, and every
  * placeholder names a declared input/output of its component.
+ *
+ * A second YAML document may follow: the Kubernetes PlatformSpec the KFP SDK writes for
+ * kfp-kubernetes features (a Secret as env, node selectors, ...). The API server parses it strictly
+ * and reads its executor configs at run creation; here its shape is checked and each executor it
+ * configures must exist in the PipelineSpec. Its issues have paths starting `doc2:`.
  */
 import { parseAllDocuments } from 'yaml';
 import { checkSchema, type SchemaIssue } from './schema.js';
-import { pipelineSpecSchema, type ComponentSpec, type PipelineSpec, type PipelineTaskSpec } from './pipeline-spec.js';
+import { pipelineSpecSchema, platformSpecSchema, type ComponentSpec, type PipelineSpec, type PipelineTaskSpec, type PlatformSpec } from './pipeline-spec.js';
 
 export type ValidationIssue = SchemaIssue;
 
@@ -26,8 +31,60 @@ export function parseYamlStrict(text: string): { docs: unknown[]; issues: Valida
 export function validatePipelineYaml(text: string): ValidationIssue[] {
   const { docs, issues } = parseYamlStrict(text);
   if (issues.length) return issues;
-  if (docs.length !== 1) return [{ path: '/', message: `expected exactly one YAML document (the PipelineSpec), found ${docs.length}` }];
-  return validatePipelineSpec(docs[0]);
+  if (docs.length === 0 || docs.length > 2) {
+    const found = docs.length ? `${docs.length} documents (${docs.map(describeDocument).join('; ')})` : 'no document';
+    return [{ path: '/', message: `expected the PipelineSpec, optionally followed by a Kubernetes PlatformSpec, as one or two YAML documents; found ${found}` }];
+  }
+  if (isPlatformSpecLike(docs[0])) {
+    return [{ path: '/', message: 'the first YAML document is a PlatformSpec (platforms: ...); the PipelineSpec comes first, the PlatformSpec after it (as the KFP SDK writes them)' }];
+  }
+  const specIssues = validatePipelineSpec(docs[0]);
+  if (docs.length === 1) return specIssues;
+  return [...specIssues, ...validatePlatformSpec(docs[1], docs[0])];
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlatformSpecLike = (doc: unknown): boolean => isPlainObject(doc) && 'platforms' in doc;
+
+/** What a YAML document holds, for messages: `a PipelineSpec`, `a mapping with keys apiVersion, kind, ...`. */
+function describeDocument(doc: unknown): string {
+  if (doc === null || doc === undefined) return 'an empty document';
+  if (Array.isArray(doc)) return 'a list';
+  if (!isPlainObject(doc)) return `${typeof doc} ${JSON.stringify(doc).slice(0, 60)}`;
+  if (isPlatformSpecLike(doc)) return 'a PlatformSpec';
+  if ('pipelineInfo' in doc && 'root' in doc) return 'a PipelineSpec';
+  const keys = Object.keys(doc);
+  const kind = typeof doc.kind === 'string' ? `a Kubernetes ${doc.kind} manifest, ` : '';
+  return `${kind}a mapping with keys ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', ...' : ''}`;
+}
+
+/**
+ * The second document: a PlatformSpec (`platforms.kubernetes`, what kfp-kubernetes writes), whose
+ * executor configs name executors of `pipelineSpec`. The open-source backend reads only the
+ * `kubernetes` platform (another document or platform would be ignored, so it is refused here).
+ */
+export function validatePlatformSpec(doc: unknown, pipelineSpec: unknown): ValidationIssue[] {
+  if (!isPlatformSpecLike(doc)) {
+    return [{ path: 'doc2:/', message: `the second YAML document must be a Kubernetes PlatformSpec (platforms.kubernetes, as kfp-kubernetes writes it); found ${describeDocument(doc)}` }];
+  }
+  const issues = checkSchema(doc, platformSpecSchema, 'doc2:');
+  if (issues.length) return issues;
+  const { platforms } = doc as PlatformSpec;
+  for (const name of Object.keys(platforms).sort()) {
+    if (name !== 'kubernetes') issues.push({ path: `doc2:/platforms/${name}`, message: `platform '${name}' is not read by the open-source KFP backend (only 'kubernetes')` });
+  }
+  if (!platforms.kubernetes) issues.push({ path: 'doc2:/platforms', message: "no 'kubernetes' platform: the KFP API server would ignore this document" });
+  const known = isPlainObject(pipelineSpec) && isPlainObject(pipelineSpec.deploymentSpec) && isPlainObject(pipelineSpec.deploymentSpec.executors) ? pipelineSpec.deploymentSpec.executors : {};
+  for (const [label, cfg] of Object.entries(platforms.kubernetes?.deploymentSpec?.executors ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    const p = `doc2:/platforms/kubernetes/deploymentSpec/executors/${label}`;
+    if (!Object.hasOwn(known, label)) issues.push({ path: p, message: `executor '${label}' is not in the PipelineSpec's deploymentSpec (known: ${Object.keys(known).sort().join(', ') || 'none'})` });
+    const deadline: unknown = cfg.activeDeadlineSeconds;
+    // int64: protojson takes a JSON string of digits (what the SDK writes) or an integer number
+    if (deadline !== undefined && !(typeof deadline === 'string' ? /^\d+$/.test(deadline) : Number.isSafeInteger(deadline) && (deadline as number) >= 0)) {
+      issues.push({ path: `${p}/activeDeadlineSeconds`, message: `expected a whole number of seconds (the SDK writes a string, e.g. '3600'), got ${JSON.stringify(deadline)}` });
+    }
+  }
+  return issues;
 }
 
 export function validatePipelineSpec(value: unknown): ValidationIssue[] {

@@ -14,6 +14,7 @@ import { checkOutputFile, writeTextFile } from '../../io/output-file.js';
 import { PIPELINE_DEFINITION, type ParamType, type ParamValue } from '../../pipeline/definition.js';
 import { defaultPipelineParams, isDecimalText, resolvePipelineParams } from '../../pipeline/params.js';
 import { MAX_SEED } from '../../core/random.js';
+import { checkImageTag, checkPipelineTrackingUri, RUN_TRACKING_URI } from '../../kubeflow/param-checks.js';
 
 // The Kubeflow modules (the KFP compiler, its YAML emitter and schema validator, the Kubernetes
 // manifests, the KFP client) pull in kubernetes-models, ajv and undici: ~0.3 s of module loading
@@ -72,6 +73,13 @@ export function parseRunParams(pairs: readonly string[]): Record<string, ParamVa
           throw bad('JSON');
         }
     }
+  }
+  // What compile-pipeline refuses for the same values (param-checks.ts), refused here too, before
+  // anything is uploaded or sent: a run parameter is stored in the KFP run record and reaches every
+  // step's command line (credentials), and a local store would be lost with each step's pod.
+  if (typeof out.mlflow_tracking_uri === 'string') checkPipelineTrackingUri(out.mlflow_tracking_uri, RUN_TRACKING_URI);
+  if (typeof out.image_tag === 'string') {
+    checkImageTag(out.image_tag, { flag: '--param image_tag', parameter: 'image_tag' }, '; it is recorded on the registered model version as the tag of the images, which are fixed at compile time');
   }
   // The ranges the pipeline checks (test_split_ratio in (0, 1), thresholds, ...), here rather than
   // in a run that fails on the cluster.

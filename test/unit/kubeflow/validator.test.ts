@@ -123,3 +123,91 @@ describe('validatePipelineYaml', () => {
     expect(messages(s).join('\n')).toMatch(/'pipelinechannel--hpo-plan-shard_indices' is not an input of the loop task/);
   });
 });
+
+/** The second document kfp-kubernetes writes: MLflow credentials from a Secret, as env of one step (docs/kubeflow.md). */
+const SECRET_PLATFORM = `platforms:
+  kubernetes:
+    deploymentSpec:
+      executors:
+        exec-baseline-training:
+          secretAsEnv:
+          - keyToEnv:
+            - envVar: MLFLOW_TRACKING_TOKEN
+              secretKey: token
+            optional: false
+            secretName: mlflow-creds
+            secretNameParameter:
+              runtimeValue:
+                constant: mlflow-creds
+`;
+const withPlatform = (platform: string, spec = goodYaml) => `${spec}---\n${platform}`;
+const paths = (text: string) => validatePipelineYaml(text).map((i) => `${i.path}: ${i.message}`);
+
+describe('validatePipelineYaml with a Kubernetes PlatformSpec (second document)', () => {
+  it('accepts the SDK-compiled two-document fixture and the compiled pipeline with a Secret as env', () => {
+    expect(validatePipelineYaml(readFileSync(resolve(FIXTURES, 'k8s_platform_example.yaml'), 'utf8'))).toEqual([]);
+    expect(validatePipelineYaml(withPlatform(SECRET_PLATFORM))).toEqual([]);
+    // an integer deadline (protojson takes int64 as a number too) and an empty kubernetes platform
+    expect(validatePipelineYaml(withPlatform('platforms:\n  kubernetes:\n    deploymentSpec:\n      executors:\n        exec-hpo-tuning:\n          activeDeadlineSeconds: 3600\n'))).toEqual([]);
+  });
+
+  it('still validates the PipelineSpec in front of it', () => {
+    const broken = goodYaml.replace('schemaVersion: 2.1.0\n', 'schemaVersion: 2.0.0\n');
+    expect(paths(withPlatform(SECRET_PLATFORM, broken))).toEqual([expect.stringMatching(/^\/schemaVersion: expected one of 2\.1\.0/)]);
+  });
+
+  it('refuses an executor config for an executor the PipelineSpec does not have, naming it and the known ones', () => {
+    expect(paths(withPlatform(SECRET_PLATFORM.replace('exec-baseline-training', 'exec-training')))).toEqual([
+      expect.stringMatching(/^doc2:\/platforms\/kubernetes\/deploymentSpec\/executors\/exec-training: executor 'exec-training' is not in the PipelineSpec's deploymentSpec \(known: exec-baseline-training, exec-data-preparation, /),
+    ]);
+    // an inherited property name is no executor either
+    expect(paths(withPlatform(SECRET_PLATFORM.replace('exec-baseline-training', 'constructor')))[0]).toMatch(/executor 'constructor' is not in the PipelineSpec/);
+  });
+
+  it('checks the shape of the executor configs: field names, the Secret mapping, the pull policy, the deadline', () => {
+    const base = 'platforms:\n  kubernetes:\n    deploymentSpec:\n      executors:\n        exec-hpo-merge:\n';
+    const at = '/platforms/kubernetes/deploymentSpec/executors/exec-hpo-merge';
+    expect(paths(withPlatform(SECRET_PLATFORM.replace('secretAsEnv:', 'secretAsEnvs:')))).toEqual([
+      expect.stringMatching(/^doc2:\/platforms\/kubernetes\/deploymentSpec\/executors\/exec-baseline-training\/secretAsEnvs: unknown field 'secretAsEnvs' \(known: .*secretAsEnv,/),
+    ]);
+    expect(paths(withPlatform(SECRET_PLATFORM.replace('envVar: MLFLOW_TRACKING_TOKEN', 'envVar: MLFLOW-TOKEN')))).toEqual([
+      expect.stringMatching(/^doc2:.*\/secretAsEnv\/0\/keyToEnv\/0\/envVar: 'MLFLOW-TOKEN' does not match/),
+    ]);
+    expect(paths(withPlatform(SECRET_PLATFORM.replace('            - envVar: MLFLOW_TRACKING_TOKEN\n', '            - envVar: MLFLOW_TRACKING_TOKEN\n              secret_key: x\n')))[0]).toMatch(/unknown field 'secret_key'/);
+    expect(paths(withPlatform(`${base}          imagePullPolicy: Sometimes\n`))).toEqual([`doc2:${at}/imagePullPolicy: expected one of Always, Never, IfNotPresent, got string "Sometimes"`]);
+    expect(paths(withPlatform(`${base}          activeDeadlineSeconds: 1h\n`))).toEqual([
+      `doc2:${at}/activeDeadlineSeconds: expected a whole number of seconds (the SDK writes a string, e.g. '3600'), got "1h"`,
+    ]);
+    expect(paths(withPlatform(`${base}          tolerations: {key: dedicated}\n`))).toEqual([`doc2:${at}/tolerations: expected a list, got a mapping`]);
+  });
+
+  it('refuses a second document that is not a PlatformSpec, a platform the OSS backend ignores, and the wrong order, naming what was found', () => {
+    const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: mlflow-creds\nstringData:\n  token: x\n';
+    expect(paths(withPlatform(secret))).toEqual([
+      "doc2:/: the second YAML document must be a Kubernetes PlatformSpec (platforms.kubernetes, as kfp-kubernetes writes it); found a Kubernetes Secret manifest, a mapping with keys apiVersion, kind, metadata, stringData",
+    ]);
+    expect(paths(withPlatform(''))).toEqual([expect.stringMatching(/^doc2:\/: .*; found an empty document$/)]);
+    expect(paths(withPlatform('platforms:\n  google_cloud:\n    platform: google_cloud\n'))).toEqual([
+      "doc2:/platforms/google_cloud: platform 'google_cloud' is not read by the open-source KFP backend (only 'kubernetes')",
+      "doc2:/platforms: no 'kubernetes' platform: the KFP API server would ignore this document",
+    ]);
+    expect(paths(withPlatform('platforms:\n  kubernetes:\n    deploymentSpec:\n      executor: {}\n'))[0]).toMatch(/^doc2:\/platforms\/kubernetes\/deploymentSpec\/executor: unknown field 'executor'/);
+    expect(paths(`${SECRET_PLATFORM}---\n${goodYaml}`)).toEqual([expect.stringMatching(/^\/: the first YAML document is a PlatformSpec .*; the PipelineSpec comes first/)]);
+  });
+
+  it('refuses more than two documents (and none), saying what each one is', () => {
+    expect(paths(`${withPlatform(SECRET_PLATFORM)}---\n${SECRET_PLATFORM}`)).toEqual([
+      '/: expected the PipelineSpec, optionally followed by a Kubernetes PlatformSpec, as one or two YAML documents; found 3 documents (a PipelineSpec; a PlatformSpec; a PlatformSpec)',
+    ]);
+    expect(paths('# nothing\n')).toEqual(['/: expected the PipelineSpec, optionally followed by a Kubernetes PlatformSpec, as one or two YAML documents; found no document']);
+  });
+});
+
+describe('docs/kubeflow.md', () => {
+  it('its PlatformSpec example is valid after the compiled pipeline', () => {
+    const doc = readFileSync(resolve(here, '../../../docs/kubeflow.md'), 'utf8');
+    const example = /\*\*Secrets and other Kubernetes settings\.\*\*[\s\S]*?```\n---\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toContain('secretAsEnv:');
+    expect(validatePipelineYaml(withPlatform(example!))).toEqual([]);
+  });
+});
