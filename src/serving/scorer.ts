@@ -83,6 +83,15 @@ export function scorerFromArtifact(artifact: ModelArtifact): SpamScorer {
   if (model.numFeatures !== features.numFeatures) {
     throw new TrainSpamError('FORMAT_ERROR', `model artifact is inconsistent: the model expects ${model.numFeatures} features but its feature pipeline makes ${features.numFeatures}`);
   }
+  // the same count split otherwise (an edited artifact) would fail every e-mail one by one: refused here, once
+  const meta = artifact.model.meta as { denseCols?: unknown; sparseCols?: unknown };
+  const sparse = features.numFeatures - features.denseCols;
+  if (meta.denseCols !== features.denseCols || meta.sparseCols !== sparse) {
+    throw new TrainSpamError(
+      'FORMAT_ERROR',
+      `model artifact is inconsistent: the model was trained on ${String(meta.denseCols)} dense + ${String(meta.sparseCols)} sparse columns but its feature pipeline makes ${features.denseCols} + ${sparse}`,
+    );
+  }
   return new SpamScorer(features, model, artifact.metadata);
 }
 

@@ -31,6 +31,7 @@ describe('serving features equal training features (240-mail fixture)', () => {
   let records: EmailRecord[];
   let train: FeatureMatrix;
   let scorer: SpamScorer;
+  let artifact: ReturnType<SpamScorer['toArtifact']>;
   let trainProba: Float64Array;
 
   beforeAll(async () => {
@@ -59,11 +60,20 @@ describe('serving features equal training features (240-mail fixture)', () => {
     const model = await createEstimator('gbm', { n_estimators: 30, max_depth: 4 }).fit({ X: train, y: Uint8Array.from(records, (r) => r.label) }, { seed: 7 });
     trainProba = model.predictProba(train);
     // Serving path: the artifact as a server loads it, scoring the raw text.
-    scorer = scorerFromArtifact(new SpamScorer(fitted.pipeline, model).toArtifact());
+    artifact = new SpamScorer(fitted.pipeline, model).toArtifact();
+    scorer = scorerFromArtifact(artifact);
   });
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses at load an artifact whose model splits its columns otherwise than its feature pipeline (same count)', () => {
+    const meta = artifact.model.meta as { denseCols: number; sparseCols: number };
+    const edited = { ...artifact, model: { ...artifact.model, meta: { ...meta, denseCols: meta.denseCols - 1, sparseCols: meta.sparseCols + 1 } } };
+    expect(() => scorerFromArtifact(edited)).toThrow(
+      expect.objectContaining({ code: 'FORMAT_ERROR', message: expect.stringContaining(`trained on ${meta.denseCols - 1} dense + ${meta.sparseCols + 1} sparse columns but its feature pipeline makes ${meta.denseCols} + ${meta.sparseCols}`) }),
+    );
   });
 
   it('has the fixture as training data (every row parsed, both classes)', () => {
