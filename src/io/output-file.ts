@@ -16,6 +16,8 @@ import { makeDirsSync } from './dirs.js';
 export async function checkOutputFile(target: string, what = 'output file', kind = 'a parquet file'): Promise<void> {
   const fail = (why: string) => new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${why}`, { file: target, parameter: what, usage: true });
   if (target.trim() === '') throw fail(`empty; expected the path of ${kind}`);
+  // 'out/' names a folder even when it does not exist yet: the writer would put its temporary file in it
+  if (target.endsWith('/') || target.endsWith(path.sep)) throw fail(`ends with '${target.endsWith('/') ? '/' : path.sep}', the path of a folder; expected the path of ${kind}`);
   const st = await fsp.stat(target).catch(() => null);
   if (st?.isDirectory()) throw fail(`is a folder; expected the path of ${kind}`);
   const under = await fileAbove(target);

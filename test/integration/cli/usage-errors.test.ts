@@ -67,6 +67,13 @@ describe('usage errors name their flag and leave nothing behind', () => {
       expect(r.stderr).toMatch(new RegExp(`${flag} ".*": /.* is not writable \\(E[A-Z]+\\), so the output cannot be made there`));
       expect(r.code).toBe(64);
     }
+    // a file output named like a folder that does not exist yet ('out/'): refused before any work, not ENOENT after it
+    for (const args of [['data', 'synth', '--rows', '10', '--out'], ['data', 'prepare', '--out'], ['compile-pipeline', '--output']]) {
+      const r = await cli(...args, join(dir, 'not-yet') + '/');
+      expect(r.stderr).toContain(`"${join(dir, 'not-yet')}/": ends with '/', the path of a folder; expected the path of a`);
+      expect(r.code).toBe(64);
+    }
+    expect(existsSync(join(dir, 'not-yet'))).toBe(false);
     // an existing output folder whose files cannot be written into it
     if (process.getuid?.() !== 0) {
       const r = await cli('run', '--no-tracking', '--out-dir', locked);
