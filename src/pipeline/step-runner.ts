@@ -547,8 +547,8 @@ const modelEvaluationStep: Adapter = async (ctx, inv) => {
   };
   const metrics = await writeMetricsFile(output(inv, 'metrics'), values);
   const roc = thinCurve(c.rocCurve.fpr.map((fpr, i) => ({
-    // sklearn's first threshold is +inf ("nothing is spam"); KFP wants a number
-    threshold: Math.min(1, c.rocCurve.thresholds[i]),
+    // the first point ("nothing is spam") has a threshold above every score (ours: max + 1); KFP shows probabilities
+    threshold: i === 0 ? nothingIsSpamThreshold(c.rocCurve.thresholds[1] ?? 0) : c.rocCurve.thresholds[i],
     falsePositiveRate: fpr,
     recall: c.rocCurve.tpr[i],
   })));
@@ -661,3 +661,17 @@ const ADAPTERS: Record<StepName, Adapter> = {
   'model-comparison': modelComparisonStep,
   'model-promotion': modelPromotionStep,
 };
+
+/**
+ * The threshold of a ROC curve's first point (no e-mail called spam, as `score >= threshold`) for
+ * KFP's confidence metrics, which hold probabilities: 1 when every score is below 1, else the
+ * smallest number above the top score (a score of exactly 1, which saturated logistic models
+ * give, is called spam at threshold 1).
+ */
+export function nothingIsSpamThreshold(maxScore: number): number {
+  if (maxScore < 1) return 1;
+  const next = new Float64Array([maxScore]);
+  const bits = new BigInt64Array(next.buffer);
+  bits[0] += 1n;
+  return next[0];
+}
