@@ -11,8 +11,11 @@
  *   drop_intermediate for PR curves), ordered by increasing threshold, and ends with the point
  *   precision 1, recall 0 that has no threshold.
  * - `averagePrecision` is the uninterpolated step sum  Σ (R_k − R_{k−1}) · P_k.
- * - ROC AUC, ROC curve and average precision need both classes: with one class they throw an
- *   INVALID_DATA TrainSpamError (scikit-learn raises or returns NaN there).
+ * - ROC AUC, ROC curve, PR curve and average precision need both classes: with one class they
+ *   throw an INVALID_DATA TrainSpamError, where scikit-learn 1.2 differs by metric (roc_auc_score
+ *   raises; roc_curve warns and returns NaN rates; average_precision_score with positives only
+ *   returns 1.0 and with negatives only -0.0, with a warning): a number from one class would pass
+ *   for a measurement.
  *
  * Speed: scores are split by class into two Float64Arrays and sorted with the native typed-array
  * sort (no comparator, no index permutation); one merge walk from the top yields the counts per
