@@ -176,8 +176,14 @@ export class QuasiNewton {
     }
   }
 
-  /** Accepts xt/gt/ft as the new iterate and stores the curvature pair. */
-  private accept(ft: number): void {
+  /**
+   * Accepts xt/gt/ft as the new iterate and stores the curvature pair, unless `keepPair` is false:
+   * a step the last-resort searches found far below the first trial crossed a region where f is
+   * nothing like its quadratic model (one feature value of 1e20 makes the loss a step function of
+   * the step length), and its pair would scale the next directions down by as many orders of
+   * magnitude, so that their steps lower f by less than ftol and the fit stops there.
+   */
+  private accept(ft: number, keepPair = true): void {
     const { n, x, g, xt, gt, m } = this;
     const s = this.S[this.head];
     const y = this.Y[this.head];
@@ -186,7 +192,7 @@ export class QuasiNewton {
       y[i] = gt[i] - g[i];
     }
     const sy = dot(s, y, n);
-    if (sy > 1e-12 * Math.sqrt(dot(y, y, n) * dot(s, s, n))) {
+    if (keepPair && sy > 1e-12 * Math.sqrt(dot(y, y, n) * dot(s, s, n))) {
       this.rho[this.head] = 1 / sy;
       this.head = (this.head + 1) % m;
       if (this.stored < m) this.stored++;
@@ -200,7 +206,15 @@ export class QuasiNewton {
   step(): StepOutcome {
     if (this.isConverged()) return 'converged';
     const before = this.objective();
-    const ok = this.l1 ? this.owlqnStep() : this.wolfeStep();
+    let ok = this.l1 ? this.owlqnStep() : this.wolfeStep();
+    if (!ok && this.stored > 0) {
+      // As scipy's L-BFGS-B: a search along the direction of the stored curvature pairs that finds
+      // no step is retried once from steepest descent with the memory dropped. Pairs taken where
+      // one feature's values are orders of magnitude above the others' scale that direction down
+      // so far that no step along it lowers f measurably.
+      this.stored = 0;
+      ok = this.l1 ? this.owlqnStep() : this.wolfeStep();
+    }
     if (!ok) return 'failed';
     this.iterations++;
     const after = this.objective();
@@ -228,6 +242,8 @@ export class QuasiNewton {
       g0 = dot(g, d, n);
       if (!(g0 < 0)) return false;
     }
+    // ‖g‖² beyond the largest double (features near 1e154 and above): no step can be chosen
+    if (!Number.isFinite(g0)) return false;
     const f0 = this.f;
     const c1 = 1e-4;
     const c2 = 0.9;
@@ -251,7 +267,10 @@ export class QuasiNewton {
       g0prev = d1;
       a1 *= 2;
     }
-    return false;
+    // 30 doublings, each with sufficient decrease and f still falling: take the last (evaluated
+    // last, so xt / gt hold it) rather than discard the progress
+    this.accept(f0prev);
+    return true;
   }
 
   private zoom(lo: number, flo: number, glo: number, hi: number, fhi: number, ghi: number, f0: number, g0: number): boolean {
@@ -290,7 +309,34 @@ export class QuasiNewton {
       this.accept(fl);
       return true;
     }
-    return false;
+    // None: every trial failed, so lo = 0 and hi is the smallest one.
+    return this.backtrack(hi, f0, g0);
+  }
+
+  /**
+   * Last resort of the Wolfe search: steps a / 10, a / 100, … until one lowers f with sufficient
+   * decrease (Armijo only; accept() keeps the curvature pair only if it is one), or until the step
+   * no longer moves x (at most ~650 evaluations from a ≤ 2^30; a failure then). The zoom shrinks
+   * its bracket by a factor of ~3 per trial where f drops like a step function of a: one feature
+   * value of 1e20 puts the acceptable steps ~16 orders of magnitude below the first trial 1 / ‖g‖.
+   */
+  private backtrack(a: number, f0: number, g0: number): boolean {
+    const { n, x, d, xt } = this;
+    for (;;) {
+      a *= 0.1;
+      let moved = false;
+      for (let i = 0; i < n; i++) {
+        xt[i] = x[i] + a * d[i];
+        if (xt[i] !== x[i]) moved = true;
+      }
+      if (!moved) return false;
+      this.evaluations++;
+      const ft = this.fun(xt, this.gt);
+      if (ft < f0 && ft <= f0 + 1e-4 * a * g0) {
+        this.accept(ft, false);
+        return true;
+      }
+    }
   }
 
   private owlqnStep(): boolean {
@@ -304,28 +350,41 @@ export class QuasiNewton {
       for (let j = 0; j < n; j++) d[j] = -pg[j];
     }
     const F0 = this.f + l1Norm(x, l1, n);
-    let a = this.stored === 0 ? Math.min(1, 1 / Math.sqrt(dot(pg, pg, n))) : 1;
-    for (let i = 0; i < 60; i++) {
+    let a = 1;
+    if (this.stored === 0) {
+      const norm = Math.sqrt(dot(pg, pg, n));
+      // ‖pg‖² beyond the largest double (features near 1e154 and above): no first step to take
+      if (!Number.isFinite(norm)) return false;
+      a = Math.min(1, 1 / norm);
+    }
+    // 60 halvings; then, as the Wolfe search's backtrack(), steps / 10 that must lower F until the
+    // step no longer moves x (one feature value of 1e25 puts the acceptable steps ~21 orders of
+    // magnitude below the first trial 1 / ‖pg‖). A step that took 20 halvings or more (2^-20 of
+    // the first trial; ordinary fits, raw SpamAssassin columns of 1e5 included, take fewer) keeps
+    // no curvature pair (accept()): with it, one value of 1e10 stopped the fit after two steps.
+    for (let i = 0; ; i++) {
+      let moved = false;
       for (let j = 0; j < n; j++) {
         const v = x[j] + a * d[j];
         if (l1[j] === 0) {
           xt[j] = v;
-          continue;
+        } else {
+          const orth = x[j] !== 0 ? Math.sign(x[j]) : -Math.sign(pg[j]);
+          xt[j] = Math.sign(v) === orth ? v : 0;
         }
-        const orth = x[j] !== 0 ? Math.sign(x[j]) : -Math.sign(pg[j]);
-        xt[j] = Math.sign(v) === orth ? v : 0;
+        if (xt[j] !== x[j]) moved = true;
       }
+      if (i >= 60 && !moved) return false;
       this.evaluations++;
       const ft = this.fun(xt, this.gt);
       const Ft = ft + l1Norm(xt, l1, n);
       let dec = 0;
       for (let j = 0; j < n; j++) dec += pg[j] * (xt[j] - x[j]);
-      if (Number.isFinite(Ft) && Ft <= F0 + 1e-4 * dec) {
-        this.accept(ft);
+      if (Number.isFinite(Ft) && Ft <= F0 + 1e-4 * dec && (i < 60 || Ft < F0)) {
+        this.accept(ft, i < 20);
         return true;
       }
-      a *= 0.5;
+      a *= i < 60 ? 0.5 : 0.1;
     }
-    return false;
   }
 }

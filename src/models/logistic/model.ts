@@ -8,7 +8,7 @@
  * (TF-IDF, already l2-normalised) is never scaled, so with no dense columns or `scale_dense:
  * false` results match scikit-learn's `LogisticRegression` on the same raw matrix.
  */
-import { TrainSpamError } from '../../core/errors.js';
+import { TrainSpamError, invalidData } from '../../core/errors.js';
 import { addColumnSums, addSquaredDeviations, assertFinite, type FeatureMatrix } from '../../core/matrix.js';
 import { resolveParams } from '../../core/params.js';
 import type { JsonValue, Payload } from '../../core/payload.js';
@@ -75,7 +75,11 @@ export class LogisticRegression implements Estimator {
       while (!converged && iterations < p.max_iter) {
         throwIfAborted(OWNER, options.signal);
         const outcome = solver.step();
-        if (outcome === 'failed' && solver.iterations === iterations) break;
+        if (outcome === 'failed' && solver.iterations === iterations) {
+          // no step at all: not the zero model (P = 0.5 for every row) as if it were a fit
+          if (iterations === 0 && !isRoundingNoise(solver.gradientNorm(), solver.objective())) throw noDescentFromStart(X, scaler === null);
+          break;
+        }
         iterations = solver.iterations;
         converged = outcome === 'converged';
         const last = outcome !== 'continue' || iterations >= p.max_iter;
@@ -102,6 +106,51 @@ export class LogisticRegression implements Estimator {
       wk?.release();
     }
   }
+}
+
+/**
+ * A gradient this small against the objective is rounding noise: the start is the optimum as far
+ * as doubles tell (only a `tol` below that noise gets this far), and the zero model is the answer.
+ */
+function isRoundingNoise(gradientNorm: number, objective: number): boolean {
+  return gradientNorm <= 1e-8 * Math.max(1, Math.abs(objective));
+}
+
+/**
+ * The solver's first step found no lower objective, from a start whose gradient is not zero.
+ * The line searches go down to steps that no longer move the coefficients, so this is what
+ * values near 1e154 and above do (the squared gradient or the loss overflows a double): the
+ * error names the largest |value| the solver sees (the sparse block, and the dense block when
+ * it is not standardised).
+ */
+function noDescentFromStart(X: FeatureMatrix, rawDense: boolean): TrainSpamError {
+  const big = largestValue(X, rawDense);
+  const name = X.featureNames[big.column] ?? `#${big.column}`;
+  return invalidData(
+    `${OWNER}: the optimiser could not lower the loss from its start (all coefficients 0), where the gradient is not zero; ` +
+      `likely cause: feature values too large: the largest |value| is ${big.value} at row ${big.row}, feature '${name}' (column ${big.column}); ` +
+      `rescale the features (only the dense block is standardised, and only with scale_dense: true)`,
+    { row: big.row, column: big.column, feature: name, value: big.value },
+  );
+}
+
+/** The entry of largest magnitude among the sparse block's entries and, with `dense`, the dense block's (first one on ties). */
+function largestValue(X: FeatureMatrix, dense: boolean): { value: number; row: number; column: number } {
+  let best = { value: 0, row: 0, column: 0 };
+  const dc = X.dense.cols;
+  if (dense) {
+    const data = X.dense.data;
+    for (let i = 0; i < X.rows * dc; i++) {
+      if (Math.abs(data[i]) > Math.abs(best.value)) best = { value: data[i], row: Math.floor(i / dc), column: i % dc };
+    }
+  }
+  const { indptr, indices, data } = X.sparse;
+  for (let r = 0; r < X.rows; r++) {
+    for (let k = indptr[r]; k < indptr[r + 1]; k++) {
+      if (Math.abs(data[k]) > Math.abs(best.value)) best = { value: data[k], row: r, column: dc + indices[k] };
+    }
+  }
+  return best;
 }
 
 interface DenseScaler {
@@ -167,22 +216,56 @@ class LogisticObjective {
   }
 }
 
-/** Column means (0 without an intercept: centring would need one) and standard deviations (1 for constant columns). */
+/**
+ * Column means (0 without an intercept: centring would need one) and standard deviations. A column
+ * is constant when all its values are equal (not when its computed spread is small: a constant
+ * 123456789.123 has a rounding-noise "sd" of ~6e-7, and an informative column of values near 1e-13
+ * a real one below 1e-12); it gets scale 1 and its value as mean, so it standardises to exact
+ * zeros and keeps a zero coefficient.
+ */
 function denseScaler(X: FeatureMatrix, n: number, dc: number, center: boolean): DenseScaler {
   const dense = X.dense.data;
   const mean = new Float64Array(dc);
   const sq = new Float64Array(dc);
+  const lo = new Float64Array(dc);
+  const hi = new Float64Array(dc);
   addColumnSums(dense, n, dc, mean);
   for (let j = 0; j < dc; j++) mean[j] /= n;
   addSquaredDeviations(dense, n, dc, mean, sq);
+  columnRanges(dense, n, dc, lo, hi);
   const scale = new Float64Array(dc);
   for (let j = 0; j < dc; j++) {
     const sd = Math.sqrt(sq[j] / n);
     if (!Number.isFinite(sd) || !Number.isFinite(mean[j])) throw unscalableColumn(OWNER, X, j);
-    scale[j] = sd > 1e-12 ? sd : 1;
+    scale[j] = columnScale(sd, lo[j], hi[j]);
+    if (lo[j] === hi[j]) mean[j] = lo[j];
   }
   if (!center) mean.fill(0);
   return { mean, scale };
+}
+
+/**
+ * 1 for a constant column (lo = hi), else the standard deviation; when the squared deviations
+ * underflowed to 0 (values differing by less than ~1e-162), the range hi − lo instead, which is
+ * positive for distinct doubles (a non-finite sd never gets here: the caller throws first).
+ */
+function columnScale(sd: number, lo: number, hi: number): number {
+  if (lo === hi) return 1;
+  return sd > 0 ? sd : hi - lo;
+}
+
+/** lo[c] / hi[c] = the smallest / largest value of column c (left 0 without rows; a loop of its own, docs/CONVENTIONS.md). */
+function columnRanges(data: Float64Array, rows: number, cols: number, lo: Float64Array, hi: Float64Array): void {
+  if (rows === 0) return;
+  for (let c = 0; c < cols; c++) lo[c] = hi[c] = data[c];
+  for (let r = 1; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const v = data[o + c];
+      if (v < lo[c]) lo[c] = v;
+      else if (v > hi[c]) hi[c] = v;
+    }
+  }
 }
 
 function scaleDense(dense: Float64Array, n: number, dc: number, s: DenseScaler): Float64Array {

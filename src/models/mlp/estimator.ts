@@ -9,7 +9,7 @@ import type { Estimator, FitOptions, TrainingData } from '../contract.js';
 import { checkFitOptions, checkMatrixStructure, checkValidationData } from '../gbm/checks.js';
 import { tfRuntime, type TfBackendName } from './backend.js';
 import { FittedMlp } from './fitted.js';
-import { fitScaler } from './network.js';
+import { checkFloat32Range, fitScaler } from './network.js';
 import { mlpParamSpec, type MlpParams } from './params.js';
 import { trainMlp } from './trainer.js';
 
@@ -55,6 +55,7 @@ function checkFitInput(data: TrainingData, options: FitOptions, params: Readonly
   if (numCols(X) === 0) throw invalidData('mlp fit: the feature matrix has no columns');
   checkMatrixStructure('mlp fit', X, 'training data');
   assertFinite(X);
+  checkFloat32Range(X, 'mlp fit: training data');
   const val = options.validation;
   if (params.early_stopping_rounds > 0 && !val) {
     throw invalidArgument(`mlp: parameter 'early_stopping_rounds' = ${params.early_stopping_rounds} needs validation data (FitOptions.validation)`, {
@@ -63,7 +64,10 @@ function checkFitInput(data: TrainingData, options: FitOptions, params: Readonly
   }
   // the checks GBM and logistic regression make (zero rows included: an empty validation set
   // used to fail only after a whole epoch, with a message about log_loss)
-  if (val) checkValidationData('mlp fit', val, X.dense.cols, X.sparse.cols);
+  if (val) {
+    checkValidationData('mlp fit', val, X.dense.cols, X.sparse.cols);
+    checkFloat32Range(val.X, 'mlp fit: validation data');
+  }
 }
 
 /** Loads TensorFlow.js and its backend as the first fit would (default backend choice). */

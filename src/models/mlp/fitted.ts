@@ -7,7 +7,7 @@ import { assertFinite, type FeatureMatrix } from '../../core/matrix.js';
 import { resolveParams } from '../../core/params.js';
 import type { JsonValue, NumericArray, Payload } from '../../core/payload.js';
 import type { Fitted } from '../contract.js';
-import { checkLayout, forwardProba, type Activation, type DenseLayer, type MlpNetwork } from './network.js';
+import { checkFloat32Range, checkLayout, forwardProba, type Activation, type DenseLayer, type MlpNetwork } from './network.js';
 import { mlpParamSpec, type MlpParams } from './params.js';
 
 export const MLP_PAYLOAD_KIND = 'model/mlp';
@@ -28,6 +28,7 @@ export class FittedMlp implements Fitted {
   predictProba(X: FeatureMatrix): Float64Array {
     checkLayout(this.network, X, 'mlp predictProba');
     assertFinite(X);
+    checkFloat32Range(X, 'mlp predictProba: feature matrix');
     return forwardProba(this.network, X);
   }
 

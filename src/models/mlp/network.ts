@@ -24,7 +24,7 @@ export interface DenseLayer {
 /** Standardisation of the dense block, fitted on the training rows: (x - mean) / scale. */
 export interface DenseScaler {
   readonly mean: Float64Array;
-  /** Standard deviation, 1 where a column is constant. */
+  /** Standard deviation, 1 where a column is constant (all values equal; its mean is then that value). */
   readonly scale: Float64Array;
 }
 
@@ -37,19 +37,50 @@ export interface MlpNetwork {
   readonly sparseCols: number;
 }
 
+/**
+ * Column means and standard deviations of the dense block. A column is constant when all its
+ * values are equal (not when its computed spread is small: a constant 123456789.123 has a
+ * rounding-noise "sd" of ~6e-7, and an informative column of values near 1e-13 a real one below
+ * 1e-12); it gets scale 1 and its value as mean, so it standardises to exact zeros. The same rule
+ * as the logistic model's scaler (logistic/model.ts).
+ */
 export function fitScaler(X: FeatureMatrix): DenseScaler {
   const { rows, cols, data } = X.dense;
   const mean = new Float64Array(cols);
   const scale = new Float64Array(cols);
+  const lo = new Float64Array(cols);
+  const hi = new Float64Array(cols);
   addColumnSums(data, rows, cols, mean);
   for (let c = 0; c < cols; c++) mean[c] /= rows;
   addSquaredDeviations(data, rows, cols, mean, scale);
+  columnRanges(data, rows, cols, lo, hi);
   for (let c = 0; c < cols; c++) {
     const sd = Math.sqrt(scale[c] / rows);
     if (!Number.isFinite(sd) || !Number.isFinite(mean[c])) throw unscalableColumn('mlp fit', X, c);
-    scale[c] = sd > 1e-12 ? sd : 1;
+    if (lo[c] === hi[c]) {
+      scale[c] = 1;
+      mean[c] = lo[c];
+    } else {
+      // the range when the squared deviations underflowed to 0 (values differing by less than
+      // ~1e-162): positive for distinct doubles, where the sd would divide by zero
+      scale[c] = sd > 0 ? sd : hi[c] - lo[c];
+    }
   }
   return { mean, scale };
+}
+
+/** lo[c] / hi[c] = the smallest / largest value of column c (left 0 without rows; a loop of its own, docs/CONVENTIONS.md). */
+function columnRanges(data: Float64Array, rows: number, cols: number, lo: Float64Array, hi: Float64Array): void {
+  if (rows === 0) return;
+  for (let c = 0; c < cols; c++) lo[c] = hi[c] = data[c];
+  for (let r = 1; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const v = data[o + c];
+      if (v < lo[c]) lo[c] = v;
+      else if (v > hi[c]) hi[c] = v;
+    }
+  }
 }
 
 /** He-uniform (relu) or Glorot-uniform (tanh, output) kernel, zero bias, drawn from `rng`. */
@@ -70,6 +101,36 @@ export function checkLayout(net: MlpNetwork, X: FeatureMatrix, what: string): vo
     );
   }
   checkMatrixStructure(what, X, 'feature matrix');
+}
+
+/** The largest float32. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Throws INVALID_DATA naming the row and feature of the first sparse value beyond the float32
+ * range. The sparse block enters the network as it is, and the network trains in float32: such a
+ * value is ±Infinity there and turned every weight NaN (a model predicting NaN for every row,
+ * whose artifact its own loader refuses). Prediction rejects it too: the network never saw one.
+ * The dense block is standardised in float64 first, so its limit is the scaler's (about 1e154).
+ */
+export function checkFloat32Range(X: FeatureMatrix, what: string): void {
+  const { indptr, indices, data, rows } = X.sparse;
+  const k = firstBeyondFloat32(data, indptr[0], indptr[rows]);
+  if (k < 0) return;
+  let r = 0;
+  while (indptr[r + 1] <= k) r++;
+  const column = X.dense.cols + indices[k];
+  const name = X.featureNames[column] ?? `#${column}`;
+  throw invalidData(
+    `${what} holds ${data[k]} at row ${r}, feature '${name}' (column ${column}), beyond the float32 range the MLP trains in (|x| ≤ ${FLOAT32_MAX}); rescale it`,
+    { row: r, feature: name, column, value: data[k] },
+  );
+}
+
+/** The first index in [from, to) whose value lies beyond ±FLOAT32_MAX, or -1 (a loop of its own, docs/CONVENTIONS.md). */
+function firstBeyondFloat32(data: Float64Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (Math.abs(data[i]) > FLOAT32_MAX) return i;
+  return -1;
 }
 
 /** Row count from which forwardProba runs the WebAssembly kernel (copying the weights in). */

@@ -89,6 +89,39 @@ describe('QuasiNewton', () => {
   });
 });
 
+describe('QuasiNewton where f is a step function of the step length (one feature value of 1e20)', () => {
+  // f(x) = log(1 + exp(−big · x₀)) + ½x₀² + ½x₁² + ½(x₁ − 1)²: the first trial step 1 / ‖g‖ moves x₀
+  // by ~1, and only steps ~16 (big = 1e20) or ~26 (1e30) orders of magnitude smaller lower f by the
+  // sufficient decrease. The Wolfe zoom shrank its bracket by ~3 per trial and gave up after 30
+  // ('failed' at the start); OWL-QN's 60 halvings were too few for 1e30, and for 1e20 the step it
+  // found left a curvature pair that scaled the next direction down by ~1e36 (a step below ftol:
+  // 'converged' with x₁ still ~1e-36).
+  const objective = (big: number) => (x: Float64Array, g: Float64Array) => {
+    const z = -big * x[0];
+    const sig = z > 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+    g[0] = -big * sig + x[0];
+    g[1] = 2 * x[1] - 1;
+    return (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) + 0.5 * x[0] * x[0] + 0.5 * x[1] * x[1] + 0.5 * (x[1] - 1) ** 2;
+  };
+
+  it.each([
+    ['1e20', 1e20, 0],
+    ['1e30', 1e30, 0],
+    ['1e20', 1e20, 1e-3],
+    ['1e30', 1e30, 1e-3],
+  ])('big %s, l1 weight on x₁ %s: steps, and reaches the optimum of x₁', (_label, big, lam) => {
+    const l1 = lam === 0 ? null : Float64Array.from([0, lam]);
+    const q = new QuasiNewton(objective(big), new Float64Array(2), { gtol: 1e-8, l1 });
+    const f0 = q.objective();
+    expect(q.step()).not.toBe('failed');
+    expect(q.objective()).toBeLessThan(f0 - 0.6);
+    for (let i = 0; i < 50 && q.step() === 'continue'; i++);
+    // minimum of ½x₁² + ½(x₁ − 1)² + λ|x₁|: x₁ = (1 − λ) / 2
+    expect(q.x[1]).toBeCloseTo((1 - lam) / 2, 6);
+    expect(q.x[0]).toBeGreaterThan(0);
+  });
+});
+
 describe('LogisticRegression', () => {
   it('fits after fits on reused WebAssembly memory give exactly the first fit', async () => {
     const first = await new LogisticRegression({ C: 0.5 }).fit(train, { seed: 1 });
