@@ -16,7 +16,7 @@ import type { IterationDecision, ModelKind, TrainingData } from '../models/contr
 import { defaultSpace, expectedTrialCost, iterationCeilings, type ModelFamilies } from './families.js';
 import { defaultWorkerCount } from '../exec/pool.js';
 import { silentProgress, type BestSoFar, type ProgressCounts, type ProgressReporter } from './progress.js';
-import { better, summarize, toRow, type StudyResult, type TrialRow } from './results.js';
+import { pickBest, summarize, toRow, type StudyResult, type TrialRow } from './results.js';
 import { inlineRunner, poolRunner, type TrialPool, type TrialRunner } from './runner.js';
 import { ashaScheduler, fifoScheduler, normalizedTime, readyToDecide, type AshaOptions, type RungRecord, type Scheduler } from './scheduler.js';
 import { randomSearcher, shardTrials } from './searcher.js';
@@ -278,9 +278,11 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     // launched in this session (stale records of an interrupted attempt are ignored).
     const visibleRungs = (): RungRecord[] => store.state.rungs.filter((r) => ended.has(r.trial) || launched.has(r.trial));
 
-    // progress counters and best-so-far, kept incrementally (O(1) per event)
+    // progress counters, and the best so far chosen as the study's result is (pickBest: the tie
+    // tolerance and tie-break, not only the top score), again at each trial end
     const tally = { completed: 0, stopped: 0, failed: 0, running: 0 };
-    const bestOf: { completed: TrialRow | null; stopped: TrialRow | null } = { completed: null, stopped: null };
+    const finishedRows: TrialRow[] = [];
+    let bestChosen: TrialRow | null = null;
     const account = (i: number) => {
       const t = store.state.trials.get(i);
       if (!t || !isFinished(t)) return;
@@ -288,8 +290,8 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       if (t.state !== 'completed' && t.state !== 'stopped') return;
       const row = toRow(t);
       if (row.score === null || !Number.isFinite(row.score)) return;
-      const cur = bestOf[t.state];
-      if (cur === null || better(row, cur, mode, tieMode)) bestOf[t.state] = row;
+      finishedRows.push(row);
+      bestChosen = pickBest(finishedRows, mode, tieMode, tieTolerance);
     };
     for (const i of ended) account(i);
     const counts = (): ProgressCounts => ({
@@ -301,7 +303,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       failed: tally.failed,
     });
     const bestSoFar = (): BestSoFar | null => {
-      const b = bestOf.completed ?? bestOf.stopped;
+      const b = bestChosen as TrialRow | null;
       return b && b.score !== null ? { trial: b.trial, metric, score: b.score } : null;
     };
     const progress = options.progress ?? silentProgress;

@@ -399,10 +399,17 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(JSON.parse(readFileSync(writeStudyArtifacts(merged, tmp()).bestConfig, 'utf8'))).toMatchObject({ tie_break: 'log_loss', tie_tolerance: 0.1, trial: merged.best!.trial });
     // the progress end line names the chosen trial, not the top score's
     const ends: ProgressEvent[] = [];
-    const whole = await runStudy({ ...opts, tieTolerance: 0.1, progress: { event: (e) => { if (e.type === 'study_end') ends.push(e); }, close() {} } });
+    const trialEnds: ProgressEvent[] = [];
+    const whole = await runStudy({
+      ...opts,
+      tieTolerance: 0.1,
+      progress: { event: (e) => void (e.type === 'study_end' ? ends.push(e) : e.type === 'trial_end' ? trialEnds.push(e) : undefined), close() {} },
+    });
     expect(whole.best!.trial).toBe(merged.best!.trial);
     expect(ends).toHaveLength(1);
     expect(ends[0].best).toEqual({ trial: whole.best!.trial, metric: 'f1', score: whole.bestScore });
+    // so do the live lines: the best so far is chosen by the same rule, not the top score so far
+    expect(trialEnds[trialEnds.length - 1].best).toEqual(ends[0].best);
     for (const bad of [-0.1, Number.NaN, Number.POSITIVE_INFINITY]) {
       await expect(runStudy({ ...base, tieTolerance: bad })).rejects.toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/tie tolerance = .*; expected a finite number ≥ 0/) }));
     }
