@@ -33,3 +33,9 @@ export interface BenchSettings {
 export function parseArgs(argv: readonly string[]): BenchOptions;
 export function settings(o: BenchOptions): BenchSettings;
 export function main(argv?: readonly string[]): Promise<number>;
+
+/** The baseline results, read before anything is measured; throws when `explicit` and missing, or when unusable. */
+export function readBaseline(file: string, explicit: boolean): { readonly figures: readonly unknown[] } | null;
+
+/** `file` when free, else the same name with -2, -3, ... before .json. */
+export function freeResultPath(file: string): string;

@@ -13,7 +13,7 @@
  * See bench/README.md for what each figure measures.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -250,8 +250,37 @@ export function render(results, cmp) {
   return lines.join('\n');
 }
 
-function readJson(file) {
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+/**
+ * The baseline to compare with, read before anything is measured: a file named with --baseline
+ * must exist and every baseline must parse, or the run stops at once instead of after ten minutes
+ * of measuring (a missing default baseline only skips the comparison).
+ */
+export function readBaseline(file, explicit) {
+  if (!existsSync(file)) {
+    if (explicit) throw new Error(`bench: --baseline ${file}: no such file`);
+    return null;
+  }
+  try {
+    const b = JSON.parse(readFileSync(file, 'utf8'));
+    if (!b || typeof b !== 'object' || !Array.isArray(b.figures)) throw new Error('no figures[] (not a bench results file)');
+    return b;
+  } catch (e) {
+    throw new Error(`bench: baseline ${file} cannot be used: ${e.message}`);
+  }
+}
+
+/** `file` itself when free, else the same name with -2, -3, ... before .json: a run never replaces another's results. */
+export function freeResultPath(file) {
+  if (!existsSync(file)) return file;
+  const base = file.replace(/\.json$/, '');
+  for (let k = 2; ; k++) if (!existsSync(`${base}-${k}.json`)) return `${base}-${k}.json`;
+}
+
+/** Written whole or not at all (a temporary sibling renamed into place). */
+function writeJsonAtomic(file, value) {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, file);
 }
 
 export async function main(argv = process.argv.slice(2)) {
@@ -260,16 +289,16 @@ export async function main(argv = process.argv.slice(2)) {
     process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
     return 0;
   }
-  const results = await runBench(o);
   const resultsDir = path.join(here, 'results');
-  mkdirSync(resultsDir, { recursive: true });
   const baselinePath = o.baseline ?? path.join(resultsDir, o.quick ? 'baseline-quick.json' : 'baseline.json');
-  const baseline = readJson(baselinePath);
+  const baseline = readBaseline(baselinePath, o.baseline !== null);
+  const results = await runBench(o);
+  mkdirSync(resultsDir, { recursive: true });
   const cmp = compareToBaseline(results, baseline);
   results.comparison = { baseline: path.relative(ROOT, baselinePath), ...cmp };
-  const out = o.out ?? path.join(resultsDir, resultFileName(results.machine, results.mode));
-  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-  if (o.saveBaseline) writeFileSync(baselinePath, JSON.stringify({ ...results, comparison: undefined }, null, 2) + '\n');
+  const out = o.out ?? freeResultPath(path.join(resultsDir, resultFileName(results.machine, results.mode)));
+  writeJsonAtomic(out, results);
+  if (o.saveBaseline) writeJsonAtomic(baselinePath, { ...results, comparison: undefined });
   process.stdout.write(render(results, cmp) + '\n');
   process.stdout.write(`\nresults: ${path.relative(process.cwd(), out)}${o.saveBaseline ? `; baseline saved to ${path.relative(process.cwd(), baselinePath)}` : ''}\n`);
   return o.failOnRegression && cmp.comparable && cmp.regressions.length > 0 ? 3 : 0;

@@ -40,6 +40,14 @@ export function trialConfigs(m, seed, trials) {
   });
 }
 
+/** Trial indices in the order our random search launches them on `workers` workers (src/hpo/study.ts). */
+export function launchOrder(m, seed, trials, workers) {
+  const all = Array.from({ length: trials }, (_, i) => i);
+  if (!(workers > 1)) return all;
+  const configs = trialConfigs(m, seed, trials);
+  return m.hpo.longestFirstOrder(all, (i) => configs[i]);
+}
+
 /** The processed table's columns the dense feature views read (the peer builds the 24 features from them). */
 export const DENSE_VIEW_FIELDS = Object.freeze(['subject', 'body_text', 'body_html', 'has_html', 'num_attachments', 'num_recipients', 'reply_to', 'sender', 'is_multipart', 'event_timestamp', 'sender_domain']);
 
@@ -72,6 +80,9 @@ export function peerInput(m, shared, o) {
     validIdx: Array.from(validIdx),
     trials: o.trials,
     configs: trialConfigs(m, o.seed, o.trials),
+    // the order our study launches them in (longest expected first on several workers, else trial
+    // order): the peer starts them in the same order, so a long trial starts as early on both sides
+    launchOrder: launchOrder(m, o.seed, o.trials, o.workers),
     // the best-trial choice of our studies: validation F1 within this of the top is a tie, AUC decides
     tieTolerance: m.hpo.DEFAULT_TIE_TOLERANCE,
     seed: o.seed,

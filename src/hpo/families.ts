@@ -138,3 +138,16 @@ export function expectedTrialCost(config: { readonly model: ModelKind; readonly 
       return 1;
   }
 }
+
+/**
+ * The trials in launch order, longest expected first (ties: lower index first): how a study on
+ * several workers starts a random search, and the order the benchmark's Python peer is given so
+ * both sides schedule the same work the same way.
+ */
+export function longestFirstOrder(trials: readonly number[], configOf: (trial: number) => { readonly model: ModelKind; readonly params: Readonly<Record<string, unknown>> }): number[] {
+  return trials
+    .map((i) => ({ i, cost: expectedTrialCost(configOf(i)) }))
+    .sort((a, b) => b.cost - a.cost || a.i - b.i)
+    .map((x) => x.i);
+}
+

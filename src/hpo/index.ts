@@ -10,7 +10,7 @@ export { runStudy, journalFileName, DEFAULT_TRIALS, DEFAULT_ASHA_METRIC, DEFAULT
 export { mergeShards, type MergeOptions } from './shards.js';
 export { writeStudyArtifacts, trialsCsv, pickBest, type StudyResult, type TrialRow, type ArtifactPaths } from './results.js';
 export { jsonProgress, ttyProgress, silentProgress, formatProgressLine, type ProgressReporter, type ProgressEvent, type ProgressCounts } from './progress.js';
-export { defaultSpace, paramSpecs, iterationBudget, ITERATION_PARAM, type ModelFamilies } from './families.js';
+export { defaultSpace, paramSpecs, iterationBudget, ITERATION_PARAM, expectedTrialCost, longestFirstOrder, type ModelFamilies } from './families.js';
 export { METRIC_NAMES, METRIC_MODE, THRESHOLD, type MetricName, type TrialResult } from './trial.js';
 export { DEFAULT_VALIDATION, type ValidationOptions } from './validation.js';
 export { saveMatrix, loadGroups, loadMatrix } from './matrix-file.js';

@@ -13,7 +13,7 @@ import { invalidArgument, type ErrorData } from '../core/errors.js';
 import type { JsonValue } from '../core/payload.js';
 import type { Clock } from '../core/ports.js';
 import type { IterationDecision, ModelKind, TrainingData } from '../models/contract.js';
-import { defaultSpace, expectedTrialCost, iterationCeilings, type ModelFamilies } from './families.js';
+import { defaultSpace, iterationCeilings, longestFirstOrder, type ModelFamilies } from './families.js';
 import { defaultWorkerCount } from '../exec/pool.js';
 import { silentProgress, type BestSoFar, type ProgressCounts, type ProgressReporter } from './progress.js';
 import { pickBest, summarize, toRow, type StudyResult, type TrialRow } from './results.js';
@@ -419,12 +419,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
 
     // ---- launch, at most `concurrency` in flight: in index order, or the longest expected first
     const longestFirst = scheduler.kind === 'fifo' && runner.concurrency > 1 && (options.launchOrder ?? 'longest-first') === 'longest-first';
-    const queue = longestFirst
-      ? todo
-          .map((i) => ({ i, cost: expectedTrialCost(searcher.suggest(i).config) }))
-          .sort((a, b) => b.cost - a.cost || a.i - b.i)
-          .map((x) => x.i)
-      : todo;
+    const queue = longestFirst ? longestFirstOrder(todo, (i) => searcher.suggest(i).config) : todo;
     try {
       let next = 0;
       let failure: { error: unknown } | null = null;

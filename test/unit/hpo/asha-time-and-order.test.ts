@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedTrialCost, iterationCeilings } from '../../../src/hpo/families.js';
+import { expectedTrialCost, iterationCeilings, longestFirstOrder } from '../../../src/hpo/families.js';
 import { ashaScheduler, readyToDecide, resolveAshaOptions, type RungRecord } from '../../../src/hpo/scheduler.js';
 import { choice, constant, loguniform, qloguniform, quniform, randint, type SearchSpace } from '../../../src/hpo/space.js';
 import { runStudy, type StudyOptions } from '../../../src/hpo/study.js';
@@ -162,6 +162,8 @@ describe('launch order', () => {
     const expected = [...budgets.keys()].sort((x, y) => budgets[y] - budgets[x] || x - y).map(String);
     expect(longest).toEqual(expected);
     expect(longest).not.toEqual(indexed);
+    // the order the benchmark gives its Python peer (bench/lib/peer.mjs) is the study's
+    expect(longestFirstOrder([...budgets.keys()], (i) => ({ model: a.trials[i].model, params: a.trials[i].params })).map(String)).toEqual(longest);
     expect(comparable(a.trials)).toEqual(comparable(b.trials));
     expect(comparable(a.trials)).toEqual(comparable(one.trials));
     expect(a.best?.trial).toBe(one.best?.trial);
