@@ -3,6 +3,7 @@
  * new version of an existing one) and start a run. Errors are TrainSpamErrors: NETWORK_ERROR when
  * KFP_HOST cannot be reached (with what to check), REMOTE_ERROR with the server's message otherwise.
  */
+import { hasCredentials, redactUrl } from '../tracking/redact.js';
 import { createHash } from 'node:crypto';
 import { Agent, request, type Dispatcher } from 'undici';
 import { TrainSpamError } from '../core/errors.js';
@@ -36,14 +37,20 @@ export class KfpClient {
   private readonly ownsDispatcher: boolean;
 
   constructor(private readonly opts: KfpClientOptions) {
+    // the host as messages show it: never with user-info (a password may hold a '/', which URL
+    // parsing does not read as user-info, so redactUrl finds it in the text)
+    const shown = redactUrl(opts.host);
+    if (hasCredentials(opts.host)) {
+      throw new TrainSpamError('INVALID_ARGUMENT', `KFP_HOST '${shown}' carries credentials, which this client does not send and would print; give the bearer token as KFP_TOKEN instead`, { usage: true });
+    }
     let url: URL;
     try {
       url = new URL(opts.host);
     } catch {
-      throw new TrainSpamError('INVALID_ARGUMENT', `KFP_HOST '${opts.host}' is not a URL (expected e.g. http://localhost:8888)`, { usage: true });
+      throw new TrainSpamError('INVALID_ARGUMENT', `KFP_HOST '${shown}' is not a URL (expected e.g. http://localhost:8888)`, { usage: true });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TrainSpamError('INVALID_ARGUMENT', `KFP_HOST '${opts.host}' must be http:// or https://`, { usage: true });
+      throw new TrainSpamError('INVALID_ARGUMENT', `KFP_HOST '${shown}' must be http:// or https://`, { usage: true });
     }
     this.base = url.toString().replace(/\/+$/, '');
     const timeout = opts.timeoutMs ?? 30_000;

@@ -110,7 +110,9 @@ export class MlflowTransport {
       : username !== undefined
         ? `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`
         : null;
-    this.secrets = [token ?? '', password ?? '', this.authHeader ?? ''].filter(Boolean);
+    // the bare user:password is what a Basic header carries (scrub also hides its base64 form)
+    const basic = username !== undefined ? `${username}:${password ?? ''}` : '';
+    this.secrets = [token ?? '', password ?? '', basic, this.authHeader ?? ''].filter(Boolean);
     // 0 or more than 2^31 - 1 ms would make the attempt timer fire at once
     this.timeoutMs = options.timeoutMs === undefined ? 30_000 : checkTimeoutMs(options.timeoutMs);
     this.policy = { ...DEFAULT_RETRY, ...(options.retry ?? {}) };
