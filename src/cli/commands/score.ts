@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isTrainSpamError, toErrorData, TrainSpamError } from '../../core/errors.js';
 import { makeLogger, type Logger } from '../../core/ports.js';
+import { escapeControls } from '../../core/terminal.js';
 import { asRunId } from '../../core/ids.js';
 import { PIPELINE_PARAMS } from '../../pipeline/definition.js';
 import { isDecimalText } from '../../pipeline/params.js';
@@ -284,10 +285,11 @@ export function registerScoreCommand(program: Command): void {
       const scratch = () => (scratchDir ??= mkdtempSync(join(tmpdir(), 'train-spam-score-')));
       try {
         const { scorer, label } = await openModel(ref, o.trackingUri, logger, scratch);
-        process.stderr.write(`score: model ${label}; ${stdin ? 'one e-mail from stdin' : `${files.length} e-mail file(s)`}\n`);
+        // names from the file system or the registry may hold control characters: escaped on the terminal (stdout is JSON)
+        process.stderr.write(`score: model ${escapeControls(label)}; ${stdin ? 'one e-mail from stdin' : `${files.length} e-mail file(s)`}\n`);
         const emit = (line: ScoreLine) => {
           process.stdout.write(JSON.stringify(line) + '\n');
-          if (line.error) process.stderr.write(`score: ${line.file}: ${line.error.code}: ${line.error.message}\n`);
+          if (line.error) process.stderr.write(escapeControls(`score: ${line.file}: ${line.error.code}: ${line.error.message}`) + '\n');
         };
         const r = stdin ? await scoreInputs(scorer, ['-'], threshold, emit, () => readStdin()) : await scoreInputs(scorer, files, threshold, emit, (f) => {
               const bad = found.problems.get(f);

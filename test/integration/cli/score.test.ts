@@ -179,6 +179,18 @@ describe('train-spam score', () => {
     expect(r.stderr).toContain('3 of 6 e-mail(s) could not be scored');
   });
 
+  it('a file name with control characters is escaped on stderr (a terminal would obey them); stdout keeps it as JSON', async () => {
+    const ctl = join(root, 'ctl');
+    mkdirSync(ctl);
+    const name = join(ctl, 'x\u001b]0;PWNED\u0007\u001b[2J.eml');
+    writeFileSync(name, 'no headers here\n');
+    const r = await cli('score', ctl, '--model', modelDir);
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([{ file: name, error: expect.objectContaining({ code: 'INVALID_DATA' }) }]);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(r.stderr).toContain('x\\x1b]0;PWNED\\x07\\x1b[2J.eml');
+  });
+
   it('bad flags and inputs are usage errors or name the path', async () => {
     const t = await cli('score', mails, '--model', modelDir, '--threshold', '1.5');
     expect(t.code).toBe(64);
