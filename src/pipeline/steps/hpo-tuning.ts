@@ -53,7 +53,16 @@ export const REPORT_FLUSH_MS = 1000;
  * one write per report made the main thread and the file system compete with the trials for the
  * cores. Writes of one trial are chained, so its metric lines keep their order.
  */
-export function trackingHooks(ctx: Pick<RunContext, 'tracking' | 'runId' | 'experimentId' | 'clock' | 'logger'>): StudyHooks | undefined {
+export interface TrackingHooks extends StudyHooks {
+  /**
+   * Ends the nested runs of trials whose end never reached the hooks (the study failed, e.g. its
+   * journal could not be written) as FAILED with the study's error, so that no trial run stays
+   * RUNNING after a failure the process survived.
+   */
+  closeOpen(error: unknown): Promise<void>;
+}
+
+export function trackingHooks(ctx: Pick<RunContext, 'tracking' | 'runId' | 'experimentId' | 'clock' | 'logger'>): TrackingHooks | undefined {
   const t = ctx.tracking;
   if (!t || !ctx.runId || !ctx.experimentId) return undefined;
   const parent = ctx.runId;
@@ -110,6 +119,19 @@ export function trackingHooks(ctx: Pick<RunContext, 'tracking' | 'runId' | 'expe
       });
     },
     onHookError: (hook, error) => ctx.logger.log('warn', `hpo: tracking hook ${hook} failed: ${error.message}`),
+    closeOpen: async (error: unknown) => {
+      const why = error instanceof Error ? `${(error as { code?: string }).code ?? 'ERROR'}: ${error.message}` : String(error);
+      const open = [...trials.values()];
+      trials.clear();
+      await Promise.all(
+        open.map((log) =>
+          write(log, async (id) => {
+            await t.store.logBatch(id, { metrics: log.pending, tags: { 'train-spam.trial_state': 'failed', 'train-spam.error': `the study failed: ${why}`.slice(0, 4000) } });
+            await t.store.endRun(id, 'FAILED');
+          }).catch((e: unknown) => ctx.logger.log('warn', `hpo: could not close a trial run after the study failed: ${(e as Error)?.message ?? String(e)}`)),
+        ),
+      );
+    },
   };
 }
 
@@ -123,6 +145,16 @@ export function refitParams(best: TrialRow): Record<string, unknown> {
 }
 
 export async function runHpoStudy(ctx: RunContext, features: Pick<FeatureSet, 'train'>, options: HpoStepOptions = {}): Promise<StudyResult> {
+  const hooks = trackingHooks(ctx);
+  try {
+    return await runStudyWith(ctx, features, options, hooks);
+  } catch (e) {
+    await hooks?.closeOpen(e);
+    throw e;
+  }
+}
+
+function runStudyWith(ctx: RunContext, features: Pick<FeatureSet, 'train'>, options: HpoStepOptions, hooks: StudyHooks | undefined): Promise<StudyResult> {
   const p = ctx.params;
   return runStudy({
     data: { X: features.train.X, y: features.train.y },
@@ -134,7 +166,7 @@ export async function runHpoStudy(ctx: RunContext, features: Pick<FeatureSet, 't
     workers: ctx.workers,
     journalDir: join(ctx.outDir, 'hpo'),
     journalSetting: '--out-dir',
-    hooks: trackingHooks(ctx),
+    hooks,
     progress: ctx.progress,
     signal: ctx.signal,
     clock: ctx.clock,

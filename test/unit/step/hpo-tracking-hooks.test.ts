@@ -52,7 +52,7 @@ function counting(inner: TrackingStore): { store: TrackingStore; batches: LogBat
   return { store: proxy, batches };
 }
 
-function hooksFor(s: TrackingStore, errors: string[] = []): StudyHooks {
+function hooksFor(s: TrackingStore, errors: string[] = []): StudyHooks & { closeOpen(error: unknown): Promise<void> } {
   const ctx = {
     tracking: { store: s, registry: null as never, description: 'test' },
     runId: parent,
@@ -86,6 +86,29 @@ async function childRun(s: TrackingStore): Promise<RunId> {
   expect(runs).toHaveLength(1);
   return runs[0].info.runId;
 }
+
+describe('HPO tracking hooks when the study fails', () => {
+  it('closeOpen ends the trial runs whose end never came as FAILED with the study\'s error; ended ones keep their state', async () => {
+    const h = hooksFor(store);
+    await h.onTrialStart!({ trial: 0, seed: 11, bracket: 0, config: { model: 'gbm', params: {} } });
+    await h.onTrialStart!({ trial: 1, seed: 12, bracket: 0, config: { model: 'gbm', params: {} } });
+    clock.mono += 10;
+    await h.onTrialReport!({ trial: 1, iteration: 1, time: 1, metrics: { val_auc: 0.9 }, decision: 'continue' });
+    await h.onTrialEnd!(row(0, 3));
+    await h.closeOpen(Object.assign(new Error("journal 'j.jsonl': append failed: EFBIG"), { code: 'IO_ERROR' }));
+    const runs = await store.searchRuns({ experimentIds: [experimentId], filter: `tags.mlflow.parentRunId = '${parent}'` });
+    const byTrial = new Map(runs.map((r) => [r.data.tags['train-spam.trial'], r]));
+    expect(byTrial.get('0')!.info.status).toBe('FINISHED');
+    const failed = byTrial.get('1')!;
+    expect(failed.info.status).toBe('FAILED');
+    expect(failed.info.endTime).not.toBeNull();
+    expect(failed.data.tags['train-spam.trial_state']).toBe('failed');
+    expect(failed.data.tags['train-spam.error']).toBe("the study failed: IO_ERROR: journal 'j.jsonl': append failed: EFBIG");
+    // its buffered report was kept
+    expect((await store.getMetricHistory(failed.info.runId, 'val_auc')).map((m) => m.value)).toEqual([0.9]);
+    await h.closeOpen(new Error('again')); // nothing left open: no second write
+  });
+});
 
 describe('HPO tracking hooks', () => {
   it('writes reports in batches: nothing before REPORT_FLUSH_MS, everything at the end, in step order with arrival timestamps', async () => {
