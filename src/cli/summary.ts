@@ -69,6 +69,7 @@ export function formatSummary(r: PipelineRunResult): string {
   if (timings) lines.push(`timings: ${timings} (total ${(rec.timings.reduce((s, t) => s + t.durationMs, 0) / 1000).toFixed(2)}s)`);
   if (r.reportPath) lines.push(`report: ${r.reportPath}`);
   if (r.trackingError) lines.push(`tracking: ${r.trackingError}`);
+  if (r.reportError) lines.push(`report: ${r.reportError}`);
   lines.push(`exit code: ${r.exitCode}`);
   return lines.join('\n');
 }

@@ -54,6 +54,8 @@ export interface PipelineRunResult {
    * is made), the failures are listed here, and the exit code is 1.
    */
   readonly trackingError?: string;
+  /** The HTML report could not be written (the outcome stands; the run ends with exit code 1). */
+  readonly reportError?: string;
 }
 
 export const EXIT_PROMOTED = 0;
@@ -258,11 +260,15 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
   }
 
   let reportPath: string | null = null;
+  let reportError: string | undefined;
   try {
     const html = renderHtmlReport(buildReportData(record, new Date(clock.now()).toISOString()));
     reportPath = await writeHtmlFile(join(outDir, 'report.html'), html);
   } catch (e) {
-    o.logger.log('warn', `report: could not write the HTML report: ${toErrorData(e).message}`);
+    // an output the run promised (a full disk, a folder gone): the outcome stands, said beside it, and the exit code is 1
+    const d = toErrorData(e);
+    reportError = `could not write the HTML report (${d.code}: ${d.message})`;
+    o.logger.log('error', `report: ${reportError}`);
   }
   if (o.tracking && runId) {
     try {
@@ -284,6 +290,6 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineRunRes
     }
   }
   const trackingError = trackingErrors.length ? trackingErrors.join('; ') : undefined;
-  if (trackingError && exitCode !== EXIT_INTERRUPTED) exitCode = EXIT_ERROR;
-  return { exitCode, runId: idText, outDir, reportPath, record, ...(trackingError ? { trackingError } : {}) };
+  if ((trackingError || reportError) && exitCode !== EXIT_INTERRUPTED) exitCode = EXIT_ERROR;
+  return { exitCode, runId: idText, outDir, reportPath, record, ...(trackingError ? { trackingError } : {}), ...(reportError ? { reportError } : {}) };
 }

@@ -3,7 +3,7 @@
  * local tracking store in a temp folder: exit codes, promotion, idempotence, comparison against
  * the first run's Staging model, a corrupt Staging artifact, and nothing registered on failure.
  */
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,6 +197,27 @@ describe('pipeline end to end (local store)', () => {
     expect(r.record.comparison?.status).toBe('passed');
     expect(r.record.comparison?.staging?.version).toBe(staging!.version);
     expect(r.exitCode).toBe(0);
+  }, 120_000);
+
+  it('a report that cannot be written is an error beside the outcome: exit 1, the promotion stands', async () => {
+    let runId = '';
+    const lines: string[] = [];
+    const logger: Logger = {
+      log: (_level, message) => {
+        lines.push(message);
+        const m = /^tracking: .*, run (\w+)$/.exec(message);
+        if (m) runId = m[1];
+        // a folder where the report goes (as a full disk or a vanished folder would fail its write)
+        if (message === '── model-promotion') mkdirSync(join(root, 'runs', runId, 'report.html', 'in-the-way'), { recursive: true });
+      },
+    };
+    const r = await run({}, logger);
+    expect(runId).not.toBe('');
+    expect(r.record.promotion?.status).toBe('promoted');
+    expect(r.reportPath).toBeNull();
+    expect(r.reportError).toMatch(/^could not write the HTML report \(/);
+    expect(lines.some((l) => l.startsWith('report: could not write the HTML report'))).toBe(true);
+    expect(r.exitCode).toBe(1);
   }, 120_000);
 
   it('failed gates exit with 2 and register nothing', async () => {
