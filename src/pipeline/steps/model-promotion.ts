@@ -76,6 +76,7 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   }
   const { registry } = ctx.tracking;
   const runId = ctx.runId;
+  stopIfInterrupted(ctx, 'the registry was changed');
   await registry.createRegisteredModel(name, { description: 'E-mail spam detector trained by train-spam' });
   // Where the store can lock the model (the local store), the read-check-write below runs alone:
   // a second run promoting at the same moment waits, then finds Staging changed (CONFLICT).
@@ -127,6 +128,9 @@ async function promoteLocked(
     before = state;
     // noted before registering: a run killed during the call is found by its run id
     await lock?.note(intentNote(runId, state, null, false));
+    // the last point where Ctrl-C leaves the registry as it was; once the version exists the
+    // promotion is completed (or rolled back on failure), never left half done
+    stopIfInterrupted(ctx, 'a version was registered');
     version = await createVersion(ctx, name, runId, gates, comparison, options);
     status = 'promoted';
   }
@@ -255,3 +259,9 @@ async function createVersion(ctx: RunContext, name: string, runId: string, gates
     return v;
   }
 }
+
+/** Ctrl-C during the step, before anything irreversible: CANCELLED (exit 130, nothing registered). */
+function stopIfInterrupted(ctx: RunContext, before: string): void {
+  if (ctx.signal.aborted) throw new TrainSpamError('CANCELLED', `promotion: interrupted before ${before}; nothing registered`);
+}
+

@@ -98,6 +98,28 @@ async function plantOwner(modelDir: string, owner: Record<string, unknown>): Pro
   writeFileSync(join(modelDir, LOCK_DIR, `owner-${gen}.json`), JSON.stringify({ owner: 'x', intent: null, ...owner }));
 }
 
+describe('Ctrl-C during the promotion step', () => {
+  it('before anything is registered, or while the model lock is taken: CANCELLED, no version, the lock freed', async () => {
+    const early = new AbortController();
+    early.abort();
+    const ctxEarly = { ...(await context('interrupt-early')), signal: early.signal } as RunContext;
+    await expect(modelPromotion(ctxEarly, gates, first)).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('nothing registered') });
+    expect(await handle.registry.getRegisteredModel('interrupt-early').catch(() => null)).toBeNull();
+    // the signal comes while the step reads the registry under the lock (after its first check)
+    const late = new AbortController();
+    const registry = withOverrides(handle.registry, {
+      getLatestVersions: async (...a: Parameters<ModelRegistry['getLatestVersions']>) => {
+        late.abort();
+        return handle.registry.getLatestVersions(...a);
+      },
+    });
+    const ctxLate = { ...(await context('interrupt-late', [], { registry })), signal: late.signal } as RunContext;
+    await expect(modelPromotion(ctxLate, gates, first)).rejects.toMatchObject({ code: 'CANCELLED', message: 'promotion: interrupted before a version was registered; nothing registered' });
+    expect(await versions('interrupt-late')).toEqual([]);
+    expect(await lockFree('interrupt-late')).toBe(true);
+  });
+});
+
 describe('promotion under the local store\'s model lock', () => {
   it('two runs promoting at once against the same Staging model: one is promoted, the other gets CONFLICT', async () => {
     const name = 'race';
