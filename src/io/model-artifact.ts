@@ -14,8 +14,10 @@
  *
  * Writing is atomic: both files go to a temporary sibling directory that is renamed into place.
  * Loading only parses JSON and copies bytes into typed arrays (never evaluates code), and checks
- * the format name and version, every manifest field, the size of arrays.bin and each array's
- * SHA-256; any problem is a FORMAT_ERROR naming the file and what is wrong.
+ * the format name and version, every manifest field, that the arrays tile arrays.bin in order
+ * (no overlap, no bytes but alignment padding outside them, so loading costs at most the file's
+ * size once), the size of arrays.bin and each array's SHA-256; any problem is a FORMAT_ERROR
+ * naming the file and what is wrong.
  */
 import { createHash } from 'node:crypto';
 import { isSha256Hex, sha256Hex } from './checksum.js';
@@ -91,6 +93,9 @@ const DTYPES = {
   uint8: Uint8Array,
 } as const;
 type DType = keyof typeof DTYPES;
+
+/** Arrays start on 8-byte boundaries in arrays.bin (the writer's layout, checked by the reader). */
+const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 function dtypeOf(a: unknown): DType | null {
   for (const [name, ctor] of Object.entries(DTYPES)) if (a instanceof ctor && a.constructor === ctor) return name as DType;
@@ -172,7 +177,7 @@ export function encodePayloads(slots: Readonly<Record<string, Payload>>, metadat
   let size = 0;
   const entries: ArrayEntry[] = pending.map((p) => {
     const offset = size;
-    size = Math.ceil((offset + p.bytes.length) / 8) * 8;
+    size = align8(offset + p.bytes.length);
     return { payload: p.slot, name: p.name, dtype: p.dtype, offset, length: p.length, byteLength: p.bytes.length, shape: [p.length], sha256: sha256Hex(p.bytes) };
   });
   const bin = new Uint8Array(size);
@@ -304,6 +309,13 @@ export function parseManifest(json: unknown, file: string, requiredSlots: readon
   const binLength = json.bin.byteLength;
   if (!Array.isArray(json.arrays)) throw formatError(file, 'arrays must be a list');
   const seen = new Set<string>();
+  // The arrays tile arrays.bin in the order listed, as the writer lays them out: each starts at the
+  // first 8-byte boundary after the one before it, and the blob ends at the boundary after the
+  // last. So every byte belongs to at most one array and the file holds nothing else: entries that
+  // overlap (a crafted manifest listed 40 arrays each claiming the whole 32 MiB blob, and loading
+  // copied and hashed it 40 times: 1.4 GiB) or bytes no array owns are refused here.
+  let end = 0; // first byte after the previous array
+  let previous = '';
   json.arrays.forEach((e: unknown, i: number) => {
     const at = `arrays[${i}]`;
     if (!isObject(e)) throw formatError(file, `${at} must be an object`);
@@ -325,7 +337,25 @@ export function parseManifest(json: unknown, file: string, requiredSlots: readon
     }
     if (e.offset + e.byteLength > binLength) throw formatError(file, `array ${id}: bytes ${e.offset}..${e.offset + e.byteLength} lie beyond the declared ${binLength}-byte ${ARRAYS_BIN}`);
     if (!isSha256Hex(e.sha256)) throw formatError(file, `array ${id}: sha256 must be 64 lowercase hex digits`);
+    const start = align8(end);
+    if (e.offset < start) {
+      throw formatError(file, `array ${id}: bytes ${e.offset}..${e.offset + e.byteLength} overlap the arrays listed before it (${previous} ends at byte ${end}); each byte of ${ARRAYS_BIN} belongs to at most one array`, {
+        array: id, previous,
+      });
+    }
+    if (e.offset > start) {
+      throw formatError(file, `array ${id}: starts at byte ${e.offset}, expected ${start} (${previous ? `${previous} ends at byte ${end}` : 'the first array starts at 0'}); arrays follow each other in ${ARRAYS_BIN} with only 8-byte alignment padding between them`, {
+        array: id, previous: previous || null,
+      });
+    }
+    end = e.offset + e.byteLength;
+    previous = id;
   });
+  if (binLength !== align8(end)) {
+    throw formatError(file, `bin.byteLength is ${binLength}, but ${previous ? `the arrays end at byte ${end} (${previous})` : 'there are no arrays'}, so ${ARRAYS_BIN} must hold ${align8(end)} bytes; it holds nothing but the arrays and their alignment padding`, {
+      byteLength: binLength, expected: align8(end),
+    });
+  }
   return json as unknown as ArtifactManifest;
 }
 
@@ -386,8 +416,9 @@ export async function loadPayloads(dir: string, requiredSlots: readonly string[]
       expected: manifest.bin.byteLength,
     });
   }
-  const arrays: Record<Slot, Record<string, NumericArray>> = {};
-  for (const slot of Object.keys(manifest.payloads)) arrays[slot] = {};
+  // maps without a prototype: names come from the file, and one named __proto__ must stay a name
+  const arrays: Record<Slot, Record<string, NumericArray>> = Object.create(null) as Record<Slot, Record<string, NumericArray>>;
+  for (const slot of Object.keys(manifest.payloads)) arrays[slot] = Object.create(null) as Record<string, NumericArray>;
   for (const e of manifest.arrays) {
     const bytes = bin.subarray(e.offset, e.offset + e.byteLength);
     const digest = sha256Hex(bytes);
@@ -400,7 +431,7 @@ export async function loadPayloads(dir: string, requiredSlots: readonly string[]
     copy.set(bytes);
     arrays[e.payload][e.name] = new DTYPES[e.dtype](copy.buffer, 0, e.length);
   }
-  const slots: Record<string, Payload> = {};
+  const slots: Record<string, Payload> = Object.create(null) as Record<string, Payload>;
   for (const slot of Object.keys(manifest.payloads)) slots[slot] = { ...manifest.payloads[slot], arrays: arrays[slot] };
   return { formatVersion: manifest.formatVersion, createdAt: manifest.createdAt, metadata: manifest.metadata, slots };
 }
