@@ -94,6 +94,20 @@ export function addColumnSums(data: Float64Array, rows: number, cols: number, su
   }
 }
 
+/** lo[c] / hi[c] = the smallest / largest value of column c (left 0 without rows; a loop of its own, docs/CONVENTIONS.md). */
+export function columnRanges(data: Float64Array, rows: number, cols: number, lo: Float64Array, hi: Float64Array): void {
+  if (rows === 0) return;
+  for (let c = 0; c < cols; c++) lo[c] = hi[c] = data[c];
+  for (let r = 1; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const v = data[o + c];
+      if (v < lo[c]) lo[c] = v;
+      else if (v > hi[c]) hi[c] = v;
+    }
+  }
+}
+
 /** out[c] += Σ_r (data[r·cols + c] − mean[c])², rows in order. */
 export function addSquaredDeviations(data: Float64Array, rows: number, cols: number, mean: Float64Array, out: Float64Array): void {
   for (let r = 0; r < rows; r++) {

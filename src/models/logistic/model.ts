@@ -9,7 +9,7 @@
  * false` results match scikit-learn's `LogisticRegression` on the same raw matrix.
  */
 import { TrainSpamError, invalidData } from '../../core/errors.js';
-import { addColumnSums, addSquaredDeviations, assertFinite, type FeatureMatrix } from '../../core/matrix.js';
+import { addColumnSums, addSquaredDeviations, assertFinite, columnRanges, type FeatureMatrix } from '../../core/matrix.js';
 import { resolveParams } from '../../core/params.js';
 import type { JsonValue, Payload } from '../../core/payload.js';
 import type { Estimator, FitOptions, Fitted, TrainingData } from '../contract.js';
@@ -254,19 +254,6 @@ function columnScale(sd: number, lo: number, hi: number): number {
   return sd > 0 ? sd : hi - lo;
 }
 
-/** lo[c] / hi[c] = the smallest / largest value of column c (left 0 without rows; a loop of its own, docs/CONVENTIONS.md). */
-function columnRanges(data: Float64Array, rows: number, cols: number, lo: Float64Array, hi: Float64Array): void {
-  if (rows === 0) return;
-  for (let c = 0; c < cols; c++) lo[c] = hi[c] = data[c];
-  for (let r = 1; r < rows; r++) {
-    const o = r * cols;
-    for (let c = 0; c < cols; c++) {
-      const v = data[o + c];
-      if (v < lo[c]) lo[c] = v;
-      else if (v > hi[c]) hi[c] = v;
-    }
-  }
-}
 
 function scaleDense(dense: Float64Array, n: number, dc: number, s: DenseScaler): Float64Array {
   const out = new Float64Array(n * dc);

@@ -5,7 +5,7 @@
  * 524-wide product. Training (trainer.ts) runs on TensorFlow.js and exports these arrays.
  */
 import { invalidData } from '../../core/errors.js';
-import { addColumnSums, addSquaredDeviations, numCols, type FeatureMatrix } from '../../core/matrix.js';
+import { addColumnSums, addSquaredDeviations, columnRanges, numCols, type FeatureMatrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/random.js';
 import { wasmMargins } from './forward-wasm.js';
 import { tanh64 } from './tanh64.js';
@@ -69,19 +69,6 @@ export function fitScaler(X: FeatureMatrix): DenseScaler {
   return { mean, scale };
 }
 
-/** lo[c] / hi[c] = the smallest / largest value of column c (left 0 without rows; a loop of its own, docs/CONVENTIONS.md). */
-function columnRanges(data: Float64Array, rows: number, cols: number, lo: Float64Array, hi: Float64Array): void {
-  if (rows === 0) return;
-  for (let c = 0; c < cols; c++) lo[c] = hi[c] = data[c];
-  for (let r = 1; r < rows; r++) {
-    const o = r * cols;
-    for (let c = 0; c < cols; c++) {
-      const v = data[o + c];
-      if (v < lo[c]) lo[c] = v;
-      else if (v > hi[c]) hi[c] = v;
-    }
-  }
-}
 
 /** He-uniform (relu) or Glorot-uniform (tanh, output) kernel, zero bias, drawn from `rng`. */
 export function initLayer(inputs: number, units: number, scheme: 'he' | 'glorot', rng: Rng): DenseLayer {

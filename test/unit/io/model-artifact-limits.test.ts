@@ -9,9 +9,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrainSpamError } from '../../../src/core/errors.js';
 import type { Payload } from '../../../src/core/payload.js';
 import { loadModelArtifact, loadPayloads, parseManifest, saveModelArtifact, type ModelArtifact } from '../../../src/io/model-artifact.js';
+import { caught } from '../../helpers/caught.js';
 
 let root: string;
 beforeAll(async () => {
@@ -48,15 +48,6 @@ async function edit(dir: string, f: (m: Manifest, bin: Buffer) => Buffer | void)
   await writeFile(join(dir, 'arrays.bin'), out);
 }
 
-async function errorOf(p: Promise<unknown>): Promise<TrainSpamError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TrainSpamError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -84,7 +75,7 @@ describe('model artifact: the arrays tile arrays.bin', () => {
       }
       return padded;
     });
-    const e = await errorOf(loadModelArtifact(dir));
+    const e = await caught(loadModelArtifact(dir));
     expect(e.code).toBe('FORMAT_ERROR');
     expect(e.message).toContain(join(dir, 'artifact.json'));
     expect(e.message).toMatch(/array featurePipeline\/pad0: bytes 0\.\.1048624 overlap the arrays listed before it \(model\/z_empty ends at byte 48\)/);
@@ -102,7 +93,7 @@ describe('model artifact: the arrays tile arrays.bin', () => {
       coef.shape = [5];
       coef.sha256 = sha(bin.subarray(24, 29));
     });
-    const e = await errorOf(loadModelArtifact(dir));
+    const e = await caught(loadModelArtifact(dir));
     expect(e.code).toBe('FORMAT_ERROR');
     expect(e.message).toMatch(/artifact\.json: array model\/coef: bytes 24\.\.29 overlap .*featurePipeline\/d_empty ends at byte 32/);
   });
@@ -115,13 +106,13 @@ describe('model artifact: the arrays tile arrays.bin', () => {
       m.arrays.find((e) => e.name === 'z_empty')!.offset += 8;
       return Buffer.concat([bin.subarray(0, 32), Buffer.alloc(8), bin.subarray(32)]);
     });
-    const g = await errorOf(loadModelArtifact(gap));
+    const g = await caught(loadModelArtifact(gap));
     expect(g.code).toBe('FORMAT_ERROR');
     expect(g.message).toMatch(/artifact\.json: array model\/coef: starts at byte 40, expected 32 \(featurePipeline\/d_empty ends at byte 32\)/);
 
     const tail = await saved('tail');
     await edit(tail, (_m, bin) => Buffer.concat([bin, Buffer.alloc(64)])); // declared in the manifest, so the size check alone passes
-    const t = await errorOf(loadModelArtifact(tail));
+    const t = await caught(loadModelArtifact(tail));
     expect(t.code).toBe('FORMAT_ERROR');
     expect(t.message).toMatch(/artifact\.json: bin\.byteLength is 112, but the arrays end at byte 48 \(model\/z_empty\), so arrays\.bin must hold 48 bytes/);
   });

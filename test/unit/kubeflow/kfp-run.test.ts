@@ -17,6 +17,7 @@ import { EXIT, exitCodeFor, formatError } from '../../../src/cli/exit-codes.js';
 import { compilePipeline } from '../../../src/kubeflow/compiler.js';
 import { emitPipelineYaml } from '../../../src/kubeflow/yaml-emitter.js';
 import { PIPELINE_DEFINITION } from '../../../src/pipeline/definition.js';
+import { SECRET_PLATFORM } from './platform-spec.fixture.js';
 
 interface Seen { method: string; path: string; body: string }
 
@@ -62,22 +63,7 @@ const pipelineYaml = emitPipelineYaml(compilePipeline(PIPELINE_DEFINITION, { ima
 const pipelineFile = join(tmp, 'pipeline.yaml');
 writeFileSync(pipelineFile, pipelineYaml);
 
-/** MLflow credentials from a Secret, as kfp-kubernetes writes them (docs/kubeflow.md). */
-const PLATFORM = `platforms:
-  kubernetes:
-    deploymentSpec:
-      executors:
-        exec-baseline-training:
-          secretAsEnv:
-          - keyToEnv:
-            - envVar: MLFLOW_TRACKING_TOKEN
-              secretKey: token
-            optional: false
-            secretName: mlflow-creds
-            secretNameParameter:
-              runtimeValue:
-                constant: mlflow-creds
-`;
+const PLATFORM = SECRET_PLATFORM;
 
 async function cli(args: string[]): Promise<{ out: string; err: string }> {
   const p = new Command('train-spam').exitOverride();

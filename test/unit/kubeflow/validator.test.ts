@@ -7,6 +7,7 @@ import type { PipelineSpec } from '../../../src/kubeflow/pipeline-spec.js';
 import { emitPipelineYaml } from '../../../src/kubeflow/yaml-emitter.js';
 import { parseYamlStrict, validatePipelineSpec, validatePipelineYaml } from '../../../src/kubeflow/validator.js';
 import { PIPELINE_DEFINITION } from '../../../src/pipeline/definition.js';
+import { SECRET_PLATFORM } from './platform-spec.fixture.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = resolve(here, '../../../../shared/fixtures/kfp');
@@ -124,22 +125,6 @@ describe('validatePipelineYaml', () => {
   });
 });
 
-/** The second document kfp-kubernetes writes: MLflow credentials from a Secret, as env of one step (docs/kubeflow.md). */
-const SECRET_PLATFORM = `platforms:
-  kubernetes:
-    deploymentSpec:
-      executors:
-        exec-baseline-training:
-          secretAsEnv:
-          - keyToEnv:
-            - envVar: MLFLOW_TRACKING_TOKEN
-              secretKey: token
-            optional: false
-            secretName: mlflow-creds
-            secretNameParameter:
-              runtimeValue:
-                constant: mlflow-creds
-`;
 const withPlatform = (platform: string, spec = goodYaml) => `${spec}---\n${platform}`;
 const paths = (text: string) => validatePipelineYaml(text).map((i) => `${i.path}: ${i.message}`);
 

@@ -9,11 +9,11 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrainSpamError } from '../../../src/core/errors.js';
 import { openTracking } from '../../../src/tracking/factory.js';
 import { DOWNLOAD_LIMITS, downloadArtifacts, listArtifacts } from '../../../src/tracking/mlflow/artifacts-api.js';
 import type { MlflowTransport, RequestSpec } from '../../../src/tracking/mlflow/transport.js';
 import { FakeMlflowServer } from '../../conformance/tracking/support/fake-mlflow-server.js';
+import { caught } from '../../helpers/caught.js';
 
 const BASE = '0/abc/artifacts';
 const LIST = '/api/2.0/mlflow-artifacts/artifacts';
@@ -52,15 +52,6 @@ function server(list: (folder: string) => Entry[], runaway = 20_000) {
   return { t, seen };
 }
 
-async function errorOf(p: Promise<unknown>): Promise<TrainSpamError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TrainSpamError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 const modelFiles: Entry[] = [{ path: 'artifact.json', is_dir: false, file_size: 10 }, { path: 'arrays.bin', is_dir: false, file_size: 8 }];
 
@@ -77,7 +68,7 @@ describe('artifact listings name proper children of the folder listed', () => {
     ['no path', { is_dir: true } as Entry],
   ])('an entry %s → REMOTE_ERROR naming the entry and the folder, after one list request', async (_name, bad) => {
     const { t, seen } = server((folder) => (folder === 'model' ? [...modelFiles, bad] : []));
-    const e = await errorOf(downloadArtifacts(t, BASE, 'model', join(root, 'bad')));
+    const e = await caught(downloadArtifacts(t, BASE, 'model', join(root, 'bad')));
     expect(e.code).toBe('REMOTE_ERROR');
     expect(e.message).toMatch(/in artifact folder 'model'; expected the name of a file or folder inside it/);
     expect(e.details).toMatchObject({ folder: 'model', entry: JSON.stringify(bad.path) ?? 'undefined' });
@@ -120,7 +111,7 @@ describe('the download walk is bounded', () => {
 
   it('an endless chain of folders stops after maxDepth folders (default 32)', async () => {
     const { t, seen } = server(() => [{ path: 'a', is_dir: true }]);
-    const e = await errorOf(downloadArtifacts(t, BASE, 'model', join(root, 'deep')));
+    const e = await caught(downloadArtifacts(t, BASE, 'model', join(root, 'deep')));
     expect(e.code).toBe('REMOTE_ERROR');
     expect(e.message).toMatch(/^downloading artifact 'model' stopped at 'model(\/a){33}': the MLflow server's listings go more than 32 folders deep/);
     expect(seen.lists).toBe(33); // 'model' and 32 folders below it
@@ -134,7 +125,7 @@ describe('the download walk is bounded', () => {
     // (With the default 10000 this takes seconds of mkdir and file writes, so a small limit here.)
     const fan = Array.from({ length: 20 }, (_, i) => ({ path: `d${i}`, is_dir: true }));
     const { t, seen } = server((folder) => (folder.split('/').length <= 5 ? fan : []));
-    const e = await errorOf(downloadArtifacts(t, BASE, 'model', join(root, 'fan'), { ...DOWNLOAD_LIMITS, maxListings: 50 }));
+    const e = await caught(downloadArtifacts(t, BASE, 'model', join(root, 'fan'), { ...DOWNLOAD_LIMITS, maxListings: 50 }));
     expect(e.code).toBe('REMOTE_ERROR');
     expect(e.message).toMatch(/^downloading artifact 'model' stopped at 'model\/d0\/d\d+[^']*': the MLflow server's listings take more than 50 list requests \(limit 50\)/);
     expect(e.details).toMatchObject({ path: 'model', limit: 50 });
@@ -144,7 +135,7 @@ describe('the download walk is bounded', () => {
   it('listings holding more than maxFiles files (default 100000) fail before downloading them', async () => {
     const many = Array.from({ length: 100_001 }, (_, i) => ({ path: `f${i}`, is_dir: false }));
     const { t, seen } = server(() => many);
-    const e = await errorOf(downloadArtifacts(t, BASE, 'model', join(root, 'many')));
+    const e = await caught(downloadArtifacts(t, BASE, 'model', join(root, 'many')));
     expect(e.code).toBe('REMOTE_ERROR');
     expect(e.message).toMatch(/hold more than 100000 files/);
     expect(seen.files).toEqual([]);
@@ -179,7 +170,7 @@ describe('through the REST store against the fake MLflow server', () => {
         fake.faults.length = 0;
         fake.inject(isList, { kind: 'status', status: 200, body: { files: [{ path: 'artifact.json', is_dir: false, file_size: 2 }, ...files] } }, 500);
         const before = fake.requests.filter((r) => isList(r.method, r.path)).length;
-        const e = await errorOf(tracking.store.downloadArtifacts(run.runId, 'model', join(root, 'rest')));
+        const e = await caught(tracking.store.downloadArtifacts(run.runId, 'model', join(root, 'rest')));
         expect(e.code).toBe('REMOTE_ERROR');
         expect(e.message).toContain(`with path ${JSON.stringify(files[0].path)} in artifact folder 'model'`);
         expect(fake.requests.filter((r) => isList(r.method, r.path)).length - before).toBe(1);
