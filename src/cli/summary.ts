@@ -1,6 +1,6 @@
 /** The end-of-run summary: gates table, comparison, decision, where the report is. */
 import type { PipelineRunResult } from '../pipeline/runner.js';
-import { compareWith, formatAgreeing } from '../core/format.js';
+import { tableValue } from '../core/format.js';
 import { formatDelta } from '../pipeline/comparison.js';
 import { decisionOf } from '../pipeline/report.js';
 
@@ -19,10 +19,7 @@ function num(v: number | null | undefined): string {
 function gateValue(g: { value: number | null; threshold: number | null; comparator: string; passed: boolean }): string {
   const v = g.value;
   if (v === null || g.threshold === null || !Number.isFinite(v) || Number.isInteger(v) || Math.abs(v) >= 1000) return num(v);
-  const t = Number(num(g.threshold));
-  const small = Math.abs(v) < 1e-3;
-  const format = small ? (x: number, d: number) => String(Number(x.toPrecision(d))) : (x: number, d: number) => x.toFixed(d);
-  return formatAgreeing(v, g.passed, (x) => compareWith(x, g.comparator, t), format, 4, small ? 17 : 20);
+  return tableValue(v, g.comparator, Number(num(g.threshold)), g.passed);
 }
 
 /** A difference with its sign (+0.0123, -0.0040), with the digits its verdict against the allowed drop needs. */

@@ -3,7 +3,7 @@
  * inside different SVGs cannot clash), no scripts, no external requests (a CSP meta tag forbids
  * them). Every string from ReportData is HTML-escaped.
  */
-import { compareWith, formatAgreeing } from '../core/format.js';
+import { tableValue } from '../core/format.js';
 import type { ReportData, ReportGate, ReportScalar } from './report-data.js';
 
 /** Escapes & < > " ' for element text and attribute values. */
@@ -85,10 +85,7 @@ function formatGateValue(g: ReportGate): string {
   const v = g.value;
   if (v === null || v === undefined || g.threshold === null || g.threshold === undefined || !Number.isFinite(v) || Number.isInteger(v)) return formatNumber(v);
   const t = Number(formatNumber(g.threshold));
-  if (!Number.isFinite(t)) return formatNumber(v);
-  const small = Math.abs(v) < 1e-3;
-  const format = small ? (x: number, d: number) => String(Number(x.toPrecision(d))) : (x: number, d: number) => x.toFixed(d);
-  return formatAgreeing(v, g.passed, (x) => compareWith(x, g.comparator, t), format, 4, small ? 17 : 20);
+  return Number.isFinite(t) ? tableValue(v, g.comparator, t, g.passed) : formatNumber(v);
 }
 
 function gateRow(g: ReportGate): string {
