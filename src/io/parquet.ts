@@ -219,8 +219,18 @@ export async function readColumns(
       if (e <= s) continue;
       for (const n of names) {
         const info = source.columns.find((c) => c.name === n)!;
-        const data = await scan.readColumn({ column: n, rowStart: s, rowEnd: e });
-        appendNormalised(out[n], data as ArrayLike<unknown>, info);
+        const data = (await scan.readColumn({ column: n, rowStart: s, rowEnd: e })) as ArrayLike<unknown>;
+        // a page that holds fewer values than its row group's rows (a damaged file, a writer's bug)
+        // must not read as trailing nulls
+        if (data.length !== e - s) {
+          throw new TrainSpamError('IO_ERROR', `${source.path}: column "${n}" holds ${data.length} values for rows ${s}..${e} (${e - s} rows); the file is damaged`, {
+            file: source.path,
+            column: n,
+            values: data.length,
+            rows: e - s,
+          });
+        }
+        appendNormalised(out[n], data, info);
       }
     }
   } catch (e) {
@@ -243,11 +253,22 @@ function appendNormalised(target: unknown[], data: ArrayLike<unknown>, info: Par
     }
     return;
   }
+  if (info.kind === 'STRING' && (info.logicalType === 'ENUM' || info.logicalType === 'JSON')) {
+    // decoded by hyparquet only when annotated STRING/UTF8: ENUM (parquet-avro, parquet-protobuf)
+    // and JSON strings come back as their bytes, and would read as missing values
+    for (let i = 0; i < n; i++) {
+      const v = data[i];
+      target.push(v === undefined || v === null ? null : v instanceof Uint8Array ? UTF8.decode(v) : typeof v === 'string' ? v : JSON.stringify(v));
+    }
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const v = data[i];
     target.push(v === undefined ? null : v);
   }
 }
+
+const UTF8 = new TextDecoder('utf-8');
 
 /** Streams a file row group by row group (bounded memory). */
 export async function* iterateRowGroups(
