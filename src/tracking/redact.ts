@@ -4,16 +4,43 @@
  */
 
 /**
- * User-info after `//`: everything up to the last '@' before white space, a query or a fragment. A
- * password may hold an unencoded '/', which URL parsing reads as the start of a path (or as no URL
- * at all), so the user-info is found in the text itself. A '@' in a path is taken for user-info
- * too: hidden, and refused where credentials are, which errs on the safe side.
+ * User-info in a text, found in the text itself: a password may hold an unencoded '/', '?' or '#',
+ * which URL parsing reads as a path, a query or a fragment (or as no URL at all). After each `//`,
+ * the token up to white space is taken apart at its last '@': what comes before it is user-info
+ * unless it reads as a host followed by a path, query or fragment (a '/', '?' or '#' with no ':'
+ * before it: `host/team@corp`, `host?mail=a@b`). A ':' before the first of them counts as
+ * user-info (`user:pa/ss@host`), also where it could have been a port (`host:5000/x@y`): hidden
+ * and refused, on the safe side.
  */
-const USER_INFO = /\/\/[^\s?#]*@/g;
+function hideUserInfo(text: string): { text: string; found: boolean } {
+  let out = '';
+  let i = 0;
+  let found = false;
+  for (let s = text.indexOf('//', i); s >= 0; s = text.indexOf('//', i)) {
+    const from = s + 2;
+    let end = from;
+    while (end < text.length && !/\s/.test(text[end])) end++;
+    const at = text.lastIndexOf('@', end - 1);
+    if (at >= from && isUserInfo(text.slice(from, at))) {
+      out += text.slice(i, from) + '***';
+      i = at;
+      found = true;
+    } else {
+      out += text.slice(i, from);
+      i = from;
+    }
+  }
+  return { text: out + text.slice(i), found };
+}
+
+function isUserInfo(before: string): boolean {
+  const d = before.search(/[/?#]/);
+  return d < 0 || before.slice(0, d).includes(':');
+}
 
 /** `https://user:pw@host/x?token=…` → `https://***@host/x?token=***`. Non-URLs pass through (their user-info hidden). */
 export function redactUrl(raw: string): string {
-  const hidden = raw.replace(USER_INFO, '//***@');
+  const hidden = hideUserInfo(raw).text;
   let u: URL;
   try {
     u = new URL(hidden);
@@ -31,7 +58,7 @@ export function redactUrl(raw: string): string {
 
 /** Whether a URI carries what redactUrl hides: user-info, or a token-like query value. */
 export function hasCredentials(raw: string): boolean {
-  if (new RegExp(USER_INFO.source).test(raw)) return true;
+  if (hideUserInfo(raw).found) return true;
   let u: URL;
   try {
     u = new URL(raw);

@@ -22,6 +22,16 @@ describe('credential hygiene', () => {
     expect(hasCredentials('http://alice:S3cret/Pass@mlflow.example:5000')).toBe(true);
     expect(hasCredentials('http://bob:123/S3cret@mlflow.example:5000')).toBe(true);
     expect(hasCredentials('http://mlflow.example:5000/api')).toBe(false);
+    // a '#' or '?' in the password (URL parsing sees a fragment or a query, or no URL)
+    for (const raw of ['https://alice:s3cr#t@mlflow.example.com', 'https://alice:1234?x@mlflow.invalid']) {
+      expect(hasCredentials(raw)).toBe(true);
+      expect(redactUrl(raw)).toMatch(/^https:\/\/\*\*\*@mlflow\.(example\.com|invalid)$/);
+    }
+    // a '@' after a host's path, query or fragment is no user-info: accepted, and shown as it is
+    for (const raw of ['https://mlflow.example.com/team@corp/', 'https://mlflow.example.com?owner=a@b.com', 'file:///home/a@b/mlruns']) {
+      expect(hasCredentials(raw)).toBe(false);
+      expect(redactUrl(raw)).not.toContain('***');
+    }
     expect(redactUrl('http://mlflow.example:5000')).toBe('http://mlflow.example:5000');
   });
 
