@@ -96,17 +96,23 @@ export function pickBest(rows: readonly TrialRow[], mode: 'max' | 'min', tieMode
   let top: TrialRow | null = null;
   for (const r of pool) if (top === null || better(r, top, mode, tieMode)) top = r;
   if (top === null || !(tolerance > 0)) return top;
-  const s = mode === 'max' ? 1 : -1;
-  const floor = s * (top.score as number) - tolerance;
   let best: TrialRow = top;
-  for (const r of pool) {
-    if (r === top || s * (r.score as number) < floor) continue;
-    const ta = r.tieBreak ?? -Infinity;
-    const tb = best.tieBreak ?? -Infinity;
-    const t = tieMode === 'max' ? 1 : -1;
-    if (t * ta > t * tb || (ta === tb && better(r, best, mode, tieMode))) best = r;
-  }
+  for (const r of pool) if (r !== top && withinTolerance(r, top, mode, tolerance) && preferredInTie(r, best, mode, tieMode)) best = r;
   return best;
+}
+
+/** Whether row `r` scores within `tolerance` of `top` (pickBest's candidates). */
+export function withinTolerance(r: TrialRow, top: TrialRow, mode: 'max' | 'min', tolerance: number): boolean {
+  const s = mode === 'max' ? 1 : -1;
+  return s * (r.score as number) >= s * (top.score as number) - tolerance;
+}
+
+/** Among candidates within the tolerance: the better tie-break metric, then the better score, then the lower trial. */
+export function preferredInTie(r: TrialRow, best: TrialRow, mode: 'max' | 'min', tieMode: 'max' | 'min'): boolean {
+  const ta = r.tieBreak ?? -Infinity;
+  const tb = best.tieBreak ?? -Infinity;
+  const t = tieMode === 'max' ? 1 : -1;
+  return t * ta > t * tb || (ta === tb && better(r, best, mode, tieMode));
 }
 
 export function summarize(

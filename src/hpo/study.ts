@@ -16,7 +16,7 @@ import type { IterationDecision, ModelKind, TrainingData } from '../models/contr
 import { defaultSpace, iterationCeilings, longestFirstOrder, type ModelFamilies } from './families.js';
 import { defaultWorkerCount } from '../exec/pool.js';
 import { silentProgress, type BestSoFar, type ProgressCounts, type ProgressReporter } from './progress.js';
-import { pickBest, summarize, toRow, type StudyResult, type TrialRow } from './results.js';
+import { better, pickBest, preferredInTie, summarize, toRow, withinTolerance, type StudyResult, type TrialRow } from './results.js';
 import { inlineRunner, poolRunner, type TrialPool, type TrialRunner } from './runner.js';
 import { ashaScheduler, fifoScheduler, normalizedTime, readyToDecide, type AshaOptions, type RungRecord, type Scheduler } from './scheduler.js';
 import { randomSearcher, shardTrials } from './searcher.js';
@@ -279,10 +279,13 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     const visibleRungs = (): RungRecord[] => store.state.rungs.filter((r) => ended.has(r.trial) || launched.has(r.trial));
 
     // progress counters, and the best so far chosen as the study's result is (pickBest: the tie
-    // tolerance and tie-break, not only the top score), again at each trial end
+    // tolerance and tie-break, not only the top score). Kept per state (completed trials first,
+    // as pickBest): a new row is compared with the choice in O(1); only a new top score rescans
+    // the rows of its state (the candidates within the tolerance change then).
     const tally = { completed: 0, stopped: 0, failed: 0, running: 0 };
-    const finishedRows: TrialRow[] = [];
-    let bestChosen: TrialRow | null = null;
+    const finished = { completed: [] as TrialRow[], stopped: [] as TrialRow[] };
+    const tops: { completed: TrialRow | null; stopped: TrialRow | null } = { completed: null, stopped: null };
+    const choice: { completed: TrialRow | null; stopped: TrialRow | null } = { completed: null, stopped: null };
     const account = (i: number) => {
       const t = store.state.trials.get(i);
       if (!t || !isFinished(t)) return;
@@ -290,9 +293,17 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       if (t.state !== 'completed' && t.state !== 'stopped') return;
       const row = toRow(t);
       if (row.score === null || !Number.isFinite(row.score)) return;
-      finishedRows.push(row);
-      bestChosen = pickBest(finishedRows, mode, tieMode, tieTolerance);
+      const st = t.state;
+      finished[st].push(row);
+      const top = tops[st];
+      if (top === null || better(row, top, mode, tieMode)) {
+        tops[st] = row;
+        choice[st] = pickBest(finished[st], mode, tieMode, tieTolerance);
+      } else if (tieTolerance > 0 && withinTolerance(row, top, mode, tieTolerance) && preferredInTie(row, choice[st] as TrialRow, mode, tieMode)) {
+        choice[st] = row;
+      }
     };
+    const bestChosen = (): TrialRow | null => choice.completed ?? choice.stopped;
     for (const i of ended) account(i);
     const counts = (): ProgressCounts => ({
       total: mine.length,
@@ -303,7 +314,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       failed: tally.failed,
     });
     const bestSoFar = (): BestSoFar | null => {
-      const b = bestChosen as TrialRow | null;
+      const b = bestChosen();
       return b && b.score !== null ? { trial: b.trial, metric, score: b.score } : null;
     };
     const progress = options.progress ?? silentProgress;

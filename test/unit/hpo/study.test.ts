@@ -9,7 +9,7 @@ import { MemoryTrialStore } from '../../../src/hpo/store/store.js';
 import { JOURNAL_VERSION, type StudyEvent } from '../../../src/hpo/store/events.js';
 import { TrainSpamError } from '../../../src/core/errors.js';
 import { FIFO_MAX_REPORTS, journalFileName, runStudy, type StudyOptions } from '../../../src/hpo/study.js';
-import { writeStudyArtifacts } from '../../../src/hpo/results.js';
+import { pickBest, writeStudyArtifacts, type TrialRow } from '../../../src/hpo/results.js';
 import { comparable, fakeFamilies, toyData } from './helpers.js';
 import type { ProgressEvent } from '../../../src/hpo/progress.js';
 
@@ -60,6 +60,26 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     expect(events.filter((e) => e.type === 'trial_start').map((e) => e.trial)).toEqual([0, 1]);
     expect(events.filter((e) => e.type === 'trial_end')).toEqual([expect.objectContaining({ trial: 1, state: 'cancelled', error: expect.objectContaining({ code: 'CANCELLED' }) })]);
     expect(events.some((e) => e.type === 'study_end')).toBe(false);
+  });
+
+  it('the live best so far equals pickBest over the trials ended so far, at every trial end (40 trials, tie tolerance 0.05)', async () => {
+    const ends: { trial: number; best: { trial: number } | null }[] = [];
+    const r = await runStudy({
+      ...base,
+      trials: 40,
+      tieTolerance: 0.05,
+      progress: { event: (e) => void (e.type === 'trial_end' && ends.push({ trial: e.trial, best: e.best })), close() {} },
+    });
+    const byTrial = new Map(r.trials.map((t) => [t.trial, t]));
+    const seen: TrialRow[] = [];
+    let changes = 0;
+    for (const e of ends) {
+      seen.push(byTrial.get(e.trial)!);
+      const expected = pickBest(seen, 'max', 'max', 0.05);
+      expect(e.best?.trial ?? null, `after trial ${e.trial}`).toBe(expected?.trial ?? null);
+      if (seen.length > 1 && expected?.trial !== pickBest(seen.slice(0, -1), 'max', 'max', 0.05)?.trial) changes++;
+    }
+    expect(changes).toBeGreaterThan(1); // the choice moved during the study
   });
 
   it('random search gives identical trials for 1 and 3 concurrent trials', async () => {
