@@ -1,6 +1,6 @@
 /** The end-of-run summary: gates table, comparison, decision, where the report is. */
 import type { PipelineRunResult } from '../pipeline/runner.js';
-import { tableValue } from '../core/format.js';
+import { formatThreshold, tableValue } from '../core/format.js';
 import { formatDelta } from '../pipeline/comparison.js';
 import { decisionOf } from '../pipeline/report.js';
 
@@ -19,7 +19,7 @@ function num(v: number | null | undefined): string {
 function gateValue(g: { value: number | null; threshold: number | null; comparator: string; passed: boolean }): string {
   const v = g.value;
   if (v === null || g.threshold === null || !Number.isFinite(v) || Number.isInteger(v) || Math.abs(v) >= 1000) return num(v);
-  return tableValue(v, g.comparator, Number(num(g.threshold)), g.passed);
+  return tableValue(v, g.comparator, Number(formatThreshold(g.threshold)), g.passed);
 }
 
 /** A difference with its sign (+0.0123, -0.0040), with the digits its verdict against the allowed drop needs. */
@@ -51,7 +51,7 @@ export function formatSummary(r: PipelineRunResult): string {
     lines.push(`${pad('gate', 28)} ${pad('value', 10)} ${pad('rule', 14)} result`);
     lines.push(`${'-'.repeat(28)} ${'-'.repeat(10)} ${'-'.repeat(14)} ------`);
     for (const g of rec.gates.gates) {
-      lines.push(`${pad(g.name, 28)} ${pad(gateValue(g), 10)} ${pad(`${g.comparator} ${num(g.threshold)}`, 14)} ${g.passed ? 'PASS' : 'FAIL'}`);
+      lines.push(`${pad(g.name, 28)} ${pad(gateValue(g), 10)} ${pad(`${g.comparator} ${g.threshold === null ? num(g.threshold) : formatThreshold(g.threshold)}`, 14)} ${g.passed ? 'PASS' : 'FAIL'}`);
     }
   }
   if (rec.comparison) {

@@ -51,3 +51,14 @@ export function tableValue(value: number, comparator: string, shownThreshold: nu
   return formatAgreeing(value, passed, (x) => compareWith(x, comparator, shownThreshold), format, 4, small ? 17 : 20);
 }
 
+/**
+ * A threshold as messages and tables show it: as given when short (0.85, 10, 1e-9), else to 6
+ * significant digits (a baseline's F1 such as 0.8979591836734694 reads 0.897959). Not rounded to
+ * the tables' 4 decimals: a baseline of 0.89796 shown as 0.8980 would make a candidate of 0.89797
+ * that beat it read as below it.
+ */
+export function formatThreshold(t: number): string {
+  const s = String(t);
+  return s.length <= 8 ? s : String(Number(t.toPrecision(6)));
+}
+

@@ -21,7 +21,7 @@
  * it by more than that (a candidate whose F1 equals the baseline's does not beat it).
  */
 import { TrainSpamError } from '../core/errors.js';
-import { compareWith, formatAgreeing } from '../core/format.js';
+import { compareWith, formatAgreeing, formatThreshold } from '../core/format.js';
 
 export interface GateThresholds {
   /** f1_threshold */
@@ -125,14 +125,7 @@ function compare(value: number, comparator: GateComparator, threshold: number): 
   return value > threshold + ROUNDING_SLACK;
 }
 
-/**
- * A threshold as a message shows it: as given when short (0.85, 10, 1e-9), else to 6 significant
- * digits (a baseline's F1 such as 0.8979591836734694 reads 0.897959).
- */
-export function formatThreshold(t: number): string {
-  const s = String(t);
-  return s.length <= 8 ? s : String(Number(t.toPrecision(6)));
-}
+export { formatThreshold } from '../core/format.js';
 
 /** How a gate shows its value: decimals (fixed) or significant digits (precision), at least `digits`. */
 interface Shown {

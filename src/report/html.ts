@@ -3,7 +3,7 @@
  * inside different SVGs cannot clash), no scripts, no external requests (a CSP meta tag forbids
  * them). Every string from ReportData is HTML-escaped.
  */
-import { tableValue } from '../core/format.js';
+import { formatThreshold, tableValue } from '../core/format.js';
 import type { ReportData, ReportGate, ReportScalar } from './report-data.js';
 
 /** Escapes & < > " ' for element text and attribute values. */
@@ -84,12 +84,11 @@ function plotsSection(plots: ReportData['plots']): string {
 function formatGateValue(g: ReportGate): string {
   const v = g.value;
   if (v === null || v === undefined || g.threshold === null || g.threshold === undefined || !Number.isFinite(v) || Number.isInteger(v)) return formatNumber(v);
-  const t = Number(formatNumber(g.threshold));
-  return Number.isFinite(t) ? tableValue(v, g.comparator, t, g.passed) : formatNumber(v);
+  return Number.isFinite(g.threshold) ? tableValue(v, g.comparator, Number(formatThreshold(g.threshold)), g.passed) : formatNumber(v);
 }
 
 function gateRow(g: ReportGate): string {
-  return `<tr class="${g.passed ? '' : 'failed'}"><th>${e(g.name)}</th><td class="num">${e(formatGateValue(g))}</td><td class="op">${e(g.comparator)}</td><td class="num">${e(formatNumber(g.threshold))}</td><td>${badge(g.passed)}</td><td>${e(g.message)}</td></tr>`;
+  return `<tr class="${g.passed ? '' : 'failed'}"><th>${e(g.name)}</th><td class="num">${e(formatGateValue(g))}</td><td class="op">${e(g.comparator)}</td><td class="num">${e(g.threshold === null || g.threshold === undefined || !Number.isFinite(g.threshold) ? formatNumber(g.threshold) : formatThreshold(g.threshold))}</td><td>${badge(g.passed)}</td><td>${e(g.message)}</td></tr>`;
 }
 
 function gatesSection(gates: ReportData['gates']): string {

@@ -86,12 +86,15 @@ describe('formatSummary', () => {
         { name: 'f1', value: 0.9708994708994708, threshold: 0.9709, comparator: '>=', passed: false, message: 'x' },
         { name: 'inference_time_p99_ms', value: 0.44102, threshold: 0.441, comparator: '<=', passed: false, message: 'x' },
         { name: 'recall', value: 0.96831, threshold: 0.8, comparator: '>=', passed: true, message: 'x' },
+        // the threshold is not rounded to 4 decimals: 0.89796 as 0.8980 would put a passing 0.89797 below it
+        { name: 'baseline_beaten', value: 0.89797, threshold: 0.89796, comparator: '>', passed: true, message: 'x' },
       ],
     } as unknown as GateReport;
     const rows = formatSummary(result({ gates })).split('\n');
     expect(rows.find((l) => l.startsWith('f1 '))).toMatch(/^f1 +0\.970899 +>= 0\.9709 +FAIL$/);
-    expect(rows.find((l) => l.startsWith('inference_time_p99_ms'))).toMatch(/ 0\.44102 +<= 0\.4410 +FAIL$/);
-    expect(rows.find((l) => l.startsWith('recall'))).toMatch(/ 0\.9683 +>= 0\.8000 +PASS$/);
+    expect(rows.find((l) => l.startsWith('inference_time_p99_ms'))).toMatch(/ 0\.44102 +<= 0\.441 +FAIL$/);
+    expect(rows.find((l) => l.startsWith('recall'))).toMatch(/ 0\.9683 +>= 0\.8 +PASS$/);
+    expect(rows.find((l) => l.startsWith('baseline_beaten'))).toMatch(/ 0\.8980 +> 0\.89796 +PASS$/);
     // a drop of 0.05004 against 0.05 allowed: not "-0.0500"
     const line = comparisonLine(result({ comparison: comparison({ deltas: { f1: -0.05004, auc: 0.001 }, staging: { version: '2', f1: 0.96, auc: 0.99 } }) }));
     expect(line).toContain('ΔF1 -0.05004, ΔAUC +0.0010');
