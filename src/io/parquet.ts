@@ -347,6 +347,54 @@ export function loadParquetWriter(): Promise<typeof import('hyparquet-writer')> 
   return (writerModule ??= import('hyparquet-writer'));
 }
 
+/** A temporary file left this long without a write, by a process that no longer runs here, is a killed writer's. */
+export const STALE_TEMPORARY_MS = 10 * 60 * 1000;
+
+/**
+ * Removes what writers of `targetPath` killed with SIGKILL left beside it (`<target>.tmp-<pid>-<ms>`,
+ * which their own clean-up never ran for): only files whose process is not alive on this host and
+ * that have not been written for STALE_TEMPORARY_MS, so a writer on another host sharing the
+ * folder, whose pid means nothing here, is left alone while it writes. Failures are ignored: the
+ * files are litter, not data.
+ */
+export async function removeStaleTemporaries(targetPath: string, now = Date.now()): Promise<string[]> {
+  const dir = path.dirname(path.resolve(targetPath));
+  const prefix = `${path.basename(targetPath)}.tmp-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)-\d+$/.exec(name.slice(prefix.length)) : null;
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    const file = path.join(dir, name);
+    try {
+      const st = await fsp.stat(file);
+      if (!st.isFile() || now - st.mtimeMs < STALE_TEMPORARY_MS) continue;
+      await fsp.rm(file, { force: true });
+      removed.push(file);
+    } catch {
+      /* gone already, or not ours to remove */
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class ParquetFileWriter {
   private readonly tmpPath: string;
   private readonly writer: ParquetWriter;
@@ -366,6 +414,7 @@ export class ParquetFileWriter {
     } catch (e) {
       throw new TrainSpamError('IO_ERROR', `${targetPath}: cannot create its folder ${path.dirname(path.resolve(targetPath))}: ${(e as Error).message}`, { file: targetPath });
     }
+    await removeStaleTemporaries(targetPath);
     const tmpPath = `${targetPath}.tmp-${process.pid}-${Date.now()}`;
     const { ParquetWriter, fileWriter } = await loadParquetWriter();
     try {
