@@ -114,7 +114,11 @@ describe('train-spam hpo (real models, compiled worker)', () => {
 
   it('a study in which no trial finished is an error, after writing the artifacts that show why; --resume keeps failed trials failed', async () => {
     const j = join(dir, 'all-failed');
-    const args = ['hpo', '--data', data, '--trials', '2', '--workers', '1', '--search-space', space, '--seed', '5', '--journal-dir', j, '--progress', 'none'];
+    // trials far longer than the 1 ms limit: the limit runs from when the thread is ready (not
+    // from its module loading), so a small trial of the shared space can finish within it
+    const slow = join(dir, 'slow-space.yaml');
+    writeFileSync(slow, 'model:\n  gbm:\n    n_estimators: 5000\n    max_depth: 6\n');
+    const args = ['hpo', '--data', data, '--trials', '2', '--workers', '1', '--search-space', slow, '--seed', '5', '--journal-dir', j, '--progress', 'none'];
     await expect(cli([...args, '--trial-timeout', '0.001'])).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/no trial finished \(2 trials, 2 failed\).*--trial-timeout/) });
     expect(JSON.parse(readFileSync(join(j, 'best-config.json'), 'utf8'))).toMatchObject({ model: null, state: 'completed' });
     await expect(cli([...args, '--resume'])).rejects.toMatchObject({ code: 'TIMEOUT' });
