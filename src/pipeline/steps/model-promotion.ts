@@ -83,7 +83,8 @@ export async function modelPromotion(ctx: RunContext, gates: GateReport, compari
   const lock = registry.lockModel ? await registry.lockModel(name, { owner: runId }) : null;
   let abandon = false;
   try {
-    const recovered = lock ? await resolveStaleNote(ctx, name, lock) : null;
+    const ours = options.artifactSha256 ? { tag: ARTIFACT_SHA_TAG, value: options.artifactSha256 } : undefined;
+    const recovered = lock ? await resolveStaleNote(ctx, name, lock, ours) : null;
     return await promoteLocked(ctx, name, runId, gates, comparison, options, lock, recovered);
   } catch (e) {
     // A version left half promoted (its roll-back failed): the lock is given up with its note in

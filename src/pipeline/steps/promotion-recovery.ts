@@ -138,7 +138,18 @@ export interface Resolved {
   readonly text: string;
 }
 
-export async function resolveInterrupted(ctx: RunContext, name: string, stale: unknown): Promise<Resolved | null> {
+/**
+ * `ours`: a tag this promotion's own version would carry (the KFP step's artifact digest). A dead
+ * attempt's version that carries it holds this very model (a retry of the same step, whose earlier
+ * attempt was killed): it is kept for this promotion to complete, not rolled back and registered
+ * again under a new number.
+ */
+export interface OwnVersionTag {
+  readonly tag: string;
+  readonly value: string;
+}
+
+export async function resolveInterrupted(ctx: RunContext, name: string, stale: unknown, ours?: OwnVersionTag): Promise<Resolved | null> {
   if (!isIntent(stale)) {
     ctx.logger.log('warn', `promotion: the model lock held an unreadable note of an interrupted promotion (${JSON.stringify(stale).slice(0, 200)}); ignored`);
     return null;
@@ -154,6 +165,10 @@ export async function resolveInterrupted(ctx: RunContext, name: string, stale: u
     } catch (e) {
       if (isTrainSpamError(e) && e.code === 'NOT_FOUND') continue; // already gone
       throw e;
+    }
+    if (ours && found.tags?.[ours.tag] === ours.value) {
+      ctx.logger.log('warn', `promotion: run ${stale.run} was stopped while promoting ${name} v${v}, which holds this step's model (same ${ours.tag}); kept for this promotion to complete`);
+      continue;
     }
     const alias = (await registry.getVersionByAlias(name, STAGING_ALIAS))?.version ?? null;
     if (alias === v && found.currentStage === 'Staging') {
@@ -177,10 +192,10 @@ export async function resolveInterrupted(ctx: RunContext, name: string, stale: u
  * fails, the lock is given up with the note in place (the next run takes it over at once and tries
  * again) and the error goes on.
  */
-export async function resolveStaleNote(ctx: RunContext, name: string, lock: ModelLock): Promise<Resolved | null> {
+export async function resolveStaleNote(ctx: RunContext, name: string, lock: ModelLock, ours?: OwnVersionTag): Promise<Resolved | null> {
   if (lock.stale === null) return null;
   try {
-    return await resolveInterrupted(ctx, name, lock.stale);
+    return await resolveInterrupted(ctx, name, lock.stale, ours);
   } catch (e) {
     await lock.abandon().catch((a: unknown) => ctx.logger.log('warn', `promotion: could not leave the model lock for the next run: ${(a as Error).message}`));
     throw e;

@@ -98,6 +98,31 @@ async function plantOwner(modelDir: string, owner: Record<string, unknown>): Pro
   writeFileSync(join(modelDir, LOCK_DIR, `owner-${gen}.json`), JSON.stringify({ owner: 'x', intent: null, ...owner }));
 }
 
+describe('a retried promotion step (Kubeflow retries a step whose attempt was killed)', () => {
+  it("keeps the killed attempt's version when it holds the same model (artifact digest) and completes it, instead of deleting it and registering another", async () => {
+    const name = 'retry-same-artifact';
+    const sha = 'a'.repeat(64);
+    await handle.registry.createRegisteredModel(name);
+    const dead = await killedPromotion(name, { keep: true }); // the first model: v1, alias set, stage not
+    await handle.registry.setModelVersionTag(name, dead.version, 'train-spam.artifact_sha256', sha);
+    const warnings: string[] = [];
+    const r = await modelPromotion(await context(name, warnings), gates, first, { artifactSha256: sha });
+    expect(r).toMatchObject({ status: 'already_promoted', version: dead.version });
+    expect(await versions(name)).toEqual([dead.version]);
+    expect(await staging(name)).toEqual({ alias: dead.version, staged: [dead.version] });
+    expect(warnings.join('\n')).toContain(`holds this step's model (same train-spam.artifact_sha256); kept for this promotion to complete`);
+    expect(await lockFree(name)).toBe(true);
+    // another model's digest: the dead attempt's version is rolled back as before
+    const other = 'retry-other-artifact';
+    await handle.registry.createRegisteredModel(other);
+    const dead2 = await killedPromotion(other, { keep: true });
+    await handle.registry.setModelVersionTag(other, dead2.version, 'train-spam.artifact_sha256', 'b'.repeat(64));
+    const r2 = await modelPromotion(await context(other), gates, first, { artifactSha256: sha });
+    expect(r2.status).toBe('promoted');
+    expect(r2.version).not.toBe(dead2.version);
+  });
+});
+
 describe('Ctrl-C during the promotion step', () => {
   it('before anything is registered, or while the model lock is taken: CANCELLED, no version, the lock freed', async () => {
     const early = new AbortController();
