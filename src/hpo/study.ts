@@ -459,7 +459,9 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     }
 
     const killed = signal?.aborted === true;
-    store.append({ type: 'study_end', state: killed ? 'killed' : 'completed', at: clock.now() });
+    // a study resumed with nothing left to run (a step run again after it completed) leaves its
+    // journal as it was: no second study_end
+    if (!(todo.length === 0 && !killed && store.state.ended === 'completed')) store.append({ type: 'study_end', state: killed ? 'killed' : 'completed', at: clock.now() });
     const state = store.state;
     const mineSet = new Set(mine);
     const own = { ...state, trials: new Map([...state.trials].filter(([i]) => mineSet.has(i))) };

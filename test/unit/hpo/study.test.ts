@@ -213,6 +213,11 @@ describe('runStudy (in-process runner, fake estimators)', () => {
     const rerun = after.filter((e) => e.type === 'trial_start').map((e) => (e as { trial: number }).trial);
     for (const t of finishedBefore) expect(rerun).not.toContain(t);
     expect(rerun.length).toBe(10 - finishedBefore.size);
+    // resumed again once complete (a step run again after it succeeded): the same result, the journal unchanged
+    const done = readFileSync(file);
+    const again = await runStudy({ ...opts, journalDir: dir, resume: true });
+    expect(comparable(again.trials)).toEqual(comparable(full.trials));
+    expect(readFileSync(file).equals(done)).toBe(true);
     await expect(runStudy({ ...opts, seed: 99, journalDir: dir, resume: true })).rejects.toThrow(/different settings \('(seed|scheduler.seed)' differs: \d+ in the journal, 99 in this run\)/);
   });
 
