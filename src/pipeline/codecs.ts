@@ -14,7 +14,7 @@
  * JSON files keep non-finite numbers (NaN, ±Infinity) as `{"$number": "NaN"}` so they round-trip.
  * Every reader validates what it needs and names the file in its error.
  */
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
@@ -116,7 +116,10 @@ function checkDoc(v: unknown, file: string, format: string, version: number, fie
  * Writes directory artifacts whole or not at all: `write` fills one fresh temporary sibling per
  * target, and only when it has succeeded does each replace its target (whatever the target held
  * before, so no file of an earlier artifact at that path survives beside the new ones). On failure
- * the temporary folders are removed and the targets are left as they were.
+ * the temporary folders are removed and the targets are left as they were. What an attempt killed
+ * with SIGKILL left beside a target (`.<name>.tmp-*`, a folder being written or an old copy between
+ * the two renames) is removed first: a retried step writes the same outputs, and nothing else
+ * writes there at the same time.
  */
 export async function replaceDirectories(dirs: readonly string[], write: (tmps: readonly string[]) => Promise<void>): Promise<void> {
   const targets = dirs.map((d) => resolve(d));
@@ -124,7 +127,9 @@ export async function replaceDirectories(dirs: readonly string[], write: (tmps: 
   try {
     for (const t of targets) {
       await makeDirs(dirname(t));
-      tmps.push(await mkdtemp(join(dirname(t), `.${basename(t)}.tmp-`)));
+      const litter = `.${basename(t)}.tmp-`;
+      for (const name of await readdir(dirname(t))) if (name.startsWith(litter)) await rm(join(dirname(t), name), { recursive: true, force: true });
+      tmps.push(await mkdtemp(join(dirname(t), litter)));
     }
     await write(tmps);
   } catch (e) {

@@ -118,5 +118,15 @@ describe('replaceDirectories', () => {
     expect(readdirSync(a)).toEqual(['new.txt']);
     expect(readdirSync(b)).toEqual(['new.txt']);
     expect(readdirSync(parent).sort()).toEqual(['a', 'b']);
+    // what an attempt killed with SIGKILL left (a folder being written, an old copy between the renames) goes with the retry
+    mkdirSync(join(parent, '.a.tmp-Xk3j9q'));
+    writeFileSync(join(parent, '.a.tmp-Xk3j9q', 'half.txt'), 'half');
+    mkdirSync(join(parent, '.b.tmp-P0q1rs.old'));
+    writeFileSync(join(parent, '.other.tmp-keep'), 'not ours');
+    await replaceDirectories([a, b], async (tmps) => {
+      for (const t of tmps) writeFileSync(join(t, 'retry.txt'), 'retry');
+    });
+    expect(readdirSync(parent).sort()).toEqual(['.other.tmp-keep', 'a', 'b']);
+    expect(readdirSync(a)).toEqual(['retry.txt']);
   });
 });
