@@ -435,3 +435,23 @@ export async function loadPayloads(dir: string, requiredSlots: readonly string[]
   for (const slot of Object.keys(manifest.payloads)) slots[slot] = { ...manifest.payloads[slot], arrays: arrays[slot] };
   return { formatVersion: manifest.formatVersion, createdAt: manifest.createdAt, metadata: manifest.metadata, slots };
 }
+
+/**
+ * The digest that identifies a model artifact's content: sha256 of its artifact.json (which holds
+ * every array's sha256, the payloads' metadata and the artifact's) with `createdAt` left out, so the
+ * same model written twice (a Kubeflow step retried or run again) has the same digest. Throws
+ * FORMAT_ERROR naming the file when it is not a JSON object.
+ */
+export async function artifactContentDigest(dir: string): Promise<string> {
+  const file = join(resolve(dir), ARTIFACT_JSON);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw formatError(file, `cannot be read as JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw formatError(file, 'is not a JSON object');
+  const { createdAt: _createdAt, ...content } = parsed as Record<string, unknown>;
+  return sha256Hex(Buffer.from(JSON.stringify(content), 'utf8'));
+}
+

@@ -9,7 +9,6 @@
  * (tagged with the step name and the KFP run id), since containers share no parent run.
  */
 import { cp, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { fileSha256 } from '../io/checksum.js';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -22,7 +21,7 @@ import { jsonDifference, type JsonValue } from '../core/payload.js';
 import { SHARD_FILE, journalHeader, mergeShardFiles, studyKey } from '../hpo/shards.js';
 import { trialsCsv } from '../hpo/results.js';
 import type { ProgressReporter } from '../hpo/progress.js';
-import { ARTIFACT_JSON } from '../io/model-artifact.js';
+import { ARTIFACT_JSON, artifactContentDigest } from '../io/model-artifact.js';
 import { renderHtmlReport } from '../report/index.js';
 import { SpamScorer, loadScorer, saveScorer } from '../serving/scorer.js';
 import {
@@ -269,9 +268,13 @@ function sameSplitRun(train: EmailSplitInfo, test: EmailSplitInfo, inv: StepInvo
   }
 }
 
-/** sha256 of a model artifact's artifact.json (its arrays' checksums included): the version tag, and what the evaluation records. */
+/**
+ * The model artifact's content digest (artifact.json with its arrays' checksums, without
+ * createdAt): the version tag, and what the evaluation records. The same model written again by a
+ * retried or re-run step has the same digest, so promotion finds the version it registered.
+ */
 async function artifactSha256(dir: string): Promise<string> {
-  return fileSha256(join(dir, ARTIFACT_JSON));
+  return artifactContentDigest(dir);
 }
 
 /**
