@@ -7,78 +7,66 @@ import path from 'node:path';
 import { TrainSpamError } from '../core/errors.js';
 import { makeDirsSync } from './dirs.js';
 
+/** INVALID_ARGUMENT (a usage error) naming the output path and `what` (e.g. the flag it came from). */
+function unusable(target: string, what: string, why: string): TrainSpamError {
+  return new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${why}`, { file: target, parameter: what, usage: true });
+}
+
 /**
  * Checks, before any work, that `target` can become a file: a non-empty path that is not an
- * existing folder, under no existing file. INVALID_ARGUMENT (a usage error) naming the path and
- * `what` (e.g. the flag it came from) otherwise; `kind` says what the file is (for the message).
- * The folders themselves are made by the writer.
+ * existing folder, under no existing file, in a folder this process can write in.
+ * INVALID_ARGUMENT (a usage error) naming the path and `what` otherwise; `kind` says what the file
+ * is (for the message). The folders themselves are made by the writer.
  */
 export async function checkOutputFile(target: string, what = 'output file', kind = 'a parquet file'): Promise<void> {
-  const fail = (why: string) => new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${why}`, { file: target, parameter: what, usage: true });
-  if (target.trim() === '') throw fail(`empty; expected the path of ${kind}`);
+  if (target.trim() === '') throw unusable(target, what, `empty; expected the path of ${kind}`);
   // 'out/' names a folder even when it does not exist yet: the writer would put its temporary file in it
-  if (target.endsWith('/') || target.endsWith(path.sep)) throw fail(`ends with '${target.endsWith('/') ? '/' : path.sep}', the path of a folder; expected the path of ${kind}`);
+  if (target.endsWith('/') || target.endsWith(path.sep)) throw unusable(target, what, `ends with '${target.endsWith('/') ? '/' : path.sep}', the path of a folder; expected the path of ${kind}`);
   const st = await fsp.stat(target).catch(() => null);
-  if (st?.isDirectory()) throw fail(`is a folder; expected the path of ${kind}`);
-  const under = await fileAbove(target);
-  if (under) throw fail(`${under} is a file, so no file can be created under it`);
-  await checkWritable(target, what);
+  if (st?.isDirectory()) throw unusable(target, what, `is a folder; expected the path of ${kind}`);
+  await checkAbove(target, what, 'no file');
 }
 
 /**
  * Checks, before any work, that an output that may be a file or a folder (a pipeline step's
- * artifact) can be made at `target`: not under an existing file. INVALID_ARGUMENT naming `what`.
+ * artifact) can be made at `target`: not under an existing file, in a writable folder.
+ * INVALID_ARGUMENT naming `what`.
  */
 export async function checkOutputPath(target: string, what: string): Promise<void> {
-  const under = await fileAbove(target);
-  if (under) throw new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${under} is a file, so nothing can be created under it`, { file: target, parameter: what, usage: true });
-  await checkWritable(target, what);
-}
-
-/** Checks, before any work, that folder `target` exists or can be made: not a file, under no file. INVALID_ARGUMENT naming `what`. */
-export async function checkOutputFolder(target: string, what: string): Promise<void> {
-  const fail = (why: string) => new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${why}`, { file: target, parameter: what, usage: true });
-  const st = await fsp.stat(target).catch(() => null);
-  if (st) {
-    if (!st.isDirectory()) throw fail('is a file; expected a folder');
-    await checkWritable(target, what, true);
-    return;
-  }
-  const under = await fileAbove(target);
-  if (under) throw fail(`${under} is a file, so no folder can be created under it`);
-  await checkWritable(target, what);
+  await checkAbove(target, what, 'nothing');
 }
 
 /**
- * The folder the output is made in is writable: the nearest existing folder above `target` (the
- * folder itself with `inside`, for an existing output folder whose files are written into it).
- * INVALID_ARGUMENT naming `what` otherwise, before any work (not an IO_ERROR once it is done).
+ * Checks, before any work, that folder `target` exists or can be made: not a file, under no file,
+ * and writable (itself when it exists, else the folder it is made in). INVALID_ARGUMENT naming `what`.
  */
-async function checkWritable(target: string, what: string, inside = false): Promise<void> {
-  for (let dir = inside ? path.resolve(target) : path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+export async function checkOutputFolder(target: string, what: string): Promise<void> {
+  const st = await fsp.stat(target).catch(() => null);
+  if (!st) return checkAbove(target, what, 'no folder');
+  if (!st.isDirectory()) throw unusable(target, what, 'is a file; expected a folder');
+  await checkWritableFolder(path.resolve(target), target, what);
+}
+
+/**
+ * The nearest existing ancestor of `target` (what its folders are made in) is a folder, not a file
+ * in the way (`nothing` says what then cannot be created under it), and writable: one walk up.
+ */
+async function checkAbove(target: string, what: string, nothing: string): Promise<void> {
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
     const st = await fsp.stat(dir).catch(() => null);
     if (st) {
-      if (!st.isDirectory()) return; // a file in the way: the callers name it
-      await fsp.access(dir, constants.W_OK | constants.X_OK).catch((e: NodeJS.ErrnoException) => {
-        throw new TrainSpamError('INVALID_ARGUMENT', `${what} ${JSON.stringify(target)}: ${dir} is not writable (${e.code ?? e.message}), so the output cannot be made there`, {
-          file: target,
-          parameter: what,
-          usage: true,
-        });
-      });
-      return;
+      if (!st.isDirectory()) throw unusable(target, what, `${dir} is a file, so ${nothing} can be created under it`);
+      return checkWritableFolder(dir, target, what);
     }
     if (path.dirname(dir) === dir) return;
   }
 }
 
-/** The nearest existing ancestor of `target` when it is not a folder (null: a folder, or none exists). */
-async function fileAbove(target: string): Promise<string | null> {
-  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
-    const d = await fsp.stat(dir).catch(() => null);
-    if (d) return d.isDirectory() ? null : dir;
-    if (path.dirname(dir) === dir) return null;
-  }
+/** The output is made in `dir`: this process must be able to write there (not an IO_ERROR once the work is done). */
+async function checkWritableFolder(dir: string, target: string, what: string): Promise<void> {
+  await fsp.access(dir, constants.W_OK | constants.X_OK).catch((e: NodeJS.ErrnoException) => {
+    throw unusable(target, what, `${dir} is not writable (${e.code ?? e.message}), so the output cannot be made there`);
+  });
 }
 
 /** writeTextFile for synchronous callers (writeTextFile is this, awaited). */
