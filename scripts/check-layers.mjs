@@ -20,7 +20,7 @@ const ALLOWED_SAME_RANK = new Set([
   'hpo->exec', 'report->io', 'serving->io', 'io->serving', 'hpo->io', 'report->tracking', 'cli->workers',
 ]);
 /** Specific files a folder may import from a same-rank folder. */
-const ALLOWED_FILES = { kubeflow: ['pipeline/definition.ts'], tracking: ['io/dirs.ts'] };
+const ALLOWED_FILES = { kubeflow: ['pipeline/definition.ts'], tracking: ['io/dirs.ts', 'io/process.ts'] };
 /** Engine layers must stay free of the platform. */
 const NO_NODE = new Set(['core', 'data', 'features', 'models', 'metrics']);
 

@@ -17,6 +17,7 @@ import { compressors } from 'hyparquet-compressors';
 import type { ParquetWriter } from 'hyparquet-writer';
 import { TrainSpamError } from '../core/errors.js';
 import { makeDirs } from './dirs.js';
+import { processAlive } from './process.js';
 
 /** The column types this project writes, and the normalised kinds it reads. */
 export type ColumnType = 'STRING' | 'INT32' | 'INT64' | 'BOOLEAN' | 'DOUBLE' | 'FLOAT' | 'TIMESTAMP' | 'BYTE_ARRAY';
@@ -383,16 +384,6 @@ export async function removeStaleTemporaries(targetPath: string, now = Date.now(
     }
   }
   return removed;
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class ParquetFileWriter {

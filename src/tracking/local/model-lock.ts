@@ -28,6 +28,7 @@ import type { JsonValue } from '../../core/payload.js';
 import type { ModelLock } from '../contract.js';
 import { errno, ioError } from './files.js';
 import { makeDirs } from '../../io/dirs.js';
+import { processAlive } from '../../io/process.js';
 
 export const LOCK_DIR = '.promotion-lock';
 /** How often a holder rewrites its heartbeat. */
@@ -74,15 +75,6 @@ export interface LockOptions {
   readonly now?: () => number;
   /** Whether a process runs on this host (tests); default: signal 0. */
   readonly alive?: (pid: number) => boolean;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 let namespaceId: string | null | undefined;
