@@ -19,7 +19,7 @@ function num(v: number | null | undefined): string {
 function gateValue(g: { value: number | null; threshold: number | null; comparator: string; passed: boolean }): string {
   const v = g.value;
   if (v === null || g.threshold === null || !Number.isFinite(v) || Number.isInteger(v) || Math.abs(v) >= 1000) return num(v);
-  return tableValue(v, g.comparator, Number(formatThreshold(g.threshold)), g.passed);
+  return tableValue(v, g.comparator, g.threshold, g.passed);
 }
 
 /** A difference with its sign (+0.0123, -0.0040), with the digits its verdict against the allowed drop needs. */

@@ -42,13 +42,14 @@ export function compareWith(value: number, op: string, threshold: number): boole
 
 /**
  * A gate's value in the tables' style (4 decimals; 4 significant digits below 0.001), with more
- * digits where those would make it read as meeting (or missing) `threshold` as shown, against the
- * verdict it got.
+ * digits where those would make it read as meeting (or missing) `threshold` as formatThreshold
+ * shows it, against the verdict it got.
  */
-export function tableValue(value: number, comparator: string, shownThreshold: number, passed: boolean): string {
+export function tableValue(value: number, comparator: string, threshold: number, passed: boolean): string {
+  const shown = Number(formatThreshold(threshold));
   const small = Math.abs(value) < 1e-3;
   const format = small ? (x: number, d: number) => String(Number(x.toPrecision(d))) : (x: number, d: number) => x.toFixed(d);
-  return formatAgreeing(value, passed, (x) => compareWith(x, comparator, shownThreshold), format, 4, small ? 17 : 20);
+  return formatAgreeing(value, passed, (x) => compareWith(x, comparator, shown), format, 4, small ? 17 : 20);
 }
 
 /**

@@ -269,15 +269,6 @@ function sameSplitRun(train: EmailSplitInfo, test: EmailSplitInfo, inv: StepInvo
 }
 
 /**
- * The model artifact's content digest (artifact.json with its arrays' checksums, without
- * createdAt): the version tag, and what the evaluation records. The same model written again by a
- * retried or re-run step has the same digest, so promotion finds the version it registered.
- */
-async function artifactSha256(dir: string): Promise<string> {
-  return artifactContentDigest(dir);
-}
-
-/**
  * The promotion's inputs describe one model: the one evaluated (by its artifact's sha256, where
  * the evaluation records it), and gate and comparison reports made from that evaluation (its F1
  * and AUC). Mixed in from other runs, they would register a model the gates never saw.
@@ -541,7 +532,7 @@ const modelEvaluationStep: Adapter = async (ctx, inv) => {
   checkWidth(baseline.features, test, 'test_features (baseline model)');
   sameIds(test.ids, data.rows.ids, 'test_features vs test_data');
   const ev = await modelEvaluation(ctx, { model: scorer.model, baseline: baseline.model, test, testRecords: await latencySample(data.rows), artifactDir: modelDir });
-  await saveEvaluation(output(inv, 'evaluation'), evaluationDoc(ev, test, data.info.trainTestOverlap, scorer.metadata, await artifactSha256(modelDir)));
+  await saveEvaluation(output(inv, 'evaluation'), evaluationDoc(ev, test, data.info.trainTestOverlap, scorer.metadata, await artifactContentDigest(modelDir)));
   const c = ev.candidate;
   const values = {
     f1: c.f1, roc_auc: c.rocAuc, precision: c.precision, recall: c.recall, accuracy: c.accuracy, average_precision: c.averagePrecision,
@@ -608,7 +599,7 @@ const modelPromotionStep: Adapter = async (ctx, inv) => {
   const evaluation = await loadEvaluation(input(inv, 'evaluation'));
   const modelDir = input(inv, 'model');
   const scorer = await loadScorer(modelDir); // a broken artifact is never registered
-  const sha = await artifactSha256(modelDir);
+  const sha = await artifactContentDigest(modelDir);
   sameEvaluation(inv, { sha, metadata: scorer.metadata }, evaluation, gates, comparison);
   if (gates.passed && comparison.passed && ctx.tracking && ctx.runId) {
     // the registered source is runs:/<this run>/model; the test metrics let a later comparison read them

@@ -84,7 +84,7 @@ function plotsSection(plots: ReportData['plots']): string {
 function formatGateValue(g: ReportGate): string {
   const v = g.value;
   if (v === null || v === undefined || g.threshold === null || g.threshold === undefined || !Number.isFinite(v) || Number.isInteger(v)) return formatNumber(v);
-  return Number.isFinite(g.threshold) ? tableValue(v, g.comparator, Number(formatThreshold(g.threshold)), g.passed) : formatNumber(v);
+  return Number.isFinite(g.threshold) ? tableValue(v, g.comparator, g.threshold, g.passed) : formatNumber(v);
 }
 
 function gateRow(g: ReportGate): string {

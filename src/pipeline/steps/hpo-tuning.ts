@@ -145,34 +145,31 @@ export function refitParams(best: TrialRow): Record<string, unknown> {
 }
 
 export async function runHpoStudy(ctx: RunContext, features: Pick<FeatureSet, 'train'>, options: HpoStepOptions = {}): Promise<StudyResult> {
+  const p = ctx.params;
   const hooks = trackingHooks(ctx);
   try {
-    return await runStudyWith(ctx, features, options, hooks);
+    return await runStudy({
+      data: { X: features.train.X, y: features.train.y },
+      groups: features.train.groups,
+      families: { createEstimator, paramSpecFor },
+      trials: p.num_hpo_trials,
+      seed: p.seed,
+      scheduler: p.hpo_scheduler === 'asha' ? { kind: 'asha' } : { kind: 'fifo' },
+      workers: ctx.workers,
+      journalDir: join(ctx.outDir, 'hpo'),
+      journalSetting: '--out-dir',
+      hooks,
+      progress: ctx.progress,
+      signal: ctx.signal,
+      clock: ctx.clock,
+      ...(options.pool ? { pool: options.pool } : {}),
+      ...options.study,
+    });
   } catch (e) {
+    // the trials whose end the hooks never saw (the study failed) are closed, not left RUNNING
     await hooks?.closeOpen(e);
     throw e;
   }
-}
-
-function runStudyWith(ctx: RunContext, features: Pick<FeatureSet, 'train'>, options: HpoStepOptions, hooks: StudyHooks | undefined): Promise<StudyResult> {
-  const p = ctx.params;
-  return runStudy({
-    data: { X: features.train.X, y: features.train.y },
-    groups: features.train.groups,
-    families: { createEstimator, paramSpecFor },
-    trials: p.num_hpo_trials,
-    seed: p.seed,
-    scheduler: p.hpo_scheduler === 'asha' ? { kind: 'asha' } : { kind: 'fifo' },
-    workers: ctx.workers,
-    journalDir: join(ctx.outDir, 'hpo'),
-    journalSetting: '--out-dir',
-    hooks,
-    progress: ctx.progress,
-    signal: ctx.signal,
-    clock: ctx.clock,
-    ...(options.pool ? { pool: options.pool } : {}),
-    ...options.study,
-  });
 }
 
 /**
